@@ -1,0 +1,53 @@
+# ECHOES VRE development loop: every target bootstraps what it needs, idempotently.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help install up test bench lint clean
+
+help:
+	@echo "make up     install what is needed and start the hub (echoes up)"
+	@echo "make test   install what is needed and run the whole test suite"
+	@echo "make bench  run the benchmarks under tests/benchmarks/"
+	@echo "make lint   ruff check and format check"
+	@echo "make clean  remove the virtual environment, Node packages and local state"
+
+$(BIN)/python:
+	@echo "==> creating the virtual environment $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstalled only when the project's dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "==> installing echoes-vre and its dependencies into $(VENV)"
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@echo "==> installing Node packages (configurable-http-proxy)"
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+	@echo "==> installed"
+
+up: install
+	@echo "==> starting the hub (Ctrl-C stops it; user servers keep running)"
+	$(BIN)/echoes up
+
+test: install
+	@echo "==> running the test suite"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	@echo "==> running the benchmarks"
+	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) node_modules .echoes

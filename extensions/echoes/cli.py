@@ -1,0 +1,33 @@
+"""The `echoes` command: one entry point, one module per subcommand.
+
+Subcommands are imported only when used, so `echoes run` in a user image does not
+load the hub, and `echoes up` does not load the notebook stack.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+#: subcommand -> (module:function taking argv, one-line summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "up": ("echoes_hub.app:main", "start the hub (see `echoes up --help`)"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: echoes COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:<12} {summary}" for name, (_, summary) in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        sys.exit(f"echoes: unknown command {name!r}\n\n{usage()}")
+    module, function = COMMANDS[name][0].split(":")
+    getattr(importlib.import_module(module), function)(rest)

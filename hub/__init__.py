@@ -1,0 +1,1 @@
+"""Hub side of ECHOES VRE: settings, authenticator, spawners and managed services."""

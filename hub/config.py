@@ -1,0 +1,109 @@
+"""Turn EchoesHub settings into JupyterHub configuration.
+
+One small function per section. Each one sets values and never appends to or
+mutates what is there, so applying the configuration twice gives the same result.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import nativeauthenticator
+from traitlets.config import Config
+
+from .auth import USERNAME_PATTERN, EchoesAuthenticator
+from .services.culler import culler_service
+from .settings import EchoesHub
+from .spawners.local import EchoesLocalSpawner
+
+
+def _secret_file(path: Path, nbytes: int = 32) -> str:
+    """Read a secret kept in the state folder, creating it (mode 0600) on first use."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(nbytes))
+    return path.read_text().strip()
+
+
+def configure_state(c: Config, settings: EchoesHub) -> None:
+    state = settings.state_path
+    state.mkdir(parents=True, exist_ok=True)
+    # Users' servers must traverse the state folder to reach their homes and the data.
+    state.chmod(0o755)
+    c.JupyterHub.db_url = settings.database_url
+    c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+    c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
+    # Kept across restarts so that a new hub can talk to the proxy that kept running.
+    c.ConfigurableHTTPProxy.auth_token = _secret_file(state / "proxy_auth_token")
+
+
+def configure_network(c: Config, settings: EchoesHub) -> None:
+    c.JupyterHub.bind_url = f"http://{settings.ip}:{settings.port}"
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = settings.hub_port
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+    c.ConfigurableHTTPProxy.command = [settings.proxy_command]
+    # User servers and the proxy outlive the hub, so a hub restart interrupts nobody.
+    c.JupyterHub.cleanup_servers = not settings.keep_running_on_exit
+    c.JupyterHub.cleanup_proxy = not settings.keep_running_on_exit
+
+
+def configure_auth(c: Config, settings: EchoesHub) -> None:
+    c.JupyterHub.authenticator_class = EchoesAuthenticator
+    c.JupyterHub.template_paths = [str(Path(nativeauthenticator.__file__).parent / "templates")]
+    c.Authenticator.admin_users = {settings.admin_user}
+    # Approval by an administrator is the gate: NativeAuthenticator refuses unapproved users.
+    c.Authenticator.allow_all = True
+    c.Authenticator.username_pattern = USERNAME_PATTERN
+    c.NativeAuthenticator.minimum_password_length = 8
+    c.NativeAuthenticator.check_common_password = True
+
+
+def configure_servers(c: Config, settings: EchoesHub) -> None:
+    c.Spawner.default_url = "/lab"
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 120
+    c.JupyterHub.allow_named_servers = True
+    c.JupyterHub.named_server_limit_per_user = settings.named_server_limit
+    c.JupyterHub.spawner_class = EchoesLocalSpawner
+    c.EchoesLocalSpawner.home_root = str(settings.state_path / "homes")
+    c.EchoesLocalSpawner.data_dir = settings.data_dir
+
+
+def configure_data(c: Config, settings: EchoesHub) -> None:
+    data = Path(settings.data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    # Readable by every user server, writable only by the hub's account.
+    data.chmod(0o755)
+
+
+def configure_services(c: Config, settings: EchoesHub) -> None:
+    services, roles = [], []
+    culler = culler_service(settings)
+    if culler:
+        services.append(culler[0])
+        roles.append(culler[1])
+    c.JupyterHub.services = services
+    c.JupyterHub.load_roles = roles
+
+
+SECTIONS = [
+    configure_state,
+    configure_network,
+    configure_auth,
+    configure_servers,
+    configure_data,
+    configure_services,
+]
+
+
+def apply(c: Config) -> EchoesHub:
+    """Apply every section to the JupyterHub config ``c``; return the settings used."""
+    settings = EchoesHub(config=c)
+    for section in SECTIONS:
+        section(c, settings)
+    return settings
