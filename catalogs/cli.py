@@ -60,5 +60,6 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(1)
         print(f"{root}: ok")
         return
-    for name, _, _, entry in validate.walk(root):
-        print(f"{name:<45} {entry.get('metadata', {}).get('title', '')}")
+    for name, _, doc, entry in validate.walk(root):
+        title = (doc["entries"][entry].get("metadata") or {}).get("title", "")
+        print(f"{name:<45} {title}")

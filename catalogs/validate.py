@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -175,10 +175,16 @@ def check_metadata(file: str, name: str, meta: dict, *, full: bool = True) -> li
     return problems
 
 
-def check(catalog_file: Path | str, *, checksums: bool = False) -> list[Problem]:
-    """All problems of a catalog file and the catalogs it nests, in order."""
+Loader = Callable[[Path], tuple[dict | None, list[Problem]]]
+
+
+def check(
+    catalog_file: Path | str, *, checksums: bool = False, load: Loader = load_yaml
+) -> list[Problem]:
+    """All problems of a catalog file and the catalogs it nests, in order. ``load`` parses
+    a catalog file (a caller may pass a caching one)."""
     path = Path(catalog_file)
-    doc, problems = load_yaml(path)
+    doc, problems = load(path)
     if doc is None:
         return problems
     file = str(path)
@@ -201,7 +207,7 @@ def check(catalog_file: Path | str, *, checksums: bool = False) -> list[Problem]
             continue
         target = path.parent / rel
         if is_catalog:
-            problems += check(target, checksums=checksums)
+            problems += check(target, checksums=checksums, load=load)
             continue
         if not target.is_file():
             problems.append(Problem(file, name, f"missing file {rel} (looked for {target})"))
@@ -213,20 +219,22 @@ def check(catalog_file: Path | str, *, checksums: bool = False) -> list[Problem]
     return problems
 
 
-def require(catalog_file: Path | str, *, checksums: bool = False) -> None:
+def require(catalog_file: Path | str, *, checksums: bool = False, load: Loader = load_yaml) -> None:
     """Raise CatalogError listing every problem of the catalog tree, if any."""
-    problems = check(catalog_file, checksums=checksums)
+    problems = check(catalog_file, checksums=checksums, load=load)
     if problems:
         raise CatalogError(problems)
 
 
-def walk(catalog_file: Path, prefix: str = "") -> Iterator[tuple[str, Path, str, dict]]:
-    """(``theme.entry``, catalog file, entry name, entry) for every data entry of a tree."""
-    doc, problems = load_yaml(catalog_file)
+def walk(
+    catalog_file: Path, prefix: str = "", load: Loader = load_yaml
+) -> Iterator[tuple[str, Path, dict, str]]:
+    """(``theme.entry``, catalog file, its parsed YAML, entry name) for every data entry."""
+    doc, problems = load(catalog_file)
     if doc is None:
         raise CatalogError(problems)
     for name, entry in doc["entries"].items():
         if entry.get("reader") == CATALOG_READER:
-            yield from walk(entry_path(catalog_file, doc, name), f"{prefix}{name}.")
+            yield from walk(entry_path(catalog_file, doc, name), f"{prefix}{name}.", load)
         else:
-            yield f"{prefix}{name}", catalog_file, name, entry
+            yield f"{prefix}{name}", catalog_file, doc, name

@@ -12,6 +12,7 @@ Run with `make bench`; figures are printed, not asserted (no timed assertions).
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import time
@@ -23,6 +24,7 @@ import intake
 import pandas as pd
 import pytest
 from echoes_data import recipe, synthetic, validate
+from intake.readers.entry import Catalog
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,6 +37,14 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
         result = fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
+
+
+def interleaved(
+    baseline: Callable[[], object], candidate: Callable[[], object], repeat: int
+) -> tuple[float, float]:
+    """Median times of two calls run in turns, so both see the same machine state."""
+    pairs = [(timed(baseline, 1)[0], timed(candidate, 1)[0]) for _ in range(repeat)]
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
 
 def report(what: str, seconds: float, baseline: float | None = None, name: str = "") -> None:
@@ -61,19 +71,19 @@ def test_bench_real_catalog(data_dir):
     assert "archaeometry.pottery_kilns" in hits.entries
     report("echoes.search('pottery') over all themes", t_search)
     # The largest table by bytes.
-    entries = list(validate.walk(root))
-    name, file, entry_name, _ = max(
-        (e for e in entries if e[3]["reader"].endswith("PandasParquet")),
-        key=lambda e: e[3]["metadata"]["bytes"],
-    )
-    doc, _ = validate.load_yaml(file)
+    tables = [
+        (doc["entries"][entry]["metadata"]["bytes"], name, file, doc, entry)
+        for name, file, doc, entry in validate.walk(root)
+        if doc["entries"][entry]["reader"].endswith("PandasParquet")
+    ]
+    _, name, file, doc, entry_name = max(tables)
     path = validate.entry_path(file, doc, entry_name)
 
     def through_catalog():
         return intake.from_yaml_file(str(file))[entry_name].read()
 
-    t_direct, direct = timed(lambda: pd.read_parquet(path), 7)
-    t_cat, via = timed(through_catalog, 7)
+    t_direct, t_cat = interleaved(lambda: pd.read_parquet(path), through_catalog, 9)
+    direct, via = pd.read_parquet(path), through_catalog()
     assert via.shape == direct.shape
     report(f"load {name} {direct.shape} through the catalog", t_cat, t_direct, "pandas")
 
@@ -88,15 +98,15 @@ def test_bench_synthetic_million_rows(tmp_path):
     def through_catalog():
         return intake.from_yaml_file(str(catalog)).synthetic_collection.read()
 
-    direct_times, catalog_times = [], []
-    for _ in range(5):  # interleaved so both see the same machine state
-        direct_times.append(timed(lambda: pd.read_parquet(path), 1)[0])
-        t, table = timed(through_catalog, 1)
-        catalog_times.append(t)
-    assert len(table) == rows
-    t_direct, t_cat = statistics.median(direct_times), statistics.median(catalog_times)
-    report("load through the catalog (open + read)", t_cat, t_direct, "pandas")
-    print(f"  catalog overhead {100 * (t_cat / t_direct - 1):+.1f} % (goal < 10 %)")
+    t_direct, t_cat = interleaved(lambda: pd.read_parquet(path), through_catalog, 9)
+    assert len(through_catalog()) == rows
+    report("load through the catalog (open + read), median", t_cat, t_direct, "pandas")
+    # Both end in the same pandas.read_parquet call, so on a busy machine the ratio above is
+    # mostly noise; the catalog's own share is opening it and making the reader.
+    t_own, reader = timed(lambda: intake.from_yaml_file(str(catalog)).synthetic_collection, 9)
+    assert reader.kwargs["args"][0].url.endswith("synthetic_collection.parquet")
+    report("catalog's own work (open + make the reader)", t_own)
+    print(f"  catalog overhead {100 * t_own / t_direct:.2f} % of the direct read (goal < 10 %)")
 
 
 def test_bench_search_large_catalog(tmp_path):
@@ -105,15 +115,21 @@ def test_bench_search_large_catalog(tmp_path):
     print(f"\nsynthetic catalog of {entries:,} entries")
     start = time.perf_counter()
     hits = echoes.search("topic042", root)
-    report("first echoes.search (reads and indexes the YAML)", time.perf_counter() - start)
+    report("first echoes.search (parses and indexes the YAML)", time.perf_counter() - start)
     assert len(hits.entries) == entries // len(synthetic.WORDS)
-    sub = intake.from_yaml_file(str(tmp_path / "synthetic" / "catalog.yaml"))
-    t_intake, found = timed(lambda: sub.search("topic042"), 3)
-    assert len(found.entries) == len(hits.entries)
+    # Baseline: the scan one writes with plain Intake, over the metadata of every entry.
+    doc, _ = validate.load_yaml(tmp_path / "synthetic" / "catalog.yaml")
+    sub = Catalog.from_dict(doc)
+
+    def naive():
+        return [k for k, e in sub.entries.items() if "topic042" in json.dumps(e.metadata).lower()]
+
+    t_naive, found = timed(naive, 3)
+    assert len(found) == len(hits.entries)
     t_echoes, _ = timed(lambda: echoes.search("topic042", root), 20)
-    report("echoes.search, 100 hits (goal < 50 ms)", t_echoes, t_intake, "intake Catalog.search")
+    report("echoes.search, 100 hits (goal < 50 ms)", t_echoes, t_naive, "Intake scan")
     t_one, one = timed(lambda: echoes.search("record set 4242", root), 20)
     assert list(one.entries) == ["synthetic.synthetic_04242"]
-    report("echoes.search, 1 hit", t_one)
-    t_open, _ = timed(lambda: echoes.catalog(root), 3)
+    report("echoes.search, 1 hit", t_one, t_naive, "Intake scan")
+    t_open, _ = timed(lambda: echoes.catalog(root), 1)
     report("open the root catalog (checks all 10,000 entries)", t_open)

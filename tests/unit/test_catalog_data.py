@@ -31,7 +31,8 @@ def data_dir() -> Path:
 
 
 def all_entries(root: Path) -> list[tuple[str, Path, str, dict]]:
-    return list(validate.walk(root / "catalog.yaml"))
+    walk = validate.walk(root / "catalog.yaml")
+    return [(name, file, entry, doc["entries"][entry]) for name, file, doc, entry in walk]
 
 
 def test_the_root_catalog_nests_one_catalog_per_theme(data_dir):
