@@ -9,3 +9,7 @@ from pathlib import Path
 
 #: The folder of the packaged catalogs, the templates of a built data folder.
 CATALOGS = Path(str(files(__name__) / "heritage"))
+
+#: Where IIIF ids point unless a deployment says where it publishes the data folder
+#: (deliberately unresolvable, yet stable for annotations).
+DEFAULT_BASE_URL = "https://heritage.echoes.invalid"

