@@ -149,7 +149,7 @@ def manifest(doc: dict, template: Path, target: Path, name: str, base_url: str) 
     set_url = f"{base_url}/{manifest_dir.relative_to(template.parent).as_posix()}"
     return iiif.manifest(
         set_url,
-        meta["title"],
+        meta.get("label", meta["title"]),
         images,
         summary=first["description"],
         rights=first.get("rights_uri", ""),
