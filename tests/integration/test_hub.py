@@ -124,6 +124,29 @@ def test_users_cannot_reach_each_others_servers_or_resources(hub, admin, new_use
             kernel.close()
 
 
+def test_approval_needs_an_administrator_a_post_and_its_xsrf_token(hub, admin, new_user):
+    applicant = HubSession(hub, unique_name("eve"), "a-long-passphrase-2")
+    applicant.signup()
+    # A plain link (GET), a POST without the form's token, or another user: all refused.
+    assert admin.http.get(hub.url + f"/hub/authorize/{applicant.name}").status_code == 405
+    no_token = admin.http.post(
+        hub.url + f"/hub/authorize/{applicant.name}", data={"action": "approve"}
+    )
+    assert no_token.status_code == 403
+    assert new_user("mallory").decide(applicant.name, "approve").status_code == 403
+    assert "has not been authorized" in applicant.login().text
+
+    assert admin.decide(applicant.name, "dance").status_code == 400
+    admin.approve(applicant.name)
+    applicant.login()
+    assert applicant.is_logged_in()
+
+    # Revoked: the next login is refused.
+    assert admin.decide(applicant.name, "revoke").status_code == 200
+    late = HubSession(hub, applicant.name, applicant.password)
+    assert "has not been authorized" in late.login().text
+
+
 def test_wrong_password_and_unknown_user_are_refused(hub, admin):
     intruder = HubSession(hub, admin.name, "not-the-password")
     assert "Invalid username or password" in intruder.login().text
