@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 import requests
@@ -167,7 +168,22 @@ def test_named_servers_are_allowed(hub, new_user):
     person.stop_server("analysis")
 
 
-def test_running_server_and_state_survive_a_hub_restart(hub_factory):
+def _service_pids(hub, module: str) -> list[int]:
+    """Processes of a managed service started by this hub (found by its hub API URL)."""
+    pids = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode()
+            environ = (proc / "environ").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if module in cmdline and f":{hub.port + 2}/hub/api" in environ:
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
+def test_running_server_and_state_survive_a_hub_restart(hub_factory, stop_signal):
     hub = hub_factory()
     admin = login_admin(hub)
     person = add_user(hub, admin, "rita")
@@ -177,9 +193,12 @@ def test_running_server_and_state_survive_a_hub_restart(hub_factory):
     kernel.execute("survivor = 'still here'")
     started = person.server_model()["started"]
 
-    hub.stop(signal.SIGTERM)
-    # The proxy stays up and says the hub is away.
+    culler = _service_pids(hub, "jupyterhub_idle_culler")
+    assert culler
+    hub.stop(stop_signal)
+    # The proxy stays up and says the hub is away; the hub's services ended with it.
     assert requests.get(f"{hub.url}/hub/api/", timeout=5).status_code >= 500
+    wait_for(lambda: not _service_pids(hub, "jupyterhub_idle_culler"), 30, "the culler to end")
     hub.start()
 
     # Same cookie, same token, same server process, same kernel state.
