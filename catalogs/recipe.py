@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +66,7 @@ def build(data_dir: Path | str, *, base_url: str | None = None, force: bool = Fa
             render(template, work / relative, base_url, relative.parent.as_posix())
         stamp = {
             "fingerprint": fingerprint(base_url),
-            "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "built": datetime.now(UTC).isoformat(timespec="seconds"),
             "base_url": base_url,
             "packages": {p: sources.version(p) for p in PACKAGES},
         }

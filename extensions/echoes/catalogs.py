@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 
 import intake
-from echoes_data import validate
 from intake.readers.entry import Catalog
+
+from echoes_data import validate
 
 DATA_DIR_ENV = "ECHOES_DATA_DIR"
 CONTAINER_DATA_DIR = Path("/srv/heritage")

@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import echoes
 import intake
 import pandas as pd
 import pytest
-from echoes_data import recipe, synthetic, validate
 from intake.readers.entry import Catalog
+
+import echoes
+from echoes_data import recipe, synthetic, validate
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,8 @@ import json
 import os
 
 import pytest
-from echoes_data import recipe
 
+from echoes_data import recipe
 from tests.hubclient import Kernel
 
 AS_ROOT = os.geteuid() == 0

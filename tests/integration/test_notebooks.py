@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
+
 from echoes_data import recipe
 
 REPO = Path(__file__).resolve().parents[2]

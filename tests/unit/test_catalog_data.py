@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+
 from echoes_data import recipe, sources, validate
 
 REPO = Path(__file__).resolve().parents[2]

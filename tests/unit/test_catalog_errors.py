@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from echoes_data import recipe, validate
 
 REPO = Path(__file__).resolve().parents[2]
