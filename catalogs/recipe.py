@@ -1,6 +1,6 @@
 """Materialise the shared heritage data folder from the packaged catalogs and sources.
 
-``build(data_dir)`` renders every catalog under ``heritage/`` into ``data_dir``: it writes
+``build(data_dir)`` renders every catalog under ``heritage-catalogs/`` into ``data_dir``: it writes
 each entry's data (tables to Parquet, arrays to NetCDF, images as files plus a IIIF manifest),
 records its sha256 and size in the entry's metadata, makes everything readable by all users,
 checks the result, and only then swaps it into place, so readers never see half a build.
