@@ -92,6 +92,7 @@ def render(template: Path, target: Path, base_url: str, folder: str) -> None:
         recipe = meta.get("recipe")
         if recipe is None:
             continue  # a nested catalog, rendered on its own
+        check_template(template, doc, name)
         path = validate.entry_path(template, doc, name)
         out = target.parent / path.relative_to(template.parent)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +109,19 @@ def render(template: Path, target: Path, base_url: str, folder: str) -> None:
     with open(target, "w", encoding="utf-8") as f:
         f.write(header + "# Built by `echoes data build`: sha256 and bytes describe its files.\n")
         yaml.safe_dump(doc, f, sort_keys=False, allow_unicode=True, width=100)
+
+
+def check_template(template: Path, doc: dict, name: str) -> None:
+    """Refuse a packaged entry that cannot be built, naming its template file and entry."""
+    meta = doc["entries"][name]["metadata"]
+    problems = validate.check_metadata(str(template), name, meta)
+    url, why = validate.data_url(doc, doc["entries"][name])
+    if why or validate.relative_path(url) is None:
+        problems.append(validate.Problem(str(template), name, why or f"broken path {url!r}"))
+    if meta["recipe"] not in sources.BUILDERS and meta["recipe"] != "iiif_manifest":
+        problems.append(validate.Problem(str(template), name, f"unknown recipe {meta['recipe']!r}"))
+    if problems:
+        raise validate.CatalogError(problems)
 
 
 def write(product: Any, out: Path) -> None:

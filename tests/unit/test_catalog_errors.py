@@ -161,3 +161,13 @@ def test_no_heritage_data_configured_says_how_to_get_it(monkeypatch, tmp_path):
     monkeypatch.setattr(catalogs, "CONTAINER_DATA_DIR", tmp_path / "absent")
     with pytest.raises(FileNotFoundError, match="echoes data build"):
         catalogs.catalog()
+
+
+def test_a_broken_packaged_catalog_fails_the_build_naming_the_template(tmp_path, monkeypatch):
+    templates = Path(shutil.copytree(recipe.CATALOGS, tmp_path / "templates"))
+    catalog = templates / "archaeometry" / "catalog.yaml"
+    edit(catalog, lambda doc: doc["entries"]["pottery"]["metadata"].update(recipe="nothing"))
+    monkeypatch.setattr(recipe, "CATALOGS", templates)
+    with pytest.raises(validate.CatalogError, match=f"{catalog}: entry 'pottery': unknown recipe"):
+        recipe.build(tmp_path / "heritage")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["templates"]  # nothing half-built
