@@ -29,8 +29,15 @@ def run_main(argv: list[str]) -> None:
         "run record (OUT with .run.json) beside it.",
     )
     parser.add_argument("notebook")
-    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
-                        metavar=("NAME", "VALUE"), help="a parameter (repeatable)")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter (repeatable)",
+    )
     parser.add_argument("-o", "--output", help="output notebook (default NOTEBOOK.out.ipynb)")
     parser.add_argument("-k", "--kernel", help="kernel name (default: the notebook's)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -67,18 +74,31 @@ def reproduce_main(argv: list[str]) -> None:
     parser.add_argument("-k", "--kernel", help="kernel name (default: the notebook's)")
     parser.add_argument("--rtol", type=float, default=defaults.rtol, help="relative tolerance")
     parser.add_argument("--atol", type=float, default=defaults.atol, help="absolute tolerance")
-    parser.add_argument("--pixel-threshold", type=int, default=defaults.pixel_threshold,
-                        help="channel difference (0-255) under which pixels count as equal")
-    parser.add_argument("--pixel-fraction", type=float, default=defaults.pixel_fraction,
-                        help="fraction of pixels that may differ")
+    parser.add_argument(
+        "--pixel-threshold",
+        type=int,
+        default=defaults.pixel_threshold,
+        help="channel difference (0-255) under which pixels count as equal",
+    )
+    parser.add_argument(
+        "--pixel-fraction",
+        type=float,
+        default=defaults.pixel_fraction,
+        help="fraction of pixels that may differ",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     from .reproduce import reproduce
 
     tolerance = Tolerance(args.rtol, args.atol, args.pixel_threshold, args.pixel_fraction)
     try:
-        result = reproduce(args.target, args.out, tolerance=tolerance,
-                           progress=not args.no_progress, kernel_name=args.kernel)
+        result = reproduce(
+            args.target,
+            args.out,
+            tolerance=tolerance,
+            progress=not args.no_progress,
+            kernel_name=args.kernel,
+        )
     except (FileNotFoundError, ValueError) as error:
         _fail(str(error))
     for reason in result.reasons:

@@ -38,9 +38,7 @@ STATUSES = ("same", "sanitized", "within-tolerance", "skipped", "differs")
 def _progress(text: str) -> str:
     # A terminal shows only what follows the last carriage return on each line.
     lines = [line.rsplit("\r", 1)[-1] for line in text.split("\n")]
-    return "\n".join(
-        "<PROGRESS>" if _PROGRESS_BAR.search(line) else line for line in lines
-    )
+    return "\n".join("<PROGRESS>" if _PROGRESS_BAR.search(line) else line for line in lines)
 
 
 _PROGRESS_BAR = re.compile(r"\d+%\|.*\|\s*\d+/\d+")
@@ -157,7 +155,11 @@ def compare_text(recorded: str, reproduced: str, tol: Tolerance) -> tuple[str, s
     skeleton_a, skeleton_b = _NUMBER.split(a), _NUMBER.split(b)
     numbers_a, numbers_b = _NUMBER.findall(a), _NUMBER.findall(b)
     if skeleton_a == skeleton_b:
-        far = [(x, y) for x, y in zip(numbers_a, numbers_b) if not _numbers_close(x, y, tol)]
+        far = [
+            (x, y)
+            for x, y in zip(numbers_a, numbers_b, strict=True)
+            if not _numbers_close(x, y, tol)
+        ]
         if not far:
             return "within-tolerance", f"numbers within rtol={tol.rtol}, atol={tol.atol}", ""
         shown = "; ".join(f"{x} became {y}" for x, y in far[:5])
@@ -184,7 +186,7 @@ def compare_json(recorded: Any, reproduced: Any, tol: Tolerance, where: str = "$
         if len(recorded) != len(reproduced):
             return [f"{where}: {len(recorded)} items became {len(reproduced)}"]
         out = []
-        for i, (x, y) in enumerate(zip(recorded, reproduced)):
+        for i, (x, y) in enumerate(zip(recorded, reproduced, strict=True)):
             out += compare_json(x, y, tol, f"{where}[{i}]")
         return out
     if isinstance(recorded, str) and isinstance(reproduced, str):
@@ -204,8 +206,9 @@ def compare_image(recorded: str, reproduced: str, tol: Tolerance) -> tuple[str, 
     difference = ImageChops.difference(a, b)
     worst = max(high for _, high in difference.getextrema())
     # A pixel differs when any channel differs by more than the threshold.
-    marks = [band.point(lambda v: 255 if v > tol.pixel_threshold else 0) for band in
-             difference.split()]
+    marks = [
+        band.point(lambda v: 255 if v > tol.pixel_threshold else 0) for band in difference.split()
+    ]
     mask = marks[0]
     for band in marks[1:]:
         mask = ImageChops.lighter(mask, band)
@@ -271,13 +274,18 @@ def compare_cell(
     if [k for k, _ in a] != [k for k, _ in b]:
         result.status = "differs"
         result.differences.append(
-            Difference(0, "outputs", "differs",
-                       f"outputs were {[k for k, _ in a]}, now {[k for k, _ in b]}",
-                       _diff("\n".join(_text(v)[:400] for _, v in a),
-                             "\n".join(_text(v)[:400] for _, v in b)))
+            Difference(
+                0,
+                "outputs",
+                "differs",
+                f"outputs were {[k for k, _ in a]}, now {[k for k, _ in b]}",
+                _diff(
+                    "\n".join(_text(v)[:400] for _, v in a), "\n".join(_text(v)[:400] for _, v in b)
+                ),
+            )
         )
         return result
-    for position, ((kind, x), (_, y)) in enumerate(zip(a, b)):
+    for position, ((kind, x), (_, y)) in enumerate(zip(a, b, strict=True)):
         status, what, diff = _compare_item(kind, x, y, tol)
         if status != "same":
             result.differences.append(Difference(position, kind, status, what, diff))
@@ -291,13 +299,19 @@ def compare_notebooks(
     """Cell by cell; cells are matched by position (the same input gives the same cells)."""
     tol = tol or Tolerance()
     cells_a, cells_b = recorded["cells"], reproduced["cells"]
-    results = [compare_cell(i, a, b, tol) for i, (a, b) in enumerate(zip(cells_a, cells_b))]
+    results = [
+        compare_cell(i, a, b, tol) for i, (a, b) in enumerate(zip(cells_a, cells_b, strict=False))
+    ]
     for i in range(len(results), max(len(cells_a), len(cells_b))):
         side = "recorded only" if i < len(cells_a) else "reproduced only"
         cell = cells_a[i] if i < len(cells_a) else cells_b[i]
         results.append(
-            CellComparison(i, cell.get("id"), "differs",
-                           [Difference(0, "cell", "differs", f"cell {i} is in the {side} run")],
-                           _text(cell.get("source", "")))
+            CellComparison(
+                i,
+                cell.get("id"),
+                "differs",
+                [Difference(0, "cell", "differs", f"cell {i} is in the {side} run")],
+                _text(cell.get("source", "")),
+            )
         )
     return results

@@ -50,9 +50,7 @@ def _parameter(crate: ROCrate, workflow: Any, name: str, kind: str, direction: s
 
 
 def _kind(value: Any) -> str:
-    return {bool: "Boolean", int: "Integer", float: "Float", str: "Text"}.get(
-        type(value), "Text"
-    )
+    return {bool: "Boolean", int: "Integer", float: "Float", str: "Text"}.get(type(value), "Text")
 
 
 def make_crate(
@@ -75,10 +73,17 @@ def make_crate(
 
     crate = ROCrate()
     for profile in PROFILES:
-        crate.add(ContextEntity(crate, profile, {
-            "@type": ["CreativeWork", "Profile"], "name": profile.split("/ro/")[-1],
-            "version": "0.5",
-        }))
+        crate.add(
+            ContextEntity(
+                crate,
+                profile,
+                {
+                    "@type": ["CreativeWork", "Profile"],
+                    "name": profile.split("/ro/")[-1],
+                    "version": "0.5",
+                },
+            )
+        )
     crate.root_dataset["conformsTo"] = [{"@id": p} for p in PROFILES]
     crate.root_dataset["name"] = f"Run of {source.name}"
     crate.root_dataset["description"] = (
@@ -88,15 +93,23 @@ def make_crate(
     crate.root_dataset["datePublished"] = record["finished"]
     crate.root_dataset["license"] = license
     env = record["environment"]
-    python = crate.add(ComputerLanguage(crate, "#python", {
-        "name": "Python", "url": {"@id": "https://www.python.org/"},
-        "version": env.get("python") or "3",
-    }))
+    python = crate.add(
+        ComputerLanguage(
+            crate,
+            "#python",
+            {
+                "name": "Python",
+                "url": {"@id": "https://www.python.org/"},
+                "version": env.get("python") or "3",
+            },
+        )
+    )
     # The notebook as written when it exists here, else the executed one (same code).
     workflow = crate.add_workflow(
         source if source.is_file() else output,
         dest_path=f"notebook-{source.name}" if source.is_file() else output.name,
-        main=True, lang=python,
+        main=True,
+        lang=python,
         properties={
             "name": source.name,
             "@type": ["File", "SoftwareSourceCode", "ComputationalWorkflow"],
@@ -107,17 +120,30 @@ def make_crate(
     objects = []
     for key, value in record["parameters"].items():
         formal = _parameter(crate, workflow, key, _kind(value), "input")
-        objects.append(crate.add(ContextEntity(crate, f"#pv-{_slug(key)}", {
-            "@type": "PropertyValue", "name": key,
-            "value": value if isinstance(value, (str, int, float, bool)) else json.dumps(value),
-            "exampleOfWork": {"@id": formal.id},
-        })))
+        objects.append(
+            crate.add(
+                ContextEntity(
+                    crate,
+                    f"#pv-{_slug(key)}",
+                    {
+                        "@type": "PropertyValue",
+                        "name": key,
+                        "value": value
+                        if isinstance(value, (str, int, float, bool))
+                        else json.dumps(value),
+                        "exampleOfWork": {"@id": formal.id},
+                    },
+                )
+            )
+        )
     for entry in record["data"]:
         path = Path(entry["path"])
         label = entry.get("catalog_entry") or path.name
         formal = _parameter(crate, workflow, f"data {label}", "File", "input")
         props = {
-            "name": label, "sha256": entry["sha256"], "contentSize": str(entry["size"]),
+            "name": label,
+            "sha256": entry["sha256"],
+            "contentSize": str(entry["size"]),
             "description": entry.get("description") or f"data file {path.name}",
             "exampleOfWork": {"@id": formal.id},
         }
@@ -132,34 +158,61 @@ def make_crate(
         objects.append(data)
 
     out_formal = _parameter(crate, workflow, "output notebook", "File", "output")
-    results = [crate.add_file(output, dest_path=output.name, properties={
-        "name": f"executed {output.name}", "encodingFormat": "application/x-ipynb+json",
-        "exampleOfWork": {"@id": out_formal.id},
-    })]
-    results.append(crate.add_file(record_path, dest_path=record_path.name, properties={
-        "name": "run record", "encodingFormat": "application/json",
-        "description": "parameters, data checksums, exact package versions, environment "
-        "identity, times and per-cell output digests of this run",
-    }))
-    crate.add_action(workflow, identifier="#run", object=objects, result=results, properties={
-        "@type": "CreateAction",
-        "name": f"papermill run of {source.name}",
-        "startTime": record["started"],
-        "endTime": record["finished"],
-        "actionStatus": {"@id": "http://schema.org/FailedActionStatus" if record["error"]
-                         else "http://schema.org/CompletedActionStatus"},
-        **({"error": record["error"]} if record["error"] else {}),
-    })
+    results = [
+        crate.add_file(
+            output,
+            dest_path=output.name,
+            properties={
+                "name": f"executed {output.name}",
+                "encodingFormat": "application/x-ipynb+json",
+                "exampleOfWork": {"@id": out_formal.id},
+            },
+        )
+    ]
+    results.append(
+        crate.add_file(
+            record_path,
+            dest_path=record_path.name,
+            properties={
+                "name": "run record",
+                "encodingFormat": "application/json",
+                "description": "parameters, data checksums, exact package versions, environment "
+                "identity, times and per-cell output digests of this run",
+            },
+        )
+    )
+    crate.add_action(
+        workflow,
+        identifier="#run",
+        object=objects,
+        result=results,
+        properties={
+            "@type": "CreateAction",
+            "name": f"papermill run of {source.name}",
+            "startTime": record["started"],
+            "endTime": record["finished"],
+            "actionStatus": {
+                "@id": "http://schema.org/FailedActionStatus"
+                if record["error"]
+                else "http://schema.org/CompletedActionStatus"
+            },
+            **({"error": record["error"]} if record["error"] else {}),
+        },
+    )
 
     if report:
         report = Path(report)
         verdict = json.loads(report.read_text())["verdict"]
         for file in (report, report.with_suffix(".html")):
             if file.is_file():
-                crate.add_file(file, dest_path=f"reproduction/{file.name}", properties={
-                    "name": f"reproduction report ({verdict})",
-                    "description": f"re-execution in a fresh kernel: {verdict}",
-                })
+                crate.add_file(
+                    file,
+                    dest_path=f"reproduction/{file.name}",
+                    properties={
+                        "name": f"reproduction report ({verdict})",
+                        "description": f"re-execution in a fresh kernel: {verdict}",
+                    },
+                )
 
     if out.suffix == ".zip":
         crate.write_zip(out)

@@ -114,7 +114,10 @@ def run(
     notebook = Path(notebook)
     if not notebook.is_file():
         raise FileNotFoundError(f"{notebook}: no such notebook")
-    source = nbformat.read(notebook, as_version=4)  # a clear error for a broken notebook
+    try:
+        source = nbformat.read(notebook, as_version=4)
+    except (ValueError, nbformat.ValidationError) as error:
+        raise ValueError(f"{notebook}: not a readable notebook: {error}") from error
     output = Path(output) if output else default_output(notebook)
     output.parent.mkdir(parents=True, exist_ok=True)
     parameters = dict(parameters or {})

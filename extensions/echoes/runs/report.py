@@ -63,22 +63,22 @@ def render_html(report: dict[str, Any]) -> str:
     rows = "".join(_cell_row(c) for c in report["cells"])
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Reproduction of {escape(report['target'])}: {escape(report['verdict'])}</title>
+<title>Reproduction of {escape(report["target"])}: {escape(report["verdict"])}</title>
 <style>{_STYLE}</style></head><body>
-<div class="verdict" style="background:{colour}">{escape(report['verdict'])}</div>
-<p>Target <code>{escape(report['target'])}</code>; run record
-<code>{escape(str(report['record']))}</code>; re-executed in a fresh kernel as
-<code>{escape(report['reproduced'])}</code>.<br>Cells: {escape(summary)}.
-Execution {report['timings_s'].get('execute')} s, comparison
-{report['timings_s'].get('compare')} s.</p>
-<h2>Reasons</h2><ul>{reasons or '<li>none: every cell reproduces</li>'}</ul>
+<div class="verdict" style="background:{colour}">{escape(report["verdict"])}</div>
+<p>Target <code>{escape(report["target"])}</code>; run record
+<code>{escape(str(report["record"]))}</code>; re-executed in a fresh kernel as
+<code>{escape(report["reproduced"])}</code>.<br>Cells: {escape(summary)}.
+Execution {report["timings_s"].get("execute")} s, comparison
+{report["timings_s"].get("compare")} s.</p>
+<h2>Reasons</h2><ul>{reasons or "<li>none: every cell reproduces</li>"}</ul>
 <h2>Cells</h2>
 <table><thead><tr><th>cell</th><th>status</th><th>source and differences</th></tr></thead>
 <tbody>{rows}</tbody></table>
 <h2>How outputs were compared</h2>
 <p>Text exactly, after these sanitizers (applied to both sides):</p><ul>{sanitizers}</ul>
-<p>Numbers in text, HTML and JSON within rtol={tol['rtol']}, atol={tol['atol']};
-images pixel by pixel: at most {tol['pixel_fraction']:.2%} of pixels may differ by more
-than {tol['pixel_threshold']} in a channel.</p>
+<p>Numbers in text, HTML and JSON within rtol={tol["rtol"]}, atol={tol["atol"]};
+images pixel by pixel: at most {tol["pixel_fraction"]:.2%} of pixels may differ by more
+than {tol["pixel_threshold"]} in a channel.</p>
 </body></html>
 """

@@ -99,11 +99,16 @@ def data_changes(recorded: list[dict], now: list[dict]) -> list[dict]:
             continue
         sha = new["sha256"] if new else rec.sha256_file(path)
         if sha != old["sha256"]:
-            changes.append({
-                "data": key(old), "change": "checksum", "path": str(path),
-                "recorded_sha256": old["sha256"], "sha256": sha,
-                "when": rec.iso(path.stat().st_mtime),
-            })
+            changes.append(
+                {
+                    "data": key(old),
+                    "change": "checksum",
+                    "path": str(path),
+                    "recorded_sha256": old["sha256"],
+                    "sha256": sha,
+                    "when": rec.iso(path.stat().st_mtime),
+                }
+            )
     for new in current.values():
         changes.append({"data": key(new), "change": "read only now", "path": new["path"]})
     return changes
@@ -115,12 +120,14 @@ def package_changes(recorded: dict[str, Any], now: dict[str, Any]) -> list[dict]
         old, new = recorded.get(name), now.get(name)
         if old and new and old["version"] == new["version"]:
             continue
-        changes.append({
-            "package": name,
-            "recorded": old and old["version"],
-            "now": new and new["version"],
-            "when": rec.iso(new.get("installed")) if new else None,
-        })
+        changes.append(
+            {
+                "package": name,
+                "recorded": old and old["version"],
+                "now": new and new["version"],
+                "when": rec.iso(new.get("installed")) if new else None,
+            }
+        )
     return changes
 
 
@@ -139,29 +146,49 @@ def _reasons(changes: dict[str, list[dict]], cells: list[CellComparison], error:
     for c in changes["notebook"]:
         reasons.append({"kind": "notebook", "message": c["message"]})
     for c in changes["parameters"]:
-        reasons.append({"kind": "parameters", "message": (
-            f"parameter {c['name']}: the record says {c['recorded']!r} but the output "
-            f"notebook ran with {c['output_notebook']!r}")})
+        reasons.append(
+            {
+                "kind": "parameters",
+                "message": (
+                    f"parameter {c['name']}: the record says {c['recorded']!r} but the output "
+                    f"notebook ran with {c['output_notebook']!r}"
+                ),
+            }
+        )
     for c in changes["data"]:
         message = f"data {c['data']} ({c['path']}): {c['change']}"
         if c["change"] == "checksum":
-            message += (f", sha256 {c['recorded_sha256'][:12]}… became {c['sha256'][:12]}…, "
-                        f"file modified {c['when']}")
+            message += (
+                f", sha256 {c['recorded_sha256'][:12]}… became {c['sha256'][:12]}…, "
+                f"file modified {c['when']}"
+            )
         reasons.append({"kind": "data", "message": message})
     for c in changes["packages"]:
-        reasons.append({"kind": "packages", "message": (
-            f"package {c['package']}: recorded {c['recorded']}, now {c['now']}"
-            + (f" (installed {c['when']})" if c["when"] else ""))})
+        reasons.append(
+            {
+                "kind": "packages",
+                "message": (
+                    f"package {c['package']}: recorded {c['recorded']}, now {c['now']}"
+                    + (f" (installed {c['when']})" if c["when"] else "")
+                ),
+            }
+        )
     for c in changes["environment"]:
-        reasons.append({"kind": "environment", "message": (
-            f"{c['what']}: recorded {c['recorded']!r}, now {c['now']!r}")})
+        reasons.append(
+            {
+                "kind": "environment",
+                "message": (f"{c['what']}: recorded {c['recorded']!r}, now {c['now']!r}"),
+            }
+        )
     differing = [c.index for c in cells if c.status == "differs"]
     if differing:
         message = f"outputs differ in cell(s) {', '.join(map(str, differing))}"
         if not reasons:
-            message += (" although notebook, parameters, data and environment are the same: "
-                        "the notebook is not deterministic (an unfixed random seed, the "
-                        "clock, or unordered iteration?)")
+            message += (
+                " although notebook, parameters, data and environment are the same: "
+                "the notebook is not deterministic (an unfixed random seed, the "
+                "clock, or unordered iteration?)"
+            )
         reasons.append({"kind": "outputs", "message": message})
     return reasons
 
@@ -217,13 +244,22 @@ def reproduce(
     compared = time.perf_counter()
 
     changes: dict[str, list[dict]] = {
-        "notebook": [], "parameters": [], "data": [], "packages": [], "environment": [],
+        "notebook": [],
+        "parameters": [],
+        "data": [],
+        "packages": [],
+        "environment": [],
     }
     if record:
         if rec.sha256_file(recorded_nb_path) != record["notebook"]["output_sha256"]:
-            changes["notebook"].append({"message": (
-                f"{recorded_nb_path.name} was changed after the run "
-                f"(modified {rec.iso(recorded_nb_path.stat().st_mtime)})")})
+            changes["notebook"].append(
+                {
+                    "message": (
+                        f"{recorded_nb_path.name} was changed after the run "
+                        f"(modified {rec.iso(recorded_nb_path.stat().st_mtime)})"
+                    )
+                }
+            )
         changes["parameters"] = parameter_changes(record, recorded_nb)
         changes["data"] = data_changes(record["data"], new.record["data"])
         old_env, new_env = record["environment"], new.record["environment"]
