@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from echoes.runs.execute import run
 from echoes.runs.record import load_record, write_record
 from echoes.runs.reproduce import DOES_NOT_REPRODUCE, REPRODUCES, reproduce
@@ -40,7 +39,9 @@ def test_cli_reproduce_says_reproduces_and_writes_both_reports(work: Path) -> No
     out = work / "review"
     done = subprocess.run(
         [ECHOES, "reproduce", str(recorded.record_path), "-o", str(out), "--no-progress"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{recorded.record_path}: reproduces" in done.stdout
@@ -124,10 +125,13 @@ def test_a_different_image_is_reported(work: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("ECHOES_IMAGE", "echoes/singleuser:2026.11")
     result = reproduce(recorded.record_path, work / "review", progress=False)
     assert result.verdict == DOES_NOT_REPRODUCE
-    assert result.reasons == [{
-        "kind": "environment",
-        "message": "image: recorded 'echoes/singleuser:2026.10', now 'echoes/singleuser:2026.11'",
-    }]
+    assert result.reasons == [
+        {
+            "kind": "environment",
+            "message": "image: recorded 'echoes/singleuser:2026.10', "
+            "now 'echoes/singleuser:2026.11'",
+        }
+    ]
 
 
 def test_a_published_notebook_without_record_is_compared_with_its_own_outputs(
@@ -147,8 +151,9 @@ def test_a_published_notebook_without_record_is_compared_with_its_own_outputs(
 def test_bad_input_names_the_file(tmp_path: Path) -> None:
     not_a_record = tmp_path / "x.run.json"
     not_a_record.write_text('{"hello": 1}')
-    done = subprocess.run([ECHOES, "reproduce", str(not_a_record)], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [ECHOES, "reproduce", str(not_a_record)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 1
     assert f"{not_a_record}: not a run record" in done.stderr
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 import base64
 import io
 
-from PIL import Image
-
 from echoes.runs.compare import Tolerance, compare_cell, compare_image, compare_text
+from PIL import Image
 
 TOL = Tolerance()
 TABLE = "<table><tr><th>painter</th><th>score</th></tr><tr><td>Raphael</td><td>{}</td></tr></table>"
 
 
 def cell(*outputs: dict, tags: tuple[str, ...] = ()) -> dict:
-    return {"cell_type": "code", "source": "x", "metadata": {"tags": list(tags)},
-            "outputs": list(outputs)}
+    return {
+        "cell_type": "code",
+        "source": "x",
+        "metadata": {"tags": list(tags)},
+        "outputs": list(outputs),
+    }
 
 
 def html(text: str) -> dict:
@@ -24,8 +27,9 @@ def html(text: str) -> dict:
 
 
 def test_a_changed_number_in_an_html_table_is_reported() -> None:
-    result = compare_cell(0, cell(html(TABLE.format("16.25"))), cell(html(TABLE.format("16.26"))),
-                          TOL)
+    result = compare_cell(
+        0, cell(html(TABLE.format("16.25"))), cell(html(TABLE.format("16.26"))), TOL
+    )
     assert result.status == "differs"
     [difference] = result.differences
     assert difference.kind == "text/html"
@@ -59,18 +63,30 @@ def test_sanitizers_do_not_hide_text_around_what_they_forgive() -> None:
 
 def test_json_numbers_with_tolerance_strings_exactly() -> None:
     def out(value: dict) -> dict:
-        return {"output_type": "execute_result", "data": {"application/json": value},
-                "metadata": {}, "execution_count": 1}
+        return {
+            "output_type": "execute_result",
+            "data": {"application/json": value},
+            "metadata": {},
+            "execution_count": 1,
+        }
 
-    same = compare_cell(0, cell(out({"mean": 16.25, "best": "Raphael"})),
-                        cell(out({"mean": 16.25 + 1e-12, "best": "Raphael"})), TOL)
-    assert same.status == "within-tolerance"
-    changed = compare_cell(0, cell(out({"mean": 16.25, "best": "Raphael"})),
-                           cell(out({"mean": 16.0, "best": "Da Vinci"})), TOL)
-    assert changed.status == "differs"
-    assert "$.best: 'Raphael' became 'Da Vinci'; $.mean: 16.25 became 16.0" == (
-        changed.differences[0].what
+    same = compare_cell(
+        0,
+        cell(out({"mean": 16.25, "best": "Raphael"})),
+        cell(out({"mean": 16.25 + 1e-12, "best": "Raphael"})),
+        TOL,
     )
+    assert same.status == "within-tolerance"
+    changed = compare_cell(
+        0,
+        cell(out({"mean": 16.25, "best": "Raphael"})),
+        cell(out({"mean": 16.0, "best": "Da Vinci"})),
+        TOL,
+    )
+    assert changed.status == "differs"
+    assert (
+        changed.differences[0].what
+    ) == "$.best: 'Raphael' became 'Da Vinci'; $.mean: 16.25 became 16.0"
 
 
 def png(changes: dict[tuple[int, int], tuple[int, int, int]]) -> str:
@@ -86,9 +102,13 @@ def test_images_compare_pixels_with_a_tolerance() -> None:
     base = png({})
     assert compare_image(base, base, TOL)[0] == "same"
     assert compare_image(base, png({(1, 1): (250, 250, 250)}), TOL) == (
-        "within-tolerance", "0.000% of pixels differ by more than 8 (max 5)")
+        "within-tolerance",
+        "0.000% of pixels differ by more than 8 (max 5)",
+    )
     assert compare_image(base, png({(1, 1): (0, 0, 0)}), TOL) == (
-        "within-tolerance", "0.010% of pixels differ by more than 8 (max 255)")
+        "within-tolerance",
+        "0.010% of pixels differ by more than 8 (max 255)",
+    )
     many = {(x, y): (0, 0, 0) for x in range(10) for y in range(10)}
     status, what = compare_image(base, png(many), TOL)
     assert (status, what) == ("differs", "1.000% of pixels differ by more than 8 (max 255)")

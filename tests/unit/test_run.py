@@ -12,7 +12,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from echoes.runs.execute import run
 from echoes.runs.record import RECORD_SCHEMA, load_record, sha256_json
 
@@ -31,7 +30,10 @@ def test_cli_run_writes_output_and_a_complete_record(work: Path) -> None:
     out = work / "out" / "painters-run.ipynb"
     done = subprocess.run(
         [*ECHOES, "run", str(work / "painters.ipynb"), "-p", "weight", "2", "-o", str(out)],
-        capture_output=True, text=True, cwd=work, check=False,
+        capture_output=True,
+        text=True,
+        cwd=work,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     record_path = out.with_name("painters-run.run.json")
@@ -93,7 +95,9 @@ def test_a_failing_cell_is_recorded_and_the_cli_fails(work: Path) -> None:
     nbformat.write(nb, work / "broken.ipynb")
     done = subprocess.run(
         [*ECHOES, "run", str(work / "broken.ipynb"), "--no-progress"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 1
     assert "ZeroDivisionError" in done.stderr
@@ -109,7 +113,6 @@ def test_bad_input_names_the_file(work: Path, content: str | None, message: str)
     path = work / "bad.ipynb"
     if content is not None:
         path.write_text(content)
-    done = subprocess.run([*ECHOES, "run", str(path)], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([*ECHOES, "run", str(path)], capture_output=True, text=True, check=False)
     assert done.returncode != 0
     assert str(path) in done.stderr and message in done.stderr
