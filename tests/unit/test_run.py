@@ -116,3 +116,35 @@ def test_bad_input_names_the_file(work: Path, content: str | None, message: str)
     done = subprocess.run([*ECHOES, "run", str(path)], capture_output=True, text=True, check=False)
     assert done.returncode != 0
     assert str(path) in done.stderr and message in done.stderr
+
+
+def test_intake2_catalog_entries_named_in_code_are_recorded(tmp_path: Path) -> None:
+    """Arrow opens Parquet outside Python's sight: the entry's name in the code suffices."""
+    from echoes.runs.record import data_entries, names_in
+
+    (tmp_path / "arch").mkdir()
+    table = tmp_path / "arch" / "pottery.parquet"
+    table.write_bytes((FIXTURES / "data" / "painters.csv").read_bytes())
+    sha = hashlib.sha256(table.read_bytes()).hexdigest()
+    (tmp_path / "arch" / "catalog.yaml").write_text(
+        "version: 2\n"
+        "data:\n"
+        "  pottery_file:\n"
+        "    datatype: intake.readers.datatypes:Parquet\n"
+        "    kwargs: {url: '{CATALOG_DIR}/pottery.parquet'}\n"
+        "entries:\n"
+        "  pottery:\n"
+        "    reader: intake.readers.readers:PandasParquet\n"
+        "    kwargs: {args: ['{data(pottery_file)}']}\n"
+        f"    metadata: {{sha256: {sha}, licence: GPL-3.0-only, citation: Tubb et al. 1980}}\n"
+    )
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("df = echoes.catalog().arch.read().pottery.read()")]
+    )
+    [entry] = data_entries([], names_in(nb, {}), [tmp_path])
+    assert entry["path"] == str(table.resolve()) and entry["how"] == "named"
+    assert entry["catalog_entry"] == "pottery"
+    assert entry["sha256"] == entry["recorded_sha256"] == sha
+    assert (entry["license"], entry["source"]) == ("GPL-3.0-only", "Tubb et al. 1980")
+    # nothing named, nothing opened: nothing recorded
+    assert data_entries([], names_in(nb, {}) - {"pottery"}, [tmp_path]) == []

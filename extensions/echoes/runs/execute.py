@@ -162,7 +162,7 @@ def run(
             "identity": rec.environment_identity(environment) if environment else None,
             **environment,
         },
-        "data": rec.data_entries(reads, parameters, roots),
+        "data": rec.data_entries(reads, rec.names_in(source, parameters), roots),
         "started": rec.iso(started),
         "finished": rec.iso(finished),
         "duration_s": round(finished - started, 3),

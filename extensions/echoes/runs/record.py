@@ -9,11 +9,11 @@ kernel gets a small tracer (`KERNEL_TRACER`, run as a silent execute request) th
   reading under the data roots (``ECHOES_DATA_DIR`` and the notebook's folder).
 
 After the run each file read is checksummed and matched with the Intake catalog
-entry that describes it (any ``*.yaml`` catalog under the data roots whose source
-``urlpath`` resolves to that file), giving the entry name, the checksum the
-catalog recorded and the licence. Parameters whose value names a catalog entry are
-recorded too, which covers files opened by C libraries that Python cannot see
-(HDF5, netCDF).
+entry that describes it (any ``*.yaml`` catalog under the data roots, Intake 2 or
+0.x, whose entry reads that file), giving the entry name, the checksum the catalog
+recorded and the licence. Catalog entries that the notebook's code or parameters
+name are recorded too: Python cannot see files that C libraries open (Parquet
+through Arrow, HDF5, netCDF), and `echoes.catalog().theme.read().entry` names them.
 """
 
 from __future__ import annotations
@@ -125,14 +125,15 @@ def environment_identity(environment: dict[str, Any]) -> str:
 
 # --- catalog entries -------------------------------------------------------------------
 
-_TEMPLATE = re.compile(r"\{\{\s*(CATALOG_DIR|env\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))\s*\}\}")
+_TEMPLATE = re.compile(r"\{\{?\s*(CATALOG_DIR|env\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))\s*\}?\}")
+_DATA_REF = re.compile(r"\{data\((\w+)\)\}")
 
 
-def _resolve_urlpath(urlpath: str, catalog_dir: Path) -> Path | None:
+def _resolve_url(url: str, catalog_dir: Path) -> Path | None:
     def value(match: re.Match[str]) -> str:
         return str(catalog_dir) if match.group(2) is None else os.environ.get(match.group(2), "")
 
-    text = _TEMPLATE.sub(value, urlpath)
+    text = _TEMPLATE.sub(value, url)
     if "://" in text and not text.startswith("file://"):
         return None
     path = Path(text.removeprefix("file://"))
@@ -146,55 +147,84 @@ def _checksum(metadata: dict[str, Any]) -> str | None:
     return str(value).removeprefix("sha256:") if value else None
 
 
-def catalog_entries(roots: Iterable[Path]) -> dict[Path, dict[str, Any]]:
-    """Intake (YAML) catalog sources under the roots, keyed by the file they point at.
+def _entry_files(spec: dict[str, Any], catalog_dir: Path) -> dict[str, tuple[list[Path], dict]]:
+    """entry name -> (files, entry) for an Intake 2 (`data` + `entries`) or 0.x catalog."""
+    found: dict[str, tuple[list[Path], dict]] = {}
+    if isinstance(spec.get("entries"), dict):  # Intake 2: entries read `{data(name)}` refs
+        urls = {
+            name: (d.get("kwargs") or {}).get("url")
+            for name, d in (spec.get("data") or {}).items()
+            if isinstance(d, dict)
+        }
+        for name, entry in spec["entries"].items():
+            refs = _DATA_REF.findall(json.dumps((entry or {}).get("kwargs", {})))
+            files = [
+                _resolve_url(urls[r], catalog_dir) for r in refs if isinstance(urls.get(r), str)
+            ]
+            found[name] = ([f for f in files if f], entry or {})
+    for name, source in (spec.get("sources") or {}).items():  # Intake 0.x
+        args = (source or {}).get("args") or {}
+        url = args.get("urlpath") or args.get("path")
+        file = _resolve_url(url, catalog_dir) if isinstance(url, str) else None
+        found[name] = ([file] if file else [], source or {})
+    return found
 
-    Reads ``sources: {name: {args: {urlpath}, metadata: {sha256, license, ...}}}``;
-    a checksum may be ``metadata.sha256`` or ``metadata.checksum`` (``sha256:<hex>``).
+
+def catalog_entries(roots: Iterable[Path]) -> dict[Path, dict[str, Any]]:
+    """Intake catalog entries under the roots, keyed by the data file they read.
+
+    Understands Intake 2 catalogs (`data:` with `kwargs.url`, `entries:` reading them as
+    `{data(name)}`) and Intake 0.x ones (`sources:` with `args.urlpath`). The checksum is
+    the entry's `metadata.sha256` (or `checksum: sha256:<hex>`), the licence its
+    `metadata.licence`/`license`, the source its `citation`/`source`.
     """
     entries: dict[Path, dict[str, Any]] = {}
     for root in roots:
         for catalog in sorted(Path(root).rglob("*.y*ml")) if Path(root).is_dir() else []:
             try:
                 spec = yaml.safe_load(catalog.read_text())
-            except (OSError, yaml.YAMLError):
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue  # not a catalog we can read: it cannot describe a file either
-            sources = spec.get("sources") if isinstance(spec, dict) else None
-            for name, source in (sources or {}).items():
-                args = (source or {}).get("args") or {}
-                urlpath = args.get("urlpath") or args.get("path")
-                if not isinstance(urlpath, str):
-                    continue
-                path = _resolve_urlpath(urlpath, catalog.parent)
-                if path is None:
-                    continue
-                metadata = source.get("metadata") or {}
-                entries[path] = {
-                    "catalog_entry": name,
-                    "catalog": str(catalog),
-                    "recorded_sha256": _checksum(metadata),
-                    "license": metadata.get("license") or metadata.get("licence"),
-                    "source": metadata.get("source") or metadata.get("citation"),
-                    "description": source.get("description"),
-                }
+            if not isinstance(spec, dict):
+                continue
+            for name, (files, entry) in _entry_files(spec, catalog.parent).items():
+                metadata = entry.get("metadata") or {}
+                for path in files:
+                    entries[path] = {
+                        "catalog_entry": name,
+                        "catalog": str(catalog),
+                        "recorded_sha256": _checksum(metadata),
+                        "license": metadata.get("licence") or metadata.get("license"),
+                        "source": metadata.get("citation") or metadata.get("source"),
+                        "description": metadata.get("title") or entry.get("description"),
+                    }
     return entries
 
 
 def data_entries(
-    reads: Iterable[Path], parameters: dict[str, Any], roots: list[Path]
+    reads: Iterable[Path], named: Iterable[str], roots: list[Path]
 ) -> list[dict[str, Any]]:
-    """One entry per data file the run used: checksum now, and its catalog entry if any."""
+    """One entry per data file the run used: checksum now, and its catalog entry if any.
+
+    Used means opened by the kernel (`reads`, how: "opened"), or belonging to a catalog
+    entry whose name the notebook's parameters or code mention (`named`, how: "named"),
+    which covers files that C libraries open where Python's audit hook cannot see them
+    (Parquet through Arrow, HDF5, netCDF).
+    """
     catalog = catalog_entries(roots)
-    by_name = {e["catalog_entry"]: path for path, e in catalog.items()}
-    used = {Path(os.path.realpath(p)) for p in reads}
-    used |= {by_name[v] for v in parameters.values() if isinstance(v, str) and v in by_name}
+    used = {Path(os.path.realpath(p)): "opened" for p in reads}
+    words = set(named)
+    for path, entry in catalog.items():
+        if entry["catalog_entry"] in words:
+            used.setdefault(path, "named")
     entries = []
-    for path in sorted(used):
+    for path, how in sorted(used.items()):
         if not path.is_file():
             continue
         stat = path.stat()
         entry = {
             "path": str(path),
+            "how": how,
             "sha256": sha256_file(path),
             "size": stat.st_size,
             "modified": iso(stat.st_mtime),
@@ -202,6 +232,13 @@ def data_entries(
         entry.update(catalog.get(path, {"catalog_entry": None}))
         entries.append(entry)
     return entries
+
+
+def names_in(notebook: dict[str, Any], parameters: dict[str, Any]) -> set[str]:
+    """The identifiers and strings a notebook's code and parameters mention."""
+    code = "\n".join(c["source"] for c in notebook["cells"] if c["cell_type"] == "code")
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+    return words | {v for v in parameters.values() if isinstance(v, str)}
 
 
 # --- cells ------------------------------------------------------------------------------
