@@ -22,12 +22,13 @@ from pathlib import Path
 import pytest
 import requests
 import rocrate
-from echoes.runs.execute import run
-from echoes.runs.reproduce import reproduce
 from requests.adapters import HTTPAdapter
 from rocrate.rocrate import ROCrate
 from rocrate_validator import services
 from urllib3 import HTTPResponse
+
+from echoes.runs.execute import run
+from echoes.runs.reproduce import reproduce
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 ECHOES = str(Path(sys.executable).parent / "echoes")

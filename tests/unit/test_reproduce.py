@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from echoes.runs.execute import run
 from echoes.runs.record import load_record, write_record
 from echoes.runs.reproduce import DOES_NOT_REPRODUCE, REPRODUCES, reproduce

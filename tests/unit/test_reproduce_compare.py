@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import io
 
-from echoes.runs.compare import Tolerance, compare_cell, compare_image, compare_text
 from PIL import Image
+
+from echoes.runs.compare import Tolerance, compare_cell, compare_image, compare_text
 
 TOL = Tolerance()
 TABLE = "<table><tr><th>painter</th><th>score</th></tr><tr><td>Raphael</td><td>{}</td></tr></table>"

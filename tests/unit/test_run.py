@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from echoes.runs.execute import run
 from echoes.runs.record import RECORD_SCHEMA, load_record, sha256_json
 
