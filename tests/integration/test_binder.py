@@ -73,7 +73,7 @@ def test_binder_environment_runs_every_notebook(tmp_path: Path) -> None:
     for notebook in notebooks:
         out = tmp_path / "out" / notebook.name
         sh(
-            "binder/start",
+            str(repo / "binder" / "start"),
             "echoes",
             "run",
             str(notebook),
