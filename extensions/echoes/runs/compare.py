@@ -65,6 +65,15 @@ SANITIZERS: dict[str, tuple[str, Callable[[str], str]]] = {
         "memory addresses such as 0x7f3a2c1d4e50 (object reprs)",
         lambda t: re.sub(r"0x[0-9a-fA-F]{6,16}", "<ADDRESS>", t),
     ),
+    "uuid": (
+        "random identifiers such as 72b12124-91d8-463a-bb7f-7b8c47cf5dea (HTML element ids "
+        "in xarray and other rich reprs)",
+        lambda t: re.sub(
+            r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
+            "<UUID>",
+            t,
+        ),
+    ),
     "temp-path": (
         "temporary paths under /tmp, /var/tmp, /var/folders or TMPDIR",
         lambda t: re.sub(r"(/private)?/(tmp|var/tmp|var/folders)/[^\s'\"<>,;)]*", "<TMP>", t),
