@@ -51,6 +51,7 @@ def test_binder_environment_runs_every_notebook(tmp_path: Path) -> None:
         "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(Path.home() / ".cache" / "pip")),
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_PROGRESS_BAR": "off",
+        "PIP_NO_COMPILE": "1",  # bytecode is written on first import anyway
     }
     env.update({k: v for k, v in os.environ.items() if k.startswith(("PIP_INDEX", "PIP_EXTRA"))})
 
