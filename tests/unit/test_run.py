@@ -149,3 +149,19 @@ def test_intake2_catalog_entries_named_in_code_are_recorded(tmp_path: Path) -> N
     assert (entry["license"], entry["source"]) == ("GPL-3.0-only", "Tubb et al. 1980")
     # nothing named, nothing opened: nothing recorded
     assert data_entries([], names_in(nb, {}) - {"pottery"}, [tmp_path]) == []
+
+
+def test_cli_parameter_values_are_typed() -> None:
+    from echoes.runs.cli import _value
+
+    texts = ["2", "0.5", "1e-3", "true", "null", "[1, 2]", "Raphael", "data/x.csv"]
+    assert [_value(t) for t in texts] == [
+        2,
+        0.5,
+        0.001,
+        True,
+        None,
+        [1, 2],
+        "Raphael",
+        "data/x.csv",
+    ]

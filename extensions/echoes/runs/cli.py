@@ -10,12 +10,20 @@ import yaml
 
 
 def _value(text: str) -> object:
-    """A parameter value as papermill's -y would read it: 3 -> int, 0.5 -> float, else str."""
+    """A parameter value: 3 -> int, 0.5 and 1e-3 -> float, true -> bool, [1, 2] -> list."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        pass
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
-    return value if isinstance(value, (int, float, bool, list, dict)) or value is None else text
+    return value if isinstance(value, (bool, list, dict)) or value is None else text
 
 
 def _fail(message: str) -> None:
