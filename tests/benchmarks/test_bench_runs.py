@@ -20,7 +20,7 @@ import papermill
 import pytest
 from nbclient import NotebookClient
 
-from echoes.runs.execute import run
+from echoes.runs.execute import Run, run
 from echoes.runs.reproduce import reproduce
 from tests.benchmarks.report import ratio_line, summary
 
@@ -36,25 +36,29 @@ def test_run_and_reproduce_against_papermill_and_nbclient(name: str, tmp_path: P
     notebook = work / name
     times: dict[str, list[float]] = {k: [] for k in ("nbclient", "papermill", "run", "repro")}
     compare_share: list[float] = []
-    for i in range(ROUNDS):
-        start = time.perf_counter()
+
+    def plain_nbclient(i: int) -> None:
         nb = nbformat.read(notebook, as_version=4)
         NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": work}}).execute()
         nbformat.write(nb, work / f"nbclient-{i}.ipynb")
-        times["nbclient"].append(time.perf_counter() - start)
 
-        start = time.perf_counter()
-        papermill.execute_notebook(
-            str(notebook), str(work / f"papermill-{i}.ipynb"), progress_bar=False, cwd=str(work)
-        )
-        times["papermill"].append(time.perf_counter() - start)
+    def plain_papermill(i: int) -> None:
+        out = str(work / f"papermill-{i}.ipynb")
+        papermill.execute_notebook(str(notebook), out, progress_bar=False, cwd=str(work))
 
-        start = time.perf_counter()
-        recorded = run(notebook, work / f"run-{i}.ipynb", progress=False)
-        times["run"].append(time.perf_counter() - start)
+    def echoes_run(i: int) -> None:
+        recorded[i] = run(notebook, work / f"run-{i}.ipynb", progress=False)
 
+    recorded: dict[int, Run] = {}
+    ways = [("nbclient", plain_nbclient), ("papermill", plain_papermill), ("run", echoes_run)]
+    for i in range(ROUNDS):
+        # A different order each round, so that no way always goes first after a pause.
+        for key, way in ways[i % 3 :] + ways[: i % 3]:
+            start = time.perf_counter()
+            way(i)
+            times[key].append(time.perf_counter() - start)
         start = time.perf_counter()
-        result = reproduce(recorded.record_path, work / f"review-{i}", progress=False)
+        result = reproduce(recorded[i].record_path, work / f"review-{i}", progress=False)
         times["repro"].append(time.perf_counter() - start)
         assert result.ok, result.reasons
         compare_share.append(result.timings["compare"] / result.timings["execute"])
