@@ -80,9 +80,10 @@ def offline_context(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     yield asked
 
 
-@pytest.fixture
-def reviewed(tmp_path: Path) -> tuple[Path, Path]:
-    """A run of the painters notebook and its reproduction report."""
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A run of the painters notebook and its reproduction report (shared: read only)."""
+    tmp_path = tmp_path_factory.mktemp("reviewed")
     shutil.copytree(FIXTURES, tmp_path / "nb")
     recorded = run(tmp_path / "nb" / "painters.ipynb", parameters={"weight": 2}, progress=False)
     reproduce(recorded.record_path, tmp_path / "review", progress=False)

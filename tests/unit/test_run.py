@@ -165,3 +165,17 @@ def test_cli_parameter_values_are_typed() -> None:
         "Raphael",
         "data/x.csv",
     ]
+
+
+def test_caches_settings_and_code_are_not_data(tmp_path: Path) -> None:
+    from echoes.runs.record import is_data
+
+    data, home = tmp_path / ".echoes" / "heritage", tmp_path / "home"
+    roots = [data, home]
+    assert is_data(data / "archaeometry" / "pottery.parquet", roots)
+    assert is_data(home / "work" / "finds.csv", roots)
+    assert not is_data(home / ".cache" / "matplotlib" / "fontlist-v390.json", roots)
+    assert not is_data(home / "work" / ".ipynb_checkpoints" / "finds.csv", roots)
+    assert not is_data(home / "venv" / "lib" / "site-packages" / "x" / "data.json", roots)
+    assert not is_data(home / "work" / "helpers.py", roots)
+    assert not is_data(tmp_path / "elsewhere.csv", roots)

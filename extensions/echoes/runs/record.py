@@ -73,8 +73,20 @@ def _echoes_trace(trace_path, roots, image_variables):
     sys.addaudithook(hook)
 """
 
-#: Files a notebook opens that are not data: code, notebooks, caches.
-NOT_DATA = re.compile(r"(\.py|\.pyc|\.ipynb|\.run\.json)$|/(__pycache__|\.ipynb_checkpoints)/")
+#: Files a notebook opens that are not data: code, notebooks, installed packages.
+NOT_DATA = re.compile(r"(\.py|\.pyc|\.so|\.ipynb|\.run\.json)$|/(__pycache__|site-packages)/")
+
+
+def is_data(path: Path, roots: list[Path]) -> bool:
+    """Not code, and not hidden (caches, settings: ~/.cache, .ipynb_checkpoints) in its root.
+
+    The first root that holds the file decides, and the shared data folder comes first,
+    so data under a hidden data folder (.echoes/heritage) stays data.
+    """
+    if NOT_DATA.search(str(path)):
+        return False
+    root = next((r for r in roots if path.is_relative_to(r)), None)
+    return root is not None and not any(p.startswith(".") for p in path.relative_to(root).parts)
 
 
 def tracer_code(trace_path: Path, roots: Iterable[Path]) -> str:
@@ -91,7 +103,7 @@ def read_trace(trace_path: Path) -> tuple[dict[str, Any], list[Path]]:
             item = json.loads(line)
             if "environment" in item:
                 environment = item["environment"]
-            elif not NOT_DATA.search(item["read"]):
+            else:
                 reads.append(Path(item["read"]))
     return environment, reads
 
@@ -212,7 +224,8 @@ def data_entries(
     (Parquet through Arrow, HDF5, netCDF).
     """
     catalog = catalog_entries(roots)
-    used = {Path(os.path.realpath(p)): "opened" for p in reads}
+    used = {path: "opened" for path in map(Path, map(os.path.realpath, reads))}
+    used = {path: how for path, how in used.items() if is_data(path, roots)}
     words = set(named)
     for path, entry in catalog.items():
         if entry["catalog_entry"] in words:
