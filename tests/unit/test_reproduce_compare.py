@@ -131,3 +131,15 @@ def test_changed_kinds_of_output_and_skip_tags() -> None:
     # stream chunks are merged as a terminal shows them
     parts = [dict(text, text="1"), dict(text, text="\n")]
     assert compare_cell(0, cell(*parts), cell(text), TOL).status == "same"
+
+
+def test_timestamps_are_forgiven_only_near_the_run_that_printed_them() -> None:
+    from datetime import datetime
+
+    clocks = (datetime(2026, 11, 1, 10, 0), datetime(2027, 3, 5, 9, 0))  # run, review
+    printed = ("run at 2026-11-01T10:00:03.5", "run at 2027-03-05T09:00:02.1")
+    assert compare_text(*printed, TOL, clocks)[0] == "sanitized"
+    # a date-time in the data (1920) is compared as it is, whatever the clock
+    data = ("first 1920-01-01T00:00:00.000000000", "first 1920-02-01T00:00:00.000000000")
+    assert compare_text(*data, TOL, clocks)[0] == "differs"
+    assert compare_text(data[0], data[0].replace("first", "first"), TOL, clocks)[0] == "same"

@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from PIL import Image, ImageChops
@@ -42,33 +43,52 @@ def _progress(text: str) -> str:
 
 
 _PROGRESS_BAR = re.compile(r"\d+%\|.*\|\s*\d+/\d+")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+#: How far from a run's start a printed date-time may be and still be its clock.
+CLOCK_WINDOW = timedelta(days=1)
+
+
+def _utc(text: str) -> datetime | None:
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is None else value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _timestamps(text: str, clock: datetime | None) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = _utc(match.group(0))
+        near = clock is None or (value is not None and abs(value - clock) <= CLOCK_WINDOW)
+        return "<TIMESTAMP>" if near else match.group(0)
+
+    return _TIMESTAMP.sub(replace, text)
+
 
 #: name -> (what it forgives, how). Applied in this order, to both sides alike.
-SANITIZERS: dict[str, tuple[str, Callable[[str], str]]] = {
+SANITIZERS: dict[str, tuple[str, Callable[[str, datetime | None], str]]] = {
     "ansi": (
         "terminal colour codes",
-        lambda t: re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", t),
+        lambda t, _: re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", t),
     ),
     "progress": (
         "progress bars (tqdm style: 40%|####  | 4/10 [...]) and text overwritten by \\r",
-        _progress,
+        lambda t, _: _progress(t),
     ),
     "timestamp": (
-        "ISO 8601 date-times such as 2024-05-01T12:30:05.123+00:00",
-        lambda t: re.sub(
-            r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?",
-            "<TIMESTAMP>",
-            t,
-        ),
+        "ISO 8601 date-times such as 2024-05-01T12:30:05.123+00:00 within a day of the run "
+        "that printed them (its papermill start time): the clock, not dates in the data",
+        _timestamps,
     ),
     "memory-address": (
         "memory addresses such as 0x7f3a2c1d4e50 (object reprs)",
-        lambda t: re.sub(r"0x[0-9a-fA-F]{6,16}", "<ADDRESS>", t),
+        lambda t, _: re.sub(r"0x[0-9a-fA-F]{6,16}", "<ADDRESS>", t),
     ),
     "uuid": (
         "random identifiers such as 72b12124-91d8-463a-bb7f-7b8c47cf5dea (HTML element ids "
         "in xarray and other rich reprs)",
-        lambda t: re.sub(
+        lambda t, _: re.sub(
             r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b",
             "<UUID>",
             t,
@@ -76,11 +96,11 @@ SANITIZERS: dict[str, tuple[str, Callable[[str], str]]] = {
     ),
     "temp-path": (
         "temporary paths under /tmp, /var/tmp, /var/folders or TMPDIR",
-        lambda t: re.sub(r"(/private)?/(tmp|var/tmp|var/folders)/[^\s'\"<>,;)]*", "<TMP>", t),
+        lambda t, _: re.sub(r"(/private)?/(tmp|var/tmp|var/folders)/[^\s'\"<>,;)]*", "<TMP>", t),
     ),
     "duration": (
         "measured durations: '%time' output and 'took 1.2 s'",
-        lambda t: re.sub(
+        lambda t, _: re.sub(
             r"((Wall|CPU) times?:|user|sys|total|took)\s*[0-9.]+\s*(ns|µs|us|ms|s|min)\b",
             r"\1 <DURATION>",
             t,
@@ -121,11 +141,14 @@ class CellComparison:
     source: str = ""
 
 
-def sanitize(text: str) -> tuple[str, list[str]]:
-    """The text with every sanitizer applied, and the names of those that changed it."""
+def sanitize(text: str, clock: datetime | None = None) -> tuple[str, list[str]]:
+    """The text with every sanitizer applied, and the names of those that changed it.
+
+    `clock` is when the text was produced; without one every date-time counts as the clock.
+    """
     used = []
     for name, (_, apply) in SANITIZERS.items():
-        new = apply(text)
+        new = apply(text, clock)
         if new != text:
             used.append(name)
         text = new
@@ -152,12 +175,18 @@ def _diff(a: str, b: str, limit: int = 80) -> str:
     return "\n".join(lines[:limit] + (["..."] if len(lines) > limit else []))
 
 
-def compare_text(recorded: str, reproduced: str, tol: Tolerance) -> tuple[str, str, str]:
-    """(status, what, diff) for two texts."""
+Clocks = tuple[datetime | None, datetime | None]
+NO_CLOCKS: Clocks = (None, None)
+
+
+def compare_text(
+    recorded: str, reproduced: str, tol: Tolerance, clocks: Clocks = NO_CLOCKS
+) -> tuple[str, str, str]:
+    """(status, what, diff) for two texts; `clocks` are when each side ran."""
     if recorded == reproduced:
         return "same", "", ""
-    a, used_a = sanitize(recorded)
-    b, used_b = sanitize(reproduced)
+    a, used_a = sanitize(recorded, clocks[0])
+    b, used_b = sanitize(reproduced, clocks[1])
     used = sorted(set(used_a) | set(used_b))
     if a == b:
         return "sanitized", "equal after sanitizing " + ", ".join(used), ""
@@ -177,7 +206,9 @@ def compare_text(recorded: str, reproduced: str, tol: Tolerance) -> tuple[str, s
     return "differs", "text differs", _diff(a, b)
 
 
-def compare_json(recorded: Any, reproduced: Any, tol: Tolerance, where: str = "$") -> list[str]:
+def compare_json(
+    recorded: Any, reproduced: Any, tol: Tolerance, where: str = "$", clocks: Clocks = NO_CLOCKS
+) -> list[str]:
     """The places where two JSON values differ beyond tolerance."""
     numbers = (int, float)
     if isinstance(recorded, bool) or isinstance(reproduced, bool):
@@ -189,17 +220,17 @@ def compare_json(recorded: Any, reproduced: Any, tol: Tolerance, where: str = "$
         out = [f"{where}.{k}: missing now" for k in recorded.keys() - reproduced.keys()]
         out += [f"{where}.{k}: new" for k in reproduced.keys() - recorded.keys()]
         for key in sorted(recorded.keys() & reproduced.keys()):
-            out += compare_json(recorded[key], reproduced[key], tol, f"{where}.{key}")
+            out += compare_json(recorded[key], reproduced[key], tol, f"{where}.{key}", clocks)
         return out
     if isinstance(recorded, list) and isinstance(reproduced, list):
         if len(recorded) != len(reproduced):
             return [f"{where}: {len(recorded)} items became {len(reproduced)}"]
         out = []
         for i, (x, y) in enumerate(zip(recorded, reproduced, strict=True)):
-            out += compare_json(x, y, tol, f"{where}[{i}]")
+            out += compare_json(x, y, tol, f"{where}[{i}]", clocks)
         return out
     if isinstance(recorded, str) and isinstance(reproduced, str):
-        same = sanitize(recorded)[0] == sanitize(reproduced)[0]
+        same = sanitize(recorded, clocks[0])[0] == sanitize(reproduced, clocks[1])[0]
         return [] if same else [f"{where}: {recorded!r} became {reproduced!r}"]
     return [] if recorded == reproduced else [f"{where}: {recorded!r} became {reproduced!r}"]
 
@@ -251,7 +282,9 @@ def _items(outputs: list[dict[str, Any]]) -> list[tuple[str, Any]]:
     return items
 
 
-def _compare_item(kind: str, a: Any, b: Any, tol: Tolerance) -> tuple[str, str, str]:
+def _compare_item(
+    kind: str, a: Any, b: Any, tol: Tolerance, clocks: Clocks
+) -> tuple[str, str, str]:
     if kind in ("image/png", "image/jpeg", "image/gif"):
         status, what = compare_image(_text(a), _text(b), tol)
         return status, what, ""
@@ -259,16 +292,20 @@ def _compare_item(kind: str, a: Any, b: Any, tol: Tolerance) -> tuple[str, str, 
         # Widget model ids are random per kernel: only the widget's presence is compared.
         return "sanitized", "widget view (model id not compared)", ""
     if kind.endswith("json"):
-        places = compare_json(a, b, tol)
+        places = compare_json(a, b, tol, clocks=clocks)
         if not places:
             return ("same" if a == b else "within-tolerance"), "", ""
         shown = json.dumps(a, indent=1, sort_keys=True), json.dumps(b, indent=1, sort_keys=True)
         return "differs", "; ".join(places[:5]), _diff(*shown)
-    return compare_text(_text(a), _text(b), tol)
+    return compare_text(_text(a), _text(b), tol, clocks)
 
 
 def compare_cell(
-    index: int, recorded: dict[str, Any], reproduced: dict[str, Any], tol: Tolerance
+    index: int,
+    recorded: dict[str, Any],
+    reproduced: dict[str, Any],
+    tol: Tolerance,
+    clocks: Clocks = NO_CLOCKS,
 ) -> CellComparison:
     result = CellComparison(
         index, recorded.get("id"), "same", source=_text(recorded.get("source", ""))
@@ -295,11 +332,17 @@ def compare_cell(
         )
         return result
     for position, ((kind, x), (_, y)) in enumerate(zip(a, b, strict=True)):
-        status, what, diff = _compare_item(kind, x, y, tol)
+        status, what, diff = _compare_item(kind, x, y, tol, clocks)
         if status != "same":
             result.differences.append(Difference(position, kind, status, what, diff))
     result.status = max([d.status for d in result.differences] + ["same"], key=STATUSES.index)
     return result
+
+
+def started(notebook: dict[str, Any]) -> datetime | None:
+    """When papermill started the notebook (UTC), if it did."""
+    value = notebook.get("metadata", {}).get("papermill", {}).get("start_time")
+    return _utc(value) if value else None
 
 
 def compare_notebooks(
@@ -307,10 +350,10 @@ def compare_notebooks(
 ) -> list[CellComparison]:
     """Cell by cell; cells are matched by position (the same input gives the same cells)."""
     tol = tol or Tolerance()
+    clocks = (started(recorded), started(reproduced))
     cells_a, cells_b = recorded["cells"], reproduced["cells"]
-    results = [
-        compare_cell(i, a, b, tol) for i, (a, b) in enumerate(zip(cells_a, cells_b, strict=False))
-    ]
+    pairs = enumerate(zip(cells_a, cells_b, strict=False))
+    results = [compare_cell(i, a, b, tol, clocks) for i, (a, b) in pairs]
     for i in range(len(results), max(len(cells_a), len(cells_b))):
         side = "recorded only" if i < len(cells_a) else "reproduced only"
         cell = cells_a[i] if i < len(cells_a) else cells_b[i]
