@@ -222,9 +222,18 @@ class HubSession:
         page.raise_for_status()
         if _is_authorized_in_page(page.text, username):
             return
-        self.http.get(self.url(f"/hub/authorize/{username}"), timeout=30).raise_for_status()
+        self.decide(username, "approve").raise_for_status()
         page = self.http.get(self.url("/hub/authorize"), timeout=30)
         assert _is_authorized_in_page(page.text, username), f"{username} was not approved"
+
+    def decide(self, username: str, action: str) -> requests.Response:
+        """Post the approval form for `username` (approve, revoke or discard)."""
+        xsrf = self._xsrf("/hub/home")
+        return self.http.post(
+            self.url(f"/hub/authorize/{username}"),
+            data={"_xsrf": xsrf, "action": action},
+            timeout=30,
+        )
 
     def new_token(self, note: str = "tests", scopes: list[str] | None = None) -> str:
         body: dict[str, Any] = {"note": note, "expires_in": 3600}
