@@ -5,13 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install up test bench lint clean
+.PHONY: help install up test bench lint clean image docker-engine test-image
 
 help:
 	@echo "make up     install what is needed and start the hub (echoes up)"
 	@echo "make test   install what is needed and run the whole test suite"
 	@echo "make bench  run the benchmarks under tests/benchmarks/"
 	@echo "make lint   ruff check and format check"
+	@echo "make image  build the per-user image echoes/singleuser (starts a Docker engine as root)"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
 
 $(BIN)/python:
@@ -37,13 +38,25 @@ up: install
 	@echo "==> starting the hub (Ctrl-C stops it; user servers keep running)"
 	$(BIN)/echoes up
 
-test: install
+test: install test-image
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+bench: install test-image
 	@echo "==> running the benchmarks"
 	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
+
+# The per-user image (images/). As root with no engine answering, docker-engine installs
+# Debian's docker.io and starts dockerd; the image is rebuilt only when its inputs change.
+docker-engine:
+	@images/docker-engine.sh
+
+image: docker-engine $(VENV)/.installed
+	@images/build.sh
+
+# Before tests and benchmarks: the image whenever an engine answers (CI: it must).
+test-image: docker-engine $(VENV)/.installed
+	@images/build.sh --if-engine
 
 lint: install
 	$(BIN)/ruff check .
