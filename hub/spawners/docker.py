@@ -14,9 +14,13 @@ switched off on the bridge), only to the host.
 
 from __future__ import annotations
 
+import string
+
 import docker
 from docker.errors import APIError, DockerException, NotFound
 from dockerspawner import DockerSpawner
+from escapism import escape
+from tornado import web
 from traitlets import Dict, List, TraitError, Unicode, default, validate
 from traitlets.config import Config
 
@@ -35,6 +39,15 @@ from .profiles import (
 DEFAULT_IMAGE = "echoes/singleuser:latest"
 #: The network the containers of a deployment share with nothing else.
 DEFAULT_NETWORK = "echoes"
+
+
+def safe_name(name: str) -> str:
+    """A user or server name as it appears in container and volume names.
+
+    DockerSpawner's escaping: only lower-case letters and digits stay, '-' becomes
+    '-2d', so that `user--server` container names can never collide.
+    """
+    return escape(name, set(string.ascii_lowercase + string.digits), escape_char="-").lower()
 
 
 def docker_client(timeout: int = 10) -> docker.DockerClient:
@@ -91,7 +104,8 @@ class EchoesDockerSpawner(DockerSpawner):
         config=True,
         help="""Name of the Docker volume that holds a user's home folder, one per hub user
         (shared by the user's named servers). {prefix} is `prefix`, {username} the hub
-        user name made safe for Docker. The volume is kept when servers stop.""",
+        user name made safe for Docker (`-` written `-2d`, as in container names). The
+        volume is kept when servers stop.""",
     )
 
     home_path = Unicode(
@@ -135,6 +149,10 @@ class EchoesDockerSpawner(DockerSpawner):
     @property
     def parsed_profiles(self) -> list[Profile]:
         return parse_profiles(self.profiles)
+
+    @default("escape")
+    def _default_escape(self):
+        return safe_name
 
     @default("image")
     def _default_image(self) -> str:
@@ -184,18 +202,26 @@ class EchoesDockerSpawner(DockerSpawner):
         env["ECHOES_PROFILE"] = self.user_options.get("profile") or self.parsed_profiles[0].slug
         return env
 
-    async def start(self):
-        profile = choose(self.parsed_profiles, self.user_options.get("profile"))
-        self.mem_limit = profile.mem_limit
-        self.cpu_limit = profile.cpu_limit
-        self.log.info(
-            "Server of %s gets profile %s (%.2g CPU, %d MB)",
-            self.user.name,
-            profile.slug,
-            profile.cpu_limit,
-            profile.mem_limit // 2**20,
-        )
-        return await super().start()
+    @default("apply_user_options")
+    def _default_apply_user_options(self):
+        return apply_profile
+
+
+def apply_profile(spawner: EchoesDockerSpawner, user_options: dict) -> None:
+    """Set the server's limits from the chosen profile; an unknown one is an HTTP 400."""
+    try:
+        profile = choose(spawner.parsed_profiles, user_options.get("profile"))
+    except ProfileError as error:
+        raise web.HTTPError(400, str(error)) from None
+    spawner.mem_limit = profile.mem_limit
+    spawner.cpu_limit = profile.cpu_limit
+    spawner.log.info(
+        "Server of %s gets profile %s (%.2g CPU, %d MiB)",
+        spawner.user.name,
+        profile.slug,
+        profile.cpu_limit,
+        profile.mem_limit // 2**20,
+    )
 
 
 def _configured(c: Config, name: str, fallback: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from traitlets import TraitError
+
 from echoes_hub.spawners.docker import EchoesDockerSpawner
 from echoes_hub.spawners.profiles import (
     DEFAULT_PROFILES,
@@ -13,7 +15,6 @@ from echoes_hub.spawners.profiles import (
     read_form,
     render_form,
 )
-from traitlets import TraitError
 
 
 def test_default_profiles_offer_standard_and_workshop_sizes() -> None:
