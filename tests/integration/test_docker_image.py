@@ -65,7 +65,8 @@ def test_every_pinned_package_imports_as_the_user_with_data_read_only(
 def test_the_contract_catches_writable_shared_data(image: dict, data_dir: Path) -> None:
     # The same check with the data mounted read-write must fail: the test can fail.
     data_dir.chmod(0o777)
-    result = docker("run", "--rm", "-v", f"{data_dir}:/srv/heritage", IMAGE, *CONTRACT, check=False)
+    mount = f"{data_dir}:/srv/heritage"
+    result = docker("run", "--rm", "-v", mount, IMAGE, *CONTRACT, "user", "data", check=False)
     assert result.returncode == 1
     assert "FAIL  /srv/heritage is not writable" in result.stdout
 
