@@ -22,9 +22,16 @@ if ! command -v dockerd >/dev/null || ! command -v docker >/dev/null; then
     apt-get -o DPkg::Lock::Timeout=300 install -y -qq \
         docker.io debootstrap >/dev/null
 fi
-echo "==> starting dockerd in the background (log: $log)"
-mkdir -p "$(dirname "$log")"
-setsid nohup dockerd >>"$log" 2>&1 </dev/null &
+pidfile=/var/run/docker.pid
+if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    echo "==> dockerd (pid $(cat "$pidfile")) is already starting, waiting for it"
+else
+    # A dockerd that was killed (end of a session, say) leaves its pid file behind.
+    rm -f "$pidfile"
+    echo "==> starting dockerd in the background (log: $log)"
+    mkdir -p "$(dirname "$log")"
+    setsid nohup dockerd >>"$log" 2>&1 </dev/null &
+fi
 for _ in $(seq 60); do
     if docker info >/dev/null 2>&1; then
         echo "==> Docker engine $(docker info --format '{{ .ServerVersion }}') answers"
