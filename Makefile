@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install data up test bench lint clean
+.PHONY: help install data up test bench lint clean image docker-engine test-image
 
 help:
 	@echo "make up     install what is needed and start the hub (echoes up)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench  run the benchmarks under tests/benchmarks/"
 	@echo "make data   build the shared heritage data folder (done by up and test)"
 	@echo "make lint   ruff check and format check"
+	@echo "make image  build the per-user image echoes/singleuser (starts a Docker engine as root)"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
 
 # Remade when the interpreter it was made with changes.
@@ -57,13 +58,25 @@ up: install data
 	@echo "==> starting the hub (Ctrl-C stops it; user servers keep running)"
 	$(BIN)/echoes up
 
-test: install data
+test: install data test-image
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install data
+bench: install data test-image
 	@echo "==> running the benchmarks"
 	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
+
+# The per-user image (images/). As root with no engine answering, docker-engine installs
+# Debian's docker.io and starts dockerd; the image is rebuilt only when its inputs change.
+docker-engine:
+	@images/docker-engine.sh
+
+image: docker-engine $(VENV)/.installed
+	@images/build.sh
+
+# Before tests and benchmarks: the image whenever an engine answers (CI: it must).
+test-image: docker-engine $(VENV)/.installed
+	@images/build.sh --if-engine
 
 lint: install
 	$(BIN)/ruff check .

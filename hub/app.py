@@ -17,6 +17,7 @@ from traitlets.config import Config
 from .auth import EchoesAuthenticator
 from .config import apply
 from .settings import EchoesHub
+from .spawners.docker import EchoesDockerSpawner
 from .spawners.local import EchoesLocalSpawner
 
 
@@ -40,7 +41,13 @@ class EchoesUp(JupyterHub):
 
     @default("classes")
     def _default_classes(self) -> list:
-        return [EchoesHub, EchoesAuthenticator, EchoesLocalSpawner, *super()._load_classes()]
+        return [
+            EchoesHub,
+            EchoesAuthenticator,
+            EchoesLocalSpawner,
+            EchoesDockerSpawner,
+            *super()._load_classes(),
+        ]
 
     @default("config_file")
     def _default_config_file(self) -> str:

@@ -16,6 +16,7 @@ from traitlets.config import Config
 from .auth import USERNAME_PATTERN, EchoesAuthenticator
 from .services.culler import culler_service
 from .settings import EchoesHub
+from .spawners.docker import configure_docker_servers, use_docker
 from .spawners.local import EchoesLocalSpawner
 
 
@@ -73,6 +74,9 @@ def configure_servers(c: Config, settings: EchoesHub) -> None:
     c.Spawner.http_timeout = 120
     c.JupyterHub.allow_named_servers = True
     c.JupyterHub.named_server_limit_per_user = settings.named_server_limit
+    if use_docker(c, settings):
+        configure_docker_servers(c, settings)
+        return
     c.JupyterHub.spawner_class = EchoesLocalSpawner
     c.EchoesLocalSpawner.home_root = str(settings.state_path / "homes")
     c.EchoesLocalSpawner.data_dir = settings.data_dir

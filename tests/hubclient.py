@@ -93,7 +93,9 @@ class Hub:
         self.command = command
         self.port = port or free_port_block()
         self.args = list(args)
-        self.env = dict(env or {})
+        # Local servers unless a test asks for containers (`--spawner docker`): with a Docker
+        # engine and the user image present, `auto` would pick containers.
+        self.env = {"ECHOES_SPAWNER": "local", **(env or {})}
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.log_path = self.state_dir / "hub.log"

@@ -1,0 +1,129 @@
+"""The image's contract, checked inside a container of it.
+
+Run as ``python /opt/echoes-image/test_image.py [CHECK ...]`` with the shared data
+mounted read-only at /srv/heritage; CHECK names some of user, data, imports and
+singleuser (default: all). Checks that the server runs as the non-root user with
+its home, that the shared data is readable and not writable, that every package in
+the lock imports, and that ``jupyterhub-singleuser`` runs. Exit status 0 when all
+hold; every failure is printed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as metadata
+import os
+import pwd
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+LOCK = Path("/opt/echoes-image/requirements.txt")
+DATA = Path("/srv/heritage")
+
+#: Top-level names that distributions ship but that are not meant to be imported
+#: on their own, with the reason.
+NOT_IMPORTABLE = {
+    "_distutils_hack": "setuptools' import hook, active through a .pth file",
+    "pkg_resources": "deprecated setuptools API that warns on import",
+    "jupyter": "a namespace of Jupyter's command-line entry point, not a package",
+}
+
+failures: list[str] = []
+
+
+def check(condition: bool, message: str) -> None:
+    print(("ok    " if condition else "FAIL  ") + message, flush=True)
+    if not condition:
+        failures.append(message)
+
+
+def top_level_modules(dist: metadata.Distribution) -> set[str]:
+    """The importable top-level names a distribution installs."""
+    text = dist.read_text("top_level.txt")
+    if text:
+        names = {line.strip().replace("/", ".") for line in text.splitlines()}
+    else:
+        names = set()
+        for file in dist.files or []:
+            parts = file.parts
+            if parts[0] in ("..", "__pycache__") or parts[0].endswith((".dist-info", ".data")):
+                continue
+            if len(parts) == 1 and file.suffix in (".py", ".so"):
+                names.add(parts[0].split(".")[0])
+            elif len(parts) > 1 and parts[1] == "__init__.py":
+                names.add(parts[0])
+    return {n for n in names if n and n.isidentifier() and n not in NOT_IMPORTABLE}
+
+
+def check_user() -> None:
+    uid = os.getuid()
+    check(uid != 0, f"runs as a non-root user (uid {uid})")
+    home = Path(os.environ.get("HOME", ""))
+    check(home == Path(pwd.getpwuid(uid).pw_dir), f"HOME {home} is the user's home")
+    check(home.is_dir() and os.access(home, os.W_OK), f"home {home} is writable")
+
+
+def check_data() -> None:
+    check(DATA.is_dir(), f"{DATA} exists")
+    check(os.access(DATA, os.R_OK | os.X_OK), f"{DATA} is readable")
+    try:
+        with tempfile.NamedTemporaryFile(dir=DATA):
+            writable = True
+    except OSError:
+        writable = False
+    check(not writable, f"{DATA} is not writable")
+
+
+def check_imports() -> None:
+    pins = [line.split("==") for line in LOCK.read_text().splitlines() if "==" in line]
+    modules = 0
+    for name, version in pins:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            check(False, f"{name}=={version} is installed")
+            continue
+        check(dist.version == version, f"{name} {dist.version} is the pinned {version}")
+        for module in sorted(top_level_modules(dist)):
+            try:
+                importlib.import_module(module)
+                modules += 1
+            except Exception as error:  # any import error is a broken package in the image
+                check(False, f"import {module} (from {name}): {error!r}")
+    check(modules > len(pins) // 2, f"imported {modules} modules from {len(pins)} pinned packages")
+    importlib.import_module("echoes")
+    check(True, "import echoes (the project's user-side package)")
+
+
+def check_singleuser() -> None:
+    result = subprocess.run(
+        ["jupyterhub-singleuser", "--version"], capture_output=True, text=True, check=False
+    )
+    version = result.stdout.strip()
+    expected = metadata.version("jupyterhub")
+    check(
+        result.returncode == 0 and bool(re.match(re.escape(expected), version)),
+        f"jupyterhub-singleuser --version prints {version!r} (jupyterhub {expected})",
+    )
+
+
+CHECKS = {
+    "user": check_user,
+    "data": check_data,
+    "imports": check_imports,
+    "singleuser": check_singleuser,
+}
+
+
+def main(names: list[str]) -> int:
+    for name in names or CHECKS:
+        CHECKS[name]()
+    print(f"{len(failures)} failed" if failures else "image contract holds", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
