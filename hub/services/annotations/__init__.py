@@ -1,0 +1,81 @@
+"""The annotation store: a managed service speaking the W3C Web Annotation Protocol.
+
+This module is the hub side: `AnnotationsService` holds the deployment settings and
+`annotations_service` turns them into the managed-service entry and the scopes users
+need. The service itself is `app.AnnotationsApp` (its own process).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from traitlets import Integer, Unicode, default
+from traitlets.config import Config, LoggingConfigurable
+
+from ...settings import EchoesHub
+
+NAME = "annotations"
+#: What every user (and their servers' API tokens) needs to use the service.
+USER_SCOPES = [f"access:services!service={NAME}"]
+
+
+class AnnotationsService(LoggingConfigurable):
+    """Settings of the annotation service (`c.AnnotationsService.<name>`)."""
+
+    port = Integer(
+        0,
+        config=True,
+        help="""Port the service listens on (loopback; users reach it through the proxy at
+        /services/annotations/). Default 0 means EchoesHub.port + 4.""",
+    )
+
+    max_body_size = Integer(
+        256 * 1024,
+        config=True,
+        help="""Largest request body in bytes for one annotation (larger gets 413).
+        Imports of whole collections may be up to `max_import_size`.""",
+    )
+
+    max_import_size = Integer(
+        32 * 1024 * 1024,
+        config=True,
+        help="Largest body in bytes of an import of an AnnotationCollection.",
+    )
+
+    database_url = Unicode(
+        config=True,
+        help="""SQLAlchemy URL of the annotation database. Default: SQLite file
+        annotations.sqlite in the hub state folder (WAL). For PostgreSQL:
+        postgresql+psycopg://user:password@host/database.""",
+    )
+
+    state_dir = Unicode(help="The hub state folder (set from EchoesHub.state_dir).")
+
+    @default("database_url")
+    def _default_database_url(self) -> str:
+        return f"sqlite:///{self.state_dir}/annotations.sqlite"
+
+
+def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list[str]]:
+    """The managed-service entry for the hub, and the scopes users need to use it."""
+    options = AnnotationsService(config=config, state_dir=settings.state_dir)
+    port = options.port or settings.port + 4
+    service = {
+        "name": NAME,
+        "url": f"http://127.0.0.1:{port}",
+        "command": [
+            sys.executable,
+            "-m",
+            "echoes_hub.services.annotations",
+            f"--AnnotationsApp.database_url={options.database_url}",
+            f"--AnnotationsApp.public_url={settings.public_url}services/{NAME}/",
+            f"--AnnotationsApp.max_body_size={options.max_body_size}",
+            f"--AnnotationsApp.max_import_size={options.max_import_size}",
+        ],
+        "cwd": settings.state_dir,
+        # Users go straight in: the service only learns who they are and their groups.
+        "oauth_no_confirm": True,
+        # Group membership drives "shared with a group" visibility.
+        "oauth_client_allowed_scopes": ["read:users:groups!user"],
+    }
+    return service, USER_SCOPES
