@@ -1,9 +1,8 @@
-"""Validation of the W3C Web Annotation Data Model: good annotations pass, bad ones name the field."""
+"""Validation of the W3C Web Annotation Data Model: bad input is refused, naming the field."""
 
 from __future__ import annotations
 
 import pytest
-
 from echoes_hub.services.annotations.errors import ValidationError
 from echoes_hub.services.annotations.model import (
     ANNO_CONTEXT,

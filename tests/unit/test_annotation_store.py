@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from echoes_hub.services.annotations.errors import (
     Conflict,
     Forbidden,
