@@ -15,8 +15,9 @@ from traitlets.config import Config, LoggingConfigurable
 from ...settings import EchoesHub
 
 NAME = "annotations"
-#: What every user (and their servers' API tokens) needs to use the service.
-USER_SCOPES = [f"access:services!service={NAME}"]
+#: What every user (and their servers' API tokens) needs to use the service; reading the
+#: service's model lets the notebook client find where it listens.
+USER_SCOPES = [f"access:services!service={NAME}", f"read:services!service={NAME}"]
 
 
 class AnnotationsService(LoggingConfigurable):
