@@ -131,8 +131,10 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         super()._handle_request_exception(error)
 
     def write_error(self, status_code: int, **kwargs) -> None:
+        error = kwargs.get("exc_info", (None, None))[1]
+        message = getattr(error, "log_message", None) or self._reason
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": self._reason, "message": self._reason}))
+        self.finish(json.dumps({"error": self._reason, "message": message}))
 
 
 def _reject_constant(name: str) -> None:
@@ -212,34 +214,37 @@ class ContainerHandler(BaseHandler):
 
 
 class AnnotationHandler(BaseHandler):
-    def _headers(self, record) -> None:
+    def _resource_headers(self, record) -> None:
         self.set_header("ETag", self.annotations.etag(record))
         self.set_header("Link", f'<{LDP}Resource>; rel="type"')
         self.set_header("Allow", "GET, PUT, DELETE")
         self.set_header("Vary", "Accept")
 
-    def get(self, container: str, uid: str) -> None:
-        record = self.annotations.read(self.viewer, container, uid)
-        self._headers(record)
+    def get(self, container: str, annotation: str) -> None:
+        record = self.annotations.read(self.viewer, container, annotation)
+        self._resource_headers(record)
         self.write_json(self.annotations.render(record))
 
-    def put(self, container: str, uid: str) -> None:
+    def put(self, container: str, annotation: str) -> None:
         body = self.json_body()
         if_match = self.request.headers.get("If-Match")
-        record = self.annotations.replace(self.viewer, container, uid, body, if_match)
-        self._headers(record)
+        record = self.annotations.replace(self.viewer, container, annotation, body, if_match)
+        self._resource_headers(record)
         self.write_json(self.annotations.render(record))
 
-    def delete(self, container: str, uid: str) -> None:
-        self.annotations.delete(self.viewer, container, uid, self.request.headers.get("If-Match"))
+    def delete(self, container: str, annotation: str) -> None:
+        self.annotations.delete(
+            self.viewer, container, annotation, self.request.headers.get("If-Match")
+        )
         self.set_status(204)
         self.finish()
 
 
 class RevisionsHandler(BaseHandler):
-    def get(self, container: str, uid: str) -> None:
+    def get(self, container: str, annotation: str) -> None:
         self.write_json(
-            self.annotations.revisions(self.viewer, container, uid), media_type="application/json"
+            self.annotations.revisions(self.viewer, container, annotation),
+            media_type="application/json",
         )
 
 
@@ -332,7 +337,7 @@ ROUTES = [
         SEARCH_PARAMS,
     ),
     Route(
-        "containers/{container}/{id}",
+        "containers/{container}/{annotation}",
         AnnotationHandler,
         {
             "get": "Read an annotation (ETag)",
@@ -341,7 +346,7 @@ ROUTES = [
         },
     ),
     Route(
-        "containers/{container}/{id}/revisions",
+        "containers/{container}/{annotation}/revisions",
         RevisionsHandler,
         {"get": "Every revision of an annotation"},
     ),
