@@ -9,6 +9,7 @@ every request then goes through the proxy to the service, which asks the hub who
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import signal
@@ -149,10 +150,8 @@ class AnnotationHub:
                 os.killpg(self.process.pid, signal.SIGKILL)
         proxy_pid = self.state / "jupyterhub-proxy.pid"
         if proxy_pid.exists():
-            try:
+            with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(proxy_pid.read_text().strip()), signal.SIGTERM)
-            except (ProcessLookupError, ValueError):
-                pass
         self.log.close()
 
 
