@@ -1,6 +1,8 @@
 # ECHOES VRE development loop: every target bootstraps what it needs, idempotently.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The system Python when there is one: as root, user servers run as other system users,
+# who must be able to execute the interpreter (a pyenv under /root is private to root).
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
@@ -14,13 +16,18 @@ help:
 	@echo "make lint   ruff check and format check"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
 
-$(BIN)/python:
-	@echo "==> creating the virtual environment $(VENV)"
+# Remade when the interpreter it was made with changes.
+VENV_MARK := $(VENV)/.made-with$(subst /,_,$(PYTHON))
+
+$(VENV_MARK):
+	@echo "==> creating the virtual environment $(VENV) with $(PYTHON)"
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@touch $@
 
 # Reinstalled only when the project's dependencies change.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml $(VENV_MARK)
 	@echo "==> installing echoes-vre and its dependencies into $(VENV)"
 	$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
 	@touch $@

@@ -30,7 +30,7 @@ class EchoesUp(JupyterHub):
     settings can also be written as traitlets options in echoes_config.py in the state
     folder, or given as environment variables (see the EchoesHub options below)."""
 
-    aliases = {
+    aliases = {  # noqa: RUF012 (traitlets reads this class attribute)
         **jupyterhub_aliases,
         "port": "EchoesHub.port",
         "ip": "EchoesHub.ip",

@@ -23,6 +23,14 @@ def running_as_root() -> bool:
     return os.geteuid() == 0
 
 
+def closed_to_others(path: Path) -> Path | None:
+    """The first folder on the way to `path` that other users cannot traverse, if any."""
+    for folder in reversed(path.resolve().parents):
+        if not folder.stat().st_mode & 0o001:
+            return folder
+    return None
+
+
 class EchoesLocalSpawner(LocalProcessSpawner):
     """Local-process spawner with one home folder (and, as root, one system user) per hub user."""
 
@@ -115,5 +123,14 @@ class EchoesLocalSpawner(LocalProcessSpawner):
         return paths  # internal SSL is not used in local mode
 
     async def start(self):
+        if running_as_root():
+            blocked = closed_to_others(Path(sys.executable))
+            if blocked:
+                raise PermissionError(
+                    f"User servers run as their own system users, but the hub's Python "
+                    f"({sys.executable}) lies under {blocked}, which other users cannot enter. "
+                    "Create the virtual environment with a system Python "
+                    "(make clean; make up PYTHON=/usr/bin/python3)."
+                )
         self._ensure_home()
         return await super().start()

@@ -1,0 +1,333 @@
+"""Drive a real ECHOES hub as people and programs do: start it, log in, spawn, run code.
+
+Used by the integration tests and the benchmarks. Nothing here fakes a part: the hub is
+`echoes up` in a subprocess with its real proxy, users go through the HTML forms with
+their XSRF tokens, servers are real JupyterLab processes and code runs in real kernels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+import websocket
+
+ECHOES = str(Path(sys.executable).parent / "echoes")
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.2):
+    """Poll `condition` until it returns something truthy; fail naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+        except (requests.ConnectionError, OSError) as e:
+            last_error, result = e, None
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last error: {last_error})")
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_block(size: int = 3) -> int:
+    """A port p such that p .. p+size-1 are free (the hub uses port, port+1, port+2)."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + size < 65536 and all(_port_is_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+def make_state_dir(parent: Path) -> Path:
+    """A state folder that other system users can traverse (pytest's tmp dirs are 0700)."""
+    state = parent / f"state-{uuid.uuid4().hex[:8]}"
+    state.mkdir(parents=True)
+    for folder in [state, *state.parents]:
+        if folder == Path("/"):
+            break
+        mode = folder.stat().st_mode
+        if not mode & 0o001 and folder.owner() == "root" and os.geteuid() == 0:
+            folder.chmod(mode | 0o011)
+    return state
+
+
+class Hub:
+    """One `echoes up` process with its own state folder and ports."""
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        port: int | None = None,
+        args: list[str] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.state_dir = Path(state_dir)
+        self.port = port or free_port_block()
+        self.args = list(args)
+        self.env = dict(env or {})
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen | None = None
+        self.log_path = self.state_dir / "hub.log"
+
+    def start(self, timeout: float = 90) -> Hub:
+        env = {**os.environ, **self.env}
+        env.pop("JUPYTERHUB_API_TOKEN", None)
+        cmd = [ECHOES, "up", "--port", str(self.port), "--state", str(self.state_dir), *self.args]
+        log = open(self.log_path, "a")  # noqa: SIM115 (kept open for the process's life)
+        self.proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL
+        )
+        wait_for(self._answers, timeout, f"the hub on {self.url} (log: {self.log_path})")
+        return self
+
+    def _answers(self) -> bool:
+        if self.proc and self.proc.poll() is not None:
+            raise RuntimeError(f"the hub exited ({self.proc.returncode}):\n{self.log()[-3000:]}")
+        return requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
+        """Stop the hub process with `sig` (SIGKILL to simulate a crash)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout)
+        self.proc = None
+
+    def kill_leftovers(self) -> None:
+        """Stop the proxy and user servers that outlived the hub (teardown)."""
+        _kill_pid_file(self.state_dir / "jupyterhub-proxy.pid")
+        homes = str(self.state_dir / "homes")
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if os.readlink(proc / "cwd").startswith(homes):
+                    os.kill(int(proc.name), signal.SIGKILL)
+            except (OSError, ValueError):
+                continue
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def admin_password(self) -> str:
+        """The one-time password the hub printed on first run."""
+        match = re.search(r"One-time password: (\S+)", self.log())
+        if not match:
+            raise AssertionError("the hub did not print the administrator's password")
+        return match.group(1)
+
+
+def _kill_pid_file(pid_file: Path) -> None:
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        pass
+
+
+class HubSession:
+    """A person with a browser: cookies, XSRF tokens, forms and redirects."""
+
+    def __init__(self, hub: Hub, name: str, password: str) -> None:
+        self.hub = hub
+        self.name = name
+        self.password = password
+        self.http = requests.Session()
+
+    def url(self, path: str) -> str:
+        return f"{self.hub.url}{path}"
+
+    def _xsrf(self, page: str) -> str:
+        response = self.http.get(self.url(page), timeout=30)
+        response.raise_for_status()
+        match = re.search(r'name="_xsrf" value="([^"]+)"', response.text)
+        return match.group(1) if match else self.http.cookies.get("_xsrf", "")
+
+    def signup(self) -> requests.Response:
+        xsrf = self._xsrf("/hub/signup")
+        return self.http.post(
+            self.url("/hub/signup"),
+            data={
+                "_xsrf": xsrf,
+                "username": self.name,
+                "signup_password": self.password,
+                "signup_password_confirmation": self.password,
+            },
+            timeout=30,
+        )
+
+    def login(self, password: str | None = None) -> requests.Response:
+        """Post the login form; return the final response after redirects."""
+        xsrf = self._xsrf("/hub/login")
+        return self.http.post(
+            self.url("/hub/login"),
+            data={"_xsrf": xsrf, "username": self.name, "password": password or self.password},
+            timeout=60,
+        )
+
+    def is_logged_in(self) -> bool:
+        response = self.http.get(self.url("/hub/api/user"), headers=self._api_headers(), timeout=30)
+        return response.status_code == 200 and response.json().get("name") == self.name
+
+    def _api_headers(self) -> dict[str, str]:
+        return {"X-XSRFToken": self.http.cookies.get("_xsrf", path="/hub/") or ""}
+
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        """A hub REST API call authenticated by this session's cookie (as JupyterLab does)."""
+        headers = {**self._api_headers(), **kwargs.pop("headers", {})}
+        return self.http.request(
+            method, self.url(f"/hub/api{path}"), headers=headers, timeout=60, **kwargs
+        )
+
+    def approve(self, username: str) -> None:
+        """As an administrator, approve a signed-up user on the authorization page."""
+        page = self.http.get(self.url("/hub/authorize"), timeout=30)
+        page.raise_for_status()
+        if _is_authorized_in_page(page.text, username):
+            return
+        self.http.get(self.url(f"/hub/authorize/{username}"), timeout=30).raise_for_status()
+        page = self.http.get(self.url("/hub/authorize"), timeout=30)
+        assert _is_authorized_in_page(page.text, username), f"{username} was not approved"
+
+    def new_token(self, note: str = "tests", scopes: list[str] | None = None) -> str:
+        body: dict[str, Any] = {"note": note, "expires_in": 3600}
+        if scopes is not None:
+            body["scopes"] = scopes
+        response = self.api("POST", f"/users/{self.name}/tokens", json=body)
+        response.raise_for_status()
+        return response.json()["token"]
+
+    def start_server(
+        self, server_name: str = "", options: dict | None = None, wait: bool = True
+    ) -> requests.Response:
+        path = (
+            f"/users/{self.name}/servers/{server_name}"
+            if server_name
+            else (f"/users/{self.name}/server")
+        )
+        response = self.api("POST", path, json=options or {})
+        if wait and response.status_code in (201, 202):
+            self.wait_ready(server_name)
+        return response
+
+    def server_model(self, server_name: str = "") -> dict | None:
+        user = self.api("GET", f"/users/{self.name}").json()
+        return user.get("servers", {}).get(server_name)
+
+    def wait_ready(self, server_name: str = "", timeout: float = 180) -> dict:
+        def ready() -> dict | None:
+            model = self.server_model(server_name)
+            return model if model and model.get("ready") else None
+
+        return wait_for(ready, timeout, f"{self.name}'s server {server_name!r} to be ready", 0.5)
+
+    def stop_server(self, server_name: str = "", timeout: float = 60) -> None:
+        path = (
+            f"/users/{self.name}/servers/{server_name}"
+            if server_name
+            else (f"/users/{self.name}/server")
+        )
+        response = self.api("DELETE", path)
+        assert response.status_code in (202, 204), response.text
+        wait_for(
+            lambda: self.server_model(server_name) is None, timeout, f"{self.name}'s server to stop"
+        )
+
+    def server_url(self, server_name: str = "") -> str:
+        suffix = f"{server_name}/" if server_name else ""
+        return self.url(f"/user/{self.name}/{suffix}")
+
+
+def _is_authorized_in_page(html: str, username: str) -> bool:
+    # Each signed-up user is a table row with id=<name>; approved rows have class "success".
+    row = re.search(rf"<tr([^>]*)\bid=[\"']?{re.escape(username)}[\"']?[ >]", html)
+    return bool(row and "success" in row.group(1))
+
+
+class Kernel:
+    """A real kernel on a user server, driven over the Jupyter websocket protocol."""
+
+    def __init__(self, server_url: str, token: str, kernel_id: str | None = None) -> None:
+        """Start a kernel, or connect to the running kernel `kernel_id`."""
+        self.server_url = server_url.rstrip("/")
+        self.headers = {"Authorization": f"token {token}"}
+        if kernel_id is None:
+            response = requests.post(
+                f"{self.server_url}/api/kernels", headers=self.headers, json={}, timeout=60
+            )
+            response.raise_for_status()
+            kernel_id = response.json()["id"]
+        self.id = kernel_id
+        ws_url = self.server_url.replace("http", "ws", 1) + f"/api/kernels/{self.id}/channels"
+        self.ws = websocket.create_connection(
+            ws_url, header=[f"{k}: {v}" for k, v in self.headers.items()], timeout=120
+        )
+
+    def execute(self, code: str, timeout: float = 120) -> str:
+        """Run `code`; return its stdout and result text; raise with the traceback on error."""
+        msg_id = uuid.uuid4().hex
+        self.ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": "test",
+                        "session": uuid.uuid4().hex,
+                        "msg_type": "execute_request",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "content": {"code": code, "silent": False, "store_history": False},
+                    "channel": "shell",
+                }
+            )
+        )
+        output: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            msg = json.loads(self.ws.recv())
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                output.append(content["text"])
+            elif kind in ("execute_result", "display_data"):
+                output.append(content["data"].get("text/plain", ""))
+            elif kind == "error":
+                raise RuntimeError("\n".join(content["traceback"]))
+            elif kind == "status" and content["execution_state"] == "idle":
+                return "".join(output)
+        raise TimeoutError(f"kernel did not finish {code!r} in {timeout}s")
+
+    def close(self) -> None:
+        self.ws.close()
+        requests.delete(
+            f"{self.server_url}/api/kernels/{self.id}", headers=self.headers, timeout=30
+        )
+
+
+def host_of(url: str) -> str:
+    return urlparse(url).netloc
