@@ -167,6 +167,10 @@ class AnnotationClient:
     def _container_url(self, container: str | None) -> str:
         return f"{self.url}containers/{container or self.container}/"
 
+    def whoami(self) -> str:
+        """The hub user this client acts for."""
+        return self._request("GET", self.url).json()["user"]
+
     # writing
 
     def annotate(

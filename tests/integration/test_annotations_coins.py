@@ -7,22 +7,35 @@ accepts or rejects proposals with `assessing` annotations of their own.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from annotations_support import annotation_hub
 from echoes.annotations import AnnotationClient
 from echoes.annotators import coins
+
+from tests.hubclient import Kernel
+from tests.integration.annotations_support import new_person, service_url, wait_for_service
+from tests.integration.conftest import add_user
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 
 COINS_IN_THE_PHOTOGRAPH = 24
 
 
+def client_of(hub, admin, prefix: str) -> AnnotationClient:
+    _, session = new_person(hub, admin, prefix)
+    client = AnnotationClient(url=service_url(hub), token=session.headers["Authorization"][6:])
+    client.name = session.name
+    return client
+
+
 @pytest.fixture(scope="module")
-def curator() -> AnnotationClient:
-    hub = annotation_hub()
-    session = hub.user("ann-curator")
-    token = session.headers["Authorization"].split()[1]
-    return AnnotationClient(url=hub.service, token=token)
+def curator(hub, admin) -> AnnotationClient:
+    wait_for_service(hub)
+    return client_of(hub, admin, "ann-curator")
 
 
 def test_one_software_annotation_per_coin(curator):
@@ -36,7 +49,7 @@ def test_one_software_annotation_per_coin(curator):
         creator = proposal["creator"]
         assert creator["type"] == "Software" and creator["name"] == coins.NAME
         assert creator["version"] == coins.VERSION
-        assert creator["actedOnBehalfOf"]["nickname"] == "ann-curator"
+        assert creator["actedOnBehalfOf"]["nickname"] == curator.name
         assert 0.5 < proposal["confidence"] <= 1
         assert proposal["motivation"] == "identifying"
         value = proposal["target"]["selector"]["value"]
@@ -53,7 +66,7 @@ def test_one_software_annotation_per_coin(curator):
     frame = curator.on(coins.COINS_CANVAS)
     assert len(frame) == COINS_IN_THE_PHOTOGRAPH
     assert set(frame["creator_type"]) == {"Software"}
-    assert set(frame["on_behalf_of"]) == {"ann-curator"}
+    assert set(frame["on_behalf_of"]) == {curator.name}
 
 
 def test_a_person_accepts_or_rejects_a_proposal(curator):
@@ -62,7 +75,7 @@ def test_a_person_accepts_or_rejects_a_proposal(curator):
     rejected = curator.reject(second["id"])
     for assessment, verdict, on in ((accepted, "accepted", first), (rejected, "rejected", second)):
         assert assessment["creator"]["type"] == "Person"
-        assert assessment["creator"]["nickname"] == "ann-curator"
+        assert assessment["creator"]["nickname"] == curator.name
         assert assessment["motivation"] == "assessing"
         assert assessment["target"] == on["id"]
         assert assessment["body"][0]["value"] == verdict
@@ -75,8 +88,29 @@ def test_a_person_accepts_or_rejects_a_proposal(curator):
     }
 
 
-def test_other_users_do_not_see_private_proposals(curator):
-    hub = annotation_hub()
-    token = hub.user("ann-visitor").headers["Authorization"].split()[1]
-    visitor = AnnotationClient(url=hub.service, token=token)
+def test_other_users_do_not_see_private_proposals(hub, admin, curator):
+    visitor = client_of(hub, admin, "ann-visitor")
     assert visitor.search(coins.COINS_CANVAS) == []
+
+
+def test_the_notebook_runs_in_a_real_kernel_on_a_user_server(hub, admin, curator):
+    """annotate-coins.ipynb, cell by cell, in the user's own server: the client finds the
+    service from the server's environment and authenticates with the server's token."""
+    person = add_user(hub, admin, "ann-notebook")
+    assert person.start_server().status_code in (201, 202)
+    kernel = Kernel(person.server_url(), person.new_token())
+    try:
+        notebook = json.loads((REPO / "notebooks" / "annotate-coins.ipynb").read_text())
+        output = ""
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                output = kernel.execute("".join(cell["source"]), timeout=180)
+        assert output.strip().endswith("ok")
+    finally:
+        kernel.close()
+    token = person.new_token()
+    mine = AnnotationClient(url=service_url(hub), token=token)
+    proposals = mine.search(coins.COINS_CANVAS, creator=coins.NAME)
+    assert len(proposals) == COINS_IN_THE_PHOTOGRAPH
+    assert {p["creator"]["actedOnBehalfOf"]["nickname"] for p in proposals} == {person.name}
+    assert len(mine.search(creator=person.name, motivation="assessing")) == 2

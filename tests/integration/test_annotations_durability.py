@@ -15,7 +15,15 @@ import time
 
 import pytest
 import requests
-from annotations_support import MEDIA_TYPE, annotation_hub, wait_for
+
+from tests.hubclient import wait_for
+from tests.integration.annotations_support import (
+    MEDIA_TYPE,
+    new_person,
+    service_pid,
+    service_url,
+    wait_for_service,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -29,11 +37,11 @@ def document(writer: int, number: int) -> dict:
     }
 
 
-def test_every_acknowledged_write_survives_kill_9():
-    hub = annotation_hub()
-    session = hub.user("ann-durable")
+def test_every_acknowledged_write_survives_kill_9(hub, admin):
+    wait_for_service(hub)
+    _, session = new_person(hub, admin, "ann-durable")
     reply = session.post(
-        f"{hub.service}containers/",
+        f"{service_url(hub)}containers/",
         data=json.dumps({"name": "durability"}),
         headers={"Content-Type": MEDIA_TYPE},
     )
@@ -90,7 +98,7 @@ def test_every_acknowledged_write_survives_kill_9():
         thread.start()
     try:
         wait_for(lambda: len(acknowledged) >= 200, 60, "200 acknowledged writes")
-        pid = hub.service_pid()
+        pid = service_pid(hub)
         os.kill(pid, signal.SIGKILL)
         wait_for(lambda: len(failures) >= 3, 30, "writes failing after the kill")
     finally:
@@ -100,8 +108,8 @@ def test_every_acknowledged_write_survives_kill_9():
     assert len(acknowledged) >= 200
 
     # The hub notices the dead service and starts it again.
-    hub.wait_until_serving(timeout=120)
-    assert hub.service_pid() != pid
+    wait_for_service(hub, timeout=120)
+    assert service_pid(hub) != pid
 
     for iri, text in acknowledged.items():
         reply = session.get(iri, timeout=10)

@@ -9,7 +9,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from annotations_support import MEDIA_TYPE, annotation_hub
+import requests
+
+from tests.integration.annotations_support import (
+    MEDIA_TYPE,
+    new_person,
+    service_url,
+    wait_for_service,
+    with_token,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -44,44 +52,45 @@ def send(session, method: str, url: str, document, **headers):
 
 
 @pytest.fixture(scope="module")
-def hub():
-    return annotation_hub()
+def service(hub) -> str:
+    wait_for_service(hub)
+    return service_url(hub)
 
 
 @pytest.fixture(scope="module")
-def alice(hub):
-    return hub.user("ann-alice", groups=("ann-conservators",))
+def alice(hub, admin, service):
+    return new_person(hub, admin, "ann-alice", groups=("ann-conservators",))[1]
 
 
 @pytest.fixture(scope="module")
-def bob(hub):
-    return hub.user("ann-bob")
+def bob(hub, admin, service):
+    return new_person(hub, admin, "ann-bob")[1]
 
 
 @pytest.fixture(scope="module")
-def carol(hub):
-    return hub.user("ann-carol", groups=("ann-conservators",))
+def carol(hub, admin, service):
+    return new_person(hub, admin, "ann-carol", groups=("ann-conservators",))[1]
 
 
 @pytest.fixture(scope="module")
-def admin(hub):
-    return hub.user("ann-admin", admin=True)
+def root(admin, service):
+    return with_token(admin)
 
 
-def container(hub, session, name: str) -> str:
-    reply = send(session, "POST", f"{hub.service}containers/", {"name": name, "label": name})
+def container(service, session, name: str) -> str:
+    reply = send(session, "POST", f"{service}containers/", {"name": name, "label": name})
     assert reply.status_code == 201, reply.text
     return reply.headers["Location"]
 
 
-def test_create_read_update_delete_with_etags(hub, alice):
-    url = container(hub, alice, "crud")
+def test_create_read_update_delete_with_etags(service, alice):
+    url = container(service, alice, "crud")
     created = send(alice, "POST", url, note())
     assert created.status_code == 201, created.text
     assert created.headers["Content-Type"] == MEDIA_TYPE
     location, etag = created.headers["Location"], created.headers["ETag"]
     assert location.startswith(url) and location == created.json()["id"]
-    assert created.json()["creator"]["nickname"] == "ann-alice"
+    assert created.json()["creator"]["nickname"] == alice.name
 
     read = alice.get(location)
     assert read.status_code == 200 and read.headers["ETag"] == etag
@@ -106,8 +115,8 @@ def test_create_read_update_delete_with_etags(hub, alice):
     assert alice.get(location).status_code == 404
 
 
-def test_container_paging_and_prefer(hub, alice):
-    url = container(hub, alice, "paging")
+def test_container_paging_and_prefer(service, alice):
+    url = container(service, alice, "paging")
     items = [note(f"note {i}") for i in range(130)]
     reply = send(alice, "POST", f"{url}import", {"type": "AnnotationPage", "items": items})
     assert reply.status_code == 201 and reply.json()["imported"] == 130
@@ -130,8 +139,8 @@ def test_container_paging_and_prefer(hub, alice):
     assert all(isinstance(i, str) and i.startswith(url) for i in iris["first"]["items"])
 
 
-def test_search_by_target_creator_motivation_tag_visibility_words(hub, alice, bob):
-    url = container(hub, alice, "search")
+def test_search_by_target_creator_motivation_tag_visibility_words(service, alice, bob):
+    url = container(service, alice, "search")
     tagged = note(
         "Red slip ware from the Oxford kilns",
         motivation="tagging",
@@ -146,22 +155,22 @@ def test_search_by_target_creator_motivation_tag_visibility_words(hub, alice, bo
     assert send(bob, "POST", url, note("Bob's own remark on the kilns")).status_code == 201
 
     def found(session, **criteria):
-        reply = session.get(f"{hub.service}search", params=criteria)
+        reply = session.get(f"{service}search", params=criteria)
         assert reply.status_code == 200, reply.text
         return [item["creator"]["nickname"] for item in reply.json()["items"]]
 
-    assert found(bob, target=POTTERY) == ["ann-alice"]
-    assert found(bob, tag="oxford-kiln") == ["ann-alice"]
-    assert found(bob, motivation="tagging", creator="ann-alice") == ["ann-alice"]
-    assert found(bob, q="slip oxford") == ["ann-alice"]
-    assert sorted(found(bob, q="kilns")) == ["ann-alice", "ann-bob"]
-    assert found(alice, q="kilns") == ["ann-alice"]  # Bob's remark is private
-    assert found(bob, visibility="private", q="kilns") == ["ann-bob"]
-    assert bob.get(f"{hub.service}search", params={"q": "!!"}).json()["field"] == "q"
+    assert found(bob, target=POTTERY) == [alice.name]
+    assert found(bob, tag="oxford-kiln") == [alice.name]
+    assert found(bob, motivation="tagging", creator=alice.name) == [alice.name]
+    assert found(bob, q="slip oxford") == [alice.name]
+    assert sorted(found(bob, q="kilns")) == sorted([alice.name, bob.name])
+    assert found(alice, q="kilns") == [alice.name]  # Bob's remark is private
+    assert found(bob, visibility="private", q="kilns") == [bob.name]
+    assert bob.get(f"{service}search", params={"q": "!!"}).json()["field"] == "q"
 
 
-def test_visibility_and_ownership_between_users(hub, alice, bob, carol, admin):
-    url = container(hub, alice, "visibility")
+def test_visibility_and_ownership_between_users(service, alice, bob, carol, root):
+    url = container(service, alice, "visibility")
     private = send(alice, "POST", url, note("private")).json()["id"]
     shared = send(alice, "POST", url, note("shared", visibility="group:ann-conservators"))
     shared, shared_etag = shared.json()["id"], shared.headers["ETag"]
@@ -174,12 +183,12 @@ def test_visibility_and_ownership_between_users(hub, alice, bob, carol, admin):
     assert listed(alice) == {private, shared, public}
     assert listed(carol) == {shared, public}
     assert listed(bob) == {public}
-    assert listed(admin) == {private, shared, public}
+    assert listed(root) == {private, shared, public}
     assert bob.get(private).status_code == 404
     assert bob.get(shared).status_code == 404
     assert bob.get(f"{private}/revisions").status_code == 404
     assert carol.get(shared).status_code == 200
-    assert admin.get(private).status_code == 200
+    assert root.get(private).status_code == 200
 
     # Reading is not writing: neither a group member nor anyone else edits Alice's work.
     assert send(carol, "PUT", shared, note("mine"), **{"If-Match": shared_etag}).status_code == 403
@@ -190,25 +199,44 @@ def test_visibility_and_ownership_between_users(hub, alice, bob, carol, admin):
     assert alice.get(public).json()["body"]["value"] == "public"
 
     # Nobody poses as someone else, or as the owner of someone else's agent.
-    as_alice = note(creator={"type": "Person", "nickname": "ann-alice"})
+    as_alice = note(creator={"type": "Person", "nickname": alice.name})
     assert send(bob, "POST", url, as_alice).status_code == 403
-    agent = {"type": "Software", "name": "x", "version": "1", "actedOnBehalfOf": "ann-alice"}
+    agent = {"type": "Software", "name": "x", "version": "1", "actedOnBehalfOf": alice.name}
     assert send(bob, "POST", url, note(creator=agent)).status_code == 403
     assert send(bob, "POST", url, note(visibility="group:ann-conservators")).status_code == 403
     assert listed(alice) == {private, shared, public}
 
     # An administrator may moderate; the annotation stays Alice's.
     moderated = send(
-        admin, "PUT", public, note("moderated", visibility="public"), **{"If-Match": "*"}
+        root, "PUT", public, note("moderated", visibility="public"), **{"If-Match": "*"}
     )
     assert moderated.status_code == 200
-    assert moderated.json()["creator"]["nickname"] == "ann-alice"
+    assert moderated.json()["creator"]["nickname"] == alice.name
 
     # Without a hub identity there is nothing.
-    assert hub.user("ann-alice").get(url).status_code == 200
-    assert __import__("requests").get(url, timeout=10).status_code == 403
-    forged = __import__("requests").get(url, headers={"Authorization": "token forged"}, timeout=10)
+    assert requests.get(url, timeout=10).status_code == 403
+    forged = requests.get(url, headers={"Authorization": "token forged"}, timeout=10)
     assert forged.status_code == 403
+
+
+def test_browser_login_reaches_the_service_and_cookies_alone_cannot_write(hub, admin, service):
+    person, _ = new_person(hub, admin, "ann-dora")
+    # The hub's OAuth flow: service -> hub authorize (no confirmation page) -> callback.
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    reply = person.http.get(service, headers=browser, timeout=30)
+    assert reply.status_code == 200, reply.text[:300]
+    assert "/hub/api/oauth2/authorize" in " ".join(r.headers["Location"] for r in reply.history)
+    assert reply.json()["user"] == person.name
+    # A page on another site could make the browser POST with its cookies: refused.
+    forged = person.http.post(
+        f"{service}containers/default/",
+        data=json.dumps(note("cross-site")),
+        headers={"Content-Type": MEDIA_TYPE},
+        timeout=30,
+    )
+    assert forged.status_code == 403
+    listed = person.http.get(f"{service}search", params={"q": "cross"}, timeout=30)
+    assert listed.json()["items"] == []
 
 
 HOSTILE = [
@@ -320,9 +348,9 @@ HOSTILE = [
 
 @pytest.mark.parametrize("name, document, status, field", HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_malformed_and_hostile_input_is_refused_and_changes_nothing(
-    hub, alice, name, document, status, field
+    service, alice, name, document, status, field
 ):
-    url = f"{hub.service}containers/default/"
+    url = f"{service}containers/default/"
     before = alice.get(url).json()["total"]
     content_type = "application/x-www-form-urlencoded" if status == 415 else MEDIA_TYPE
     data = document if isinstance(document, bytes) else json.dumps(document).encode()
@@ -335,7 +363,7 @@ def test_malformed_and_hostile_input_is_refused_and_changes_nothing(
     assert alice.get(url).json()["total"] == before
 
 
-def test_path_tricks_in_request_iris(hub, alice):
+def test_path_tricks_in_request_iris(service, alice):
     for path in (
         "containers/..%2F..%2Fhub/",
         "containers/default/..%2F..%2F",
@@ -343,13 +371,13 @@ def test_path_tricks_in_request_iris(hub, alice):
         "containers/DEFAULT/",
         "containers/default/%00",
     ):
-        reply = alice.get(hub.service + path)
+        reply = alice.get(service + path)
         assert reply.status_code in (400, 404), (path, reply.status_code)
 
 
-def test_text_that_looks_like_script_is_data_not_markup(hub, alice):
+def test_text_that_looks_like_script_is_data_not_markup(service, alice):
     created = send(
-        alice, "POST", f"{hub.service}containers/default/", note("<script>alert(1)</script>")
+        alice, "POST", f"{service}containers/default/", note("<script>alert(1)</script>")
     )
     assert created.status_code == 201
     read = alice.get(created.headers["Location"])
@@ -358,8 +386,8 @@ def test_text_that_looks_like_script_is_data_not_markup(hub, alice):
     assert read.json()["body"]["value"] == "<script>alert(1)</script>"
 
 
-def test_export_import_export_round_trip(hub, alice):
-    source = container(hub, alice, "round-trip-a")
+def test_export_import_export_round_trip(service, alice):
+    source = container(service, alice, "round-trip-a")
     documents = [
         note("region"),
         note("pottery", target=POTTERY, motivation="describing", visibility="public"),
@@ -404,7 +432,7 @@ def test_export_import_export_round_trip(hub, alice):
     first = alice.get(f"{source}export").json()
     assert first["type"] == "AnnotationCollection" and first["total"] == len(documents)
 
-    target = container(hub, alice, "round-trip-b")
+    target = container(service, alice, "round-trip-b")
     assert alice.get(target).json()["total"] == 0
     reply = send(alice, "POST", f"{target}import", first)
     assert reply.status_code == 201 and reply.json()["imported"] == len(documents)
@@ -420,9 +448,9 @@ def test_export_import_export_round_trip(hub, alice):
     assert [essence(a) for a in before] == [essence(b) for b in after]
 
 
-def test_openapi_describes_the_routes(hub, alice):
-    spec = alice.get(f"{hub.service}openapi.json").json()
+def test_openapi_describes_the_routes(service, alice):
+    spec = alice.get(f"{service}openapi.json").json()
     assert spec["openapi"].startswith("3.")
     assert "/containers/{container}/{annotation}" in spec["paths"]
     assert set(spec["paths"]["/containers/{container}/{annotation}"]) == {"get", "put", "delete"}
-    assert spec["servers"][0]["url"] == hub.service.rstrip("/")
+    assert spec["servers"][0]["url"] == service.rstrip("/")
