@@ -78,7 +78,10 @@ def test_a_person_accepts_or_rejects_a_proposal(curator):
         assert assessment["creator"]["nickname"] == curator.name
         assert assessment["motivation"] == "assessing"
         assert assessment["target"] == on["id"]
-        assert assessment["body"][0]["value"] == verdict
+        bodies = (
+            assessment["body"] if isinstance(assessment["body"], list) else [assessment["body"]]
+        )
+        assert bodies[0] == {"type": "TextualBody", "value": verdict, "purpose": "assessing"}
     verdicts = curator.search(first["id"], motivation="assessing")
     assert [v["id"] for v in verdicts] == [accepted["id"]]
     assert verdicts[0]["body"][0] == {
