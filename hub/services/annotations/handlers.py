@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+from jupyterhub.services.auth import (
+    HubOAuthCallbackHandler,
+    HubOAuthenticated,
+    UserNotAllowed,
+)
 from tornado import web
 
 from .errors import (
@@ -64,7 +68,13 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
     body_limit_name = "max_body_size"
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
+        # Identify the caller without blocking the event loop (the sync path runs a thread).
+        model = await self.hub_auth.get_user(self, sync=False)
+        try:
+            self._hub_auth_user_cache = self.check_hub_user(model) if model else None
+        except UserNotAllowed:
+            self._hub_auth_user_cache = None
         if self.current_user is None:
             if self.request.method == "GET" and "text/html" in self.request.headers.get(
                 "Accept", ""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import html
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,6 +75,8 @@ _ACTIVE_HTML = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>")
+#: Unicode category Cc except tab, newline and carriage return, and two non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -202,11 +203,9 @@ def _check_string(text: str, where: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError("invalid Unicode (lone surrogate)", where) from None
-    for char in text:
-        if char in "\t\n\r":
-            continue
-        if unicodedata.category(char) == "Cc" or char in "\ufffe\uffff":
-            raise ValidationError(f"control character U+{ord(char):04X} not allowed", where)
+    bad = _CONTROL.search(text)
+    if bad:
+        raise ValidationError(f"control character U+{ord(bad.group()):04X} not allowed", where)
 
 
 def _check_context(context: Any) -> None:
