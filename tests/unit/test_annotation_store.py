@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from echoes_hub.services.annotations.errors import (
     Conflict,
@@ -13,7 +15,7 @@ from echoes_hub.services.annotations.errors import (
 )
 from echoes_hub.services.annotations.permissions import Viewer
 from echoes_hub.services.annotations.service import DEFAULT_CONTAINER, Annotations
-from echoes_hub.services.annotations.store import Query, Store
+from echoes_hub.services.annotations.store import Query, Store, metadata
 
 BASE = "http://hub.example/services/annotations/"
 CANVAS = "https://iiif.example.org/coins/canvas/1"
@@ -25,7 +27,11 @@ ADMIN = Viewer("ann-admin", admin=True)
 
 @pytest.fixture
 def service(tmp_path) -> Annotations:
-    store = Store(f"sqlite:///{tmp_path / 'annotations.sqlite'}")
+    # The same tests run on PostgreSQL when given one (emptied first), e.g.
+    # ECHOES_TEST_POSTGRESQL_URL=postgresql+psycopg://postgres@127.0.0.1:5432/annotations
+    url = os.environ.get("ECHOES_TEST_POSTGRESQL_URL") or f"sqlite:///{tmp_path / 'a.sqlite'}"
+    store = Store(url)
+    metadata.drop_all(store.engine)
     store.create_schema()
     store.ensure_container(DEFAULT_CONTAINER, "echoes")
     yield Annotations(store, BASE, page_size=3)
