@@ -7,9 +7,11 @@ search annotations; every visibility and ownership rule is checked from the othe
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import requests
+from echoes_hub.services.annotations.store import Store, metadata
 
 from tests.integration.annotations_support import (
     MEDIA_TYPE,
@@ -49,6 +51,18 @@ def send(session, method: str, url: str, document, **headers):
     return session.request(
         method, url, data=data, headers={"Content-Type": MEDIA_TYPE, **headers}, timeout=30
     )
+
+
+@pytest.fixture(scope="module")
+def hub(hub_factory_module):
+    """The harness's hub; on PostgreSQL (emptied first) when ECHOES_TEST_POSTGRESQL_URL is set."""
+    url = os.environ.get("ECHOES_TEST_POSTGRESQL_URL")
+    if not url:
+        return hub_factory_module()
+    store = Store(url)
+    metadata.drop_all(store.engine)
+    store.close()
+    return hub_factory_module(args=[f"--AnnotationsService.database_url={url}"])
 
 
 @pytest.fixture(scope="module")
