@@ -2,7 +2,26 @@
 
 This module is the hub side: `AnnotationsService` holds the deployment settings and
 `annotations_service` turns them into the managed-service entry and the scopes users
-need. The service itself is `app.AnnotationsApp` (its own process).
+need. The service itself is `app.AnnotationsApp` (its own process), in layers:
+`model` (Data Model validation), `permissions` (visibility, ownership, creators),
+`store` (SQLAlchemy: SQLite WAL + FTS5, or PostgreSQL), `service` (the protocol's
+operations and JSON-LD), `handlers` (thin tornado handlers, one route table),
+`openapi` (generated from the route table, served at `openapi.json`).
+
+Under /services/annotations/:
+
+- ``containers/<name>/``: an LDP basic container and W3C AnnotationCollection; POST an
+  annotation to create it (201, Location, ETag); ``?page=N`` pages; ``Prefer`` header
+  for minimal or IRI-only representations; ``import`` and ``export`` beneath it.
+- ``containers/<name>/<id>``: GET, PUT with If-Match (412 if stale, 428 if missing),
+  DELETE; ``/revisions`` lists every earlier state.
+- ``search?target=&creator=&motivation=&tag=&visibility=&q=`` and ``export?...``.
+
+IRIs of targets: ``urn:echoes:catalog:<path>`` for catalog items (e.g.
+``urn:echoes:catalog:heritage/archaeometry/pottery``), IIIF canvas IRIs for images,
+and any http(s)/urn IRI otherwise. Creators are ``urn:echoes:user:<name>`` (Person) or
+a Software agent acting for one. Visibility: ``private`` (default), ``public`` or
+``group:<hub group>``.
 """
 
 from __future__ import annotations
