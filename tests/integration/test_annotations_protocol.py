@@ -110,6 +110,12 @@ def test_create_read_update_delete_with_etags(service, alice):
     assert read.status_code == 200 and read.headers["ETag"] == etag
     assert read.json()["body"]["value"] == "A crack across the rim"
     assert 'ldp#Resource>; rel="type"' in read.headers["Link"]
+    head = alice.head(location)
+    assert head.status_code == 200 and head.headers["ETag"] == etag and not head.content
+    assert "PUT" in alice.options(location).headers["Allow"]
+    allowed = alice.options(url)
+    assert allowed.status_code == 204 and "POST" in allowed.headers["Allow"]
+    assert allowed.headers["Accept-Post"] == MEDIA_TYPE
 
     assert send(alice, "PUT", location, note("3 cm crack")).status_code == 428
     updated = send(alice, "PUT", location, note("3 cm crack"), **{"If-Match": etag})
@@ -466,5 +472,6 @@ def test_openapi_describes_the_routes(service, alice):
     spec = alice.get(f"{service}openapi.json").json()
     assert spec["openapi"].startswith("3.")
     assert "/containers/{container}/{annotation}" in spec["paths"]
-    assert set(spec["paths"]["/containers/{container}/{annotation}"]) == {"get", "put", "delete"}
+    methods = {"get", "put", "delete", "head", "options"}
+    assert set(spec["paths"]["/containers/{container}/{annotation}"]) == methods
     assert spec["servers"][0]["url"] == service.rstrip("/")

@@ -201,12 +201,26 @@ class ContainersHandler(BaseHandler):
 
 
 class ContainerHandler(BaseHandler):
+    def _container_headers(self) -> None:
+        self.set_header("Link", CONTAINER_LINKS)
+        self.set_header("Allow", "GET, HEAD, OPTIONS, POST")
+        self.set_header("Accept-Post", MEDIA_TYPE)
+
+    def options(self, container: str) -> None:
+        self.annotations.container(container)
+        self._container_headers()
+        self.set_status(204)
+        self.finish()
+
+    def head(self, container: str) -> None:
+        self.get(container)
+
     def get(self, container: str) -> None:
         self.annotations.container(container)
         query = self.query()
         query.container = container
         iri = self.annotations.container_iri(container)
-        self.set_header("Link", CONTAINER_LINKS)
+        self._container_headers()
         self.set_header("Vary", "Accept, Prefer")
         number = self.page_number()
         if number is None:
@@ -227,8 +241,16 @@ class AnnotationHandler(BaseHandler):
     def _resource_headers(self, record) -> None:
         self.set_header("ETag", self.annotations.etag(record))
         self.set_header("Link", f'<{LDP}Resource>; rel="type"')
-        self.set_header("Allow", "GET, PUT, DELETE")
+        self.set_header("Allow", "GET, HEAD, OPTIONS, PUT, DELETE")
         self.set_header("Vary", "Accept")
+
+    def options(self, container: str, annotation: str) -> None:
+        self._resource_headers(self.annotations.read(self.viewer, container, annotation))
+        self.set_status(204)
+        self.finish()
+
+    def head(self, container: str, annotation: str) -> None:
+        self.get(container, annotation)
 
     def get(self, container: str, annotation: str) -> None:
         record = self.annotations.read(self.viewer, container, annotation)
@@ -332,6 +354,8 @@ ROUTES = [
             "get": "The container as an AnnotationCollection (Prefer header) "
             "or one AnnotationPage (?page=)",
             "post": "Create an annotation; the server assigns its IRI (201, Location, ETag)",
+            "head": "The container's headers (Link, Allow, Accept-Post)",
+            "options": "The methods the container allows",
         },
         SEARCHABLE,
     ),
@@ -353,6 +377,8 @@ ROUTES = [
             "get": "Read an annotation (ETag)",
             "put": "Replace an annotation (If-Match required; 412 on a stale ETag)",
             "delete": "Delete an annotation (its revisions are kept)",
+            "head": "The annotation's headers (ETag, Link)",
+            "options": "The methods the annotation allows",
         },
     ),
     Route(

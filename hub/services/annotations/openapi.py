@@ -26,7 +26,11 @@ ERRORS = {
     "415": "body is not JSON",
     "428": "If-Match is required",
 }
-SUCCESS = {"post": ("201", "created"), "delete": ("204", "deleted")}
+SUCCESS = {
+    "post": ("201", "created"),
+    "delete": ("204", "deleted"),
+    "options": ("204", "allowed methods in the Allow header"),
+}
 
 
 def openapi(
