@@ -46,7 +46,8 @@ def synthetic(n: int) -> NewAnnotation:
     canvas = f"urn:echoes:canvas:synthetic/{n % CANVASES}"
     words = " ".join(synthetic_word(rng.randrange(VOCABULARY)) for _ in range(5))
     owner = f"synthetic-user-{n % 100}"
-    visibility = "public" if n % 2 else "private"
+    # Half of each canvas's annotations are public, half private to their synthetic owner.
+    visibility = "public" if (n // CANVASES) % 2 else "private"
     stamp = now()
     doc = {
         "@context": "http://www.w3.org/ns/anno.jsonld",
@@ -128,7 +129,7 @@ def filled_hub():
     hub.start()
     wait_for_service(hub)
     yield hub
-    hub.stop()
+    hub.stop(timeout=180)  # a hub on a busy machine may take a while to stop its service
     hub.kill_leftovers()
 
 
@@ -174,11 +175,11 @@ def test_annotation_service_at_scale(filled_hub):
     it_http, it_db = iter(words), iter(words)
     word_http = timed(lambda: _ok(http.get(f"{service}search", params={"q": next(it_http)})))
     word_db = timed(lambda: store.search(viewer, Query(q=next(it_db), limit=100)))
-    found = store.search(viewer, Query(target=targets[0]))[0]
+    found = statistics.mean(store.search(viewer, Query(target=t))[0] for t in targets[:20])
     store.close()
 
     target_p95 = report(
-        f"all annotations on one target (~{found} visible each)", target_http, target_db
+        f"all annotations on one target ({found:.0f} visible on average)", target_http, target_db
     )
     report("one-word search in bodies", word_http, word_db)
     print(
