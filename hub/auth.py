@@ -16,6 +16,8 @@ from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator.orm import UserInfo
 from traitlets import Unicode, default
 
+from .approval import REPLACED_ROUTES, ApprovalHandler
+
 #: Hub user names double as parts of system user names and Docker volume names.
 USERNAME_PATTERN = r"^[a-z][a-z0-9_-]{0,29}$"
 
@@ -37,6 +39,10 @@ class EchoesAuthenticator(NativeAuthenticator):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._create_first_admin()
+
+    def get_handlers(self, app) -> list[tuple]:
+        handlers = [h for h in super().get_handlers(app) if h[0] not in REPLACED_ROUTES]
+        return [*handlers, (r"/authorize/([^/]+)", ApprovalHandler)]
 
     def _create_first_admin(self) -> None:
         for name in sorted(self.admin_users):

@@ -55,7 +55,11 @@ def configure_network(c: Config, settings: EchoesHub) -> None:
 
 def configure_auth(c: Config, settings: EchoesHub) -> None:
     c.JupyterHub.authenticator_class = EchoesAuthenticator
-    c.JupyterHub.template_paths = [str(Path(nativeauthenticator.__file__).parent / "templates")]
+    # Ours first: they override some of NativeAuthenticator's pages.
+    c.JupyterHub.template_paths = [
+        str(Path(__file__).parent / "templates"),
+        str(Path(nativeauthenticator.__file__).parent / "templates"),
+    ]
     c.Authenticator.admin_users = {settings.admin_user}
     # Approval by an administrator is the gate: NativeAuthenticator refuses unapproved users.
     c.Authenticator.allow_all = True

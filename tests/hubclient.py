@@ -85,8 +85,12 @@ class Hub:
         port: int | None = None,
         args: list[str] = (),
         env: dict[str, str] | None = None,
+        command: list[str] | None = None,
     ) -> None:
+        """`command` replaces `echoes up` (e.g. a plain `jupyterhub` for baselines); it is
+        run in the state folder with `--port` appended."""
         self.state_dir = Path(state_dir)
+        self.command = command
         self.port = port or free_port_block()
         self.args = list(args)
         self.env = dict(env or {})
@@ -97,10 +101,19 @@ class Hub:
     def start(self, timeout: float = 90) -> Hub:
         env = {**os.environ, **self.env}
         env.pop("JUPYTERHUB_API_TOKEN", None)
-        cmd = [ECHOES, "up", "--port", str(self.port), "--state", str(self.state_dir), *self.args]
+        if self.command:
+            cmd = [*self.command, f"--port={self.port}", *self.args]
+        else:
+            cmd = [ECHOES, "up", "--port", str(self.port), "--state", str(self.state_dir)]
+            cmd += self.args
         log = open(self.log_path, "a")  # noqa: SIM115 (kept open for the process's life)
         self.proc = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            cwd=self.state_dir,
         )
         wait_for(self._answers, timeout, f"the hub on {self.url} (log: {self.log_path})")
         return self
@@ -178,12 +191,14 @@ class HubSession:
             timeout=30,
         )
 
-    def login(self, password: str | None = None) -> requests.Response:
-        """Post the login form; return the final response after redirects."""
+    def login(self, password: str | None = None, follow: bool = False) -> requests.Response:
+        """Post the login form. With `follow`, go where a browser goes next (the hub then
+        starts the default server); without, stop at the redirect, cookie set."""
         xsrf = self._xsrf("/hub/login")
         return self.http.post(
             self.url("/hub/login"),
             data={"_xsrf": xsrf, "username": self.name, "password": password or self.password},
+            allow_redirects=follow,
             timeout=60,
         )
 
@@ -207,9 +222,18 @@ class HubSession:
         page.raise_for_status()
         if _is_authorized_in_page(page.text, username):
             return
-        self.http.get(self.url(f"/hub/authorize/{username}"), timeout=30).raise_for_status()
+        self.decide(username, "approve").raise_for_status()
         page = self.http.get(self.url("/hub/authorize"), timeout=30)
         assert _is_authorized_in_page(page.text, username), f"{username} was not approved"
+
+    def decide(self, username: str, action: str) -> requests.Response:
+        """Post the approval form for `username` (approve, revoke or discard)."""
+        xsrf = self._xsrf("/hub/home")
+        return self.http.post(
+            self.url(f"/hub/authorize/{username}"),
+            data={"_xsrf": xsrf, "action": action},
+            timeout=30,
+        )
 
     def new_token(self, note: str = "tests", scopes: list[str] | None = None) -> str:
         body: dict[str, Any] = {"note": note, "expires_in": 3600}

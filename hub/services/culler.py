@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..settings import EchoesHub
+from .tether import tethered
 
 #: What the culler may do, and nothing more (JupyterHub RBAC scopes).
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -16,13 +17,15 @@ def culler_service(settings: EchoesHub) -> tuple[dict, dict] | None:
         return None
     service = {
         "name": "idle-culler",
-        "command": [
-            sys.executable,
-            "-m",
-            "jupyterhub_idle_culler",
-            f"--timeout={settings.cull_idle_timeout}",
-            f"--cull-every={settings.cull_every}",
-        ],
+        "command": tethered(
+            [
+                sys.executable,
+                "-m",
+                "jupyterhub_idle_culler",
+                f"--timeout={settings.cull_idle_timeout}",
+                f"--cull-every={settings.cull_every}",
+            ]
+        ),
     }
     role = {"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]}
     return service, role

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 import requests
@@ -124,6 +125,29 @@ def test_users_cannot_reach_each_others_servers_or_resources(hub, admin, new_use
             kernel.close()
 
 
+def test_approval_needs_an_administrator_a_post_and_its_xsrf_token(hub, admin, new_user):
+    applicant = HubSession(hub, unique_name("eve"), "a-long-passphrase-2")
+    applicant.signup()
+    # A plain link (GET), a POST without the form's token, or another user: all refused.
+    assert admin.http.get(hub.url + f"/hub/authorize/{applicant.name}").status_code == 405
+    no_token = admin.http.post(
+        hub.url + f"/hub/authorize/{applicant.name}", data={"action": "approve"}
+    )
+    assert no_token.status_code == 403
+    assert new_user("mallory").decide(applicant.name, "approve").status_code == 403
+    assert "has not been authorized" in applicant.login().text
+
+    assert admin.decide(applicant.name, "dance").status_code == 400
+    admin.approve(applicant.name)
+    applicant.login()
+    assert applicant.is_logged_in()
+
+    # Revoked: the next login is refused.
+    assert admin.decide(applicant.name, "revoke").status_code == 200
+    late = HubSession(hub, applicant.name, applicant.password)
+    assert "has not been authorized" in late.login().text
+
+
 def test_wrong_password_and_unknown_user_are_refused(hub, admin):
     intruder = HubSession(hub, admin.name, "not-the-password")
     assert "Invalid username or password" in intruder.login().text
@@ -144,7 +168,22 @@ def test_named_servers_are_allowed(hub, new_user):
     person.stop_server("analysis")
 
 
-def test_running_server_and_state_survive_a_hub_restart(hub_factory):
+def _service_pids(hub, module: str) -> list[int]:
+    """Processes of a managed service started by this hub (found by its hub API URL)."""
+    pids = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode()
+            environ = (proc / "environ").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if module in cmdline and f":{hub.port + 2}/hub/api" in environ:
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
+def test_running_server_and_state_survive_a_hub_restart(hub_factory, stop_signal):
     hub = hub_factory()
     admin = login_admin(hub)
     person = add_user(hub, admin, "rita")
@@ -154,9 +193,12 @@ def test_running_server_and_state_survive_a_hub_restart(hub_factory):
     kernel.execute("survivor = 'still here'")
     started = person.server_model()["started"]
 
-    hub.stop(signal.SIGTERM)
-    # The proxy stays up and says the hub is away.
+    culler = _service_pids(hub, "jupyterhub_idle_culler")
+    assert culler
+    hub.stop(stop_signal)
+    # The proxy stays up and says the hub is away; the hub's services ended with it.
     assert requests.get(f"{hub.url}/hub/api/", timeout=5).status_code >= 500
+    wait_for(lambda: not _service_pids(hub, "jupyterhub_idle_culler"), 30, "the culler to end")
     hub.start()
 
     # Same cookie, same token, same server process, same kernel state.

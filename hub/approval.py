@@ -1,0 +1,45 @@
+"""Administrator approval of sign-ups, by POST with an XSRF token.
+
+NativeAuthenticator approves and discards sign-ups on a plain GET of a link, so a link
+clicked by a logged-in administrator on another site could approve an account. Here the
+same actions are POSTed from a form, which JupyterHub checks for its XSRF token, and they
+set a state instead of toggling it, so repeating a request changes nothing.
+"""
+
+from __future__ import annotations
+
+from jupyterhub.scopes import needs_scope
+from nativeauthenticator.handlers import LocalBase
+from nativeauthenticator.orm import UserInfo
+from tornado import web
+
+ACTIONS = ("approve", "revoke", "discard")
+
+
+class ApprovalHandler(LocalBase):
+    """POST /hub/authorize/<name> with action=approve|revoke|discard."""
+
+    async def get(self, username: str) -> None:
+        raise web.HTTPError(405, "Approval is a POST from the form at /hub/authorize")
+
+    @needs_scope("admin:users")
+    async def post(self, username: str) -> None:
+        action = self.get_body_argument("action", "")
+        if action not in ACTIONS:
+            raise web.HTTPError(400, f"action must be one of {', '.join(ACTIONS)}")
+        info = UserInfo.find(self.db, username)
+        if info is None:
+            raise web.HTTPError(404, f"nobody signed up as {username!r}")
+        if action == "discard":
+            if info.is_authorized:
+                raise web.HTTPError(400, "revoke an approved account before discarding it")
+            self.db.delete(info)
+        else:
+            info.is_authorized = action == "approve"
+        self.db.commit()
+        self.log.info("Administrator %s: %s %s", self.current_user.name, action, username)
+        self.redirect(f"{self.hub.base_url}authorize#{username}")
+
+
+#: NativeAuthenticator routes replaced by ApprovalHandler.
+REPLACED_ROUTES = {r"/authorize/([^/]*)", r"/discard/([^/]*)"}
