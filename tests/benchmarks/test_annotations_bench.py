@@ -23,9 +23,9 @@ import uuid
 
 import pytest
 import requests
+
 from echoes_hub.services.annotations.permissions import Viewer
 from echoes_hub.services.annotations.store import NewAnnotation, Query, Store, now
-
 from tests.hubclient import Hub, make_state_dir
 from tests.integration.annotations_support import MEDIA_TYPE, service_url, wait_for_service
 from tests.integration.conftest import STATE_ROOT, add_user, login_admin

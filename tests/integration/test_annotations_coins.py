@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from echoes.annotations import AnnotationClient
 from echoes.annotators import coins
-
 from tests.hubclient import Kernel
 from tests.integration.annotations_support import new_person, service_url, wait_for_service
 from tests.integration.conftest import add_user

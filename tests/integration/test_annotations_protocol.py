@@ -11,8 +11,8 @@ import os
 
 import pytest
 import requests
-from echoes_hub.services.annotations.store import Store, metadata
 
+from echoes_hub.services.annotations.store import Store, metadata
 from tests.integration.annotations_support import (
     MEDIA_TYPE,
     new_person,

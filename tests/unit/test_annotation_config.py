@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from echoes_hub.config import apply
 from traitlets.config import Config
+
+from echoes_hub.config import apply
 
 
 def hub_config(tmp_path, **annotations) -> Config:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from echoes_hub.services.annotations.errors import ValidationError
 from echoes_hub.services.annotations.model import (
     ANNO_CONTEXT,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from tornado.routing import PathMatches
+
 from echoes_hub.services.annotations.handlers import ROUTES, make_handlers
 from echoes_hub.services.annotations.openapi import openapi
-from tornado.routing import PathMatches
 
 HTTP_METHODS = {"get", "post", "put", "delete", "patch", "head", "options"}
 PREFIX = "/services/annotations/"

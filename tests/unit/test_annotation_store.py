@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from echoes_hub.services.annotations.errors import (
     Conflict,
     Forbidden,

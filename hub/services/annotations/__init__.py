@@ -32,6 +32,7 @@ from traitlets import Integer, Unicode, default
 from traitlets.config import Config, LoggingConfigurable
 
 from ...settings import EchoesHub
+from ..tether import tethered
 
 NAME = "annotations"
 #: What every user (and their servers' API tokens) needs to use the service; reading the
@@ -83,15 +84,18 @@ def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list
     service = {
         "name": NAME,
         "url": f"http://127.0.0.1:{port}",
-        "command": [
-            sys.executable,
-            "-m",
-            "echoes_hub.services.annotations",
-            f"--AnnotationsApp.database_url={options.database_url}",
-            f"--AnnotationsApp.public_url={settings.public_url}services/{NAME}/",
-            f"--AnnotationsApp.max_body_size={options.max_body_size}",
-            f"--AnnotationsApp.max_import_size={options.max_import_size}",
-        ],
+        # Tethered: a killed hub must not leave the service holding its port.
+        "command": tethered(
+            [
+                sys.executable,
+                "-m",
+                "echoes_hub.services.annotations",
+                f"--AnnotationsApp.database_url={options.database_url}",
+                f"--AnnotationsApp.public_url={settings.public_url}services/{NAME}/",
+                f"--AnnotationsApp.max_body_size={options.max_body_size}",
+                f"--AnnotationsApp.max_import_size={options.max_import_size}",
+            ]
+        ),
         "cwd": settings.state_dir,
         # Users go straight in: the service only learns who they are and their groups.
         "oauth_no_confirm": True,
