@@ -7,12 +7,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install up test bench lint clean
+.PHONY: help install data up test bench lint clean
 
 help:
 	@echo "make up     install what is needed and start the hub (echoes up)"
 	@echo "make test   install what is needed and run the whole test suite"
 	@echo "make bench  run the benchmarks under tests/benchmarks/"
+	@echo "make data   build the shared heritage data folder (done by up and test)"
 	@echo "make lint   ruff check and format check"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
 
@@ -40,15 +41,27 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 	@echo "==> installed"
 
-up: install
+# The shared heritage data (catalogs/), rebuilt when its recipe or catalogs change.
+DATA_DIR ?= $(if $(ECHOES_DATA_DIR),$(ECHOES_DATA_DIR),.echoes/heritage)
+DATA_STAMP := $(DATA_DIR)/BUILD.json
+DATA_RECIPE := $(wildcard catalogs/*.py catalogs/heritage-catalogs/*.yaml catalogs/heritage-catalogs/*/*.yaml)
+
+$(DATA_STAMP): $(VENV)/.installed $(DATA_RECIPE)
+	@echo "==> building the shared heritage data in $(DATA_DIR)"
+	$(BIN)/echoes data build --data-dir $(DATA_DIR)
+	@touch $@
+
+data: $(DATA_STAMP)
+
+up: install data
 	@echo "==> starting the hub (Ctrl-C stops it; user servers keep running)"
 	$(BIN)/echoes up
 
-test: install
+test: install data
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install
+bench: install data
 	@echo "==> running the benchmarks"
 	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
 

@@ -1,3 +1,22 @@
 """ECHOES VRE in a notebook: the shared heritage catalogs, annotations and run helpers."""
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+# Public names -> their module, imported on first use so `import echoes` stays light.
+_LAZY = {
+    "catalog": "echoes.catalogs",
+    "search": "echoes.catalogs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'echoes' has no attribute {name!r}")
