@@ -13,6 +13,10 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "up": ("echoes_hub.app:main", "start the hub (see `echoes up --help`)"),
     "data": ("echoes_data.cli:main", "build or check the shared heritage data (`echoes data -h`)"),
+    # runs (issue 7): papermill runs with run records, reproduction, RO-Crate
+    "run": ("echoes.runs.cli:run_main", "run a notebook with papermill and record the run"),
+    "reproduce": ("echoes.runs.cli:reproduce_main", "re-execute a run and say if it reproduces"),
+    "crate": ("echoes.runs.cli:crate_main", "package a run as an RO-Crate"),
 }
 
 

@@ -1,0 +1,161 @@
+"""`echoes crate`: a run as an RO-Crate, read back by `rocrate`, checked by roc-validator.
+
+roc-validator resolves the crate's JSON-LD context from w3id.org, which this machine
+cannot reach; the `offline_context` fixture answers that one URL with the RO-Crate 1.3
+context document that ships inside the `rocrate` wheel (the same text), and refuses
+every other request so that nothing is fetched behind our back.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import rocrate
+from requests.adapters import HTTPAdapter
+from rocrate.rocrate import ROCrate
+from rocrate_validator import services
+from urllib3 import HTTPResponse
+
+from echoes.runs.execute import run
+from echoes.runs.reproduce import reproduce
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
+ECHOES = str(Path(sys.executable).parent / "echoes")
+CONTEXT_URL = "https://w3id.org/ro/crate/1.3/context"
+CONTEXT = (Path(rocrate.__file__).parent / "data" / "ro-crate.jsonld").read_bytes()
+
+
+@pytest.fixture
+def offline_context(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[str]]:
+    asked: list[str] = []
+    # roc-validator keeps an HTTP cache under XDG_CACHE_HOME: a fresh one per test.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def answer(url: str) -> bytes:
+        asked.append(url)
+        if url != CONTEXT_URL:
+            raise requests.ConnectionError(f"no network in tests: {url}")
+        return CONTEXT
+
+    class Urllib(urllib.request.BaseHandler):
+        handler_order = 100  # before the real HTTP handlers
+
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            body = answer(req.full_url)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/ld+json\r\n"
+            raw = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+
+            class Socket:
+                def makefile(self, *args: object, **kw: object) -> io.BytesIO:
+                    return io.BytesIO(raw)
+
+            response = http.client.HTTPResponse(Socket(), method="GET", url=req.full_url)
+            response.begin()
+            response.url, response.msg = req.full_url, response.reason
+            return response
+
+    def send(adapter: HTTPAdapter, request: requests.PreparedRequest, **kw: object):
+        body = answer(request.url)
+        raw = HTTPResponse(
+            body=io.BytesIO(body),
+            status=200,
+            preload_content=False,
+            headers={"Content-Type": "application/ld+json"},
+        )
+        return adapter.build_response(request, raw)
+
+    monkeypatch.setattr(HTTPAdapter, "send", send)
+    monkeypatch.setattr(urllib.request, "_opener", urllib.request.build_opener(Urllib))
+    yield asked
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A run of the painters notebook and its reproduction report (shared: read only)."""
+    tmp_path = tmp_path_factory.mktemp("reviewed")
+    shutil.copytree(FIXTURES, tmp_path / "nb")
+    recorded = run(tmp_path / "nb" / "painters.ipynb", parameters={"weight": 2}, progress=False)
+    reproduce(recorded.record_path, tmp_path / "review", progress=False)
+    return recorded.record_path, tmp_path / "review" / "report.json"
+
+
+def test_crate_follows_the_workflow_run_crate_profile(
+    reviewed: tuple[Path, Path], tmp_path: Path, offline_context: list[str]
+) -> None:
+    record, report = reviewed
+    done = subprocess.run(
+        [ECHOES, "crate", str(record), "-o", str(tmp_path / "crate"), "--report", str(report)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    crate = ROCrate(tmp_path / "crate")
+
+    root = crate.root_dataset
+    assert {p.id for p in root["conformsTo"]} >= {
+        "https://w3id.org/ro/wfrun/process/0.5",
+        "https://w3id.org/ro/wfrun/workflow/0.5",
+    }
+    workflow = crate.mainEntity
+    assert workflow.type == ["File", "SoftwareSourceCode", "ComputationalWorkflow"]
+    assert workflow["programmingLanguage"]["name"] == "Python"
+    [action] = [e for e in crate.get_entities() if e.type == "CreateAction"]
+    assert action["instrument"] is workflow
+    assert action["actionStatus"] == "http://schema.org/CompletedActionStatus"
+
+    # the parameter value, tied to its formal parameter of the workflow
+    [weight] = [o for o in action["object"] if o.type == "PropertyValue"]
+    assert (weight["name"], weight["value"]) == ("weight", 2)
+    assert weight["exampleOfWork"] in workflow["input"]
+    # the data file, with checksum and licence, tied to its formal parameter too
+    [data] = [o for o in action["object"] if o.type == "File"]
+    assert data.id == "data/painters.csv" and len(data["sha256"]) == 64
+    assert data["license"]["name"] == "public domain (published 1708)"
+    assert data["exampleOfWork"] in workflow["input"]
+    # outputs: the executed notebook and the run record; the reproduction report
+    assert {r.id for r in action["result"]} == {"painters.out.ipynb", "painters.out.run.json"}
+    assert "reproduction report (reproduces)" in {e.get("name") for e in crate.get_entities()}
+    for part in (
+        "painters.out.ipynb",
+        "painters.out.run.json",
+        "data/painters.csv",
+        "reproduction/report.html",
+        "notebook-painters.ipynb",
+    ):
+        assert (tmp_path / "crate" / part).is_file()
+
+    settings = services.ValidationSettings(
+        rocrate_uri=str(tmp_path / "crate"),
+        profile_identifier="ro-crate-1.3",
+        requirement_severity="REQUIRED",
+    )
+    result = services.validate(settings)
+    assert result.passed(), [i.message for i in result.get_issues()]
+    assert CONTEXT_URL in offline_context  # it did read the context, from the wheel
+
+
+def test_crate_as_a_zip_and_bad_input(reviewed: tuple[Path, Path], tmp_path: Path) -> None:
+    record, _ = reviewed
+    from echoes.runs.crate import make_crate
+
+    path = make_crate(record, tmp_path / "run.zip")
+    assert "ro-crate-metadata.json" in zipfile.ZipFile(path).namelist()
+    done = subprocess.run(
+        [ECHOES, "crate", str(tmp_path / "nothing.run.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and "nothing.run.json" in done.stderr
