@@ -16,6 +16,7 @@ from traitlets.config import Config
 
 from .auth import EchoesAuthenticator
 from .config import apply
+from .services.annotations import AnnotationsService
 from .settings import EchoesHub
 from .spawners.docker import EchoesDockerSpawner
 from .spawners.local import EchoesLocalSpawner
@@ -46,6 +47,7 @@ class EchoesUp(JupyterHub):
             EchoesAuthenticator,
             EchoesLocalSpawner,
             EchoesDockerSpawner,
+            AnnotationsService,
             *super()._load_classes(),
         ]
 

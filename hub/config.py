@@ -14,6 +14,7 @@ import nativeauthenticator
 from traitlets.config import Config
 
 from .auth import USERNAME_PATTERN, EchoesAuthenticator
+from .services.annotations import annotations_service
 from .services.culler import culler_service
 from .settings import EchoesHub
 from .spawners.docker import configure_docker_servers, use_docker
@@ -95,6 +96,11 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     if culler:
         services.append(culler[0])
         roles.append(culler[1])
+    annotations, user_scopes = annotations_service(settings, c)
+    services.append(annotations)
+    # Users, and the API tokens of their servers, may use the services listed above.
+    roles.append({"name": "user", "scopes": ["self", *user_scopes]})
+    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *user_scopes]
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
 

@@ -1,7 +1,8 @@
 """ECHOES VRE in a notebook: the shared heritage catalogs, annotations and run helpers."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: it would bind the name `annotations` in
+# this package to a __future__ feature, and `from echoes import annotations` would return
+# that instead of the annotation client module.
 import importlib
 from typing import Any
 

@@ -1,0 +1,418 @@
+"""Annotations from a notebook: the client of the hub's annotation service.
+
+    from echoes import annotations as ann
+    ann.annotate(ann.region(canvas, 10, 20, 30, 40), "A crack across the rim")
+    ann.on(canvas)                       # a pandas DataFrame, one row per annotation
+    ann.search(q="kiln", motivation="tagging")
+    ann.export()                         # a W3C AnnotationCollection (JSON-LD)
+
+Inside a user server it authenticates with the server's hub token
+(JUPYTERHUB_API_TOKEN). It finds the service at ECHOES_ANNOTATIONS_URL when set,
+else through the hub's public URL (JUPYTERHUB_PUBLIC_HUB_URL), else by asking the hub
+API (JUPYTERHUB_API_URL) where the `annotations` service listens.
+
+Targets: ``catalog_item("heritage/archaeometry/pottery")`` is
+``urn:echoes:catalog:heritage/archaeometry/pottery``; images are IIIF canvases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import requests
+
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
+SERVICE = "annotations"
+
+
+class AnnotationServiceError(RuntimeError):
+    """The service refused a request; ``status`` and ``reply`` say why."""
+
+    def __init__(self, status: int, reply: Any) -> None:
+        message = reply.get("message") if isinstance(reply, dict) else str(reply)
+        field = reply.get("field") if isinstance(reply, dict) else None
+        super().__init__(f"{status}: {message}" + (f" (field {field})" if field else ""))
+        self.status = status
+        self.reply = reply
+
+
+# --- targets -------------------------------------------------------------------------
+
+
+def catalog_item(path: str) -> str:
+    """The IRI of an entry of the ECHOES catalogs, e.g. ``heritage/archaeometry/pottery``."""
+    return f"urn:echoes:catalog:{path.strip('/')}"
+
+
+def region(canvas: str | dict, x: float, y: float, w: float, h: float) -> dict:
+    """A rectangle on an image (IIIF canvas), in pixels."""
+    return {
+        "type": "SpecificResource",
+        "source": canvas,
+        "selector": {
+            "type": "FragmentSelector",
+            "conformsTo": "http://www.w3.org/TR/media-frags/",
+            "value": f"xywh={_num(x)},{_num(y)},{_num(w)},{_num(h)}",
+        },
+    }
+
+
+def table_row(source: str, row: int, last: int | None = None) -> dict:
+    """A row (or rows ``row``..``last``) of a table, as an RFC 7111 fragment."""
+    value = f"row={row}" if last is None else f"row={row}-{last}"
+    return {
+        "type": "SpecificResource",
+        "source": source,
+        "selector": {
+            "type": "FragmentSelector",
+            "conformsTo": "http://tools.ietf.org/rfc/rfc7111",
+            "value": value,
+        },
+    }
+
+
+def time_range(source: str, start: float, end: float) -> dict:
+    """Seconds ``start`` to ``end`` of a recording or a time series."""
+    return {
+        "type": "SpecificResource",
+        "source": source,
+        "selector": {
+            "type": "FragmentSelector",
+            "conformsTo": "http://www.w3.org/TR/media-frags/",
+            "value": f"t={_num(start)},{_num(end)}",
+        },
+    }
+
+
+def text_quote(source: str, exact: str, prefix: str = "", suffix: str = "") -> dict:
+    """A quotation in a text, with optional context before and after."""
+    selector = {"type": "TextQuoteSelector", "exact": exact}
+    selector.update({k: v for k, v in (("prefix", prefix), ("suffix", suffix)) if v})
+    return {"type": "SpecificResource", "source": source, "selector": selector}
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _bodies(body: Any, tags: Iterable[str]) -> list:
+    bodies = []
+    if isinstance(body, str):
+        bodies.append({"type": "TextualBody", "value": body, "format": "text/plain"})
+    elif isinstance(body, list):
+        bodies += body
+    elif body is not None:
+        bodies.append(body)
+    bodies += [{"type": "TextualBody", "value": t, "purpose": "tagging"} for t in tags]
+    return bodies
+
+
+# --- the client ----------------------------------------------------------------------
+
+
+class AnnotationClient:
+    """One user's connection to the annotation service."""
+
+    def __init__(
+        self, url: str | None = None, token: str | None = None, container: str = "default"
+    ) -> None:
+        self.token = token or os.environ.get("JUPYTERHUB_API_TOKEN", "")
+        if not self.token:
+            raise RuntimeError("no hub token: set JUPYTERHUB_API_TOKEN or pass token=")
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {self.token}"
+        self.url = (url or self._find_service()).rstrip("/") + "/"
+        self.container = container
+
+    def _find_service(self) -> str:
+        explicit = os.environ.get("ECHOES_ANNOTATIONS_URL")
+        if explicit:
+            return explicit
+        public_hub = os.environ.get("JUPYTERHUB_PUBLIC_HUB_URL", "")
+        if public_hub.rstrip("/").endswith("/hub"):
+            return public_hub.rstrip("/")[: -len("hub")] + f"services/{SERVICE}/"
+        api = os.environ.get("JUPYTERHUB_API_URL")
+        if not api:
+            raise RuntimeError(
+                "cannot find the annotation service: set ECHOES_ANNOTATIONS_URL, "
+                "or run inside a hub user server (JUPYTERHUB_API_URL)"
+            )
+        reply = self.session.get(f"{api.rstrip('/')}/services/{SERVICE}", timeout=30)
+        if reply.status_code != 200:
+            raise AnnotationServiceError(reply.status_code, _json(reply))
+        model = reply.json()
+        return model["url"].rstrip("/") + model["prefix"]
+
+    # plumbing
+
+    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
+        if not url.startswith(("http://", "https://")):
+            url = self.url + url
+        kwargs.setdefault("timeout", 60)
+        reply = self.session.request(method, url, **kwargs)
+        if reply.status_code >= 400:
+            raise AnnotationServiceError(reply.status_code, _json(reply))
+        return reply
+
+    def _send(self, method: str, url: str, document: Any, **headers) -> requests.Response:
+        data = json.dumps(document).encode("utf-8")
+        return self._request(
+            method, url, data=data, headers={"Content-Type": MEDIA_TYPE, **headers}
+        )
+
+    def _container_url(self, container: str | None) -> str:
+        return f"{self.url}containers/{container or self.container}/"
+
+    def whoami(self) -> str:
+        """The hub user this client acts for."""
+        return self._request("GET", self.url).json()["user"]
+
+    # writing
+
+    def annotate(
+        self,
+        target: Any,
+        body: Any = None,
+        motivation: str | list[str] = "commenting",
+        *,
+        tags: Iterable[str] = (),
+        visibility: str = "private",
+        creator: dict | None = None,
+        confidence: float | None = None,
+        container: str | None = None,
+        **extra: Any,
+    ) -> dict:
+        """Create an annotation on ``target``; return it as stored (with ``id`` and ETag)."""
+        document = self.document(target, body, motivation, tags, visibility, creator, confidence)
+        document.update(extra)
+        reply = self._send("POST", self._container_url(container), document)
+        return {**reply.json(), "etag": reply.headers.get("ETag")}
+
+    @staticmethod
+    def document(
+        target: Any,
+        body: Any = None,
+        motivation: str | list[str] = "commenting",
+        tags: Iterable[str] = (),
+        visibility: str = "private",
+        creator: dict | None = None,
+        confidence: float | None = None,
+    ) -> dict:
+        """The JSON-LD of an annotation, without sending it."""
+        document: dict[str, Any] = {
+            "@context": ANNO_CONTEXT,
+            "type": "Annotation",
+            "motivation": motivation,
+            "target": target,
+            "visibility": visibility,
+        }
+        bodies = _bodies(body, tags)
+        if bodies:
+            document["body"] = bodies[0] if len(bodies) == 1 else bodies
+        if creator is not None:
+            document["creator"] = creator
+        if confidence is not None:
+            document["confidence"] = confidence
+        return document
+
+    def annotate_many(self, documents: list[dict], container: str | None = None) -> list[str]:
+        """Create many annotations in one request and one transaction; return their IRIs."""
+        page = {"@context": ANNO_CONTEXT, "type": "AnnotationPage", "items": documents}
+        return self._send("POST", f"{self._container_url(container)}import", page).json()["items"]
+
+    def get(self, iri: str) -> dict:
+        reply = self._request("GET", iri)
+        return {**reply.json(), "etag": reply.headers.get("ETag")}
+
+    def update(self, annotation: dict) -> dict:
+        """Replace an annotation you read with ``get``/``annotate`` (its ETag guards the change)."""
+        document = {k: v for k, v in annotation.items() if k != "etag"}
+        reply = self._send("PUT", annotation["id"], document, **{"If-Match": annotation["etag"]})
+        return {**reply.json(), "etag": reply.headers.get("ETag")}
+
+    def delete(self, annotation: dict | str) -> None:
+        if isinstance(annotation, str):
+            self._request("DELETE", annotation)
+        else:
+            self._request("DELETE", annotation["id"], headers={"If-Match": annotation["etag"]})
+
+    def revisions(self, iri: str) -> list[dict]:
+        return self._request("GET", f"{iri}/revisions").json()["items"]
+
+    def create_container(self, name: str, label: str = "") -> dict:
+        return self._send("POST", f"{self.url}containers/", {"name": name, "label": label}).json()
+
+    def _assess(self, annotation: dict | str, verdict: str, note: str | None, visibility: str):
+        iri = annotation if isinstance(annotation, str) else annotation["id"]
+        bodies = [{"type": "TextualBody", "value": verdict, "purpose": "assessing"}]
+        if note:
+            bodies.append({"type": "TextualBody", "value": note, "purpose": "commenting"})
+        return self.annotate(iri, bodies, "assessing", visibility=visibility)
+
+    def accept(self, annotation: dict | str, note: str | None = None, visibility: str = "public"):
+        """Accept a proposed (e.g. software) annotation: an `assessing` reply by you."""
+        return self._assess(annotation, "accepted", note, visibility)
+
+    def reject(self, annotation: dict | str, note: str | None = None, visibility: str = "public"):
+        """Reject a proposed annotation: an `assessing` reply by you saying so."""
+        return self._assess(annotation, "rejected", note, visibility)
+
+    # reading
+
+    def pages(self, **criteria: Any) -> Iterator[dict]:
+        """Every AnnotationPage of a search, following ``next``."""
+        params = {k: v for k, v in criteria.items() if v is not None}
+        page = self._request("GET", f"{self.url}search", params=params).json()
+        yield page
+        while "next" in page:
+            page = self._request("GET", page["next"]).json()
+            yield page
+
+    def search(
+        self,
+        target: str | None = None,
+        *,
+        creator: str | None = None,
+        motivation: str | None = None,
+        tag: str | None = None,
+        visibility: str | None = None,
+        q: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Annotations you may read that match every criterion given."""
+        found: list[dict] = []
+        criteria = dict(
+            target=target,
+            creator=creator,
+            motivation=motivation,
+            tag=tag,
+            visibility=visibility,
+            q=q,
+        )
+        for page in self.pages(**criteria):
+            found += page["items"]
+            if limit is not None and len(found) >= limit:
+                return found[:limit]
+        return found
+
+    def on(self, target: str, **criteria: Any):
+        """All annotations on ``target`` (an object, image or canvas) as a pandas DataFrame."""
+        return to_frame(self.search(target, **criteria))
+
+    def export(self, container: str | None = None, **criteria: Any) -> dict:
+        """A container, or a search when ``container`` is None, as one AnnotationCollection."""
+        params = {k: v for k, v in criteria.items() if v is not None}
+        if container is None:
+            return self._request("GET", f"{self.url}export", params=params).json()
+        return self._request("GET", f"{self._container_url(container)}export", params=params).json()
+
+    def import_collection(self, collection: dict | list, container: str | None = None) -> list[str]:
+        """Import an AnnotationCollection or AnnotationPage (e.g. from Mirador); return new IRIs."""
+        reply = self._send("POST", f"{self._container_url(container)}import", collection)
+        return reply.json()["items"]
+
+
+def _json(reply: requests.Response) -> Any:
+    try:
+        return reply.json()
+    except ValueError:
+        return {"message": reply.text[:500]}
+
+
+COLUMNS = [
+    "id",
+    "motivation",
+    "creator",
+    "creator_type",
+    "on_behalf_of",
+    "text",
+    "tags",
+    "source",
+    "selector",
+    "confidence",
+    "visibility",
+    "created",
+    "modified",
+]
+
+
+def to_frame(items: list[dict]):
+    """One row per annotation, with the creator, text, tags, target and selector spelled out."""
+    import pandas as pd
+
+    return pd.DataFrame([_row(a) for a in items], columns=COLUMNS)
+
+
+def _row(annotation: dict) -> dict:
+    creator = annotation.get("creator") or {}
+    bodies = annotation.get("body", [])
+    bodies = bodies if isinstance(bodies, list) else [bodies]
+    texts = [b.get("value", "") for b in bodies if isinstance(b, dict)]
+    tags = [b["value"] for b in bodies if isinstance(b, dict) and b.get("purpose") == "tagging"]
+    target = annotation.get("target")
+    target = target[0] if isinstance(target, list) and target else target
+    source, selector = target, None
+    if isinstance(target, dict):
+        source = target.get("source", target.get("id"))
+        source = source.get("id") if isinstance(source, dict) else source
+        chosen = target.get("selector")
+        chosen = chosen[0] if isinstance(chosen, list) and chosen else chosen
+        if isinstance(chosen, dict):
+            selector = chosen.get("value") or chosen.get("exact")
+    motivation = annotation.get("motivation")
+    return {
+        "id": annotation.get("id"),
+        "motivation": ",".join(motivation) if isinstance(motivation, list) else motivation,
+        "creator": creator.get("nickname") or creator.get("name"),
+        "creator_type": creator.get("type"),
+        "on_behalf_of": (creator.get("actedOnBehalfOf") or {}).get("nickname"),
+        "text": " ".join(t for t in texts if t not in tags),
+        "tags": tags,
+        "source": source,
+        "selector": selector,
+        "confidence": annotation.get("confidence"),
+        "visibility": annotation.get("visibility"),
+        "created": annotation.get("created"),
+        "modified": annotation.get("modified"),
+    }
+
+
+# --- module-level shortcuts, on one default client ---------------------------------------
+
+_default: AnnotationClient | None = None
+
+
+def client() -> AnnotationClient:
+    """The default client of this notebook (created on first use)."""
+    global _default
+    if _default is None:
+        _default = AnnotationClient()
+    return _default
+
+
+def annotate(target: Any, body: Any = None, motivation: str | list[str] = "commenting", **kw):
+    return client().annotate(target, body, motivation, **kw)
+
+
+def search(target: str | None = None, **criteria: Any) -> list[dict]:
+    return client().search(target, **criteria)
+
+
+def on(target: str, **criteria: Any):
+    return client().on(target, **criteria)
+
+
+def export(container: str | None = None, **criteria: Any) -> dict:
+    return client().export(container, **criteria)
+
+
+def accept(annotation: dict | str, note: str | None = None) -> dict:
+    return client().accept(annotation, note)
+
+
+def reject(annotation: dict | str, note: str | None = None) -> dict:
+    return client().reject(annotation, note)

@@ -1,0 +1,105 @@
+"""The annotation store: a managed service speaking the W3C Web Annotation Protocol.
+
+This module is the hub side: `AnnotationsService` holds the deployment settings and
+`annotations_service` turns them into the managed-service entry and the scopes users
+need. The service itself is `app.AnnotationsApp` (its own process), in layers:
+`model` (Data Model validation), `permissions` (visibility, ownership, creators),
+`store` (SQLAlchemy: SQLite WAL + FTS5, or PostgreSQL), `service` (the protocol's
+operations and JSON-LD), `handlers` (thin tornado handlers, one route table),
+`openapi` (generated from the route table, served at `openapi.json`).
+
+Under /services/annotations/:
+
+- ``containers/<name>/``: an LDP basic container and W3C AnnotationCollection; POST an
+  annotation to create it (201, Location, ETag); ``?page=N`` pages; ``Prefer`` header
+  for minimal or IRI-only representations; ``import`` and ``export`` beneath it.
+- ``containers/<name>/<id>``: GET, PUT with If-Match (412 if stale, 428 if missing),
+  DELETE; ``/revisions`` lists every earlier state.
+- ``search?target=&creator=&motivation=&tag=&visibility=&q=`` and ``export?...``.
+
+IRIs of targets: ``urn:echoes:catalog:<path>`` for catalog items (e.g.
+``urn:echoes:catalog:heritage/archaeometry/pottery``), IIIF canvas IRIs for images,
+and any http(s)/urn IRI otherwise. Creators are ``urn:echoes:user:<name>`` (Person) or
+a Software agent acting for one. Visibility: ``private`` (default), ``public`` or
+``group:<hub group>``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from traitlets import Integer, Unicode, default
+from traitlets.config import Config, LoggingConfigurable
+
+from ...settings import EchoesHub
+from ..tether import tethered
+
+NAME = "annotations"
+#: What every user (and their servers' API tokens) needs to use the service; reading the
+#: service's model lets the notebook client find where it listens.
+USER_SCOPES = [f"access:services!service={NAME}", f"read:services!service={NAME}"]
+
+
+class AnnotationsService(LoggingConfigurable):
+    """Settings of the annotation service (`c.AnnotationsService.<name>`)."""
+
+    port = Integer(
+        0,
+        config=True,
+        help="""Port the service listens on (loopback; users reach it through the proxy at
+        /services/annotations/). Default 0 means EchoesHub.port + 4.""",
+    )
+
+    max_body_size = Integer(
+        256 * 1024,
+        config=True,
+        help="""Largest request body in bytes for one annotation (larger gets 413).
+        Imports of whole collections may be up to `max_import_size`.""",
+    )
+
+    max_import_size = Integer(
+        32 * 1024 * 1024,
+        config=True,
+        help="Largest body in bytes of an import of an AnnotationCollection.",
+    )
+
+    database_url = Unicode(
+        config=True,
+        help="""SQLAlchemy URL of the annotation database. Default: SQLite file
+        annotations.sqlite in the hub state folder (WAL). For PostgreSQL:
+        postgresql+psycopg://user:password@host/database.""",
+    )
+
+    state_dir = Unicode(help="The hub state folder (set from EchoesHub.state_dir).")
+
+    @default("database_url")
+    def _default_database_url(self) -> str:
+        return f"sqlite:///{self.state_dir}/annotations.sqlite"
+
+
+def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list[str]]:
+    """The managed-service entry for the hub, and the scopes users need to use it."""
+    options = AnnotationsService(config=config, state_dir=settings.state_dir)
+    port = options.port or settings.port + 4
+    service = {
+        "name": NAME,
+        "url": f"http://127.0.0.1:{port}",
+        # Tethered: a killed hub must not leave the service holding its port.
+        "command": tethered(
+            [
+                sys.executable,
+                "-m",
+                "echoes_hub.services.annotations",
+                f"--AnnotationsApp.database_url={options.database_url}",
+                f"--AnnotationsApp.public_url={settings.public_url}services/{NAME}/",
+                f"--AnnotationsApp.max_body_size={options.max_body_size}",
+                f"--AnnotationsApp.max_import_size={options.max_import_size}",
+            ]
+        ),
+        "cwd": settings.state_dir,
+        # Users go straight in: the service only learns who they are and their groups.
+        "oauth_no_confirm": True,
+        # Group membership drives "shared with a group" visibility.
+        "oauth_client_allowed_scopes": ["read:users:groups!user"],
+    }
+    return service, USER_SCOPES

@@ -1,0 +1,403 @@
+"""Thin tornado handlers over `service.Annotations`: one route table, one error-mapping base.
+
+Every request is authenticated by the hub: a browser through the hub OAuth cookie, a
+notebook or agent with ``Authorization: token <hub API token>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from jupyterhub.services.auth import (
+    HubOAuthCallbackHandler,
+    HubOAuthenticated,
+    UserNotAllowed,
+)
+from tornado import web
+
+from .errors import (
+    AnnotationError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    TooLarge,
+    UnsupportedMediaType,
+    ValidationError,
+)
+from .model import MEDIA_TYPE
+from .openapi import openapi
+from .permissions import Viewer
+from .service import Annotations
+from .store import Query
+
+#: The one place where domain errors become HTTP statuses.
+STATUS = {
+    ValidationError: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    PreconditionFailed: 412,
+    TooLarge: 413,
+    UnsupportedMediaType: 415,
+    PreconditionRequired: 428,
+}
+SEARCH_PARAMS = ("target", "creator", "motivation", "tag", "visibility", "q")
+LDP = "http://www.w3.org/ns/ldp#"
+CONTAINER_LINKS = (
+    f'<{LDP}BasicContainer>; rel="type", '
+    f'<http://www.w3.org/TR/annotation-protocol/>; rel="{LDP}constrainedBy"'
+)
+PREFER_INCLUDE = re.compile(r'include="([^"]*)"')
+
+
+class BaseHandler(HubOAuthenticated, web.RequestHandler):
+    """Authentication, body limits, JSON in and out, and the error mapping."""
+
+    def initialize(
+        self, annotations: Annotations, max_body_size: int, max_import_size: int
+    ) -> None:
+        self.annotations = annotations
+        self.max_body_size = max_body_size
+        self.max_import_size = max_import_size
+
+    body_limit_name = "max_body_size"
+
+    async def prepare(self) -> None:
+        # Identify the caller without blocking the event loop (the sync path runs a thread).
+        model = await self.hub_auth.get_user(self, sync=False)
+        try:
+            self._hub_auth_user_cache = self.check_hub_user(model) if model else None
+        except UserNotAllowed:
+            self._hub_auth_user_cache = None
+        if self.current_user is None:
+            if self.request.method == "GET" and "text/html" in self.request.headers.get(
+                "Accept", ""
+            ):
+                self.redirect(self.get_login_url())
+                return
+            raise web.HTTPError(403, "authenticate with the hub (cookie or API token)")
+        limit = getattr(self, self.body_limit_name)
+        length = self.request.headers.get("Content-Length")
+        if (length and length.isdigit() and int(length) > limit) or len(self.request.body) > limit:
+            raise TooLarge(f"request body larger than {limit} bytes", "$")
+
+    @property
+    def viewer(self) -> Viewer:
+        user = self.current_user
+        return Viewer(user["name"], bool(user.get("admin")), frozenset(user.get("groups") or ()))
+
+    def json_body(self) -> Any:
+        kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind not in ("application/ld+json", "application/json"):
+            raise UnsupportedMediaType(
+                "send application/ld+json or application/json", "Content-Type"
+            )
+        try:
+            text = self.request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError("body is not UTF-8", "$") from None
+        try:
+            return json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as error:
+            raise ValidationError(f"body is not valid JSON: {error}", "$") from None
+
+    def write_json(self, value: Any, status: int = 200, media_type: str = MEDIA_TYPE) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", media_type)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(json.dumps(value, ensure_ascii=False))
+
+    def query(self) -> Query:
+        params = {}
+        for name in SEARCH_PARAMS:
+            value = self.get_query_argument(name, None)
+            if value is not None:
+                params[name] = value
+        if "visibility" in params and not re.match(
+            r"^(private|public|group:[\w.-]+)$", params["visibility"]
+        ):
+            raise ValidationError("visibility is private, public or group:<name>", "visibility")
+        return Query(**params)
+
+    def page_number(self) -> int | None:
+        value = self.get_query_argument("page", None)
+        if value is None:
+            return None
+        if not value.isdigit() or int(value) > 10_000_000:
+            raise ValidationError("page must be a non-negative integer", "page")
+        return int(value)
+
+    def _handle_request_exception(self, error: BaseException) -> None:
+        if isinstance(error, AnnotationError):
+            self.clear()
+            self.write_json(error.as_json(), STATUS[type(error)], "application/json")
+            return
+        super()._handle_request_exception(error)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        error = kwargs.get("exc_info", (None, None))[1]
+        message = getattr(error, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": self._reason, "message": message}))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _prefer(header: str) -> str:
+    included = " ".join(PREFER_INCLUDE.findall(header))
+    if "PreferMinimalContainer" in included:
+        return "minimal"
+    if "PreferContainedIRIs" in included:
+        return "iris"
+    return "descriptions"
+
+
+class InfoHandler(BaseHandler):
+    def get(self) -> None:
+        base = self.annotations.base_url
+        self.write_json(
+            {
+                "service": "ECHOES annotations (W3C Web Annotation Protocol)",
+                "user": self.viewer.name,
+                "containers": f"{base}containers/",
+                "search": f"{base}search",
+                "export": f"{base}export",
+                "openapi": f"{base}openapi.json",
+                "max_body_size": self.max_body_size,
+                "max_import_size": self.max_import_size,
+                "page_size": self.annotations.page_size,
+            },
+            media_type="application/json",
+        )
+
+
+class OpenAPIHandler(BaseHandler):
+    def get(self) -> None:
+        self.write_json(
+            openapi(ROUTES, self.annotations.base_url, self.max_body_size, self.max_import_size),
+            media_type="application/json",
+        )
+
+
+class ContainersHandler(BaseHandler):
+    def get(self) -> None:
+        rows = self.annotations.store.list_containers()
+        self.write_json(
+            [self.annotations.render_container_info(r) for r in rows], media_type="application/json"
+        )
+
+    def post(self) -> None:
+        info = self.annotations.create_container(self.viewer, self.json_body())
+        self.set_header("Location", info["id"])
+        self.write_json(info, 201, media_type="application/json")
+
+
+class ContainerHandler(BaseHandler):
+    def _container_headers(self) -> None:
+        self.set_header("Link", CONTAINER_LINKS)
+        self.set_header("Allow", "GET, HEAD, OPTIONS, POST")
+        self.set_header("Accept-Post", MEDIA_TYPE)
+
+    def options(self, container: str) -> None:
+        self.annotations.container(container)
+        self._container_headers()
+        self.set_status(204)
+        self.finish()
+
+    def head(self, container: str) -> None:
+        self.get(container)
+
+    def get(self, container: str) -> None:
+        self.annotations.container(container)
+        query = self.query()
+        query.container = container
+        iri = self.annotations.container_iri(container)
+        self._container_headers()
+        self.set_header("Vary", "Accept, Prefer")
+        number = self.page_number()
+        if number is None:
+            prefer = _prefer(self.request.headers.get("Prefer", ""))
+            self.write_json(self.annotations.collection(self.viewer, query, iri, prefer))
+        else:
+            iris = self.get_query_argument("iris", "0") == "1"
+            self.write_json(self.annotations.page(self.viewer, query, iri, number, iris))
+
+    def post(self, container: str) -> None:
+        record = self.annotations.create(self.viewer, container, self.json_body())
+        self.set_header("Location", self.annotations.iri(record))
+        self.set_header("ETag", self.annotations.etag(record))
+        self.write_json(self.annotations.render(record), 201)
+
+
+class AnnotationHandler(BaseHandler):
+    def _resource_headers(self, record) -> None:
+        self.set_header("ETag", self.annotations.etag(record))
+        self.set_header("Link", f'<{LDP}Resource>; rel="type"')
+        self.set_header("Allow", "GET, HEAD, OPTIONS, PUT, DELETE")
+        self.set_header("Vary", "Accept")
+
+    def options(self, container: str, annotation: str) -> None:
+        self._resource_headers(self.annotations.read(self.viewer, container, annotation))
+        self.set_status(204)
+        self.finish()
+
+    def head(self, container: str, annotation: str) -> None:
+        self.get(container, annotation)
+
+    def get(self, container: str, annotation: str) -> None:
+        record = self.annotations.read(self.viewer, container, annotation)
+        self._resource_headers(record)
+        self.write_json(self.annotations.render(record))
+
+    def put(self, container: str, annotation: str) -> None:
+        body = self.json_body()
+        if_match = self.request.headers.get("If-Match")
+        record = self.annotations.replace(self.viewer, container, annotation, body, if_match)
+        self._resource_headers(record)
+        self.write_json(self.annotations.render(record))
+
+    def delete(self, container: str, annotation: str) -> None:
+        self.annotations.delete(
+            self.viewer, container, annotation, self.request.headers.get("If-Match")
+        )
+        self.set_status(204)
+        self.finish()
+
+
+class RevisionsHandler(BaseHandler):
+    def get(self, container: str, annotation: str) -> None:
+        self.write_json(
+            self.annotations.revisions(self.viewer, container, annotation),
+            media_type="application/json",
+        )
+
+
+class ImportHandler(BaseHandler):
+    body_limit_name = "max_import_size"
+
+    def post(self, container: str) -> None:
+        records = self.annotations.import_collection(self.viewer, container, self.json_body())
+        self.write_json(
+            {"imported": len(records), "items": [self.annotations.iri(r) for r in records]},
+            201,
+            media_type="application/json",
+        )
+
+
+class ContainerExportHandler(BaseHandler):
+    def get(self, container: str) -> None:
+        self.annotations.container(container)
+        query = self.query()
+        query.container = container
+        iri = self.annotations.container_iri(container)
+        self.write_json(self.annotations.export(self.viewer, query, iri))
+
+
+class SearchHandler(BaseHandler):
+    def _collection_iri(self, path: str, query: Query) -> str:
+        params = {k: getattr(query, k) for k in SEARCH_PARAMS if getattr(query, k) is not None}
+        return f"{self.annotations.base_url}{path}?{urlencode(params)}"
+
+    def get(self) -> None:
+        query = self.query()
+        iri = self._collection_iri("search", query)
+        iris = self.get_query_argument("iris", "0") == "1"
+        self.write_json(
+            self.annotations.page(self.viewer, query, iri, self.page_number() or 0, iris)
+        )
+
+
+class ExportHandler(SearchHandler):
+    def get(self) -> None:
+        query = self.query()
+        self.write_json(
+            self.annotations.export(self.viewer, query, self._collection_iri("export", query))
+        )
+
+
+@dataclass(frozen=True)
+class Route:
+    """One path of the service: its handler and, per method, what it does (for OpenAPI)."""
+
+    path: str  # relative to the service prefix, with {parameters}
+    handler: type
+    methods: dict[str, str]
+    query: tuple[str, ...] = field(default=())
+
+    @property
+    def pattern(self) -> str:
+        return re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path)
+
+
+SEARCHABLE = (*SEARCH_PARAMS, "page", "iris")
+
+ROUTES = [
+    Route("", InfoHandler, {"get": "Describe the service and the requester"}),
+    Route("openapi.json", OpenAPIHandler, {"get": "This OpenAPI description"}),
+    Route(
+        "containers/",
+        ContainersHandler,
+        {"get": "List annotation containers", "post": "Create a container {name, label}"},
+    ),
+    Route(
+        "containers/{container}/",
+        ContainerHandler,
+        {
+            "get": "The container as an AnnotationCollection (Prefer header) "
+            "or one AnnotationPage (?page=)",
+            "post": "Create an annotation; the server assigns its IRI (201, Location, ETag)",
+            "head": "The container's headers (Link, Allow, Accept-Post)",
+            "options": "The methods the container allows",
+        },
+        SEARCHABLE,
+    ),
+    Route(
+        "containers/{container}/import",
+        ImportHandler,
+        {"post": "Import an AnnotationCollection or AnnotationPage (all or nothing)"},
+    ),
+    Route(
+        "containers/{container}/export",
+        ContainerExportHandler,
+        {"get": "Export the container (optionally filtered) as one AnnotationCollection"},
+        SEARCH_PARAMS,
+    ),
+    Route(
+        "containers/{container}/{annotation}",
+        AnnotationHandler,
+        {
+            "get": "Read an annotation (ETag)",
+            "put": "Replace an annotation (If-Match required; 412 on a stale ETag)",
+            "delete": "Delete an annotation (its revisions are kept)",
+            "head": "The annotation's headers (ETag, Link)",
+            "options": "The methods the annotation allows",
+        },
+    ),
+    Route(
+        "containers/{container}/{annotation}/revisions",
+        RevisionsHandler,
+        {"get": "Every revision of an annotation"},
+    ),
+    Route("search", SearchHandler, {"get": "Search annotations; one AnnotationPage"}, SEARCHABLE),
+    Route(
+        "export",
+        ExportHandler,
+        {"get": "Export a search as one AnnotationCollection"},
+        SEARCH_PARAMS,
+    ),
+]
+
+
+def make_handlers(prefix: str, settings: dict) -> list[tuple]:
+    """Tornado URL specs for every route under ``prefix``, plus the OAuth callback."""
+    specs = [(prefix + route.pattern + "$", route.handler, settings) for route in ROUTES]
+    specs.append((prefix + "oauth_callback", HubOAuthCallbackHandler))
+    return specs

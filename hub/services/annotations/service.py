@@ -1,0 +1,282 @@
+"""The Web Annotation Protocol's operations, with no web framework: validate, authorise, store,
+and render JSON-LD (annotations, AnnotationCollection, AnnotationPage).
+
+IRIs are built from the service's public base URL (the hub's public URL plus the service
+prefix), so they are the same however a client reached the service.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from . import permissions
+from .errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationError
+from .model import ANNO_CONTEXT, Parsed, parse_annotation, parse_collection
+from .permissions import Viewer
+from .store import NewAnnotation, Query, Record, Store, now
+
+LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
+CONTAINER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+UID = re.compile(r"^[0-9a-f]{32}$")
+DEFAULT_CONTAINER = "default"
+#: Most annotations one export returns; ask for a narrower search beyond that.
+EXPORT_LIMIT = 100_000
+
+
+def check_container_name(name: Any) -> str:
+    if not isinstance(name, str) or not CONTAINER_NAME.match(name):
+        raise ValidationError(
+            "a container name is 1 to 64 lowercase letters, digits, '-' or '_'", "name"
+        )
+    return name
+
+
+class Annotations:
+    """Annotation containers as the W3C protocol sees them, for authenticated viewers."""
+
+    def __init__(self, store: Store, base_url: str, page_size: int = 100) -> None:
+        self.store = store
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.page_size = page_size
+
+    # IRIs -----------------------------------------------------------------------------
+
+    def container_iri(self, container: str) -> str:
+        return f"{self.base_url}containers/{container}/"
+
+    def iri(self, record: Record) -> str:
+        return f"{self.container_iri(record.container)}{record.uid}"
+
+    @staticmethod
+    def etag(record: Record) -> str:
+        return f'"{record.uid}.{record.revision}"'
+
+    def render(self, record: Record) -> dict:
+        return {"@context": ANNO_CONTEXT, "id": self.iri(record), **record.doc}
+
+    # containers -----------------------------------------------------------------------
+
+    def create_container(self, viewer: Viewer, body: Any) -> dict:
+        if not isinstance(body, dict):
+            raise ValidationError("a container is a JSON object with a name", "$")
+        name = check_container_name(body.get("name"))
+        label = body.get("label", "")
+        if not isinstance(label, str) or len(label) > 500:
+            raise ValidationError("label must be a string of at most 500 characters", "label")
+        return self.render_container_info(self.store.create_container(name, viewer.name, label))
+
+    def render_container_info(self, row: dict) -> dict:
+        return {
+            "id": self.container_iri(row["name"]),
+            "name": row["name"],
+            "label": row["label"],
+            "owner": row["owner"],
+            "created": row["created"],
+        }
+
+    def container(self, name: str) -> dict:
+        if not isinstance(name, str) or not CONTAINER_NAME.match(name):
+            raise NotFound(f"no container {name!r}", "container")
+        return self.store.get_container(name)
+
+    # one annotation -------------------------------------------------------------------
+
+    def _new(self, viewer: Viewer, parsed: Parsed, uid: str, created: str | None) -> NewAnnotation:
+        creator = permissions.creator_for(viewer, parsed.creator)
+        permissions.check_share(viewer, parsed.visibility, parsed.group)
+        stamp = now()
+        doc = {
+            **parsed.doc,
+            "creator": creator,
+            "created": created or stamp,
+            "modified": stamp,
+            "generated": stamp,
+            "visibility": f"group:{parsed.group}"
+            if parsed.visibility == "group"
+            else parsed.visibility,
+        }
+        if parsed.confidence is not None:
+            doc["confidence"] = parsed.confidence
+        return NewAnnotation(
+            uid=uid,
+            owner=viewer.name,
+            agent=creator["name"] if creator["type"] == "Software" else None,
+            visibility=parsed.visibility,
+            group=parsed.group,
+            doc=doc,
+            targets=parsed.targets,
+            motivations=parsed.motivations,
+            tags=parsed.tags,
+            text=parsed.text,
+        )
+
+    def create(self, viewer: Viewer, container: str, body: Any) -> Record:
+        self.container(container)
+        item = self._new(viewer, parse_annotation(body), uuid.uuid4().hex, None)
+        return self.store.insert(container, [item], viewer.name)[0]
+
+    def create_many(
+        self, viewer: Viewer, container: str, docs: list[Any], imported: bool
+    ) -> list[Record]:
+        """Create every annotation of ``docs`` in one transaction, or none if one is invalid.
+
+        Imported annotations keep their ``created`` time and their original IRI as ``via``.
+        """
+        self.container(container)
+        items = []
+        for i, doc in enumerate(docs):
+            try:
+                parsed = parse_annotation(doc)
+            except ValidationError as error:
+                raise ValidationError(error.message, f"items[{i}].{error.field}") from None
+            if imported and isinstance(doc.get("id"), str) and "via" not in parsed.doc:
+                parsed.doc["via"] = doc["id"]
+            created = parsed.created if imported else None
+            items.append(self._new(viewer, parsed, uuid.uuid4().hex, created))
+        return self.store.insert(container, items, viewer.name)
+
+    def read(self, viewer: Viewer, container: str, uid: str) -> Record:
+        self.container(container)
+        if not UID.match(uid):
+            raise NotFound(f"no annotation {uid!r} in container {container!r}", "id")
+        record = self.store.get(container, uid)
+        if not permissions.can_read(viewer, record.owner, record.visibility, record.group):
+            # Not 403: whether a private annotation exists is itself private.
+            raise NotFound(f"no annotation {uid!r} in container {container!r}", "id")
+        return record
+
+    def _expected_revision(self, record: Record, if_match: str | None) -> int:
+        if if_match is None:
+            raise PreconditionRequired("send If-Match with the ETag you read", "If-Match")
+        tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+        if "*" in tags or self.etag(record) in tags:
+            return record.revision
+        raise PreconditionFailed(
+            "the annotation changed since you read it; read it again", "If-Match"
+        )
+
+    def replace(
+        self, viewer: Viewer, container: str, uid: str, body: Any, if_match: str | None
+    ) -> Record:
+        record = self.read(viewer, container, uid)
+        permissions.check_edit(viewer, record.owner)
+        parsed = parse_annotation(body)
+        if isinstance(body, dict) and body.get("id") not in (None, self.iri(record)):
+            raise ValidationError("id does not match the annotation's IRI", "id")
+        expected = self._expected_revision(record, if_match)
+        # The owner stays the owner even when an administrator edits.
+        owner = Viewer(record.owner, viewer.admin, viewer.groups)
+        item = self._new(owner, parsed, uid, record.doc.get("created"))
+        item.doc["generated"] = record.doc.get("generated", item.doc["generated"])
+        return self.store.replace(record, item, expected, viewer.name)
+
+    def delete(self, viewer: Viewer, container: str, uid: str, if_match: str | None) -> None:
+        record = self.read(viewer, container, uid)
+        permissions.check_edit(viewer, record.owner)
+        expected = (
+            record.revision if if_match is None else self._expected_revision(record, if_match)
+        )
+        self.store.delete(record, expected, viewer.name)
+
+    def revisions(self, viewer: Viewer, container: str, uid: str) -> dict:
+        record = self.read(viewer, container, uid)
+        iri = self.iri(record)
+        return {
+            "id": f"{iri}/revisions",
+            "annotation": iri,
+            "items": [
+                {**r, "doc": {"@context": ANNO_CONTEXT, "id": iri, **r["doc"]}}
+                for r in self.store.revisions(record.pk)
+            ],
+        }
+
+    # collections ----------------------------------------------------------------------
+
+    def collection(
+        self, viewer: Viewer, query: Query, collection_iri: str, prefer: str = "descriptions"
+    ) -> dict:
+        """The AnnotationCollection of ``query``: total, first and last page.
+
+        ``prefer`` is "descriptions" (first page embedded), "iris" (first page embedded,
+        items as IRIs) or "minimal" (pages as links only), from the Prefer header.
+        """
+        query.offset, query.limit = 0, self.page_size
+        total, records = self.store.search(viewer, query)
+        last = max(0, (total - 1) // self.page_size)
+        iris = prefer == "iris"
+        reply = {
+            "@context": [ANNO_CONTEXT, LDP_CONTEXT],
+            "id": collection_iri,
+            "type": ["BasicContainer", "AnnotationCollection"],
+            "total": total,
+            "last": self._page_iri(collection_iri, last, iris),
+        }
+        if prefer == "minimal":
+            reply["first"] = self._page_iri(collection_iri, 0, iris)
+        else:
+            reply["first"] = self._page(collection_iri, 0, total, records, iris, embedded=True)
+        return reply
+
+    def page(
+        self, viewer: Viewer, query: Query, collection_iri: str, number: int, iris: bool
+    ) -> dict:
+        query.offset, query.limit = number * self.page_size, self.page_size
+        total, records = self.store.search(viewer, query)
+        return self._page(collection_iri, number, total, records, iris, embedded=False)
+
+    def _page(
+        self,
+        collection_iri: str,
+        number: int,
+        total: int,
+        records: list[Record],
+        iris: bool,
+        embedded: bool,
+    ) -> dict:
+        page = {
+            "id": self._page_iri(collection_iri, number, iris),
+            "type": "AnnotationPage",
+            "partOf": {"id": collection_iri, "total": total},
+            "startIndex": number * self.page_size,
+            "items": [self.iri(r) if iris else self.render(r) for r in records],
+        }
+        if not embedded:
+            page = {"@context": ANNO_CONTEXT, **page}
+        if number > 0:
+            page["prev"] = self._page_iri(collection_iri, number - 1, iris)
+        if (number + 1) * self.page_size < total:
+            page["next"] = self._page_iri(collection_iri, number + 1, iris)
+        return page
+
+    @staticmethod
+    def _page_iri(collection_iri: str, number: int, iris: bool) -> str:
+        params = {"page": number, **({"iris": 1} if iris else {})}
+        separator = "&" if "?" in collection_iri else "?"
+        return f"{collection_iri}{separator}{urlencode(params)}"
+
+    def export(self, viewer: Viewer, query: Query, collection_iri: str) -> dict:
+        """Everything ``query`` finds as one AnnotationCollection with one embedded page."""
+        query.offset, query.limit = 0, EXPORT_LIMIT
+        total, records = self.store.search(viewer, query)
+        if total > EXPORT_LIMIT:
+            raise ValidationError(
+                f"{total} annotations match; export at most {EXPORT_LIMIT} at a time", "query"
+            )
+        return {
+            "@context": ANNO_CONTEXT,
+            "id": collection_iri,
+            "type": "AnnotationCollection",
+            "total": total,
+            "generated": now(),
+            "first": {
+                "type": "AnnotationPage",
+                "startIndex": 0,
+                "items": [self.render(r) for r in records],
+            },
+        }
+
+    def import_collection(self, viewer: Viewer, container: str, body: Any) -> list[Record]:
+        return self.create_many(viewer, container, parse_collection(body), imported=True)

@@ -1,0 +1,64 @@
+"""Helpers of the annotation integration tests, on top of the lead's hub harness.
+
+People sign up and log in through the real forms (`conftest.add_user`); each then gets a
+hub API token of their own, which is what notebooks and agents use. Every request goes
+through the proxy to the service, which asks the hub who is calling.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from tests.hubclient import Hub, HubSession, wait_for
+from tests.integration.conftest import add_user
+
+MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+
+
+def service_url(hub: Hub) -> str:
+    return f"{hub.url}/services/annotations/"
+
+
+def wait_for_service(hub: Hub, timeout: float = 120) -> None:
+    """Until the service itself (not the proxy's error page) answers through the proxy."""
+
+    def answers() -> bool:
+        reply = requests.get(service_url(hub), timeout=5)
+        return reply.status_code == 403 and "authenticate" in reply.text
+
+    wait_for(answers, timeout, "the annotation service behind the proxy", 0.5)
+
+
+def with_token(person: HubSession) -> requests.Session:
+    """A program acting for ``person``: their own hub API token, no cookies."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"token {person.new_token('annotation tests')}"
+    session.name = person.name  # type: ignore[attr-defined]
+    return session
+
+
+def new_person(hub: Hub, admin: HubSession, prefix: str, groups: tuple[str, ...] = ()):
+    """A signed-up, approved, logged-in person in ``groups``, and a token session of theirs."""
+    person = add_user(hub, admin, prefix)
+    for group in groups:
+        admin.api("POST", f"/groups/{group}")
+        reply = admin.api("POST", f"/groups/{group}/users", json={"users": [person.name]})
+        assert reply.status_code == 200, reply.text
+    return person, with_token(person)
+
+
+def service_pid(hub: Hub) -> int:
+    """The pid of this hub's annotation service (its command names the hub's state folder)."""
+    marker = str(hub.state_dir / "annotations.sqlite")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "echoes_hub.services.annotations" in cmdline and marker in cmdline:
+            return int(entry.name)
+    raise LookupError("annotation service process not found")

@@ -1,0 +1,119 @@
+"""The coins annotator through the real service: one proposal per coin, by Software.
+
+The photograph is scikit-image's `coins` (Greek coins from Pompeii, Brooklyn Museum):
+24 coins in four rows. The annotator acts for the hub user who runs it; that user then
+accepts or rejects proposals with `assessing` annotations of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from echoes.annotations import AnnotationClient
+from echoes.annotators import coins
+from tests.hubclient import Kernel
+from tests.integration.annotations_support import new_person, service_url, wait_for_service
+from tests.integration.conftest import add_user
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+COINS_IN_THE_PHOTOGRAPH = 24
+
+
+def client_of(hub, admin, prefix: str) -> AnnotationClient:
+    _, session = new_person(hub, admin, prefix)
+    client = AnnotationClient(url=service_url(hub), token=session.headers["Authorization"][6:])
+    client.name = session.name
+    return client
+
+
+@pytest.fixture(scope="module")
+def curator(hub, admin) -> AnnotationClient:
+    wait_for_service(hub)
+    return client_of(hub, admin, "ann-curator")
+
+
+def test_one_software_annotation_per_coin(curator):
+    iris = coins.annotate(curator)
+    assert len(iris) == COINS_IN_THE_PHOTOGRAPH
+
+    proposals = curator.search(coins.COINS_CANVAS, creator=coins.NAME)
+    assert sorted(p["id"] for p in proposals) == sorted(iris)
+    boxes = set()
+    for proposal in proposals:
+        creator = proposal["creator"]
+        assert creator["type"] == "Software" and creator["name"] == coins.NAME
+        assert creator["version"] == coins.VERSION
+        assert creator["actedOnBehalfOf"]["nickname"] == curator.name
+        assert 0.5 < proposal["confidence"] <= 1
+        assert proposal["motivation"] == "identifying"
+        value = proposal["target"]["selector"]["value"]
+        assert value.startswith("xywh=")
+        boxes.add(value)
+        texts = [b["value"] for b in proposal["body"]]
+        area = int(next(t for t in texts if t.startswith("area")).split()[1])
+        w, h = (int(n) for n in value[5:].split(",")[2:])
+        assert 0.5 * w * h < area <= w * h  # a round coin fills most of its box
+    assert len(boxes) == COINS_IN_THE_PHOTOGRAPH  # one region per coin, none twice
+
+    # The catalog item of the photograph finds them too (the canvas is part of it).
+    assert len(curator.search(coins.COINS_ITEM, creator=coins.NAME)) == COINS_IN_THE_PHOTOGRAPH
+    frame = curator.on(coins.COINS_CANVAS)
+    assert len(frame) == COINS_IN_THE_PHOTOGRAPH
+    assert set(frame["creator_type"]) == {"Software"}
+    assert set(frame["on_behalf_of"]) == {curator.name}
+
+
+def test_a_person_accepts_or_rejects_a_proposal(curator):
+    first, second = curator.search(coins.COINS_CANVAS, creator=coins.NAME, limit=2)
+    accepted = curator.accept(first, "clearly a coin")
+    rejected = curator.reject(second["id"])
+    for assessment, verdict, on in ((accepted, "accepted", first), (rejected, "rejected", second)):
+        assert assessment["creator"]["type"] == "Person"
+        assert assessment["creator"]["nickname"] == curator.name
+        assert assessment["motivation"] == "assessing"
+        assert assessment["target"] == on["id"]
+        bodies = (
+            assessment["body"] if isinstance(assessment["body"], list) else [assessment["body"]]
+        )
+        assert bodies[0] == {"type": "TextualBody", "value": verdict, "purpose": "assessing"}
+    verdicts = curator.search(first["id"], motivation="assessing")
+    assert [v["id"] for v in verdicts] == [accepted["id"]]
+    assert verdicts[0]["body"][0] == {
+        "type": "TextualBody",
+        "value": "accepted",
+        "purpose": "assessing",
+    }
+
+
+def test_other_users_do_not_see_private_proposals(hub, admin, curator):
+    visitor = client_of(hub, admin, "ann-visitor")
+    assert visitor.search(coins.COINS_CANVAS) == []
+
+
+def test_the_notebook_runs_in_a_real_kernel_on_a_user_server(hub, admin, curator):
+    """annotate-coins.ipynb, cell by cell, in the user's own server: the client finds the
+    service from the server's environment and authenticates with the server's token."""
+    person = add_user(hub, admin, "ann-notebook")
+    assert person.start_server().status_code in (201, 202)
+    kernel = Kernel(person.server_url(), person.new_token())
+    try:
+        notebook = json.loads((REPO / "notebooks" / "annotate-coins.ipynb").read_text())
+        output = ""
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                output = kernel.execute("".join(cell["source"]), timeout=180)
+        assert output.strip().endswith("ok")
+    finally:
+        kernel.close()
+    token = person.new_token()
+    mine = AnnotationClient(url=service_url(hub), token=token)
+    proposals = mine.search(coins.COINS_CANVAS, creator=coins.NAME)
+    assert len(proposals) == COINS_IN_THE_PHOTOGRAPH
+    assert {p["creator"]["actedOnBehalfOf"]["nickname"] for p in proposals} == {person.name}
+    assert len(mine.search(creator=person.name, motivation="assessing")) == 2

@@ -1,0 +1,477 @@
+"""The W3C Web Annotation Protocol through the real proxy, hub authentication and service.
+
+Two (and more) hub users with their own tokens create, read, update, delete, page and
+search annotations; every visibility and ownership rule is checked from the other side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import requests
+
+from echoes_hub.services.annotations.store import Store, metadata
+from tests.integration.annotations_support import (
+    MEDIA_TYPE,
+    new_person,
+    service_url,
+    wait_for_service,
+    with_token,
+)
+
+pytestmark = pytest.mark.slow
+
+CANVAS = "https://iiif.example.org/pompeii/coins/canvas/1"
+POTTERY = "urn:echoes:catalog:heritage/archaeometry/pottery"
+
+
+def note(text: str = "A crack across the rim", **changes) -> dict:
+    doc = {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "motivation": "commenting",
+        "body": {"type": "TextualBody", "value": text, "format": "text/plain"},
+        "target": {
+            "source": CANVAS,
+            "selector": {
+                "type": "FragmentSelector",
+                "conformsTo": "http://www.w3.org/TR/media-frags/",
+                "value": "xywh=10,20,30,40",
+            },
+        },
+    }
+    doc.update(changes)
+    return doc
+
+
+def send(session, method: str, url: str, document, **headers):
+    data = document if isinstance(document, bytes) else json.dumps(document).encode()
+    return session.request(
+        method, url, data=data, headers={"Content-Type": MEDIA_TYPE, **headers}, timeout=30
+    )
+
+
+@pytest.fixture(scope="module")
+def hub(hub_factory_module):
+    """The harness's hub; on PostgreSQL (emptied first) when ECHOES_TEST_POSTGRESQL_URL is set."""
+    url = os.environ.get("ECHOES_TEST_POSTGRESQL_URL")
+    if not url:
+        return hub_factory_module()
+    store = Store(url)
+    metadata.drop_all(store.engine)
+    store.close()
+    return hub_factory_module(args=[f"--AnnotationsService.database_url={url}"])
+
+
+@pytest.fixture(scope="module")
+def service(hub) -> str:
+    wait_for_service(hub)
+    return service_url(hub)
+
+
+@pytest.fixture(scope="module")
+def alice(hub, admin, service):
+    return new_person(hub, admin, "ann-alice", groups=("ann-conservators",))[1]
+
+
+@pytest.fixture(scope="module")
+def bob(hub, admin, service):
+    return new_person(hub, admin, "ann-bob")[1]
+
+
+@pytest.fixture(scope="module")
+def carol(hub, admin, service):
+    return new_person(hub, admin, "ann-carol", groups=("ann-conservators",))[1]
+
+
+@pytest.fixture(scope="module")
+def root(admin, service):
+    return with_token(admin)
+
+
+def container(service, session, name: str) -> str:
+    reply = send(session, "POST", f"{service}containers/", {"name": name, "label": name})
+    assert reply.status_code == 201, reply.text
+    return reply.headers["Location"]
+
+
+def test_create_read_update_delete_with_etags(service, alice):
+    url = container(service, alice, "crud")
+    created = send(alice, "POST", url, note())
+    assert created.status_code == 201, created.text
+    assert created.headers["Content-Type"] == MEDIA_TYPE
+    location, etag = created.headers["Location"], created.headers["ETag"]
+    assert location.startswith(url) and location == created.json()["id"]
+    assert created.json()["creator"]["nickname"] == alice.name
+
+    read = alice.get(location)
+    assert read.status_code == 200 and read.headers["ETag"] == etag
+    assert read.json()["body"]["value"] == "A crack across the rim"
+    assert 'ldp#Resource>; rel="type"' in read.headers["Link"]
+    head = alice.head(location)
+    assert head.status_code == 200 and head.headers["ETag"] == etag and not head.content
+    assert "PUT" in alice.options(location).headers["Allow"]
+    allowed = alice.options(url)
+    assert allowed.status_code == 204 and "POST" in allowed.headers["Allow"]
+    assert allowed.headers["Accept-Post"] == MEDIA_TYPE
+
+    assert send(alice, "PUT", location, note("3 cm crack")).status_code == 428
+    updated = send(alice, "PUT", location, note("3 cm crack"), **{"If-Match": etag})
+    assert updated.status_code == 200 and updated.headers["ETag"] != etag
+    stale = send(alice, "PUT", location, note("stale"), **{"If-Match": etag})
+    assert stale.status_code == 412 and stale.json()["field"] == "If-Match"
+    assert alice.get(location).json()["body"]["value"] == "3 cm crack"
+
+    revisions = alice.get(f"{location}/revisions").json()["items"]
+    assert [r["doc"]["body"]["value"] for r in revisions] == [
+        "A crack across the rim",
+        "3 cm crack",
+    ]
+
+    assert alice.delete(location, headers={"If-Match": etag}).status_code == 412
+    assert alice.delete(location, headers={"If-Match": updated.headers["ETag"]}).status_code == 204
+    assert alice.get(location).status_code == 404
+
+
+def test_container_paging_and_prefer(service, alice):
+    url = container(service, alice, "paging")
+    items = [note(f"note {i}") for i in range(130)]
+    reply = send(alice, "POST", f"{url}import", {"type": "AnnotationPage", "items": items})
+    assert reply.status_code == 201 and reply.json()["imported"] == 130
+
+    collection = alice.get(url).json()
+    assert collection["type"] == ["BasicContainer", "AnnotationCollection"]
+    assert collection["total"] == 130
+    first = collection["first"]
+    assert len(first["items"]) == 100 and first["items"][0]["body"]["value"] == "note 0"
+    second = alice.get(first["next"]).json()
+    assert second["type"] == "AnnotationPage" and second["startIndex"] == 100
+    assert len(second["items"]) == 30 and "next" not in second and second["prev"]
+    assert second["partOf"] == {"id": url, "total": 130}
+
+    prefer = 'return=representation;include="http://www.w3.org/ns/ldp#PreferMinimalContainer"'
+    minimal = alice.get(url, headers={"Prefer": prefer}).json()
+    assert isinstance(minimal["first"], str) and minimal["total"] == 130
+    prefer = 'return=representation;include="http://www.w3.org/ns/oa#PreferContainedIRIs"'
+    iris = alice.get(url, headers={"Prefer": prefer}).json()
+    assert all(isinstance(i, str) and i.startswith(url) for i in iris["first"]["items"])
+
+
+def test_search_by_target_creator_motivation_tag_visibility_words(service, alice, bob):
+    url = container(service, alice, "search")
+    tagged = note(
+        "Red slip ware from the Oxford kilns",
+        motivation="tagging",
+        target=POTTERY,
+        body=[
+            {"type": "TextualBody", "value": "oxford-kiln", "purpose": "tagging"},
+            {"type": "TextualBody", "value": "Red slip ware from the Oxford kilns"},
+        ],
+        visibility="public",
+    )
+    assert send(alice, "POST", url, tagged).status_code == 201
+    assert send(bob, "POST", url, note("Bob's own remark on the kilns")).status_code == 201
+
+    def found(session, **criteria):
+        reply = session.get(f"{service}search", params=criteria)
+        assert reply.status_code == 200, reply.text
+        return [item["creator"]["nickname"] for item in reply.json()["items"]]
+
+    assert found(bob, target=POTTERY) == [alice.name]
+    assert found(bob, tag="oxford-kiln") == [alice.name]
+    assert found(bob, motivation="tagging", creator=alice.name) == [alice.name]
+    assert found(bob, q="slip oxford") == [alice.name]
+    assert sorted(found(bob, q="kilns")) == sorted([alice.name, bob.name])
+    assert found(alice, q="kilns") == [alice.name]  # Bob's remark is private
+    assert found(bob, visibility="private", q="kilns") == [bob.name]
+    assert bob.get(f"{service}search", params={"q": "!!"}).json()["field"] == "q"
+
+
+def test_visibility_and_ownership_between_users(service, alice, bob, carol, root):
+    url = container(service, alice, "visibility")
+    private = send(alice, "POST", url, note("private")).json()["id"]
+    shared = send(alice, "POST", url, note("shared", visibility="group:ann-conservators"))
+    shared, shared_etag = shared.json()["id"], shared.headers["ETag"]
+    public = send(alice, "POST", url, note("public", visibility="public"))
+    public, public_etag = public.json()["id"], public.headers["ETag"]
+
+    def listed(session):
+        return {a["id"] for a in session.get(url).json()["first"]["items"]}
+
+    assert listed(alice) == {private, shared, public}
+    assert listed(carol) == {shared, public}
+    assert listed(bob) == {public}
+    assert listed(root) == {private, shared, public}
+    assert bob.get(private).status_code == 404
+    assert bob.get(shared).status_code == 404
+    assert bob.get(f"{private}/revisions").status_code == 404
+    assert carol.get(shared).status_code == 200
+    assert root.get(private).status_code == 200
+
+    # Reading is not writing: neither a group member nor anyone else edits Alice's work.
+    assert send(carol, "PUT", shared, note("mine"), **{"If-Match": shared_etag}).status_code == 403
+    assert send(bob, "PUT", public, note("mine"), **{"If-Match": public_etag}).status_code == 403
+    assert bob.delete(public).status_code == 403
+    assert send(bob, "PUT", private, note("x"), **{"If-Match": "*"}).status_code == 404
+    assert bob.delete(private).status_code == 404
+    assert alice.get(public).json()["body"]["value"] == "public"
+
+    # Nobody poses as someone else, or as the owner of someone else's agent.
+    as_alice = note(creator={"type": "Person", "nickname": alice.name})
+    assert send(bob, "POST", url, as_alice).status_code == 403
+    agent = {"type": "Software", "name": "x", "version": "1", "actedOnBehalfOf": alice.name}
+    assert send(bob, "POST", url, note(creator=agent)).status_code == 403
+    assert send(bob, "POST", url, note(visibility="group:ann-conservators")).status_code == 403
+    assert listed(alice) == {private, shared, public}
+
+    # An administrator may moderate; the annotation stays Alice's.
+    moderated = send(
+        root, "PUT", public, note("moderated", visibility="public"), **{"If-Match": "*"}
+    )
+    assert moderated.status_code == 200
+    assert moderated.json()["creator"]["nickname"] == alice.name
+
+    # Without a hub identity there is nothing.
+    assert requests.get(url, timeout=10).status_code == 403
+    forged = requests.get(url, headers={"Authorization": "token forged"}, timeout=10)
+    assert forged.status_code == 403
+
+
+def test_browser_login_reaches_the_service_and_cookies_alone_cannot_write(hub, admin, service):
+    person, _ = new_person(hub, admin, "ann-dora")
+    # The hub's OAuth flow: service -> hub authorize (no confirmation page) -> callback.
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    reply = person.http.get(service, headers=browser, timeout=30)
+    assert reply.status_code == 200, reply.text[:300]
+    assert "/hub/api/oauth2/authorize" in " ".join(r.headers["Location"] for r in reply.history)
+    assert reply.json()["user"] == person.name
+    # A page on another site could make the browser POST with its cookies: refused.
+    forged = person.http.post(
+        f"{service}containers/default/",
+        data=json.dumps(note("cross-site")),
+        headers={"Content-Type": MEDIA_TYPE},
+        timeout=30,
+    )
+    assert forged.status_code == 403
+    listed = person.http.get(f"{service}search", params={"q": "cross"}, timeout=30)
+    assert listed.json()["items"] == []
+
+
+HOSTILE = [
+    ("bad JSON", b'{"type": "Annotation",', 400, "$"),
+    ("not UTF-8", b'{"type": "Annotation", "body": "\xff\xfe"}', 400, "$"),
+    ("NaN", b'{"type": "Annotation", "target": "urn:x:y", "confidence": NaN}', 400, "$"),
+    ("array", [note()], 400, "$"),
+    ("wrong type", note(type="Note"), 400, "type"),
+    ("no target", {k: v for k, v in note().items() if k != "target"}, 400, "target"),
+    ("target number", note(target=7), 400, "target"),
+    ("unknown motivation", note(motivation="liking"), 400, "motivation"),
+    ("motivation object", note(motivation={"a": 1}), 400, "motivation"),
+    (
+        "malformed xywh",
+        note(
+            target={"source": CANVAS, "selector": {"type": "FragmentSelector", "value": "xywh=1,2"}}
+        ),
+        400,
+        "target.selector.value",
+    ),
+    (
+        "negative size",
+        note(
+            target={
+                "source": CANVAS,
+                "selector": {"type": "FragmentSelector", "value": "xywh=1,2,-3,4"},
+            }
+        ),
+        400,
+        "target.selector.value",
+    ),
+    (
+        "unknown selector",
+        note(target={"source": CANVAS, "selector": {"type": "XPathSelector", "value": "//p"}}),
+        400,
+        "target.selector.type",
+    ),
+    ("body value number", note(body={"type": "TextualBody", "value": 1}), 400, "body.value"),
+    (
+        "script in HTML body",
+        note(
+            body={
+                "type": "TextualBody",
+                "value": "<script>alert(1)</script>",
+                "format": "text/html",
+            }
+        ),
+        400,
+        "body.value",
+    ),
+    (
+        "event handler in HTML",
+        note(
+            body={
+                "type": "TextualBody",
+                "value": '<img src=x onerror="alert(1)">',
+                "format": "text/html",
+            }
+        ),
+        400,
+        "body.value",
+    ),
+    (
+        "script in SVG selector",
+        note(
+            target={
+                "source": CANVAS,
+                "selector": {"type": "SvgSelector", "value": "<svg><script>x()</script></svg>"},
+            }
+        ),
+        400,
+        "target.selector.value",
+    ),
+    ("javascript IRI", note(target="javascript:alert(document.cookie)"), 400, "target"),
+    ("file IRI", note(target="file:///etc/passwd"), 400, "target"),
+    (
+        "dot-dot IRI",
+        note(target="http://127.0.0.1/services/annotations/containers/../../hub/api/users"),
+        400,
+        "target",
+    ),
+    ("encoded dot-dot IRI", note(target="http://127.0.0.1/a/%2E%2E/%2e%2e/hub"), 400, "target"),
+    ("NUL character", note(body={"type": "TextualBody", "value": "a\u0000b"}), 400, "body.value"),
+    (
+        "lone surrogate",
+        b'{"type":"Annotation","target":"urn:x:y","body":{"type":"TextualBody","value":"\\ud800"}}',
+        400,
+        "body.value",
+    ),
+    (
+        "right-to-left override in IRI",
+        note(target="https://example.org/\u202egpj.exe"),
+        400,
+        "target",
+    ),
+    ("bad visibility", note(visibility="world"), 400, "visibility"),
+    ("group path trick", note(visibility="group:../admin"), 400, "visibility"),
+    ("confidence from a person", note(confidence=0.9), 400, "confidence"),
+    (
+        "deep nesting",
+        note(body={"type": "TextualBody", "value": "x", "a": json.loads("[" * 40 + "]" * 40)}),
+        400,
+        None,
+    ),
+    ("form content type", b"type=Annotation", 415, "Content-Type"),
+    ("huge body", note(body={"type": "TextualBody", "value": "x" * 300_000}), 413, "$"),
+]
+
+
+@pytest.mark.parametrize("name, document, status, field", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_malformed_and_hostile_input_is_refused_and_changes_nothing(
+    service, alice, name, document, status, field
+):
+    url = f"{service}containers/default/"
+    before = alice.get(url).json()["total"]
+    content_type = "application/x-www-form-urlencoded" if status == 415 else MEDIA_TYPE
+    data = document if isinstance(document, bytes) else json.dumps(document).encode()
+    reply = alice.post(url, data=data, headers={"Content-Type": content_type}, timeout=30)
+    assert reply.status_code == status, reply.text
+    assert reply.headers["Content-Type"].startswith("application/json")
+    if field is not None:
+        assert reply.json()["field"] == field, reply.json()
+    assert reply.json()["message"]
+    assert alice.get(url).json()["total"] == before
+
+
+def test_path_tricks_in_request_iris(service, alice):
+    for path in (
+        "containers/..%2F..%2Fhub/",
+        "containers/default/..%2F..%2F",
+        "containers/default/not-an-id",
+        "containers/DEFAULT/",
+        "containers/default/%00",
+    ):
+        reply = alice.get(service + path)
+        assert reply.status_code in (400, 404), (path, reply.status_code)
+
+
+def test_text_that_looks_like_script_is_data_not_markup(service, alice):
+    created = send(
+        alice, "POST", f"{service}containers/default/", note("<script>alert(1)</script>")
+    )
+    assert created.status_code == 201
+    read = alice.get(created.headers["Location"])
+    assert read.headers["Content-Type"] == MEDIA_TYPE
+    assert read.headers["X-Content-Type-Options"] == "nosniff"
+    assert read.json()["body"]["value"] == "<script>alert(1)</script>"
+
+
+def test_export_import_export_round_trip(service, alice):
+    source = container(service, alice, "round-trip-a")
+    documents = [
+        note("region"),
+        note("pottery", target=POTTERY, motivation="describing", visibility="public"),
+        note(
+            "row five",
+            target={
+                "source": POTTERY,
+                "selector": {
+                    "type": "FragmentSelector",
+                    "conformsTo": "http://tools.ietf.org/rfc/rfc7111",
+                    "value": "row=5",
+                },
+            },
+        ),
+        note(
+            "bell",
+            target={
+                "source": "https://example.org/audio/bell.ogg",
+                "selector": {"type": "FragmentSelector", "value": "t=3,7.5"},
+            },
+        ),
+        note(
+            "quote",
+            target={
+                "source": "https://example.org/report",
+                "selector": {
+                    "type": "TextQuoteSelector",
+                    "exact": "kiln",
+                    "prefix": "the ",
+                    "suffix": " at",
+                },
+            },
+        ),
+        note(
+            "tags",
+            motivation="tagging",
+            body={"type": "TextualBody", "value": "ünïcödé-tag ☃", "purpose": "tagging"},
+        ),
+    ]
+    for document in documents:
+        assert send(alice, "POST", source, document).status_code == 201
+    first = alice.get(f"{source}export").json()
+    assert first["type"] == "AnnotationCollection" and first["total"] == len(documents)
+
+    target = container(service, alice, "round-trip-b")
+    assert alice.get(target).json()["total"] == 0
+    reply = send(alice, "POST", f"{target}import", first)
+    assert reply.status_code == 201 and reply.json()["imported"] == len(documents)
+    second = alice.get(f"{target}export").json()
+
+    def essence(annotation: dict) -> dict:
+        return {
+            k: v for k, v in annotation.items() if k not in ("id", "via", "modified", "generated")
+        }
+
+    before, after = first["first"]["items"], second["first"]["items"]
+    assert [a["id"] for a in before] == [b["via"] for b in after]
+    assert [essence(a) for a in before] == [essence(b) for b in after]
+
+
+def test_openapi_describes_the_routes(service, alice):
+    spec = alice.get(f"{service}openapi.json").json()
+    assert spec["openapi"].startswith("3.")
+    assert "/containers/{container}/{annotation}" in spec["paths"]
+    methods = {"get", "put", "delete", "head", "options"}
+    assert set(spec["paths"]["/containers/{container}/{annotation}"]) == methods
+    assert spec["servers"][0]["url"] == service.rstrip("/")

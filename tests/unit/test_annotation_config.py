@@ -1,0 +1,54 @@
+"""The hub runs the annotation service as a managed service, configured by traits."""
+
+from __future__ import annotations
+
+from traitlets.config import Config
+
+from echoes_hub.config import apply
+
+
+def hub_config(tmp_path, **annotations) -> Config:
+    c = Config()
+    c.EchoesHub.state_dir = str(tmp_path)
+    c.EchoesHub.port = 18100
+    for name, value in annotations.items():
+        setattr(c.AnnotationsService, name, value)
+    apply(c)
+    return c
+
+
+def service_of(c: Config) -> dict:
+    return next(s for s in c.JupyterHub.services if s["name"] == "annotations")
+
+
+def test_defaults_sqlite_in_the_state_folder_and_users_may_use_it(tmp_path):
+    c = hub_config(tmp_path)
+    service = service_of(c)
+    assert service["url"] == "http://127.0.0.1:18104"
+    assert service["oauth_no_confirm"] is True
+    command = " ".join(service["command"])
+    assert "-m echoes_hub.services.annotations" in command
+    assert f"--AnnotationsApp.database_url=sqlite:///{tmp_path}/annotations.sqlite" in command
+    assert "--AnnotationsApp.public_url=http://127.0.0.1:18100/services/annotations/" in command
+    user_role = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
+    assert "self" in user_role["scopes"]
+    assert "access:services!service=annotations" in user_role["scopes"]
+    # The API token of a user's server (notebooks, agents) may call the service too.
+    assert "access:services!service=annotations" in c.Spawner.server_token_scopes
+    assert "access:servers!server" in c.Spawner.server_token_scopes
+
+
+def test_port_body_limit_and_database_are_settings(tmp_path):
+    url = "postgresql+psycopg://echoes@db.example/annotations"
+    c = hub_config(tmp_path, port=18555, max_body_size=1000, database_url=url)
+    service = service_of(c)
+    assert service["url"] == "http://127.0.0.1:18555"
+    assert "--AnnotationsApp.max_body_size=1000" in service["command"]
+    assert f"--AnnotationsApp.database_url={url}" in service["command"]
+
+
+def test_applying_twice_gives_the_same_configuration(tmp_path):
+    c = hub_config(tmp_path)
+    services, roles = list(c.JupyterHub.services), list(c.JupyterHub.load_roles)
+    apply(c)
+    assert c.JupyterHub.services == services and c.JupyterHub.load_roles == roles
