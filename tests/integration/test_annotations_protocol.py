@@ -7,7 +7,6 @@ search annotations; every visibility and ownership rule is checked from the othe
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 import requests
@@ -53,12 +52,12 @@ def send(session, method: str, url: str, document, **headers):
     )
 
 
-@pytest.fixture(scope="module")
-def hub(hub_factory_module):
-    """The harness's hub; on PostgreSQL (emptied first) when ECHOES_TEST_POSTGRESQL_URL is set."""
-    url = os.environ.get("ECHOES_TEST_POSTGRESQL_URL")
-    if not url:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def hub(request, hub_factory_module):
+    """The harness's hub, its annotation store on SQLite, then on PostgreSQL (emptied first)."""
+    if request.param == "sqlite":
         return hub_factory_module()
+    url = request.getfixturevalue("postgresql_url")
     store = Store(url)
     metadata.drop_all(store.engine)
     store.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from echoes_hub.services.annotations.errors import (
@@ -26,11 +24,13 @@ CAROL = Viewer("ann-carol", groups=frozenset({"conservators"}))
 ADMIN = Viewer("ann-admin", admin=True)
 
 
-@pytest.fixture
-def service(tmp_path) -> Annotations:
-    # The same tests run on PostgreSQL when given one (emptied first), e.g.
-    # ECHOES_TEST_POSTGRESQL_URL=postgresql+psycopg://postgres@127.0.0.1:5432/annotations
-    url = os.environ.get("ECHOES_TEST_POSTGRESQL_URL") or f"sqlite:///{tmp_path / 'a.sqlite'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service(request, tmp_path) -> Annotations:
+    """The same tests on both stores (PostgreSQL's database is emptied first)."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgresql_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'a.sqlite'}"
     store = Store(url)
     metadata.drop_all(store.engine)
     store.create_schema()
