@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.notebooks import standalone_notebooks
+
 ROOT = Path(__file__).parents[2]
 
 
@@ -68,7 +70,7 @@ def test_binder_environment_runs_every_notebook(tmp_path: Path) -> None:
     where = sh("python", "-c", "import echoes.runs; print(echoes.runs.__file__)").stdout
     assert where.startswith(str(venv)), where
 
-    notebooks = sorted((repo / "notebooks").glob("*.ipynb"))
+    notebooks = standalone_notebooks(repo / "notebooks")
     assert notebooks or not (repo / "notebooks").exists()
     notebooks += sorted((repo / "tests" / "fixtures" / "notebooks").glob("*.ipynb"))
     for notebook in notebooks:

@@ -11,9 +11,10 @@ import papermill
 import pytest
 
 from echoes_data import recipe
+from tests.notebooks import standalone_notebooks
 
 REPO = Path(__file__).resolve().parents[2]
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = standalone_notebooks()
 
 
 def tate(results: dict) -> None:

@@ -18,6 +18,7 @@ import pytest
 from echoes.runs.execute import run
 from echoes.runs.record import load_record, write_record
 from echoes.runs.reproduce import DOES_NOT_REPRODUCE, REPRODUCES, reproduce
+from tests.notebooks import standalone_notebooks
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -164,11 +165,7 @@ def test_bad_input_names_the_file(tmp_path: Path) -> None:
 # default .echoes/heritage, built by the catalogs recipe).
 # Notebooks that talk to hub services (metadata echoes.needs_hub) run in a user server in
 # their own integration test instead.
-REAL = sorted(
-    nb
-    for nb in NOTEBOOKS.glob("*.ipynb")
-    if not json.loads(nb.read_text())["metadata"].get("echoes", {}).get("needs_hub")
-)
+REAL = standalone_notebooks(NOTEBOOKS)
 
 
 @pytest.mark.slow
