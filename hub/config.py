@@ -14,6 +14,7 @@ import nativeauthenticator
 from traitlets.config import Config
 
 from .auth import USERNAME_PATTERN, EchoesAuthenticator
+from .services.apps.config import EchoesApps, apps_service
 from .services.culler import culler_service
 from .settings import EchoesHub
 from .spawners.local import EchoesLocalSpawner
@@ -91,6 +92,10 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     if culler:
         services.append(culler[0])
         roles.append(culler[1])
+    # Published Voila apps (hub/services/apps/).
+    apps, apps_roles = apps_service(settings, EchoesApps(config=c))
+    services.append(apps)
+    roles.extend(apps_roles)
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
 

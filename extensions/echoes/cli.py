@@ -12,6 +12,7 @@ import sys
 #: subcommand -> (module:function taking argv, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
     "up": ("echoes_hub.app:main", "start the hub (see `echoes up --help`)"),
+    "publish": ("echoes.publish:main", "publish a notebook as a Voila app (apps service)"),
 }
 
 
