@@ -119,7 +119,7 @@ def test_viewers_reach_no_jupyter_api_and_cannot_execute_code(hub, people):
     author, _member, _, _ = people
     assert publish(hub, author, POTTERY, "pottery-locked", "public").returncode == 0
     url = app_url(hub, author.name, "pottery-locked")
-    page = requests.get(url, timeout=120)
+    page = requests.get(url, timeout=240)
     assert page.status_code == 200
     for path in [
         "api/contents",
@@ -222,13 +222,13 @@ def test_republish_unpublish_and_broken_notebook(hub, people, tmp_path):
     first.write_text(json.dumps(notebook))
     assert publish(hub, author, first, "versions", "hub").returncode == 0
     url = app_url(hub, author.name, "versions")
-    assert "Version two" not in member.http.get(url, timeout=120).text
+    assert "Version two" not in member.http.get(url, timeout=240).text
 
     notebook["cells"][0]["source"] = "# Version two of the pottery explorer\n" + TITLE
     first.write_text(json.dumps(notebook))
     result = publish(hub, author, first, "versions", "hub")
     assert result.returncode == 0 and "version 2" in result.stdout
-    assert "Version two" in member.http.get(url, timeout=120).text
+    assert "Version two" in member.http.get(url, timeout=240).text
 
     broken = tmp_path / "broken.ipynb"
     notebook["cells"].append(
@@ -268,8 +268,8 @@ def test_republish_unpublish_and_broken_notebook(hub, people, tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert member.http.get(url, timeout=60).status_code == 404
-    assert author.http.get(url, timeout=60).status_code == 404
+    assert member.http.get(url, timeout=240).status_code == 404
+    assert author.http.get(url, timeout=240).status_code == 404
 
 
 def test_cli_names_the_file_and_line_of_a_bad_notebook(hub, people, tmp_path):

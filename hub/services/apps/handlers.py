@@ -265,26 +265,14 @@ class AppProxyHandler(BaseHandler):
         _app, instance = await _open_app(self, author, name, path)
         if instance is None:
             return
-        headers = {
-            k: v
-            for k, v in self.request.headers.get_all()
-            if k.lower() not in proxy.DROPPED_REQUEST_HEADERS
-        }
-        headers["Authorization"] = f"token {instance.token}"
-        url = instance.url + self.request.uri
-        body = self.request.body if self.request.method == "POST" else None
-        response = await AsyncHTTPClient().fetch(
-            HTTPRequest(
-                url,
-                method=self.request.method,
-                headers=headers,
-                body=body,
-                follow_redirects=False,
-                request_timeout=300,
-                decompress_response=True,
-            ),
-            raise_error=False,
-        )
+        response = await self._fetch(instance, path)
+        if response.code == 599 and path == "":
+            # Seen under heavy load: a preheated kernel that never finishes its first
+            # run. Start the app afresh once rather than leave the viewer waiting.
+            self.service.log.warning("app %s/%s did not render; restarting it", author, name)
+            await self.service.runner.stop(author, name)
+            _app, instance = await _open_app(self, author, name, path)
+            response = await self._fetch(instance, path)
         instance.last_used = time.monotonic()
         if response.code == 599:
             raise AppUnavailable("This app did not answer. Try again in a moment.")
@@ -298,6 +286,25 @@ class AppProxyHandler(BaseHandler):
         if response.body and self.request.method != "HEAD":
             self.write(response.body)
         self.finish()
+
+    async def _fetch(self, instance, path: str):
+        headers = {
+            k: v
+            for k, v in self.request.headers.get_all()
+            if k.lower() not in proxy.DROPPED_REQUEST_HEADERS
+        }
+        headers["Authorization"] = f"token {instance.token}"
+        body = self.request.body if self.request.method == "POST" else None
+        request = HTTPRequest(
+            instance.url + self.request.uri,
+            method=self.request.method,
+            headers=headers,
+            body=body,
+            follow_redirects=False,
+            request_timeout=60 if path == "" else 300,
+            decompress_response=True,
+        )
+        return await AsyncHTTPClient().fetch(request, raise_error=False)
 
     async def get(self, author: str, name: str, path: str) -> None:
         await self._proxy(author, name, path)
