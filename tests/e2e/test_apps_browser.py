@@ -50,7 +50,8 @@ def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
     page = context.new_page()
     try:
         log_in(page, hub, viewer)
-        page.goto(f"{hub.url}/services/apps/", timeout=120_000)
+        # The gallery's "Log in" link: hub OAuth, then back to the gallery.
+        page.goto(f"{hub.url}/services/apps/login", timeout=120_000)
         assert page.locator(f"[data-app='{author.name}/pottery']").count() == 1
         page.screenshot(path=str(screenshots / "apps-gallery.png"), full_page=True)
 
