@@ -68,9 +68,10 @@ def test_apply_configures_the_hub_and_is_idempotent(tmp_path):
     assert c.JupyterHub.named_server_limit_per_user == 2
     assert c.Spawner.default_url == "/lab"
     assert c.Authenticator.admin_users == {"admin"}
-    [culler] = c.JupyterHub.services
+    # The apps service (hub/services/apps/) has its own tests.
+    [culler] = [s for s in c.JupyterHub.services if s["name"] != "apps"]
     assert "--timeout=120" in culler["command"]
-    [role] = c.JupyterHub.load_roles
+    [role] = [r for r in c.JupyterHub.load_roles if r.get("services") == ["idle-culler"]]
     assert role["scopes"] == CULLER_SCOPES and role["services"] == ["idle-culler"]
 
     token_file = tmp_path / "proxy_auth_token"
@@ -82,7 +83,7 @@ def test_apply_configures_the_hub_and_is_idempotent(tmp_path):
 def test_culler_can_be_switched_off(tmp_path):
     c = _config(tmp_path, cull_idle_timeout=0)
     apply(c)
-    assert c.JupyterHub.services == []
+    assert [s["name"] for s in c.JupyterHub.services] == ["apps"]
 
 
 def test_user_names_are_safe_for_system_users_and_volumes():

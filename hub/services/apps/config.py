@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from pathlib import Path
 
 from traitlets import Float, Integer, Unicode
 from traitlets.config import Configurable
@@ -54,15 +55,21 @@ class EchoesApps(Configurable):
     )
 
 
-def _free_port() -> int:
+def _kept_port(path: Path) -> int:
+    """A free loopback port chosen once and kept in the state folder, so that applying
+    the configuration again (or restarting the hub) gives the same address."""
+    if path.exists():
+        return int(path.read_text())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port = s.getsockname()[1]
+    path.write_text(str(port))
+    return port
 
 
 def apps_service(settings: EchoesHub, apps: EchoesApps) -> tuple[dict, list[dict]]:
     """The managed service entry for the apps service and the roles it needs."""
-    port = apps.port or _free_port()
+    port = apps.port or _kept_port(settings.state_path / "apps-service-port")
     service = {
         "name": "apps",
         "display": True,
