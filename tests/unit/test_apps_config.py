@@ -23,7 +23,7 @@ def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
     assert "self" in roles["user"]["scopes"]
     first_url = apps["url"]
     apply(c)  # applying again gives the same address
-    assert [s for s in c.JupyterHub.services if s["name"] == "apps"][0]["url"] == first_url
+    assert next(s for s in c.JupyterHub.services if s["name"] == "apps")["url"] == first_url
 
 
 def test_every_apps_setting_is_documented():
