@@ -101,8 +101,10 @@ class Runner:
         self.extra_env = dict(extra_env or {})
         self.instances: dict[tuple[str, str], Instance] = {}
         self._starting: dict[tuple[str, str], asyncio.Task] = {}
+        self.gid: int | None = None
         if self.account:
             ensure_account(self.account)
+            self.gid = pwd.getpwnam(self.account).pw_gid
         self.run_root.mkdir(parents=True, exist_ok=True)
         self.run_root.chmod(0o711)
 

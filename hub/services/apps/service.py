@@ -37,7 +37,7 @@ class AppsService:
     def __init__(self, root: Path, prefix: str, runner: Runner) -> None:
         self.root = Path(root)
         self.prefix = prefix
-        self.store = AppStore(self.root)
+        self.store = AppStore(self.root, runner.gid)
         self.runner = runner
         self.log = log
         self.thumbnails = self.root / "thumbnails"

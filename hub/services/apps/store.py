@@ -63,12 +63,15 @@ def _write_synced(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-    path.chmod(0o644)
 
 
 class AppStore:
-    def __init__(self, root: Path) -> None:
+    """`gid`: the group of the apps' account. Snapshots are then readable by that group
+    only (not by other users' servers); without it (not root) they are 0644/0755."""
+
+    def __init__(self, root: Path, gid: int | None = None) -> None:
         self.root = Path(root)
+        self.gid = gid
         self.snapshots = self.root / "snapshots"
         self.snapshots.mkdir(parents=True, exist_ok=True)
         # The apps' own account must reach the snapshots, never the database.
@@ -119,10 +122,7 @@ class AppStore:
         _write_synced(staging / NOTEBOOK_FILE, publication.notebook)
         for path, content in publication.files.items():
             _write_synced(staging / path, content)
-        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
-            folder.chmod(0o755)
-        final.parent.chmod(0o755)
-        final.parent.parent.chmod(0o755)
+        self._share_with_apps([final.parent.parent, final.parent, staging, *staging.rglob("*")])
         staging.rename(final)
         now = time.time()
         with self.db:
@@ -143,6 +143,16 @@ class AppStore:
                 ),
             )
         return self.get(author, name)
+
+    def _share_with_apps(self, paths: list[Path]) -> None:
+        """Read-only for the apps' account, closed to everyone else (when root)."""
+        for path in paths:
+            if self.gid is not None:
+                os.chown(path, 0, self.gid)
+            if path.is_dir():
+                path.chmod(0o750 if self.gid is not None else 0o755)
+            else:
+                path.chmod(0o640 if self.gid is not None else 0o644)
 
     def set_check(self, author: str, name: str, version: int, ok: bool, error: str) -> None:
         """Record the result of the trial run of `version` (ignored if superseded)."""
