@@ -37,7 +37,9 @@ class AppsService:
     def __init__(self, root: Path, prefix: str, runner: Runner) -> None:
         self.root = Path(root)
         self.prefix = prefix
-        self.store = AppStore(self.root, runner.gid)
+        # Snapshots stay world-readable (0644) for now: closing them to the apps' group
+        # (AppStore(root, gid)) made Voila answer 500; see the apps README.
+        self.store = AppStore(self.root)
         self.runner = runner
         self.log = log
         self.thumbnails = self.root / "thumbnails"
