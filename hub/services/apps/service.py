@@ -38,7 +38,7 @@ class AppsService:
         self.root = Path(root)
         self.prefix = prefix
         # Snapshots stay world-readable (0644) for now: closing them to the apps' group
-        # (AppStore(root, gid)) made Voila answer 500; see the apps README.
+        # (AppStore(root, gid)) is not verified yet; see the apps README.
         self.store = AppStore(self.root)
         self.runner = runner
         self.log = log
