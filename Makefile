@@ -58,7 +58,12 @@ up: install data
 	@echo "==> starting the hub (Ctrl-C stops it; user servers keep running)"
 	$(BIN)/echoes up
 
-test: install data test-image postgresql
+# Browser tests (tests/e2e) drive Debian's chromium through Playwright's Python API.
+/usr/bin/chromium:
+	@echo "==> installing Debian's chromium for the browser tests"
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+
+test: install data test-image postgresql /usr/bin/chromium
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -15,6 +15,7 @@ from traitlets.config import Config
 
 from .auth import USERNAME_PATTERN, EchoesAuthenticator
 from .services.annotations import annotations_service
+from .services.apps.config import EchoesApps, apps_service
 from .services.culler import culler_service
 from .settings import EchoesHub
 from .spawners.docker import configure_docker_servers, use_docker
@@ -96,9 +97,14 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     if culler:
         services.append(culler[0])
         roles.append(culler[1])
-    annotations, user_scopes = annotations_service(settings, c)
+    annotations, annotation_scopes = annotations_service(settings, c)
     services.append(annotations)
-    # Users, and the API tokens of their servers, may use the services listed above.
+    # Published Voila apps (hub/services/apps/).
+    apps, apps_roles, apps_scopes = apps_service(settings, EchoesApps(config=c))
+    services.append(apps)
+    roles.extend(apps_roles)
+    # Users, and the API tokens of their servers, may use the services above.
+    user_scopes = [*annotation_scopes, *apps_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *user_scopes]
     c.JupyterHub.services = services

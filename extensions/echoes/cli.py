@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("echoes.runs.cli:run_main", "run a notebook with papermill and record the run"),
     "reproduce": ("echoes.runs.cli:reproduce_main", "re-execute a run and say if it reproduces"),
     "crate": ("echoes.runs.cli:crate_main", "package a run as an RO-Crate"),
+    "publish": ("echoes.publish:main", "publish a notebook as a Voila app (apps service)"),
 }
 
 

@@ -82,7 +82,7 @@ def test_apply_configures_the_hub_and_is_idempotent(tmp_path):
 def test_culler_can_be_switched_off(tmp_path):
     c = _config(tmp_path, cull_idle_timeout=0)
     apply(c)
-    assert "idle-culler" not in {s["name"] for s in c.JupyterHub.services}
+    assert {s["name"] for s in c.JupyterHub.services} == {"annotations", "apps"}
 
 
 def test_user_names_are_safe_for_system_users_and_volumes():

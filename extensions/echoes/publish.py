@@ -1,0 +1,165 @@
+"""`echoes publish`: publish a notebook as a Voila app through the hub's apps service.
+
+    echoes publish NOTEBOOK --name NAME [--share public|hub|group:G|user:U]
+                   [--title T] [--description D] [--file PATH ...]
+    echoes publish --unpublish --name NAME
+
+The notebook and the files it names (string literals in its code that are files beside
+it, and every --file) are sent over HTTP as a snapshot; the hub never reads the
+author's folder. Authenticates with a hub token: --token, $ECHOES_TOKEN or, inside a
+user server, $JUPYTERHUB_API_TOKEN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import base64
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+class PublishError(Exception):
+    pass
+
+
+def named_files(notebook: dict, folder: Path) -> list[str]:
+    """Relative paths of files beside the notebook that its code names in string literals."""
+    found: set[str] = set()
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        source = "".join(cell.get("source", ""))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue  # magics and the like: the trial run at publishing time will say
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                value = node.value
+                if 0 < len(value) < 255 and "\n" not in value and not value.startswith("/"):
+                    path = (folder / value).resolve()
+                    if path.is_file() and folder.resolve() in path.parents:
+                        found.add(str(path.relative_to(folder.resolve())))
+    return sorted(found)
+
+
+def read_notebook(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise PublishError(f"{path}: cannot read: {e.strerror}") from e
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PublishError(
+            f"{path}: line {e.lineno}: not a notebook (invalid JSON: {e.msg})"
+        ) from e
+    if not isinstance(notebook, dict) or "cells" not in notebook:
+        raise PublishError(f"{path}: line 1: not a notebook (no 'cells')")
+    return notebook
+
+
+def publication(args: argparse.Namespace) -> dict:
+    path = Path(args.notebook)
+    notebook = read_notebook(path)
+    folder = path.parent
+    files = {}
+    for relative in sorted({*named_files(notebook, folder), *args.file}):
+        target = folder / relative
+        if not target.is_file():
+            raise PublishError(f"{target}: no such file (given with --file)")
+        files[relative] = base64.b64encode(target.read_bytes()).decode()
+    return {
+        "notebook": notebook,
+        "files": files,
+        "title": args.title or notebook.get("metadata", {}).get("title", "") or args.name,
+        "description": args.description,
+        "share": args.share,
+    }
+
+
+def request(method: str, url: str, token: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Authorization", f"token {token}")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=600) as response:
+            raw = response.read()
+    except urllib.error.HTTPError as e:
+        try:
+            message = json.loads(e.read()).get("message", e.reason)
+        except ValueError:
+            message = e.reason
+        raise PublishError(f"{method} {url}: {e.code} {message}") from e
+    except urllib.error.URLError as e:
+        raise PublishError(f"cannot reach {url}: {e.reason}") from e
+    return json.loads(raw) if raw else {}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="echoes publish",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("notebook", nargs="?", help="the notebook (.ipynb) to publish")
+    parser.add_argument("--name", required=True, help="the app's name in its address")
+    parser.add_argument("--share", default="hub", help="public, hub, group:G or user:U")
+    parser.add_argument("--title", default="")
+    parser.add_argument("--description", default="")
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        help="another file to include, relative to the notebook",
+    )
+    parser.add_argument("--unpublish", action="store_true", help="remove the app")
+    parser.add_argument(
+        "--hub",
+        default=os.environ.get("ECHOES_HUB_URL") or os.environ.get("JUPYTERHUB_PUBLIC_URL", ""),
+        help="the hub's public address (default: $ECHOES_HUB_URL)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("ECHOES_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN", ""),
+    )
+    parser.add_argument(
+        "--user",
+        default=os.environ.get("JUPYTERHUB_USER", ""),
+        help="your hub user name (default: asked of the hub)",
+    )
+    args = parser.parse_args(argv)
+    if not args.unpublish and not args.notebook:
+        parser.error("give the NOTEBOOK to publish (or --unpublish)")
+    if not args.hub:
+        parser.error("give the hub's address with --hub or $ECHOES_HUB_URL")
+    if not args.token:
+        parser.error("give a hub token with --token or $ECHOES_TOKEN")
+    return args
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    hub = args.hub.rstrip("/")
+    try:
+        user = args.user or request("GET", f"{hub}/hub/api/user", args.token)["name"]
+        url = f"{hub}/services/apps/api/apps/{user}/{args.name}"
+        if args.unpublish:
+            request("DELETE", url, args.token)
+            print(f"unpublished {user}/{args.name}")
+            return
+        app = request("PUT", url, args.token, publication(args))
+    except PublishError as e:
+        sys.exit(f"echoes publish: {e}")
+    print(f"published {user}/{args.name} version {app['version']}: {hub}{app['url']}")
+    if not app["ok"]:
+        sys.exit(
+            f"echoes publish: the notebook failed its trial run, viewers will see a "
+            f"message instead of the app: {app.get('error', '')}"
+        )

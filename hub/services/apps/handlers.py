@@ -1,0 +1,402 @@
+"""Thin tornado handlers over the store, the access rules and the runner.
+
+One route table (`routes`), one base handler that turns `AppError` into a 4xx JSON
+answer (API) or a short HTML page (app addresses, gallery). Viewers are identified by
+hub OAuth (cookie) or a hub token; anyone else is anonymous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+from jupyterhub.utils import url_path_join
+from tornado import web, websocket
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+from . import proxy
+from .model import (
+    ANONYMOUS,
+    AppError,
+    InvalidRequest,
+    NotAllowed,
+    NotFound,
+    Share,
+    Viewer,
+    can_manage,
+    can_view,
+    check_name,
+    parse_publication,
+)
+from .runner import AppFailed
+from .store import App
+
+HERE = Path(__file__).parent
+VIEWER_CACHE_SECONDS = 5
+
+
+class BaseHandler(HubOAuthenticated, web.RequestHandler):
+    """Identifies the viewer and maps domain errors to clear answers without tracebacks."""
+
+    json_errors = True
+
+    @property
+    def service(self):
+        return self.settings["apps"]
+
+    async def viewer(self) -> Viewer:
+        model = self.get_current_user()
+        if not model or model.get("kind", "user") != "user":
+            return ANONYMOUS
+        return await self.service.lookup(model["name"])
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, AppError):
+            message = exc.message
+        elif isinstance(exc, web.HTTPError) and exc.log_message:
+            message = exc.log_message % exc.args if exc.args else exc.log_message
+        else:
+            message = self._reason
+        if self.json_errors:
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"status": status_code, "message": message}))
+        else:
+            self.finish(self.render_string("message.html", title=self._reason, message=message))
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        if isinstance(e, AppError):
+            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
+            return
+        super()._handle_request_exception(e)
+
+    def app_model(self, app: App, viewer: Viewer) -> dict:
+        model = app.to_dict()
+        model["url"] = url_path_join(self.service.prefix, app.author, app.name) + "/"
+        model["thumbnail"] = self.service.thumbnail_url(app)
+        if not can_manage(app.author, viewer):
+            model.pop("error")  # what went wrong is for the author and admins
+        return model
+
+
+class ApiHandler(BaseHandler):
+    def check_xsrf_cookie(self) -> None:
+        """Changes need a token in the Authorization header, never only a cookie, so a
+        page elsewhere cannot publish or unpublish in a logged-in user's name."""
+        if self.request.method not in ("GET", "HEAD") and not self.request.headers.get(
+            "Authorization"
+        ):
+            raise NotAllowed("changes need a hub token in the Authorization header")
+
+    def prepare(self) -> None:
+        self.check_xsrf_cookie()
+
+    def body(self) -> object:
+        try:
+            return json.loads(self.request.body or b"{}")
+        except ValueError as e:
+            raise InvalidRequest(f"the request body is not JSON: {e}") from e
+
+    async def manager(self, author: str) -> Viewer:
+        viewer = await self.viewer()
+        if viewer.anonymous:
+            raise web.HTTPError(401, "log in or send a hub token")
+        if not can_manage(author, viewer):
+            raise NotAllowed(f"only {author} and administrators manage {author}'s apps")
+        return viewer
+
+
+class AppsApiHandler(ApiHandler):
+    async def get(self) -> None:
+        viewer = await self.viewer()
+        apps = [
+            self.app_model(app, viewer)
+            for app in self.service.store.list()
+            if can_view(app.author, Share.parse(app.share), viewer)
+        ]
+        self.finish({"apps": apps})
+
+
+class AppApiHandler(ApiHandler):
+    async def get(self, author: str, name: str) -> None:
+        viewer = await self.viewer()
+        app = self.service.store.get(author, name)
+        if not can_view(app.author, Share.parse(app.share), viewer):
+            raise NotFound(f"no app {author}/{name}")
+        model = self.app_model(app, viewer)
+        if can_manage(author, viewer):
+            model["versions"] = self.service.store.versions(author, name)
+        self.finish(model)
+
+    async def put(self, author: str, name: str) -> None:
+        """Publish: a new app, or a new version of an existing one."""
+        viewer = await self.manager(author)
+        if viewer.name != author:
+            raise NotAllowed("apps are published by their author")
+        check_name(name)
+        publication = parse_publication(self.body())
+        app = await self.service.publish(author, name, publication)
+        self.set_status(201)
+        self.finish(self.app_model(app, viewer))
+
+    async def patch(self, author: str, name: str) -> None:
+        """Change who may open the app, without a new version."""
+        viewer = await self.manager(author)
+        body = self.body()
+        if not isinstance(body, dict) or "share" not in body:
+            raise InvalidRequest('send {"share": "public|hub|group:G|user:U"}')
+        app = self.service.store.set_share(author, name, Share.parse(body["share"]))
+        self.finish(self.app_model(app, viewer))
+
+    async def delete(self, author: str, name: str) -> None:
+        await self.manager(author)
+        await self.service.unpublish(author, name)
+        self.set_status(204)
+        self.finish()
+
+
+class GalleryHandler(BaseHandler):
+    json_errors = False
+
+    async def get(self) -> None:
+        viewer = await self.viewer()
+        apps = [
+            self.app_model(app, viewer)
+            for app in self.service.store.list()
+            if can_view(app.author, Share.parse(app.share), viewer)
+        ]
+        self.render(
+            "gallery.html",
+            apps=apps,
+            viewer=viewer,
+            prefix=self.service.prefix,
+            login_url=url_path_join(self.service.prefix, "login"),
+            time=time,
+        )
+
+
+class LoginHandler(BaseHandler):
+    """Log in to the apps service through the hub (OAuth), then back to the gallery."""
+
+    @web.authenticated
+    def get(self) -> None:
+        self.redirect(self.service.prefix)
+
+
+class PublishFormHandler(BaseHandler):
+    """The gallery's publish form (upload an .ipynb), for browsers: XSRF-checked."""
+
+    json_errors = False
+
+    async def post(self) -> None:
+        viewer = await self.viewer()
+        if viewer.anonymous:
+            raise web.HTTPError(401, "log in to publish")
+        self.check_xsrf_cookie()
+        uploads = self.request.files.get("notebook") or []
+        if not uploads:
+            raise InvalidRequest("choose a notebook file (.ipynb) to publish")
+        try:
+            notebook = json.loads(uploads[0]["body"])
+        except ValueError as e:
+            raise InvalidRequest(f"{uploads[0]['filename']} is not a notebook (not JSON)") from e
+        name = check_name(self.get_body_argument("name", ""))
+        publication = parse_publication(
+            {
+                "notebook": notebook,
+                "title": self.get_body_argument("title", ""),
+                "description": self.get_body_argument("description", ""),
+                "share": self.get_body_argument("share", "hub"),
+            }
+        )
+        await self.service.publish(viewer.name, name, publication)
+        self.redirect(self.service.prefix)
+
+
+class ThumbnailHandler(BaseHandler):
+    async def get(self, author: str, name: str) -> None:
+        viewer = await self.viewer()
+        app = self.service.store.get(author, name)
+        path = self.service.thumbnail_path(app)
+        if not can_view(author, Share.parse(app.share), viewer) or not path.exists():
+            raise NotFound(f"no thumbnail for {author}/{name}")
+        self.set_header("Content-Type", "image/png")
+        self.finish(path.read_bytes())
+
+
+async def _open_app(handler: BaseHandler, author: str, name: str, path: str):
+    """Check that the viewer may open this app; return (app, running instance)."""
+    viewer = await handler.viewer()
+    app = handler.service.store.get(author, name)
+    if not can_view(author, Share.parse(app.share), viewer):
+        if viewer.anonymous and handler.request.method == "GET" and path == "":
+            handler.redirect(handler.get_login_url())
+            return None, None
+        # Do not tell strangers which private apps exist.
+        raise NotFound(f"no app {author}/{name}")
+    if not app.ok:
+        detail = f" The error was: {app.error}" if can_manage(author, viewer) else ""
+        raise AppUnavailable(
+            f"This app could not be run when it was published, so it is not served.{detail}"
+        )
+    try:
+        instance = await handler.service.runner.ensure(
+            author, name, app.version, handler.service.store.notebook(app)
+        )
+    except AppFailed as e:
+        handler.service.log.error("app %s/%s failed to start: %s", author, name, e.detail)
+        raise AppUnavailable("This app could not be started. Its author can republish it.") from e
+    return app, instance
+
+
+class AppUnavailable(AppError):
+    status = 503
+
+
+class AppProxyHandler(BaseHandler):
+    json_errors = False
+
+    async def _proxy(self, author: str, name: str, path: str) -> None:
+        if not proxy.http_allowed(self.request.method, path):
+            raise NotFound("there is nothing to see here")
+        _app, instance = await _open_app(self, author, name, path)
+        if instance is None:
+            return
+        response = await self._fetch(instance, path)
+        if response.code == 599 and path == "":
+            # Seen under heavy load: a preheated kernel that never finishes its first
+            # run. Start the app afresh once rather than leave the viewer waiting.
+            self.service.log.warning("app %s/%s did not render; restarting it", author, name)
+            await self.service.runner.stop(author, name)
+            _app, instance = await _open_app(self, author, name, path)
+            response = await self._fetch(instance, path)
+        instance.last_used = time.monotonic()
+        if response.code == 599:
+            raise AppUnavailable("This app did not answer. Try again in a moment.")
+        self.set_status(response.code, response.reason)
+        self._headers.pop("Content-Type", None)
+        for k, v in response.headers.get_all():
+            if k.lower() not in proxy.DROPPED_RESPONSE_HEADERS:
+                self.add_header(k, v)
+        # A cached page could outlive a change of share: always ask again.
+        self.set_header("Cache-Control", "no-store") if path == "" else None
+        if response.body and self.request.method != "HEAD":
+            self.write(response.body)
+        self.finish()
+
+    async def _fetch(self, instance, path: str):
+        headers = {
+            k: v
+            for k, v in self.request.headers.get_all()
+            if k.lower() not in proxy.DROPPED_REQUEST_HEADERS
+        }
+        headers["Authorization"] = f"token {instance.token}"
+        body = self.request.body if self.request.method == "POST" else None
+        request = HTTPRequest(
+            instance.url + self.request.uri,
+            method=self.request.method,
+            headers=headers,
+            body=body,
+            follow_redirects=False,
+            request_timeout=60 if path == "" else 300,
+            decompress_response=True,
+        )
+        return await AsyncHTTPClient().fetch(request, raise_error=False)
+
+    async def get(self, author: str, name: str, path: str) -> None:
+        await self._proxy(author, name, path)
+
+    async def head(self, author: str, name: str, path: str) -> None:
+        await self._proxy(author, name, path)
+
+    async def post(self, author: str, name: str, path: str) -> None:
+        await self._proxy(author, name, path)
+
+    def check_xsrf_cookie(self) -> None:
+        """Only Voila's kernel shutdown is POSTed, and it needs the app's session."""
+
+
+class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
+    """Websockets to an app's kernel: access checked at the upgrade, messages filtered."""
+
+    upstream: websocket.WebSocketClientConnection | None = None
+
+    async def get(self, author: str, name: str, path: str) -> None:
+        if not proxy.WEBSOCKET_PATHS.match(path):
+            raise NotFound("there is nothing to see here")
+        _app, instance = await _open_app(self, author, name, "websocket")
+        self.instance = instance
+        self.filtered = bool(proxy.KERNEL_CHANNELS.match(path))
+        request = HTTPRequest(
+            instance.url.replace("http", "ws", 1) + self.request.uri,
+            headers={"Authorization": f"token {instance.token}"},
+            request_timeout=60,
+        )
+        self.upstream = await websocket.websocket_connect(request)
+        instance.sockets += 1
+        await super().get(author, name, path)
+
+    def check_origin(self, origin: str) -> bool:
+        return True  # the viewer's access is checked at the upgrade, from cookie or token
+
+    def open(self, *args) -> None:
+        self.pump = asyncio.ensure_future(self._pump())
+
+    async def _pump(self) -> None:
+        while self.upstream is not None:
+            message = await self.upstream.read_message()
+            if message is None:
+                self.close()
+                return
+            try:
+                await self.write_message(message, binary=isinstance(message, bytes))
+            except websocket.WebSocketClosedError:
+                return
+
+    def on_message(self, message: str | bytes) -> None:
+        self.instance.last_used = time.monotonic()
+        if self.filtered and not proxy.message_allowed(message):
+            self.service.log.warning(
+                "dropped a %r message to an app's kernel", proxy.message_type(message)
+            )
+            return
+        if self.upstream is not None:
+            self.upstream.write_message(message, binary=isinstance(message, bytes))
+
+    def on_close(self) -> None:
+        if self.upstream is not None:
+            self.instance.sockets -= 1
+            self.instance.last_used = time.monotonic()
+            self.upstream.close()
+            self.upstream = None
+
+
+class OpenApiHandler(web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/yaml")
+        self.finish((HERE / "openapi.yaml").read_bytes())
+
+
+def routes(prefix: str) -> list[tuple]:
+    """The one route table of the apps service."""
+    app = r"(?P<author>[^/]+)/(?P<name>[^/]+)"
+    return [
+        (prefix, GalleryHandler),
+        (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
+        (url_path_join(prefix, "login"), LoginHandler),
+        (url_path_join(prefix, "publish"), PublishFormHandler),
+        (url_path_join(prefix, "api/openapi.yaml"), OpenApiHandler),
+        (url_path_join(prefix, "api/apps"), AppsApiHandler),
+        (url_path_join(prefix, f"api/apps/{app}"), AppApiHandler),
+        (url_path_join(prefix, f"thumbnails/{app}.png"), ThumbnailHandler),
+        (
+            url_path_join(
+                prefix, f"{app}/(?P<path>(?:api/kernels/[^/]+/channels|voila/query/[^/]+))"
+            ),
+            AppSocketHandler,
+        ),
+        (url_path_join(prefix, f"{app}/(?P<path>.*)"), AppProxyHandler),
+    ]

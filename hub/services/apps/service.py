@@ -1,0 +1,152 @@
+"""The apps service process: `python -m echoes_hub.services.apps.service --state DIR`.
+
+Started and stopped by the hub as a managed service (see config.py). It serves the
+gallery, the REST API and every published app at /services/apps/<author>/<name>/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import logging
+import os
+import secrets
+import signal
+import time
+from pathlib import Path
+
+from jupyterhub.services.auth import HubOAuth
+from jupyterhub.utils import url_path_join
+from tornado import web
+from tornado.httpclient import AsyncHTTPClient
+from tornado.ioloop import PeriodicCallback
+
+from .handlers import HERE, routes
+from .model import Publication, Viewer
+from .runner import Runner
+from .store import App, AppStore
+
+log = logging.getLogger("echoes.apps")
+
+
+class AppsService:
+    """What the handlers share: store, runner, hub client and the viewer cache."""
+
+    def __init__(self, root: Path, prefix: str, runner: Runner) -> None:
+        self.root = Path(root)
+        self.prefix = prefix
+        # Snapshots stay world-readable (0644) for now: closing them to the apps' group
+        # (AppStore(root, gid)) is not verified yet; see the apps README.
+        self.store = AppStore(self.root)
+        self.runner = runner
+        self.log = log
+        self.thumbnails = self.root / "thumbnails"
+        self.thumbnails.mkdir(exist_ok=True)
+        self.hub_api = os.environ["JUPYTERHUB_API_URL"]
+        self.hub_token = os.environ["JUPYTERHUB_API_TOKEN"]
+        self._viewers: dict[str, tuple[float, Viewer]] = {}
+
+    async def lookup(self, name: str) -> Viewer:
+        """A hub user's groups and admin flag, asked of the hub (cached a few seconds)."""
+        cached = self._viewers.get(name)
+        if cached and time.monotonic() - cached[0] < 5:
+            return cached[1]
+        response = await AsyncHTTPClient().fetch(
+            url_path_join(self.hub_api, "users", name),
+            headers={"Authorization": f"token {self.hub_token}"},
+            raise_error=False,
+        )
+        if response.code != 200:
+            return Viewer(name)
+        model = json.loads(response.body)
+        viewer = Viewer(name, frozenset(model.get("groups") or []), bool(model.get("admin")))
+        self._viewers[name] = (time.monotonic(), viewer)
+        return viewer
+
+    def thumbnail_path(self, app: App) -> Path:
+        return self.thumbnails / f"{app.author}--{app.name}.png"
+
+    def thumbnail_url(self, app: App) -> str:
+        if not self.thumbnail_path(app).exists():
+            return ""
+        return url_path_join(self.prefix, "thumbnails", app.author, f"{app.name}.png")
+
+    async def publish(self, author: str, name: str, publication: Publication) -> App:
+        """Store the snapshot, stop the previous version, run the new one once."""
+        app = self.store.publish(author, name, publication)
+        await self.runner.stop(author, name)
+        result = await self.runner.check(self.store.notebook(app))
+        self.store.set_check(author, name, app.version, result["ok"], result["error"])
+        thumbnail = self.thumbnail_path(app)
+        if result.get("thumbnail"):
+            thumbnail.write_bytes(base64.b64decode(result["thumbnail"]))
+        else:
+            thumbnail.unlink(missing_ok=True)
+        return self.store.get(author, name)
+
+    async def unpublish(self, author: str, name: str) -> None:
+        self.store.get(author, name)
+        await self.runner.stop(author, name)
+        self.store.unpublish(author, name)
+        (self.thumbnails / f"{author}--{name}.png").unlink(missing_ok=True)
+
+
+def make_app(service: AppsService) -> web.Application:
+    return web.Application(
+        routes(service.prefix),
+        apps=service,
+        cookie_secret=secrets.token_bytes(32),
+        template_path=str(HERE),
+        hub_auth=HubOAuth.instance(),
+        websocket_ping_interval=30,
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--state", required=True, help="the apps' folder in the hub state")
+    parser.add_argument("--pool-size", type=int, default=1)
+    parser.add_argument("--idle-timeout", type=float, default=600)
+    parser.add_argument("--cull-every", type=float, default=60)
+    parser.add_argument("--check-timeout", type=int, default=120)
+    parser.add_argument("--account", default="echoes-apps")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/apps/")
+    extra_env = {}
+    if os.environ.get("ECHOES_DATA_DIR"):
+        extra_env["ECHOES_DATA_DIR"] = os.environ["ECHOES_DATA_DIR"]
+    runner = Runner(
+        Path(args.state) / "run",
+        prefix,
+        account=args.account,
+        pool_size=args.pool_size,
+        idle_timeout=args.idle_timeout,
+        check_timeout=args.check_timeout,
+        extra_env=extra_env,
+    )
+    service = AppsService(Path(args.state), prefix, runner)
+    url = os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101")
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    make_app(service).listen(port, address="127.0.0.1", xheaders=True)
+    log.info("apps service on %s, prefix %s", url, prefix)
+    PeriodicCallback(runner.cull, args.cull_every * 1000).start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.stop_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="[apps %(levelname)s] %(message)s")
+    asyncio.run(serve(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

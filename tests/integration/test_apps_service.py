@@ -1,0 +1,281 @@
+"""Published apps through the real hub and proxy: publish with the CLI, open as each kind
+of viewer, republish, unpublish, a broken notebook, and what viewers cannot reach.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+import websocket
+
+from tests.hubclient import HubSession
+
+REPO = Path(__file__).resolve().parents[2]
+POTTERY = REPO / "notebooks" / "pottery-explorer.ipynb"
+ECHOES = str(Path(sys.executable).parent / "echoes")
+TITLE = "Romano-British pottery"
+
+
+def publish(hub, person: HubSession, notebook: Path, name: str, share: str, token=None):
+    return subprocess.run(
+        [
+            ECHOES,
+            "publish",
+            str(notebook),
+            "--name",
+            name,
+            "--share",
+            share,
+            "--hub",
+            hub.url,
+            "--token",
+            token or person.new_token(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def app_url(hub, author: str, name: str) -> str:
+    return f"{hub.url}/services/apps/{author}/{name}/"
+
+
+def renders(http: requests.Session, url: str) -> bool:
+    """True when the app's page renders for this browser session (following hub OAuth)."""
+    response = http.get(url, timeout=180)
+    return response.status_code == 200 and TITLE in response.text
+
+
+def opens(http: requests.Session, url: str) -> bool:
+    """True when this session gets through the app's access check: one of Voila's assets
+    (every request to the app's address is checked the same way, the page included)."""
+    if http.cookies:  # a hub user: log in to the apps service as a browser would have
+        http.get(url.split("/services/apps/")[0] + "/services/apps/login", timeout=30)
+    response = http.get(url + "voila/static/voila.js", timeout=180)
+    assert response.status_code in (200, 404), response.text[:300]
+    return response.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def people(hub, admin):
+    from tests.integration.conftest import add_user
+
+    author = add_user(hub, admin, "app-author")
+    member = add_user(hub, admin, "app-member")
+    stranger = add_user(hub, admin, "app-other")
+    group = f"{author.name}-team"
+    assert admin.api("POST", f"/groups/{group}").status_code in (201, 409)
+    response = admin.api("POST", f"/groups/{group}/users", json={"users": [member.name]})
+    assert response.status_code == 200, response.text
+    return author, member, stranger, group
+
+
+def test_each_share_mode_opens_for_exactly_whom_it_should(hub, admin, people):
+    author, member, stranger, group = people
+    result = publish(hub, author, POTTERY, "pottery-shared", "public")
+    assert result.returncode == 0, result.stderr
+    url = app_url(hub, author.name, "pottery-shared")
+    assert renders(requests.Session(), url), "a public app does not render for anonymous"
+    assert renders(member.http, url)
+    api = f"{hub.url}/services/apps/api/apps/{author.name}/pottery-shared"
+    token = {"Authorization": f"token {author.new_token()}"}
+    cases = {
+        "public": {"anonymous": True, "member": True, "stranger": True},
+        "hub": {"anonymous": False, "member": True, "stranger": True},
+        f"group:{group}": {"anonymous": False, "member": True, "stranger": False},
+        f"user:{member.name}": {"anonymous": False, "member": True, "stranger": False},
+    }
+    for share, expected in cases.items():
+        response = requests.patch(api, json={"share": share}, headers=token, timeout=30)
+        assert response.status_code == 200 and response.json()["share"] == share
+        anonymous = requests.Session()
+        seen = {
+            "anonymous": opens(anonymous, url),
+            "member": opens(member.http, url),
+            "stranger": opens(stranger.http, url),
+        }
+        assert seen == expected, f"share {share}: {seen}"
+        assert opens(author.http, url), "the author cannot open their own app"
+        assert opens(admin.http, url), "an administrator cannot open the app"
+        if not expected["anonymous"]:
+            # Anonymous people are sent to the hub's login, never shown the app.
+            first = anonymous.get(url, allow_redirects=False, timeout=30)
+            assert first.status_code == 302
+            assert "/hub/api/oauth2/authorize" in first.headers["Location"]
+        listing = requests.get(f"{hub.url}/services/apps/api/apps", timeout=30).json()
+        listed = {(a["author"], a["name"]) for a in listing["apps"]}
+        assert ((author.name, "pottery-shared") in listed) == expected["anonymous"]
+        gallery = stranger.http.get(f"{hub.url}/services/apps/", timeout=30).text
+        assert (f"{author.name}/pottery-shared" in gallery) == expected["stranger"]
+
+
+def test_viewers_reach_no_jupyter_api_and_cannot_execute_code(hub, people):
+    author, _member, _, _ = people
+    assert publish(hub, author, POTTERY, "pottery-locked", "public").returncode == 0
+    url = app_url(hub, author.name, "pottery-locked")
+    page = requests.get(url, timeout=240)
+    assert page.status_code == 200
+    for path in [
+        "api/contents",
+        "api/kernels",
+        "api/sessions",
+        "api/terminals",
+        "voila/api/contents/",
+        "voila/tree",
+        "app.ipynb",
+        "voila/files/app.ipynb",
+        "api/kernelspecs",
+        "lab",
+    ]:
+        response = requests.get(url + path, timeout=30)
+        assert response.status_code in (403, 404), (path, response.status_code)
+        assert "import" not in response.text
+    assert requests.post(url + "api/kernels", timeout=30).status_code in (403, 404, 405)
+    # The page's own kernel: an execute_request sent through the app's address is dropped.
+    kernel_id = page.text.split('"kernelId": "', 1)[1].split('"', 1)[0]
+    ws = websocket.create_connection(
+        url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels", timeout=10
+    )
+    try:
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": "x1",
+                        "msg_type": "execute_request",
+                        "session": "s",
+                        "username": "",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {"code": "open('/tmp/pwned', 'w')", "silent": False},
+                }
+            )
+        )
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": "k1",
+                        "msg_type": "kernel_info_request",
+                        "session": "s",
+                        "username": "",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {},
+                }
+            )
+        )
+        replies = set()
+        while "k1" not in replies:
+            msg = json.loads(ws.recv())
+            replies.add(msg.get("parent_header", {}).get("msg_id"))
+        assert "x1" not in replies, "the kernel ran code a viewer sent"
+    finally:
+        ws.close()
+
+
+def test_author_cannot_be_impersonated_and_bad_input_is_refused(hub, people):
+    author, member, _, _ = people
+    token = member.new_token()
+    api = f"{hub.url}/services/apps/api/apps"
+    headers = {"Authorization": f"token {token}"}
+    body = {"notebook": json.loads(POTTERY.read_text()), "share": "public"}
+    response = requests.put(f"{api}/{author.name}/stolen", json=body, headers=headers)
+    assert response.status_code == 403 and "message" in response.json()
+    response = requests.put(f"{api}/{member.name}/Bad Name", json=body, headers=headers)
+    assert response.status_code in (400, 404)
+    bad = requests.put(
+        f"{api}/{member.name}/ok-name", json={"notebook": {"cells": 3}}, headers=headers
+    )
+    assert bad.status_code == 400 and "notebook" in bad.json()["message"]
+    share = requests.put(
+        f"{api}/{member.name}/ok-name", json={**body, "share": "friends"}, headers=headers
+    )
+    assert share.status_code == 400 and "share" in share.json()["message"]
+    escape = requests.put(
+        f"{api}/{member.name}/ok-name", json={**body, "files": {"../x": ""}}, headers=headers
+    )
+    assert escape.status_code == 400
+    anonymous = requests.put(f"{api}/{member.name}/ok-name", json=body)
+    assert anonymous.status_code == 403  # changes need a token
+    assert (
+        requests.delete(f"{api}/{author.name}/pottery-public", headers=headers).status_code == 403
+    )
+
+
+def test_republish_unpublish_and_broken_notebook(hub, people, tmp_path):
+    author, member, _, _ = people
+    notebook = json.loads(POTTERY.read_text())
+    first = tmp_path / "explorer.ipynb"
+    first.write_text(json.dumps(notebook))
+    assert publish(hub, author, first, "versions", "hub").returncode == 0
+    url = app_url(hub, author.name, "versions")
+    assert "Version two" not in member.http.get(url, timeout=240).text
+
+    notebook["cells"][0]["source"] = "# Version two of the pottery explorer\n" + TITLE
+    first.write_text(json.dumps(notebook))
+    result = publish(hub, author, first, "versions", "hub")
+    assert result.returncode == 0 and "version 2" in result.stdout
+    assert "Version two" in member.http.get(url, timeout=240).text
+
+    broken = tmp_path / "broken.ipynb"
+    notebook["cells"].append(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "1 / 0",
+        }
+    )
+    broken.write_text(json.dumps(notebook))
+    result = publish(hub, author, broken, "versions", "hub")
+    assert result.returncode == 1
+    assert "ZeroDivisionError" in result.stderr  # the author sees the error
+    page = member.http.get(url, timeout=60)
+    assert page.status_code == 503
+    assert "could not be run" in page.text
+    assert "ZeroDivisionError" not in page.text and "Traceback" not in page.text
+    assert "ZeroDivisionError" in author.http.get(url, timeout=60).text
+
+    token = author.new_token()
+    result = subprocess.run(
+        [
+            ECHOES,
+            "publish",
+            "--unpublish",
+            "--name",
+            "versions",
+            "--hub",
+            hub.url,
+            "--token",
+            token,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert member.http.get(url, timeout=240).status_code == 404
+    assert author.http.get(url, timeout=240).status_code == 404
+
+
+def test_cli_names_the_file_and_line_of_a_bad_notebook(hub, people, tmp_path):
+    author = people[0]
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text('{"cells": [\n  1,\n  oops\n]}')
+    result = publish(hub, author, bad, "bad", "hub")
+    assert result.returncode != 0
+    assert str(bad) in result.stderr and "line 3" in result.stderr

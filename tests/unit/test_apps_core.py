@@ -1,0 +1,149 @@
+"""The apps service's core, without a web server: shares, access rules, validation,
+the store's versions, the proxy's filters, and the OpenAPI description against routes."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import struct
+from pathlib import Path
+
+import pytest
+import yaml
+
+from echoes_hub.services.apps import proxy
+from echoes_hub.services.apps.handlers import routes
+from echoes_hub.services.apps.model import (
+    ANONYMOUS,
+    InvalidRequest,
+    NotFound,
+    Share,
+    Viewer,
+    can_manage,
+    can_view,
+    parse_publication,
+)
+from echoes_hub.services.apps.store import AppStore
+
+POTTERY = Path(__file__).resolve().parents[2] / "notebooks" / "pottery-explorer.ipynb"
+ALICE, BOB = Viewer("alice"), Viewer("bob", frozenset({"team"}))
+ADMIN, EVE = Viewer("root", admin=True), Viewer("eve")
+
+
+@pytest.mark.parametrize(
+    ("share", "allowed"),
+    [
+        ("public", {"anonymous", "bob", "eve"}),
+        ("hub", {"bob", "eve"}),
+        ("group:team", {"bob"}),
+        ("user:eve", {"eve"}),
+    ],
+)
+def test_each_share_mode_allows_exactly_its_viewers(share, allowed):
+    viewers = {"anonymous": ANONYMOUS, "bob": BOB, "eve": EVE}
+    seen = {name for name, v in viewers.items() if can_view("alice", Share.parse(share), v)}
+    assert seen == allowed
+    assert can_view("alice", Share.parse(share), ALICE)  # the author
+    assert can_view("alice", Share.parse(share), ADMIN)
+
+
+def test_only_author_and_admins_manage():
+    assert can_manage("alice", ALICE) and can_manage("alice", ADMIN)
+    assert not can_manage("alice", BOB) and not can_manage("alice", ANONYMOUS)
+
+
+@pytest.mark.parametrize("text", ["friends", "group:", "user:a b", "public:x", ""])
+def test_bad_shares_are_refused_by_name(text):
+    with pytest.raises(InvalidRequest, match="share"):
+        Share.parse(text)
+
+
+def body(**extra) -> dict:
+    return {"notebook": json.loads(POTTERY.read_text()), "share": "hub", **extra}
+
+
+def test_publication_validation_names_the_problem():
+    with pytest.raises(InvalidRequest, match="notebook"):
+        parse_publication({"notebook": {"cells": "x"}})
+    with pytest.raises(InvalidRequest, match="relative"):
+        parse_publication(body(files={"../../etc/passwd": ""}))
+    with pytest.raises(InvalidRequest, match="base64"):
+        parse_publication(body(files={"data.csv": "not base64!"}))
+    publication = parse_publication(body(files={"d/x.csv": base64.b64encode(b"1,2").decode()}))
+    assert publication.files == {"d/x.csv": b"1,2"}
+
+
+def test_store_keeps_versions_as_read_only_snapshots_and_unpublishes(tmp_path):
+    store = AppStore(tmp_path / "apps")
+    first = store.publish("alice", "pots", parse_publication(body(title="Pots")))
+    second = store.publish("alice", "pots", parse_publication(body(share="public")))
+    assert (first.version, second.version, second.share) == (1, 2, "public")
+    assert [v["version"] for v in store.versions("alice", "pots")] == [1, 2]
+    assert store.notebook(second).exists() and store.notebook(first).exists()
+    assert store.notebook(second).stat().st_mode & 0o777 == 0o644
+    store.set_check("alice", "pots", 1, False, "superseded")  # an old version's result
+    assert store.get("alice", "pots").ok
+    store.set_check("alice", "pots", 2, False, "ZeroDivisionError: division by zero")
+    assert store.get("alice", "pots").error.startswith("ZeroDivisionError")
+    reopened = AppStore(tmp_path / "apps")  # what was acknowledged is on disk
+    assert reopened.get("alice", "pots").version == 2
+    reopened.unpublish("alice", "pots")
+    with pytest.raises(NotFound):
+        reopened.get("alice", "pots")
+    assert not (tmp_path / "apps" / "snapshots" / "alice" / "pots").exists()
+
+
+def test_proxy_lets_through_only_what_a_dashboard_needs():
+    kernel = "0" * 8 + "-0000-0000-0000-" + "0" * 12
+    assert proxy.http_allowed("GET", "")
+    assert proxy.http_allowed("GET", "voila/static/voila.js")
+    assert proxy.http_allowed("POST", f"voila/api/shutdown/{kernel}")
+    for method, path in [
+        ("GET", "api/contents"),
+        ("GET", "api/kernels"),
+        ("POST", "api/kernels"),
+        ("GET", "api/sessions"),
+        ("GET", "api/terminals"),
+        ("GET", "voila/tree"),
+        ("GET", "voila/render/app.ipynb"),
+        ("GET", "app.ipynb"),
+        ("DELETE", f"api/kernels/{kernel}"),
+        ("POST", ""),
+    ]:
+        assert not proxy.http_allowed(method, path), (method, path)
+
+
+def kernel_message(msg_type: str) -> dict:
+    return {"header": {"msg_type": msg_type}, "content": {}, "channel": "shell"}
+
+
+def binary_frame(message: dict, *buffers: bytes) -> bytes:
+    parts = [json.dumps(message).encode(), *buffers]
+    offsets = [4 * (len(parts) + 1)]
+    for part in parts[:-1]:
+        offsets.append(offsets[-1] + len(part))
+    return struct.pack(f"!{len(parts) + 1}I", len(parts), *offsets) + b"".join(parts)
+
+
+def test_kernel_messages_from_viewers_are_filtered():
+    assert proxy.message_allowed(json.dumps(kernel_message("comm_msg")))
+    assert proxy.message_allowed(binary_frame(kernel_message("comm_msg"), b"\x00\x01"))
+    for kind in ["execute_request", "complete_request", "shutdown_request", "history_request"]:
+        assert not proxy.message_allowed(json.dumps(kernel_message(kind)))
+        assert not proxy.message_allowed(binary_frame(kernel_message(kind), b"x"))
+    assert not proxy.message_allowed(b"\xff\xff")
+    assert not proxy.message_allowed("not json")
+
+
+def test_openapi_describes_every_api_route():
+    spec = yaml.safe_load((Path(proxy.__file__).parent / "openapi.yaml").read_text())
+    documented = {re.sub(r"\{\w+\}", "X", p) for p in spec["paths"]}
+    prefix = "/services/apps/"
+    served = set()
+    for pattern, *_ in routes(prefix):
+        path = pattern[len(prefix) - 1 :]
+        if path.startswith("/api/apps"):
+            served.add(re.sub(r"\(\?P<\w+>\[\^/\]\+\)", "X", path))
+    assert served == {p for p in documented if p.startswith("/api/apps")}
+    assert "/X/X/" in documented  # the apps' own addresses
