@@ -22,7 +22,7 @@ from tests.hubclient import Hub, free_port_block, make_state_dir, wait_for
 from tests.integration.conftest import STATE_ROOT, add_user, login_admin
 
 REPO = Path(__file__).resolve().parents[2]
-POTTERY = REPO / "notebooks" / "pottery-explorer.ipynb"
+POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
 ECHOES = str(Path(sys.executable).parent / "echoes")
 TITLE = "Romano-British pottery"
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-POTTERY = REPO / "notebooks" / "pottery-explorer.ipynb"
+POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
 ECHOES = str(Path(sys.executable).parent / "echoes")
 
 

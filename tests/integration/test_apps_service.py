@@ -16,7 +16,7 @@ import websocket
 from tests.hubclient import HubSession
 
 REPO = Path(__file__).resolve().parents[2]
-POTTERY = REPO / "notebooks" / "pottery-explorer.ipynb"
+POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
 ECHOES = str(Path(sys.executable).parent / "echoes")
 TITLE = "Romano-British pottery"
 

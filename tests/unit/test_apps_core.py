@@ -26,7 +26,7 @@ from echoes_hub.services.apps.model import (
 )
 from echoes_hub.services.apps.store import AppStore
 
-POTTERY = Path(__file__).resolve().parents[2] / "notebooks" / "pottery-explorer.ipynb"
+POTTERY = Path(__file__).resolve().parents[2] / "notebooks" / "apps" / "pottery-explorer.ipynb"
 ALICE, BOB = Viewer("alice"), Viewer("bob", frozenset({"team"}))
 ADMIN, EVE = Viewer("root", admin=True), Viewer("eve")
 
