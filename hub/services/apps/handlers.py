@@ -73,6 +73,14 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
             return
         super()._handle_request_exception(e)
 
+    def visible_apps(self, viewer: Viewer) -> list[dict]:
+        """The models of every app `viewer` may open."""
+        return [
+            self.app_model(app, viewer)
+            for app in self.service.store.list()
+            if can_view(app.author, Share.parse(app.share), viewer)
+        ]
+
     def app_model(self, app: App, viewer: Viewer) -> dict:
         model = app.to_dict()
         model["url"] = url_path_join(self.service.prefix, app.author, app.name) + "/"
@@ -112,11 +120,7 @@ class ApiHandler(BaseHandler):
 class AppsApiHandler(ApiHandler):
     async def get(self) -> None:
         viewer = await self.viewer()
-        apps = [
-            self.app_model(app, viewer)
-            for app in self.service.store.list()
-            if can_view(app.author, Share.parse(app.share), viewer)
-        ]
+        apps = self.visible_apps(viewer)
         self.finish({"apps": apps})
 
 
@@ -163,11 +167,7 @@ class GalleryHandler(BaseHandler):
 
     async def get(self) -> None:
         viewer = await self.viewer()
-        apps = [
-            self.app_model(app, viewer)
-            for app in self.service.store.list()
-            if can_view(app.author, Share.parse(app.share), viewer)
-        ]
+        apps = self.visible_apps(viewer)
         self.render(
             "gallery.html",
             apps=apps,
