@@ -245,14 +245,16 @@ class HubSession:
         response.raise_for_status()
         return response.json()["token"]
 
+    def _server_path(self, server_name: str) -> str:
+        """The hub API path of the default server ("") or of a named one."""
+        if server_name:
+            return f"/users/{self.name}/servers/{server_name}"
+        return f"/users/{self.name}/server"
+
     def start_server(
         self, server_name: str = "", options: dict | None = None, wait: bool = True
     ) -> requests.Response:
-        path = (
-            f"/users/{self.name}/servers/{server_name}"
-            if server_name
-            else (f"/users/{self.name}/server")
-        )
+        path = self._server_path(server_name)
         response = self.api("POST", path, json=options or {})
         if wait and response.status_code in (201, 202):
             self.wait_ready(server_name)
@@ -270,11 +272,7 @@ class HubSession:
         return wait_for(ready, timeout, f"{self.name}'s server {server_name!r} to be ready", 0.5)
 
     def stop_server(self, server_name: str = "", timeout: float = 60) -> None:
-        path = (
-            f"/users/{self.name}/servers/{server_name}"
-            if server_name
-            else (f"/users/{self.name}/server")
-        )
+        path = self._server_path(server_name)
         response = self.api("DELETE", path)
         assert response.status_code in (202, 204), response.text
         wait_for(
