@@ -298,27 +298,18 @@ class Store:
         revision = expected_revision + 1
         doc = json.dumps(item.doc, ensure_ascii=False, separators=(",", ":"))
         with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(annotations)
-                .where(
-                    annotations.c.pk == current.pk,
-                    annotations.c.revision == expected_revision,
-                    annotations.c.deleted.is_(False),
-                )
-                .values(
-                    agent=item.agent,
-                    visibility=item.visibility,
-                    grp=item.group,
-                    modified=item.doc["modified"],
-                    revision=revision,
-                    doc=doc,
-                    text=item.text,
-                )
-            ).rowcount
-            if changed != 1:
-                raise PreconditionFailed(
-                    "the annotation changed since you read it; read it again", "If-Match"
-                )
+            _update_if_unchanged(
+                conn,
+                current,
+                expected_revision,
+                agent=item.agent,
+                visibility=item.visibility,
+                grp=item.group,
+                modified=item.doc["modified"],
+                revision=revision,
+                doc=doc,
+                text=item.text,
+            )
             conn.execute(delete(facets).where(facets.c.pk == current.pk))
             rows = _facet_rows(current.pk, item)
             if rows:
@@ -352,19 +343,14 @@ class Store:
     def delete(self, current: Record, expected_revision: int, by: str) -> None:
         """Mark ``current`` deleted; its revisions stay, the last one records the deletion."""
         with self.engine.begin() as conn:
-            changed = conn.execute(
-                update(annotations)
-                .where(
-                    annotations.c.pk == current.pk,
-                    annotations.c.revision == expected_revision,
-                    annotations.c.deleted.is_(False),
-                )
-                .values(deleted=True, revision=expected_revision + 1, modified=now())
-            ).rowcount
-            if changed != 1:
-                raise PreconditionFailed(
-                    "the annotation changed since you read it; read it again", "If-Match"
-                )
+            _update_if_unchanged(
+                conn,
+                current,
+                expected_revision,
+                deleted=True,
+                revision=expected_revision + 1,
+                modified=now(),
+            )
             conn.execute(delete(facets).where(facets.c.pk == current.pk))
             conn.execute(
                 insert(revisions).values(
@@ -496,3 +482,20 @@ def _record(row) -> Record:
         doc=json.loads(row.doc),
         deleted=row.deleted,
     )
+
+
+def _update_if_unchanged(conn, current: Record, expected_revision: int, **values) -> None:
+    """Update the live row of ``current`` only if it is still at ``expected_revision``."""
+    changed = conn.execute(
+        update(annotations)
+        .where(
+            annotations.c.pk == current.pk,
+            annotations.c.revision == expected_revision,
+            annotations.c.deleted.is_(False),
+        )
+        .values(**values)
+    ).rowcount
+    if changed != 1:
+        raise PreconditionFailed(
+            "the annotation changed since you read it; read it again", "If-Match"
+        )
