@@ -90,7 +90,8 @@ function render({ model, el }) {
     }
     drawLegend(shapes);
     drawDetails(shapes);
-    title.textContent = `${model.get("title")} (${shapes.length} annotations, you are ${model.get("user")})`;
+    const count = `${shapes.length} annotation${shapes.length === 1 ? "" : "s"}`;
+    title.textContent = `${model.get("title")} (${count}, you are ${model.get("user")})`;
   }
 
   function drawLegend(shapes) {
