@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 # (100, 50) 80 x 60 in the image's pixels.
 HALF = {"width": 192, "height": 151.5}
 DRAWN = {"x": 50, "y": 25, "w": 40, "h": 30}
+GROUP = "wid-curators"
 
 
 class Person:
@@ -87,7 +88,12 @@ def service(hub) -> str:
 
 
 def person(hub, admin, service, prefix: str):
-    someone = Person(add_user(hub, admin, prefix), service)
+    """A user in the hub group GROUP, with an Annotator ``w`` on the coins in their kernel."""
+    session = add_user(hub, admin, prefix)
+    admin.api("POST", f"/groups/{GROUP}")
+    reply = admin.api("POST", f"/groups/{GROUP}/users", json={"users": [session.name]})
+    assert reply.status_code == 200, reply.text
+    someone = Person(session, service)
     someone.run(
         "import json\n"
         "from echoes.widgets import Annotator, AnnotationTable\n"
@@ -142,7 +148,8 @@ def test_the_widget_shows_the_coins_photograph_to_its_user(alice):
     assert state["user"] == alice.name
     assert (state["width"], state["height"]) == (384, 303)
     assert state["title"] == "Greek coins from Pompeii (photograph)"
-    assert state["visibilities"][:2] == ["private", "public"]
+    # The choices of visibility include the person's hub groups (read with the server's token).
+    assert state["visibilities"] == ["private", "public", f"group:{GROUP}"]
     assert state["shapes"] == [] and state["status"]["kind"] != "error"
 
 
@@ -179,6 +186,12 @@ def test_another_user_sees_public_annotations_and_not_private_ones(alice, bob):
     assert "A worn owl" in texts and "A private hunch" not in texts
     owl = texts["A worn owl"]
     assert owl["group"] == "public" and owl["creator"] == alice.name and not owl["editable"]
+
+    # Alice shares one with their group; Bob, a member, sees it among "your groups".
+    alice.click("w", save("For the curators", f"group:{GROUP}", {"x": 60, "y": 60, "w": 9, "h": 9}))
+    bob.run("w.refresh(); print(json.dumps(len(w.shapes)))")
+    shared = {s["text"]: s for s in bob.state("w")["shapes"]}["For the curators"]
+    assert shared["group"] == "groups" and shared["visibility"] == f"group:{GROUP}"
 
     # Alice adds one; Bob's widget shows it at its next refresh (the browser's timer
     # sends the same message as the Refresh button).
