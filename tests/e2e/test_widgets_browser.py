@@ -5,35 +5,42 @@ annotation is in the annotation service. Screenshots go to test-output/screensho
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import pytest
 import requests
 
 from echoes.annotations import AnnotationClient
 from echoes.annotators import coins
 from echoes_data import recipe
 from tests.integration.annotations_support import service_url, wait_for_service
+from tests.integration.conftest import add_user
 
-CELL = "from echoes.widgets import Annotator\n\nAnnotator('images.coins')"
-NOTEBOOK = {
-    "cells": [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "source": CELL,
-            "outputs": [],
-            "execution_count": None,
-        }
-    ],
-    "metadata": {
-        "kernelspec": {
-            "name": "python3",
-            "display_name": "Python 3 (ipykernel)",
-            "language": "python",
-        }
-    },
-    "nbformat": 4,
-    "nbformat_minor": 5,
-}
+ANNOTATOR = "from echoes.widgets import Annotator\n\nAnnotator('images.coins')"
+TABLE = (
+    "import echoes\n"
+    "from echoes.widgets import AnnotationTable\n\n"
+    "pots = echoes.catalog().archaeometry.read().pottery_kilns.read()\n"
+    "AnnotationTable(pots, source='archaeometry.pottery_kilns')"
+)
+POTTERY_KILNS = "urn:echoes:catalog:heritage/archaeometry/pottery_kilns"
+
+
+def notebook(code: str) -> dict:
+    cell = {"cell_type": "code", "metadata": {}, "source": code, "outputs": []}
+    return {
+        "cells": [{**cell, "execution_count": None}],
+        "metadata": {
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+            }
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def log_in(page, hub, person) -> None:
@@ -44,37 +51,52 @@ def log_in(page, hub, person) -> None:
     page.wait_for_load_state()
 
 
-def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
-    hub, new_user, browser, screenshots
-):
+@pytest.fixture(scope="module")
+def lab_user(hub, admin):
+    """A person with a running server, the shared data built, and a token of theirs."""
     recipe.build(hub.state_dir / "heritage")
     wait_for_service(hub)
-    person = new_user("wid-e2e")
+    person = add_user(hub, admin, "wid-e2e")
     assert person.start_server().status_code in (201, 202)
-    token = person.new_token()
+    return person, person.new_token()
+
+
+@contextmanager
+def notebook_page(hub, browser, person, token: str, name: str, code: str) -> Iterator:
+    """JupyterLab in the browser, logged in through the form, with a notebook of one cell
+    holding ``code``, run once the kernel is there (before, a run would be lost)."""
     reply = requests.put(
-        f"{person.server_url()}api/contents/annotate.ipynb",
+        f"{person.server_url()}api/contents/{name}",
         headers={"Authorization": f"token {token}"},
-        json={"type": "notebook", "content": NOTEBOOK},
+        json={"type": "notebook", "content": notebook(code)},
         timeout=60,
     )
     assert reply.status_code in (200, 201), reply.text
-
-    # The coins annotator's proposals, made for this person (shown apart, to accept).
-    client = AnnotationClient(url=service_url(hub), token=token)
-    assert len(coins.annotate(client)) == 24
-
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
         log_in(page, hub, person)
-        page.goto(f"{person.server_url()}lab/tree/annotate.ipynb", timeout=120_000)
+        # ?reset: a fresh workspace, without the notebooks of earlier tests in other tabs.
+        page.goto(f"{person.server_url()}lab/tree/{name}?reset", timeout=120_000)
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=120_000)
-        # Run the cell once the kernel is there (before, a run would be lost).
         page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
         page.locator(".jp-Notebook .jp-Cell .cm-content").first.click()
         page.keyboard.press("Shift+Enter")
+        yield page
+        assert "Traceback" not in page.locator(".jp-Notebook").inner_text()
+    finally:
+        context.close()
 
+
+def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
+    hub, browser, screenshots, lab_user
+):
+    person, token = lab_user
+    # The coins annotator's proposals, made for this person (shown apart, to accept).
+    client = AnnotationClient(url=service_url(hub), token=token)
+    assert len(coins.annotate(client)) == 24
+
+    with notebook_page(hub, browser, person, token, "annotate.ipynb", ANNOTATOR) as page:
         image = page.locator(".echoes-annotator .echoes-stage img")
         image.wait_for(state="visible", timeout=120_000)
         page.wait_for_function(
@@ -126,6 +148,28 @@ def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
         x, y, w, h = (int(n) for n in stored["target"]["selector"]["value"][5:].split(","))
         expected = [round(50 * scale), round(40 * scale), round(80 * scale), round(60 * scale)]
         assert all(abs(a - b) <= 1 for a, b in zip([x, y, w, h], expected, strict=True))
-        assert "Traceback" not in page.locator(".jp-Notebook").inner_text()
-    finally:
-        context.close()
+
+
+def test_ticked_rows_of_a_table_are_annotated(hub, browser, screenshots, lab_user):
+    person, token = lab_user
+    with notebook_page(hub, browser, person, token, "table.ipynb", TABLE) as page:
+        table = page.locator(".echoes-table")
+        table.locator("input[data-row='2']").wait_for(timeout=120_000)
+        assert "page 1 of 3 (48 rows)" in table.locator(".echoes-pager").inner_text()
+        table.locator("input[data-row='2']").check()
+        table.locator("input[data-row='3']").check()
+        assert table.locator("button.echoes-save").inner_text() == "Annotate 2 ticked rows"
+        table.locator("textarea[name=text]").fill("Same kiln, by their chemistry")
+        table.locator("select[name=visibility]").select_option("public")
+        table.locator("button.echoes-save").click()
+        table.locator(".echoes-status.echoes-ok").wait_for(timeout=60_000)
+        assert table.locator(".echoes-status").inner_text() == "saved on 2 rows"
+        table.locator(".echoes-note").first.wait_for(timeout=30_000)
+        assert table.locator(".echoes-note").count() == 2  # one note on each row
+        page.screenshot(path=str(screenshots / "widgets-table.png"), full_page=True)
+
+    client = AnnotationClient(url=service_url(hub), token=token)
+    [stored] = client.search(POTTERY_KILNS)
+    assert stored["target"]["selector"]["value"] == "row=2-3"
+    assert stored["creator"]["nickname"] == person.name
+    assert stored["body"]["value"] == "Same kiln, by their chemistry"

@@ -64,7 +64,7 @@ function render({ model, el }) {
       const said = notes.map((n) =>
         h("div", { class: `echoes-note echoes-${n.group}` }, `${n.creator}: ${n.text} ${n.tags.map((t) => `#${t}`).join(" ")}`),
       );
-      return h("tr", {}, h("td", {}, box), h("td", {}, String(row)), ...cells.map((c) => h("td", {}, c)), h("td", {}, ...said));
+      return h("tr", {}, h("td", {}, box), h("td", {}, String(row)), ...cells.map((c) => h("td", {}, c)), h("td", { class: "echoes-notes" }, ...said));
     });
     table.replaceChildren(h("thead", {}, head), h("tbody", {}, ...body));
     const page = model.get("page");
