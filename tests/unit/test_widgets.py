@@ -6,7 +6,10 @@ scikit-image's `coins` (Brooklyn Museum, no known copyright restrictions)."""
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 
+import intake
 import numpy as np
 import pytest
 from PIL import Image
@@ -15,6 +18,9 @@ from skimage import data
 from echoes.annotations import AnnotationClient, region, table_row
 from echoes.annotators import coins
 from echoes.widgets import images, model
+from echoes_data import recipe
+
+REPO = Path(__file__).resolve().parents[2]
 
 ME = "wid-alice"
 CANVAS = coins.canvas()
@@ -79,6 +85,28 @@ def test_a_file_path_is_shown_and_needs_a_canvas(tmp_path):
     assert (picture.width, picture.height, picture.canvas) == (384, 303, None)
     given = images.picture(path, canvas="https://example.org/iiif/coins/canvas/1")
     assert given.canvas == {"id": "https://example.org/iiif/coins/canvas/1", "type": "Canvas"}
+
+
+@pytest.fixture(scope="module")
+def data_dir() -> Path:
+    """The shared data folder (built by `make data`; the recipe skips a fresh one)."""
+    return recipe.build(Path(os.environ.get("ECHOES_DATA_DIR") or REPO / ".echoes" / "heritage"))
+
+
+def test_a_catalog_entry_or_its_reader_shows_its_image_on_its_canvas(data_dir):
+    by_name = images.from_catalog("images.coins", data_dir)
+    assert (by_name.width, by_name.height) == (384, 303)
+    assert by_name.canvas == CANVAS and by_name.title == "Greek coins from Pompeii (photograph)"
+    assert np.array_equal(np.asarray(decoded(by_name.png)), data.coins())
+    reader = intake.from_yaml_file(str(data_dir / "catalog.yaml"))["images"].read()["coins"]
+    assert images.from_reader(reader, data_dir) == by_name
+
+
+def test_catalog_entries_that_are_not_images_are_named(data_dir):
+    with pytest.raises(LookupError, match=r"'archaeometry\.pottery_kilns' is not an image"):
+        images.from_catalog("archaeometry.pottery_kilns", data_dir)
+    with pytest.raises(LookupError, match=r"no file or catalog entry 'images\.coin'"):
+        images.from_catalog("images.coin", data_dir)
 
 
 def test_catalog_images_target_canvases_part_of_their_item():

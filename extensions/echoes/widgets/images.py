@@ -89,24 +89,37 @@ def canvas_of(name: str) -> dict:
     }
 
 
+#: The Intake output of image entries (as the catalog browser classifies entries).
+IMAGE_OUTPUT = "numpy:ndarray"
+
+
 def _entries(data_dir: str | os.PathLike | None) -> list[tuple[str, Path, dict]]:
-    """(name, image file, metadata) of every entry of the shared catalog."""
+    """(name, data file, entry) of every entry of the shared catalog."""
     found = []
     for name, file, doc, entry_name in validate.walk(catalogs.root_path(data_dir)):
         entry = doc["entries"][entry_name]
         url, _ = validate.data_url(doc, entry)
         if url and validate.relative_path(url):
             path = validate.entry_path(file, doc, entry_name)
-            found.append((name, path.resolve(), entry.get("metadata") or {}))
+            found.append((name, path.resolve(), entry))
     return found
 
 
 def from_catalog(name: str, data_dir: str | os.PathLike | None = None) -> Picture:
     """The image of catalog entry ``name`` (e.g. ``"images.coins"``)."""
-    for entry_name, path, meta in _entries(data_dir):
+    for entry_name, path, entry in _entries(data_dir):
         if entry_name == name:
-            return _picture(path, canvas_of(name), meta.get("title", name))
-    raise LookupError(f"no catalog entry {name!r} (names are theme.entry, e.g. 'images.coins')")
+            return _entry_picture(name, path, entry)
+    raise LookupError(
+        f"no file or catalog entry {name!r} (entries are named theme.entry, e.g. 'images.coins')"
+    )
+
+
+def _entry_picture(name: str, path: Path, entry: dict) -> Picture:
+    if entry.get("output_instance") != IMAGE_OUTPUT:
+        raise LookupError(f"catalog entry {name!r} is not an image")
+    meta = entry.get("metadata") or {}
+    return _picture(path, canvas_of(name), meta.get("title", name))
 
 
 def from_reader(reader: Any, data_dir: str | os.PathLike | None = None) -> Picture:
@@ -114,10 +127,10 @@ def from_reader(reader: Any, data_dir: str | os.PathLike | None = None) -> Pictu
     urls = [getattr(a, "url", None) for a in getattr(reader, "kwargs", {}).get("args", [])]
     urls = [u for u in urls if isinstance(u, str)]
     files = {Path(unquote(urlparse(u).path)).resolve() for u in urls}
-    for name, path, meta in _entries(data_dir):
+    for name, path, entry in _entries(data_dir):
         if path in files:
-            return _picture(path, canvas_of(name), meta.get("title", name))
-    raise LookupError("this reader does not read an image entry of the shared catalog")
+            return _entry_picture(name, path, entry)
+    raise LookupError("this reader does not read an entry of the shared catalog")
 
 
 def _picture(path: Path, canvas: dict | None, title: str) -> Picture:
