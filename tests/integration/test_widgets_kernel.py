@@ -214,6 +214,10 @@ def test_changing_another_users_annotation_shows_the_services_refusal(alice, bob
     assert mine(alice, "A worn owl")["body"][0]["value"] == "A worn owl"
     state = bob.click("w", save("no rectangle", "public", rect=None))
     assert state["status"] == {"kind": "error", "text": "draw a rectangle on the image first"}
+    state = bob.click("w", {"action": "explode"})
+    assert state["status"] == {"kind": "error", "text": "unknown action 'explode'"}
+    state = bob.click("w", {"action": "delete"})
+    assert state["status"]["text"].startswith("The widget sent a bad request: KeyError")
 
 
 def test_its_user_edits_and_deletes_their_own_annotation(alice):
@@ -278,3 +282,11 @@ def test_rows_of_a_table_are_annotated_and_shown_to_others(alice, bob):
     assert rows[7][0]["group"] == "public" and rows[7][0]["creator"] == alice.name
     state = bob.click("t", {"action": "page", "page": 2})
     assert state["page"] == 2 and [r["row"] for r in state["rows"]][:1] == [41]
+
+    # Bob cannot delete Alice's row annotation; Alice can.
+    state = bob.click("t", {"action": "delete", "id": stored["id"]})
+    assert state["status"]["kind"] == "error" and "403" in state["status"]["text"]
+    state = alice.click("t", {"action": "delete", "id": stored["id"]})
+    assert state["status"] == {"kind": "ok", "text": "deleted"}
+    assert alice.api.search(source) == []
+    assert all(r["notes"] == [] for r in state["rows"])

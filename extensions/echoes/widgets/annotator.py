@@ -10,92 +10,14 @@ and answers by updating the synced traits; the service's refusals show in ``stat
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-import anywidget
-import requests
 import traitlets
 
-from echoes.annotations import AnnotationClient, AnnotationServiceError, region
-from echoes.annotations import client as default_client
+from echoes.annotations import AnnotationClient, region
 
 from . import images, model
-
-HERE = Path(__file__).parent
-
-
-def hub_groups(token: str) -> list[str]:
-    """The hub groups of the token's user, when the token may read them; else none."""
-    api = os.environ.get("JUPYTERHUB_API_URL")
-    if not api:
-        return []
-    reply = requests.get(
-        f"{api.rstrip('/')}/user", headers={"Authorization": f"token {token}"}, timeout=30
-    )
-    return sorted(reply.json().get("groups") or []) if reply.status_code == 200 else []
-
-
-class ServiceWidget(anywidget.AnyWidget):
-    """What both widgets share: the client, the viewer, the status line and the actions."""
-
-    #: {"kind": "ok" | "error", "text": ...}: the outcome of the last action.
-    status = traitlets.Dict({"kind": "", "text": ""}).tag(sync=True)
-    user = traitlets.Unicode("").tag(sync=True)
-    visibilities = traitlets.List(traitlets.Unicode(), ["private", "public"]).tag(sync=True)
-    motivations = traitlets.List(traitlets.Unicode(), list(model.MOTIVATIONS)).tag(sync=True)
-    #: Seconds between refreshes the browser asks for while the widget is shown; 0: never.
-    refresh_every = traitlets.Float(0).tag(sync=True)
-
-    def _connect(self, client: AnnotationClient | None, groups: list[str] | None) -> None:
-        self.client = client or default_client()
-        self.user = self.client.whoami()
-        if groups is None:
-            groups = hub_groups(self.client.token)
-        self.visibilities = ["private", "public", *(f"group:{g}" for g in groups)]
-        self.on_msg(self._on_message)
-
-    def _on_message(self, _widget: Any, content: dict, _buffers: Any) -> None:
-        action = content.get("action") if isinstance(content, dict) else None
-        handler = getattr(self, f"_do_{action}", None) if isinstance(action, str) else None
-        if handler is None:
-            self.status = {"kind": "error", "text": f"unknown action {action!r}"}
-            return
-        self.act(lambda: handler(content))
-
-    def act(self, step) -> bool:
-        """Run ``step``, then refresh; a refusal or bad input goes to ``status``, not up."""
-        try:
-            done = step()
-            self._load()
-        except AnnotationServiceError as error:
-            self.status = {"kind": "error", "text": f"The service refused: {error}"}
-            return False
-        except model.FormError as error:
-            self.status = {"kind": "error", "text": str(error)}
-            return False
-        except requests.RequestException as error:
-            self.status = {"kind": "error", "text": f"The service did not answer: {error}"}
-            return False
-        if done:  # a refresh leaves the last outcome (say, a refusal) in view
-            self.status = {"kind": "ok", "text": done}
-            self.send({"done": done})
-        return True
-
-    def refresh(self) -> None:
-        """Fetch the annotations again (others' new ones appear)."""
-        self.act(lambda: None)
-
-    def _do_refresh(self, _content: dict) -> None:
-        return None
-
-    def _do_delete(self, content: dict) -> str:
-        self.client.delete(str(content["id"]))
-        return "deleted"
-
-    def _load(self) -> None:
-        raise NotImplementedError
+from .base import HERE, ServiceWidget
 
 
 class Annotator(ServiceWidget):

@@ -61,9 +61,19 @@ function render({ model, el }) {
         box.checked ? ticked.add(row) : ticked.delete(row);
         drawSave();
       });
-      const said = notes.map((n) =>
-        h("div", { class: `echoes-note echoes-${n.group}` }, `${n.creator}: ${n.text} ${n.tags.map((t) => `#${t}`).join(" ")}`),
-      );
+      const said = notes.map((n) => {
+        const note = h(
+          "div",
+          { class: `echoes-note echoes-${n.group}` },
+          `${n.creator}: ${n.text} ${n.tags.map((t) => `#${t}`).join(" ")}`,
+        );
+        if (n.group === "mine") {
+          const remove = { class: "echoes-delete", title: "delete your annotation" };
+          remove.onclick = () => send({ action: "delete", id: n.id });
+          note.append(" ", h("button", remove, "×"));
+        }
+        return note;
+      });
       return h("tr", {}, h("td", {}, box), h("td", {}, String(row)), ...cells.map((c) => h("td", {}, c)), h("td", { class: "echoes-notes" }, ...said));
     });
     table.replaceChildren(h("thead", {}, head), h("tbody", {}, ...body));

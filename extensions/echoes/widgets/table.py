@@ -17,7 +17,7 @@ import traitlets
 from echoes.annotations import AnnotationClient, catalog_item
 
 from . import model
-from .annotator import HERE, ServiceWidget
+from .base import HERE, ServiceWidget
 
 PAGE_SIZE = 20
 CELL_CHARS = 60
