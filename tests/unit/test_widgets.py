@@ -65,6 +65,12 @@ def test_colour_arrays_and_pil_images_keep_their_colours():
     assert decoded(png).convert("RGB").getpixel((0, 0)) == (200, 10, 30)
 
 
+def test_a_large_image_is_sent_smaller_and_keeps_its_own_size():
+    png, width, height = images.png_bytes(np.zeros((100, 3000), dtype=np.uint8))
+    assert (width, height) == (3000, 100)  # regions are in the image's own pixels
+    assert decoded(png).size == (images.MAX_SIDE, 68)
+
+
 @pytest.mark.parametrize(
     ("array", "problem"),
     [

@@ -23,6 +23,8 @@ from echoes import catalogs
 from echoes.annotations import catalog_item
 from echoes_data import validate
 
+#: The longest side, in pixels, of the picture sent to the browser.
+MAX_SIDE = 2048
 #: Entries whose canvas already has an IRI that annotations use (the coins annotator's).
 KNOWN_CANVASES = {"images.coins": "echoes.annotators.coins"}
 
@@ -41,14 +43,21 @@ class Picture:
 def png_bytes(image: Any) -> tuple[bytes, int, int]:
     """PNG bytes and (width, height) of a PIL image or a numpy array: grey (H, W), RGB or
     RGBA (H, W, 3|4); booleans become black and white, floats in 0..1 are scaled to 0..255,
-    other integers are scaled so their maximum is white."""
+    other integers are scaled so their maximum is white.
+
+    An image larger than MAX_SIDE is sent scaled down (the browser shows it scaled anyway);
+    the size returned stays the image's own, so regions are in its own pixels."""
     if not isinstance(image, Image.Image):
         image = Image.fromarray(_as_uint8(np.asarray(image)))
+    width, height = image.size
     if image.mode not in ("L", "RGB", "RGBA", "LA"):
         image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    if max(width, height) > MAX_SIDE:
+        image = image.copy()
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
-    return buffer.getvalue(), image.width, image.height
+    return buffer.getvalue(), width, height
 
 
 def _as_uint8(array: np.ndarray) -> np.ndarray:
