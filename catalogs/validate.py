@@ -97,11 +97,8 @@ def licence_problem(licence: Any) -> str | None:
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def load_yaml(path: Path) -> tuple[dict | None, list[Problem]]:

@@ -349,6 +349,12 @@ class Kernel:
                 return "".join(output)
         raise TimeoutError(f"kernel did not finish {code!r} in {timeout}s")
 
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def close(self) -> None:
         self.ws.close()
         requests.delete(

@@ -27,8 +27,7 @@ def heritage_hub(hub):
 def test_a_kernel_opens_the_catalog_and_reads_a_table(heritage_hub, new_user):
     person = new_user("cat-alice")
     person.start_server()
-    kernel = Kernel(person.server_url(), person.new_token())
-    try:
+    with Kernel(person.server_url(), person.new_token()) as kernel:
         out = kernel.execute(
             "import json, getpass, echoes\n"
             "cat = echoes.catalog()\n"
@@ -46,5 +45,3 @@ def test_a_kernel_opens_the_catalog_and_reads_a_table(heritage_hub, new_user):
             assert result["user"] == f"echoes-{person.name}"
         coins = kernel.execute("print(echoes.catalog().images.read().coins.read().shape)")
         assert coins.strip() == "(303, 384)"
-    finally:
-        kernel.close()

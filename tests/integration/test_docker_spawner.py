@@ -157,16 +157,13 @@ def test_a_user_picks_a_profile_and_works_with_shared_data_and_home(
     assert NETWORK in container["NetworkSettings"]["Networks"]
     assert container["HostConfig"]["Memory"] == 1024**3  # the workshop profile
 
-    kernel = kernel_for(person)
-    try:
+    with kernel_for(person) as kernel:
         shared = kernel.execute("print(open('/srv/heritage/pottery.csv').read())")
         assert "Llanedyrn,14.4" in shared
         kernel.execute(
             "import pathlib; pathlib.Path.home().joinpath('notes.txt').write_text('kiln notes')"
         )
         assert kernel.execute("import os; print(os.environ['HOME'])").strip() == "/home/jovyan"
-    finally:
-        kernel.close()
     listing = docker("exec", docker_hub.container_name(person), "cat", "/home/jovyan/notes.txt")
     assert listing.stdout == "kiln notes"
 
@@ -174,11 +171,8 @@ def test_a_user_picks_a_profile_and_works_with_shared_data_and_home(
 def test_home_survives_server_and_hub_restarts(docker_hub: DockerHub) -> None:
     person = docker_hub.user("dock-bea")
     person.start_server(options={"profile": "standard"})
-    kernel = kernel_for(person)
-    try:
+    with kernel_for(person) as kernel:
         kernel.execute("open('/home/jovyan/kept.txt', 'w').write('still here')")
-    finally:
-        kernel.close()
     first_id = docker_hub.container(person)["Id"]
 
     person.stop_server()
@@ -187,13 +181,10 @@ def test_home_survives_server_and_hub_restarts(docker_hub: DockerHub) -> None:
     assert docker("volume", "inspect", docker_hub.volume_name(person), check=False).returncode == 0
 
     person.start_server(options={"profile": "standard"})
-    kernel = kernel_for(person)
-    try:
+    with kernel_for(person) as kernel:
         assert kernel.execute("print(open('/home/jovyan/kept.txt').read())").strip() == (
             "still here"
         )
-    finally:
-        kernel.close()
 
     # The hub restarts; the container keeps running and stays reachable through the proxy.
     running_id = docker_hub.container(person)["Id"]
@@ -208,27 +199,20 @@ def test_home_survives_server_and_hub_restarts(docker_hub: DockerHub) -> None:
         person.server_url() + "api/status", headers={"Authorization": f"token {token}"}, timeout=30
     )
     assert status.status_code == 200
-    kernel = kernel_for(person)
-    try:
+    with kernel_for(person) as kernel:
         assert kernel.execute("print(6 * 7)").strip() == "42"
-    finally:
-        kernel.close()
 
 
 def test_a_container_sees_neither_other_homes_nor_other_servers(docker_hub: DockerHub) -> None:
     alice, bob = docker_hub.user("dock-cyd"), docker_hub.user("dock-dan")
     alice.start_server(options={"profile": "workshop"})
     bob.start_server(options={"profile": "standard"})
-    bob_kernel = kernel_for(bob)
-    try:
+    with kernel_for(bob) as bob_kernel:
         bob_kernel.execute("open('/home/jovyan/bob-secret.txt', 'w').write('private')")
-    finally:
-        bob_kernel.close()
     bob_ip = docker_hub.container(bob)["NetworkSettings"]["Networks"][NETWORK]["IPAddress"]
     bob_volume, alice_volume = docker_hub.volume_name(bob), docker_hub.volume_name(alice)
 
-    kernel = kernel_for(alice)
-    try:
+    with kernel_for(alice) as kernel:
         mounts = kernel.execute("print(open('/proc/self/mountinfo').read())")
         assert alice_volume in mounts and bob_volume not in mounts
         # Every file on the container's disks, apart from the kernel's /proc, /sys and /dev.
@@ -259,8 +243,6 @@ def test_a_container_sees_neither_other_homes_nor_other_servers(docker_hub: Dock
             "    print('unreachable')\n"
         )
         assert reach.strip() == "unreachable"
-    finally:
-        kernel.close()
     assert not (docker_hub.data_dir / "forged.csv").exists()
 
 

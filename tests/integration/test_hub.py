@@ -49,16 +49,13 @@ def test_signed_up_user_needs_approval_then_runs_code_in_lab(hub, admin):
     assert status.status_code == 200
     assert "started" in status.json()
 
-    kernel = Kernel(person.server_url(), person.new_token())
-    try:
+    with Kernel(person.server_url(), person.new_token()) as kernel:
         assert kernel.execute("print(5 * 4)").strip() == "20"
         home = kernel.execute("import os; print(os.path.realpath(os.getcwd()))").strip()
         assert home == str((hub.state_dir / "homes" / person.name).resolve())
         if AS_ROOT:
             account = kernel.execute("import getpass; print(getpass.getuser())").strip()
             assert account == f"echoes-{person.name}"
-    finally:
-        kernel.close()
 
 
 def test_shared_data_is_readable_and_read_only(hub, new_user):
@@ -66,8 +63,7 @@ def test_shared_data_is_readable_and_read_only(hub, new_user):
     (data_dir / "README.txt").write_text("shared heritage data\n")
     person = new_user("dora")
     person.start_server()
-    kernel = Kernel(person.server_url(), person.new_token())
-    try:
+    with Kernel(person.server_url(), person.new_token()) as kernel:
         path = kernel.execute("import os; print(os.environ['ECHOES_DATA_DIR'])").strip()
         assert path == str(data_dir)
         text = kernel.execute(f"print(open({str(data_dir / 'README.txt')!r}).read())")
@@ -76,8 +72,6 @@ def test_shared_data_is_readable_and_read_only(hub, new_user):
             with pytest.raises(RuntimeError, match="PermissionError"):
                 kernel.execute(f"open({str(data_dir / 'mine.txt')!r}, 'w')")
             assert not (data_dir / "mine.txt").exists()
-    finally:
-        kernel.close()
 
 
 def test_users_cannot_reach_each_others_servers_or_resources(hub, admin, new_user):
@@ -116,13 +110,10 @@ def test_users_cannot_reach_each_others_servers_or_resources(hub, admin, new_use
     if AS_ROOT:
         # On disk too: Alice's code cannot read Bob's home.
         (hub.state_dir / "homes" / bob.name / "secret.txt").write_text("bob's notes")
-        kernel = Kernel(alice.server_url(), alice_token)
-        try:
+        with Kernel(alice.server_url(), alice_token) as kernel:
             bob_file = hub.state_dir / "homes" / bob.name / "secret.txt"
             with pytest.raises(RuntimeError, match="PermissionError"):
                 kernel.execute(f"open({str(bob_file)!r}).read()")
-        finally:
-            kernel.close()
 
 
 def test_approval_needs_an_administrator_a_post_and_its_xsrf_token(hub, admin, new_user):
@@ -208,9 +199,8 @@ def test_running_server_and_state_survive_a_hub_restart(hub_factory, stop_signal
         person.server_url() + "api/status", headers={"Authorization": f"token {token}"}, timeout=30
     )
     assert response.status_code == 200
-    kernel = Kernel(person.server_url(), token, kernel_id=kernel.id)
-    assert kernel.execute("print(survivor)").strip() == "still here"
-    kernel.close()
+    with Kernel(person.server_url(), token, kernel_id=kernel.id) as kernel:
+        assert kernel.execute("print(survivor)").strip() == "still here"
     assert "One-time password" in hub.log() and hub.log().count("One-time password") == 1
 
 
