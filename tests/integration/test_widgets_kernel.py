@@ -76,7 +76,10 @@ class Person:
             " if k not in ('image', '_esm', '_css')}))"
         )
 
-    def close(self) -> None:
+    def __enter__(self) -> Person:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         self.kernel.close()
 
 
@@ -94,27 +97,26 @@ def person(hub, admin, service, prefix: str):
     reply = admin.api("POST", f"/groups/{GROUP}/users", json={"users": [session.name]})
     assert reply.status_code == 200, reply.text
     someone = Person(session, service)
-    someone.run(
+    shown = someone.run(
         "import json\n"
         "from echoes.widgets import Annotator, AnnotationTable\n"
         "w = Annotator('images.coins')\n"
-        "print(json.dumps({'user': w.user, 'size': [w.width, w.height], 'png': w.image[:4].hex()}))"
+        "print(json.dumps(w.image[:8].hex()))"
     )
+    assert shown == "89504e470d0a1a0a"  # the photograph goes to the browser as PNG
     return someone
 
 
 @pytest.fixture(scope="module")
 def alice(hub, admin, service):
-    someone = person(hub, admin, service, "wid-alice")
-    yield someone
-    someone.close()
+    with person(hub, admin, service, "wid-alice") as someone:
+        yield someone
 
 
 @pytest.fixture(scope="module")
 def bob(hub, admin, service):
-    someone = person(hub, admin, service, "wid-bob")
-    yield someone
-    someone.close()
+    with person(hub, admin, service, "wid-bob") as someone:
+        yield someone
 
 
 def save(text: str, visibility: str, rect: dict | None = DRAWN, **extra) -> dict:
