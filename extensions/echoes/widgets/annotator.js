@@ -53,11 +53,22 @@ function render({ model, el }) {
     h("button", { class: "echoes-cancel", onclick: clearForm }, "Cancel"),
     h("button", { class: "echoes-refresh", onclick: () => send("refresh") }, "Refresh"),
   );
-  const form = h("div", { class: "echoes-form" }, formTitle, text, tags, motivation, visibility, buttons);
+  const form = h(
+    "div",
+    { class: "echoes-form" },
+    formTitle,
+    text,
+    tags,
+    motivation,
+    visibility,
+    buttons,
+  );
   const details = h("div", { class: "echoes-details" });
   const status = h("div", { class: "echoes-status", role: "status" });
   const side = h("div", { class: "echoes-side" }, legend, form, details, status);
-  el.append(h("div", { class: "echoes-annotator" }, title, h("div", { class: "echoes-body" }, stage, side)));
+  el.append(
+    h("div", { class: "echoes-annotator" }, title, h("div", { class: "echoes-body" }, stage, side)),
+  );
 
   // --- the image and its outlines (in image pixels, through the SVG viewBox) ---
   let url = null;
@@ -105,7 +116,9 @@ function render({ model, el }) {
         box.checked ? state.hidden.delete(group) : state.hidden.add(group);
         drawShapes();
       });
-      legend.append(h("label", { class: `echoes-key echoes-${group}` }, box, ` ${LABELS[group]} (${count})`));
+      legend.append(
+        h("label", { class: `echoes-key echoes-${group}` }, box, ` ${LABELS[group]} (${count})`),
+      );
     }
   }
 
@@ -183,7 +196,9 @@ function render({ model, el }) {
   };
   const onUp = () => {
     if (start && dragged) {
-      formTitle.textContent = state.editing ? "Move your annotation here" : "New region: describe it";
+      formTitle.textContent = state.editing
+        ? "Move your annotation here"
+        : "New region: describe it";
       text.focus();
     }
     start = null;
@@ -241,7 +256,8 @@ function render({ model, el }) {
   function schedule() {
     clearInterval(timer);
     const seconds = model.get("refresh_every");
-    timer = seconds > 0 ? setInterval(() => model.send({ action: "refresh" }), seconds * 1000) : null;
+    timer =
+      seconds > 0 ? setInterval(() => model.send({ action: "refresh" }), seconds * 1000) : null;
   }
 
   model.on("msg:custom", (message) => {

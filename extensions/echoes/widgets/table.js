@@ -23,7 +23,11 @@ function render({ model, el }) {
 
   const table = h("table", { class: "echoes-rows" });
   const pager = h("div", { class: "echoes-pager" });
-  const text = h("textarea", { name: "text", rows: "2", placeholder: "What do these rows have in common?" });
+  const text = h("textarea", {
+    name: "text",
+    rows: "2",
+    placeholder: "What do these rows have in common?",
+  });
   const tags = h("input", { name: "tags", placeholder: "tags, comma separated" });
   const motivation = h("select", { name: "motivation", title: "motivation" });
   const visibility = h("select", { name: "visibility", title: "who may see it" });
@@ -40,7 +44,11 @@ function render({ model, el }) {
       "div",
       { class: "echoes-buttons" },
       save,
-      h("button", { class: "echoes-refresh", onclick: () => send({ action: "refresh" }) }, "Refresh"),
+      h(
+        "button",
+        { class: "echoes-refresh", onclick: () => send({ action: "refresh" }) },
+        "Refresh",
+      ),
     ),
   );
   el.append(h("div", { class: "echoes-table" }, table, pager, form, status));
@@ -74,7 +82,14 @@ function render({ model, el }) {
         }
         return note;
       });
-      return h("tr", {}, h("td", {}, box), h("td", {}, String(row)), ...cells.map((c) => h("td", {}, c)), h("td", { class: "echoes-notes" }, ...said));
+      return h(
+        "tr",
+        {},
+        h("td", {}, box),
+        h("td", {}, String(row)),
+        ...cells.map((c) => h("td", {}, c)),
+        h("td", { class: "echoes-notes" }, ...said),
+      );
     });
     table.replaceChildren(h("thead", {}, head), h("tbody", {}, ...body));
     const page = model.get("page");
@@ -116,7 +131,8 @@ function render({ model, el }) {
   function schedule() {
     clearInterval(timer);
     const seconds = model.get("refresh_every");
-    timer = seconds > 0 ? setInterval(() => model.send({ action: "refresh" }), seconds * 1000) : null;
+    timer =
+      seconds > 0 ? setInterval(() => model.send({ action: "refresh" }), seconds * 1000) : null;
   }
 
   model.on("msg:custom", (message) => {
