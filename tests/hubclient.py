@@ -332,7 +332,10 @@ class Kernel:
         output: list[str] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            msg = json.loads(self.ws.recv())
+            frame = self.ws.recv()
+            if isinstance(frame, bytes):
+                continue  # a message with binary buffers (widget state), never output
+            msg = json.loads(frame)
             if msg.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = msg["msg_type"], msg["content"]

@@ -1,0 +1,99 @@
+"""``Annotator``: an image with its annotations in a notebook; draw a rectangle to add one.
+
+The browser side (annotator.js) draws the image, the outlines and the form, and sends
+what the person did as a message: ``{"action": "save", "rect": ..., "display": ...,
+"text": ..., "tags": ..., "motivation": ..., "visibility": ..., "id": null}``, or
+``delete``/``accept``/``reject`` with an ``id``, or ``refresh``. This kernel side does
+all HTTP through ``echoes.annotations.AnnotationClient`` (with the server's hub token)
+and answers by updating the synced traits; the service's refusals show in ``status``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import traitlets
+
+from echoes.annotations import AnnotationClient, region
+
+from . import images, model
+from .base import HERE, ServiceWidget
+
+
+class Annotator(ServiceWidget):
+    """An image with its annotations; draw a rectangle, describe it, save.
+
+    ``Annotator("images.coins")`` (a catalog entry), ``Annotator(reader)`` (its Intake
+    reader), or ``Annotator(array_or_pil_or_path, canvas="https://...")``.
+    """
+
+    _esm = HERE / "annotator.js"
+    _css = HERE / "widgets.css"
+
+    image = traitlets.Bytes(b"").tag(sync=True)
+    width = traitlets.Int(0).tag(sync=True)
+    height = traitlets.Int(0).tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    #: The annotations as drawn (see ``model.shapes``).
+    shapes = traitlets.List(traitlets.Dict()).tag(sync=True)
+
+    def __init__(
+        self,
+        image: Any,
+        *,
+        canvas: str | dict | None = None,
+        title: str = "",
+        client: AnnotationClient | None = None,
+        groups: list[str] | None = None,
+        refresh_every: float = 0,
+    ) -> None:
+        picture = images.picture(image, canvas, title)
+        if picture.canvas is None:
+            raise ValueError(
+                "annotations need an IRI for this image: pass canvas='https://...' or 'urn:...'"
+            )
+        super().__init__(
+            image=picture.png,
+            width=picture.width,
+            height=picture.height,
+            title=picture.title,
+            refresh_every=refresh_every,
+        )
+        self.canvas = picture.canvas
+        self._connect(client, groups)
+        self.refresh()
+
+    @property
+    def canvas_id(self) -> str:
+        return self.canvas["id"]
+
+    def _load(self) -> None:
+        found = self.client.search(self.canvas_id)
+        mine = self.client.search(creator=self.user, motivation="assessing")
+        self.shapes = model.shapes(found, self.user, self.width, self.height, model.verdicts(mine))
+
+    def _do_save(self, content: dict) -> str:
+        args = model.annotation_args(content, self.visibilities)
+        target = None
+        if content.get("rect"):
+            box = model.to_image_rect(content["rect"], content.get("display") or {}, *self.size)
+            target = region(self.canvas, *box)
+        if content.get("id"):
+            self.client.update(model.edited(self.client.get(content["id"]), args, target))
+            return "saved your changes"
+        if target is None:
+            raise model.FormError("draw a rectangle on the image first")
+        self.client.annotate(target, **args)
+        return "saved"
+
+    def _do_accept(self, content: dict) -> str:
+        self.client.accept(str(content["id"]), content.get("note") or None)
+        return "accepted"
+
+    def _do_reject(self, content: dict) -> str:
+        self.client.reject(str(content["id"]), content.get("note") or None)
+        return "rejected"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height

@@ -1,0 +1,276 @@
+"""What the notebook widgets show and send, with no widget library: pure functions.
+
+The browser side of a widget only draws and reports what the person did (a rectangle
+in screen pixels, the form's values, the rows they ticked). Everything else lives here,
+where unit tests reach it: screen to image pixels, the annotation a form makes, which
+group an annotation is shown in, and which table rows annotations point at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from echoes.annotations import table_row
+
+#: The groups an image's annotations are shown in, in the order of the legend.
+GROUPS = ("mine", "groups", "public", "others", "software")
+#: Motivations a person picks from (W3C Web Annotation vocabulary).
+MOTIVATIONS = (
+    "commenting",
+    "describing",
+    "identifying",
+    "classifying",
+    "tagging",
+    "questioning",
+    "highlighting",
+)
+MAX_TEXT = 10_000
+
+_XYWH = re.compile(
+    r"^xywh=(?:(pixel|percent):)?(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$"
+)
+_ROWS = re.compile(r"^row=(.+)$")
+
+
+class FormError(ValueError):
+    """What the person entered cannot make an annotation; the message says what to fix."""
+
+
+# --- coordinates -----------------------------------------------------------------------
+
+
+def to_image_rect(rect: dict, display: dict, width: int, height: int) -> tuple[int, int, int, int]:
+    """A rectangle drawn on the image as shown (``display`` width and height in screen
+    pixels) in pixels of the image itself, clipped to it. A rectangle dragged up or left
+    has a negative width or height; it is turned the right way round."""
+    try:
+        x, y, w, h = (float(rect[k]) for k in ("x", "y", "w", "h"))
+        shown_w, shown_h = float(display["width"]), float(display["height"])
+    except (KeyError, TypeError, ValueError):
+        raise FormError("the rectangle needs numbers x, y, w, h and the display size") from None
+    if shown_w <= 0 or shown_h <= 0:
+        raise FormError("the image is not shown (display size 0)")
+    if w < 0:
+        x, w = x + w, -w
+    if h < 0:
+        y, h = y + h, -h
+    sx, sy = width / shown_w, height / shown_h
+    left, top = max(0, round(x * sx)), max(0, round(y * sy))
+    right, bottom = min(width, round((x + w) * sx)), min(height, round((y + h) * sy))
+    if right - left < 1 or bottom - top < 1:
+        raise FormError("draw a rectangle on the image first")
+    return left, top, right - left, bottom - top
+
+
+def parse_xywh(value: str, width: int, height: int) -> tuple[float, float, float, float] | None:
+    """The pixel rectangle of a media-fragment ``xywh=`` value (pixel or percent), or None."""
+    match = _XYWH.match(value or "")
+    if not match:
+        return None
+    unit, *numbers = match.groups()
+    x, y, w, h = (float(n) for n in numbers)
+    if unit == "percent":
+        return x * width / 100, y * height / 100, w * width / 100, h * height / 100
+    return x, y, w, h
+
+
+# --- the annotation a form makes ---------------------------------------------------------
+
+
+def parse_tags(tags: str | Iterable[str]) -> list[str]:
+    """Tags from "a, b, a" or a list: stripped, without empties or repeats, in order."""
+    items = tags.split(",") if isinstance(tags, str) else list(tags)
+    return list(dict.fromkeys(str(t).strip() for t in items if str(t).strip()))
+
+
+def annotation_args(form: dict, visibilities: Iterable[str]) -> dict[str, Any]:
+    """Body, motivation, tags and visibility for ``AnnotationClient.annotate`` from the
+    values of the widget's form; raise FormError naming the field at fault."""
+    text = str(form.get("text") or "").strip()
+    tags = parse_tags(form.get("tags") or "")
+    if not text and not tags:
+        raise FormError("write a text or at least one tag")
+    if len(text) > MAX_TEXT:
+        raise FormError(f"the text is longer than {MAX_TEXT} characters")
+    motivation = form.get("motivation") or "commenting"
+    if motivation not in MOTIVATIONS:
+        raise FormError(f"motivation must be one of {', '.join(MOTIVATIONS)}")
+    visibility = form.get("visibility") or "private"
+    if visibility not in visibilities:
+        raise FormError(f"visibility must be one of {', '.join(visibilities)}")
+    return {"body": text or None, "motivation": motivation, "tags": tags, "visibility": visibility}
+
+
+def edited(annotation: dict, args: dict, target: dict | None) -> dict:
+    """``annotation`` (as read, with its ETag) with the form's body, motivation, tags and
+    visibility, and ``target`` when a new rectangle was drawn."""
+    from echoes.annotations import AnnotationClient
+
+    document = AnnotationClient.document(
+        target or annotation["target"],
+        args["body"],
+        args["motivation"],
+        args["tags"],
+        args["visibility"],
+    )
+    kept = {k: v for k, v in annotation.items() if k not in document and k != "body"}
+    return {**kept, **document}
+
+
+# --- what an image's annotations look like in the widget -------------------------------------
+
+
+def group_of(annotation: dict, me: str) -> str:
+    """Where an annotation is shown: software proposals apart, then the viewer's own, then
+    those shared with a group, public ones, and others (an administrator sees everything)."""
+    creator = annotation.get("creator") or {}
+    if creator.get("type") == "Software":
+        return "software"
+    if creator.get("nickname") == me:
+        return "mine"
+    visibility = str(annotation.get("visibility") or "")
+    if visibility.startswith("group:"):
+        return "groups"
+    return "public" if visibility == "public" else "others"
+
+
+def bodies_of(annotation: dict) -> tuple[str, list[str]]:
+    """The text (every body that is not a tag) and the tags of an annotation."""
+    bodies = annotation.get("body", [])
+    bodies = bodies if isinstance(bodies, list) else [bodies]
+    texts, tags = [], []
+    for body in bodies:
+        if isinstance(body, str):
+            texts.append(body)
+        elif isinstance(body, dict) and isinstance(body.get("value"), str):
+            (tags if body.get("purpose") == "tagging" else texts).append(body["value"])
+    return " · ".join(texts), tags
+
+
+def _selector_values(annotation: dict) -> list[str]:
+    targets = annotation.get("target")
+    values = []
+    for target in targets if isinstance(targets, list) else [targets]:
+        if not isinstance(target, dict):
+            continue
+        selectors = target.get("selector")
+        for selector in selectors if isinstance(selectors, list) else [selectors]:
+            if isinstance(selector, dict) and isinstance(selector.get("value"), str):
+                values.append(selector["value"])
+    return values
+
+
+def verdicts(assessments: Iterable[dict]) -> dict[str, str]:
+    """The latest verdict ("accepted"/"rejected") of the viewer on each proposal IRI."""
+    latest: dict[str, tuple[str, str]] = {}
+    for assessment in assessments:
+        target = assessment.get("target")
+        text, _ = bodies_of(assessment)
+        verdict = text.split(" · ", 1)[0]
+        if isinstance(target, str) and verdict in ("accepted", "rejected"):
+            stamp = str(assessment.get("modified") or assessment.get("created") or "")
+            if target not in latest or stamp >= latest[target][0]:
+                latest[target] = (stamp, verdict)
+    return {target: verdict for target, (_, verdict) in latest.items()}
+
+
+def shapes(
+    annotations: Iterable[dict],
+    me: str,
+    width: int,
+    height: int,
+    judged: dict[str, str] | None = None,
+) -> list[dict]:
+    """What the front end draws: one plain dict per annotation, with its group, its box in
+    image pixels (None when it targets the whole image), text, tags and whether the viewer
+    may edit it. Assessments are not drawn: they show as the verdict of their proposal."""
+    judged = judged or {}
+    found = []
+    for annotation in annotations:
+        motivation = annotation.get("motivation")
+        if motivation == "assessing":
+            continue
+        creator = annotation.get("creator") or {}
+        box = next(
+            (b for b in (parse_xywh(v, width, height) for v in _selector_values(annotation)) if b),
+            None,
+        )
+        text, tags = bodies_of(annotation)
+        group = group_of(annotation, me)
+        found.append(
+            {
+                "id": annotation.get("id"),
+                "group": group,
+                "box": list(box) if box else None,
+                "text": text,
+                "tags": tags,
+                "motivation": ",".join(motivation) if isinstance(motivation, list) else motivation,
+                "visibility": annotation.get("visibility"),
+                "creator": creator.get("nickname") or creator.get("name") or "",
+                "confidence": annotation.get("confidence"),
+                "editable": group == "mine",
+                "verdict": judged.get(annotation.get("id", "")),
+            }
+        )
+    order = {g: n for n, g in enumerate(GROUPS)}
+    return sorted(found, key=lambda s: (order[s["group"]], s["box"] is None))
+
+
+# --- table rows ---------------------------------------------------------------------------
+
+
+def row_targets(source: str, rows: Iterable[int]) -> list[dict]:
+    """One RFC 7111 target per run of consecutive row numbers: 2, 3, 4, 7 -> row=2-4, row=7."""
+    ordered = sorted({int(r) for r in rows})
+    if not ordered:
+        raise FormError("tick at least one row")
+    if ordered[0] < 1:
+        raise FormError("row numbers start at 1")
+    runs: list[list[int]] = []
+    for row in ordered:
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    return [table_row(source, a) if a == b else table_row(source, a, b) for a, b in runs]
+
+
+def rows_of(annotation: dict, source: str, count: int) -> list[int]:
+    """The row numbers (1 to ``count``) of ``source`` that an annotation targets."""
+    targets = annotation.get("target")
+    found: list[int] = []
+    for target in targets if isinstance(targets, list) else [targets]:
+        if not isinstance(target, dict):
+            continue
+        origin = target.get("source")
+        origin = origin.get("id") if isinstance(origin, dict) else origin
+        selector = target.get("selector")
+        value = selector.get("value", "") if isinstance(selector, dict) else ""
+        match = _ROWS.match(value)
+        if origin != source or not match:
+            continue
+        for part in match.group(1).split(";"):
+            first, _, last = part.partition("-")
+            end = count if last == "*" else int(last or first)
+            found += range(int(first), min(end, count) + 1)
+    return sorted(set(found))
+
+
+def row_notes(annotations: Iterable[dict], source: str, count: int, me: str) -> dict[int, list]:
+    """Per row number, the annotations on it as the table shows them (text, tags, who)."""
+    notes: dict[int, list] = {}
+    for annotation in annotations:
+        text, tags = bodies_of(annotation)
+        creator = annotation.get("creator") or {}
+        note = {
+            "id": annotation.get("id"),
+            "text": text,
+            "tags": tags,
+            "creator": creator.get("nickname") or creator.get("name") or "",
+            "group": group_of(annotation, me),
+        }
+        for row in rows_of(annotation, source, count):
+            notes.setdefault(row, []).append(note)
+    return notes

@@ -1,0 +1,343 @@
+"""The logic of the notebook widgets (echoes.widgets) that does not need a browser or a
+service: images to PNG, screen to image pixels, the annotation a form makes, where each
+annotation is shown, and which table rows annotations point at. The coins photograph is
+scikit-image's `coins` (Brooklyn Museum, no known copyright restrictions)."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import intake
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from echoes.annotations import AnnotationClient, region, table_row
+from echoes.annotators import coins
+from echoes.widgets import images, model
+from echoes_data import recipe
+
+REPO = Path(__file__).resolve().parents[2]
+
+ME = "wid-alice"
+CANVAS = coins.canvas()
+
+
+def decoded(png: bytes) -> Image.Image:
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    return Image.open(io.BytesIO(png))
+
+
+# --- images ---------------------------------------------------------------------------
+
+
+def test_the_coins_photograph_becomes_a_lossless_png():
+    photo = data.coins()
+    png, width, height = images.png_bytes(photo)
+    assert (width, height) == (384, 303)
+    assert np.array_equal(np.asarray(decoded(png)), photo)
+
+
+@pytest.mark.parametrize(
+    ("array", "expected"),
+    [
+        (np.array([[False, True]]), [[0, 255]]),
+        (np.array([[0.0, 0.5, 1.0]]), [[0, 128, 255]]),
+        (np.array([[0, 100, 200]], dtype=np.int64), [[0, 100, 200]]),
+        (np.array([[0, 1000, 4000]], dtype=np.uint16), [[0, 64, 255]]),
+    ],
+)
+def test_arrays_of_other_types_are_scaled_to_grey_levels(array, expected):
+    png, _, _ = images.png_bytes(array)
+    assert np.asarray(decoded(png)).tolist() == expected
+
+
+def test_colour_arrays_and_pil_images_keep_their_colours():
+    rgb = np.zeros((2, 3, 3), dtype=np.uint8)
+    rgb[0, 0] = (200, 10, 30)
+    png, width, height = images.png_bytes(rgb)
+    assert (width, height) == (3, 2)
+    assert np.asarray(decoded(png))[0, 0].tolist() == [200, 10, 30]
+    png, _, _ = images.png_bytes(Image.fromarray(rgb).convert("P", palette=Image.Palette.ADAPTIVE))
+    assert decoded(png).convert("RGB").getpixel((0, 0)) == (200, 10, 30)
+
+
+def test_a_large_image_is_sent_smaller_and_keeps_its_own_size():
+    png, width, height = images.png_bytes(np.zeros((100, 3000), dtype=np.uint8))
+    assert (width, height) == (3000, 100)  # regions are in the image's own pixels
+    assert decoded(png).size == (images.MAX_SIDE, 68)
+
+
+@pytest.mark.parametrize(
+    ("array", "problem"),
+    [
+        (np.zeros((2, 2, 5)), "shape"),
+        (np.zeros((0, 4)), "empty"),
+        (np.array([[0.0, np.nan]]), "NaN"),
+    ],
+)
+def test_arrays_that_are_not_images_are_refused_by_name(array, problem):
+    with pytest.raises(ValueError, match=problem):
+        images.png_bytes(array)
+
+
+def test_a_file_path_is_shown_and_needs_a_canvas(tmp_path):
+    path = tmp_path / "coins.png"
+    Image.fromarray(data.coins()).save(path)
+    picture = images.picture(str(path))
+    assert (picture.width, picture.height, picture.canvas) == (384, 303, None)
+    given = images.picture(path, canvas="https://example.org/iiif/coins/canvas/1")
+    assert given.canvas == {"id": "https://example.org/iiif/coins/canvas/1", "type": "Canvas"}
+
+
+@pytest.fixture(scope="module")
+def data_dir() -> Path:
+    """The shared data folder (built by `make data`; the recipe skips a fresh one)."""
+    return recipe.build(Path(os.environ.get("ECHOES_DATA_DIR") or REPO / ".echoes" / "heritage"))
+
+
+def test_a_catalog_entry_or_its_reader_shows_its_image_on_its_canvas(data_dir):
+    by_name = images.from_catalog("images.coins", data_dir)
+    assert (by_name.width, by_name.height) == (384, 303)
+    assert by_name.canvas == CANVAS and by_name.title == "Greek coins from Pompeii (photograph)"
+    assert np.array_equal(np.asarray(decoded(by_name.png)), data.coins())
+    reader = intake.from_yaml_file(str(data_dir / "catalog.yaml"))["images"].read()["coins"]
+    assert images.from_reader(reader, data_dir) == by_name
+
+
+def test_catalog_entries_that_are_not_images_are_named(data_dir):
+    with pytest.raises(LookupError, match=r"'archaeometry\.pottery_kilns' is not an image"):
+        images.from_catalog("archaeometry.pottery_kilns", data_dir)
+    with pytest.raises(LookupError, match=r"no file or catalog entry 'images\.coin'"):
+        images.from_catalog("images.coin", data_dir)
+
+
+def test_catalog_images_target_canvases_part_of_their_item():
+    assert images.canvas_of("images.coins") == CANVAS  # the coins annotator's canvas
+    other = images.canvas_of("images.sherds")
+    assert other["id"] == "urn:echoes:canvas:images/sherds"
+    assert other["partOf"] == [
+        {"id": "urn:echoes:catalog:heritage/images/sherds", "type": "Manifest"}
+    ]
+
+
+# --- coordinates ------------------------------------------------------------------------
+
+
+def test_a_rectangle_on_the_shown_image_is_scaled_to_image_pixels():
+    # The 384 x 303 photograph shown at half size.
+    shown = {"width": 192, "height": 151.5}
+    assert model.to_image_rect({"x": 10, "y": 20, "w": 30, "h": 40}, shown, 384, 303) == (
+        20,
+        40,
+        60,
+        80,
+    )
+
+
+def test_a_rectangle_dragged_up_and_left_is_turned_round_and_clipped():
+    shown = {"width": 384, "height": 303}
+    assert model.to_image_rect({"x": 50, "y": 60, "w": -20, "h": -30}, shown, 384, 303) == (
+        30,
+        30,
+        20,
+        30,
+    )
+    assert model.to_image_rect({"x": -10, "y": 290, "w": 30, "h": 40}, shown, 384, 303) == (
+        0,
+        290,
+        20,
+        13,
+    )
+
+
+@pytest.mark.parametrize(
+    ("rect", "shown"),
+    [
+        ({"x": 5, "y": 5, "w": 0, "h": 10}, {"width": 384, "height": 303}),
+        ({"x": 500, "y": 5, "w": 10, "h": 10}, {"width": 384, "height": 303}),
+        ({"x": 5, "y": 5, "w": 10, "h": 10}, {"width": 0, "height": 0}),
+        ({"x": "a", "y": 5, "w": 10, "h": 10}, {"width": 384, "height": 303}),
+    ],
+)
+def test_no_rectangle_is_a_form_error(rect, shown):
+    with pytest.raises(model.FormError):
+        model.to_image_rect(rect, shown, 384, 303)
+
+
+def test_xywh_values_in_pixels_and_percent():
+    assert model.parse_xywh("xywh=1,2,3,4", 384, 303) == (1, 2, 3, 4)
+    assert model.parse_xywh("xywh=pixel:1.5,2,3,4", 384, 303) == (1.5, 2, 3, 4)
+    assert model.parse_xywh("xywh=percent:50,0,25,100", 400, 300) == (200, 0, 100, 300)
+    assert model.parse_xywh("t=1,2", 384, 303) is None
+
+
+# --- the annotation a form makes -----------------------------------------------------------
+
+
+def test_the_form_becomes_the_arguments_of_annotate():
+    form = {
+        "text": "  A worn owl  ",
+        "tags": "owl, Athens, owl, ",
+        "motivation": "describing",
+        "visibility": "public",
+    }
+    args = model.annotation_args(form, ["private", "public"])
+    assert args == {
+        "body": "A worn owl",
+        "motivation": "describing",
+        "tags": ["owl", "Athens"],
+        "visibility": "public",
+    }
+    document = AnnotationClient.document(region(CANVAS, 20, 40, 60, 80), **args)
+    assert document["target"]["selector"]["value"] == "xywh=20,40,60,80"
+    text = {"type": "TextualBody", "value": "A worn owl", "format": "text/plain"}
+    assert document["body"][0] == text
+    assert document["body"][1:] == [
+        {"type": "TextualBody", "value": "owl", "purpose": "tagging"},
+        {"type": "TextualBody", "value": "Athens", "purpose": "tagging"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        ({"text": " ", "tags": ""}, "text"),
+        ({"text": "x", "motivation": "painting"}, "motivation"),
+        ({"text": "x", "visibility": "group:curators"}, "visibility"),
+        ({"text": "x" * (model.MAX_TEXT + 1)}, "longer"),
+    ],
+)
+def test_a_bad_form_names_what_to_fix(form, field):
+    with pytest.raises(model.FormError, match=field):
+        model.annotation_args(form, ["private", "public"])
+
+
+def test_editing_keeps_identity_and_etag_and_changes_what_the_form_says():
+    stored = {
+        **AnnotationClient.document(region(CANVAS, 1, 2, 3, 4), "old", tags=["a"]),
+        "id": "https://hub/services/annotations/containers/default/abc",
+        "etag": 'W/"1"',
+        "creator": {"type": "Person", "nickname": ME},
+    }
+    args = model.annotation_args({"text": "new", "visibility": "public"}, ["private", "public"])
+    kept_target = model.edited(stored, args, None)
+    assert kept_target["id"] == stored["id"] and kept_target["etag"] == 'W/"1"'
+    assert kept_target["target"] == stored["target"]
+    assert kept_target["body"]["value"] == "new" and kept_target["visibility"] == "public"
+    moved = model.edited(stored, args, region(CANVAS, 5, 6, 7, 8))
+    assert moved["target"]["selector"]["value"] == "xywh=5,6,7,8"
+
+
+# --- where annotations are shown ------------------------------------------------------------
+
+
+def annotation(n, nickname=None, visibility="private", software=False, **extra) -> dict:
+    creator = (
+        {"type": "Software", "name": coins.NAME, "actedOnBehalfOf": {"nickname": nickname}}
+        if software
+        else {"type": "Person", "nickname": nickname}
+    )
+    return {
+        **AnnotationClient.document(region(CANVAS, n, n, 10, 10), f"note {n}", tags=["t"]),
+        "id": f"urn:test:{n}",
+        "creator": creator,
+        "visibility": visibility,
+        **extra,
+    }
+
+
+def test_annotations_are_grouped_yours_groups_public_others_software():
+    found = [
+        annotation(1, "wid-bob", "public"),
+        annotation(2, ME, "private"),
+        annotation(3, ME, "public", software=True, confidence=0.9),
+        annotation(4, "wid-carol", "group:curators"),
+        annotation(5, "wid-dan", "private"),  # only an administrator sees this
+    ]
+    shapes = model.shapes(found, ME, 384, 303)
+    assert [(s["id"], s["group"]) for s in shapes] == [
+        ("urn:test:2", "mine"),
+        ("urn:test:4", "groups"),
+        ("urn:test:1", "public"),
+        ("urn:test:5", "others"),
+        ("urn:test:3", "software"),
+    ]
+    assert [s["editable"] for s in shapes] == [True, False, False, False, False]
+    mine = shapes[0]
+    assert mine["box"] == [2, 2, 10, 10]
+    assert (mine["text"], mine["tags"], mine["creator"]) == ("note 2", ["t"], ME)
+    assert shapes[-1]["confidence"] == 0.9 and shapes[-1]["creator"] == coins.NAME
+
+
+def test_verdicts_show_on_proposals_and_assessments_are_not_drawn():
+    proposal = annotation(3, ME, software=True)
+    client = AnnotationClient.document
+    early = {
+        **client(proposal["id"], [{"type": "TextualBody", "value": "rejected"}], "assessing"),
+        "modified": "2026-01-01T00:00:00Z",
+    }
+    late = {
+        **client(proposal["id"], [{"type": "TextualBody", "value": "accepted"}], "assessing"),
+        "modified": "2026-01-02T00:00:00Z",
+    }
+    judged = model.verdicts([late, early])
+    assert judged == {proposal["id"]: "accepted"}
+    shapes = model.shapes([proposal, late], ME, 384, 303, judged)
+    assert len(shapes) == 1 and shapes[0]["verdict"] == "accepted"
+
+
+def test_an_annotation_on_the_whole_image_has_no_box():
+    whole = {**annotation(9, ME), "target": CANVAS["id"]}
+    assert model.shapes([whole], ME, 384, 303)[0]["box"] is None
+
+
+# --- table rows -----------------------------------------------------------------------------
+
+
+POTTERY = "urn:echoes:catalog:heritage/archaeometry/pottery"
+
+
+def test_ticked_rows_become_runs_of_consecutive_rows():
+    assert model.row_targets(POTTERY, [7, 3, 2, 4, 3]) == [
+        table_row(POTTERY, 2, 4),
+        table_row(POTTERY, 7),
+    ]
+    with pytest.raises(model.FormError, match="tick"):
+        model.row_targets(POTTERY, [])
+    with pytest.raises(model.FormError, match="start at 1"):
+        model.row_targets(POTTERY, [0])
+
+
+def test_row_annotations_are_found_per_row():
+    on_runs = {
+        **AnnotationClient.document(model.row_targets(POTTERY, [2, 3, 4, 7]), "kiln A"),
+        "id": "urn:test:a",
+        "creator": {"type": "Person", "nickname": ME},
+    }
+    open_ended = {
+        **AnnotationClient.document(
+            {
+                "type": "SpecificResource",
+                "source": POTTERY,
+                "selector": {"type": "FragmentSelector", "value": "row=44-*;1"},
+            },
+            "late",
+        ),
+        "id": "urn:test:b",
+        "creator": {"type": "Person", "nickname": "wid-bob"},
+        "visibility": "public",
+    }
+    elsewhere = {
+        **AnnotationClient.document(table_row("urn:echoes:catalog:other", 2), "other table"),
+        "id": "urn:test:c",
+    }
+    notes = model.row_notes([on_runs, open_ended, elsewhere], POTTERY, 45, ME)
+    assert sorted(notes) == [1, 2, 3, 4, 7, 44, 45]
+    assert notes[3] == [
+        {"id": "urn:test:a", "text": "kiln A", "tags": [], "creator": ME, "group": "mine"}
+    ]
+    assert notes[45][0]["group"] == "public" and notes[1][0]["text"] == "late"
