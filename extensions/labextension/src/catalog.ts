@@ -198,6 +198,19 @@ export class CatalogPanel extends Widget {
     if (entry.description) {
       box.append(el('p', { class: 'echoes-Entry-description' }, entry.description));
     }
+    const actions = el('div', { class: 'echoes-Entry-actions' });
+    const insert = el('button', { class: 'jp-mod-styled jp-mod-accept echoes-Insert' }, 'Insert code');
+    insert.title = 'Add a cell that loads this entry to the current notebook';
+    insert.addEventListener('click', () => {
+      this.actions.insertCode(entry).catch(error => this.showError(error));
+    });
+    const annotate = el('button', { class: 'jp-mod-styled echoes-Annotate' }, 'Annotate');
+    annotate.title =
+      entry.kind === 'image' ? 'Open the image to draw and read annotations' : 'Annotate this entry';
+    annotate.addEventListener('click', () => this.actions.annotate(entry));
+    actions.append(insert, annotate);
+    box.append(actions);
+    box.append(el('div', { class: 'echoes-Preview' }, 'Preview loading…'));
     const facts = el('dl', { class: 'echoes-Entry-facts' });
     const fact = (label: string, value?: string) => {
       if (value) {
@@ -211,20 +224,7 @@ export class CatalogPanel extends Widget {
     fact('Keywords', (entry.keywords ?? []).join(', '));
     box.append(facts);
 
-    const actions = el('div', { class: 'echoes-Entry-actions' });
-    const insert = el('button', { class: 'jp-mod-styled jp-mod-accept echoes-Insert' }, 'Insert code');
-    insert.title = 'Add a cell that loads this entry to the current notebook';
-    insert.addEventListener('click', () => {
-      this.actions.insertCode(entry).catch(error => this.showError(error));
-    });
-    const annotate = el('button', { class: 'jp-mod-styled echoes-Annotate' }, 'Annotate');
-    annotate.title =
-      entry.kind === 'image' ? 'Open the image to draw and read annotations' : 'Annotate this entry';
-    annotate.addEventListener('click', () => this.actions.annotate(entry));
-    actions.append(insert, annotate);
-    box.append(actions);
     box.append(el('pre', { class: 'echoes-Entry-code' }, entry.code));
-    box.append(el('div', { class: 'echoes-Preview' }, 'Preview loading…'));
     this.detail.replaceChildren(box);
   }
 
