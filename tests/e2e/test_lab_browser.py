@@ -167,6 +167,16 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         output.first.wait_for(timeout=120_000)
         assert "Traceback" not in page.locator(".jp-Notebook").inner_text()
 
+        # "Publish as App" from the notebook's context menu: the dialog, then the address.
+        page.locator(".jp-Notebook .jp-Cell").first.click(button="right")
+        page.locator(".lm-Menu-itemLabel", has_text="Publish as App").click()
+        page.fill(".echoes-PublishForm input[name=name]", "coins-lab")
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+        link = page.locator(".echoes-PublishResult a")
+        link.wait_for(timeout=300_000)
+        assert link.inner_text() == f"{hub.url}/services/apps/{alice.name}/coins-lab/"
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+
         # The annotation view of the photograph, with the proposals drawn apart.
         open_coins_annotator(page)
         software = page.locator(".echoes-Group-software .echoes-Item")

@@ -47,6 +47,11 @@ class PublishForm extends Widget {
         </select></label>
       <label class="echoes-PublishForm-who">Group or user name<input name="who" class="jp-mod-styled"></label>`;
     (this.node.querySelector('[name=name]') as HTMLInputElement).value = appName(path);
+    const share = this.node.querySelector('[name=share]') as HTMLSelectElement;
+    const who = this.node.querySelector('.echoes-PublishForm-who') as HTMLElement;
+    const toggle = () => (who.hidden = !share.value.endsWith(':'));
+    share.addEventListener('change', toggle);
+    toggle();
   }
 
   getValue(): PublishChoice {
