@@ -190,6 +190,46 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         save(page, "Two overlapping coins", "coin, overlap", "public")
         assert page.locator("rect.echoes-Outline-yours").count() == 2
 
+        # Edit your own. A change made elsewhere meanwhile is refused: the service's message.
+        form_text = ".echoes-Annotator-form textarea[name=text]"
+        yours = page.locator(".echoes-Group-yours")
+        yours.locator(".echoes-Item", has_text="private note").locator(".echoes-Edit").click()
+        page.wait_for_function(
+            f"() => document.querySelector('{form_text}').value === 'A worn coin, private note'"
+        )
+        stored = on_canvas(alice_api, hub)["A worn coin, private note"]
+        before = alice_api.get(stored["id"], timeout=30)
+        elsewhere = {**before.json(), "body": {"type": "TextualBody", "value": "Changed elsewhere"}}
+        headers = {"Content-Type": "application/ld+json", "If-Match": before.headers["ETag"]}
+        changed = alice_api.put(stored["id"], json=elsewhere, headers=headers, timeout=30)
+        assert changed.status_code == 200, changed.text
+        stale = alice_api.put(stored["id"], json=elsewhere, headers=headers, timeout=30)
+        assert stale.status_code == 412
+        page.fill(form_text, "A worn coin, edited")
+        page.click(".echoes-Annotator-form .echoes-Save")
+        refusal = page.locator(".echoes-Message.echoes-Message-error")
+        refusal.wait_for(timeout=30_000)
+        assert refusal.inner_text().startswith(stale.json()["message"])
+        page.click(".echoes-Annotator-form .echoes-Cancel")
+        item = yours.locator(".echoes-Item", has_text="Changed elsewhere")
+        item.wait_for(timeout=30_000)
+        item.locator(".echoes-Edit").click()
+        page.wait_for_function(
+            f"() => document.querySelector('{form_text}').value === 'Changed elsewhere'"
+        )
+        page.fill(form_text, "A worn coin, edited")
+        page.click(".echoes-Annotator-form .echoes-Save")
+        yours.locator(".echoes-Item-text", has_text="A worn coin, edited").wait_for(timeout=30_000)
+
+        # Delete your own.
+        draw(page, 0.40, 0.05, 0.50, 0.20)
+        save(page, "To be deleted", "", "private")
+        yours.locator(".echoes-Item", has_text="To be deleted").locator(".echoes-Delete").click()
+        yours.locator(".echoes-Item", has_text="To be deleted").wait_for(
+            state="detached", timeout=30_000
+        )
+        assert "To be deleted" not in on_canvas(alice_api, hub)
+
         # Accept the first proposal: an `assessing` reply by alice, as AnnotationClient.accept.
         page.locator(".echoes-Group-software .echoes-Accept").first.click()
         page.locator(".echoes-Group-software .echoes-Verdict").first.wait_for(timeout=30_000)
@@ -197,7 +237,8 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
 
         # The service's HTTP API: both are alice's, with the drawn rectangles.
         mine = on_canvas(alice_api, hub)
-        private, public = mine["A worn coin, private note"], mine["Two overlapping coins"]
+        private, public = mine["A worn coin, edited"], mine["Two overlapping coins"]
+        assert private["id"] == stored["id"]
         assert private["creator"]["nickname"] == public["creator"]["nickname"] == alice.name
         assert private["visibility"] == "private" and public["visibility"] == "public"
         assert close_to(selector_of(private), private_rect), (selector_of(private), private_rect)
@@ -214,7 +255,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         # Bob, through the API: the public one, not the private one.
         theirs = on_canvas(bob_api, hub)
         assert "Two overlapping coins" in theirs
-        assert "A worn coin, private note" not in theirs
+        assert "A worn coin, edited" not in theirs
     except Exception:
         page.screenshot(path=str(screenshots / "lab-failure-alice.png"))
         raise
@@ -231,7 +272,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         public_list.locator(".echoes-Item-text", has_text="Two overlapping coins").wait_for(
             timeout=30_000
         )
-        assert "private note" not in page.locator(".echoes-Annotator-lists").inner_text()
+        assert "A worn coin" not in page.locator(".echoes-Annotator-lists").inner_text()
         assert page.locator(".echoes-Group-public .echoes-Edit").count() == 0
         client.annotate(
             {

@@ -70,7 +70,8 @@ export class AnnotationView extends Widget {
   private draftRect: SVGRectElement | null = null;
   private region: Rect | null = null;
   private dragStart: Point | null = null;
-  private editing: Annotation | null = null;
+  /** The annotation being edited, as read when editing began (its ETag guards the save). */
+  private editing: { annotation: Annotation; etag: string } | null = null;
   private items: Annotation[] = [];
   private verdicts = new Map<string, string>();
   private seen = '';
@@ -283,10 +284,14 @@ export class AnnotationView extends Widget {
     }
     try {
       if (this.editing) {
-        const path = servicePath(this.editing.id);
-        const current = await request<Annotation>(`annotations/${path}`);
-        const document = editedAnnotation(current.data, draft);
-        await request(`annotations/${path}`, sendJSON('PUT', document, { 'If-Match': current.etag ?? '' }));
+        // The ETag read when editing began: a change by someone else meanwhile is refused
+        // (412) rather than silently overwritten.
+        const { annotation, etag } = this.editing;
+        const document = editedAnnotation(annotation, draft);
+        await request(
+          `annotations/${servicePath(annotation.id)}`,
+          sendJSON('PUT', document, { 'If-Match': etag })
+        );
         this.say('Annotation updated.');
       } else {
         const target =
@@ -303,8 +308,18 @@ export class AnnotationView extends Widget {
     }
   }
 
-  private edit(annotation: Annotation): void {
-    this.editing = annotation;
+  private async edit(listed: Annotation): Promise<void> {
+    let annotation: Annotation;
+    let etag: string;
+    try {
+      const current = await request<Annotation>(`annotations/${servicePath(listed.id)}`);
+      [annotation, etag] = [current.data, current.etag ?? ''];
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.editing = { annotation, etag };
+    this.say('');
     this.field('text').value = mainText(annotation);
     this.field('tags').value = tagsOf(annotation).join(', ');
     this.field('motivation').value = motivationOf(annotation);
@@ -443,7 +458,7 @@ export class AnnotationView extends Widget {
     }
     if (ownerOf(annotation) === this.options.me.name && !proposal) {
       const edit = el('button', { class: 'jp-mod-styled echoes-Edit' }, 'Edit');
-      edit.addEventListener('click', () => this.edit(annotation));
+      edit.addEventListener('click', () => void this.edit(annotation));
       const remove = el('button', { class: 'jp-mod-styled jp-mod-warn echoes-Delete' }, 'Delete');
       remove.addEventListener('click', () => void this.remove(annotation));
       buttons.append(edit, remove);
