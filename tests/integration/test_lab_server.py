@@ -268,3 +268,12 @@ def test_publish_as_app_from_the_server(alice):
     assert missing.status_code == 400 and "nowhere.ipynb" in missing.json()["message"]
     outside = alice.send("POST", "apps/publish", {**body, "path": "../../etc/passwd.ipynb"})
     assert outside.status_code == 400 and "not inside" in outside.json()["message"]
+
+
+def test_me_names_the_owner_and_their_groups(admin, alice, bob):
+    """The view offers "group:G" visibility for the groups the hub says the owner is in."""
+    admin.api("POST", "/groups/lab-conservators")
+    added = admin.api("POST", "/groups/lab-conservators/users", json={"users": [alice.person.name]})
+    assert added.status_code == 200, added.text
+    assert alice.get("me").json() == {"name": alice.person.name, "groups": ["lab-conservators"]}
+    assert bob.get("me").json() == {"name": bob.person.name, "groups": []}

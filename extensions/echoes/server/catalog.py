@@ -31,6 +31,8 @@ KINDS = {
 #: use; other images get ``urn:echoes:canvas:<theme>/<entry>``.
 CANVASES = {coins.COINS_ITEM: coins.canvas()}
 SHOWN_METADATA = ("title", "description", "licence", "licence_note", "citation", "keywords")
+#: Pillow's image modes in words.
+MODES = {"1": "black and white", "L": "greyscale", "RGB": "colour", "RGBA": "colour, transparent"}
 
 
 class CatalogError(Exception):
@@ -199,7 +201,7 @@ def preview(path: str, data_dir: str | None = None) -> dict[str, Any]:
 
         with Image.open(image_file(name, data_dir)) as image:
             width, height = image.size
-            mode = image.mode
+            mode = MODES.get(image.mode, image.mode)
         return {"kind": kind, "width": width, "height": height, "mode": mode}
     data = _read(name, data_dir)
     if kind == "table":
