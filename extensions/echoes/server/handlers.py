@@ -26,10 +26,6 @@ class BaseHandler(APIHandler):
     def initialize(self, services: Services) -> None:
         self.services = services
 
-    @property
-    def data_dir(self) -> str | None:
-        return self.settings.get("echoes_data_dir")
-
     def reply_json(self, value: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
@@ -62,19 +58,19 @@ class BaseHandler(APIHandler):
 class TreeHandler(BaseHandler):
     @web.authenticated
     def get(self) -> None:
-        self.reply_json(catalog.tree(self.data_dir))
+        self.reply_json(catalog.tree())
 
 
 class SearchHandler(BaseHandler):
     @web.authenticated
     def get(self) -> None:
-        self.reply_json(catalog.search(self.get_query_argument("q", ""), self.data_dir))
+        self.reply_json(catalog.search(self.get_query_argument("q", "")))
 
 
 class EntryHandler(BaseHandler):
     @web.authenticated
     def get(self, path: str) -> None:
-        self.reply_json(catalog.entry(path, self.data_dir))
+        self.reply_json(catalog.entry(path))
 
 
 class PreviewHandler(BaseHandler):
@@ -82,7 +78,7 @@ class PreviewHandler(BaseHandler):
     async def get(self, path: str) -> None:
         # Reading a table can take a moment: off the event loop.
         loop = asyncio.get_running_loop()
-        self.reply_json(await loop.run_in_executor(None, catalog.preview, path, self.data_dir))
+        self.reply_json(await loop.run_in_executor(None, catalog.preview, path))
 
 
 class ImageHandler(JupyterHandler):
@@ -94,7 +90,7 @@ class ImageHandler(JupyterHandler):
     @web.authenticated
     def get(self, path: str) -> None:
         try:
-            file = catalog.image_file(path, self.settings.get("echoes_data_dir"))
+            file = catalog.image_file(path)
         except catalog.CatalogError as error:
             self.set_status(error.status)
             self.set_header("Content-Type", "application/json")

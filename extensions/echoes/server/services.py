@@ -57,10 +57,12 @@ class Services:
         self, method: str, url: str, body: bytes | None = None, headers: dict | None = None
     ) -> Reply:
         """One request with the server's token; any HTTP status is a Reply, not an error."""
+        if body is None and method in ("POST", "PUT", "PATCH"):
+            body = b""  # tornado wants a body with these methods
         request = HTTPRequest(
             url,
             method=method,
-            body=body if body is not None or method not in ("POST", "PUT", "PATCH") else b"",
+            body=body,
             headers={**(headers or {}), "Authorization": f"token {self.token}"},
             request_timeout=TIMEOUT,
             follow_redirects=False,
