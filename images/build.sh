@@ -24,6 +24,10 @@ if ! docker info >/dev/null 2>&1; then
     exit 1
 fi
 
+# The wheel carries the prebuilt JupyterLab extension (pyproject data-files): build it
+# (when its sources changed) before hashing the inputs, which include its output.
+make -C "$repo" --no-print-directory labextension
+
 # Everything the image is made of; a change to any of these rebuilds it.
 inputs_hash() {
     {
@@ -53,8 +57,6 @@ cp "$here"/singleuser/{Dockerfile,requirements.in,requirements.txt,test_image.py
 # pip inside the build trusts what the host trusts (a TLS-inspecting proxy's CA, say).
 ca=/etc/ssl/certs/ca-certificates.crt
 if [ -f "$ca" ]; then cp "$ca" "$context/build-ca.crt"; else : >"$context/build-ca.crt"; fi
-# The wheel carries the prebuilt JupyterLab extension (pyproject data-files): build it first.
-make -C "$repo" --no-print-directory labextension
 echo "==> building the echoes-vre wheel"
 "$python" -m pip wheel --quiet --no-deps --wheel-dir "$context/wheels" "$repo" 2>&1 \
     | grep -v '^WARNING: Location' || true
