@@ -24,6 +24,10 @@ if ! docker info >/dev/null 2>&1; then
     exit 1
 fi
 
+# The wheel carries the prebuilt JupyterLab extension (pyproject data-files): build it
+# (when its sources changed) before hashing the inputs, which include its output.
+make -C "$repo" --no-print-directory labextension
+
 # Everything the image is made of; a change to any of these rebuilds it.
 inputs_hash() {
     {

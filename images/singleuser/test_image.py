@@ -1,10 +1,11 @@
 """The image's contract, checked inside a container of it.
 
 Run as ``python /opt/echoes-image/test_image.py [CHECK ...]`` with the shared data
-mounted read-only at /srv/heritage; CHECK names some of user, data, imports and
-singleuser (default: all). Checks that the server runs as the non-root user with
+mounted read-only at /srv/heritage; CHECK names some of user, data, imports,
+singleuser and lab (default: all). Checks that the server runs as the non-root user with
 its home, that the shared data is readable and not writable, that every package in
-the lock imports, and that ``jupyterhub-singleuser`` runs. Exit status 0 when all
+the lock imports, that ``jupyterhub-singleuser`` runs, and that JupyterLab has the
+project's extension and server extension. Exit status 0 when all
 hold; every failure is printed.
 """
 
@@ -110,11 +111,34 @@ def check_singleuser() -> None:
     )
 
 
+def check_lab() -> None:
+    """Our JupyterLab extension (prebuilt, from the wheel) and its server extension."""
+    jupyter = str(Path(sys.executable).with_name("jupyter"))
+    result = subprocess.run(
+        [jupyter, "labextension", "list"], capture_output=True, text=True, check=False
+    )
+    listed = result.stdout + result.stderr
+    check(
+        bool(re.search(r"echoes-vre-lab v\S+ .*enabled.*OK", listed)),
+        "jupyter labextension list shows echoes-vre-lab enabled and OK",
+    )
+    result = subprocess.run(
+        [jupyter, "server", "extension", "list"], capture_output=True, text=True, check=False
+    )
+    listed = result.stdout + result.stderr
+    check(
+        bool(re.search(r"echoes\.server\s.*enabled", listed))
+        and bool(re.search(r"echoes\.server\s+\S*OK", listed)),
+        "jupyter server extension list shows echoes.server enabled and OK",
+    )
+
+
 CHECKS = {
     "user": check_user,
     "data": check_data,
     "imports": check_imports,
     "singleuser": check_singleuser,
+    "lab": check_lab,
 }
 
 

@@ -1,0 +1,179 @@
+"""Thin tornado handlers of the server extension under <base_url>/echoes/: one route
+table, one base handler that maps errors to JSON. Every route needs the server's owner
+(jupyter_server's authentication; XSRF on writes as for every jupyter_server API)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from tornado import web
+
+from . import catalog, publishing
+from .services import FORWARDED_REQUEST, Reply, Services, ServiceUnavailable
+
+#: Paths the annotation pass-through may reach below the service (no absolute URLs, no "..").
+SERVICE_PATH = re.compile(r"^(|[A-Za-z0-9_.~-]+(/[A-Za-z0-9_.~-]*)*)$")
+
+
+class BaseHandler(APIHandler):
+    """JSON replies; catalog, request and service errors become 4xx/5xx JSON messages."""
+
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    def reply_json(self, value: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(value, ensure_ascii=False))
+
+    def reply(self, reply: Reply) -> None:
+        """A service's reply, status, JSON and headers unchanged."""
+        self.set_status(reply.status)
+        for name, value in reply.headers.items():
+            self.set_header(name, value)
+        # tornado refuses even an empty body with 204 and 304.
+        self.finish(reply.body or None)
+
+    def _handle_request_exception(self, error: BaseException) -> None:
+        if isinstance(error, catalog.CatalogError):
+            self.clear()
+            self.reply_json({"error": "catalog", "message": error.message}, error.status)
+            return
+        if isinstance(error, publishing.PublishRequestError):
+            self.clear()
+            self.reply_json({"error": "invalid request", "message": str(error)}, 400)
+            return
+        if isinstance(error, ServiceUnavailable):
+            self.clear()
+            self.reply_json({"error": "service unavailable", "message": str(error)}, 502)
+            return
+        super()._handle_request_exception(error)
+
+
+class TreeHandler(BaseHandler):
+    @web.authenticated
+    def get(self) -> None:
+        self.reply_json(catalog.tree())
+
+
+class SearchHandler(BaseHandler):
+    @web.authenticated
+    def get(self) -> None:
+        self.reply_json(catalog.search(self.get_query_argument("q", "")))
+
+
+class EntryHandler(BaseHandler):
+    @web.authenticated
+    def get(self, path: str) -> None:
+        self.reply_json(catalog.entry(path))
+
+
+class PreviewHandler(BaseHandler):
+    @web.authenticated
+    async def get(self, path: str) -> None:
+        # Reading a table can take a moment: off the event loop.
+        loop = asyncio.get_running_loop()
+        self.reply_json(await loop.run_in_executor(None, catalog.preview, path))
+
+
+class ImageHandler(JupyterHandler):
+    """The image file of an image entry (APIHandler would label it JSON)."""
+
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    @web.authenticated
+    def get(self, path: str) -> None:
+        try:
+            file = catalog.image_file(path)
+        except catalog.CatalogError as error:
+            self.set_status(error.status)
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"error": "catalog", "message": error.message}))
+            return
+        kinds = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+        self.set_header("Content-Type", kinds.get(file.suffix.lower(), "application/octet-stream"))
+        self.set_header("Cache-Control", "private, max-age=300")
+        self.finish(file.read_bytes())
+
+
+class MeHandler(BaseHandler):
+    """Who this server belongs to, and the hub groups the hub lets the server see."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        groups: list[str] = []
+        api = self.services.env.get("JUPYTERHUB_API_URL", "")
+        if api:
+            reply = await self.services.fetch("GET", f"{api.rstrip('/')}/user")
+            if reply.status == 200:
+                groups = json.loads(reply.body).get("groups") or []
+        self.reply_json({"name": self.services.user, "groups": groups})
+
+
+class AnnotationsHandler(BaseHandler):
+    """The annotation service, reached with the server's hub token."""
+
+    async def _forward(self, path: str) -> None:
+        if not SERVICE_PATH.match(path) or ".." in path.split("/"):
+            raise web.HTTPError(400, f"not a path of the annotation service: {path!r}")
+        url = await self.services.annotations_url() + path
+        if self.request.query:
+            url += "?" + self.request.query
+        headers = {
+            k: self.request.headers[k] for k in FORWARDED_REQUEST if k in self.request.headers
+        }
+        body = self.request.body if self.request.method in ("POST", "PUT", "PATCH") else None
+        self.reply(await self.services.fetch(self.request.method, url, body, headers))
+
+    @web.authenticated
+    async def get(self, path: str) -> None:
+        await self._forward(path)
+
+    @web.authenticated
+    async def post(self, path: str) -> None:
+        await self._forward(path)
+
+    @web.authenticated
+    async def put(self, path: str) -> None:
+        await self._forward(path)
+
+    @web.authenticated
+    async def delete(self, path: str) -> None:
+        await self._forward(path)
+
+
+class PublishHandler(BaseHandler):
+    """Publish a notebook of this server as a Voila app, as `echoes publish` does."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        try:
+            request = json.loads(self.request.body or b"null")
+        except ValueError:
+            raise publishing.PublishRequestError("the body is not JSON") from None
+        fields = publishing.check(request)
+        body = publishing.publication(self.contents_manager.root_dir, fields)
+        user = quote(self.services.user, safe="")
+        url = f"{await self.services.apps_url()}api/apps/{user}/{quote(fields['name'], safe='')}"
+        reply = await self.services.fetch(
+            "PUT", url, json.dumps(body).encode(), {"Content-Type": "application/json"}
+        )
+        self.reply(reply)
+
+
+ROUTES: list[tuple[str, type]] = [
+    (r"catalog/tree", TreeHandler),
+    (r"catalog/search", SearchHandler),
+    (r"catalog/entry/([\w.-]+)", EntryHandler),
+    (r"catalog/preview/([\w.-]+)", PreviewHandler),
+    (r"catalog/image/([\w.-]+)", ImageHandler),
+    (r"me", MeHandler),
+    (r"annotations/(.*)", AnnotationsHandler),
+    (r"apps/publish", PublishHandler),
+]

@@ -1,0 +1,276 @@
+// The catalog browser side panel: themes and entries of the shared heritage catalog,
+// search, an entry's description, licence, citation and preview, and two actions:
+// insert the loading code into the current notebook, open the annotation view.
+
+import { Widget } from '@lumino/widgets';
+
+import { apiUrl, requestJSON, ServiceError } from './api';
+
+export interface EntrySummary {
+  path: string;
+  theme: string;
+  name: string;
+  title: string;
+  kind: string;
+}
+
+export interface Theme {
+  name: string;
+  title: string;
+  description: string;
+  entries: EntrySummary[];
+}
+
+export interface Entry extends EntrySummary {
+  description?: string;
+  licence?: string;
+  licence_note?: string;
+  citation?: string;
+  keywords?: string[];
+  provenance: Record<string, unknown>;
+  fields: Record<string, string>;
+  code: string;
+  target: string;
+  canvas?: { id: string; [key: string]: unknown };
+}
+
+type Preview =
+  | { kind: 'table'; shape: number[]; columns: string[]; rows: unknown[][] }
+  | { kind: 'image'; width: number; height: number; mode: string }
+  | {
+      kind: 'array';
+      dims: Record<string, number>;
+      variables: { name: string; dims: string[]; dtype: string; units: string }[];
+    }
+  | { kind: 'document'; keys: string[] }
+  | { kind: string };
+
+export interface CatalogActions {
+  insertCode(entry: Entry): Promise<void>;
+  annotate(entry: Entry): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text = ''
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    node.setAttribute(key, value);
+  }
+  if (text) {
+    node.textContent = text;
+  }
+  return node;
+}
+
+export class CatalogPanel extends Widget {
+  private search: HTMLInputElement;
+  private list: HTMLElement;
+  private detail: HTMLElement;
+  private message: HTMLElement;
+  private themes: Theme[] = [];
+  private searchTimer = 0;
+
+  constructor(private actions: CatalogActions) {
+    super();
+    this.id = 'echoes-catalog';
+    this.addClass('echoes-Catalog');
+    this.title.caption = 'Heritage catalogs';
+    this.search = el('input', {
+      type: 'search',
+      class: 'echoes-Catalog-search',
+      placeholder: 'Search the heritage catalogs…',
+      'aria-label': 'Search the heritage catalogs'
+    });
+    this.message = el('div', { class: 'echoes-Message', role: 'status' });
+    this.list = el('div', { class: 'echoes-Catalog-list' });
+    this.detail = el('div', { class: 'echoes-Catalog-detail' });
+    const header = el('h2', { class: 'echoes-Catalog-header' }, 'Heritage catalogs');
+    this.node.append(header, this.search, this.message, this.list, this.detail);
+    this.search.addEventListener('input', () => {
+      window.clearTimeout(this.searchTimer);
+      this.searchTimer = window.setTimeout(() => void this.runSearch(), 300);
+    });
+    void this.loadTree();
+  }
+
+  private showError(error: unknown): void {
+    const text = error instanceof ServiceError ? error.message : String(error);
+    this.message.textContent = text;
+    this.message.classList.add('echoes-Message-error');
+  }
+
+  private clearMessage(): void {
+    this.message.textContent = '';
+    this.message.classList.remove('echoes-Message-error');
+  }
+
+  async loadTree(): Promise<void> {
+    try {
+      const tree = await requestJSON<{ title: string; themes: Theme[] }>('catalog/tree');
+      this.themes = tree.themes;
+      this.clearMessage();
+      this.renderTree();
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  private renderTree(): void {
+    this.list.replaceChildren();
+    for (const theme of this.themes) {
+      const details = el('details', { class: 'echoes-Catalog-theme', 'data-theme': theme.name });
+      details.open = true;
+      const summary = el('summary', { title: theme.description }, theme.title);
+      details.append(summary, this.entryList(theme.entries));
+      this.list.append(details);
+    }
+  }
+
+  private entryList(entries: EntrySummary[]): HTMLElement {
+    const ul = el('ul', { class: 'echoes-Catalog-entries' });
+    for (const entry of entries) {
+      const li = el('li', {
+        class: 'echoes-Catalog-entry',
+        'data-path': entry.path,
+        tabindex: '0',
+        title: entry.path
+      });
+      li.append(
+        el('span', { class: `echoes-Kind echoes-Kind-${entry.kind}` }, entry.kind),
+        el('span', { class: 'echoes-Catalog-entryTitle' }, entry.title)
+      );
+      const open = () => void this.openEntry(entry.path, li);
+      li.addEventListener('click', open);
+      li.addEventListener('keydown', event => {
+        if (event.key === 'Enter') {
+          open();
+        }
+      });
+      ul.append(li);
+    }
+    return ul;
+  }
+
+  private async runSearch(): Promise<void> {
+    const text = this.search.value.trim();
+    if (!text) {
+      this.clearMessage();
+      this.renderTree();
+      return;
+    }
+    try {
+      const found = await requestJSON<{ results: EntrySummary[] }>(
+        `catalog/search?q=${encodeURIComponent(text)}`
+      );
+      this.list.replaceChildren();
+      const heading = el(
+        'div',
+        { class: 'echoes-Catalog-results' },
+        `${found.results.length} entr${found.results.length === 1 ? 'y' : 'ies'} for “${text}”`
+      );
+      this.list.append(heading, this.entryList(found.results));
+      this.clearMessage();
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  async openEntry(path: string, item?: HTMLElement): Promise<void> {
+    this.list.querySelectorAll('.echoes-selected').forEach(n => n.classList.remove('echoes-selected'));
+    item?.classList.add('echoes-selected');
+    this.detail.replaceChildren(el('div', { class: 'echoes-Loading' }, 'Loading…'));
+    try {
+      const entry = await requestJSON<Entry>(`catalog/entry/${encodeURIComponent(path)}`);
+      this.renderEntry(entry);
+      const preview = await requestJSON<Preview>(`catalog/preview/${encodeURIComponent(path)}`);
+      this.renderPreview(entry, preview);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  private renderEntry(entry: Entry): void {
+    const box = el('div', { class: 'echoes-Entry', 'data-path': entry.path });
+    box.append(el('h3', {}, entry.title));
+    if (entry.description) {
+      box.append(el('p', { class: 'echoes-Entry-description' }, entry.description));
+    }
+    const actions = el('div', { class: 'echoes-Entry-actions' });
+    const insert = el('button', { class: 'jp-mod-styled jp-mod-accept echoes-Insert' }, 'Insert code');
+    insert.title = 'Add a cell that loads this entry to the current notebook';
+    insert.addEventListener('click', () => {
+      this.actions.insertCode(entry).catch(error => this.showError(error));
+    });
+    const annotate = el('button', { class: 'jp-mod-styled echoes-Annotate' }, 'Annotate');
+    annotate.title =
+      entry.kind === 'image' ? 'Open the image to draw and read annotations' : 'Annotate this entry';
+    annotate.addEventListener('click', () => this.actions.annotate(entry));
+    actions.append(insert, annotate);
+    box.append(actions);
+    box.append(el('div', { class: 'echoes-Preview' }, 'Preview loading…'));
+    const facts = el('dl', { class: 'echoes-Entry-facts' });
+    const fact = (label: string, value?: string) => {
+      if (value) {
+        facts.append(el('dt', {}, label), el('dd', { 'data-fact': label.toLowerCase() }, value));
+      }
+    };
+    fact('Licence', entry.licence);
+    fact('Licence note', entry.licence_note);
+    fact('Citation', entry.citation);
+    fact('Source', (entry.provenance?.origin as string) ?? '');
+    fact('Keywords', (entry.keywords ?? []).join(', '));
+    box.append(facts);
+
+    box.append(el('pre', { class: 'echoes-Entry-code' }, entry.code));
+    this.detail.replaceChildren(box);
+  }
+
+  private renderPreview(entry: Entry, preview: Preview): void {
+    const box = this.detail.querySelector('.echoes-Preview');
+    if (!box) {
+      return;
+    }
+    box.replaceChildren(el('h4', {}, 'Preview'));
+    if (preview.kind === 'table' && 'rows' in preview) {
+      box.append(el('div', {}, `${preview.shape[0]} rows × ${preview.shape[1]} columns; first rows:`));
+      const table = el('table', { class: 'echoes-Preview-table' });
+      const head = el('tr');
+      preview.columns.forEach(c => head.append(el('th', { title: entry.fields[c] ?? '' }, c)));
+      table.append(head);
+      for (const row of preview.rows) {
+        const tr = el('tr');
+        row.forEach(v => tr.append(el('td', {}, v === null ? '' : String(v))));
+        table.append(tr);
+      }
+      const scroll = el('div', { class: 'echoes-Preview-scroll' });
+      scroll.append(table);
+      box.append(scroll);
+    } else if (preview.kind === 'image' && 'width' in preview) {
+      const img = el('img', {
+        class: 'echoes-Preview-image',
+        alt: entry.title,
+        src: apiUrl(`catalog/image/${encodeURIComponent(entry.path)}`)
+      });
+      box.append(img, el('div', {}, `${preview.width} × ${preview.height} pixels (${preview.mode})`));
+    } else if (preview.kind === 'array' && 'variables' in preview) {
+      const dims = Object.entries(preview.dims)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ');
+      box.append(el('div', {}, `Dimensions ${dims}`));
+      const ul = el('ul', { class: 'echoes-Preview-variables' });
+      for (const v of preview.variables) {
+        ul.append(
+          el('li', {}, `${v.name} (${v.dims.join(', ')}) ${v.dtype}${v.units ? ` [${v.units}]` : ''}`)
+        );
+      }
+      box.append(ul);
+    } else if (preview.kind === 'document' && 'keys' in preview) {
+      box.append(el('div', {}, `A document with keys: ${preview.keys.join(', ')}`));
+    } else {
+      box.append(el('div', {}, 'No preview for this kind of data.'));
+    }
+  }
+}

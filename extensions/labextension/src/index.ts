@@ -1,0 +1,154 @@
+// ECHOES VRE in JupyterLab: the catalog browser (left side panel), the annotation view
+// (main area) and the "Publish as app" command. The server extension echoes.server
+// answers under <base_url>/echoes/.
+
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { LabIcon } from '@jupyterlab/ui-components';
+
+import { requestJSON } from './api';
+import { AnnotationView, imageUrl, Me } from './annotator';
+import { CatalogPanel, Entry } from './catalog';
+import { publishNotebook } from './publish';
+
+const ICON = new LabIcon({
+  name: 'echoes:catalog',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g class="jp-icon3" fill="#616161">' +
+    '<path d="M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4z"/><circle cx="16.5" cy="16.5" r="3.5"/></g></svg>'
+});
+
+const COMMANDS = {
+  annotate: 'echoes:annotate',
+  publish: 'echoes:publish-app',
+  catalog: 'echoes:open-catalog'
+};
+
+let me: Promise<Me> | null = null;
+
+function whoAmI(): Promise<Me> {
+  me = me ?? requestJSON<Me>('me');
+  return me;
+}
+
+/** Add a code cell with `code` below the active cell of the current notebook, and select it. */
+async function insertCode(app: JupyterFrontEnd, tracker: INotebookTracker, code: string) {
+  let panel = tracker.currentWidget;
+  if (!panel) {
+    panel = await app.commands.execute('notebook:create-new', { kernelName: 'python3' });
+    await panel!.context.ready;
+  }
+  await panel!.sessionContext.ready;
+  const notebook = panel!.content;
+  const active = notebook.activeCell;
+  if (!active || active.model.sharedModel.getSource().trim() !== '') {
+    NotebookActions.insertBelow(notebook);
+  }
+  notebook.activeCell!.model.sharedModel.setSource(code);
+  app.shell.activateById(panel!.id);
+}
+
+async function openAnnotator(app: JupyterFrontEnd, entry: Entry): Promise<void> {
+  const id = `echoes-annotate-${entry.path}`;
+  for (const widget of app.shell.widgets('main')) {
+    if (widget.id === id) {
+      app.shell.activateById(id);
+      return;
+    }
+  }
+  const content = new AnnotationView({
+    title: entry.title,
+    item: entry.target,
+    canvas: entry.canvas,
+    imageUrl: entry.kind === 'image' ? imageUrl(entry.path) : undefined,
+    me: await whoAmI()
+  });
+  const widget = new MainAreaWidget({ content });
+  widget.id = id;
+  widget.title.label = `Annotate: ${entry.name}`;
+  widget.title.caption = entry.title;
+  app.shell.add(widget, 'main');
+  app.shell.activateById(id);
+}
+
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: 'echoes-vre-lab:plugin',
+  description: 'Heritage catalog browser, annotation view and "Publish as app"',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, IFileBrowserFactory],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    browsers: IFileBrowserFactory | null
+  ) => {
+    const panel = new CatalogPanel({
+      insertCode: entry => insertCode(app, tracker, entry.code),
+      annotate: entry => void openAnnotator(app, entry)
+    });
+    panel.title.icon = ICON;
+    app.shell.add(panel, 'left', { rank: 600 });
+
+    app.commands.addCommand(COMMANDS.catalog, {
+      label: 'Open the heritage catalog browser',
+      execute: () => app.shell.activateById(panel.id)
+    });
+    app.commands.addCommand(COMMANDS.annotate, {
+      label: 'Annotate a catalog entry',
+      execute: async args => {
+        const path = (args.path as string) ?? 'images.coins';
+        const entry = await requestJSON<Entry>(`catalog/entry/${encodeURIComponent(path)}`);
+        await openAnnotator(app, entry);
+      }
+    });
+
+    // The notebook to publish: the one selected in the file browser when the command runs
+    // from its menu, else the current notebook.
+    const notebookPath = (fromBrowser: boolean): string | null => {
+      if (fromBrowser && browsers) {
+        const item = browsers.tracker.currentWidget?.selectedItems().next();
+        const model = item && !item.done ? item.value : null;
+        if (model?.path.endsWith('.ipynb')) {
+          return model.path;
+        }
+      }
+      return tracker.currentWidget?.context.path ?? null;
+    };
+    app.commands.addCommand(COMMANDS.publish, {
+      label: 'Publish as App…',
+      caption: 'Publish this notebook as a Voila app through the hub (echoes publish)',
+      isEnabled: () => tracker.currentWidget !== null || browsers !== null,
+      execute: async args => {
+        const path = notebookPath(Boolean(args.fromBrowser));
+        if (!path) {
+          return;
+        }
+        const current = tracker.currentWidget;
+        if (current && current.context.path === path && current.context.model.dirty) {
+          await current.context.save();
+        }
+        return publishNotebook(path);
+      }
+    });
+    if (palette) {
+      palette.addItem({ command: COMMANDS.publish, category: 'ECHOES' });
+      palette.addItem({ command: COMMANDS.catalog, category: 'ECHOES' });
+      palette.addItem({ command: COMMANDS.annotate, category: 'ECHOES', args: { path: 'images.coins' } });
+    }
+    app.contextMenu.addItem({ command: COMMANDS.publish, selector: '.jp-Notebook', rank: 90 });
+    app.contextMenu.addItem({
+      command: COMMANDS.publish,
+      selector: '.jp-DirListing-item[data-file-type="notebook"]',
+      rank: 90,
+      args: { fromBrowser: true }
+    });
+  }
+};
+
+export default plugin;

@@ -1,0 +1,289 @@
+// W3C Web Annotation documents as the ECHOES annotation service stores them: building
+// them (the same JSON as `echoes.annotations`), reading them, grouping them for display.
+
+import { parseXywh, Rect, xywh } from './geometry';
+
+export const ANNO_CONTEXT = 'http://www.w3.org/ns/anno.jsonld';
+export const MEDIA_FRAGMENTS = 'http://www.w3.org/TR/media-frags/';
+
+export type Body = { type?: string; value?: string; purpose?: string; format?: string };
+
+/** An annotation as the service returns it (the fields this extension reads). */
+export interface Annotation {
+  id: string;
+  type?: string;
+  motivation?: string | string[];
+  target?: unknown;
+  body?: Body | Body[];
+  creator?: {
+    id?: string;
+    type?: string;
+    nickname?: string;
+    name?: string;
+    actedOnBehalfOf?: { nickname?: string };
+  };
+  visibility?: string;
+  confidence?: number;
+  created?: string;
+  modified?: string;
+  [key: string]: unknown;
+}
+
+/** What a person fills in for a new or edited annotation. */
+export interface Draft {
+  text: string;
+  tags: string[];
+  motivation: string;
+  visibility: string;
+}
+
+export const MOTIVATIONS = [
+  'commenting',
+  'describing',
+  'identifying',
+  'classifying',
+  'tagging',
+  'questioning',
+  'assessing'
+];
+
+/** A rectangle on a canvas: the target `echoes.annotations.region(canvas, x, y, w, h)` makes. */
+export function regionTarget(canvas: string | object, rect: Rect): object {
+  return {
+    type: 'SpecificResource',
+    source: canvas,
+    selector: { type: 'FragmentSelector', conformsTo: MEDIA_FRAGMENTS, value: xywh(rect) }
+  };
+}
+
+/** Tags typed as "a, b c" (commas or spaces), without blanks or repeats. */
+export function parseTags(text: string): string[] {
+  const tags = text
+    .split(/[,\s]+/)
+    .map(t => t.trim())
+    .filter(t => t.length > 0);
+  return Array.from(new Set(tags));
+}
+
+/** The annotation document `AnnotationClient.document(target, text, motivation, tags, visibility)` builds. */
+export function buildAnnotation(target: unknown, draft: Draft): Record<string, unknown> {
+  const bodies: Body[] = [];
+  if (draft.text.trim()) {
+    bodies.push({ type: 'TextualBody', value: draft.text.trim(), format: 'text/plain' });
+  }
+  for (const tag of draft.tags) {
+    bodies.push({ type: 'TextualBody', value: tag, purpose: 'tagging' });
+  }
+  const doc: Record<string, unknown> = {
+    '@context': ANNO_CONTEXT,
+    type: 'Annotation',
+    motivation: draft.motivation,
+    target,
+    visibility: draft.visibility
+  };
+  if (bodies.length) {
+    doc.body = bodies.length === 1 ? bodies[0] : bodies;
+  }
+  return doc;
+}
+
+/** An edited annotation: the stored one with a new body, motivation and visibility. */
+export function editedAnnotation(stored: Annotation, draft: Draft): Record<string, unknown> {
+  const fresh = buildAnnotation(stored.target, draft);
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stored)) {
+    if (!['body', 'motivation', 'visibility', 'etag'].includes(key)) {
+      kept[key] = value;
+    }
+  }
+  return { ...kept, ...fresh };
+}
+
+/** The `assessing` reply that `AnnotationClient.accept/reject` makes about a proposal. */
+export function assessment(
+  proposal: string,
+  verdict: 'accepted' | 'rejected',
+  note = '',
+  visibility = 'public'
+): Record<string, unknown> {
+  const bodies: Body[] = [{ type: 'TextualBody', value: verdict, purpose: 'assessing' }];
+  if (note.trim()) {
+    bodies.push({ type: 'TextualBody', value: note.trim(), purpose: 'commenting' });
+  }
+  return {
+    '@context': ANNO_CONTEXT,
+    type: 'Annotation',
+    motivation: 'assessing',
+    target: proposal,
+    visibility,
+    body: bodies.length === 1 ? bodies[0] : bodies
+  };
+}
+
+function bodiesOf(annotation: Annotation): Body[] {
+  const body = annotation.body;
+  if (!body) {
+    return [];
+  }
+  return Array.isArray(body) ? body : [body];
+}
+
+export function tagsOf(annotation: Annotation): string[] {
+  return bodiesOf(annotation)
+    .filter(b => b.purpose === 'tagging' && typeof b.value === 'string')
+    .map(b => b.value as string);
+}
+
+/** The words of an annotation: every textual body that is not a tag. */
+export function textOf(annotation: Annotation): string {
+  return bodiesOf(annotation)
+    .filter(b => b.purpose !== 'tagging' && typeof b.value === 'string')
+    .map(b => b.value as string)
+    .join(' · ');
+}
+
+/** The first plain text body (what the form edits). */
+export function mainText(annotation: Annotation): string {
+  const body = bodiesOf(annotation).find(b => !b.purpose && typeof b.value === 'string');
+  return body?.value ?? '';
+}
+
+export function motivationOf(annotation: Annotation): string {
+  const m = annotation.motivation;
+  return Array.isArray(m) ? m.join(', ') : (m ?? '');
+}
+
+/** The hub user an annotation belongs to (a person, or the user a software agent acts for). */
+export function ownerOf(annotation: Annotation): string | null {
+  const creator = annotation.creator;
+  if (!creator) {
+    return null;
+  }
+  if (creator.type === 'Software') {
+    return creator.actedOnBehalfOf?.nickname ?? null;
+  }
+  return creator.nickname ?? null;
+}
+
+export function isSoftware(annotation: Annotation): boolean {
+  return annotation.creator?.type === 'Software';
+}
+
+export function creatorLabel(annotation: Annotation): string {
+  const creator = annotation.creator;
+  if (!creator) {
+    return 'unknown';
+  }
+  if (creator.type === 'Software') {
+    const owner = creator.actedOnBehalfOf?.nickname;
+    return `${creator.name ?? 'software'}${owner ? ` (for ${owner})` : ''}`;
+  }
+  return creator.nickname ?? creator.name ?? 'unknown';
+}
+
+export type Group = 'yours' | 'groups' | 'public' | 'software';
+
+export const GROUPS: { key: Group; label: string }[] = [
+  { key: 'yours', label: 'Yours' },
+  { key: 'groups', label: "Your groups'" },
+  { key: 'public', label: 'Public' },
+  { key: 'software', label: 'Software proposals' }
+];
+
+/** Software proposals apart; then yours, your groups', everything else you may read. */
+export function groupOf(annotation: Annotation, me: string): Group {
+  if (isSoftware(annotation)) {
+    return 'software';
+  }
+  if (ownerOf(annotation) === me) {
+    return 'yours';
+  }
+  if ((annotation.visibility ?? '').startsWith('group:')) {
+    return 'groups';
+  }
+  return 'public';
+}
+
+export function groupAnnotations(items: Annotation[], me: string): Record<Group, Annotation[]> {
+  const groups: Record<Group, Annotation[]> = { yours: [], groups: [], public: [], software: [] };
+  for (const item of items) {
+    if (motivationOf(item) === 'assessing') {
+      continue; // verdicts on proposals are shown on the proposal, not as annotations
+    }
+    groups[groupOf(item, me)].push(item);
+  }
+  return groups;
+}
+
+/** Verdicts (accepted/rejected) by `me` on each proposal IRI, the latest winning. */
+export function verdicts(assessments: Annotation[], me: string): Map<string, string> {
+  const result = new Map<string, string>();
+  const mine = assessments
+    .filter(a => ownerOf(a) === me && typeof a.target === 'string')
+    .sort((a, b) => (a.created ?? '').localeCompare(b.created ?? ''));
+  for (const a of mine) {
+    const verdict = bodiesOf(a).find(b => b.purpose === 'assessing')?.value;
+    if (verdict) {
+      result.set(a.target as string, verdict);
+    }
+  }
+  return result;
+}
+
+/** The image rectangle an annotation targets (its `xywh=` selector), if any. */
+export function regionOf(annotation: Annotation): Rect | null {
+  const targets = Array.isArray(annotation.target) ? annotation.target : [annotation.target];
+  for (const target of targets) {
+    if (!target || typeof target !== 'object') {
+      continue;
+    }
+    const raw = (target as { selector?: unknown }).selector;
+    const selectors = Array.isArray(raw) ? raw : [raw];
+    for (const selector of selectors) {
+      const value = (selector as { value?: unknown } | undefined)?.value;
+      if (typeof value === 'string') {
+        const rect = parseXywh(value);
+        if (rect) {
+          return rect;
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** An annotation IRI relative to the service (`containers/default/<id>`), for the pass-through. */
+export function servicePath(iri: string): string {
+  const marker = '/services/annotations/';
+  const at = iri.indexOf(marker);
+  return at >= 0 ? iri.slice(at + marker.length) : iri.replace(/^\/+/, '');
+}
+
+/** A short fingerprint of a list, to redraw only when something changed. */
+export function fingerprint(items: Annotation[]): string {
+  return items
+    .map(a => `${a.id}@${a.modified ?? ''}`)
+    .sort()
+    .join('|');
+}
+
+/** A person-readable message from a refusal: the service's JSON `message` (and field). */
+export function errorMessage(status: number, body: unknown, fallback = ''): string {
+  if (body && typeof body === 'object') {
+    const message = (body as { message?: unknown }).message;
+    const field = (body as { field?: unknown }).field;
+    if (typeof message === 'string' && message) {
+      return `${message}${typeof field === 'string' && field && field !== '$' ? ` (${field})` : ''}`;
+    }
+  }
+  if (typeof body === 'string' && body.trim() && !body.trim().startsWith('<')) {
+    return body.trim().slice(0, 300);
+  }
+  const reasons: Record<number, string> = {
+    401: 'you are not logged in any more: reload the page',
+    403: 'the service refused: you may not do this',
+    404: 'not found (it may have been deleted)',
+    412: 'someone changed it meanwhile: reload and try again'
+  };
+  return reasons[status] ?? (fallback || `the service answered ${status}`);
+}

@@ -1,0 +1,189 @@
+import {
+  Annotation,
+  assessment,
+  buildAnnotation,
+  editedAnnotation,
+  errorMessage,
+  groupAnnotations,
+  parseTags,
+  regionOf,
+  regionTarget,
+  servicePath,
+  textOf,
+  verdicts
+} from '../src/model';
+
+const CANVAS = 'urn:echoes:canvas:skimage/coins';
+
+function person(name: string) {
+  return { id: `urn:echoes:user:${name}`, type: 'Person', nickname: name };
+}
+
+describe('W3C annotation documents', () => {
+  it('targets a region as echoes.annotations.region does', () => {
+    expect(regionTarget(CANVAS, { x: 10, y: 20, w: 30, h: 40 })).toEqual({
+      type: 'SpecificResource',
+      source: CANVAS,
+      selector: {
+        type: 'FragmentSelector',
+        conformsTo: 'http://www.w3.org/TR/media-frags/',
+        value: 'xywh=10,20,30,40'
+      }
+    });
+  });
+
+  it('builds the document AnnotationClient.document builds: text body, then tags', () => {
+    const doc = buildAnnotation(CANVAS, {
+      text: '  A worn drachm ',
+      tags: ['coin', 'silver'],
+      motivation: 'describing',
+      visibility: 'public'
+    });
+    expect(doc).toEqual({
+      '@context': 'http://www.w3.org/ns/anno.jsonld',
+      type: 'Annotation',
+      motivation: 'describing',
+      target: CANVAS,
+      visibility: 'public',
+      body: [
+        { type: 'TextualBody', value: 'A worn drachm', format: 'text/plain' },
+        { type: 'TextualBody', value: 'coin', purpose: 'tagging' },
+        { type: 'TextualBody', value: 'silver', purpose: 'tagging' }
+      ]
+    });
+  });
+
+  it('has a single body object, not a list, when there is one body', () => {
+    const doc = buildAnnotation(CANVAS, {
+      text: 'crack',
+      tags: [],
+      motivation: 'commenting',
+      visibility: 'private'
+    });
+    expect(doc.body).toEqual({ type: 'TextualBody', value: 'crack', format: 'text/plain' });
+  });
+
+  it('edits keep the id and target, and drop the ETag', () => {
+    const stored: Annotation = {
+      id: 'http://hub/services/annotations/containers/default/abc',
+      target: CANVAS,
+      body: { type: 'TextualBody', value: 'old' },
+      creator: person('ann'),
+      visibility: 'private',
+      etag: '"abc.1"'
+    };
+    const doc = editedAnnotation(stored, {
+      text: 'new',
+      tags: ['x'],
+      motivation: 'commenting',
+      visibility: 'public'
+    });
+    expect(doc.id).toBe(stored.id);
+    expect(doc.target).toBe(CANVAS);
+    expect(doc.visibility).toBe('public');
+    expect(doc).not.toHaveProperty('etag');
+    expect(textOf(doc as unknown as Annotation)).toBe('new');
+  });
+
+  it('accepts a proposal with the assessing reply AnnotationClient.accept makes', () => {
+    expect(assessment('http://x/a/1', 'accepted')).toEqual({
+      '@context': 'http://www.w3.org/ns/anno.jsonld',
+      type: 'Annotation',
+      motivation: 'assessing',
+      target: 'http://x/a/1',
+      visibility: 'public',
+      body: { type: 'TextualBody', value: 'accepted', purpose: 'assessing' }
+    });
+    const withNote = assessment('http://x/a/1', 'rejected', 'two coins, not one');
+    expect(withNote.body).toEqual([
+      { type: 'TextualBody', value: 'rejected', purpose: 'assessing' },
+      { type: 'TextualBody', value: 'two coins, not one', purpose: 'commenting' }
+    ]);
+  });
+
+  it('parses tags typed with commas or spaces, without repeats', () => {
+    expect(parseTags('coin, silver  coin,,Pompeii')).toEqual(['coin', 'silver', 'Pompeii']);
+    expect(parseTags('  ')).toEqual([]);
+  });
+});
+
+describe('grouping for display', () => {
+  const mine: Annotation = { id: '1', creator: person('ann'), visibility: 'private' };
+  const group: Annotation = { id: '2', creator: person('bob'), visibility: 'group:conservators' };
+  const open: Annotation = { id: '3', creator: person('bob'), visibility: 'public' };
+  const proposal: Annotation = {
+    id: '4',
+    creator: {
+      type: 'Software',
+      name: 'echoes-coins-annotator',
+      actedOnBehalfOf: { nickname: 'ann' }
+    },
+    visibility: 'public'
+  };
+  const verdict: Annotation = {
+    id: '5',
+    creator: person('ann'),
+    motivation: 'assessing',
+    target: '4',
+    body: { type: 'TextualBody', value: 'accepted', purpose: 'assessing' }
+  };
+
+  it('puts software proposals apart, even when they act for you', () => {
+    const groups = groupAnnotations([mine, group, open, proposal, verdict], 'ann');
+    expect(groups.yours.map(a => a.id)).toEqual(['1']);
+    expect(groups.groups.map(a => a.id)).toEqual(['2']);
+    expect(groups.public.map(a => a.id)).toEqual(['3']);
+    expect(groups.software.map(a => a.id)).toEqual(['4']);
+  });
+
+  it("sees another person's view from their side", () => {
+    const groups = groupAnnotations([mine, group, open], 'bob');
+    expect(groups.yours.map(a => a.id)).toEqual(['2', '3']);
+    expect(groups.public.map(a => a.id)).toEqual(['1']);
+  });
+
+  it('knows your latest verdict on each proposal', () => {
+    const later: Annotation = {
+      ...verdict,
+      id: '6',
+      created: '2026-01-02',
+      body: { type: 'TextualBody', value: 'rejected', purpose: 'assessing' }
+    };
+    const others: Annotation = { ...verdict, id: '7', creator: person('bob') };
+    const found = verdicts([{ ...verdict, created: '2026-01-01' }, later, others], 'ann');
+    expect(found.get('4')).toBe('rejected');
+    expect(found.size).toBe(1);
+  });
+
+  it('finds the rectangle of a region annotation, and none for a whole item', () => {
+    const region: Annotation = { id: 'r', target: regionTarget(CANVAS, { x: 1, y: 2, w: 3, h: 4 }) };
+    expect(regionOf(region)).toEqual({ x: 1, y: 2, w: 3, h: 4 });
+    expect(regionOf({ id: 'i', target: 'urn:echoes:catalog:heritage/images/coins' })).toBeNull();
+  });
+});
+
+describe('talking to the service', () => {
+  it('turns an annotation IRI into a path of the pass-through', () => {
+    expect(servicePath('http://127.0.0.1:8000/services/annotations/containers/default/ab12')).toBe(
+      'containers/default/ab12'
+    );
+    expect(servicePath('http://h/services/annotations/search?target=x&page=1')).toBe(
+      'search?target=x&page=1'
+    );
+  });
+
+  it("shows the service's JSON message, with the field at fault", () => {
+    expect(
+      errorMessage(403, { error: 'Forbidden', message: 'you can only edit your own annotations' })
+    ).toBe('you can only edit your own annotations');
+    expect(errorMessage(400, { message: 'motivation must be a string', field: 'motivation' })).toBe(
+      'motivation must be a string (motivation)'
+    );
+  });
+
+  it('explains a refusal without a JSON message', () => {
+    expect(errorMessage(412, '')).toMatch(/changed it meanwhile/);
+    expect(errorMessage(502, '<html>Bad gateway</html>')).toBe('the service answered 502');
+    expect(errorMessage(500, 'database locked')).toBe('database locked');
+  });
+});

@@ -1,0 +1,299 @@
+"""In a real browser (Debian's chromium) on JupyterLab behind the real hub: the catalog
+browser finds the coins photograph and inserts the code that loads it into a notebook,
+which runs; the annotation view draws a region with the mouse and saves it, the service's
+HTTP API holds it with the right owner, selector and visibility, another user sees it only
+when public and, without reloading, sees new annotations appear; an AI proposal is
+accepted. Screenshots go to test-output/screenshots/ (lab-catalog.png, lab-annotate.png)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from echoes.annotations import AnnotationClient
+from echoes.annotators import coins
+from echoes_data import recipe
+from tests.integration.annotations_support import service_url, wait_for_service, with_token
+
+pytestmark = pytest.mark.slow
+
+CANVAS = coins.COINS_CANVAS
+IMAGE = (384, 303)  # the coins photograph, pixels
+
+
+def log_in(page, hub, person) -> None:
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("input[name=username]", person.name)
+    page.fill("input[name=password]", person.password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()
+
+
+def open_lab(page, hub, person) -> None:
+    log_in(page, hub, person)
+    page.goto(f"{hub.url}/user/{person.name}/lab", timeout=180_000)
+    page.locator(".lm-TabBar-tab[data-id='echoes-catalog']").wait_for(timeout=180_000)
+
+
+def screenshot(page, path) -> None:
+    """A screenshot without JupyterLab's news question over a corner of it."""
+    news = page.locator(".Toastify button", has_text="No")
+    if news.count() and news.first.is_visible():
+        news.first.click()
+        news.first.wait_for(state="detached", timeout=5_000)
+    page.screenshot(path=str(path))
+
+
+def open_catalog(page) -> None:
+    """The catalog browser's side panel, shown (clicking its tab again if layout
+    restoration closed it meanwhile)."""
+    panel = page.locator("#echoes-catalog")
+    for _ in range(5):
+        if panel.is_visible():
+            return
+        page.click(".lm-TabBar-tab[data-id='echoes-catalog']")
+        try:
+            panel.wait_for(state="visible", timeout=5_000)
+        except PlaywrightTimeout:
+            continue
+    panel.wait_for(state="visible", timeout=5_000)
+
+
+def open_coins_annotator(page) -> None:
+    open_catalog(page)
+    page.fill(".echoes-Catalog-search", "coins pompeii")
+    page.locator(".echoes-Catalog-results").wait_for(timeout=60_000)
+    page.click(".echoes-Catalog-entry[data-path='images.coins']")
+    page.locator(".echoes-Entry[data-path='images.coins'] .echoes-Annotate").click()
+    page.locator(".echoes-Annotator-frame[data-ready='true']").wait_for(timeout=60_000)
+
+
+def draw(page, left: float, top: float, right: float, bottom: float) -> tuple[int, ...]:
+    """Drag from one corner to the other, as fractions of the shown image; return the
+    rectangle in image pixels that the view should compute."""
+    box = page.locator(".echoes-Annotator-overlay").bounding_box()
+    x0, y0 = box["x"] + left * box["width"], box["y"] + top * box["height"]
+    x1, y1 = box["x"] + right * box["width"], box["y"] + bottom * box["height"]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=4)
+    page.mouse.move(x1, y1, steps=4)
+    page.mouse.up()
+    sx, sy = IMAGE[0] / box["width"], IMAGE[1] / box["height"]
+    x, y = round((x0 - box["x"]) * sx), round((y0 - box["y"]) * sy)
+    return x, y, round((x1 - box["x"]) * sx) - x, round((y1 - box["y"]) * sy) - y
+
+
+def save(page, text: str, tags: str, visibility: str) -> None:
+    page.fill(".echoes-Annotator-form textarea[name=text]", text)
+    page.fill(".echoes-Annotator-form input[name=tags]", tags)
+    page.select_option(".echoes-Annotator-form select[name=motivation]", "describing")
+    page.select_option(".echoes-Annotator-form select[name=visibility]", visibility)
+    page.click(".echoes-Annotator-form .echoes-Save")
+    page.locator(".echoes-Item-text", has_text=text).wait_for(timeout=30_000)
+
+
+def selector_of(annotation: dict) -> tuple[int, ...]:
+    value = annotation["target"]["selector"]["value"]
+    return tuple(int(n) for n in re.fullmatch(r"xywh=(\d+),(\d+),(\d+),(\d+)", value).groups())
+
+
+def close_to(found: tuple[int, ...], expected: tuple[int, ...]) -> bool:
+    return all(abs(a - b) <= 1 for a, b in zip(found, expected, strict=True))
+
+
+def on_canvas(session: requests.Session, hub) -> dict[str, dict]:
+    reply = session.get(service_url(hub) + "search", params={"target": CANVAS}, timeout=30)
+    assert reply.status_code == 200, reply.text
+    return {
+        a["body"][0]["value"] if isinstance(a["body"], list) else a["body"]["value"]: a
+        for a in reply.json()["items"]
+        if a.get("motivation") != "assessing"
+    }
+
+
+@pytest.fixture(scope="module")
+def lab_hub(hub):
+    recipe.build(hub.state_dir / "heritage")
+    wait_for_service(hub)
+    return hub
+
+
+def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, browser, screenshots):
+    hub = lab_hub
+    alice, bob = new_user("lab-e2e-alice"), new_user("lab-e2e-bob")
+    alice.start_server()
+    bob.start_server()
+    alice_api, bob_api = with_token(alice), with_token(bob)
+    # The AI annotator proposes one region per coin, on alice's behalf, public.
+    client = AnnotationClient(url=service_url(hub), token=alice_api.headers["Authorization"][6:])
+    proposals = coins.annotate(client, visibility="public")
+    assert len(proposals) >= 20
+
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    try:
+        open_lab(page, hub, alice)
+        open_catalog(page)
+        page.locator(".echoes-Catalog-theme").first.wait_for(timeout=60_000)
+        page.fill(".echoes-Catalog-search", "coins pompeii")
+        results = page.locator(".echoes-Catalog-results")
+        results.wait_for(timeout=60_000)
+        assert results.inner_text().startswith("2 entries")
+        page.click(".echoes-Catalog-entry[data-path='images.coins']")
+        entry = page.locator(".echoes-Entry[data-path='images.coins']")
+        entry.locator("[data-fact='licence']").wait_for(timeout=60_000)
+        assert "No-Known-Copyright" in entry.locator("[data-fact='licence']").inner_text()
+        assert "Brooklyn Museum" in entry.locator("[data-fact='citation']").inner_text()
+        page.locator(".echoes-Preview-image").wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => document.querySelector('.echoes-Preview-image').naturalWidth === 384"
+        )
+        screenshot(page, screenshots / "lab-catalog.png")
+
+        # Insert code: a new notebook gets the cell; run it in a real kernel.
+        entry.locator(".echoes-Insert").click()
+        cell = page.locator(".jp-Notebook .jp-Cell.jp-mod-active")
+        cell.locator("text=echoes.catalog().images.read().coins.read()").wait_for(timeout=120_000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+            timeout=120_000
+        )
+        cell.locator(".cm-content").click()
+        page.keyboard.press("Shift+Enter")
+        output = page.locator(".jp-Notebook .jp-OutputArea-output", has_text="array(")
+        output.first.wait_for(timeout=120_000)
+        assert "Traceback" not in page.locator(".jp-Notebook").inner_text()
+
+        # "Publish as App" from the notebook's context menu: the dialog, then the address.
+        page.locator(".jp-Notebook .jp-Cell").first.click(button="right")
+        page.locator(".lm-Menu-itemLabel", has_text="Publish as App").click()
+        page.fill(".echoes-PublishForm input[name=name]", "coins-lab")
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+        link = page.locator(".echoes-PublishResult a")
+        link.wait_for(timeout=300_000)
+        assert link.inner_text() == f"{hub.url}/services/apps/{alice.name}/coins-lab/"
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+
+        # The annotation view of the photograph, with the proposals drawn apart.
+        open_coins_annotator(page)
+        software = page.locator(".echoes-Group-software .echoes-Item")
+        software.first.wait_for(timeout=30_000)
+        assert software.count() == len(proposals)
+        assert page.locator("rect.echoes-Outline-software").count() == len(proposals)
+
+        private_rect = draw(page, 0.05, 0.05, 0.25, 0.30)
+        save(page, "A worn coin, private note", "coin, worn", "private")
+        public_rect = draw(page, 0.55, 0.60, 0.80, 0.95)
+        save(page, "Two overlapping coins", "coin, overlap", "public")
+        assert page.locator("rect.echoes-Outline-yours").count() == 2
+
+        # Edit your own. A change made elsewhere meanwhile is refused: the service's message.
+        form_text = ".echoes-Annotator-form textarea[name=text]"
+        yours = page.locator(".echoes-Group-yours")
+        yours.locator(".echoes-Item", has_text="private note").locator(".echoes-Edit").click()
+        page.wait_for_function(
+            f"() => document.querySelector('{form_text}').value === 'A worn coin, private note'"
+        )
+        stored = on_canvas(alice_api, hub)["A worn coin, private note"]
+        before = alice_api.get(stored["id"], timeout=30)
+        elsewhere = {**before.json(), "body": {"type": "TextualBody", "value": "Changed elsewhere"}}
+        headers = {"Content-Type": "application/ld+json", "If-Match": before.headers["ETag"]}
+        changed = alice_api.put(stored["id"], json=elsewhere, headers=headers, timeout=30)
+        assert changed.status_code == 200, changed.text
+        stale = alice_api.put(stored["id"], json=elsewhere, headers=headers, timeout=30)
+        assert stale.status_code == 412
+        page.fill(form_text, "A worn coin, edited")
+        page.click(".echoes-Annotator-form .echoes-Save")
+        refusal = page.locator(".echoes-Message.echoes-Message-error")
+        refusal.wait_for(timeout=30_000)
+        assert refusal.inner_text().startswith(stale.json()["message"])
+        page.click(".echoes-Annotator-form .echoes-Cancel")
+        item = yours.locator(".echoes-Item", has_text="Changed elsewhere")
+        item.wait_for(timeout=30_000)
+        item.locator(".echoes-Edit").click()
+        page.wait_for_function(
+            f"() => document.querySelector('{form_text}').value === 'Changed elsewhere'"
+        )
+        page.fill(form_text, "A worn coin, edited")
+        page.click(".echoes-Annotator-form .echoes-Save")
+        yours.locator(".echoes-Item-text", has_text="A worn coin, edited").wait_for(timeout=30_000)
+
+        # Delete your own.
+        draw(page, 0.40, 0.05, 0.50, 0.20)
+        save(page, "To be deleted", "", "private")
+        yours.locator(".echoes-Item", has_text="To be deleted").locator(".echoes-Delete").click()
+        yours.locator(".echoes-Item", has_text="To be deleted").wait_for(
+            state="detached", timeout=30_000
+        )
+        assert "To be deleted" not in on_canvas(alice_api, hub)
+
+        # Accept the first proposal: an `assessing` reply by alice, as AnnotationClient.accept.
+        page.locator(".echoes-Group-software .echoes-Accept").first.click()
+        page.locator(".echoes-Group-software .echoes-Verdict").first.wait_for(timeout=30_000)
+        screenshot(page, screenshots / "lab-annotate.png")
+
+        # The service's HTTP API: both are alice's, with the drawn rectangles.
+        mine = on_canvas(alice_api, hub)
+        private, public = mine["A worn coin, edited"], mine["Two overlapping coins"]
+        assert private["id"] == stored["id"]
+        assert private["creator"]["nickname"] == public["creator"]["nickname"] == alice.name
+        assert private["visibility"] == "private" and public["visibility"] == "public"
+        assert close_to(selector_of(private), private_rect), (selector_of(private), private_rect)
+        assert close_to(selector_of(public), public_rect), (selector_of(public), public_rect)
+        assert [b["value"] for b in public["body"] if b.get("purpose") == "tagging"] == [
+            "coin",
+            "overlap",
+        ]
+        verdicts = alice_api.get(
+            service_url(hub) + "search", params={"motivation": "assessing"}, timeout=30
+        ).json()["items"]
+        assert any(v["target"] == proposals[0] for v in verdicts), verdicts
+
+        # Bob, through the API: the public one, not the private one.
+        theirs = on_canvas(bob_api, hub)
+        assert "Two overlapping coins" in theirs
+        assert "A worn coin, edited" not in theirs
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-alice.png"))
+        raise
+    finally:
+        context.close()
+
+    # Bob, in his own JupyterLab: the same, and a new public note appears without reload.
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    try:
+        open_lab(page, hub, bob)
+        open_coins_annotator(page)
+        public_list = page.locator(".echoes-Group-public")
+        public_list.locator(".echoes-Item-text", has_text="Two overlapping coins").wait_for(
+            timeout=30_000
+        )
+        assert "A worn coin" not in page.locator(".echoes-Annotator-lists").inner_text()
+        assert page.locator(".echoes-Group-public .echoes-Edit").count() == 0
+        client.annotate(
+            {
+                "type": "SpecificResource",
+                "source": CANVAS,
+                "selector": {
+                    "type": "FragmentSelector",
+                    "conformsTo": "http://www.w3.org/TR/media-frags/",
+                    "value": "xywh=100,100,30,30",
+                },
+            },
+            "Added while bob looks",
+            "commenting",
+            visibility="public",
+        )
+        public_list.locator(".echoes-Item-text", has_text="Added while bob looks").wait_for(
+            timeout=30_000
+        )
+        screenshot(page, screenshots / "lab-annotate-second-user.png")
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-bob.png"))
+        raise
+    finally:
+        context.close()

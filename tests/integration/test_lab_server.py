@@ -1,0 +1,279 @@
+"""The server extension behind the JupyterLab extension (echoes.server), in a real user
+server behind the real hub and proxy: the catalog endpoints, the pass-through to the
+annotation service (the server's token, the service's own status codes and JSON errors),
+publishing to the apps service, and that nobody else's cookie can use them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from echoes_data import recipe
+from tests.hubclient import HubSession
+from tests.integration.annotations_support import service_url, wait_for_service, with_token
+
+pytestmark = pytest.mark.slow
+
+MEDIA_TYPE = "application/ld+json"
+COINS_CANVAS = "urn:echoes:canvas:skimage/coins"
+
+
+class Lab:
+    """A person's browser on their JupyterLab: the server's cookie and XSRF token."""
+
+    def __init__(self, person: HubSession) -> None:
+        self.person = person
+        self.base = person.server_url()
+        # Opening JupyterLab goes through the hub's OAuth and sets the server's cookies.
+        page = person.http.get(self.base + "lab", timeout=120)
+        assert page.status_code == 200, page.text[:300]
+
+    @property
+    def xsrf(self) -> str:
+        for cookie in self.person.http.cookies:
+            if cookie.name == "_xsrf" and cookie.path.startswith(f"/user/{self.person.name}"):
+                return cookie.value
+        raise AssertionError("the server set no _xsrf cookie")
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.person.http.get(self.base + "echoes/" + path, timeout=120, **kwargs)
+
+    def send(self, method: str, path: str, body, **headers) -> requests.Response:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"Content-Type": MEDIA_TYPE, "X-XSRFToken": self.xsrf, **headers}
+        return self.person.http.request(
+            method, self.base + "echoes/" + path, data=data, headers=headers, timeout=600
+        )
+
+
+def region_note(text: str, visibility: str = "private") -> dict:
+    return {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "type": "Annotation",
+        "motivation": "describing",
+        "visibility": visibility,
+        "body": {"type": "TextualBody", "value": text, "format": "text/plain"},
+        "target": {
+            "type": "SpecificResource",
+            "source": COINS_CANVAS,
+            "selector": {
+                "type": "FragmentSelector",
+                "conformsTo": "http://www.w3.org/TR/media-frags/",
+                "value": "xywh=12,20,40,44",
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def lab_hub(hub):
+    recipe.build(hub.state_dir / "heritage")
+    wait_for_service(hub)
+    return hub
+
+
+@pytest.fixture(scope="module")
+def alice(lab_hub, admin):
+    from tests.integration.conftest import add_user
+
+    person = add_user(lab_hub, admin, "lab-alice")
+    person.start_server()
+    return Lab(person)
+
+
+@pytest.fixture(scope="module")
+def bob(lab_hub, admin):
+    from tests.integration.conftest import add_user
+
+    person = add_user(lab_hub, admin, "lab-bob")
+    person.start_server()
+    return Lab(person)
+
+
+def test_catalog_tree_search_entry_and_previews(alice):
+    tree = alice.get("catalog/tree").json()
+    themes = {t["name"]: t for t in tree["themes"]}
+    assert sorted(themes) == ["archaeometry", "collections", "environment", "images", "sites"]
+    assert "images.coins" in [e["path"] for e in themes["images"]["entries"]]
+
+    hits = alice.get("catalog/search", params={"q": "coins pompeii"}).json()["results"]
+    assert [h["path"] for h in hits] == ["images.coins", "images.coins_manifest"]
+
+    coins = alice.get("catalog/entry/images.coins").json()
+    assert coins["licence"] == "LicenseRef-No-Known-Copyright-Restrictions"
+    assert "Brooklyn Museum" in coins["citation"]
+    assert "echoes.catalog().images.read().coins.read()" in coins["code"]
+    assert coins["canvas"]["id"] == COINS_CANVAS
+    assert coins["target"] == "urn:echoes:catalog:heritage/images/coins"
+
+    image = alice.get("catalog/preview/images.coins").json()
+    assert (image["width"], image["height"]) == (384, 303)
+    png = alice.get("catalog/image/images.coins")
+    assert png.headers["Content-Type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+    table = alice.get("catalog/preview/archaeometry.pottery_kilns").json()
+    assert table["shape"] == [48, 15] or table["shape"][0] == 48
+    assert "site" in table["columns"] and len(table["rows"]) == 5
+
+    array = alice.get("catalog/preview/environment.nottingham_castle_temperature").json()
+    assert array["kind"] == "array" and array["variables"]
+
+
+def test_catalog_refuses_unknown_entries_with_json(alice):
+    missing = alice.get("catalog/entry/images.nothing")
+    assert missing.status_code == 404
+    assert missing.json()["message"] == "no catalog entry 'images.nothing'"
+    bad = alice.get("catalog/preview/..%2Fetc")
+    assert bad.status_code in (400, 404)
+    not_image = alice.get("catalog/image/archaeometry.pottery_kilns")
+    assert not_image.status_code == 400 and "not an image" in not_image.json()["message"]
+    empty = alice.get("catalog/search", params={"q": " "})
+    assert empty.status_code == 400 and "search" in empty.json()["message"]
+
+
+def test_annotation_pass_through_acts_as_the_server_owner(lab_hub, alice, bob):
+    created = alice.send("POST", "annotations/containers/default/", region_note("A drachm"))
+    assert created.status_code == 201, created.text
+    annotation = created.json()
+    assert annotation["creator"]["nickname"] == alice.person.name
+    assert created.headers["ETag"] and created.headers["Location"] == annotation["id"]
+
+    # The service itself, asked with alice's own token, holds it as hers.
+    direct = with_token(alice.person).get(annotation["id"], timeout=30)
+    assert direct.status_code == 200
+    assert direct.json()["creator"]["nickname"] == alice.person.name
+    assert direct.json()["target"]["selector"]["value"] == "xywh=12,20,40,44"
+
+    # Searching through the pass-through finds it (query string passed on).
+    found = alice.get("annotations/search", params={"target": COINS_CANVAS}).json()
+    assert annotation["id"] in [a["id"] for a in found["items"]]
+
+    # Private: bob's pass-through neither finds nor reads it.
+    path = annotation["id"].split("/services/annotations/", 1)[1]
+    theirs = bob.get("annotations/search", params={"target": COINS_CANVAS}).json()
+    assert annotation["id"] not in [a["id"] for a in theirs["items"]]
+    assert bob.get("annotations/" + path).status_code == 404
+
+    # Edit with the ETag, through the pass-through (If-Match passed on).
+    changed = {**direct.json(), "visibility": "public"}
+    updated = alice.send(
+        "PUT", "annotations/" + path, changed, **{"If-Match": direct.headers["ETag"]}
+    )
+    assert updated.status_code == 200, updated.text
+    assert bob.get("annotations/" + path).status_code == 200
+
+    # Bob may read it now but not change it: the service's 403 and message, unchanged.
+    current = bob.get("annotations/" + path)
+    refused = bob.send(
+        "PUT", "annotations/" + path, current.json(), **{"If-Match": current.headers["ETag"]}
+    )
+    as_service = with_token(bob.person).put(
+        annotation["id"],
+        data=json.dumps(current.json()),
+        headers={"Content-Type": MEDIA_TYPE, "If-Match": current.headers["ETag"]},
+        timeout=30,
+    )
+    assert refused.status_code == as_service.status_code == 403
+    assert refused.json() == as_service.json()
+    assert bob.send("DELETE", "annotations/" + path, b"").status_code == 403
+    assert alice.send("DELETE", "annotations/" + path, b"").status_code == 204
+
+
+def test_bad_annotations_get_the_services_4xx_json(lab_hub, alice):
+    token = with_token(alice.person)
+    cases = [
+        (b"{not json", MEDIA_TYPE),
+        (json.dumps({**region_note("x"), "motivation": 42}).encode(), MEDIA_TYPE),
+        (json.dumps(region_note("x")).encode(), "text/plain"),
+    ]
+    for body, kind in cases:
+        through = alice.send(
+            "POST", "annotations/containers/default/", body, **{"Content-Type": kind}
+        )
+        direct = token.post(
+            service_url(lab_hub) + "containers/default/",
+            data=body,
+            headers={"Content-Type": kind},
+            timeout=30,
+        )
+        assert 400 <= through.status_code < 500, through.text
+        assert through.status_code == direct.status_code
+        assert through.json() == direct.json() and through.json()["message"]
+    escape = alice.get("annotations/..%2F..%2Fhub%2Fapi%2Fusers")
+    assert escape.status_code in (400, 404)
+
+
+def test_another_users_cookie_cannot_use_the_server_extension(alice, bob):
+    other = bob.person.http
+    url = alice.base + "echoes/"
+    read = other.get(url + "catalog/tree", timeout=60, allow_redirects=False)
+    assert read.status_code in (302, 403), read.status_code
+    followed = other.get(url + "annotations/search", timeout=60)
+    assert followed.status_code == 403 or "catalog" not in followed.text
+    assert not followed.headers.get("Content-Type", "").startswith("application/ld+json")
+    # Bob's cookie with bob's XSRF token cannot create an annotation as alice.
+    write = other.post(
+        url + "annotations/containers/default/",
+        data=json.dumps(region_note("not yours")),
+        headers={"Content-Type": MEDIA_TYPE, "X-XSRFToken": bob.xsrf},
+        timeout=60,
+        allow_redirects=False,
+    )
+    assert write.status_code in (302, 403)
+    mine = alice.get("annotations/search", params={"q": "not yours"}).json()
+    assert mine["items"] == []
+    # Without an XSRF token, even alice's own cookie cannot write.
+    forged = alice.person.http.post(
+        url + "annotations/containers/default/",
+        data=json.dumps(region_note("forged")),
+        headers={"Content-Type": MEDIA_TYPE},
+        timeout=60,
+    )
+    assert forged.status_code == 403
+
+
+def test_publish_as_app_from_the_server(alice):
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": "print('published from JupyterLab')",
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    contents = alice.person.http.put(
+        alice.base + "api/contents/hello.ipynb",
+        data=json.dumps({"type": "notebook", "content": notebook}),
+        headers={"X-XSRFToken": alice.xsrf, "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert contents.status_code in (200, 201), contents.text
+    body = {"path": "hello.ipynb", "name": "hello-lab", "share": "hub"}
+    app = alice.send("POST", "apps/publish", body, **{"Content-Type": "application/json"})
+    assert app.status_code in (200, 201), app.text
+    assert app.json()["ok"] is True
+    assert app.json()["url"].endswith(f"/services/apps/{alice.person.name}/hello-lab/")
+
+    bad_name = alice.send("POST", "apps/publish", {**body, "name": "Bad Name"})
+    assert bad_name.status_code == 400 and "Bad Name" in bad_name.json()["message"]
+    missing = alice.send("POST", "apps/publish", {**body, "path": "nowhere.ipynb"})
+    assert missing.status_code == 400 and "nowhere.ipynb" in missing.json()["message"]
+    outside = alice.send("POST", "apps/publish", {**body, "path": "../../etc/passwd.ipynb"})
+    assert outside.status_code == 400 and "not inside" in outside.json()["message"]
+
+
+def test_me_names_the_owner_and_their_groups(admin, alice, bob):
+    """The view offers "group:G" visibility for the groups the hub says the owner is in."""
+    admin.api("POST", "/groups/lab-conservators")
+    added = admin.api("POST", "/groups/lab-conservators/users", json={"users": [alice.person.name]})
+    assert added.status_code == 200, added.text
+    assert alice.get("me").json() == {"name": alice.person.name, "groups": ["lab-conservators"]}
+    assert bob.get("me").json() == {"name": bob.person.name, "groups": []}
