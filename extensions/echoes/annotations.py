@@ -48,6 +48,23 @@ def catalog_item(path: str) -> str:
     return f"urn:echoes:catalog:{path.strip('/')}"
 
 
+def entry_item(name: str) -> str:
+    """The IRI of the catalog entry ``name`` (``theme.entry``, e.g. ``images.coins``)."""
+    return catalog_item("heritage/" + name.replace(".", "/"))
+
+
+def entry_canvas(name: str) -> dict:
+    """The IIIF canvas of the image entry ``name``: what region annotations on it target.
+
+    One rule for every view (the JupyterLab extension, the widgets, the AI annotators), so
+    they all show the same annotations on the same picture."""
+    return {
+        "id": "urn:echoes:canvas:" + name.replace(".", "/"),
+        "type": "Canvas",
+        "partOf": [{"id": entry_item(name), "type": "Manifest"}],
+    }
+
+
 def region(canvas: str | dict, x: float, y: float, w: float, h: float) -> dict:
     """A rectangle on an image (IIIF canvas), in pixels."""
     return {

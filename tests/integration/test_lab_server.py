@@ -10,6 +10,7 @@ import json
 import pytest
 import requests
 
+from echoes.annotators import coins
 from echoes_data import recipe
 from tests.hubclient import HubSession
 from tests.integration.annotations_support import service_url, wait_for_service, with_token
@@ -17,7 +18,7 @@ from tests.integration.annotations_support import service_url, wait_for_service,
 pytestmark = pytest.mark.slow
 
 MEDIA_TYPE = "application/ld+json"
-COINS_CANVAS = "urn:echoes:canvas:skimage/coins"
+COINS_CANVAS = coins.COINS_CANVAS
 
 
 class Lab:

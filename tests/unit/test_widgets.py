@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from echoes.annotations import AnnotationClient, region, table_row
+from echoes.annotations import AnnotationClient, entry_canvas, region, table_row
 from echoes.annotators import coins
 from echoes.widgets import images, model
 from echoes_data import recipe
@@ -116,8 +116,8 @@ def test_catalog_entries_that_are_not_images_are_named(data_dir):
 
 
 def test_catalog_images_target_canvases_part_of_their_item():
-    assert images.canvas_of("images.coins") == CANVAS  # the coins annotator's canvas
-    other = images.canvas_of("images.sherds")
+    assert entry_canvas("images.coins") == CANVAS  # the coins annotator's canvas
+    other = entry_canvas("images.sherds")
     assert other["id"] == "urn:echoes:canvas:images/sherds"
     assert other["partOf"] == [
         {"id": "urn:echoes:catalog:heritage/images/sherds", "type": "Manifest"}

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..annotations import entry_canvas, entry_item
+
 NAME = "echoes-coins-annotator"
 VERSION = "1.0"
-#: The IIIF canvas of the photograph, part of its catalog entry.
-COINS_CANVAS = "urn:echoes:canvas:skimage/coins"
-COINS_ITEM = "urn:echoes:catalog:heritage/images/coins"
+#: The photograph's catalog entry; its IIIF canvas is what the proposals target.
+COINS_ENTRY = "images.coins"
+COINS_CANVAS = entry_canvas(COINS_ENTRY)["id"]
+COINS_ITEM = entry_item(COINS_ENTRY)
 SOURCE = (
     "scikit-image data.coins(): Greek coins from Pompeii, Brooklyn Museum collection "
     "(public domain), via scikit-image's bundled sample data"
@@ -80,11 +83,7 @@ def segment(image: np.ndarray | None = None) -> list[Coin]:
 
 def canvas() -> dict:
     """The canvas the annotations target, as part of the catalog item of the photograph."""
-    return {
-        "id": COINS_CANVAS,
-        "type": "Canvas",
-        "partOf": [{"id": COINS_ITEM, "type": "Manifest"}],
-    }
+    return entry_canvas(COINS_ENTRY)
 
 
 def proposals(coins: list[Coin]) -> list[dict]:

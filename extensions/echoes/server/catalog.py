@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from echoes import catalogs
-from echoes.annotations import catalog_item
-from echoes.annotators import coins
+from echoes.annotations import entry_canvas, entry_item
 from echoes_data import validate
 
 #: Rows of a table preview, and how long a preview's cell text may be.
@@ -27,9 +26,6 @@ KINDS = {
     "xarray:Dataset": "array",
     "builtins:dict": "document",
 }
-#: Image entries whose canvas already has an IRI that annotations (and the AI annotator)
-#: use; other images get ``urn:echoes:canvas:<theme>/<entry>``.
-CANVASES = {coins.COINS_ITEM: coins.canvas()}
 SHOWN_METADATA = ("title", "description", "licence", "licence_note", "citation", "keywords")
 #: Pillow's image modes in words.
 MODES = {"1": "black and white", "L": "greyscale", "RGB": "colour", "RGBA": "colour, transparent"}
@@ -119,21 +115,6 @@ def _find(path: str, data_dir: str | None) -> tuple[Path, dict, str, str]:
     raise CatalogError(404, f"no catalog entry {path!r}")
 
 
-def item_iri(path: str) -> str:
-    """The annotation target of a catalog entry, as ``echoes.annotations.catalog_item``."""
-    return catalog_item("heritage/" + path.replace(".", "/"))
-
-
-def canvas(path: str) -> dict[str, Any]:
-    item = item_iri(path)
-    default = {
-        "id": "urn:echoes:canvas:" + path.replace(".", "/"),
-        "type": "Canvas",
-        "partOf": [{"id": item, "type": "Manifest"}],
-    }
-    return CANVASES.get(item, default)
-
-
 def _variable(name: str) -> str:
     name = re.sub(r"\W", "_", name)
     if not name or name[0].isdigit() or keyword.iskeyword(name):
@@ -166,9 +147,9 @@ def entry(path: str, data_dir: str | None = None) -> dict[str, Any]:
     result["provenance"] = meta.get("provenance") or {}
     result["fields"] = meta.get("columns") or meta.get("variables") or {}
     result["code"] = loading_code(name, meta.get("title", ""), meta.get("licence", ""))
-    result["target"] = item_iri(name)
+    result["target"] = entry_item(name)
     if result["kind"] == "image":
-        result["canvas"] = canvas(name)
+        result["canvas"] = entry_canvas(name)
     return result
 
 

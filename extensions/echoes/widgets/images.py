@@ -20,13 +20,13 @@ import numpy as np
 from PIL import Image
 
 from echoes import catalogs
-from echoes.annotations import catalog_item
+from echoes.annotations import entry_canvas
 from echoes_data import validate
 
 #: The longest side, in pixels, of the picture sent to the browser.
 MAX_SIDE = 2048
-#: Entries whose canvas already has an IRI that annotations use (the coins annotator's).
-KNOWN_CANVASES = {"images.coins": "echoes.annotators.coins"}
+#: The Intake output of image entries (as the catalog browser classifies entries).
+IMAGE_OUTPUT = "numpy:ndarray"
 
 
 @dataclass
@@ -84,24 +84,6 @@ def _as_uint8(array: np.ndarray) -> np.ndarray:
     return np.round((values - low) * 255 / span).astype(np.uint8)
 
 
-def canvas_of(name: str) -> dict:
-    """The canvas of catalog entry ``name`` (``theme.entry``): the coins annotator's for the
-    coins photograph, else ``urn:echoes:canvas:<theme>/<entry>``, part of the catalog item."""
-    if name in KNOWN_CANVASES:
-        from importlib import import_module
-
-        return import_module(KNOWN_CANVASES[name]).canvas()
-    return {
-        "id": "urn:echoes:canvas:" + name.replace(".", "/"),
-        "type": "Canvas",
-        "partOf": [{"id": catalog_item("heritage/" + name.replace(".", "/")), "type": "Manifest"}],
-    }
-
-
-#: The Intake output of image entries (as the catalog browser classifies entries).
-IMAGE_OUTPUT = "numpy:ndarray"
-
-
 def _entries(data_dir: str | os.PathLike | None) -> list[tuple[str, Path, dict]]:
     """(name, data file, entry) of every entry of the shared catalog."""
     found = []
@@ -128,7 +110,7 @@ def _entry_picture(name: str, path: Path, entry: dict) -> Picture:
     if entry.get("output_instance") != IMAGE_OUTPUT:
         raise LookupError(f"catalog entry {name!r} is not an image")
     meta = entry.get("metadata") or {}
-    return _picture(path, canvas_of(name), meta.get("title", name))
+    return _picture(path, entry_canvas(name), meta.get("title", name))
 
 
 def from_reader(reader: Any, data_dir: str | os.PathLike | None = None) -> Picture:

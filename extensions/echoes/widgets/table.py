@@ -14,7 +14,7 @@ from typing import Any
 
 import traitlets
 
-from echoes.annotations import AnnotationClient, catalog_item
+from echoes.annotations import AnnotationClient, entry_item
 
 from . import model
 from .base import HERE, ServiceWidget
@@ -28,7 +28,7 @@ def source_iri(source: str) -> str:
     """An IRI as given, or the catalog item of a ``theme.entry`` name."""
     if _IRI.match(source):
         return source
-    return catalog_item("heritage/" + source.replace(".", "/"))
+    return entry_item(source)
 
 
 def cell(value: Any) -> str:

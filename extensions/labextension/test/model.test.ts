@@ -13,7 +13,7 @@ import {
   verdicts
 } from '../src/model';
 
-const CANVAS = 'urn:echoes:canvas:skimage/coins';
+const CANVAS = 'urn:echoes:canvas:images/coins';
 
 function person(name: string) {
   return { id: `urn:echoes:user:${name}`, type: 'Person', nickname: name };
