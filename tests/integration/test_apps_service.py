@@ -5,6 +5,7 @@ of viewer, republish, unpublish, a broken notebook, and what viewers cannot reac
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,13 @@ import pytest
 import requests
 import websocket
 
-from tests.hubclient import HubSession
+from tests.hubclient import HubSession, Kernel
 
 REPO = Path(__file__).resolve().parents[2]
 POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
 ECHOES = str(Path(sys.executable).parent / "echoes")
 TITLE = "Romano-British pottery"
+AS_ROOT = os.geteuid() == 0
 
 
 def publish(hub, person: HubSession, notebook: Path, name: str, share: str, token=None):
@@ -279,3 +281,69 @@ def test_cli_names_the_file_and_line_of_a_bad_notebook(hub, people, tmp_path):
     result = publish(hub, author, bad, "bad", "hub")
     assert result.returncode != 0
     assert str(bad) in result.stderr and "line 3" in result.stderr
+
+
+def probe_notebook(paths: dict[str, str]) -> dict:
+    """A notebook that tries to read each path and prints `PROBE <label>: <outcome>`."""
+    checks = "".join(
+        f"try:\n    open({path!r}, 'rb').read()\n    print('PROBE {label}: ' + 'read')\n"
+        f"except OSError as e:\n    print('PROBE {label}: ' + type(e).__name__)\n"
+        for label, path in paths.items()
+    )
+    notebook = json.loads(POTTERY.read_text())
+    notebook["cells"] = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": checks,
+        }
+    ]
+    return notebook
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="accounts exist only as root (CI runs as root)")
+def test_snapshots_are_closed_to_other_users_and_to_other_authors_apps(hub, people, tmp_path):
+    author, member, stranger, _ = people
+    result = publish(hub, author, POTTERY, "private-pottery", f"user:{member.name}")
+    assert result.returncode == 0, result.stderr
+    folder = hub.state_dir / "apps" / "snapshots" / author.name
+    snapshot = folder / "private-pottery" / "v1" / "app.ipynb"
+    # Owned by root, readable by the group of the author's own apps account only.
+    info = snapshot.stat()
+    account = f"echoesapp-{author.name}"
+    import grp
+
+    assert (info.st_uid, grp.getgrgid(info.st_gid).gr_name) == (0, account)
+    assert info.st_mode & 0o777 == 0o640 and folder.stat().st_mode & 0o777 == 0o750
+
+    # Another user's server cannot read it, nor list the author's apps.
+    assert stranger.start_server().status_code in (201, 202)
+    kernel = Kernel(stranger.server_url(), stranger.new_token())
+    try:
+        for attempt in (f"open({str(snapshot)!r}).read()", f"os.listdir({str(folder)!r})"):
+            outcome = kernel.execute(
+                "import os\n"
+                f"try:\n    {attempt}\n    print('read')\n"
+                "except OSError as e:\n    print(type(e).__name__)\n"
+                "print(os.getuid(), os.getgroups())"
+            )
+            assert outcome.startswith("PermissionError"), (attempt, outcome)
+    finally:
+        kernel.close()
+    stranger.stop_server()
+
+    # Another author's app (its code runs as that author's apps account) cannot either,
+    # while it reads its own snapshot.
+    probe = tmp_path / "probe.ipynb"
+    probe.write_text(json.dumps(probe_notebook({"other": str(snapshot), "own": "app.ipynb"})))
+    result = publish(hub, stranger, probe, "probe", "hub")
+    assert result.returncode == 0, result.stderr
+    page = stranger.http.get(app_url(hub, stranger.name, "probe"), timeout=240)
+    assert page.status_code == 200, page.text[:300]
+    assert "PROBE other: PermissionError" in page.text
+    assert "PROBE own: read" in page.text
+
+    # The app still opens for its viewer.
+    assert renders(member.http, app_url(hub, author.name, "private-pottery"))
