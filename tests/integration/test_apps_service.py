@@ -15,6 +15,7 @@ import requests
 import websocket
 
 from tests.hubclient import HubSession, Kernel
+from tests.integration.conftest import add_user, login_admin
 
 REPO = Path(__file__).resolve().parents[2]
 POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
@@ -66,8 +67,6 @@ def opens(http: requests.Session, url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def people(hub, admin):
-    from tests.integration.conftest import add_user
-
     author = add_user(hub, admin, "app-author")
     member = add_user(hub, admin, "app-member")
     stranger = add_user(hub, admin, "app-other")
@@ -347,3 +346,33 @@ def test_snapshots_are_closed_to_other_users_and_to_other_authors_apps(hub, peop
 
     # The app still opens for its viewer.
     assert renders(member.http, app_url(hub, author.name, "private-pottery"))
+
+
+def test_an_app_that_never_renders_gets_a_message_not_a_500(hub_factory, tmp_path):
+    """A page Voila never finishes (a stalled kernel) is retried once, then the viewer
+    gets a short 503 page: no 500, no traceback, no code; the service keeps answering."""
+    hub = hub_factory(args=["--EchoesApps.page_timeout=5"])
+    admin = login_admin(hub)
+    author = add_user(hub, admin, "app-stall")
+    notebook = json.loads(POTTERY.read_text())
+    # Runs through at publishing time (the trial run), stalls only when Voila runs it.
+    notebook["cells"] = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "import os, time\nif os.environ.get('VOILA_BASE_URL'):\n    time.sleep(3600)",
+        }
+    ]
+    stall = tmp_path / "stall.ipynb"
+    stall.write_text(json.dumps(notebook))
+    result = publish(hub, author, stall, "stall", "public")
+    assert result.returncode == 0, result.stderr
+    page = requests.get(app_url(hub, author.name, "stall"), timeout=240)
+    assert page.status_code == 503, page.text[:300]
+    assert "could not answer just now" in page.text
+    assert "Traceback" not in page.text and "sleep" not in page.text
+    assert "did not render (timed out); trying again" in hub.log()
+    assert "[apps ERROR] Uncaught exception" not in hub.log()
+    assert requests.get(f"{hub.url}/services/apps/", timeout=30).status_code == 200
