@@ -25,7 +25,12 @@ from echoes_hub.services.apps.model import (
     can_view,
     parse_publication,
 )
-from echoes_hub.services.apps.runner import MAX_ACCOUNT_LENGTH, account_name
+from echoes_hub.services.apps.runner import (
+    MAX_ACCOUNT_LENGTH,
+    AppFailed,
+    account_name,
+    ensure_account,
+)
 from echoes_hub.services.apps.store import AppStore
 
 POTTERY = Path(__file__).resolve().parents[2] / "notebooks" / "apps" / "pottery-explorer.ipynb"
@@ -107,9 +112,10 @@ def test_snapshots_belong_to_their_authors_group_only(tmp_path):
             assert path.stat().st_gid == 4242, path
         assert path.stat().st_mode & 0o777 == (0o750 if path.is_dir() else 0o640), path
     assert store.notebook(app).exists()
-    # Snapshots an older version left world-readable are closed when the store opens.
+    # Snapshots an older version left world-readable are closed by the service at start.
     store.notebook(app).chmod(0o644)
-    AppStore(tmp_path / "apps", groups.get)
+    assert AppStore(tmp_path / "apps", groups.get).authors() == {"alice"}
+    store.close("alice", groups["alice"])
     assert store.notebook(app).stat().st_mode & 0o777 == 0o640
 
 
@@ -125,6 +131,11 @@ def test_each_author_gets_a_distinct_valid_system_user_name():
         assert len(name) <= MAX_ACCOUNT_LENGTH and re.match(r"^[a-z_][a-z0-9_-]*$", name)
     # Never the name of a user server's account (echoes-<hub user>).
     assert not any(name.startswith("echoes-") for name in names.values())
+
+
+def test_an_existing_system_user_is_never_taken_as_an_apps_account():
+    with pytest.raises(AppFailed, match="not the apps account of mallory"):
+        ensure_account("daemon", "mallory")
 
 
 def test_proxy_lets_through_only_what_a_dashboard_needs():

@@ -90,7 +90,7 @@ def ensure_account(name: str, author: str) -> pwd.struct_passwd:
     try:
         account = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(
+        made = subprocess.run(
             [
                 "useradd",
                 "--system",
@@ -104,9 +104,12 @@ def ensure_account(name: str, author: str) -> pwd.struct_passwd:
                 "/usr/sbin/nologin",
                 name,
             ],
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if made.returncode != 0:
+            detail = made.stderr.strip()
+            raise AppFailed(f"could not create the system user {name}: {detail}") from None
         account = pwd.getpwnam(name)
     if account.pw_gecos != _comment(author):
         raise AppFailed(

@@ -52,6 +52,13 @@ class AppsService:
         self.http = AsyncHTTPClient(force_instance=True, max_clients=MAX_APP_REQUESTS)
         # As root each author's snapshots are readable only by that author's apps account.
         self.store = AppStore(self.root, runner.gid if runner.as_root else None)
+        for author in self.store.authors():
+            try:
+                gid = runner.gid(author)
+            except AppFailed as e:  # no account for this author: only root reads
+                log.error("%s; %s's snapshots are closed to everyone", e.detail, author)
+                gid = 0
+            self.store.close(author, gid)
         self.runner = runner
         self.log = log
         # Thumbnails of non-public apps are served through the access check only.

@@ -100,9 +100,6 @@ class AppStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
-        # Snapshots written by an older version (world-readable) are closed now.
-        for author in {app.author for app in self.list()}:
-            self._close(self.snapshots / author, author)
 
     def folder(self, author: str, name: str, version: int) -> Path:
         return self.snapshots / author / name / f"v{version}"
@@ -174,9 +171,14 @@ class AppStore:
     def _gid(self, author: str) -> int | None:
         return self.group_of(author) if self.group_of else None
 
-    def _close(self, folder: Path, author: str) -> None:
+    def authors(self) -> set[str]:
+        return {author for (author,) in self.db.execute("SELECT DISTINCT author FROM apps")}
+
+    def close(self, author: str, gid: int | None) -> None:
+        """Give all of `author`'s snapshots to the group `gid` (see `_share`): snapshots
+        written by an older version were world-readable."""
+        folder = self.snapshots / author
         if folder.exists():
-            gid = self._gid(author)
             for path in [folder, *folder.rglob("*")]:
                 _share(path, gid)
 
