@@ -5,6 +5,7 @@ of viewer, republish, unpublish, a broken notebook, and what viewers cannot reac
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,14 @@ import pytest
 import requests
 import websocket
 
-from tests.hubclient import HubSession
+from tests.hubclient import HubSession, Kernel
+from tests.integration.conftest import add_user, login_admin
 
 REPO = Path(__file__).resolve().parents[2]
 POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
 ECHOES = str(Path(sys.executable).parent / "echoes")
 TITLE = "Romano-British pottery"
+AS_ROOT = os.geteuid() == 0
 
 
 def publish(hub, person: HubSession, notebook: Path, name: str, share: str, token=None):
@@ -64,8 +67,6 @@ def opens(http: requests.Session, url: str) -> bool:
 
 @pytest.fixture(scope="module")
 def people(hub, admin):
-    from tests.integration.conftest import add_user
-
     author = add_user(hub, admin, "app-author")
     member = add_user(hub, admin, "app-member")
     stranger = add_user(hub, admin, "app-other")
@@ -279,3 +280,99 @@ def test_cli_names_the_file_and_line_of_a_bad_notebook(hub, people, tmp_path):
     result = publish(hub, author, bad, "bad", "hub")
     assert result.returncode != 0
     assert str(bad) in result.stderr and "line 3" in result.stderr
+
+
+def probe_notebook(paths: dict[str, str]) -> dict:
+    """A notebook that tries to read each path and prints `PROBE <label>: <outcome>`."""
+    checks = "".join(
+        f"try:\n    open({path!r}, 'rb').read()\n    print('PROBE {label}: ' + 'read')\n"
+        f"except OSError as e:\n    print('PROBE {label}: ' + type(e).__name__)\n"
+        for label, path in paths.items()
+    )
+    notebook = json.loads(POTTERY.read_text())
+    notebook["cells"] = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": checks,
+        }
+    ]
+    return notebook
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="accounts exist only as root (CI runs as root)")
+def test_snapshots_are_closed_to_other_users_and_to_other_authors_apps(hub, people, tmp_path):
+    author, member, stranger, _ = people
+    result = publish(hub, author, POTTERY, "private-pottery", f"user:{member.name}")
+    assert result.returncode == 0, result.stderr
+    folder = hub.state_dir / "apps" / "snapshots" / author.name
+    snapshot = folder / "private-pottery" / "v1" / "app.ipynb"
+    # Owned by root, readable by the group of the author's own apps account only.
+    info = snapshot.stat()
+    account = f"echoesapp-{author.name}"
+    import grp
+
+    assert (info.st_uid, grp.getgrgid(info.st_gid).gr_name) == (0, account)
+    assert info.st_mode & 0o777 == 0o640 and folder.stat().st_mode & 0o777 == 0o750
+
+    # Another user's server cannot read it, nor list the author's apps.
+    assert stranger.start_server().status_code in (201, 202)
+    kernel = Kernel(stranger.server_url(), stranger.new_token())
+    try:
+        for attempt in (f"open({str(snapshot)!r}).read()", f"os.listdir({str(folder)!r})"):
+            outcome = kernel.execute(
+                "import os\n"
+                f"try:\n    {attempt}\n    print('read')\n"
+                "except OSError as e:\n    print(type(e).__name__)\n"
+                "print(os.getuid(), os.getgroups())"
+            )
+            assert outcome.startswith("PermissionError"), (attempt, outcome)
+    finally:
+        kernel.close()
+    stranger.stop_server()
+
+    # Another author's app (its code runs as that author's apps account) cannot either,
+    # while it reads its own snapshot.
+    probe = tmp_path / "probe.ipynb"
+    probe.write_text(json.dumps(probe_notebook({"other": str(snapshot), "own": "app.ipynb"})))
+    result = publish(hub, stranger, probe, "probe", "hub")
+    assert result.returncode == 0, result.stderr
+    page = stranger.http.get(app_url(hub, stranger.name, "probe"), timeout=240)
+    assert page.status_code == 200, page.text[:300]
+    assert "PROBE other: PermissionError" in page.text
+    assert "PROBE own: read" in page.text
+
+    # The app still opens for its viewer.
+    assert renders(member.http, app_url(hub, author.name, "private-pottery"))
+
+
+def test_an_app_that_never_renders_gets_a_message_not_a_500(hub_factory, tmp_path):
+    """A page Voila never finishes (a stalled kernel) is retried once, then the viewer
+    gets a short 503 page: no 500, no traceback, no code; the service keeps answering."""
+    hub = hub_factory(args=["--EchoesApps.page_timeout=5"])
+    admin = login_admin(hub)
+    author = add_user(hub, admin, "app-stall")
+    notebook = json.loads(POTTERY.read_text())
+    # Runs through at publishing time (the trial run), stalls only when Voila runs it.
+    notebook["cells"] = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "import os, time\nif os.environ.get('VOILA_BASE_URL'):\n    time.sleep(3600)",
+        }
+    ]
+    stall = tmp_path / "stall.ipynb"
+    stall.write_text(json.dumps(notebook))
+    result = publish(hub, author, stall, "stall", "public")
+    assert result.returncode == 0, result.stderr
+    page = requests.get(app_url(hub, author.name, "stall"), timeout=240)
+    assert page.status_code == 503, page.text[:300]
+    assert "could not answer just now" in page.text
+    assert "Traceback" not in page.text and "sleep" not in page.text
+    assert "did not render (timed out); trying again" in hub.log()
+    assert "[apps ERROR] Uncaught exception" not in hub.log()
+    assert requests.get(f"{hub.url}/services/apps/", timeout=30).status_code == 200

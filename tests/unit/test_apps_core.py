@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import struct
 from pathlib import Path
@@ -23,6 +24,12 @@ from echoes_hub.services.apps.model import (
     can_manage,
     can_view,
     parse_publication,
+)
+from echoes_hub.services.apps.runner import (
+    MAX_ACCOUNT_LENGTH,
+    AppFailed,
+    account_name,
+    ensure_account,
 )
 from echoes_hub.services.apps.store import AppStore
 
@@ -92,6 +99,43 @@ def test_store_keeps_versions_as_read_only_snapshots_and_unpublishes(tmp_path):
     with pytest.raises(NotFound):
         reopened.get("alice", "pots")
     assert not (tmp_path / "apps" / "snapshots" / "alice" / "pots").exists()
+
+
+def test_snapshots_belong_to_their_authors_group_only(tmp_path):
+    """As root the store gives each author's snapshots to that author's apps group."""
+    groups = {"alice": 4242, "bob": 4343}
+    store = AppStore(tmp_path / "apps", groups.get)
+    app = store.publish("alice", "pots", parse_publication(body(files={"d/x.csv": "MSwy"})))
+    folder = tmp_path / "apps" / "snapshots" / "alice"
+    for path in [folder, *folder.rglob("*")]:
+        if os.geteuid() == 0:
+            assert path.stat().st_gid == 4242, path
+        assert path.stat().st_mode & 0o777 == (0o750 if path.is_dir() else 0o640), path
+    assert store.notebook(app).exists()
+    # Snapshots an older version left world-readable are closed by the service at start.
+    store.notebook(app).chmod(0o644)
+    assert AppStore(tmp_path / "apps", groups.get).authors() == {"alice"}
+    store.close("alice", groups["alice"])
+    assert store.notebook(app).stat().st_mode & 0o777 == 0o640
+
+
+def test_each_author_gets_a_distinct_valid_system_user_name():
+    names = {
+        author: account_name("echoesapp-", author)
+        for author in ["ann", "a" * 30, "a" * 29 + "b", "Mixed.Case@x", "app-author-123456"]
+    }
+    assert names["ann"] == "echoesapp-ann"
+    assert names["app-author-123456"] == "echoesapp-app-author-123456"
+    assert len(set(names.values())) == len(names)
+    for name in names.values():
+        assert len(name) <= MAX_ACCOUNT_LENGTH and re.match(r"^[a-z_][a-z0-9_-]*$", name)
+    # Never the name of a user server's account (echoes-<hub user>).
+    assert not any(name.startswith("echoes-") for name in names.values())
+
+
+def test_an_existing_system_user_is_never_taken_as_an_apps_account():
+    with pytest.raises(AppFailed, match="not the apps account of mallory"):
+        ensure_account("daemon", "mallory")
 
 
 def test_proxy_lets_through_only_what_a_dashboard_needs():

@@ -46,11 +46,21 @@ class EchoesApps(Configurable):
         config=True,
         help="Seconds a cell may run in the trial run made when a notebook is published.",
     )
-    account = Unicode(
-        "echoes-apps",
+    account_prefix = Unicode(
+        "echoesapp-",
         config=True,
-        help="""System user that runs apps when the hub runs as root: it has no access to
-        users' homes and cannot write the apps' snapshots.""",
+        help="""When the hub runs as root, each author's apps run as a system user of
+        their own, this prefix + the author's name (shortened with a hash past 32
+        characters). It has no home, cannot enter users' homes, reads only its author's
+        snapshots and writes none. It must differ from the user servers' prefix
+        (EchoesLocalSpawner.system_user_prefix, `echoes-`) so no hub user maps to it.""",
+    )
+    page_timeout = Float(
+        60,
+        config=True,
+        help="""Seconds an app's page may take to render (its notebook runs while the
+        page loads). After that the app is restarted (if nobody else has it open) and
+        the page asked once more; then the viewer gets a short message.""",
     )
 
 
@@ -85,7 +95,8 @@ def apps_service(settings: EchoesHub, apps: EchoesApps) -> tuple[dict, list[dict
                 f"--idle-timeout={apps.idle_timeout}",
                 f"--cull-every={apps.cull_every}",
                 f"--check-timeout={apps.check_timeout}",
-                f"--account={apps.account}",
+                f"--account-prefix={apps.account_prefix}",
+                f"--page-timeout={apps.page_timeout}",
             ]
         ),
         "environment": {"ECHOES_DATA_DIR": settings.data_dir},

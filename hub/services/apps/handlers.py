@@ -15,7 +15,8 @@ from pathlib import Path
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import web, websocket
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.simple_httpclient import HTTPTimeoutError
 
 from . import proxy
 from .model import (
@@ -265,17 +266,26 @@ class AppProxyHandler(BaseHandler):
         _app, instance = await _open_app(self, author, name, path)
         if instance is None:
             return
-        response = await self._fetch(instance, path)
-        if response.code == 599 and path == "":
-            # Seen under heavy load: a preheated kernel that never finishes its first
-            # run. Start the app afresh once rather than leave the viewer waiting.
-            self.service.log.warning("app %s/%s did not render; restarting it", author, name)
-            await self.service.runner.stop(author, name)
+        response, timed_out = await self._fetch(instance, path)
+        if path == "" and (timed_out or response is None or response.code >= 500):
+            # Seen under load: a preheated kernel dies or fails to start (Voila answers
+            # 500 or drops the page half-way), or its render stalls (no answer). Voila's
+            # pool has a fresh kernel by then; a stalled app nobody else has open is
+            # started afresh. Either way, try once more.
+            self.service.log.warning(
+                "app %s/%s did not render (%s); trying again",
+                author,
+                name,
+                "timed out" if timed_out else response.code if response else "closed",
+            )
+            if timed_out and instance.sockets == 0:
+                await self.service.runner.stop(author, name)
             _app, instance = await _open_app(self, author, name, path)
-            response = await self._fetch(instance, path)
+            response, timed_out = await self._fetch(instance, path)
         instance.last_used = time.monotonic()
-        if response.code == 599:
-            raise AppUnavailable("This app did not answer. Try again in a moment.")
+        if response is None or response.code >= 500:
+            # Voila's own error pages are never shown: they may name the notebook's code.
+            raise AppUnavailable("This app could not answer just now. Reload the page.")
         self.set_status(response.code, response.reason)
         self._headers.pop("Content-Type", None)
         for k, v in response.headers.get_all():
@@ -287,7 +297,8 @@ class AppProxyHandler(BaseHandler):
             self.write(response.body)
         self.finish()
 
-    async def _fetch(self, instance, path: str):
+    async def _fetch(self, instance, path: str) -> tuple[HTTPResponse | None, bool]:
+        """Voila's answer (None if the connection failed) and whether it timed out."""
         headers = {
             k: v
             for k, v in self.request.headers.get_all()
@@ -301,10 +312,16 @@ class AppProxyHandler(BaseHandler):
             headers=headers,
             body=body,
             follow_redirects=False,
-            request_timeout=60 if path == "" else 300,
+            request_timeout=self.service.page_timeout if path == "" else 300,
             decompress_response=True,
         )
-        return await AsyncHTTPClient().fetch(request, raise_error=False)
+        try:
+            return await self.service.http.fetch(request, raise_error=False), False
+        except HTTPTimeoutError:
+            return None, True
+        except (HTTPClientError, OSError) as e:  # refused, or closed half-way
+            self.service.log.warning("app at %s: %s", instance.url, e)
+            return None, False
 
     async def get(self, author: str, name: str, path: str) -> None:
         await self._proxy(author, name, path)
@@ -335,7 +352,11 @@ class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
             headers={"Authorization": f"token {instance.token}"},
             request_timeout=60,
         )
-        self.upstream = await websocket.websocket_connect(request)
+        try:
+            self.upstream = await websocket.websocket_connect(request)
+        except (HTTPClientError, websocket.WebSocketError, OSError) as e:
+            self.service.log.warning("app %s/%s refused a websocket: %s", author, name, e)
+            raise AppUnavailable("This app could not answer. Reload the page in a moment.") from e
         instance.sockets += 1
         await super().get(author, name, path)
 

@@ -1,18 +1,21 @@
 """Voila processes, one per app, started on demand and stopped when idle.
 
-Each runs under the apps' own account (as root: a system user with no access to the
-homes, which are 0700), from the app's read-only snapshot folder, with a private token
-that only this service knows, tracebacks hidden, and a pool of preheated kernels.
+Each runs under its author's apps account (as root: one system user per author, with no
+home and no access to the homes, which are 0700), from the app's read-only snapshot
+folder, with a private token that only this service knows, tracebacks hidden, and a
+pool of preheated kernels. An author's account reads only that author's snapshots.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import os
 import pwd
+import re
 import secrets
 import signal
 import socket
@@ -59,24 +62,61 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def ensure_account(name: str) -> None:
-    """Create the apps' system user (as root) if it does not exist yet."""
+#: Linux user names are at most 32 characters (useradd's limit).
+MAX_ACCOUNT_LENGTH = 32
+_ACCOUNT_NAME = re.compile(r"^[a-z_][a-z0-9_-]*$")
+
+
+def account_name(prefix: str, author: str) -> str:
+    """The system user that runs `author`'s apps: prefix + author when that is a valid
+    name of at most 32 characters, else a shortened, cleaned name with a hash of the
+    author, so that two authors never share an account by truncation."""
+    name = f"{prefix}{author}"
+    if len(name) <= MAX_ACCOUNT_LENGTH and _ACCOUNT_NAME.match(name):
+        return name
+    digest = hashlib.sha256(author.encode()).hexdigest()[:8]
+    clean = re.sub(r"[^a-z0-9_-]", "", author.lower())
+    room = MAX_ACCOUNT_LENGTH - len(prefix) - len(digest) - 1
+    return f"{prefix}{clean[:room]}-{digest}"
+
+
+def _comment(author: str) -> str:
+    return f"ECHOES apps of {author}"
+
+
+def ensure_account(name: str, author: str) -> pwd.struct_passwd:
+    """Create `author`'s apps account (as root) if it does not exist yet. An account of
+    that name made for anyone else is refused: authors never share an account."""
     try:
-        pwd.getpwnam(name)
+        account = pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(
+        made = subprocess.run(
             [
                 "useradd",
                 "--system",
                 "--no-create-home",
+                "--home-dir",
+                "/nonexistent",
                 "--user-group",
+                "--comment",
+                _comment(author),
                 "--shell",
                 "/usr/sbin/nologin",
                 name,
             ],
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if made.returncode != 0:
+            detail = made.stderr.strip()
+            raise AppFailed(f"could not create the system user {name}: {detail}") from None
+        account = pwd.getpwnam(name)
+    if account.pw_gecos != _comment(author):
+        raise AppFailed(
+            f"the system user {name} exists but is not the apps account of {author} "
+            f"({account.pw_gecos!r}); remove it or change EchoesApps.account_prefix"
+        )
+    return account
 
 
 class Runner:
@@ -85,7 +125,7 @@ class Runner:
         run_root: Path,
         prefix: str,
         *,
-        account: str = "echoes-apps",
+        account_prefix: str = "echoesapp-",
         pool_size: int = 1,
         idle_timeout: float = 600,
         check_timeout: int = 120,
@@ -94,32 +134,47 @@ class Runner:
         self.run_root = Path(run_root)
         self.prefix = prefix
         self.as_root = os.geteuid() == 0
-        self.account = account if self.as_root else ""
+        self.account_prefix = account_prefix
         self.pool_size = pool_size
         self.idle_timeout = idle_timeout
         self.check_timeout = check_timeout
         self.extra_env = dict(extra_env or {})
         self.instances: dict[tuple[str, str], Instance] = {}
         self._starting: dict[tuple[str, str], asyncio.Task] = {}
-        self.gid: int | None = None
-        if self.account:
-            ensure_account(self.account)
-            self.gid = pwd.getpwnam(self.account).pw_gid
+        self._accounts: dict[str, pwd.struct_passwd] = {}
         self.run_root.mkdir(parents=True, exist_ok=True)
         self.run_root.chmod(0o711)
 
-    def _workdir(self, name: str) -> Path:
-        """A private writable folder for one process (HOME, runtime files, matplotlib)."""
-        folder = self.run_root / name
+    def account(self, author: str) -> pwd.struct_passwd | None:
+        """`author`'s apps account, created on first use; None when not root (apps then
+        run as the service's own user)."""
+        if not self.as_root:
+            return None
+        if author not in self._accounts:
+            self._accounts[author] = ensure_account(
+                account_name(self.account_prefix, author), author
+            )
+        return self._accounts[author]
+
+    def gid(self, author: str) -> int | None:
+        """The group that may read `author`'s snapshots (None when not root)."""
+        account = self.account(author)
+        return account.pw_gid if account else None
+
+    def _workdir(self, author: str, leaf: str) -> Path:
+        """A private writable folder for one process (HOME, runtime files, matplotlib),
+        under a folder of the author's that only the author's account enters."""
+        account = self.account(author)
+        folder = self.run_root / author / leaf
         folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(0o700)
-        if self.account:
-            account = pwd.getpwnam(self.account)
-            for path in [folder, *folder.rglob("*")]:
+        for path in (folder.parent, folder):
+            path.chmod(0o700)
+        if account:
+            for path in [folder.parent, folder, *folder.rglob("*")]:
                 os.chown(path, account.pw_uid, account.pw_gid)
         return folder
 
-    def _env(self, workdir: Path) -> dict[str, str]:
+    def _env(self, workdir: Path, author: str) -> dict[str, str]:
         # Built from scratch: the service's own hub token must never reach an app.
         env = {
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
@@ -131,13 +186,18 @@ class Runner:
             "JUPYTER_CONFIG_DIR": str(workdir / "config"),
             "JUPYTER_DATA_DIR": str(workdir / "data"),
             "PYTHONNOUSERSITE": "1",
-            "USER": self.account or os.environ.get("USER", ""),
+            "USER": self._user(author),
         }
         env.update(self.extra_env)
         return env
 
-    def _preexec(self):
-        drop = set_user_setuid(self.account, chdir=False) if self.account else None
+    def _user(self, author: str) -> str:
+        account = self.account(author)
+        return account.pw_name if account else os.environ.get("USER", "")
+
+    def _preexec(self, author: str):
+        account = self.account(author)
+        drop = set_user_setuid(account.pw_name, chdir=False) if account else None
 
         def preexec() -> None:
             os.setsid()  # its own process group: stopping the app stops its kernels
@@ -146,9 +206,9 @@ class Runner:
 
         return preexec
 
-    async def check(self, notebook: Path) -> dict:
-        """Run a just-published notebook once, as the apps' account; report errors."""
-        workdir = self._workdir("check")
+    async def check(self, author: str, notebook: Path) -> dict:
+        """Run a just-published notebook once, as its author's apps account; report errors."""
+        workdir = self._workdir(author, ".check")
         proc = await asyncio.create_subprocess_exec(
             *tethered(
                 [
@@ -161,8 +221,8 @@ class Runner:
                 ]
             ),
             cwd=notebook.parent,
-            env=self._env(workdir),
-            preexec_fn=self._preexec(),
+            env=self._env(workdir, author),
+            preexec_fn=self._preexec(author),
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
@@ -198,10 +258,10 @@ class Runner:
 
     async def _start(self, key: tuple[str, str], version: int, notebook: Path) -> Instance:
         author, name = key
-        workdir = self._workdir(f"{author}--{name}")
+        workdir = self._workdir(author, name)
         port, token = free_port(), secrets.token_hex(32)
         base_url = f"{self.prefix}{author}/{name}/"
-        env = {**self._env(workdir), "ECHOES_APP_TOKEN": token}
+        env = {**self._env(workdir, author), "ECHOES_APP_TOKEN": token}
         log_file = open(workdir / "voila.log", "ab")  # noqa: SIM115 (the child keeps it)
         cmd = tethered(
             [
@@ -227,7 +287,7 @@ class Runner:
             *cmd,
             cwd=notebook.parent,
             env=env,
-            preexec_fn=self._preexec(),
+            preexec_fn=self._preexec(author),
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -24,26 +24,47 @@ from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import PeriodicCallback
 
 from .handlers import HERE, routes
-from .model import Publication, Viewer
-from .runner import Runner
+from .model import AppError, Publication, Viewer
+from .runner import AppFailed, Runner
 from .store import App, AppStore
 
 log = logging.getLogger("echoes.apps")
 
 
+#: Requests to all apps' Voila processes in flight at once (more wait in a queue).
+MAX_APP_REQUESTS = 256
+
+
+class AccountUnavailable(AppError):
+    status = 409
+
+
 class AppsService:
     """What the handlers share: store, runner, hub client and the viewer cache."""
 
-    def __init__(self, root: Path, prefix: str, runner: Runner) -> None:
+    def __init__(self, root: Path, prefix: str, runner: Runner, page_timeout: float = 60) -> None:
         self.root = Path(root)
         self.prefix = prefix
-        # Snapshots stay world-readable (0644) for now: closing them to the apps' group
-        # (AppStore(root, gid)) is not verified yet; see the apps README.
-        self.store = AppStore(self.root)
+        self.page_timeout = page_timeout
+        # Apps' traffic has a client of its own: tornado's shared one lets only 10
+        # requests run at once and fails queued ones after 20 s, which under load turned
+        # a page with many assets into 500s; hub API calls use the shared one.
+        self.http = AsyncHTTPClient(force_instance=True, max_clients=MAX_APP_REQUESTS)
+        # As root each author's snapshots are readable only by that author's apps account.
+        self.store = AppStore(self.root, runner.gid if runner.as_root else None)
+        for author in self.store.authors():
+            try:
+                gid = runner.gid(author)
+            except AppFailed as e:  # no account for this author: only root reads
+                log.error("%s; %s's snapshots are closed to everyone", e.detail, author)
+                gid = 0
+            self.store.close(author, gid)
         self.runner = runner
         self.log = log
+        # Thumbnails of non-public apps are served through the access check only.
         self.thumbnails = self.root / "thumbnails"
         self.thumbnails.mkdir(exist_ok=True)
+        self.thumbnails.chmod(0o700)
         self.hub_api = os.environ["JUPYTERHUB_API_URL"]
         self.hub_token = os.environ["JUPYTERHUB_API_TOKEN"]
         self._viewers: dict[str, tuple[float, Viewer]] = {}
@@ -75,9 +96,12 @@ class AppsService:
 
     async def publish(self, author: str, name: str, publication: Publication) -> App:
         """Store the snapshot, stop the previous version, run the new one once."""
-        app = self.store.publish(author, name, publication)
+        try:
+            app = self.store.publish(author, name, publication)
+        except AppFailed as e:  # the author's apps account cannot be made
+            raise AccountUnavailable(e.detail) from e
         await self.runner.stop(author, name)
-        result = await self.runner.check(self.store.notebook(app))
+        result = await self.runner.check(author, self.store.notebook(app))
         self.store.set_check(author, name, app.version, result["ok"], result["error"])
         thumbnail = self.thumbnail_path(app)
         if result.get("thumbnail"):
@@ -111,7 +135,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--idle-timeout", type=float, default=600)
     parser.add_argument("--cull-every", type=float, default=60)
     parser.add_argument("--check-timeout", type=int, default=120)
-    parser.add_argument("--account", default="echoes-apps")
+    parser.add_argument("--account-prefix", default="echoesapp-")
+    parser.add_argument("--page-timeout", type=float, default=60)
     return parser.parse_args(argv)
 
 
@@ -123,13 +148,13 @@ async def serve(args: argparse.Namespace) -> None:
     runner = Runner(
         Path(args.state) / "run",
         prefix,
-        account=args.account,
+        account_prefix=args.account_prefix,
         pool_size=args.pool_size,
         idle_timeout=args.idle_timeout,
         check_timeout=args.check_timeout,
         extra_env=extra_env,
     )
-    service = AppsService(Path(args.state), prefix, runner)
+    service = AppsService(Path(args.state), prefix, runner, args.page_timeout)
     url = os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101")
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     make_app(service).listen(port, address="127.0.0.1", xheaders=True)

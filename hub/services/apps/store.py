@@ -3,6 +3,9 @@
 Layout under the store's root (the hub state folder's `apps/`):
     apps.sqlite                          metadata (private to the hub's account)
     snapshots/<author>/<name>/v<N>/      app.ipynb and the files it names, read-only
+As root, everything under snapshots/<author>/ belongs to root and to the group of that
+author's apps account (folders 0750, files 0640): the author's apps read it, nobody else
+(no other user's server, no other author's apps) can even list it.
 A version's folder is written completely, synced, and renamed into place before its
 row is committed, so an acknowledged publication survives a crash whole.
 """
@@ -13,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -57,6 +61,19 @@ class App:
         return asdict(self)
 
 
+def _share(path: Path, gid: int | None) -> None:
+    """Read-only for the group `gid` (an author's apps account), closed to everyone else;
+    without a group (not root), readable by all."""
+    if gid is not None:
+        os.chown(path, 0, gid, follow_symlinks=False)
+    if path.is_symlink():
+        return
+    if path.is_dir():
+        path.chmod(0o750 if gid is not None else 0o755)
+    else:
+        path.chmod(0o640 if gid is not None else 0o644)
+
+
 def _write_synced(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as f:
@@ -66,15 +83,16 @@ def _write_synced(path: Path, data: bytes) -> None:
 
 
 class AppStore:
-    """`gid`: the group of the apps' account. Snapshots are then readable by that group
-    only (not by other users' servers); without it (not root) they are 0644/0755."""
+    """`group_of(author)`: the group of the author's apps account (as root). The author's
+    snapshots are then readable by that group only; without it (not root) they are
+    0644/0755 under folders that others can traverse but not list."""
 
-    def __init__(self, root: Path, gid: int | None = None) -> None:
+    def __init__(self, root: Path, group_of: Callable[[str], int | None] | None = None) -> None:
         self.root = Path(root)
-        self.gid = gid
+        self.group_of = group_of
         self.snapshots = self.root / "snapshots"
         self.snapshots.mkdir(parents=True, exist_ok=True)
-        # The apps' own account must reach the snapshots, never the database.
+        # The apps' accounts must reach the snapshots, never the database.
         for folder in (self.root, self.snapshots):
             folder.chmod(0o711)
         self.db = sqlite3.connect(self.root / "apps.sqlite", isolation_level=None)
@@ -119,10 +137,16 @@ class AppStore:
         final = self.folder(author, name, version)
         staging = final.with_name(f".staging-v{version}-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
+        gid = self._gid(author)
+        # The app's folders are closed before anything is written into them.
+        for folder in (final.parent.parent, final.parent):
+            folder.mkdir(mode=0o700, exist_ok=True)
+            _share(folder, gid)
         _write_synced(staging / NOTEBOOK_FILE, publication.notebook)
         for path, content in publication.files.items():
             _write_synced(staging / path, content)
-        self._share_with_apps([final.parent.parent, final.parent, staging, *staging.rglob("*")])
+        for path in [staging, *staging.rglob("*")]:
+            _share(path, gid)
         staging.rename(final)
         now = time.time()
         with self.db:
@@ -144,15 +168,19 @@ class AppStore:
             )
         return self.get(author, name)
 
-    def _share_with_apps(self, paths: list[Path]) -> None:
-        """Read-only for the apps' account, closed to everyone else (when root)."""
-        for path in paths:
-            if self.gid is not None:
-                os.chown(path, 0, self.gid)
-            if path.is_dir():
-                path.chmod(0o750 if self.gid is not None else 0o755)
-            else:
-                path.chmod(0o640 if self.gid is not None else 0o644)
+    def _gid(self, author: str) -> int | None:
+        return self.group_of(author) if self.group_of else None
+
+    def authors(self) -> set[str]:
+        return {author for (author,) in self.db.execute("SELECT DISTINCT author FROM apps")}
+
+    def close(self, author: str, gid: int | None) -> None:
+        """Give all of `author`'s snapshots to the group `gid` (see `_share`): snapshots
+        written by an older version were world-readable."""
+        folder = self.snapshots / author
+        if folder.exists():
+            for path in [folder, *folder.rglob("*")]:
+                _share(path, gid)
 
     def set_check(self, author: str, name: str, version: int, ok: bool, error: str) -> None:
         """Record the result of the trial run of `version` (ignored if superseded)."""
