@@ -7,11 +7,13 @@ search annotations; every visibility and ownership rule is checked from the othe
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 import requests
 
 from echoes_hub.services.annotations.store import Store, metadata
+from tests.hubclient import wait_for
 from tests.integration.annotations_support import (
     MEDIA_TYPE,
     new_person,
@@ -23,6 +25,8 @@ from tests.integration.annotations_support import (
 pytestmark = pytest.mark.slow
 
 CANVAS = "https://iiif.example.org/pompeii/coins/canvas/1"
+#: How long the service trusts the hub's answer about who is calling (configured small here).
+AUTH_CACHE_MAX_AGE = 2
 POTTERY = "urn:echoes:catalog:heritage/archaeometry/pottery"
 
 
@@ -55,13 +59,14 @@ def send(session, method: str, url: str, document, **headers):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def hub(request, hub_factory_module):
     """The harness's hub, its annotation store on SQLite, then on PostgreSQL (emptied first)."""
+    args = [f"--AnnotationsService.auth_cache_max_age={AUTH_CACHE_MAX_AGE}"]
     if request.param == "sqlite":
-        return hub_factory_module()
+        return hub_factory_module(args=args)
     url = request.getfixturevalue("postgresql_url")
     store = Store(url)
     metadata.drop_all(store.engine)
     store.close()
-    return hub_factory_module(args=[f"--AnnotationsService.database_url={url}"])
+    return hub_factory_module(args=[*args, f"--AnnotationsService.database_url={url}"])
 
 
 @pytest.fixture(scope="module")
@@ -236,6 +241,31 @@ def test_visibility_and_ownership_between_users(service, alice, bob, carol, root
     assert requests.get(url, timeout=10).status_code == 403
     forged = requests.get(url, headers={"Authorization": "token forged"}, timeout=10)
     assert forged.status_code == 403
+
+
+def test_removal_from_a_group_applies_within_the_auth_cache_age(hub, admin, service, alice):
+    person, erin = new_person(hub, admin, "ann-erin", groups=("ann-conservators",))
+    shared = send(
+        alice,
+        "POST",
+        f"{service}containers/default/",
+        note("for conservators only", visibility="group:ann-conservators"),
+    )
+    shared = shared.json()["id"]
+    assert erin.get(shared).status_code == 200  # the service now holds Erin's groups
+    removed = admin.api("DELETE", "/groups/ann-conservators/users", json={"users": [person.name]})
+    assert removed.status_code == 200, removed.text
+    started = time.monotonic()
+    # The bound is the configured age; the margin is for a busy machine, far below
+    # JupyterHub's default of 300 s that this setting replaces.
+    wait_for(
+        lambda: erin.get(shared).status_code == 404,
+        AUTH_CACHE_MAX_AGE + 20,
+        "the group removal to reach the annotation service",
+    )
+    print(f"group removal applied after {time.monotonic() - started:.1f}s")
+    listed = erin.get(f"{service}search", params={"q": "conservators"}).json()["items"]
+    assert shared not in [item["id"] for item in listed]
 
 
 def test_browser_login_reaches_the_service_and_cookies_alone_cannot_write(hub, admin, service):
