@@ -115,7 +115,6 @@ class AnnotationsApp(Application):
         }
         return WebApplication(
             make_handlers(self.prefix, settings),
-            compress_response=True,
             # Signs the OAuth cookie; the hub-issued token keeps sessions across restarts.
             cookie_secret=os.environ.get("JUPYTERHUB_API_TOKEN") or os.urandom(32),
         )

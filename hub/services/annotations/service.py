@@ -135,7 +135,7 @@ class Annotations:
         return NewAnnotation(
             uid=uid,
             owner=owner,
-            agent=creator.get("name") if software else None,
+            agent=str(creator.get("name"))[:200] if software else None,
             visibility=parsed.visibility,
             group=parsed.group,
             doc=doc,
