@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from echoes.annotations import AnnotationClient
 from echoes_hub.services.annotations.store import Store, metadata
 from tests.hubclient import wait_for
 from tests.integration.annotations_support import (
@@ -555,11 +556,10 @@ def test_import_never_makes_anyone_another_hub_user_or_their_agent(service, alic
     )
     assert kept.status_code == 403 and kept.json()["field"] == "creators"
     assert root.get(url).json()["total"] == 2
-    migrated = send(
-        root, "POST", f"{url}import?creators=keep", {"type": "AnnotationPage", "items": [as_alice]}
-    )
-    assert migrated.status_code == 201, migrated.text
-    iri = migrated.json()["items"][0]
+    # The notebook client asks for it the same way.
+    token = root.headers["Authorization"].split()[1]
+    migrating = AnnotationClient(url=service, token=token, container="posing")
+    [iri] = migrating.import_collection([as_alice], keep_creators=True)
     assert alice.get(iri).json()["creator"]["nickname"] == alice.name  # hers: she sees it
     assert bob.get(iri).status_code == 404
 
