@@ -167,9 +167,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives a crash
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
-    # Reads through the OS page cache without a copy per page, and a larger page cache.
+    # Reads map the file (through the OS page cache) instead of copying page by page.
     cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.execute("PRAGMA cache_size=-32768")
     cursor.close()
 
 
