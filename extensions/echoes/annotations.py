@@ -327,10 +327,19 @@ class AnnotationClient:
             return self._request("GET", f"{self.url}export", params=params).json()
         return self._request("GET", f"{self._container_url(container)}export", params=params).json()
 
-    def import_collection(self, collection: dict | list, container: str | None = None) -> list[str]:
-        """Import an AnnotationCollection or AnnotationPage (e.g. from Mirador); return new IRIs."""
-        reply = self._send("POST", f"{self._container_url(container)}import", collection)
-        return reply.json()["items"]
+    def import_collection(
+        self, collection: dict | list, container: str | None = None, keep_creators: bool = False
+    ) -> list[str]:
+        """Import an AnnotationCollection or AnnotationPage (e.g. from Mirador); return new IRIs.
+
+        You become the creator of what you import; each annotation keeps its original id
+        in ``via`` and a creator from elsewhere in ``as:attributedTo``. Administrators
+        may pass ``keep_creators=True`` to keep the creators as they are (migrations).
+        """
+        url = f"{self._container_url(container)}import"
+        if keep_creators:
+            url += "?creators=keep"
+        return self._send("POST", url, collection).json()["items"]
 
 
 def _json(reply: requests.Response) -> Any:
@@ -366,6 +375,8 @@ def to_frame(items: list[dict]):
 
 def _row(annotation: dict) -> dict:
     creator = annotation.get("creator") or {}
+    creator = creator[0] if isinstance(creator, list) and creator else creator
+    creator = creator if isinstance(creator, dict) else {"name": creator}
     bodies = annotation.get("body", [])
     bodies = bodies if isinstance(bodies, list) else [bodies]
     texts = [b.get("value", "") for b in bodies if isinstance(b, dict)]

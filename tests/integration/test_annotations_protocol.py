@@ -7,11 +7,15 @@ search annotations; every visibility and ownership rule is checked from the othe
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 
 import pytest
 import requests
 
+from echoes.annotations import AnnotationClient
 from echoes_hub.services.annotations.store import Store, metadata
+from tests.hubclient import wait_for
 from tests.integration.annotations_support import (
     MEDIA_TYPE,
     new_person,
@@ -23,7 +27,11 @@ from tests.integration.annotations_support import (
 pytestmark = pytest.mark.slow
 
 CANVAS = "https://iiif.example.org/pompeii/coins/canvas/1"
+#: How long the service trusts the hub's answer about who is calling (configured small here).
+AUTH_CACHE_MAX_AGE = 2
 POTTERY = "urn:echoes:catalog:heritage/archaeometry/pottery"
+#: Collections as Mirador and Annotorious write them, with creators of other stores.
+FOREIGN = json.loads((Path(__file__).parents[1] / "fixtures/annotations/foreign.json").read_text())
 
 
 def note(text: str = "A crack across the rim", **changes) -> dict:
@@ -55,13 +63,14 @@ def send(session, method: str, url: str, document, **headers):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def hub(request, hub_factory_module):
     """The harness's hub, its annotation store on SQLite, then on PostgreSQL (emptied first)."""
+    args = [f"--AnnotationsService.auth_cache_max_age={AUTH_CACHE_MAX_AGE}"]
     if request.param == "sqlite":
-        return hub_factory_module()
+        return hub_factory_module(args=args)
     url = request.getfixturevalue("postgresql_url")
     store = Store(url)
     metadata.drop_all(store.engine)
     store.close()
-    return hub_factory_module(args=[f"--AnnotationsService.database_url={url}"])
+    return hub_factory_module(args=[*args, f"--AnnotationsService.database_url={url}"])
 
 
 @pytest.fixture(scope="module")
@@ -236,6 +245,31 @@ def test_visibility_and_ownership_between_users(service, alice, bob, carol, root
     assert requests.get(url, timeout=10).status_code == 403
     forged = requests.get(url, headers={"Authorization": "token forged"}, timeout=10)
     assert forged.status_code == 403
+
+
+def test_removal_from_a_group_applies_within_the_auth_cache_age(hub, admin, service, alice):
+    person, erin = new_person(hub, admin, "ann-erin", groups=("ann-conservators",))
+    shared = send(
+        alice,
+        "POST",
+        f"{service}containers/default/",
+        note("for conservators only", visibility="group:ann-conservators"),
+    )
+    shared = shared.json()["id"]
+    assert erin.get(shared).status_code == 200  # the service now holds Erin's groups
+    removed = admin.api("DELETE", "/groups/ann-conservators/users", json={"users": [person.name]})
+    assert removed.status_code == 200, removed.text
+    started = time.monotonic()
+    # The bound is the configured age; the margin is for a busy machine, far below
+    # JupyterHub's default of 300 s that this setting replaces.
+    wait_for(
+        lambda: erin.get(shared).status_code == 404,
+        AUTH_CACHE_MAX_AGE + 20,
+        "the group removal to reach the annotation service",
+    )
+    print(f"group removal applied after {time.monotonic() - started:.1f}s")
+    listed = erin.get(f"{service}search", params={"q": "conservators"}).json()["items"]
+    assert shared not in [item["id"] for item in listed]
 
 
 def test_browser_login_reaches_the_service_and_cookies_alone_cannot_write(hub, admin, service):
@@ -465,6 +499,69 @@ def test_export_import_export_round_trip(service, alice):
     before, after = first["first"]["items"], second["first"]["items"]
     assert [a["id"] for a in before] == [b["via"] for b in after]
     assert [essence(a) for a in before] == [essence(b) for b in after]
+
+
+def test_import_from_mirador_and_annotorious_makes_the_importer_the_creator(
+    service, alice, bob, root
+):
+    url = container(service, bob, "from-other-tools")
+    for collection in (FOREIGN["mirador"], FOREIGN["annotorious"]):
+        reply = send(bob, "POST", f"{url}import", collection)
+        assert reply.status_code == 201, reply.text
+    items = bob.get(f"{url}export").json()["first"]["items"]
+    assert len(items) == 5
+    assert {a["creator"]["id"] for a in items} == {
+        f"urn:echoes:user:{bob.name}",
+        f"urn:echoes:agent:{bob.name}:segment-anything",
+    }
+    by_via = {a["via"]: a for a in items}
+    carberry = by_via["https://mirador.example.org/annotations/7d1e6f0a"]
+    assert carberry["as:attributedTo"]["name"] == "Josiah Carberry"
+    keller = by_via["urn:uuid:4f0c2a8e-6a53-4f2b-8d0e-9c1d2b3a4e5f"]
+    assert keller["as:attributedTo"]["name"] == "M. Keller"
+    assert keller["created"] == "2024-03-05T10:12:00.000Z"
+    assert alice.get(url).json()["total"] == 0  # private to Bob, as anything new
+
+
+def test_import_never_makes_anyone_another_hub_user_or_their_agent(service, alice, bob, root):
+    url = container(service, bob, "posing")
+    as_alice = note(
+        "signed Alice",
+        creator={"id": f"urn:echoes:user:{alice.name}", "type": "Person", "nickname": alice.name},
+    )
+    alices_agent = note(
+        "by Alice's agent",
+        creator={
+            "id": f"urn:echoes:agent:{alice.name}:coins",
+            "type": "Software",
+            "name": "coins",
+            "version": "1",
+            "actedOnBehalfOf": alice.name,
+        },
+        confidence=0.9,
+    )
+    page = {"type": "AnnotationPage", "items": [as_alice, alices_agent]}
+    reply = send(bob, "POST", f"{url}import", page)
+    assert reply.status_code == 201, reply.text
+    person, agent = (bob.get(iri).json() for iri in reply.json()["items"])
+    assert person["creator"]["id"] == f"urn:echoes:user:{bob.name}"
+    assert agent["creator"]["id"] == f"urn:echoes:agent:{bob.name}:coins"
+    assert agent["creator"]["actedOnBehalfOf"]["nickname"] == bob.name
+    assert agent["as:attributedTo"]["id"] == f"urn:echoes:agent:{alice.name}:coins"
+    assert root.get(url, params={"creator": alice.name}).json()["total"] == 0
+
+    # Keeping the original creators is for administrators (migrations between stores).
+    kept = send(
+        bob, "POST", f"{url}import?creators=keep", {"type": "AnnotationPage", "items": [as_alice]}
+    )
+    assert kept.status_code == 403 and kept.json()["field"] == "creators"
+    assert root.get(url).json()["total"] == 2
+    # The notebook client asks for it the same way.
+    token = root.headers["Authorization"].split()[1]
+    migrating = AnnotationClient(url=service, token=token, container="posing")
+    [iri] = migrating.import_collection([as_alice], keep_creators=True)
+    assert alice.get(iri).json()["creator"]["nickname"] == alice.name  # hers: she sees it
+    assert bob.get(iri).status_code == 404
 
 
 def test_openapi_describes_the_routes(service, alice):

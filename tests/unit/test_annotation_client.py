@@ -56,3 +56,14 @@ def test_to_frame_spells_out_creator_target_and_tags():
     )
     assert row["source"] == "urn:echoes:canvas:x" and row["selector"] == "xywh=1,2,3,4"
     assert row["text"] == "coin 1" and row["tags"] == ["coin"] and row["confidence"] == 0.9
+
+
+def test_to_frame_reads_creators_as_other_stores_write_them():
+    from echoes import annotations as ann
+
+    items = [
+        {"id": "a", "creator": "https://orcid.org/0000-0002-1825-0097"},
+        {"id": "b", "creator": [{"type": "Organization", "name": "Museo"}]},
+    ]
+    frame = ann.to_frame(items)
+    assert list(frame["creator"]) == ["https://orcid.org/0000-0002-1825-0097", "Museo"]

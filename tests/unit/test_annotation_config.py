@@ -44,6 +44,10 @@ def test_port_body_limit_and_database_are_settings(tmp_path):
     service = service_of(c)
     assert service["url"] == "http://127.0.0.1:18555"
     assert "--AnnotationsApp.max_body_size=1000" in service["command"]
+    # Group changes on the hub reach the service within this many seconds (default 10).
+    assert "--AnnotationsApp.auth_cache_max_age=10" in service["command"]
+    c = hub_config(tmp_path, auth_cache_max_age=3)
+    assert "--AnnotationsApp.auth_cache_max_age=3" in service_of(c)["command"]
     assert f"--AnnotationsApp.database_url={url}" in service["command"]
 
 
@@ -52,3 +56,17 @@ def test_applying_twice_gives_the_same_configuration(tmp_path):
     services, roles = list(c.JupyterHub.services), list(c.JupyterHub.load_roles)
     apply(c)
     assert c.JupyterHub.services == services and c.JupyterHub.load_roles == roles
+
+
+def test_the_service_asks_the_hub_again_after_its_auth_cache_age(tmp_path):
+    from echoes_hub.services.annotations.app import AnnotationsApp
+    from echoes_hub.services.annotations.store import Store
+
+    store = Store(f"sqlite:///{tmp_path}/a.sqlite")
+    web = AnnotationsApp(auth_cache_max_age=4).make_web_app(store)
+    store.close()
+    rules = web.default_router.rules[0].target.rules
+    hub_auths = {id(rule.target_kwargs["hub_auth"]) for rule in rules}
+    assert len(hub_auths) == 1, "every handler, the OAuth callback too, shares one HubOAuth"
+    hub_auth = rules[0].target_kwargs["hub_auth"]
+    assert hub_auth.cache_max_age == 4 and hub_auth.cache.max_age == 4

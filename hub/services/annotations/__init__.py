@@ -16,6 +16,11 @@ Under /services/annotations/:
 - ``containers/<name>/<id>``: GET, PUT with If-Match (412 if stale, 428 if missing),
   DELETE; ``/revisions`` lists every earlier state.
 - ``search?target=&creator=&motivation=&tag=&visibility=&q=`` and ``export?...``.
+- ``containers/<name>/import``: an AnnotationCollection or AnnotationPage as Mirador,
+  Annotorious or another store wrote it. The importer becomes the creator; each
+  annotation's original IRI is added to ``via`` (a bare UUID id as ``urn:uuid:``) and a
+  creator from elsewhere is kept in ``as:attributedTo``; ``?creators=keep`` lets an
+  administrator keep the creators (migrations between stores). See `permissions`.
 
 IRIs of targets: ``urn:echoes:catalog:<path>`` for catalog items (e.g.
 ``urn:echoes:catalog:heritage/archaeometry/pottery``), IIIF canvas IRIs for images,
@@ -70,6 +75,18 @@ class AnnotationsService(LoggingConfigurable):
         postgresql+psycopg://user:password@host/database.""",
     )
 
+    auth_cache_max_age = Integer(
+        10,
+        min=1,
+        config=True,
+        help="""Seconds the service keeps the hub's answer to "who is this token or cookie"
+        (the user, whether an administrator, and their groups) before asking the hub again.
+        It bounds how long a change on the hub takes to reach the annotations: a person
+        removed from a group, demoted, or whose token was revoked keeps the old rights at
+        most this long (JupyterHub's default for services is 300 s). At least 1: asking the
+        hub on every request would add its round trip to every read.""",
+    )
+
     state_dir = Unicode(help="The hub state folder (set from EchoesHub.state_dir).")
 
     @default("database_url")
@@ -94,6 +111,7 @@ def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list
                 f"--AnnotationsApp.public_url={settings.public_url}services/{NAME}/",
                 f"--AnnotationsApp.max_body_size={options.max_body_size}",
                 f"--AnnotationsApp.max_import_size={options.max_import_size}",
+                f"--AnnotationsApp.auth_cache_max_age={options.auth_cache_max_age}",
             ]
         ),
         "cwd": settings.state_dir,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlparse
 
+from jupyterhub.services.auth import HubOAuth
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from traitlets import Integer, Unicode, default
@@ -85,16 +86,29 @@ class AnnotationsApp(Application):
 
     page_size = Integer(100, config=True, help="Annotations per AnnotationPage.")
 
+    auth_cache_max_age = Integer(
+        10,
+        min=1,
+        config=True,
+        help="""Seconds to keep the hub's answer about a token or cookie (user, admin flag,
+        groups) before asking again: the longest a group removal or a revoked token takes
+        to apply here (JupyterHub's own default is 300). At least 1.""",
+    )
+
     aliases: ClassVar[dict] = {
         "database-url": "AnnotationsApp.database_url",
         "public-url": "AnnotationsApp.public_url",
         "max-body-size": "AnnotationsApp.max_body_size",
         "max-import-size": "AnnotationsApp.max_import_size",
+        "auth-cache-max-age": "AnnotationsApp.auth_cache_max_age",
     }
 
     def make_web_app(self, store: Store) -> WebApplication:
         annotations = Annotations(store, self.public_url, self.page_size)
+        # Our own HubOAuth (not the shared singleton) so that its cache follows our setting.
+        hub_auth = HubOAuth(parent=self, cache_max_age=self.auth_cache_max_age)
         settings = {
+            "hub_auth": hub_auth,
             "annotations": annotations,
             "max_body_size": self.max_body_size,
             "max_import_size": self.max_import_size,

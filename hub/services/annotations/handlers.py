@@ -13,12 +13,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jupyterhub.services.auth import (
+    HubOAuth,
     HubOAuthCallbackHandler,
     HubOAuthenticated,
     UserNotAllowed,
 )
 from tornado import web
 
+from . import jsontext
 from .errors import (
     AnnotationError,
     Conflict,
@@ -60,8 +62,13 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     """Authentication, body limits, JSON in and out, and the error mapping."""
 
     def initialize(
-        self, annotations: Annotations, max_body_size: int, max_import_size: int
+        self,
+        hub_auth: HubOAuth,
+        annotations: Annotations,
+        max_body_size: int,
+        max_import_size: int,
     ) -> None:
+        self.hub_auth = hub_auth
         self.annotations = annotations
         self.max_body_size = max_body_size
         self.max_import_size = max_import_size
@@ -111,7 +118,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         self.set_status(status)
         self.set_header("Content-Type", media_type)
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.finish(json.dumps(value, ensure_ascii=False))
+        self.finish(jsontext.dumps(value))
 
     def query(self) -> Query:
         params = {}
@@ -284,7 +291,12 @@ class ImportHandler(BaseHandler):
     body_limit_name = "max_import_size"
 
     def post(self, container: str) -> None:
-        records = self.annotations.import_collection(self.viewer, container, self.json_body())
+        creators = self.get_query_argument("creators", "importer")
+        if creators not in ("importer", "keep"):
+            raise ValidationError("creators is importer (the default) or keep", "creators")
+        records = self.annotations.import_collection(
+            self.viewer, container, self.json_body(), keep_creators=creators == "keep"
+        )
         self.write_json(
             {"imported": len(records), "items": [self.annotations.iri(r) for r in records]},
             201,
@@ -362,7 +374,12 @@ ROUTES = [
     Route(
         "containers/{container}/import",
         ImportHandler,
-        {"post": "Import an AnnotationCollection or AnnotationPage (all or nothing)"},
+        {
+            "post": "Import an AnnotationCollection or AnnotationPage (all or nothing). "
+            "The importer becomes the creator; the original id goes to via and a foreign "
+            "creator to as:attributedTo. ?creators=keep (administrators) keeps the creators."
+        },
+        ("creators",),
     ),
     Route(
         "containers/{container}/export",
@@ -396,8 +413,17 @@ ROUTES = [
 ]
 
 
+class OAuthCallbackHandler(HubOAuthCallbackHandler):
+    """The end of the hub's OAuth flow, with the service's own HubOAuth."""
+
+    def initialize(self, hub_auth: HubOAuth) -> None:
+        self.hub_auth = hub_auth
+
+
 def make_handlers(prefix: str, settings: dict) -> list[tuple]:
     """Tornado URL specs for every route under ``prefix``, plus the OAuth callback."""
     specs = [(prefix + route.pattern + "$", route.handler, settings) for route in ROUTES]
-    specs.append((prefix + "oauth_callback", HubOAuthCallbackHandler))
+    specs.append(
+        (prefix + "oauth_callback", OAuthCallbackHandler, {"hub_auth": settings["hub_auth"]})
+    )
     return specs

@@ -27,6 +27,8 @@ from typing import Any
 from .errors import ValidationError
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+#: IIIF Presentation 3 (what Mirador writes) includes the W3C annotation terms.
+IIIF_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
 
 #: W3C Web Annotation motivations, plus the two IIIF Presentation 3 adds.
@@ -84,10 +86,12 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 class Creator:
     """Who the client says made the annotation; the server checks it against the requester."""
 
-    kind: str  # "Person" or "Software"
+    kind: str  # "Person", "Software", or (imports only) "Other": any agent of another store
     name: str = ""
     version: str = ""
     on_behalf_of: str = ""  # the hub user a Software agent claims to act for
+    iri: str = ""  # the claimed agent's id, if any
+    claim: Any = None  # the creator exactly as the document gave it
 
 
 @dataclass
@@ -106,8 +110,12 @@ class Parsed:
     created: str | None = None
 
 
-def parse_annotation(doc: Any) -> Parsed:
-    """Validate ``doc`` against the Data Model; raise ValidationError naming the field."""
+def parse_annotation(doc: Any, imported: bool = False) -> Parsed:
+    """Validate ``doc`` against the Data Model; raise ValidationError naming the field.
+
+    ``imported`` documents come from other stores, so any creator they name is accepted
+    here (as a claim; `permissions.imported_creator` decides what is stored).
+    """
     if not isinstance(doc, dict):
         raise ValidationError("an annotation must be a JSON object", "$")
     _check_strings(doc, "$", 0)
@@ -121,12 +129,13 @@ def parse_annotation(doc: Any) -> Parsed:
     tags = _tags(bodies, motivations)
     text = " ".join(_body_text(b) for b in bodies).strip()
     visibility, group = _visibility(doc.get("visibility", "private"))
-    creator = _creator(doc.get("creator"))
+    creator = _imported_creator(doc.get("creator")) if imported else _creator(doc.get("creator"))
     confidence = _confidence(doc.get("confidence"), creator)
     created = _timestamp(doc.get("created"), "created") if "created" in doc else None
-    for key in ("canonical", "via"):
-        if key in doc:
-            _iri(doc[key], key)
+    if "canonical" in doc:
+        _iri(doc["canonical"], "canonical")
+    for via in _as_list(doc.get("via")):
+        _iri(via, "via")
     clean = {k: v for k, v in doc.items() if k not in SERVER_KEYS and k != "visibility"}
     clean["@context"] = ANNO_CONTEXT
     clean.pop("confidence", None)
@@ -211,7 +220,8 @@ def _check_string(text: str, where: str) -> None:
 def _check_context(context: Any) -> None:
     if context is None:
         return
-    if ANNO_CONTEXT not in _as_list(context):
+    contexts = _as_list(context)
+    if ANNO_CONTEXT not in contexts and IIIF_CONTEXT not in contexts:
         raise ValidationError(f"@context must include {ANNO_CONTEXT}", "@context")
 
 
@@ -233,6 +243,11 @@ def _motivations(value: Any, where: str) -> list[str]:
             )
         found.append(name)
     return found
+
+
+def check_iri(value: Any, where: str) -> str:
+    """``value`` if it is an absolute IRI of an accepted scheme, else ValidationError."""
+    return _iri(value, where)
 
 
 def _iri(value: Any, where: str) -> str:
@@ -461,7 +476,7 @@ def _creator(value: Any) -> Creator | None:
         name = value.get("nickname") or value.get("name") or ""
         if not isinstance(name, str):
             raise ValidationError("must be a string", "creator.name")
-        return Creator("Person", name=name)
+        return Creator("Person", name=name, claim=value)
     if "Software" not in kinds:
         raise ValidationError('creator type must be "Person" or "Software"', "creator.type")
     for key in ("name", "version"):
@@ -480,7 +495,41 @@ def _creator(value: Any) -> Creator | None:
         name=value["name"].strip(),
         version=value["version"].strip(),
         on_behalf_of=behalf,
+        iri=value["id"] if isinstance(value.get("id"), str) else "",
+        claim=value,
     )
+
+
+def _imported_creator(value: Any) -> Creator | None:
+    """The creator an imported document names, leniently: other stores write agents
+    without a type (Annotorious), as Organizations, as bare IRIs, or several of them."""
+    if value is None:
+        return None
+    one = value[0] if isinstance(value, list) and len(value) == 1 else value
+    if isinstance(one, dict):
+        kinds = _as_list(one.get("type"))
+        iri = one["id"] if isinstance(one.get("id"), str) else ""
+        if "Software" in kinds and isinstance(one.get("name"), str) and one["name"].strip():
+            version = one.get("version")
+            behalf = one.get("actedOnBehalfOf", "")
+            if isinstance(behalf, dict):
+                behalf = behalf.get("id") or behalf.get("nickname") or behalf.get("name") or ""
+            return Creator(
+                "Software",
+                name=one["name"].strip()[:MAX_NAME],
+                version=version.strip()[:MAX_NAME] if isinstance(version, str) else "",
+                on_behalf_of=behalf if isinstance(behalf, str) else "",
+                iri=iri,
+                claim=value,
+            )
+        if "Person" in kinds:
+            name = one.get("nickname") or one.get("name") or ""
+            return Creator(
+                "Person", name=name if isinstance(name, str) else "", iri=iri, claim=value
+            )
+    if isinstance(one, dict | str | list):
+        return Creator("Other", iri=one if isinstance(one, str) else "", claim=value)
+    raise ValidationError("creator must be an agent object, an IRI, or a list of them", "creator")
 
 
 def _confidence(value: Any, creator: Creator | None) -> float | None:

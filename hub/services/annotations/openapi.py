@@ -16,6 +16,8 @@ QUERY_DOCS = {
     "q": "words that must all occur in the bodies",
     "page": "page number, from 0",
     "iris": "1: items as IRIs only",
+    "creators": "importer (default): you become the creator, the original one is kept in "
+    "as:attributedTo; keep (administrators, for migrations): store the creators as given",
 }
 ERRORS = {
     "400": "invalid JSON or annotation; the reply names the field",

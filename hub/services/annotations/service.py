@@ -7,14 +7,22 @@ prefix), so they are the same however a client reached the service.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Any
 from urllib.parse import urlencode
 
 from . import permissions
-from .errors import NotFound, PreconditionFailed, PreconditionRequired, ValidationError
-from .model import ANNO_CONTEXT, Parsed, parse_annotation, parse_collection
+from .errors import (
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationError,
+)
+from .jsontext import Raw
+from .model import ANNO_CONTEXT, Parsed, check_iri, parse_annotation, parse_collection
 from .permissions import Viewer
 from .store import NewAnnotation, Query, Record, Store, now
 
@@ -22,6 +30,13 @@ LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
 CONTAINER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 UID = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_CONTAINER = "default"
+#: How every stored document starts (the store writes compact JSON, @context first).
+_CONTEXT_FIRST = f'{{"@context":"{ANNO_CONTEXT}",'
+#: ActivityStreams' attributedTo, through the ``as:`` prefix of the W3C annotation context.
+ATTRIBUTED_TO = "as:attributedTo"
+UUID_ID = re.compile(
+    r"^#?(?:urn:uuid:)?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
 #: Most annotations one export returns; ask for a narrower search beyond that.
 EXPORT_LIMIT = 100_000
 
@@ -57,6 +72,13 @@ class Annotations:
     def render(self, record: Record) -> dict:
         return {"@context": ANNO_CONTEXT, "id": self.iri(record), **record.doc}
 
+    def render_raw(self, record: Record) -> Raw:
+        """`render` as JSON text, made from the stored text without parsing it."""
+        if record.source.startswith(_CONTEXT_FIRST):
+            iri = json.dumps(self.iri(record), ensure_ascii=False)
+            return Raw(f'{_CONTEXT_FIRST}"id":{iri},{record.source[len(_CONTEXT_FIRST) :]}')
+        return Raw(json.dumps(self.render(record), ensure_ascii=False))
+
     # containers -----------------------------------------------------------------------
 
     def create_container(self, viewer: Viewer, body: Any) -> dict:
@@ -84,11 +106,20 @@ class Annotations:
 
     # one annotation -------------------------------------------------------------------
 
-    def _new(self, viewer: Viewer, parsed: Parsed, uid: str, created: str | None) -> NewAnnotation:
-        creator = permissions.creator_for(viewer, parsed.creator)
+    def _new(
+        self,
+        viewer: Viewer,
+        parsed: Parsed,
+        uid: str,
+        created: str | None,
+        stored: tuple[dict, str] | None = None,
+    ) -> NewAnnotation:
+        """The annotation to store; ``stored`` is (creator, owner) when already decided."""
+        creator, owner = stored or (permissions.creator_for(viewer, parsed.creator), viewer.name)
         permissions.check_share(viewer, parsed.visibility, parsed.group)
         stamp = now()
         doc = {
+            "@context": ANNO_CONTEXT,  # first, as `render_raw` expects
             **parsed.doc,
             "creator": creator,
             "created": created or stamp,
@@ -100,10 +131,11 @@ class Annotations:
         }
         if parsed.confidence is not None:
             doc["confidence"] = parsed.confidence
+        software = isinstance(creator, dict) and "Software" in _as_list(creator.get("type"))
         return NewAnnotation(
             uid=uid,
-            owner=viewer.name,
-            agent=creator["name"] if creator["type"] == "Software" else None,
+            owner=owner,
+            agent=str(creator.get("name"))[:200] if software else None,
             visibility=parsed.visibility,
             group=parsed.group,
             doc=doc,
@@ -119,23 +151,35 @@ class Annotations:
         return self.store.insert(container, [item], viewer.name)[0]
 
     def create_many(
-        self, viewer: Viewer, container: str, docs: list[Any], imported: bool
+        self,
+        viewer: Viewer,
+        container: str,
+        docs: list[Any],
+        imported: bool,
+        keep_creators: bool = False,
     ) -> list[Record]:
         """Create every annotation of ``docs`` in one transaction, or none if one is invalid.
 
-        Imported annotations keep their ``created`` time and their original IRI as ``via``.
+        Imported annotations keep their ``created`` time; the creator follows
+        `permissions.imported_creator`, and the IRI each had where it came from is added
+        to ``via``.
         """
         self.container(container)
         items = []
         for i, doc in enumerate(docs):
             try:
-                parsed = parse_annotation(doc)
+                parsed = parse_annotation(doc, imported=imported)
             except ValidationError as error:
                 raise ValidationError(error.message, f"items[{i}].{error.field}") from None
-            if imported and isinstance(doc.get("id"), str) and "via" not in parsed.doc:
-                parsed.doc["via"] = doc["id"]
+            stored = None
+            if imported:
+                creator, owner, original = permissions.imported_creator(
+                    viewer, parsed.creator, keep_creators
+                )
+                stored = (creator, owner)
+                _add_provenance(parsed.doc, doc.get("id"), original)
             created = parsed.created if imported else None
-            items.append(self._new(viewer, parsed, uuid.uuid4().hex, created))
+            items.append(self._new(viewer, parsed, uuid.uuid4().hex, created, stored))
         return self.store.insert(container, items, viewer.name)
 
     def read(self, viewer: Viewer, container: str, uid: str) -> Record:
@@ -198,7 +242,8 @@ class Annotations:
     def collection(
         self, viewer: Viewer, query: Query, collection_iri: str, prefer: str = "descriptions"
     ) -> dict:
-        """The AnnotationCollection of ``query``: total, first and last page.
+        """The AnnotationCollection of ``query``: total, first and last page (annotations as
+        `jsontext.Raw`: write it with `jsontext.dumps`).
 
         ``prefer`` is "descriptions" (first page embedded), "iris" (first page embedded,
         items as IRIs) or "minimal" (pages as links only), from the Prefer header.
@@ -223,6 +268,7 @@ class Annotations:
     def page(
         self, viewer: Viewer, query: Query, collection_iri: str, number: int, iris: bool
     ) -> dict:
+        """One AnnotationPage of ``query`` (annotations as `jsontext.Raw`)."""
         query.offset, query.limit = number * self.page_size, self.page_size
         total, records = self.store.search(viewer, query)
         return self._page(collection_iri, number, total, records, iris, embedded=False)
@@ -241,7 +287,7 @@ class Annotations:
             "type": "AnnotationPage",
             "partOf": {"id": collection_iri, "total": total},
             "startIndex": number * self.page_size,
-            "items": [self.iri(r) if iris else self.render(r) for r in records],
+            "items": [self.iri(r) if iris else self.render_raw(r) for r in records],
         }
         if not embedded:
             page = {"@context": ANNO_CONTEXT, **page}
@@ -278,5 +324,50 @@ class Annotations:
             },
         }
 
-    def import_collection(self, viewer: Viewer, container: str, body: Any) -> list[Record]:
-        return self.create_many(viewer, container, parse_collection(body), imported=True)
+    def import_collection(
+        self, viewer: Viewer, container: str, body: Any, keep_creators: bool = False
+    ) -> list[Record]:
+        """Import an AnnotationCollection or AnnotationPage, all or nothing.
+
+        ``keep_creators`` (administrators, for migrations between stores) stores each
+        creator as the document gives it instead of the importer.
+        """
+        if keep_creators and not viewer.admin:
+            raise Forbidden(
+                "only administrators may import keeping the original creators", "creators"
+            )
+        docs = parse_collection(body)
+        return self.create_many(viewer, container, docs, imported=True, keep_creators=keep_creators)
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _add_provenance(doc: dict, original_id: Any, original_creator: Any) -> None:
+    """Record where an imported annotation came from, in W3C / ActivityStreams terms.
+
+    ``via`` gains the IRI it had there (a bare UUID, as Mirador and Annotorious write
+    ids, becomes ``urn:uuid:``; an id that is neither is not an IRI and is left out);
+    ``as:attributedTo`` keeps the first foreign creator it was attributed to.
+    """
+    via = _original_iri(original_id)
+    if via is not None:
+        earlier = [v for v in _as_list(doc.get("via")) if v != via]
+        doc["via"] = [*earlier, via] if earlier else via
+    if original_creator is not None and ATTRIBUTED_TO not in doc:
+        doc[ATTRIBUTED_TO] = original_creator
+
+
+def _original_iri(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    bare = UUID_ID.match(value)
+    if bare:
+        return f"urn:uuid:{bare.group(1).lower()}"
+    try:
+        return check_iri(value, "id")
+    except ValidationError:
+        return None

@@ -18,6 +18,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy import (
     Boolean,
@@ -107,7 +108,11 @@ def now() -> str:
 
 @dataclass
 class Record:
-    """One stored annotation; ``doc`` is the JSON-LD document without its id."""
+    """One stored annotation; ``source`` is its JSON-LD document (without its id) as stored.
+
+    ``doc`` parses it on first use: pages of search results are written from ``source``
+    as it is, without parsing and serialising every document again.
+    """
 
     pk: int
     uid: str
@@ -117,8 +122,12 @@ class Record:
     group: str | None
     revision: int
     modified: str
-    doc: dict
+    source: str
     deleted: bool = False
+
+    @cached_property
+    def doc(self) -> dict:
+        return json.loads(self.source)
 
 
 @dataclass
@@ -158,6 +167,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives a crash
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Reads map the file (through the OS page cache) instead of copying page by page.
+    cursor.execute("PRAGMA mmap_size=268435456")
     cursor.close()
 
 
@@ -264,7 +275,7 @@ class Store:
                     item.group,
                     1,
                     modified,
-                    item.doc,
+                    doc,
                 )
             )
         # Plain executemany through the driver: a batch of thousands skips per-row compiling.
@@ -337,7 +348,7 @@ class Store:
             item.group,
             revision,
             item.doc["modified"],
-            item.doc,
+            doc,
         )
 
     def delete(self, current: Record, expected_revision: int, by: str) -> None:
@@ -359,7 +370,7 @@ class Store:
                     action="delete",
                     by_user=by,
                     at=now(),
-                    doc=json.dumps(current.doc, ensure_ascii=False, separators=(",", ":")),
+                    doc=current.source,
                 )
             )
             if self.sqlite:
@@ -395,14 +406,19 @@ class Store:
         where, params = self._where(viewer, query, mark)
         columns = ", ".join(c.name for c in annotations.columns)
         with self.engine.connect() as conn:
-            total = conn.exec_driver_sql(
-                f"SELECT count(*) FROM annotations WHERE {where}", tuple(params)
-            ).scalar()
             rows = conn.exec_driver_sql(
                 f"SELECT {columns} FROM annotations WHERE {where} "
                 f"ORDER BY pk LIMIT {mark} OFFSET {mark}",
                 (*params, query.limit, query.offset),
             ).all()
+            # A page that is neither full nor empty ends the results: it tells the total,
+            # which saves counting (one query less for most searches on one target).
+            if 0 < len(rows) < query.limit or (not rows and query.offset == 0):
+                total = query.offset + len(rows)
+            else:
+                total = conn.exec_driver_sql(
+                    f"SELECT count(*) FROM annotations WHERE {where}", tuple(params)
+                ).scalar()
         return total or 0, [_record(r) for r in rows]
 
     def _where(self, viewer: Viewer, query: Query, mark: str) -> tuple[str, list]:
@@ -479,7 +495,7 @@ def _record(row) -> Record:
         group=row.grp,
         revision=row.revision,
         modified=row.modified,
-        doc=json.loads(row.doc),
+        source=row.doc,
         deleted=row.deleted,
     )
 
