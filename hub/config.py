@@ -107,8 +107,25 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     user_scopes = [*annotation_scopes, *apps_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *user_scopes]
+    reach_services_from_containers(c, services)
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
+
+
+def reach_services_from_containers(c: Config, services: list[dict]) -> None:
+    """With user servers in containers, the services listen where containers reach the
+    host (the network's gateway, as the hub does), and servers are told each address:
+    the services' loopback address inside a container is the container itself."""
+    if "hub_connect_ip" not in c.JupyterHub:
+        return
+    host = c.JupyterHub.hub_connect_ip
+    environment = dict(c.EchoesDockerSpawner.get("environment", {}))
+    for service in services:
+        if "url" in service:
+            service["url"] = service["url"].replace("//127.0.0.1:", f"//{host}:")
+            name = service["name"]
+            environment[f"ECHOES_{name.upper()}_URL"] = f"{service['url']}/services/{name}/"
+    c.EchoesDockerSpawner.environment = environment
 
 
 SECTIONS = [

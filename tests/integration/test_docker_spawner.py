@@ -288,3 +288,47 @@ def test_auto_picks_containers_only_when_the_engine_and_the_image_are_there(
         use_docker(c, EchoesHub(config=c))
     c.EchoesHub.spawner = "local"
     assert not use_docker(c, EchoesHub(config=c))
+
+
+def test_a_container_uses_the_annotation_and_apps_services(docker_hub: DockerHub) -> None:
+    """The services listen where containers reach the host: the notebook client and the
+    JupyterLab server extension inside a container both get through, as the owner."""
+    person = docker_hub.user("dock-eve")
+    person.start_server(options={"profile": "standard"})
+    with kernel_for(person) as kernel:
+        out = kernel.execute(
+            "from echoes import annotations as a\n"
+            "client = a.client()\n"
+            "note = client.annotate(a.entry_item('images.coins'), 'seen from a container')\n"
+            "print(client.whoami(), note['id'])"
+        )
+        kernel.execute(
+            "import nbformat\n"
+            "book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('print(6 * 7)')])\n"
+            "nbformat.write(book, '/home/jovyan/answer.ipynb')"
+        )
+    user, iri = out.split()
+    assert user == person.name
+    headers = {"Authorization": f"token {person.new_token()}"}
+    stored = requests.get(iri, headers=headers, timeout=30)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["creator"]["nickname"] == person.name
+
+    # The server extension (JupyterLab's catalog, annotation and publish backend).
+    base = person.server_url() + "echoes/"
+    found = requests.get(
+        base + "annotations/search",
+        params={"target": "urn:echoes:catalog:heritage/images/coins"},
+        headers=headers,
+        timeout=60,
+    )
+    assert found.status_code == 200, found.text
+    assert iri in [item["id"] for item in found.json()["items"]]
+    published = requests.post(
+        base + "apps/publish",
+        json={"path": "answer.ipynb", "name": "answer", "share": "hub"},
+        headers=headers,
+        timeout=600,
+    )
+    assert published.status_code in (200, 201), published.text
+    assert published.json()["url"].endswith(f"/services/apps/{person.name}/answer/")

@@ -16,6 +16,7 @@ import secrets
 import signal
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jupyterhub.services.auth import HubOAuth
 from jupyterhub.utils import url_path_join
@@ -156,8 +157,8 @@ async def serve(args: argparse.Namespace) -> None:
     )
     service = AppsService(Path(args.state), prefix, runner, args.page_timeout)
     url = os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101")
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
-    make_app(service).listen(port, address="127.0.0.1", xheaders=True)
+    address = urlsplit(url)
+    make_app(service).listen(address.port, address=address.hostname, xheaders=True)
     log.info("apps service on %s, prefix %s", url, prefix)
     PeriodicCallback(runner.cull, args.cull_every * 1000).start()
     stop = asyncio.Event()
