@@ -51,13 +51,16 @@ labextension: $(LABEXT_STAMP)
 
 LABEXT_INSTALLED := $(VENV)/share/jupyter/labextensions/echoes-vre-lab/install.json
 SERVER_CONFIG := extensions/echoes/server/jupyter-config/echoes-vre.json
+LAB_OVERRIDES := extensions/echoes/server/jupyter-config/overrides.json
 
-$(LABEXT_INSTALLED): $(LABEXT_STAMP) $(SERVER_CONFIG) $(VENV)/.installed
+$(LABEXT_INSTALLED): $(LABEXT_STAMP) $(SERVER_CONFIG) $(LAB_OVERRIDES) $(VENV)/.installed
 	@echo "==> installing the JupyterLab extension into $(VENV)"
 	rm -rf $(VENV)/share/jupyter/labextensions/echoes-vre-lab
-	mkdir -p $(VENV)/share/jupyter/labextensions $(VENV)/etc/jupyter/jupyter_server_config.d
+	mkdir -p $(VENV)/share/jupyter/labextensions $(VENV)/etc/jupyter/jupyter_server_config.d \
+	    $(VENV)/share/jupyter/lab/settings
 	cp -r $(LABEXT)/build/echoes-vre-lab $(VENV)/share/jupyter/labextensions/
 	cp $(SERVER_CONFIG) $(VENV)/etc/jupyter/jupyter_server_config.d/echoes-vre.json
+	cp $(LAB_OVERRIDES) $(VENV)/share/jupyter/lab/settings/overrides.json
 
 # Reinstalled only when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml $(VENV_MARK)

@@ -131,6 +131,11 @@ def check_lab() -> None:
         and bool(re.search(r"echoes\.server\s+\S*OK", listed)),
         "jupyter server extension list shows echoes.server enabled and OK",
     )
+    overrides = Path(sys.prefix, "share/jupyter/lab/settings/overrides.json")
+    check(
+        overrides.is_file() and '"fetchNews": "false"' in overrides.read_text(),
+        f"{overrides} turns JupyterLab's news and update questions off",
+    )
 
 
 CHECKS = {

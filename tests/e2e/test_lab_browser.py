@@ -39,11 +39,8 @@ def open_lab(page, hub, person) -> None:
 
 
 def screenshot(page, path) -> None:
-    """A screenshot without JupyterLab's news question over a corner of it."""
-    news = page.locator(".Toastify button", has_text="No")
-    if news.count() and news.first.is_visible():
-        news.first.click()
-        news.first.wait_for(state="detached", timeout=5_000)
+    """A screenshot; JupyterLab asks no news or update question (our overrides.json)."""
+    assert page.locator(".Toastify", has_text="Jupyter news").count() == 0
     page.screenshot(path=str(path))
 
 

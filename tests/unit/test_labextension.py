@@ -42,6 +42,8 @@ def test_the_environment_has_the_prebuilt_labextension_and_the_server_extension(
     assert json.loads((installed / "install.json").read_text())["packageName"] == "echoes-vre"
     config = prefix / "etc" / "jupyter" / "jupyter_server_config.d" / "echoes-vre.json"
     assert json.loads(config.read_text())["ServerApp"]["jpserver_extensions"]["echoes.server"]
+    overrides = json.loads((prefix / "share/jupyter/lab/settings/overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
 
 
 def test_the_server_extension_declares_its_routes():
