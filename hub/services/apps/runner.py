@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +53,7 @@ class Instance:
     last_used: float = field(default_factory=time.monotonic)
     sockets: int = 0
     host: str = "127.0.0.1"
-    #: The container's name in container mode; set when it is found to have exited.
+    #: Container mode: the container's name, and whether the cull found it ended.
     container: str = ""
     exited: bool = False
 
@@ -325,7 +326,9 @@ class Runner:
         self.instances[key] = instance
         return instance
 
-    async def _await_answer(self, instance: Instance, base_url: str, exited) -> None:
+    async def _await_answer(
+        self, instance: Instance, base_url: str, exited: Callable[[], Awaitable[str | None]]
+    ) -> None:
         """Wait until the app's Voila answers; AppFailed when `exited()` says why it
         stopped (a message) or after 90 s."""
         client = AsyncHTTPClient()
