@@ -8,8 +8,11 @@ Outside CI the test skips without an engine or the image; in CI (CI=true) that f
 from __future__ import annotations
 
 import json
+import os
+import signal
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -78,6 +81,21 @@ def app_containers(hub: Hub) -> list[str]:
     label = f"org.echoes.apps={(hub.state_dir / 'apps').resolve()}"
     listing = docker("ps", "-a", "--filter", f"label={label}", "--format", "{{.Names}}")
     return listing.stdout.split()
+
+
+def apps_service_pid(hub: Hub) -> int:
+    """The process id of this hub's apps service (the tether became the service)."""
+    wanted = ["-m", "echoes_hub.services.apps.service", f"--state={hub.state_dir / 'apps'}"]
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().decode(errors="replace").split("\0")
+        except OSError:  # the process ended meanwhile
+            continue
+        if args[1:4] == wanted:
+            found.append(int(cmdline.parent.name))
+    [pid] = found
+    return pid
 
 
 def test_apps_run_in_containers_of_the_user_image_and_go_when_idle(docker_hub, tmp_path):
@@ -166,3 +184,10 @@ def test_apps_run_in_containers_of_the_user_image_and_go_when_idle(docker_hub, t
     # And opening the app again starts it afresh.
     assert renders(viewer.http, url)
     assert len(app_containers(hub)) == 1
+
+    # A killed service leaves its container running: the hub starts the service again,
+    # which removes it; the app still opens.
+    os.kill(apps_service_pid(hub), signal.SIGKILL)
+    wait_for(lambda: not app_containers(hub), 120, "the leftover container's removal")
+    assert "removing the leftover app container" in hub.log()
+    wait_for(lambda: renders(viewer.http, url), 120, "the app after the service's restart")
