@@ -14,15 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import string
 import time
 from pathlib import Path
 
 import docker
 from docker.errors import APIError, DockerException, NotFound
-from escapism import escape
 from requests.exceptions import RequestException
 
+from ...spawners.docker import safe_name
 from .runner import AppFailed, Instance, Runner
 
 log = logging.getLogger("echoes.apps")
@@ -34,11 +33,6 @@ DATA_PATH = "/srv/heritage"
 VOILA_PORT = 8866
 #: The label that marks a deployment's app containers (its value: the apps' state folder).
 LABEL = "org.echoes.apps"
-
-
-def _safe(name: str) -> str:
-    # As DockerSpawner: only [a-z0-9] stay, '-' becomes '-2d', so '--' separates safely.
-    return escape(name, set(string.ascii_lowercase + string.digits), escape_char="-").lower()
 
 
 class ContainerRunner(Runner):
@@ -119,7 +113,8 @@ class ContainerRunner(Runner):
         )
 
     def _container_name(self, author: str, name: str) -> str:
-        return f"{self.name_prefix}-app-{_safe(author)}--{_safe(name)}"
+        # safe_name writes "-" as "-2d", so "--" separates author and app unambiguously.
+        return f"{self.name_prefix}-app-{safe_name(author)}--{safe_name(name)}"
 
     def _alive(self, instance: Instance) -> bool:
         return not instance.exited
