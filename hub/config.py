@@ -100,7 +100,7 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     annotations, annotation_scopes = annotations_service(settings, c)
     services.append(annotations)
     # Published Voila apps (hub/services/apps/).
-    apps, apps_roles, apps_scopes = apps_service(settings, EchoesApps(config=c))
+    apps, apps_roles, apps_scopes = apps_service(settings, EchoesApps(config=c), c)
     services.append(apps)
     roles.extend(apps_roles)
     # Users, and the API tokens of their servers, may use the services above.

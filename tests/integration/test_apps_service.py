@@ -65,6 +65,57 @@ def opens(http: requests.Session, url: str) -> bool:
     return response.status_code == 200
 
 
+def assert_viewer_cannot_execute(url: str, page: str) -> None:
+    """The page's own kernel: an execute_request sent through the app's address is dropped
+    (a kernel_info_request sent after it is answered, the execute_request never)."""
+    kernel_id = page.split('"kernelId": "', 1)[1].split('"', 1)[0]
+    ws = websocket.create_connection(
+        url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels", timeout=10
+    )
+    try:
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": "x1",
+                        "msg_type": "execute_request",
+                        "session": "s",
+                        "username": "",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {"code": "open('/tmp/pwned', 'w')", "silent": False},
+                }
+            )
+        )
+        ws.send(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": "k1",
+                        "msg_type": "kernel_info_request",
+                        "session": "s",
+                        "username": "",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "channel": "shell",
+                    "content": {},
+                }
+            )
+        )
+        replies = set()
+        while "k1" not in replies:
+            msg = json.loads(ws.recv())
+            replies.add(msg.get("parent_header", {}).get("msg_id"))
+        assert "x1" not in replies, "the kernel ran code a viewer sent"
+    finally:
+        ws.close()
+
+
 @pytest.fixture(scope="module")
 def people(hub, admin):
     author = add_user(hub, admin, "app-author")
@@ -138,53 +189,7 @@ def test_viewers_reach_no_jupyter_api_and_cannot_execute_code(hub, people):
         assert response.status_code in (403, 404), (path, response.status_code)
         assert "import" not in response.text
     assert requests.post(url + "api/kernels", timeout=30).status_code in (403, 404, 405)
-    # The page's own kernel: an execute_request sent through the app's address is dropped.
-    kernel_id = page.text.split('"kernelId": "', 1)[1].split('"', 1)[0]
-    ws = websocket.create_connection(
-        url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels", timeout=10
-    )
-    try:
-        ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": "x1",
-                        "msg_type": "execute_request",
-                        "session": "s",
-                        "username": "",
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "channel": "shell",
-                    "content": {"code": "open('/tmp/pwned', 'w')", "silent": False},
-                }
-            )
-        )
-        ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": "k1",
-                        "msg_type": "kernel_info_request",
-                        "session": "s",
-                        "username": "",
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "channel": "shell",
-                    "content": {},
-                }
-            )
-        )
-        replies = set()
-        while "k1" not in replies:
-            msg = json.loads(ws.recv())
-            replies.add(msg.get("parent_header", {}).get("msg_id"))
-        assert "x1" not in replies, "the kernel ran code a viewer sent"
-    finally:
-        ws.close()
+    assert_viewer_cannot_execute(url, page.text)
 
 
 def test_author_cannot_be_impersonated_and_bad_input_is_refused(hub, people):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
 
-from traitlets import Float, Integer, Unicode
-from traitlets.config import Configurable
+from traitlets import Enum, Float, Integer, Unicode
+from traitlets.config import Config, Configurable
 
 from ...settings import EchoesHub
+from ...spawners.docker import (
+    DEFAULT_IMAGE,
+    DEFAULT_NETWORK,
+    EchoesDockerSpawner,
+    _configured,
+    engine_answers,
+    ensure_network,
+    image_exists,
+)
 from ..tether import tethered
 
 #: The service reads viewers' groups and admin flag to enforce group shares.
@@ -62,6 +72,44 @@ class EchoesApps(Configurable):
         page loads). After that the app is restarted (if nobody else has it open) and
         the page asked once more; then the viewer gets a short message.""",
     )
+    mode = Enum(
+        ["process", "docker"],
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help="""How apps run: "process" (a Voila process on the hub's machine, in the
+        hub's Python environment) or "docker" (Voila in a container of the single-user
+        image, so apps have the user servers' environment; see containers.py). Unset:
+        "docker" when user servers are containers (EchoesHub.spawner), else "process".""",
+    )
+    image = Unicode(
+        "",
+        config=True,
+        help="""Container mode: the image apps run in. Empty: the user servers' image
+        (EchoesDockerSpawner.image, echoes/singleuser:latest by default).""",
+    )
+    network = Unicode(
+        "",
+        config=True,
+        help="""Container mode: the Docker network of the apps' containers, which the
+        service reaches them on. Empty: the user servers' network
+        (EchoesDockerSpawner.network_name), on which containers cannot reach each other.""",
+    )
+    mem_limit = Unicode(
+        "1G",
+        config=True,
+        help="Container mode: the memory limit of one app's container (Docker's syntax, e.g. 1G).",
+    )
+    cpu_limit = Float(
+        1.0, config=True, help="Container mode: the CPUs one app's container may use (a float)."
+    )
+    container_uid = Integer(
+        1000,
+        config=True,
+        help="""Container mode: the unprivileged uid (and gid) apps run as inside their
+        container (the image's user). As root it is also given the group of the
+        author's apps account, the only group that may read the author's snapshots.""",
+    )
 
 
 def _kept_port(path: Path) -> int:
@@ -76,10 +124,42 @@ def _kept_port(path: Path) -> int:
     return port
 
 
-def apps_service(settings: EchoesHub, apps: EchoesApps) -> tuple[dict, list[dict], list[str]]:
+def container_args(c: Config, apps: EchoesApps) -> list[str]:
+    """The service's arguments for the container mode, [] for the process mode. The
+    image, network and container names follow the user servers' unless set here."""
+    spawner_is_docker = c.JupyterHub.get("spawner_class") is EchoesDockerSpawner
+    mode = apps.mode or ("docker" if spawner_is_docker else "process")
+    if mode == "process":
+        return []
+    image = apps.image or _configured(c, "image", DEFAULT_IMAGE)
+    network = apps.network or _configured(c, "network_name", DEFAULT_NETWORK)
+    if not spawner_is_docker:  # else the spawner's configuration checked all this
+        if not engine_answers():
+            raise SystemExit("echoes up: EchoesApps.mode docker needs a Docker engine")
+        if not image_exists(image):
+            raise SystemExit(f"echoes up: the apps' image {image!r} is missing (`make image`)")
+        ensure_network(network)
+    return [
+        "--mode=docker",
+        f"--image={image}",
+        f"--network={network}",
+        f"--name-prefix={_configured(c, 'prefix', 'echoes')}",
+        f"--mem-limit={apps.mem_limit}",
+        f"--cpu-limit={apps.cpu_limit}",
+        f"--container-uid={apps.container_uid}",
+    ]
+
+
+def apps_service(
+    settings: EchoesHub, apps: EchoesApps, c: Config | None = None
+) -> tuple[dict, list[dict], list[str]]:
     """The managed service entry for the apps service, its own role, and the scopes users
-    (and their servers' tokens) need to use it."""
+    (and their servers' tokens) need to use it. `c` (the hub's configuration, its
+    spawner already chosen) decides the container mode."""
     port = apps.port or _kept_port(settings.state_path / "apps-service-port")
+    environment = {"ECHOES_DATA_DIR": settings.data_dir}
+    if os.environ.get("DOCKER_HOST"):  # the engine the spawner uses, if not the local one
+        environment["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
     service = {
         "name": "apps",
         "display": True,
@@ -97,9 +177,10 @@ def apps_service(settings: EchoesHub, apps: EchoesApps) -> tuple[dict, list[dict
                 f"--check-timeout={apps.check_timeout}",
                 f"--account-prefix={apps.account_prefix}",
                 f"--page-timeout={apps.page_timeout}",
+                *container_args(c if c is not None else Config(), apps),
             ]
         ),
-        "environment": {"ECHOES_DATA_DIR": settings.data_dir},
+        "environment": environment,
     }
     roles = [
         {"name": "apps-service", "scopes": SERVICE_SCOPES, "services": ["apps"]},

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,13 +48,18 @@ class Instance:
     version: int
     port: int
     token: str
-    proc: asyncio.subprocess.Process
+    #: The Voila process (process mode) or None (container mode, see containers.py).
+    proc: asyncio.subprocess.Process | None
     last_used: float = field(default_factory=time.monotonic)
     sockets: int = 0
+    host: str = "127.0.0.1"
+    #: Container mode: the container's name, and whether the cull found it ended.
+    container: str = ""
+    exited: bool = False
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
 
 def free_port() -> int:
@@ -231,7 +237,12 @@ class Runner:
         except TimeoutError:
             os.killpg(proc.pid, signal.SIGKILL)
             return {"ok": False, "error": "the notebook did not finish running", "thumbnail": ""}
-        if proc.returncode != 0:
+        return self.check_result(proc.returncode, out, err)
+
+    @staticmethod
+    def check_result(returncode: int, out: bytes, err: bytes) -> dict:
+        """The trial run's report from the exit status and output of `launch check`."""
+        if returncode != 0:
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
             return {
                 "ok": False,
@@ -244,7 +255,7 @@ class Runner:
         """The running Voila for this app version, started if needed (one start at a time)."""
         key = (author, name)
         instance = self.instances.get(key)
-        if instance and instance.version == version and instance.proc.returncode is None:
+        if instance and instance.version == version and self._alive(instance):
             instance.last_used = time.monotonic()
             return instance
         if instance:
@@ -255,6 +266,26 @@ class Runner:
             self._starting[key] = task
             task.add_done_callback(lambda _: self._starting.pop(key, None))
         return await asyncio.shield(task)
+
+    def _alive(self, instance: Instance) -> bool:
+        return instance.proc is not None and instance.proc.returncode is None
+
+    def voila_args(self, notebook: str, port: int, ip: str, base_url: str) -> list[str]:
+        """Voila's arguments for one app, the same in both modes."""
+        return [
+            notebook,
+            "--no-browser",
+            f"--port={port}",
+            f"--Voila.ip={ip}",
+            f"--Voila.base_url={base_url}",
+            "--show_tracebacks=False",
+            "--preheat_kernel=True",
+            f"--pool_size={self.pool_size}",
+            "--Voila.open_browser=False",
+            # A page that was closed (or never connected) frees its kernel.
+            "--MappingKernelManager.cull_idle_timeout=300",
+            "--MappingKernelManager.cull_interval=60",
+        ]
 
     async def _start(self, key: tuple[str, str], version: int, notebook: Path) -> Instance:
         author, name = key
@@ -269,18 +300,7 @@ class Runner:
                 "-m",
                 "echoes_hub.services.apps.launch",
                 "voila",
-                str(notebook),
-                "--no-browser",
-                f"--port={port}",
-                "--Voila.ip=127.0.0.1",
-                f"--Voila.base_url={base_url}",
-                "--show_tracebacks=False",
-                "--preheat_kernel=True",
-                f"--pool_size={self.pool_size}",
-                "--Voila.open_browser=False",
-                # A page that was closed (or never connected) frees its kernel.
-                "--MappingKernelManager.cull_idle_timeout=300",
-                "--MappingKernelManager.cull_interval=60",
+                *self.voila_args(str(notebook), port, "127.0.0.1", base_url),
             ]
         )
         proc = await asyncio.create_subprocess_exec(
@@ -294,28 +314,43 @@ class Runner:
         )
         log_file.close()
         instance = Instance(key, version, port, token, proc)
+
+        async def exited() -> str | None:
+            if proc.returncode is None:
+                return None
+            tail = (workdir / "voila.log").read_text(errors="replace")[-2000:]
+            return f"Voila exited ({proc.returncode}): {tail}"
+
+        await self._await_answer(instance, base_url, exited)
+        log.info("started app %s/%s v%d on port %d", author, name, version, port)
+        self.instances[key] = instance
+        return instance
+
+    async def _await_answer(
+        self, instance: Instance, base_url: str, exited: Callable[[], Awaitable[str | None]]
+    ) -> None:
+        """Wait until the app's Voila answers; AppFailed when `exited()` says why it
+        stopped (a message) or after 90 s."""
         client = AsyncHTTPClient()
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
-            if proc.returncode is not None:
-                tail = (workdir / "voila.log").read_text(errors="replace")[-2000:]
-                raise AppFailed(f"Voila exited ({proc.returncode}): {tail}")
+            failure = await exited()
+            if failure:
+                await self._halt(instance)
+                raise AppFailed(failure)
             try:
                 await client.fetch(
                     f"{instance.url}{base_url}voila/static/",
                     raise_error=False,
-                    headers={"Authorization": f"token {token}"},
+                    headers={"Authorization": f"token {instance.token}"},
                     request_timeout=5,
                 )
                 break
             except OSError:
                 await asyncio.sleep(0.1)
         else:
-            self._kill(instance)
+            await self._halt(instance)
             raise AppFailed("Voila did not answer within 90 s")
-        log.info("started app %s/%s v%d on port %d", author, name, version, port)
-        self.instances[key] = instance
-        return instance
 
     def _kill(self, instance: Instance) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -325,12 +360,15 @@ class Runner:
         instance = self.instances.pop((author, name), None)
         if instance is None:
             return
+        await self._halt(instance)
+        log.info("stopped app %s/%s", author, name)
+
+    async def _halt(self, instance: Instance) -> None:
         self._kill(instance)
         try:
             await asyncio.wait_for(instance.proc.wait(), 10)
         except TimeoutError:
             os.killpg(instance.proc.pid, signal.SIGKILL)
-        log.info("stopped app %s/%s", author, name)
 
     async def cull(self) -> None:
         """Stop apps nobody has used for `idle_timeout` seconds and that have no open page."""

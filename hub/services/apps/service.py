@@ -138,23 +138,50 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--check-timeout", type=int, default=120)
     parser.add_argument("--account-prefix", default="echoesapp-")
     parser.add_argument("--page-timeout", type=float, default=60)
+    parser.add_argument("--mode", choices=["process", "docker"], default="process")
+    parser.add_argument("--image", default="echoes/singleuser:latest")
+    parser.add_argument("--network", default="echoes")
+    parser.add_argument("--name-prefix", default="echoes")
+    parser.add_argument("--mem-limit", default="1G")
+    parser.add_argument("--cpu-limit", type=float, default=1.0)
+    parser.add_argument("--container-uid", type=int, default=1000)
     return parser.parse_args(argv)
+
+
+def make_runner(args: argparse.Namespace, prefix: str) -> Runner:
+    """The process-mode runner, or the container-mode one (containers.py)."""
+    common = {
+        "account_prefix": args.account_prefix,
+        "pool_size": args.pool_size,
+        "idle_timeout": args.idle_timeout,
+        "check_timeout": args.check_timeout,
+    }
+    run_root = Path(args.state) / "run"
+    if args.mode == "docker":
+        from .containers import ContainerRunner
+
+        return ContainerRunner(
+            run_root,
+            prefix,
+            image=args.image,
+            network=args.network,
+            name_prefix=args.name_prefix,
+            mem_limit=args.mem_limit,
+            cpu_limit=args.cpu_limit,
+            uid=args.container_uid,
+            data_dir=os.environ.get("ECHOES_DATA_DIR", ""),
+            deployment=str(Path(args.state).resolve()),
+            **common,
+        )
+    extra_env = {}
+    if os.environ.get("ECHOES_DATA_DIR"):
+        extra_env["ECHOES_DATA_DIR"] = os.environ["ECHOES_DATA_DIR"]
+    return Runner(run_root, prefix, extra_env=extra_env, **common)
 
 
 async def serve(args: argparse.Namespace) -> None:
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/apps/")
-    extra_env = {}
-    if os.environ.get("ECHOES_DATA_DIR"):
-        extra_env["ECHOES_DATA_DIR"] = os.environ["ECHOES_DATA_DIR"]
-    runner = Runner(
-        Path(args.state) / "run",
-        prefix,
-        account_prefix=args.account_prefix,
-        pool_size=args.pool_size,
-        idle_timeout=args.idle_timeout,
-        check_timeout=args.check_timeout,
-        extra_env=extra_env,
-    )
+    runner = make_runner(args, prefix)
     service = AppsService(Path(args.state), prefix, runner, args.page_timeout)
     url = os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101")
     address = urlsplit(url)
