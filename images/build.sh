@@ -32,7 +32,7 @@ make -C "$repo" --no-print-directory labextension
 inputs_hash() {
     {
         echo "$base"
-        (cd "$repo" && find images/singleuser pyproject.toml extensions -type f \
+        (cd "$repo" && find images/singleuser pyproject.toml extensions hub catalogs -type f \
             ! -path '*/__pycache__/*' ! -path '*/node_modules/*' ! -name '*.pyc' \
             ! -path '*/.ipynb_checkpoints/*' -print0 | sort -z | xargs -0 sha256sum)
     } | sha256sum | cut -c1-16
