@@ -54,6 +54,7 @@ def test_binder_environment_runs_every_notebook(tmp_path: Path) -> None:
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         "PIP_PROGRESS_BAR": "off",
         "PIP_NO_COMPILE": "1",  # bytecode is written on first import anyway
+        "NPM_CONFIG_CACHE": os.environ.get("NPM_CONFIG_CACHE", str(Path.home() / ".npm")),
     }
     env.update({k: v for k, v in os.environ.items() if k.startswith(("PIP_INDEX", "PIP_EXTRA"))})
 
@@ -69,6 +70,8 @@ def test_binder_environment_runs_every_notebook(tmp_path: Path) -> None:
     # The package came from the copy, not from the development tree.
     where = sh("python", "-c", "import echoes.runs; print(echoes.runs.__file__)").stdout
     assert where.startswith(str(venv)), where
+    # JupyterLab on Binder gets our extension, prebuilt.
+    assert (venv / "share/jupyter/labextensions/echoes-vre-lab/package.json").is_file()
 
     notebooks = standalone_notebooks(repo / "notebooks")
     assert notebooks or not (repo / "notebooks").exists()

@@ -11,6 +11,7 @@ def hub_config(tmp_path, **annotations) -> Config:
     c = Config()
     c.EchoesHub.state_dir = str(tmp_path)
     c.EchoesHub.port = 18100
+    c.EchoesHub.spawner = "local"  # docker mode moves the services (test_hub_config.py)
     for name, value in annotations.items():
         setattr(c.AnnotationsService, name, value)
     apply(c)

@@ -11,7 +11,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from echoes_hub.auth import USERNAME_PATTERN
-from echoes_hub.config import apply
+from echoes_hub.config import apply, reach_services_from_containers
 from echoes_hub.services.culler import CULLER_SCOPES
 from echoes_hub.settings import EchoesHub
 from echoes_hub.spawners.local import closed_to_others
@@ -114,3 +114,31 @@ def test_readme_lists_every_setting():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for name in EchoesHub.class_traits(config=True):
         assert f"`EchoesHub.{name}`" in readme, f"README does not document EchoesHub.{name}"
+
+
+def test_with_containers_the_services_listen_where_containers_reach_the_host():
+    c = Config()
+    c.JupyterHub.hub_connect_ip = "172.19.0.1"
+    services = [
+        {"name": "annotations", "url": "http://127.0.0.1:8004"},
+        {"name": "apps", "url": "http://127.0.0.1:41234"},
+        {"name": "idle-culler", "command": ["cull"]},
+    ]
+    reach_services_from_containers(c, services)
+    assert [s.get("url") for s in services] == [
+        "http://172.19.0.1:8004",
+        "http://172.19.0.1:41234",
+        None,
+    ]
+    assert c.EchoesDockerSpawner.environment == {
+        "ECHOES_ANNOTATIONS_URL": "http://172.19.0.1:8004/services/annotations/",
+        "ECHOES_APPS_URL": "http://172.19.0.1:41234/services/apps/",
+    }
+
+
+def test_without_containers_the_services_stay_on_loopback():
+    c = Config()
+    services = [{"name": "annotations", "url": "http://127.0.0.1:8004"}]
+    reach_services_from_containers(c, services)
+    assert services[0]["url"] == "http://127.0.0.1:8004"
+    assert "environment" not in c.EchoesDockerSpawner
