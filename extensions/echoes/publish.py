@@ -126,6 +126,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="the hub's public address (default: $ECHOES_HUB_URL)",
     )
     parser.add_argument(
+        "--apps",
+        default=os.environ.get("ECHOES_APPS_URL", ""),
+        help="the apps service's address (default: $ECHOES_APPS_URL, set in containers; "
+        "else HUB/services/apps/)",
+    )
+    parser.add_argument(
         "--token",
         default=os.environ.get("ECHOES_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN", ""),
     )
@@ -137,7 +143,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.unpublish and not args.notebook:
         parser.error("give the NOTEBOOK to publish (or --unpublish)")
-    if not args.hub:
+    if not args.hub and not args.apps:
         parser.error("give the hub's address with --hub or $ECHOES_HUB_URL")
     if not args.token:
         parser.error("give a hub token with --token or $ECHOES_TOKEN")
@@ -147,9 +153,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     hub = args.hub.rstrip("/")
+    apps = (args.apps or f"{hub}/services/apps/").rstrip("/")
     try:
         user = args.user or request("GET", f"{hub}/hub/api/user", args.token)["name"]
-        url = f"{hub}/services/apps/api/apps/{user}/{args.name}"
+        url = f"{apps}/api/apps/{user}/{args.name}"
         if args.unpublish:
             request("DELETE", url, args.token)
             print(f"unpublished {user}/{args.name}")

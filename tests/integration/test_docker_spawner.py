@@ -332,3 +332,15 @@ def test_a_container_uses_the_annotation_and_apps_services(docker_hub: DockerHub
     )
     assert published.status_code in (200, 201), published.text
     assert published.json()["url"].endswith(f"/services/apps/{person.name}/answer/")
+
+    # And `echoes publish` in the container's terminal (ECHOES_APPS_URL, no --hub).
+    with kernel_for(person) as kernel:
+        done = kernel.execute(
+            "import subprocess\n"
+            "run = subprocess.run(['echoes', 'publish', '/home/jovyan/answer.ipynb', '--name',"
+            " 'answer-cli'], capture_output=True, text=True)\n"
+            "print(run.returncode, run.stdout, run.stderr)",
+            timeout=600,
+        )
+    assert done.startswith("0 "), done
+    assert f"published {person.name}/answer-cli version 1" in done
