@@ -6,6 +6,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { apiUrl, request, requestJSON, sendJSON, ServiceError } from './api';
+import { el } from './dom';
 import { Point, Rect, spanned, toImage } from './geometry';
 import {
   Annotation,
@@ -47,21 +48,6 @@ export interface AnnotatorOptions {
   canvas?: { id: string; [key: string]: unknown };
   imageUrl?: string;
   me: Me;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    node.setAttribute(key, value);
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 export class AnnotationView extends Widget {

@@ -5,6 +5,7 @@
 import { Widget } from '@lumino/widgets';
 
 import { apiUrl, requestJSON, ServiceError } from './api';
+import { el } from './dom';
 
 export interface EntrySummary {
   path: string;
@@ -48,21 +49,6 @@ type Preview =
 export interface CatalogActions {
   insertCode(entry: Entry): Promise<void>;
   annotate(entry: Entry): void;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  text = ''
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    node.setAttribute(key, value);
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 export class CatalogPanel extends Widget {
