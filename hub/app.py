@@ -39,7 +39,7 @@ from .spawners.local import EchoesLocalSpawner
 EXPECTED_WARNINGS = (
     "Allowing service ",
     "Adding missing route for ",
-    "\n    The shared database session at Authenticator.db is deprecated",
+    "\nThe shared database session at Authenticator.db is deprecated",
 )
 
 
@@ -145,6 +145,8 @@ class EchoesUp(JupyterHub):
         proxy = self.proxy
         if isinstance(proxy, EchoesProxy) and not proxy.adopted and proxy.proxy_process:
             proxy.stop()
+        if self.pid_file and os.path.exists(self.pid_file):
+            os.remove(self.pid_file)
 
     def _summarise(self, started: bool) -> None:
         """The last lines on the terminal: the hub's address and how to use it."""
