@@ -108,6 +108,7 @@ class EchoesUp(JupyterHub):
         sys.stdout.flush()
         sys.stderr.flush()
         self.terminal = os.fdopen(os.dup(sys.stderr.fileno()), "w", buffering=1)
+        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.chmod(path, 0o600)  # a log left by an older version was 0644
         os.dup2(fd, sys.stdout.fileno())
@@ -141,7 +142,10 @@ class EchoesUp(JupyterHub):
         unless the proxy was adopted (it serves the user servers that kept running)."""
         for service in self._service_map.values():
             if service.managed and service.spawner:
-                await service.stop()
+                try:
+                    await service.stop()
+                except Exception:  # stop the others; the start's own error is raised after
+                    self.log.exception("Could not stop the service %s", service.name)
         proxy = self.proxy
         if isinstance(proxy, EchoesProxy) and not proxy.adopted and proxy.proxy_process:
             proxy.stop()
@@ -160,10 +164,13 @@ class EchoesUp(JupyterHub):
             lines = [
                 "",
                 f"ECHOES VRE is running at {url}",
-                *(lines or [f"Log in at {url}hub/login (administrator: {settings.admin_user})."]),
+                f"Log in at {url}hub/login (administrator: {settings.admin_user}).",
+                *lines,
                 f"Log:   {settings.log_file} (warnings and errors also show here)",
                 f"State: {settings.state_dir}",
-                "Ctrl-C stops the hub; user servers and the proxy keep running for the next start.",
+                "Ctrl-C stops the hub; user servers and the proxy keep running for the next start."
+                if settings.keep_running_on_exit
+                else "Ctrl-C stops the hub, its proxy and the user servers.",
             ]
         else:
             lines = [*lines, f"The hub did not start: see {settings.log_file}"]
