@@ -14,6 +14,7 @@ import nativeauthenticator
 from traitlets.config import Config
 
 from .auth import USERNAME_PATTERN, EchoesAuthenticator
+from .proxy import EchoesProxy
 from .services.annotations import annotations_service
 from .services.apps.config import EchoesApps, apps_service
 from .services.culler import culler_service
@@ -31,11 +32,28 @@ def _secret_file(path: Path, nbytes: int = 32) -> str:
     return path.read_text().strip()
 
 
+#: What user servers and apps reach in the state folder (with modes of their own);
+#: everything else there is the hub's only.
+SHARED_IN_STATE = ("homes", "apps")
+
+
+def close_state_files(state: Path, data_dir: Path) -> None:
+    """Make what an older version left in the state folder (0644 databases, logs,
+    secrets) readable by the hub's account only. The homes, the shared data and the apps
+    folder keep their own modes; the apps' own database is closed here too."""
+    for path in [*state.iterdir(), *state.glob("apps/apps.sqlite*")]:
+        if path.name in SHARED_IN_STATE or path == data_dir or path.is_symlink():
+            continue
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def configure_state(c: Config, settings: EchoesHub) -> None:
     state = settings.state_path
-    state.mkdir(parents=True, exist_ok=True)
-    # Users' servers must traverse the state folder to reach their homes and the data.
-    state.chmod(0o755)
+    state.mkdir(mode=0o711, parents=True, exist_ok=True)
+    # Users' servers must traverse the state folder to reach their homes and the data,
+    # never list it.
+    state.chmod(0o711)
+    close_state_files(state, Path(settings.data_dir))
     c.JupyterHub.db_url = settings.database_url
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
@@ -50,6 +68,8 @@ def configure_network(c: Config, settings: EchoesHub) -> None:
     c.JupyterHub.hub_port = settings.hub_port
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
     c.ConfigurableHTTPProxy.command = [settings.proxy_command]
+    # A restarted hub adopts the proxy that kept running instead of replacing it.
+    c.JupyterHub.proxy_class = EchoesProxy
     # User servers and the proxy outlive the hub, so a hub restart interrupts nobody.
     c.JupyterHub.cleanup_servers = not settings.keep_running_on_exit
     c.JupyterHub.cleanup_proxy = not settings.keep_running_on_exit

@@ -98,6 +98,8 @@ class Hub:
         self.env = {"ECHOES_SPAWNER": "local", **(env or {})}
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
+        # What `echoes up` shows on the terminal, and its full log (EchoesHub.log_file).
+        self.terminal_path = self.state_dir / "terminal.log"
         self.log_path = self.state_dir / "hub.log"
 
     def start(self, timeout: float = 90) -> Hub:
@@ -108,22 +110,29 @@ class Hub:
         else:
             cmd = [ECHOES, "up", "--port", str(self.port), "--state", str(self.state_dir)]
             cmd += self.args
-        log = open(self.log_path, "a")  # noqa: SIM115 (kept open for the process's life)
+        started = len(self.terminal())
+        # Private like the hub's own files: it holds the one-time password.
+        fd = os.open(self.terminal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        terminal = os.fdopen(fd, "a")  # kept open for the process's life
         self.proc = subprocess.Popen(
             cmd,
-            stdout=log,
+            stdout=terminal,
             stderr=subprocess.STDOUT,
             env=env,
             stdin=subprocess.DEVNULL,
             cwd=self.state_dir,
         )
-        wait_for(self._answers, timeout, f"the hub on {self.url} (log: {self.log_path})")
+        wait_for(
+            lambda: self._answers(started), timeout, f"the hub on {self.url} (log: {self.log_path})"
+        )
         return self
 
-    def _answers(self) -> bool:
+    def _answers(self, started: int = 0) -> bool:
         if self.proc and self.proc.poll() is not None:
             raise RuntimeError(f"the hub exited ({self.proc.returncode}):\n{self.log()[-3000:]}")
-        return requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200
+        # Up once it has shown its summary (it follows the start of every service).
+        running = self.command or "ECHOES VRE is running at" in self.terminal()[started:]
+        return running and requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         """Stop the hub process with `sig` (SIGKILL to simulate a crash)."""
@@ -143,12 +152,19 @@ class Hub:
             except (OSError, ValueError):
                 continue
 
+    def terminal(self) -> str:
+        """What the hub showed on its terminal (warnings, errors, the summary)."""
+        path = self.terminal_path
+        return path.read_text(errors="replace") if path.exists() else ""
+
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        """The terminal's text, then the full log."""
+        path = self.log_path
+        return self.terminal() + (path.read_text(errors="replace") if path.exists() else "")
 
     def admin_password(self) -> str:
         """The one-time password the hub printed on first run."""
-        match = re.search(r"One-time password: (\S+)", self.log())
+        match = re.search(r"One-time password: (\S+)", self.terminal())
         if not match:
             raise AssertionError("the hub did not print the administrator's password")
         return match.group(1)

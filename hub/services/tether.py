@@ -4,6 +4,10 @@ JupyterHub stops its managed services when it shuts down, but not when it is kil
 (SIGKILL, out of memory): the services would live on, hold their ports and act with
 stale tokens beside the next hub's. Usage: `python -m echoes_hub.services.tether CMD...`
 asks Linux to send SIGTERM to CMD when its parent (the hub) dies, then becomes CMD.
+
+Every managed service (and every app process) starts here, so it is also where they get
+the umask 077: their databases, logs and secrets are the hub account's only. What a
+service shares on purpose (an author's app snapshots) it opens with explicit modes.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ def main(argv: list[str]) -> None:
             sys.exit(f"tether: prctl failed: {os.strerror(ctypes.get_errno())}")
     if os.getppid() != parent:
         sys.exit("tether: the hub died before the service started")
+    os.umask(0o077)
     os.execvp(argv[0], argv)
 
 

@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import sys
 
-from traitlets import Integer, Unicode, default
+from traitlets import Integer, Unicode, default, validate
 from traitlets.config import Config, LoggingConfigurable
 
-from ...settings import EchoesHub
+from ...settings import EchoesHub, absolute_sqlite_url
 from ..tether import tethered
 
 NAME = "annotations"
@@ -91,7 +91,12 @@ class AnnotationsService(LoggingConfigurable):
 
     @default("database_url")
     def _default_database_url(self) -> str:
-        return f"sqlite:///{self.state_dir}/annotations.sqlite"
+        return absolute_sqlite_url(f"sqlite:///{self.state_dir}/annotations.sqlite")
+
+    @validate("database_url")
+    def _absolute_database_url(self, proposal: dict) -> str:
+        # The service runs in the state folder: a relative file would be read from there.
+        return absolute_sqlite_url(proposal["value"])
 
 
 def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list[str]]:
