@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 import requests
 import websocket
+from requests.adapters import HTTPAdapter
 
 ECHOES = str(Path(sys.executable).parent / "echoes")
 
@@ -162,14 +163,29 @@ def _kill_pid_file(pid_file: Path) -> None:
         pass
 
 
+class _FromAddress(HTTPAdapter):
+    """Connections from a chosen local address (any of 127.0.0.0/8 reaches loopback)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs, source_address=(self.address, 0))
+
+
 class HubSession:
     """A person with a browser: cookies, XSRF tokens, forms and redirects."""
 
-    def __init__(self, hub: Hub, name: str, password: str) -> None:
+    def __init__(self, hub: Hub, name: str, password: str, source: str | None = None) -> None:
+        """`source`: the local address this browser connects from (another machine, as the
+        hub sees it), e.g. "127.0.0.2"."""
         self.hub = hub
         self.name = name
         self.password = password
         self.http = requests.Session()
+        if source:
+            self.http.mount("http://", _FromAddress(source))
 
     def url(self, path: str) -> str:
         return f"{self.hub.url}{path}"
@@ -203,6 +219,12 @@ class HubSession:
             allow_redirects=follow,
             timeout=60,
         )
+
+    def login_error(self, password: str | None = None) -> tuple[int, str]:
+        """Post the login form; return the status and the error the page shows ("" if none)."""
+        response = self.login(password)
+        match = re.search(r'<p class="login_error">\s*(.*?)\s*</p>', response.text, re.S)
+        return response.status_code, match.group(1) if match else ""
 
     def is_logged_in(self) -> bool:
         response = self.http.get(self.url("/hub/api/user"), headers=self._api_headers(), timeout=30)
