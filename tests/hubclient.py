@@ -194,7 +194,7 @@ class HubSession:
         response = self.http.get(self.url(page), timeout=30)
         response.raise_for_status()
         match = re.search(r'name="_xsrf" value="([^"]+)"', response.text)
-        return match.group(1) if match else self.http.cookies.get("_xsrf", "")
+        return match.group(1) if match else self.http.cookies.get("_xsrf", "", path="/hub/")
 
     def signup(self) -> requests.Response:
         xsrf = self._xsrf("/hub/signup")
@@ -239,6 +239,11 @@ class HubSession:
         return self.http.request(
             method, self.url(f"/hub/api{path}"), headers=headers, timeout=60, **kwargs
         )
+
+    def form(self, path: str, data: dict[str, str]) -> requests.Response:
+        """Post a hub form as a browser does: with the XSRF token of the hub's pages."""
+        xsrf = self._xsrf("/hub/home")
+        return self.http.post(self.url(path), data={**data, "_xsrf": xsrf}, timeout=60)
 
     def approve(self, username: str) -> None:
         """As an administrator, approve a signed-up user on the authorization page."""
