@@ -144,6 +144,9 @@ class Hub:
             except (OSError, ValueError):
                 continue
 
+    def service_url(self, name: str) -> str:
+        return f"{self.url}/services/{name}/"
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -309,6 +312,36 @@ class HubSession:
     def server_url(self, server_name: str = "") -> str:
         suffix = f"{server_name}/" if server_name else ""
         return self.url(f"/user/{self.name}/{suffix}")
+
+
+class Lab:
+    """A person's browser on their JupyterLab: the server's cookie and XSRF token."""
+
+    def __init__(self, person: HubSession) -> None:
+        self.person = person
+        self.base = person.server_url()
+        # Opening JupyterLab goes through the hub's OAuth and sets the server's cookies.
+        page = person.http.get(self.base + "lab", timeout=120)
+        assert page.status_code == 200, page.text[:300]
+
+    @property
+    def xsrf(self) -> str:
+        for cookie in self.person.http.cookies:
+            if cookie.name == "_xsrf" and cookie.path.startswith(f"/user/{self.person.name}"):
+                return cookie.value
+        raise AssertionError("the server set no _xsrf cookie")
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        """GET a route of the ECHOES server extension (<server>/echoes/<path>)."""
+        return self.person.http.get(self.base + "echoes/" + path, timeout=120, **kwargs)
+
+    def send(self, method: str, path: str, body, **headers) -> requests.Response:
+        """Send `body` (JSON-LD unless a Content-Type says otherwise) with the XSRF token."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"Content-Type": "application/ld+json", "X-XSRFToken": self.xsrf, **headers}
+        return self.person.http.request(
+            method, self.base + "echoes/" + path, data=data, headers=headers, timeout=600
+        )
 
 
 def _is_authorized_in_page(html: str, username: str) -> bool:
