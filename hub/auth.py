@@ -1,29 +1,92 @@
-"""Local accounts: sign-up with admin approval, and the first administrator.
+"""Local accounts: sign-up with admin approval, the first administrator, and login limits.
 
-NativeAuthenticator keeps bcrypt hashes in the hub database. We add one thing:
-on first run the administrator account is created with a random password that
-is printed once and stored only as a hash.
+NativeAuthenticator keeps bcrypt hashes in the hub database. We add:
+- on first run the administrator account is created with a random password that is
+  printed once and stored only as a hash;
+- limits on failed logins per account and per client address (hub/throttle.py);
+  NativeAuthenticator's own per-account block is off by default, lasts under a second
+  when switched on (its `seconds_before_next_try` defaults to 0, not the 600 its help
+  names) and counts only accounts that exist;
+- one answer for every refused login, whether the account is missing, unapproved or the
+  password wrong, each after one bcrypt check (NativeAuthenticator told an unapproved
+  account that its password was right, even while blocked, and answered a missing
+  account without checking a hash).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import hashlib
+import math
 import os
 import secrets
 import sys
 
 import bcrypt
+from jupyterhub.handlers.base import BaseHandler
 from nativeauthenticator import NativeAuthenticator
+from nativeauthenticator import handlers as native
 from nativeauthenticator.orm import UserInfo
-from traitlets import Unicode, default
+from traitlets import Integer, Unicode, default
 
 from .approval import REPLACED_ROUTES, ApprovalHandler
+from .throttle import FailureLimit, client_address
 
 #: Hub user names double as parts of system user names and Docker volume names.
 USERNAME_PATTERN = r"^[a-z][a-z0-9_-]{0,29}$"
 
 
+#: The answer to every refused login.
+REFUSED = "Invalid username or password, or the account is not approved yet."
+#: A signed cookie naming the account last logged in from this browser.
+DEVICE_COOKIE = "echoes-login-device"
+DEVICE_DAYS = 30
+
+
+@functools.cache
+def _no_account_hash() -> bytes:
+    """Checked when no account has the name, so that the answer takes as long."""
+    return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt())
+
+
+class LoginThrottled(Exception):
+    """Too many failed logins for the account or from the address: wait `seconds`."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(wait)
+        self.seconds = math.ceil(wait)
+
+
 class EchoesAuthenticator(NativeAuthenticator):
-    """NativeAuthenticator that bootstraps the administrator account on first run."""
+    """NativeAuthenticator that bootstraps the administrator account and limits failed
+    logins per account and per client address."""
+
+    allowed_failed_logins = Integer(
+        5,
+        config=True,
+        help="""Failed logins an account may have in any `seconds_before_next_try` seconds,
+        from anywhere; further logins to it are refused until the oldest of them is that
+        old. A browser that logged in to the account before (a signed cookie, void once
+        the password changes) is not held by this limit, so others cannot lock the owner
+        out; the address limit still holds it. 0 turns the limit off.""",
+    )
+
+    seconds_before_next_try = Integer(
+        120,
+        config=True,
+        help="The window, in seconds, of `allowed_failed_logins` and `failed_logins_per_address`.",
+    )
+
+    failed_logins_per_address = Integer(
+        30,
+        config=True,
+        help="""Failed logins, to any accounts, allowed from one client address (an IPv6
+        /64) in any `seconds_before_next_try` seconds; further logins from it are refused
+        until the oldest of them is that old. The address is the one the proxy appended to
+        X-Forwarded-For, so a client cannot choose it; set JupyterHub.trusted_downstream_ips
+        when another proxy stands in front. 0 turns the limit off.""",
+    )
 
     initial_admin_password = Unicode(
         config=True,
@@ -39,10 +102,60 @@ class EchoesAuthenticator(NativeAuthenticator):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._create_first_admin()
+        self.account_limit = FailureLimit(self.allowed_failed_logins, self.seconds_before_next_try)
+        self.address_limit = FailureLimit(
+            self.failed_logins_per_address, self.seconds_before_next_try
+        )
 
     def get_handlers(self, app) -> list[tuple]:
-        handlers = [h for h in super().get_handlers(app) if h[0] not in REPLACED_ROUTES]
-        return [*handlers, (r"/authorize/([^/]+)", ApprovalHandler)]
+        handlers = [
+            h for h in super().get_handlers(app) if h[0] not in {*REPLACED_ROUTES, r"/login"}
+        ]
+        return [*handlers, (r"/authorize/([^/]+)", ApprovalHandler), (r"/login", LoginHandler)]
+
+    def client_address(self, handler: BaseHandler) -> str:
+        request = handler.request
+        trusted = getattr(self.parent, "trusted_downstream_ips", [])
+        address = request.connection.context.address
+        # A unix socket has no address: then only X-Forwarded-For tells.
+        peer = address[0] if isinstance(address, tuple) else ""
+        return client_address(request.headers.get("X-Forwarded-For", ""), peer, trusted)
+
+    async def authenticate(self, handler: BaseHandler, data: dict) -> str | None:
+        """The user name if the password (and 2FA code) is right and the account approved.
+
+        Refused logins all look alike: one bcrypt check each, one answer (REFUSED), and
+        every one of them counts against the account and the address.
+        """
+        username = self.normalize_username(data.get("username", ""))[:128]
+        password = data.get("password", "")
+        user = self.get_user(username)
+        address = self.client_address(handler)
+        known_device = (
+            user is not None
+            and handler.get_signed_cookie(DEVICE_COOKIE, max_age_days=DEVICE_DAYS)
+            == device_mark(user).encode()
+        )
+        wait = max(
+            self.address_limit.wait(address),
+            0 if known_device else self.account_limit.wait(username),
+        )
+        if wait > 0:
+            self.log.warning("Login to %r from %s refused: too many failures", username, address)
+            raise LoginThrottled(wait)
+        stamps = (self.account_limit.fail(username), self.address_limit.fail(address))
+        hashed = user.password if user is not None else _no_account_hash()
+        # bcrypt takes a good part of a second: off the event loop, as every request waits.
+        right = await asyncio.to_thread(bcrypt.checkpw, password.encode(), hashed)
+        if user is None or not right or not user.is_authorized:
+            return None
+        if user.has_2fa and not user.is_valid_token(data.get("2fa")):
+            return None
+        # Only this attempt is taken back: earlier failures keep counting, so that
+        # logging in to one's own account between guesses at others buys nothing.
+        self.account_limit.forgive(username, stamps[0])
+        self.address_limit.forgive(address, stamps[1])
+        return username
 
     def _create_first_admin(self) -> None:
         for name in sorted(self.admin_users):
@@ -62,3 +175,44 @@ class EchoesAuthenticator(NativeAuthenticator):
                     file=sys.stdout,
                     flush=True,
                 )
+
+
+def device_mark(user: UserInfo) -> str:
+    """What a browser's device cookie holds for `user`: their name and a digest of their
+    password hash, so that a password change voids the cookies of the old one."""
+    return f"{user.username}:{hashlib.sha256(user.password).hexdigest()[:16]}"
+
+
+class LoginHandler(native.LoginHandler):
+    """NativeAuthenticator's login page with one answer for every refused login; marks
+    the browser of a successful login (DEVICE_COOKIE); a throttled login is a 429."""
+
+    async def post(self) -> None:
+        data = {
+            name: self.get_argument(name, strip=name == "username")
+            for name in self.request.body_arguments
+            if name != "_xsrf"
+        }
+        try:
+            user = await self.login_user(data)
+        except LoginThrottled as throttled:
+            self.set_status(429)
+            self.set_header("Retry-After", str(throttled.seconds))
+            message = f"Too many failed logins. Try again in {throttled.seconds} seconds."
+            self.finish(await self._render(login_error=message, username=data.get("username")))
+            return
+        if user is None:
+            self.set_status(403)
+            self.finish(await self._render(login_error=REFUSED, username=data.get("username")))
+            return
+        self._jupyterhub_user = user
+        self.set_signed_cookie(
+            DEVICE_COOKIE,
+            device_mark(self.authenticator.get_user(user.name)),
+            expires_days=DEVICE_DAYS,
+            path=self.hub.base_url,
+            httponly=True,
+            secure=self.request.protocol == "https",
+            samesite="Lax",
+        )
+        self.redirect(self.get_next_url(user))

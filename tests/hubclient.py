@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 
 import requests
 import websocket
+from requests.adapters import HTTPAdapter
 
 ECHOES = str(Path(sys.executable).parent / "echoes")
 
@@ -157,6 +158,9 @@ class Hub:
         path = self.terminal_path
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def service_url(self, name: str) -> str:
+        return f"{self.url}/services/{name}/"
+
     def log(self) -> str:
         """The terminal's text, then the full log."""
         path = self.log_path
@@ -178,14 +182,29 @@ def _kill_pid_file(pid_file: Path) -> None:
         pass
 
 
+class _FromAddress(HTTPAdapter):
+    """Connections from a chosen local address (any of 127.0.0.0/8 reaches loopback)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs, source_address=(self.address, 0))
+
+
 class HubSession:
     """A person with a browser: cookies, XSRF tokens, forms and redirects."""
 
-    def __init__(self, hub: Hub, name: str, password: str) -> None:
+    def __init__(self, hub: Hub, name: str, password: str, source: str | None = None) -> None:
+        """`source`: the local address this browser connects from (another machine, as the
+        hub sees it), e.g. "127.0.0.2"."""
         self.hub = hub
         self.name = name
         self.password = password
         self.http = requests.Session()
+        if source:
+            self.http.mount("http://", _FromAddress(source))
 
     def url(self, path: str) -> str:
         return f"{self.hub.url}{path}"
@@ -194,7 +213,7 @@ class HubSession:
         response = self.http.get(self.url(page), timeout=30)
         response.raise_for_status()
         match = re.search(r'name="_xsrf" value="([^"]+)"', response.text)
-        return match.group(1) if match else self.http.cookies.get("_xsrf", "")
+        return match.group(1) if match else self.http.cookies.get("_xsrf", "", path="/hub/")
 
     def signup(self) -> requests.Response:
         xsrf = self._xsrf("/hub/signup")
@@ -220,6 +239,12 @@ class HubSession:
             timeout=60,
         )
 
+    def login_error(self, password: str | None = None) -> tuple[int, str]:
+        """Post the login form; return the status and the error the page shows ("" if none)."""
+        response = self.login(password)
+        match = re.search(r'<p class="login_error">\s*(.*?)\s*</p>', response.text, re.S)
+        return response.status_code, match.group(1) if match else ""
+
     def is_logged_in(self) -> bool:
         response = self.http.get(self.url("/hub/api/user"), headers=self._api_headers(), timeout=30)
         return response.status_code == 200 and response.json().get("name") == self.name
@@ -233,6 +258,11 @@ class HubSession:
         return self.http.request(
             method, self.url(f"/hub/api{path}"), headers=headers, timeout=60, **kwargs
         )
+
+    def form(self, path: str, data: dict[str, str]) -> requests.Response:
+        """Post a hub form as a browser does: with the XSRF token of the hub's pages."""
+        xsrf = self._xsrf("/hub/home")
+        return self.http.post(self.url(path), data={**data, "_xsrf": xsrf}, timeout=60)
 
     def approve(self, username: str) -> None:
         """As an administrator, approve a signed-up user on the authorization page."""
@@ -298,6 +328,36 @@ class HubSession:
     def server_url(self, server_name: str = "") -> str:
         suffix = f"{server_name}/" if server_name else ""
         return self.url(f"/user/{self.name}/{suffix}")
+
+
+class Lab:
+    """A person's browser on their JupyterLab: the server's cookie and XSRF token."""
+
+    def __init__(self, person: HubSession) -> None:
+        self.person = person
+        self.base = person.server_url()
+        # Opening JupyterLab goes through the hub's OAuth and sets the server's cookies.
+        page = person.http.get(self.base + "lab", timeout=120)
+        assert page.status_code == 200, page.text[:300]
+
+    @property
+    def xsrf(self) -> str:
+        for cookie in self.person.http.cookies:
+            if cookie.name == "_xsrf" and cookie.path.startswith(f"/user/{self.person.name}"):
+                return cookie.value
+        raise AssertionError("the server set no _xsrf cookie")
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        """GET a route of the ECHOES server extension (<server>/echoes/<path>)."""
+        return self.person.http.get(self.base + "echoes/" + path, timeout=120, **kwargs)
+
+    def send(self, method: str, path: str, body, **headers) -> requests.Response:
+        """Send `body` (JSON-LD unless a Content-Type says otherwise) with the XSRF token."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"Content-Type": "application/ld+json", "X-XSRFToken": self.xsrf, **headers}
+        return self.person.http.request(
+            method, self.base + "echoes/" + path, data=data, headers=headers, timeout=600
+        )
 
 
 def _is_authorized_in_page(html: str, username: str) -> bool:
