@@ -30,6 +30,9 @@ LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
 CONTAINER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 UID = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_CONTAINER = "default"
+#: A label is one line of text shown to others: no control characters (tab and newline
+#: included) and no bidirectional overrides, which could make it read as something else.
+LABEL_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: How every stored document starts (the store writes compact JSON, @context first).
 _CONTEXT_FIRST = f'{{"@context":"{ANNO_CONTEXT}",'
 #: ActivityStreams' attributedTo, through the ``as:`` prefix of the W3C annotation context.
@@ -88,6 +91,10 @@ class Annotations:
         label = body.get("label", "")
         if not isinstance(label, str) or len(label) > 500:
             raise ValidationError("label must be a string of at most 500 characters", "label")
+        if LABEL_FORBIDDEN.search(label):
+            raise ValidationError(
+                "label must not contain control characters or direction overrides", "label"
+            )
         return self.render_container_info(self.store.create_container(name, viewer.name, label))
 
     def render_container_info(self, row: dict) -> dict:
@@ -103,6 +110,17 @@ class Annotations:
         if not isinstance(name, str) or not CONTAINER_NAME.match(name):
             raise NotFound(f"no container {name!r}", "container")
         return self.store.get_container(name)
+
+    def check_post(self, viewer: Viewer, name: str) -> None:
+        """Who may add annotations to a container: everyone to the default one; to any
+        other, its owner and administrators (a container is its owner's collection, so
+        nobody else fills it). Reading follows each annotation's visibility."""
+        row = self.container(name)
+        if name != DEFAULT_CONTAINER and not viewer.admin and row["owner"] != viewer.name:
+            raise Forbidden(
+                f"only {row['owner']!r} (and administrators) add to container {name!r}",
+                "container",
+            )
 
     # one annotation -------------------------------------------------------------------
 
@@ -146,7 +164,7 @@ class Annotations:
         )
 
     def create(self, viewer: Viewer, container: str, body: Any) -> Record:
-        self.container(container)
+        self.check_post(viewer, container)
         item = self._new(viewer, parse_annotation(body), uuid.uuid4().hex, None)
         return self.store.insert(container, [item], viewer.name)[0]
 
@@ -164,7 +182,7 @@ class Annotations:
         `permissions.imported_creator`, and the IRI each had where it came from is added
         to ``via``.
         """
-        self.container(container)
+        self.check_post(viewer, container)
         items = []
         for i, doc in enumerate(docs):
             try:
@@ -195,7 +213,8 @@ class Annotations:
     def _expected_revision(self, record: Record, if_match: str | None) -> int:
         if if_match is None:
             raise PreconditionRequired("send If-Match with the ETag you read", "If-Match")
-        tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+        # Strong comparison (RFC 9110 13.1.1): a weak ETag (W/"...") never matches.
+        tags = [t.strip() for t in if_match.split(",")]
         if "*" in tags or self.etag(record) in tags:
             return record.revision
         raise PreconditionFailed(
@@ -207,7 +226,7 @@ class Annotations:
     ) -> Record:
         record = self.read(viewer, container, uid)
         permissions.check_edit(viewer, record.owner)
-        parsed = parse_annotation(body)
+        parsed = parse_annotation(body, own_iri=self.iri(record))
         if isinstance(body, dict) and body.get("id") not in (None, self.iri(record)):
             raise ValidationError("id does not match the annotation's IRI", "id")
         expected = self._expected_revision(record, if_match)
@@ -226,6 +245,8 @@ class Annotations:
         self.store.delete(record, expected, viewer.name)
 
     def revisions(self, viewer: Viewer, container: str, uid: str) -> dict:
+        """The revisions ``viewer`` could read when each was current (all, for the owner
+        and administrators): making an annotation public does not publish its past."""
         record = self.read(viewer, container, uid)
         iri = self.iri(record)
         return {
@@ -234,6 +255,7 @@ class Annotations:
             "items": [
                 {**r, "doc": {"@context": ANNO_CONTEXT, "id": iri, **r["doc"]}}
                 for r in self.store.revisions(record.pk)
+                if permissions.can_read_revision(viewer, record.owner, r["doc"])
             ],
         }
 
