@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import uuid
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +24,8 @@ from .errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    TooLarge,
+    TooManyRequests,
     ValidationError,
 )
 from .jsontext import Raw
@@ -182,6 +189,13 @@ class Annotations:
         `permissions.imported_creator`, and the IRI each had where it came from is added
         to ``via``.
         """
+        return self.store.insert(
+            container, self._items(viewer, container, docs, imported, keep_creators), viewer.name
+        )
+
+    def _items(
+        self, viewer: Viewer, container: str, docs: list[Any], imported: bool, keep_creators: bool
+    ) -> list[NewAnnotation]:
         self.check_post(viewer, container)
         items = []
         for i, doc in enumerate(docs):
@@ -198,7 +212,7 @@ class Annotations:
                 _add_provenance(parsed.doc, doc.get("id"), original)
             created = parsed.created if imported else None
             items.append(self._new(viewer, parsed, uuid.uuid4().hex, created, stored))
-        return self.store.insert(container, items, viewer.name)
+        return items
 
     def read(self, viewer: Viewer, container: str, uid: str) -> Record:
         self.container(container)
@@ -354,12 +368,29 @@ class Annotations:
         ``keep_creators`` (administrators, for migrations between stores) stores each
         creator as the document gives it instead of the importer.
         """
+        items = self.prepare_import(viewer, container, body, keep_creators)
+        return self.store.insert(container, items, viewer.name)
+
+    def prepare_import(
+        self,
+        viewer: Viewer,
+        container: str,
+        body: Any,
+        keep_creators: bool = False,
+        max_items: int | None = None,
+    ) -> list[NewAnnotation]:
+        """Validate an import and make what to store, without writing (the slow part, which
+        the service runs beside its event loop); `Store.insert` then writes it at once."""
         if keep_creators and not viewer.admin:
             raise Forbidden(
                 "only administrators may import keeping the original creators", "creators"
             )
         docs = parse_collection(body)
-        return self.create_many(viewer, container, docs, imported=True, keep_creators=keep_creators)
+        if max_items is not None and len(docs) > max_items:
+            raise TooLarge(
+                f"{len(docs)} annotations; import at most {max_items} at a time", "items"
+            )
+        return self._items(viewer, container, docs, imported=True, keep_creators=keep_creators)
 
 
 def _as_list(value: Any) -> list:
@@ -393,3 +424,50 @@ def _original_iri(value: Any) -> str | None:
         return check_iri(value, "id")
     except ValidationError:
         return None
+
+
+class ImportQuota:
+    """Per user: one import at a time, and at most ``per_hour`` started in any hour."""
+
+    def __init__(self, per_hour: int) -> None:
+        self.per_hour = per_hour
+        self._started: dict[str, deque[float]] = {}
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    def usage(self, user: str) -> dict:
+        """What ``user`` has used of the quota (the service's description shows it)."""
+        with self._lock:
+            started = self._recent(user, time.monotonic())
+            return {
+                "running": user in self._running,
+                "this_hour": len(started),
+                "per_hour": self.per_hour,
+            }
+
+    def _recent(self, user: str, now_: float) -> deque[float]:
+        started = self._started.setdefault(user, deque())
+        while started and started[0] <= now_ - 3600:
+            started.popleft()
+        return started
+
+    @contextmanager
+    def admit(self, user: str) -> Iterator[None]:
+        """Run one import of ``user``'s, or raise TooManyRequests (429) saying when to retry."""
+        now_ = time.monotonic()
+        with self._lock:
+            started = self._recent(user, now_)
+            if user in self._running:
+                raise TooManyRequests("you have an import running; wait for it", "import", 1)
+            if len(started) >= self.per_hour:
+                wait = int(started[0] + 3600 - now_) + 1
+                raise TooManyRequests(
+                    f"at most {self.per_hour} imports an hour; retry in {wait} s", "import", wait
+                )
+            started.append(now_)
+            self._running.add(user)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running.discard(user)
