@@ -50,7 +50,8 @@ def new_person(hub: Hub, admin: HubSession, prefix: str, groups: tuple[str, ...]
 
 
 def service_pid(hub: Hub) -> int:
-    """The pid of this hub's annotation service (its command names the hub's state folder)."""
+    """The pid of this hub's annotation service (its command names the hub's state folder),
+    not of the tether that supervises it."""
     marker = str(hub.state_dir / "annotations.sqlite")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -58,6 +59,8 @@ def service_pid(hub: Hub) -> int:
         try:
             cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
+            continue
+        if "echoes_hub.services.tether" in cmdline:
             continue
         if "echoes_hub.services.annotations" in cmdline and marker in cmdline:
             return int(entry.name)

@@ -68,6 +68,24 @@ class AnnotationsService(LoggingConfigurable):
         help="Largest body in bytes of an import of an AnnotationCollection.",
     )
 
+    max_import_items = Integer(
+        50_000,
+        min=1,
+        config=True,
+        help="""Most annotations in one import (more gets 413). With `max_import_size` it
+        bounds how long one import keeps the writer busy; split larger migrations.""",
+    )
+
+    max_imports_per_hour = Integer(
+        20,
+        min=1,
+        config=True,
+        help="""Imports one user may start in any hour (more gets 429 with Retry-After).
+        Each user also runs one import at a time. Imports are parsed beside the service's
+        event loop, so they do not stall other users, but each holds the database's writer
+        while it is stored.""",
+    )
+
     database_url = Unicode(
         config=True,
         help="""SQLAlchemy URL of the annotation database. Default: SQLite file
@@ -117,7 +135,11 @@ def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list
                 f"--AnnotationsApp.max_body_size={options.max_body_size}",
                 f"--AnnotationsApp.max_import_size={options.max_import_size}",
                 f"--AnnotationsApp.auth_cache_max_age={options.auth_cache_max_age}",
-            ]
+                # Declared here only; the service reads them as AnnotationsService too.
+                f"--AnnotationsService.max_import_items={options.max_import_items}",
+                f"--AnnotationsService.max_imports_per_hour={options.max_imports_per_hour}",
+            ],
+            restart=True,
         ),
         "cwd": settings.state_dir,
         # Users go straight in: the service only learns who they are and their groups.

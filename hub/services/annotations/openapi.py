@@ -9,7 +9,9 @@ from .model import ANNO_CONTEXT, MEDIA_TYPE, MOTIVATIONS
 
 QUERY_DOCS = {
     "target": "IRI of a target source: a catalog item, a canvas, an image or an annotation",
-    "creator": "hub user name (or urn:echoes:user:<name>) or Software agent name",
+    "creator": "urn:echoes:user:<name>: that person's own annotations (theirs or their agents'); "
+    "urn:echoes:agent:<owner>:<name>: those of that Software agent; a bare name: that hub "
+    "user, or your own agent of that name",
     "motivation": "one motivation, e.g. commenting",
     "tag": "a tag (TextualBody with purpose tagging)",
     "visibility": "private, public or group:<name>",
