@@ -12,8 +12,10 @@ import pytest
 import yaml
 from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
 
+from echoes_hub.auth import USERNAME_PATTERN
 from echoes_hub.services.apps import proxy
 from echoes_hub.services.apps.handlers import routes, upstream_uri
+from echoes_hub.services.apps.model import NAME_PATTERN
 from tests.security import handler_methods
 
 SPEC = yaml.safe_load((Path(proxy.__file__).parent / "openapi.yaml").read_text())
@@ -44,6 +46,12 @@ def test_every_documented_path_is_served_with_exactly_its_methods():
             f"{pattern} ({handler.__name__}) answers {sorted(handler_methods(handler))}, "
             f"openapi.yaml documents {sorted(documented.get(pattern, ()))}"
         )
+
+
+def test_path_parameters_are_the_names_the_hub_and_the_service_accept():
+    parameters = SPEC["components"]["parameters"]
+    assert parameters["author"]["schema"]["pattern"] == USERNAME_PATTERN
+    assert parameters["name"]["schema"]["pattern"] == NAME_PATTERN.pattern
 
 
 def test_every_refusal_is_documented_as_json():
