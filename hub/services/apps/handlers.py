@@ -1,8 +1,12 @@
 """Thin tornado handlers over the store, the access rules and the runner.
 
-One route table (`routes`), one base handler that turns `AppError` into a 4xx JSON
-answer (API) or a short HTML page (app addresses, gallery). Viewers are identified by
-hub OAuth (cookie) or a hub token; anyone else is anonymous.
+One route table (`routes`), one base handler that identifies the caller and turns
+`AppError` into a 4xx answer: JSON, or a short HTML page when a browser asks a page route
+for HTML (`html_pages`). Viewers are identified by a hub token (Authorization header)
+or, failing that, by the service's hub OAuth cookie; JupyterHub accepts the cookie for a
+change (POST, PUT, PATCH, DELETE) only with its XSRF token (`_xsrf` argument or
+`X-XSRFToken` header, the `_xsrf` cookie of /services/apps/), so a page elsewhere cannot
+act in a viewer's name. Anyone else is anonymous.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated, UserNotAllowed
 from jupyterhub.utils import url_path_join
-from tornado import web, websocket
+from tornado import httputil, web, websocket
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
 from tornado.simple_httpclient import HTTPTimeoutError
 
@@ -37,42 +43,78 @@ from .store import App
 
 HERE = Path(__file__).parent
 VIEWER_CACHE_SECONDS = 5
+#: Query arguments never passed on to an app's Voila (it logs them; its code may read them).
+SECRET_ARGUMENTS = frozenset({"token", "_xsrf"})
+
+
+def app_origin(request: httputil.HTTPServerRequest, author: str, name: str) -> str:
+    """The origin (scheme://host[:port]) that app `author`/`name` is served from: the only
+    origin whose pages may open its websockets or POST to it. Today every app is served
+    from the hub's own address, the one the request came to."""
+    return f"{request.protocol}://{request.host}".lower()
+
+
+def upstream_uri(uri: str) -> str:
+    """`uri` without the query arguments that carry credentials."""
+    parts = urlsplit(uri)
+    if not parts.query:
+        return uri
+    kept = [
+        (k, v)
+        for k, v in httputil.parse_qs_bytes(parts.query, keep_blank_values=True).items()
+        if k not in SECRET_ARGUMENTS
+    ]
+    query = urlencode([(k, v.decode("utf-8", "replace")) for k, vs in kept for v in vs])
+    return parts.path + (f"?{query}" if query else "")
 
 
 class BaseHandler(HubOAuthenticated, web.RequestHandler):
     """Identifies the viewer and maps domain errors to clear answers without tracebacks."""
 
-    json_errors = True
+    #: A route browsers open as a page: errors are an HTML page when they ask for HTML.
+    html_pages = False
 
     @property
     def service(self):
         return self.settings["apps"]
 
+    async def prepare(self) -> None:
+        # Identify the caller once, without blocking the event loop: a valid token first,
+        # else the OAuth cookie (for changes only with the XSRF token, JupyterHub's rule).
+        model = await self.hub_auth.get_user(self, sync=False)
+        try:
+            self.current_user = self.check_hub_user(model) if model else None
+        except UserNotAllowed:
+            self.current_user = None
+
     async def viewer(self) -> Viewer:
-        model = self.get_current_user()
+        model = self.current_user
         if not model or model.get("kind", "user") != "user":
             return ANONYMOUS
         return await self.service.lookup(model["name"])
 
-    def write_error(self, status_code: int, **kwargs) -> None:
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, AppError):  # a refusal, not a fault: the access log has it
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, AppError):
+            status_code = exc.status
+            self.set_status(status_code)
             message = exc.message
-        elif isinstance(exc, web.HTTPError) and exc.log_message:
+        elif isinstance(exc, web.HTTPError) and exc.log_message and status_code < 500:
             message = exc.log_message % exc.args if exc.args else exc.log_message
+        else:  # never a traceback nor an internal detail
+            message = httputil.responses.get(status_code, "Error")
+        title = httputil.responses.get(status_code, "Error")
+        if self.html_pages and "text/html" in self.request.headers.get("Accept", ""):
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(self.render_string("message.html", title=title, message=message))
         else:
-            message = self._reason
-        if self.json_errors:
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps({"status": status_code, "message": message}))
-        else:
-            self.finish(self.render_string("message.html", title=self._reason, message=message))
-
-    def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, AppError):
-            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
-            return
-        super()._handle_request_exception(e)
 
     def visible_apps(self, viewer: Viewer) -> list[dict]:
         """The models of every app `viewer` may open."""
@@ -92,16 +134,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
 
 class ApiHandler(BaseHandler):
-    def check_xsrf_cookie(self) -> None:
-        """Changes need a token in the Authorization header, never only a cookie, so a
-        page elsewhere cannot publish or unpublish in a logged-in user's name."""
-        if self.request.method not in ("GET", "HEAD") and not self.request.headers.get(
-            "Authorization"
-        ):
-            raise NotAllowed("changes need a hub token in the Authorization header")
-
-    def prepare(self) -> None:
-        self.check_xsrf_cookie()
+    """The REST API: JSON in and out. A change needs a hub token, or the service's cookie
+    with its XSRF token (checked by JupyterHub when the caller is identified)."""
 
     def body(self) -> object:
         try:
@@ -164,7 +198,7 @@ class AppApiHandler(ApiHandler):
 
 
 class GalleryHandler(BaseHandler):
-    json_errors = False
+    html_pages = True
 
     async def get(self) -> None:
         viewer = await self.viewer()
@@ -182,21 +216,23 @@ class GalleryHandler(BaseHandler):
 class LoginHandler(BaseHandler):
     """Log in to the apps service through the hub (OAuth), then back to the gallery."""
 
+    html_pages = True
+
     @web.authenticated
     def get(self) -> None:
         self.redirect(self.service.prefix)
 
 
 class PublishFormHandler(BaseHandler):
-    """The gallery's publish form (upload an .ipynb), for browsers: XSRF-checked."""
+    """The gallery's publish form (upload an .ipynb), for browsers: the form carries the
+    XSRF token, without which the cookie does not identify anyone (see the module)."""
 
-    json_errors = False
+    html_pages = True
 
     async def post(self) -> None:
         viewer = await self.viewer()
         if viewer.anonymous:
             raise web.HTTPError(401, "log in to publish")
-        self.check_xsrf_cookie()
         uploads = self.request.files.get("notebook") or []
         if not uploads:
             raise InvalidRequest("choose a notebook file (.ipynb) to publish")
@@ -219,24 +255,33 @@ class PublishFormHandler(BaseHandler):
 
 class ThumbnailHandler(BaseHandler):
     async def get(self, author: str, name: str) -> None:
-        viewer = await self.viewer()
-        app = self.service.store.get(author, name)
-        path = self.service.thumbnail_path(app)
-        if not can_view(author, Share.parse(app.share), viewer) or not path.exists():
+        app = _viewable(self.service.store, author, name, await self.viewer())
+        path = self.service.thumbnail_path(app) if app else None
+        if path is None or not path.exists():
             raise NotFound(f"no thumbnail for {author}/{name}")
         self.set_header("Content-Type", "image/png")
         self.finish(path.read_bytes())
 
 
+def _viewable(store, author: str, name: str, viewer: Viewer) -> App | None:
+    """The app if `viewer` may open it; None if it does not exist or they may not, so
+    that no answer tells strangers which private apps exist."""
+    try:
+        app = store.get(author, name)
+    except NotFound:
+        return None
+    return app if can_view(author, Share.parse(app.share), viewer) else None
+
+
 async def _open_app(handler: BaseHandler, author: str, name: str, path: str):
     """Check that the viewer may open this app; return (app, running instance)."""
     viewer = await handler.viewer()
-    app = handler.service.store.get(author, name)
-    if not can_view(author, Share.parse(app.share), viewer):
-        if viewer.anonymous and handler.request.method == "GET" and path == "":
-            handler.redirect(handler.get_login_url())
+    app = _viewable(handler.service.store, author, name, viewer)
+    if app is None:
+        page = handler.request.method == "GET" and path == ""
+        if viewer.anonymous and page and "text/html" in handler.request.headers.get("Accept", ""):
+            handler.redirect(handler.get_login_url())  # a browser: log in, then see
             return None, None
-        # Do not tell strangers which private apps exist.
         raise NotFound(f"no app {author}/{name}")
     if not app.ok:
         detail = f" The error was: {app.error}" if can_manage(author, viewer) else ""
@@ -258,7 +303,7 @@ class AppUnavailable(AppError):
 
 
 class AppProxyHandler(BaseHandler):
-    json_errors = False
+    html_pages = True
 
     async def _proxy(self, author: str, name: str, path: str) -> None:
         if not proxy.http_allowed(self.request.method, path):
@@ -287,7 +332,7 @@ class AppProxyHandler(BaseHandler):
             # Voila's own error pages are never shown: they may name the notebook's code.
             raise AppUnavailable("This app could not answer just now. Reload the page.")
         self.set_status(response.code, response.reason)
-        self._headers.pop("Content-Type", None)
+        self.clear_header("Content-Type")
         for k, v in response.headers.get_all():
             if k.lower() not in proxy.DROPPED_RESPONSE_HEADERS:
                 self.add_header(k, v)
@@ -307,7 +352,7 @@ class AppProxyHandler(BaseHandler):
         headers["Authorization"] = f"token {instance.token}"
         body = self.request.body if self.request.method == "POST" else None
         request = HTTPRequest(
-            instance.url + self.request.uri,
+            instance.url + upstream_uri(self.request.uri),
             method=self.request.method,
             headers=headers,
             body=body,
@@ -330,30 +375,44 @@ class AppProxyHandler(BaseHandler):
         await self._proxy(author, name, path)
 
     async def post(self, author: str, name: str, path: str) -> None:
+        if self.request.headers.get("Origin", "").lower() != app_origin(self.request, author, name):
+            raise NotAllowed("only the app's own pages post to it")
         await self._proxy(author, name, path)
 
     def check_xsrf_cookie(self) -> None:
-        """Only Voila's kernel shutdown is POSTed, and it needs the app's session."""
+        """Voila's kernel shutdown, the only POST, cannot send the service's XSRF token;
+        `post` accepts it from the app's own pages only (their `Origin`)."""
 
 
 class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
-    """Websockets to an app's kernel: access checked at the upgrade, messages filtered."""
+    """Websockets to an app's kernel: origin and access checked at the upgrade, the
+    subprotocol the browser asks for agreed with Voila, messages filtered."""
 
     upstream: websocket.WebSocketClientConnection | None = None
 
     async def get(self, author: str, name: str, path: str) -> None:
         if not proxy.WEBSOCKET_PATHS.match(path):
             raise NotFound("there is nothing to see here")
+        if self.request.headers.get("Upgrade", "").lower() != "websocket":
+            raise InvalidRequest("this address takes websocket connections only")
+        # Before anything else (an app may be started below): the viewer's cookie opens
+        # the app's kernel from the app's own pages only.
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not self.check_origin(origin):
+            raise NotAllowed("an app's websockets open from the app's own pages only")
         _app, instance = await _open_app(self, author, name, "websocket")
         self.instance = instance
         self.filtered = bool(proxy.KERNEL_CHANNELS.match(path))
+        asked = self.request.headers.get("Sec-WebSocket-Protocol", "")
         request = HTTPRequest(
-            instance.url.replace("http", "ws", 1) + self.request.uri,
+            instance.url.replace("http", "ws", 1) + upstream_uri(self.request.uri),
             headers={"Authorization": f"token {instance.token}"},
             request_timeout=60,
         )
         try:
-            self.upstream = await websocket.websocket_connect(request)
+            self.upstream = await websocket.websocket_connect(
+                request, subprotocols=[p.strip() for p in asked.split(",") if p.strip()] or None
+            )
         except (HTTPClientError, websocket.WebSocketError, OSError) as e:
             self.service.log.warning("app %s/%s refused a websocket: %s", author, name, e)
             raise AppUnavailable("This app could not answer. Reload the page in a moment.") from e
@@ -361,7 +420,13 @@ class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
         await super().get(author, name, path)
 
     def check_origin(self, origin: str) -> bool:
-        return True  # the viewer's access is checked at the upgrade, from cookie or token
+        kwargs = self.path_kwargs
+        return origin.lower() == app_origin(self.request, kwargs["author"], kwargs["name"])
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        """What the app's Voila chose among those the browser asked for (JupyterLab's and
+        Voila's JS ask for v1.kernel.websocket.jupyter.org), so both ends frame alike."""
+        return self.upstream.selected_subprotocol if self.upstream else None
 
     def open(self, *args) -> None:
         self.pump = asyncio.ensure_future(self._pump())
@@ -379,9 +444,10 @@ class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
 
     def on_message(self, message: str | bytes) -> None:
         self.instance.last_used = time.monotonic()
-        if self.filtered and not proxy.message_allowed(message):
+        protocol = self.selected_subprotocol
+        if self.filtered and not proxy.message_allowed(message, protocol):
             self.service.log.warning(
-                "dropped a %r message to an app's kernel", proxy.message_type(message)
+                "dropped a %r message to an app's kernel", proxy.message_type(message, protocol)
             )
             return
         if self.upstream is not None:
@@ -395,10 +461,16 @@ class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
             self.upstream = None
 
 
-class OpenApiHandler(web.RequestHandler):
+class OpenApiHandler(BaseHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/yaml")
         self.finish((HERE / "openapi.yaml").read_bytes())
+
+
+class OAuthCallbackHandler(BaseHandler, HubOAuthCallbackHandler):
+    """JupyterHub's end of the OAuth login, with this service's error answers."""
+
+    html_pages = True
 
 
 def routes(prefix: str) -> list[tuple]:
@@ -406,7 +478,7 @@ def routes(prefix: str) -> list[tuple]:
     app = r"(?P<author>[^/]+)/(?P<name>[^/]+)"
     return [
         (prefix, GalleryHandler),
-        (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
+        (url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler),
         (url_path_join(prefix, "login"), LoginHandler),
         (url_path_join(prefix, "publish"), PublishFormHandler),
         (url_path_join(prefix, "api/openapi.yaml"), OpenApiHandler),

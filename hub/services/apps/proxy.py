@@ -60,19 +60,31 @@ def http_allowed(method: str, path: str) -> bool:
     return method == "POST" and bool(POST_PATHS.match(path))
 
 
-def message_type(message: str | bytes) -> str:
-    """The msg_type of a kernel message in Jupyter's legacy websocket framing: JSON text,
-    or binary with a table of offsets whose first part is the JSON message."""
+#: The kernel websocket framing that JupyterLab's and Voila's JS ask for (jupyter-server).
+V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
+
+
+def message_type(message: str | bytes, protocol: str | None = None) -> str:
+    """The msg_type of a kernel message, read as the app's Voila reads it: in the v1
+    framing (a table of 8-byte little-endian offsets: channel, header, ...) when that
+    subprotocol was agreed, else in the legacy one (JSON text, or binary with a table of
+    4-byte big-endian offsets whose first part is the JSON message)."""
     try:
+        if protocol == V1_PROTOCOL:
+            count = int.from_bytes(message[:8], "little")
+            offsets = [int.from_bytes(message[8 * i : 8 * (i + 1)], "little") for i in (1, 2, 3)]
+            if count < 4 or isinstance(message, str):
+                return ""
+            return json.loads(message[offsets[1] : offsets[2]]).get("msg_type", "")
         if isinstance(message, str):
             return json.loads(message).get("header", {}).get("msg_type", "")
         count = struct.unpack_from("!I", message, 0)[0]
         offsets = struct.unpack_from(f"!{count}I", message, 4)
         end = offsets[1] if count > 1 else len(message)
         return json.loads(message[offsets[0] : end]).get("header", {}).get("msg_type", "")
-    except (ValueError, struct.error, AttributeError, IndexError):
+    except (ValueError, struct.error, AttributeError, IndexError, TypeError):
         return ""
 
 
-def message_allowed(message: str | bytes) -> bool:
-    return message_type(message) in ALLOWED_MESSAGES
+def message_allowed(message: str | bytes, protocol: str | None = None) -> bool:
+    return message_type(message, protocol) in ALLOWED_MESSAGES
