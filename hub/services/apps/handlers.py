@@ -1,14 +1,16 @@
 """Thin tornado handlers over the store, the access rules and the runner.
 
 One route table (`routes`), one base handler that turns `AppError` into a 4xx JSON
-answer (API) or a short HTML page (app addresses, gallery). Viewers are identified by
-hub OAuth (cookie) or a hub token; anyone else is anonymous.
+answer (API) or a short HTML page (app addresses, gallery). On the service's own host
+viewers are identified by hub OAuth (cookie) or a hub token; on an author's host (where
+the apps run, see origins.py) only by that host's viewer cookie; anyone else is anonymous.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import web, websocket
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.httputil import url_concat
+from tornado.routing import AnyMatches, HostMatches, Rule
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from . import proxy
@@ -32,6 +36,7 @@ from .model import (
     check_name,
     parse_publication,
 )
+from .origins import TICKET_ARGUMENT, VIEWER_COOKIE, VIEWER_COOKIE_DAYS
 from .runner import AppFailed
 from .store import App
 
@@ -47,6 +52,11 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     @property
     def service(self):
         return self.settings["apps"]
+
+    def set_default_headers(self) -> None:
+        # No other origin (an app's host, a user's server) may frame these pages.
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+        self.set_header("X-Frame-Options", "DENY")
 
     async def viewer(self) -> Viewer:
         model = self.get_current_user()
@@ -84,7 +94,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
     def app_model(self, app: App, viewer: Viewer) -> dict:
         model = app.to_dict()
-        model["url"] = url_path_join(self.service.prefix, app.author, app.name) + "/"
+        model["url"] = self.service.origins.app_url(app.author, app.name)
         model["thumbnail"] = self.service.thumbnail_url(app)
         if not can_manage(app.author, viewer):
             model.pop("error")  # what went wrong is for the author and admins
@@ -217,6 +227,23 @@ class PublishFormHandler(BaseHandler):
         self.redirect(self.service.prefix)
 
 
+class EnterHandler(BaseHandler):
+    """On the service's host, where the viewer is logged in (hub OAuth): the ticket that
+    lets the author's host know who they are (origins.py)."""
+
+    json_errors = False
+
+    @web.authenticated
+    async def get(self, author: str, name: str) -> None:
+        viewer = await self.viewer()
+        app = self.service.store.get(author, name)
+        if viewer.anonymous or not can_view(author, Share.parse(app.share), viewer):
+            raise NotFound(f"no app {author}/{name}")
+        origins = self.service.origins
+        ticket = origins.ticket(viewer.name, author)
+        self.redirect(url_concat(origins.app_url(author, name), {TICKET_ARGUMENT: ticket}))
+
+
 class ThumbnailHandler(BaseHandler):
     async def get(self, author: str, name: str) -> None:
         viewer = await self.viewer()
@@ -228,13 +255,50 @@ class ThumbnailHandler(BaseHandler):
         self.finish(path.read_bytes())
 
 
+class OnAuthorsHost:
+    """Handlers of an app's own addresses, on its author's host: the viewer is who that
+    host's cookie names (never a hub cookie or token, which that host never receives)."""
+
+    async def viewer(self) -> Viewer:
+        author = self.path_kwargs["author"]
+        value = self.get_secure_cookie(VIEWER_COOKIE, max_age_days=VIEWER_COOKIE_DAYS)
+        name = self.service.origins.viewer_from_cookie(value, author)
+        return await self.service.lookup(name) if name else ANONYMOUS
+
+    def on_authors_host(self, author: str) -> bool:
+        return self.request.host_name == self.service.origins.app_host(author)
+
+    def redeem_ticket(self, author: str, name: str) -> bool:
+        """Exchange a ticket from the service's host for this host's cookie, then go to the
+        address without it. False when the request has no ticket."""
+        ticket = self.get_query_argument(TICKET_ARGUMENT, None)
+        if ticket is None:
+            return False
+        origins = self.service.origins
+        viewer = origins.redeem(ticket, author)
+        if viewer:
+            self.set_secure_cookie(
+                VIEWER_COOKIE,
+                origins.viewer_cookie(viewer, author),
+                expires_days=VIEWER_COOKIE_DAYS,
+                path=origins.cookie_path(author),
+                httponly=True,
+                samesite="Lax",
+            )
+        self.redirect(origins.app_url(author, name))
+        return True
+
+
 async def _open_app(handler: BaseHandler, author: str, name: str, path: str):
     """Check that the viewer may open this app; return (app, running instance)."""
+    if not handler.on_authors_host(author):
+        raise NotFound(f"{author}'s apps open at {handler.service.origins.app_url(author, name)}")
     viewer = await handler.viewer()
     app = handler.service.store.get(author, name)
     if not can_view(author, Share.parse(app.share), viewer):
         if viewer.anonymous and handler.request.method == "GET" and path == "":
-            handler.redirect(handler.get_login_url())
+            # Log in on the service's host, which sends the viewer back with a ticket.
+            handler.redirect(handler.service.origins.enter_url(author, name))
             return None, None
         # Do not tell strangers which private apps exist.
         raise NotFound(f"no app {author}/{name}")
@@ -257,12 +321,18 @@ class AppUnavailable(AppError):
     status = 503
 
 
-class AppProxyHandler(BaseHandler):
+class AppProxyHandler(OnAuthorsHost, BaseHandler):
     json_errors = False
 
     async def _proxy(self, author: str, name: str, path: str) -> None:
         if not proxy.http_allowed(self.request.method, path):
             raise NotFound("there is nothing to see here")
+        if path == "" and self.request.method == "GET":
+            if not self.on_authors_host(author):  # e.g. a link from before apps moved
+                self.redirect(self.service.origins.app_url(author, name))
+                return
+            if self.redeem_ticket(author, name):
+                return
         _app, instance = await _open_app(self, author, name, path)
         if instance is None:
             return
@@ -336,7 +406,7 @@ class AppProxyHandler(BaseHandler):
         """Only Voila's kernel shutdown is POSTed, and it needs the app's session."""
 
 
-class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
+class AppSocketHandler(OnAuthorsHost, BaseHandler, websocket.WebSocketHandler):
     """Websockets to an app's kernel: access checked at the upgrade, messages filtered."""
 
     upstream: websocket.WebSocketClientConnection | None = None
@@ -401,10 +471,21 @@ class OpenApiHandler(web.RequestHandler):
         self.finish((HERE / "openapi.yaml").read_bytes())
 
 
-def routes(prefix: str) -> list[tuple]:
-    """The one route table of the apps service."""
+def routes(prefix: str, domain: str) -> list[Rule]:
+    """The one route table of the apps service: on an author's host (<author>--app.<domain>)
+    only the apps' own addresses; on any other host (the service's, or its loopback address
+    for user servers) the gallery and the API too."""
     app = r"(?P<author>[^/]+)/(?P<name>[^/]+)"
-    return [
+    apps = [
+        (
+            url_path_join(
+                prefix, f"{app}/(?P<path>(?:api/kernels/[^/]+/channels|voila/query/[^/]+))"
+            ),
+            AppSocketHandler,
+        ),
+        (url_path_join(prefix, f"{app}/(?P<path>.*)"), AppProxyHandler),
+    ]
+    service = [
         (prefix, GalleryHandler),
         (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
         (url_path_join(prefix, "login"), LoginHandler),
@@ -413,11 +494,10 @@ def routes(prefix: str) -> list[tuple]:
         (url_path_join(prefix, "api/apps"), AppsApiHandler),
         (url_path_join(prefix, f"api/apps/{app}"), AppApiHandler),
         (url_path_join(prefix, f"thumbnails/{app}.png"), ThumbnailHandler),
-        (
-            url_path_join(
-                prefix, f"{app}/(?P<path>(?:api/kernels/[^/]+/channels|voila/query/[^/]+))"
-            ),
-            AppSocketHandler,
-        ),
-        (url_path_join(prefix, f"{app}/(?P<path>.*)"), AppProxyHandler),
+        (url_path_join(prefix, f"enter/{app}"), EnterHandler),
+    ]
+    authors_host = rf"[^.]+--app\.{re.escape(domain)}"
+    return [
+        Rule(HostMatches(authors_host), apps),
+        Rule(AnyMatches(), service + apps),
     ]
