@@ -26,7 +26,7 @@ class EchoesUp(JupyterHub):
     """Start the ECHOES VRE hub: JupyterHub, its proxy and managed services."""
 
     name = "echoes up"
-    description = """Start the ECHOES VRE hub on http://127.0.0.1:8000 by default.
+    description = """Start the ECHOES VRE hub on http://localhost:8000/ by default.
 
     State (database, secrets, homes) is kept in --state (default .echoes/). Deployment
     settings can also be written as traitlets options in echoes_config.py in the state
