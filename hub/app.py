@@ -16,6 +16,7 @@ from traitlets.config import Config
 
 from .auth import EchoesAuthenticator
 from .config import apply
+from .origins import keep_hub_on_its_host
 from .services.annotations import AnnotationsService
 from .settings import EchoesHub
 from .spawners.docker import EchoesDockerSpawner
@@ -62,6 +63,13 @@ class EchoesUp(JupyterHub):
         config.merge(self.config)
         self.settings = apply(config)
         self.update_config(config)
+
+    def init_tornado_application(self) -> None:
+        super().init_tornado_application()
+        settings = self.settings
+        keep_hub_on_its_host(
+            self.tornado_application, settings.public_url, settings.domain, self.hub_prefix
+        )
 
     def print_help(self, classes: bool = False) -> None:
         super().print_help(classes)

@@ -160,8 +160,10 @@ class Victim:
             timeout=30,
         ).json()
         assert app["share"] == f"user:{self.person.name}", "the script changed a share"
+        # A user's page may see that server's own XSRF cookie (it is on that server's
+        # host already); never a cookie of the hub, a service or an app.
         cookies = json.loads(report)["cookie"]
-        for name in ("jupyterhub", "echoes-app-viewer", "_xsrf"):
+        for name in ("jupyterhub", "echoes-app-viewer"):
             assert name not in cookies, f"the script read the cookie {name}: {cookies}"
 
 
@@ -173,6 +175,8 @@ def run_attack(browser, hub, viewer: HubSession, url: str, widget: bool, keep: P
     try:
         log_in(page, hub, viewer)
         page.goto(url, timeout=240_000)
+        if "/hub/api/oauth2/authorize" in page.url:  # someone else's server: confirm once
+            page.get_by_role("button", name="Authorize").click(timeout=240_000)
         if widget:  # the app works: its widget answers through the kernel
             page.get_by_role("button", name="Press").click(timeout=120_000)
             page.get_by_text("pressed", exact=True).wait_for(timeout=60_000)
@@ -204,6 +208,7 @@ def test_an_apps_script_gets_nothing_of_its_viewer_or_the_admin(
         keep = screenshots / f"origins-app-{'admin' if person is admin else 'user'}"
         report = run_attack(browser, hub, person, urljoin(hub.url, app["url"]), True, keep)
         victim.assert_nothing_taken(report)
+        assert json.loads(report)["cookie"] == "", "an app's script read a cookie"
 
 
 def test_a_users_html_gets_nothing_of_whoever_opens_it(hub, admin, new_user, browser, screenshots):
@@ -236,3 +241,20 @@ def test_a_users_html_gets_nothing_of_whoever_opens_it(hub, admin, new_user, bro
             )
             report = run_attack(browser, hub, person, owner.server_url() + path, widget, keep)
             victim.assert_nothing_taken(report)
+
+
+def test_the_hub_logs_nobody_in_on_another_host(hub, new_user):
+    """The hub's pages answer on the hub's host only: a login on a user's host would leave
+    hub cookies where that user's pages run."""
+    owner = new_user("host-owner")
+    for host in (hub.host_url(owner.name, "user"), hub.host_url("attacker", "app")):
+        page = requests.get(f"{host}/hub/login?next=/hub/token", allow_redirects=False)
+        assert page.status_code == 302, page.text[:300]
+        assert page.headers["Location"] == f"{hub.url}/hub/login?next=/hub/token"
+        login = requests.post(
+            f"{host}/hub/login", data={"username": owner.name, "password": owner.password}
+        )
+        assert login.status_code == 403 and "answers at" in login.json()["message"]
+        assert not login.cookies, "the hub set a cookie on another host"
+    # On its own host the hub still answers, and servers still reach it.
+    assert requests.get(f"{hub.url}/hub/login", timeout=30).status_code == 200
