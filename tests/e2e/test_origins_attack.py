@@ -217,6 +217,7 @@ def test_a_users_html_gets_nothing_of_whoever_opens_it(hub, admin, new_user, bro
     share = admin.api("POST", f"/shares/{owner.name}/", json={"user": guest.name})
     assert share.status_code == 200, share.text
     assert owner.start_server().status_code in (201, 202)
+    server = urljoin(hub.url, owner.server_model()["url"])  # as the hub gives it
     owner_token = owner.new_token()
     for person in (guest, admin):
         victim = Victim(hub, admin, person, apps)
@@ -228,7 +229,7 @@ def test_a_users_html_gets_nothing_of_whoever_opens_it(hub, admin, new_user, bro
         }
         for name, (kind, form, content) in files.items():
             reply = requests.put(
-                f"{owner.server_url()}api/contents/{name}",
+                f"{server}api/contents/{name}",
                 json={"type": kind, "format": form, "content": content},
                 headers={"Authorization": f"token {owner_token}"},
                 timeout=30,
@@ -239,7 +240,7 @@ def test_a_users_html_gets_nothing_of_whoever_opens_it(hub, admin, new_user, bro
                 screenshots
                 / f"origins-{path.split('/')[0]}-{'admin' if person is admin else 'user'}"
             )
-            report = run_attack(browser, hub, person, owner.server_url() + path, widget, keep)
+            report = run_attack(browser, hub, person, server + path, widget, keep)
             victim.assert_nothing_taken(report)
 
 
