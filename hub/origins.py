@@ -8,16 +8,21 @@ API tokens in that person's name. So on any `*.<domain>` host, requests for the 
 and API are sent to the hub's own host (GET, HEAD) or refused. Everything else keeps
 working: JupyterHub sends `/user/<name>/` on a user's host to the hub's host itself, and
 servers and services reach the hub API on its loopback address, not through the proxy.
+
+The other way round, `http://<domain>/services/<name>/...` (the address of a service before
+each had its own host) is sent to `<name>--service.<domain>`, for old links and bookmarks.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
+from jupyterhub.utils import subdomain_hook_idna
 from tornado import web
 from tornado.httputil import HTTPServerRequest
-from tornado.routing import Matcher, Rule
+from tornado.routing import HostMatches, Matcher, Rule
 
 
 class _OtherHost(Matcher):
@@ -53,7 +58,26 @@ class _ToTheHubsHost(web.RequestHandler):
         """Nothing is changed here: other methods are refused in prepare."""
 
 
+class _ToTheServicesHost(web.RequestHandler):
+    def initialize(self, hub_url: str, domain: str) -> None:
+        self.hub_url, self.domain = urlsplit(hub_url), domain
+
+    def get(self, name: str) -> None:
+        host = subdomain_hook_idna(name, self.domain, "service")
+        port = f":{self.hub_url.port}" if self.hub_url.port else ""
+        self.redirect(f"{self.hub_url.scheme}://{host}{port}{self.request.uri}")
+
+    head = get
+
+
 def keep_hub_on_its_host(app: web.Application, hub_url: str, domain: str, prefix: str) -> None:
-    """Put the rule in front of all of JupyterHub's handlers in `app`."""
-    rule = Rule(_OtherHost(domain, prefix), _ToTheHubsHost, {"hub_url": hub_url})
-    app.default_router.rules.insert(0, app.default_router.process_rule(rule))
+    """Put the rules in front of all of JupyterHub's handlers in `app`."""
+    rules = [
+        Rule(_OtherHost(domain, prefix), _ToTheHubsHost, {"hub_url": hub_url}),
+        Rule(
+            HostMatches(re.escape(domain)),
+            [(r"/services/([^/]+)/.*", _ToTheServicesHost, {"hub_url": hub_url, "domain": domain})],
+        ),
+    ]
+    for rule in reversed(rules):
+        app.default_router.rules.insert(0, app.default_router.process_rule(rule))

@@ -257,5 +257,7 @@ def test_the_hub_logs_nobody_in_on_another_host(hub, new_user):
         )
         assert login.status_code == 403 and "answers at" in login.json()["message"]
         assert not login.cookies, "the hub set a cookie on another host"
-    # On its own host the hub still answers, and servers still reach it.
+    # On its own host the hub still answers, and old service links go to their hosts.
     assert requests.get(f"{hub.url}/hub/login", timeout=30).status_code == 200
+    old = requests.get(f"{hub.url}/services/apps/?x=1", allow_redirects=False, timeout=30)
+    assert old.status_code == 302 and old.headers["Location"] == hub.service_url("apps") + "?x=1"
