@@ -27,6 +27,7 @@ from traitlets.config import Config
 
 from .auth import EchoesAuthenticator
 from .config import apply
+from .origins import keep_hub_on_its_host
 from .proxy import EchoesProxy
 from .services.annotations import AnnotationsService
 from .settings import EchoesHub
@@ -51,7 +52,7 @@ class EchoesUp(JupyterHub):
     """Start the ECHOES VRE hub: JupyterHub, its proxy and managed services."""
 
     name = "echoes up"
-    description = """Start the ECHOES VRE hub on http://127.0.0.1:8000 by default.
+    description = """Start the ECHOES VRE hub on http://localhost:8000/ by default.
 
     State (database, secrets, homes) is kept in --state (default .echoes/). Deployment
     settings can also be written as traitlets options in echoes_config.py in the state
@@ -175,6 +176,13 @@ class EchoesUp(JupyterHub):
         else:
             lines = [*lines, f"The hub did not start: see {settings.log_file}"]
         print("\n".join(lines), file=self.terminal, flush=True)
+
+    def init_tornado_application(self) -> None:
+        super().init_tornado_application()
+        settings = self.settings
+        keep_hub_on_its_host(
+            self.tornado_application, settings.public_url, settings.domain, self.hub_prefix
+        )
 
     def print_help(self, classes: bool = False) -> None:
         super().print_help(classes)

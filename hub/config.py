@@ -75,6 +75,16 @@ def configure_network(c: Config, settings: EchoesHub) -> None:
     c.JupyterHub.cleanup_proxy = not settings.keep_running_on_exit
 
 
+def configure_origins(c: Config, settings: EchoesHub) -> None:
+    """Content that a person controls never runs in an origin that holds anyone else's
+    credentials (JupyterHub's web security guide: "subdomains are the only way to reliably
+    isolate user servers from each other"). The hub is http://<domain>:<port>/; JupyterHub
+    puts each user server on <user>.<domain> and each service on <service>--service.<domain>;
+    the apps service puts each author's apps on <author>--app.<domain> (apps/origins.py).
+    Every cookie is host-only, so no origin receives another's cookies."""
+    c.JupyterHub.subdomain_host = settings.public_url.rstrip("/")
+
+
 def configure_auth(c: Config, settings: EchoesHub) -> None:
     c.JupyterHub.authenticator_class = EchoesAuthenticator
     # Ours first: they override some of NativeAuthenticator's pages.
@@ -127,30 +137,32 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     user_scopes = [*annotation_scopes, *apps_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *user_scopes]
-    reach_services_from_containers(c, services)
+    tell_servers_where_services_are(c, services)
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
 
 
-def reach_services_from_containers(c: Config, services: list[dict]) -> None:
-    """With user servers in containers, the services listen where containers reach the
-    host (the network's gateway, as the hub does), and servers are told each address:
-    the services' loopback address inside a container is the container itself."""
-    if "hub_connect_ip" not in c.JupyterHub:
-        return
-    host = c.JupyterHub.hub_connect_ip
-    environment = dict(c.EchoesDockerSpawner.get("environment", {}))
+def tell_servers_where_services_are(c: Config, services: list[dict]) -> None:
+    """User servers reach each service directly, told by ECHOES_<NAME>_URL: the public
+    <name>--service.<domain> is for browsers (a kernel's resolver may not know *.localhost).
+    With user servers in containers, the services listen where containers reach the host
+    (the network's gateway, as the hub does): loopback inside a container is the container."""
+    host = c.JupyterHub.get("hub_connect_ip", "")
+    spawner = c.EchoesDockerSpawner if host else c.EchoesLocalSpawner
+    environment = dict(spawner.get("environment", {}))
     for service in services:
         if "url" in service:
-            service["url"] = service["url"].replace("//127.0.0.1:", f"//{host}:")
+            if host:
+                service["url"] = service["url"].replace("//127.0.0.1:", f"//{host}:")
             name = service["name"]
             environment[f"ECHOES_{name.upper()}_URL"] = f"{service['url']}/services/{name}/"
-    c.EchoesDockerSpawner.environment = environment
+    spawner.environment = environment
 
 
 SECTIONS = [
     configure_state,
     configure_network,
+    configure_origins,
     configure_auth,
     configure_servers,
     configure_data,

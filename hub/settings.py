@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from jupyterhub.utils import subdomain_hook_idna
 from sqlalchemy.engine import make_url
 from traitlets import Bool, Enum, Integer, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
@@ -77,6 +78,21 @@ class EchoesHub(LoggingConfigurable):
     @default("port")
     def _default_port(self) -> int:
         return int(_env("ECHOES_PORT", "8000"))
+
+    domain = Unicode(
+        config=True,
+        help="""Host name users open. The hub answers at http://<domain>:<port>/ and everything
+        whose content users control gets an origin of its own beneath it, as JupyterHub's
+        `subdomain_host` does: each user server at <user>.<domain>, each service at
+        <service>--service.<domain>, each author's published apps at <author>--app.<domain>.
+        So a name other than `localhost` needs wildcard DNS (and a wildcard certificate with
+        TLS); `*.localhost` resolves to loopback in every current browser.
+        Environment: ECHOES_DOMAIN. Default: localhost.""",
+    )
+
+    @default("domain")
+    def _default_domain(self) -> str:
+        return _env("ECHOES_DOMAIN", "localhost")
 
     proxy_api_port = Integer(
         config=True,
@@ -228,5 +244,11 @@ class EchoesHub(LoggingConfigurable):
 
     @property
     def public_url(self) -> str:
-        host = "127.0.0.1" if self.ip in ("", "0.0.0.0") else self.ip
-        return f"http://{host}:{self.port}/"
+        """The hub's address, which users open (JupyterHub's `subdomain_host`, with a slash)."""
+        return f"http://{self.domain}:{self.port}/"
+
+    def service_public_url(self, name: str) -> str:
+        """Where browsers reach the managed service `name`: its own host, as JupyterHub names
+        it with `subdomain_host` (<name>--service.<domain>, JupyterHub's default hook)."""
+        host = subdomain_hook_idna(name, self.domain, "service")
+        return f"http://{host}:{self.port}/services/{name}/"

@@ -17,15 +17,24 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from http.cookiejar import Cookie, DefaultCookiePolicy, eff_request_host
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import requests
 import websocket
+from jupyterhub.utils import subdomain_hook_idna
 from requests.adapters import HTTPAdapter
 
+from echoes.localhost import resolve_localhost_names
+
 ECHOES = str(Path(sys.executable).parent / "echoes")
+
+# The hub gives each user, service and app author a host of its own under `localhost`, as
+# a browser resolves them; requests and websocket-client reach them on 127.0.0.1 with the
+# real Host header and cookies (echoes/localhost.py).
+resolve_localhost_names()
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.2):
@@ -97,7 +106,8 @@ class Hub:
         # Local servers unless a test asks for containers (`--spawner docker`): with a Docker
         # engine and the user image present, `auto` would pick containers.
         self.env = {"ECHOES_SPAWNER": "local", **(env or {})}
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.domain = "localhost"
+        self.url = f"http://{self.domain}:{self.port}"
         self.proc: subprocess.Popen | None = None
         # What `echoes up` shows on the terminal, and its full log (EchoesHub.log_file).
         self.terminal_path = self.state_dir / "terminal.log"
@@ -158,8 +168,16 @@ class Hub:
         path = self.terminal_path
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def host_url(self, name: str, kind: str) -> str:
+        """The origin of a user's server (`kind` "user"), a service ("service") or an
+        author's apps ("app"), each on a host of its own as JupyterHub names them."""
+        return f"http://{subdomain_hook_idna(name, self.domain, kind)}:{self.port}"
+
     def service_url(self, name: str) -> str:
-        return f"{self.url}/services/{name}/"
+        return f"{self.host_url(name, 'service')}/services/{name}/"
+
+    def app_url(self, author: str, name: str) -> str:
+        return f"{self.host_url(author, 'app')}/services/apps/{author}/{name}/"
 
     def log(self) -> str:
         """The terminal's text, then the full log."""
@@ -193,6 +211,26 @@ class _FromAddress(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs, source_address=(self.address, 0))
 
 
+class BrowserCookiePolicy(DefaultCookiePolicy):
+    """Cookies kept and sent as Chromium does on the hub's hosts: a host-only cookie goes
+    back to its own host only (Python's default also sends it to subdomains), and
+    `localhost`, having no registrable domain, takes no domain cookies: `Domain=localhost`
+    set by localhost itself is host-only (as JupyterHub's session cookie is with
+    subdomain_host), set by any other host it is refused."""
+
+    def __init__(self) -> None:
+        super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
+
+    def set_ok(self, cookie: Cookie, request: Any) -> bool:
+        if cookie.domain_specified and cookie.domain.lstrip(".") == "localhost":
+            host, effective_host = eff_request_host(request)
+            if host != "localhost":
+                return False
+            cookie.domain, cookie.domain_specified = effective_host, False
+            cookie.domain_initial_dot = False
+        return super().set_ok(cookie, request)
+
+
 class HubSession:
     """A person with a browser: cookies, XSRF tokens, forms and redirects."""
 
@@ -205,6 +243,7 @@ class HubSession:
         self.http = requests.Session()
         if source:
             self.http.mount("http://", _FromAddress(source))
+        self.http.cookies.set_policy(BrowserCookiePolicy())
 
     def url(self, path: str) -> str:
         return f"{self.hub.url}{path}"
@@ -327,7 +366,7 @@ class HubSession:
 
     def server_url(self, server_name: str = "") -> str:
         suffix = f"{server_name}/" if server_name else ""
-        return self.url(f"/user/{self.name}/{suffix}")
+        return f"{self.hub.host_url(self.name, 'user')}/user/{self.name}/{suffix}"
 
 
 class Lab:

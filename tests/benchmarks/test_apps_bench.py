@@ -71,7 +71,7 @@ def test_time_to_first_render_cold_warm_and_plain_voila():
         admin = login_admin(hub)
         author = add_user(hub, admin, "bench-author")
         token = author.new_token()
-        url = f"{hub.url}/services/apps/{author.name}/pottery/"
+        url = hub.app_url(author.name, "pottery")
         cold, warm = [], []
         for _ in range(3):
             # (Re)publishing stops the running Voila: the next opening is cold.

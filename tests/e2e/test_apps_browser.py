@@ -61,11 +61,13 @@ def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
     try:
         log_in(page, hub, viewer)
         # The gallery's "Log in" link: hub OAuth, then back to the gallery.
-        page.goto(f"{hub.url}/services/apps/login", timeout=120_000)
+        page.goto(f"{hub.service_url('apps')}login", timeout=120_000)
         assert page.locator(f"[data-app='{author.name}/pottery']").count() == 1
         page.screenshot(path=str(screenshots / "apps-gallery.png"), full_page=True)
 
-        page.goto(f"{hub.url}/services/apps/{author.name}/pottery/", timeout=240_000)
+        # The gallery's link: the app on its author's own host (apps/origins.py).
+        page.click(f"[data-app='{author.name}/pottery'] h2 a", timeout=240_000)
+        assert page.url == hub.app_url(author.name, "pottery")
         summary = page.locator(".summary")
         summary.wait_for(timeout=120_000)
         assert "Fe against Al" in summary.inner_text()

@@ -171,7 +171,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         page.locator(".jp-Dialog-button.jp-mod-accept").click()
         link = page.locator(".echoes-PublishResult a")
         link.wait_for(timeout=300_000)
-        assert link.inner_text() == f"{hub.url}/services/apps/{alice.name}/coins-lab/"
+        assert link.inner_text() == hub.app_url(alice.name, "coins-lab")
         page.locator(".jp-Dialog-button.jp-mod-accept").click()
 
         # The annotation view of the photograph, with the proposals drawn apart.

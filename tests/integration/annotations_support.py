@@ -18,7 +18,8 @@ MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
 
 def service_url(hub: Hub) -> str:
-    return f"{hub.url}/services/annotations/"
+    """The service's public address: its own host (annotations--service.localhost)."""
+    return hub.service_url("annotations")
 
 
 def wait_for_service(hub: Hub, timeout: float = 120) -> None:

@@ -116,7 +116,7 @@ def attack_paths(author: str) -> list[str]:
         "path": ["", f"api/kernels/{KERNEL}/channels", f"voila/api/shutdown/{KERNEL}"],
     }
     paths = []
-    for pattern, *_ in routes(PREFIX):
+    for pattern, *_ in routes(PREFIX, "localhost")[-1].target:
         paths += concrete_paths(pattern, candidates)
     return paths
 

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -46,21 +47,35 @@ def publish(hub, person: HubSession, notebook: Path, name: str, share: str, toke
 
 
 def app_url(hub, author: str, name: str) -> str:
-    return f"{hub.url}/services/apps/{author}/{name}/"
+    """An app's address: on its author's host (<author>--app.localhost)."""
+    return hub.app_url(author, name)
 
 
 def renders(http: requests.Session, url: str) -> bool:
-    """True when the app's page renders for this browser session (following hub OAuth)."""
+    """True when the app's page renders for this browser session (following hub OAuth
+    on the apps service's host and the ticket back to the app's host)."""
     response = http.get(url, timeout=180)
     return response.status_code == 200 and TITLE in response.text
 
 
-def opens(http: requests.Session, url: str) -> bool:
+def enter(hub, http: requests.Session, author: str, name: str) -> None:
+    """As a browser of someone logged in to the hub: through the apps service's host (hub
+    OAuth, the access check, a ticket) to the app's host, which sets its viewer cookie;
+    stops before the page renders."""
+    response = http.get(f"{hub.service_url('apps')}enter/{author}/{name}", allow_redirects=False)
+    while response.is_redirect and "echoes-ticket=" not in response.headers["Location"]:
+        location = urljoin(response.url, response.headers["Location"])
+        response = http.get(location, allow_redirects=False, timeout=30)
+    if response.is_redirect:
+        http.get(response.headers["Location"], allow_redirects=False, timeout=30)
+
+
+def opens(hub, http: requests.Session, author: str, name: str) -> bool:
     """True when this session gets through the app's access check: one of Voila's assets
     (every request to the app's address is checked the same way, the page included)."""
-    if http.cookies:  # a hub user: log in to the apps service as a browser would have
-        http.get(url.split("/services/apps/")[0] + "/services/apps/login", timeout=30)
-    response = http.get(url + "voila/static/voila.js", timeout=180)
+    if http.cookies:  # a hub user: enter the app as a browser would have
+        enter(hub, http, author, name)
+    response = http.get(app_url(hub, author, name) + "voila/static/voila.js", timeout=180)
     assert response.status_code in (200, 404), response.text[:300]
     return response.status_code == 200
 
@@ -135,7 +150,7 @@ def test_each_share_mode_opens_for_exactly_whom_it_should(hub, admin, people):
     url = app_url(hub, author.name, "pottery-shared")
     assert renders(requests.Session(), url), "a public app does not render for anonymous"
     assert renders(member.http, url)
-    api = f"{hub.url}/services/apps/api/apps/{author.name}/pottery-shared"
+    api = f"{hub.service_url('apps')}api/apps/{author.name}/pottery-shared"
     token = {"Authorization": f"token {author.new_token()}"}
     cases = {
         "public": {"anonymous": True, "member": True, "stranger": True},
@@ -147,25 +162,29 @@ def test_each_share_mode_opens_for_exactly_whom_it_should(hub, admin, people):
         response = requests.patch(api, json={"share": share}, headers=token, timeout=30)
         assert response.status_code == 200 and response.json()["share"] == share
         anonymous = requests.Session()
+        app = (author.name, "pottery-shared")
         seen = {
-            "anonymous": opens(anonymous, url),
-            "member": opens(member.http, url),
-            "stranger": opens(stranger.http, url),
+            "anonymous": opens(hub, anonymous, *app),
+            "member": opens(hub, member.http, *app),
+            "stranger": opens(hub, stranger.http, *app),
         }
         assert seen == expected, f"share {share}: {seen}"
-        assert opens(author.http, url), "the author cannot open their own app"
-        assert opens(admin.http, url), "an administrator cannot open the app"
+        assert opens(hub, author.http, *app), "the author cannot open their own app"
+        assert opens(hub, admin.http, *app), "an administrator cannot open the app"
         if not expected["anonymous"]:
-            # Anonymous people are sent to the hub's login, never shown the app.
+            # Anonymous browsers are sent to log in on the apps service's host (then the
+            # hub's login), never shown the app.
             first = anonymous.get(
                 url, headers={"Accept": "text/html"}, allow_redirects=False, timeout=30
             )
             assert first.status_code == 302
-            assert "/hub/api/oauth2/authorize" in first.headers["Location"]
-        listing = requests.get(f"{hub.url}/services/apps/api/apps", timeout=30).json()
+            assert first.headers["Location"].startswith(f"{hub.service_url('apps')}enter/")
+            second = anonymous.get(first.headers["Location"], allow_redirects=False, timeout=30)
+            assert "/hub/api/oauth2/authorize" in second.headers["Location"]
+        listing = requests.get(f"{hub.service_url('apps')}api/apps", timeout=30).json()
         listed = {(a["author"], a["name"]) for a in listing["apps"]}
         assert ((author.name, "pottery-shared") in listed) == expected["anonymous"]
-        gallery = stranger.http.get(f"{hub.url}/services/apps/", timeout=30).text
+        gallery = stranger.http.get(hub.service_url("apps"), timeout=30).text
         assert (f"{author.name}/pottery-shared" in gallery) == expected["stranger"]
 
 
@@ -197,7 +216,7 @@ def test_viewers_reach_no_jupyter_api_and_cannot_execute_code(hub, people):
 def test_author_cannot_be_impersonated_and_bad_input_is_refused(hub, people):
     author, member, _, _ = people
     token = member.new_token()
-    api = f"{hub.url}/services/apps/api/apps"
+    api = f"{hub.service_url('apps')}api/apps"
     headers = {"Authorization": f"token {token}"}
     body = {"notebook": json.loads(POTTERY.read_text()), "share": "public"}
     response = requests.put(f"{api}/{author.name}/stolen", json=body, headers=headers)
@@ -382,4 +401,4 @@ def test_an_app_that_never_renders_gets_a_message_not_a_500(hub_factory, tmp_pat
     assert "Traceback" not in page.text and "sleep" not in page.text
     assert "did not render (timed out); trying again" in hub.log()
     assert "[apps ERROR] Uncaught exception" not in hub.log()
-    assert requests.get(f"{hub.url}/services/apps/", timeout=30).status_code == 200
+    assert requests.get(hub.service_url("apps"), timeout=30).status_code == 200

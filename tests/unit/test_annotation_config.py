@@ -30,7 +30,10 @@ def test_defaults_sqlite_in_the_state_folder_and_users_may_use_it(tmp_path):
     command = " ".join(service["command"])
     assert "-m echoes_hub.services.annotations" in command
     assert f"--AnnotationsApp.database_url=sqlite:///{tmp_path}/annotations.sqlite" in command
-    assert "--AnnotationsApp.public_url=http://127.0.0.1:18100/services/annotations/" in command
+    assert (
+        "--AnnotationsApp.public_url=http://annotations--service.localhost:18100/services/annotations/"
+        in command
+    )
     user_role = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
     assert "self" in user_role["scopes"]
     assert "access:services!service=annotations" in user_role["scopes"]

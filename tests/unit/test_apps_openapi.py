@@ -27,7 +27,7 @@ HTTP_METHODS = {"get", "head", "post", "put", "patch", "delete", "options"}
 
 def route_of(path: str) -> tuple[str, type]:
     """The route tornado picks for `path` (the first whose pattern matches)."""
-    for pattern, handler, *_ in routes(PREFIX):
+    for pattern, handler, *_ in routes(PREFIX, "localhost")[-1].target:
         if re.fullmatch(pattern, path):
             return pattern, handler
     raise AssertionError(f"no route serves {path}")
@@ -41,7 +41,7 @@ def test_every_documented_path_is_served_with_exactly_its_methods():
         methods = {m.upper() for m in operations if m in HTTP_METHODS}
         assert methods <= handler_methods(handler), (template, handler.__name__)
         documented.setdefault(pattern, set()).update(methods)
-    for pattern, handler, *_ in routes(PREFIX):
+    for pattern, handler, *_ in routes(PREFIX, "localhost")[-1].target:
         assert documented.get(pattern) == handler_methods(handler), (
             f"{pattern} ({handler.__name__}) answers {sorted(handler_methods(handler))}, "
             f"openapi.yaml documents {sorted(documented.get(pattern, ()))}"

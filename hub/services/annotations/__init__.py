@@ -131,7 +131,7 @@ def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list
                 "-m",
                 "echoes_hub.services.annotations",
                 f"--AnnotationsApp.database_url={options.database_url}",
-                f"--AnnotationsApp.public_url={settings.public_url}services/{NAME}/",
+                f"--AnnotationsApp.public_url={settings.service_public_url(NAME)}",
                 f"--AnnotationsApp.max_body_size={options.max_body_size}",
                 f"--AnnotationsApp.max_import_size={options.max_import_size}",
                 f"--AnnotationsApp.auth_cache_max_age={options.auth_cache_max_age}",

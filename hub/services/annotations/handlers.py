@@ -118,6 +118,12 @@ class BaseHandler(HubOAuthenticated, ScrubbedLogs):
 
     body_limit_name = "max_body_size"
 
+    def set_default_headers(self) -> None:
+        # Never framed by another origin (an app's or a user server's host), and no CORS
+        # header anywhere: other origins can neither show nor read what a viewer may see.
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+        self.set_header("X-Frame-Options", "DENY")
+
     async def prepare(self) -> None:
         # Identify the caller without blocking the event loop (the sync path runs a thread).
         model = await self.hub_auth.get_user(self, sync=False)

@@ -2,17 +2,19 @@
 
 One route table (`routes`), one base handler that identifies the caller and turns
 `AppError` into a 4xx answer: JSON, or a short HTML page when a browser asks a page route
-for HTML (`html_pages`). Viewers are identified by a hub token (Authorization header)
-or, failing that, by the service's hub OAuth cookie; JupyterHub accepts the cookie for a
-change (POST, PUT, PATCH, DELETE) only with its XSRF token (`_xsrf` argument or
-`X-XSRFToken` header, the `_xsrf` cookie of /services/apps/), so a page elsewhere cannot
-act in a viewer's name. Anyone else is anonymous.
+for HTML (`html_pages`). On the service's own host viewers are identified by a hub token
+(Authorization header) or, failing that, by the service's hub OAuth cookie; JupyterHub
+accepts the cookie for a change (POST, PUT, PATCH, DELETE) only with its XSRF token
+(`_xsrf` argument or `X-XSRFToken` header), so a page elsewhere cannot act in a viewer's
+name. On an author's host (where the apps run, see origins.py) viewers are identified only
+by that host's viewer cookie. Anyone else is anonymous.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated,
 from jupyterhub.utils import url_path_join
 from tornado import httputil, web, websocket
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.httputil import url_concat
+from tornado.routing import AnyMatches, HostMatches, Rule
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from . import proxy
@@ -38,6 +42,7 @@ from .model import (
     check_name,
     parse_publication,
 )
+from .origins import TICKET_ARGUMENT, VIEWER_COOKIE, VIEWER_COOKIE_DAYS
 from .runner import AppFailed
 from .store import App
 
@@ -45,13 +50,6 @@ HERE = Path(__file__).parent
 VIEWER_CACHE_SECONDS = 5
 #: Query arguments never passed on to an app's Voila (it logs them; its code may read them).
 SECRET_ARGUMENTS = frozenset({"token", "_xsrf"})
-
-
-def app_origin(request: httputil.HTTPServerRequest, author: str, name: str) -> str:
-    """The origin (scheme://host[:port]) that app `author`/`name` is served from: the only
-    origin whose pages may open its websockets or POST to it. Today every app is served
-    from the hub's own address, the one the request came to."""
-    return f"{request.protocol}://{request.host}".lower()
 
 
 def upstream_uri(uri: str) -> str:
@@ -86,6 +84,11 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
             self.current_user = self.check_hub_user(model) if model else None
         except UserNotAllowed:
             self.current_user = None
+
+    def set_default_headers(self) -> None:
+        # No other origin (an app's host, a user's server) may frame these pages.
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+        self.set_header("X-Frame-Options", "DENY")
 
     async def viewer(self) -> Viewer:
         model = self.current_user
@@ -126,7 +129,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
     def app_model(self, app: App, viewer: Viewer) -> dict:
         model = app.to_dict()
-        model["url"] = url_path_join(self.service.prefix, app.author, app.name) + "/"
+        model["url"] = self.service.origins.app_url(app.author, app.name)
         model["thumbnail"] = self.service.thumbnail_url(app)
         if not can_manage(app.author, viewer):
             model.pop("error")  # what went wrong is for the author and admins
@@ -253,6 +256,23 @@ class PublishFormHandler(BaseHandler):
         self.redirect(self.service.prefix)
 
 
+class EnterHandler(BaseHandler):
+    """On the service's host, where the viewer is logged in (hub OAuth): the ticket that
+    lets the author's host know who they are (origins.py)."""
+
+    html_pages = True
+
+    @web.authenticated
+    async def get(self, author: str, name: str) -> None:
+        viewer = await self.viewer()
+        app = self.service.store.get(author, name)
+        if viewer.anonymous or not can_view(author, Share.parse(app.share), viewer):
+            raise NotFound(f"no app {author}/{name}")
+        origins = self.service.origins
+        ticket = origins.ticket(viewer.name, author)
+        self.redirect(url_concat(origins.app_url(author, name), {TICKET_ARGUMENT: ticket}))
+
+
 class ThumbnailHandler(BaseHandler):
     async def get(self, author: str, name: str) -> None:
         app = _viewable(self.service.store, author, name, await self.viewer())
@@ -273,14 +293,51 @@ def _viewable(store, author: str, name: str, viewer: Viewer) -> App | None:
     return app if can_view(author, Share.parse(app.share), viewer) else None
 
 
+class OnAuthorsHost:
+    """Handlers of an app's own addresses, on its author's host: the viewer is who that
+    host's cookie names (never a hub cookie or token, which that host never receives)."""
+
+    async def viewer(self) -> Viewer:
+        author = self.path_kwargs["author"]
+        value = self.get_secure_cookie(VIEWER_COOKIE, max_age_days=VIEWER_COOKIE_DAYS)
+        name = self.service.origins.viewer_from_cookie(value, author)
+        return await self.service.lookup(name) if name else ANONYMOUS
+
+    def on_authors_host(self, author: str) -> bool:
+        return self.request.host_name == self.service.origins.app_host(author)
+
+    def redeem_ticket(self, author: str, name: str) -> bool:
+        """Exchange a ticket from the service's host for this host's cookie, then go to the
+        address without it. False when the request has no ticket."""
+        ticket = self.get_query_argument(TICKET_ARGUMENT, None)
+        if ticket is None:
+            return False
+        origins = self.service.origins
+        viewer = origins.redeem(ticket, author)
+        if viewer:
+            self.set_secure_cookie(
+                VIEWER_COOKIE,
+                origins.viewer_cookie(viewer, author),
+                expires_days=VIEWER_COOKIE_DAYS,
+                path=origins.cookie_path(author),
+                httponly=True,
+                samesite="Lax",
+            )
+        self.redirect(origins.app_url(author, name))
+        return True
+
+
 async def _open_app(handler: BaseHandler, author: str, name: str, path: str):
     """Check that the viewer may open this app; return (app, running instance)."""
+    if not handler.on_authors_host(author):
+        raise NotFound(f"{author}'s apps open at {handler.service.origins.app_url(author, name)}")
     viewer = await handler.viewer()
     app = _viewable(handler.service.store, author, name, viewer)
     if app is None:
         page = handler.request.method == "GET" and path == ""
         if viewer.anonymous and page and "text/html" in handler.request.headers.get("Accept", ""):
-            handler.redirect(handler.get_login_url())  # a browser: log in, then see
+            # A browser: log in on the service's host, which sends it back with a ticket.
+            handler.redirect(handler.service.origins.enter_url(author, name))
             return None, None
         raise NotFound(f"no app {author}/{name}")
     if not app.ok:
@@ -302,12 +359,18 @@ class AppUnavailable(AppError):
     status = 503
 
 
-class AppProxyHandler(BaseHandler):
+class AppProxyHandler(OnAuthorsHost, BaseHandler):
     html_pages = True
 
     async def _proxy(self, author: str, name: str, path: str) -> None:
         if not proxy.http_allowed(self.request.method, path):
             raise NotFound("there is nothing to see here")
+        if path == "" and self.request.method == "GET":
+            if not self.on_authors_host(author):  # e.g. a link from before apps moved
+                self.redirect(self.service.origins.app_url(author, name))
+                return
+            if self.redeem_ticket(author, name):
+                return
         _app, instance = await _open_app(self, author, name, path)
         if instance is None:
             return
@@ -375,7 +438,8 @@ class AppProxyHandler(BaseHandler):
         await self._proxy(author, name, path)
 
     async def post(self, author: str, name: str, path: str) -> None:
-        if self.request.headers.get("Origin", "").lower() != app_origin(self.request, author, name):
+        origin = self.request.headers.get("Origin", "").lower()
+        if origin != self.service.origins.app_origin(author):
             raise NotAllowed("only the app's own pages post to it")
         await self._proxy(author, name, path)
 
@@ -384,7 +448,7 @@ class AppProxyHandler(BaseHandler):
         `post` accepts it from the app's own pages only (their `Origin`)."""
 
 
-class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
+class AppSocketHandler(OnAuthorsHost, BaseHandler, websocket.WebSocketHandler):
     """Websockets to an app's kernel: origin and access checked at the upgrade, the
     subprotocol the browser asks for agreed with Voila, messages filtered."""
 
@@ -421,7 +485,7 @@ class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
 
     def check_origin(self, origin: str) -> bool:
         kwargs = self.path_kwargs
-        return origin.lower() == app_origin(self.request, kwargs["author"], kwargs["name"])
+        return origin.lower() == self.service.origins.app_origin(kwargs["author"])
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         """What the app's Voila chose among those the browser asked for (JupyterLab's and
@@ -473,10 +537,21 @@ class OAuthCallbackHandler(BaseHandler, HubOAuthCallbackHandler):
     html_pages = True
 
 
-def routes(prefix: str) -> list[tuple]:
-    """The one route table of the apps service."""
+def routes(prefix: str, domain: str) -> list[Rule]:
+    """The one route table of the apps service: on an author's host (<author>--app.<domain>)
+    only the apps' own addresses; on any other host (the service's, or its loopback address
+    for user servers) the gallery and the API too."""
     app = r"(?P<author>[^/]+)/(?P<name>[^/]+)"
-    return [
+    apps = [
+        (
+            url_path_join(
+                prefix, f"{app}/(?P<path>(?:api/kernels/[^/]+/channels|voila/query/[^/]+))"
+            ),
+            AppSocketHandler,
+        ),
+        (url_path_join(prefix, f"{app}/(?P<path>.*)"), AppProxyHandler),
+    ]
+    service = [
         (prefix, GalleryHandler),
         (url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler),
         (url_path_join(prefix, "login"), LoginHandler),
@@ -485,11 +560,10 @@ def routes(prefix: str) -> list[tuple]:
         (url_path_join(prefix, "api/apps"), AppsApiHandler),
         (url_path_join(prefix, f"api/apps/{app}"), AppApiHandler),
         (url_path_join(prefix, f"thumbnails/{app}.png"), ThumbnailHandler),
-        (
-            url_path_join(
-                prefix, f"{app}/(?P<path>(?:api/kernels/[^/]+/channels|voila/query/[^/]+))"
-            ),
-            AppSocketHandler,
-        ),
-        (url_path_join(prefix, f"{app}/(?P<path>.*)"), AppProxyHandler),
+        (url_path_join(prefix, f"enter/{app}"), EnterHandler),
+    ]
+    authors_host = rf"[^.]+--app\.{re.escape(domain)}"
+    return [
+        Rule(HostMatches(authors_host), apps),
+        Rule(AnyMatches(), service + apps),
     ]
