@@ -213,8 +213,9 @@ def cookie_header(person: HubSession) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in person.http.cookies)
 
 
-def test_app_websockets_accept_only_the_apps_own_origin(hub, people):
-    """§2.10: a page elsewhere cannot open the app's kernel with the viewer's cookie."""
+def test_app_websockets_and_posts_accept_only_the_apps_own_origin(hub, people):
+    """§2.10: a page elsewhere cannot open the app's kernel with the viewer's cookie, nor
+    shut it down (Voila's page posts that with sendBeacon when it closes)."""
     member, author = people["member"], people["author"]
     page = member.http.get(app_page(member, author.name), timeout=240)
     assert page.status_code == 200, page.text[:300]
@@ -229,6 +230,12 @@ def test_app_websockets_accept_only_the_apps_own_origin(hub, people):
         url, header=[f"Cookie: {cookie_header(member)}"], origin=hub.url, timeout=30
     )
     own.close()
+    shutdown = app_page(member, author.name) + f"voila/api/shutdown/{kernel_of(page.text)}"
+    refused = member.http.post(shutdown, headers={"Origin": "http://evil.example", **JSON})
+    assert_refused(refused, "a kernel shutdown posted from elsewhere")
+    assert refused.status_code == 403
+    accepted = member.http.post(shutdown, headers={"Origin": hub.url})
+    assert accepted.status_code == 204, accepted.text[:300]
 
 
 def v1_message(msg_type: str, msg_id: str) -> bytes:
