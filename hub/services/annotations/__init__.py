@@ -12,9 +12,18 @@ Under /services/annotations/:
 
 - ``containers/<name>/``: an LDP basic container and W3C AnnotationCollection; POST an
   annotation to create it (201, Location, ETag); ``?page=N`` pages; ``Prefer`` header
-  for minimal or IRI-only representations; ``import`` and ``export`` beneath it.
-- ``containers/<name>/<id>``: GET, PUT with If-Match (412 if stale, 428 if missing),
-  DELETE; ``/revisions`` lists every earlier state.
+  for minimal or IRI-only representations; ``import`` and ``export`` beneath it. Who
+  posts (and imports) into a container: into ``default``, every user; into any other,
+  its owner (who created it) and administrators, so nobody fills another's collection.
+  Reading follows each annotation's visibility.
+- ``containers/<name>/<id>``: GET, PUT with If-Match (a strong ETag: 412 if stale or
+  weak, 428 if missing), DELETE; ``/revisions`` lists the earlier states the requester
+  could read when each was current (all of them for the owner and administrators).
+
+Authentication is the hub's: ``Authorization: token ...``, or the OAuth cookie, which
+counts only with JupyterHub's XSRF token (``X-XSRFToken``, the service's ``_xsrf`` cookie)
+unless the request is a top-level page view. Imports: one at a time per user, at most
+`max_imports_per_hour` and `max_import_items` (429 and 413).
 - ``search?target=&creator=&motivation=&tag=&visibility=&q=`` and ``export?...``.
 - ``containers/<name>/import``: an AnnotationCollection or AnnotationPage as Mirador,
   Annotorious or another store wrote it. The importer becomes the creator; each

@@ -71,8 +71,15 @@ CONTAINER_LINKS = (
 PREFER_INCLUDE = re.compile(r'include="([^"]*)"')
 
 
-class ScrubbedLogs(web.RequestHandler):
-    """Log errors as tornado does, but never with the credentials a URL may carry."""
+class ServiceBase(web.RequestHandler):
+    """What every handler of the service shares, the OAuth callback included: errors as
+    JSON, and logs as tornado writes them but without the credentials a URL may carry."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        error = kwargs.get("exc_info", (None, None))[1]
+        message = getattr(error, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": self._reason, "message": message}))
 
     def request_summary(self) -> str:
         request = self.request
@@ -91,7 +98,7 @@ class ScrubbedLogs(web.RequestHandler):
             )
 
 
-class BaseHandler(HubOAuthenticated, ScrubbedLogs):
+class BaseHandler(HubOAuthenticated, ServiceBase):
     """Authentication, body limits, JSON in and out, and the error mapping."""
 
     def initialize(
@@ -132,9 +139,7 @@ class BaseHandler(HubOAuthenticated, ScrubbedLogs):
         except UserNotAllowed:
             self._hub_auth_user_cache = None
         if self.current_user is None:
-            if self.request.method == "GET" and "text/html" in self.request.headers.get(
-                "Accept", ""
-            ):
+            if self._is_page_view():
                 self.redirect(self.get_login_url())
                 return
             raise web.HTTPError(403, "authenticate with the hub (cookie or API token)")
@@ -142,6 +147,17 @@ class BaseHandler(HubOAuthenticated, ScrubbedLogs):
         length = self.request.headers.get("Content-Length")
         if (length and length.isdigit() and int(length) > limit) or len(self.request.body) > limit:
             raise TooLarge(f"request body larger than {limit} bytes", "$")
+
+    def _is_page_view(self) -> bool:
+        """A person opening a page of the service: worth sending to the hub's login. A
+        script's fetch (even one that asks for HTML) gets the 403, never a redirect that
+        could complete the OAuth flow behind the person's back."""
+        headers = self.request.headers
+        return (
+            self.request.method == "GET"
+            and "text/html" in headers.get("Accept", "")
+            and headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        )
 
     @property
     def viewer(self) -> Viewer:
@@ -197,12 +213,6 @@ class BaseHandler(HubOAuthenticated, ScrubbedLogs):
             self.write_json(error.as_json(), STATUS[type(error)], "application/json")
             return
         super()._handle_request_exception(error)
-
-    def write_error(self, status_code: int, **kwargs) -> None:
-        error = kwargs.get("exc_info", (None, None))[1]
-        message = getattr(error, "log_message", None) or self._reason
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": self._reason, "message": message}))
 
 
 def _reject_constant(name: str) -> None:
@@ -418,6 +428,10 @@ class Route:
     handler: type
     methods: dict[str, str]
     query: tuple[str, ...] = field(default=())
+    #: Per method, the `openapi.SCHEMAS` name of the success reply (none: no body).
+    replies: dict[str, str] = field(default_factory=dict)
+    #: The `openapi.SCHEMAS` name of the request body of POST and PUT.
+    body: str = "Annotation"
 
     @property
     def pattern(self) -> str:
@@ -427,12 +441,25 @@ class Route:
 SEARCHABLE = (*SEARCH_PARAMS, "page", "iris")
 
 ROUTES = [
-    Route("", InfoHandler, {"get": "Describe the service and the requester"}),
-    Route("openapi.json", OpenAPIHandler, {"get": "This OpenAPI description"}),
+    Route(
+        "", InfoHandler, {"get": "Describe the service and the requester"}, replies={"get": "Info"}
+    ),
+    Route(
+        "openapi.json",
+        OpenAPIHandler,
+        {"get": "This OpenAPI description"},
+        replies={"get": "OpenAPI"},
+    ),
     Route(
         "containers/",
         ContainersHandler,
-        {"get": "List annotation containers", "post": "Create a container {name, label}"},
+        {
+            "get": "List annotation containers",
+            "post": "Create a container {name, label}; only its owner and administrators add "
+            "to it (the default container is everyone's)",
+        },
+        replies={"get": "Containers", "post": "Container"},
+        body="NewContainer",
     ),
     Route(
         "containers/{container}/",
@@ -445,6 +472,7 @@ ROUTES = [
             "options": "The methods the container allows",
         },
         SEARCHABLE,
+        replies={"get": "CollectionOrPage", "post": "Annotation"},
     ),
     Route(
         "containers/{container}/import",
@@ -452,15 +480,19 @@ ROUTES = [
         {
             "post": "Import an AnnotationCollection or AnnotationPage (all or nothing). "
             "The importer becomes the creator; the original id goes to via and a foreign "
-            "creator to as:attributedTo. ?creators=keep (administrators) keeps the creators."
+            "creator to as:attributedTo. ?creators=keep (administrators) keeps the creators. "
+            "One import at a time per user, a limited number an hour (429)."
         },
         ("creators",),
+        replies={"post": "ImportResult"},
+        body="Collection",
     ),
     Route(
         "containers/{container}/export",
         ContainerExportHandler,
         {"get": "Export the container (optionally filtered) as one AnnotationCollection"},
         SEARCH_PARAMS,
+        replies={"get": "Export"},
     ),
     Route(
         "containers/{container}/{annotation}",
@@ -472,23 +504,35 @@ ROUTES = [
             "head": "The annotation's headers (ETag, Link)",
             "options": "The methods the annotation allows",
         },
+        replies={"get": "Annotation", "put": "Annotation"},
     ),
     Route(
         "containers/{container}/{annotation}/revisions",
         RevisionsHandler,
-        {"get": "Every revision of an annotation"},
+        {
+            "get": "The revisions of an annotation you could read when each was current "
+            "(all of them for its owner and administrators)"
+        },
+        replies={"get": "Revisions"},
     ),
-    Route("search", SearchHandler, {"get": "Search annotations; one AnnotationPage"}, SEARCHABLE),
+    Route(
+        "search",
+        SearchHandler,
+        {"get": "Search annotations; one AnnotationPage"},
+        SEARCHABLE,
+        replies={"get": "AnnotationPage"},
+    ),
     Route(
         "export",
         ExportHandler,
         {"get": "Export a search as one AnnotationCollection"},
         SEARCH_PARAMS,
+        replies={"get": "Export"},
     ),
 ]
 
 
-class OAuthCallbackHandler(HubOAuthCallbackHandler, ScrubbedLogs):
+class OAuthCallbackHandler(HubOAuthCallbackHandler, ServiceBase):
     """The end of the hub's OAuth flow, with the service's own HubOAuth."""
 
     def initialize(self, hub_auth: HubOAuth) -> None:
