@@ -49,6 +49,8 @@ from ...settings import EchoesHub, absolute_sqlite_url
 from ..tether import tethered
 
 NAME = "annotations"
+#: The environment variable that gives the service its database URL.
+DATABASE_URL_VARIABLE = "ECHOES_ANNOTATIONS_DATABASE_URL"
 #: What every user (and their servers' API tokens) needs to use the service; reading the
 #: service's model lets the notebook client find where it listens.
 USER_SCOPES = [f"access:services!service={NAME}", f"read:services!service={NAME}"]
@@ -139,7 +141,6 @@ def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list
                 sys.executable,
                 "-m",
                 "echoes_hub.services.annotations",
-                f"--AnnotationsApp.database_url={options.database_url}",
                 f"--AnnotationsApp.public_url={settings.service_public_url(NAME)}",
                 f"--AnnotationsApp.max_body_size={options.max_body_size}",
                 f"--AnnotationsApp.max_import_size={options.max_import_size}",
@@ -151,6 +152,9 @@ def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list
             restart=True,
         ),
         "cwd": settings.state_dir,
+        # Not on the command line: every hub user may read the service's model (which holds
+        # it) and every local account /proc/<pid>/cmdline; the URL may hold a password.
+        "environment": {DATABASE_URL_VARIABLE: options.database_url},
         # Users go straight in: the service only learns who they are and their groups.
         "oauth_no_confirm": True,
         # Group membership drives "shared with a group" visibility.

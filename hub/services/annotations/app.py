@@ -21,7 +21,7 @@ from tornado.web import Application as WebApplication
 from traitlets import Integer, Unicode, default
 from traitlets.config import Application
 
-from . import AnnotationsService
+from . import DATABASE_URL_VARIABLE, AnnotationsService
 from .handlers import log_request, make_handlers
 from .service import DEFAULT_CONTAINER, Annotations, ImportQuota
 from .store import Store
@@ -38,13 +38,18 @@ class AnnotationsApp(Application):
 
     database_url = Unicode(
         config=True,
-        help="""SQLAlchemy URL of the annotation database: `sqlite:///<file>` (WAL, the default:
-        annotations.sqlite in the current folder) or `postgresql+psycopg://...`.""",
+        help="""SQLAlchemy URL of the annotation database: `sqlite:///<file>` (WAL) or
+        `postgresql+psycopg://...`. Default: the environment variable
+        ECHOES_ANNOTATIONS_DATABASE_URL (how the hub passes it: a command line is readable
+        by every local account, and by every hub user in the service's model, and the URL
+        may hold a password), else annotations.sqlite in the current folder.""",
     )
 
     @default("database_url")
     def _default_database_url(self) -> str:
-        return f"sqlite:///{Path('annotations.sqlite').resolve()}"
+        return os.environ.get(DATABASE_URL_VARIABLE) or (
+            f"sqlite:///{Path('annotations.sqlite').resolve()}"
+        )
 
     public_url = Unicode(
         config=True,
