@@ -209,6 +209,8 @@ def test_an_apps_script_gets_nothing_of_its_viewer_or_the_admin(
         report = run_attack(browser, hub, person, urljoin(hub.url, app["url"]), True, keep)
         victim.assert_nothing_taken(report)
         assert json.loads(report)["cookie"] == "", "an app's script read a cookie"
+    # The viewers came in with tickets (hub share): none of them was written to the log.
+    assert "echoes-ticket=" not in hub.log()
 
 
 def test_a_users_html_gets_nothing_of_whoever_opens_it(hub, admin, new_user, browser, screenshots):
