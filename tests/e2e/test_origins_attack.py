@@ -39,7 +39,12 @@ SCRIPT = """
     'http://127.0.0.1' + port, 'http://annotations--service.localhost' + port,
     'http://apps--service.localhost' + port])].filter((b) => b.startsWith('http'));
   const report = {origin: location.origin, cookie: ''};
-  try { report.cookie = document.cookie; } catch (e) { /* a sandboxed page has none */ }
+  try {
+    report.cookie = document.cookie;
+    // Cookie tossing: a cookie for every host of the hub, to shadow the hub's own.
+    document.cookie = '_xsrf=tossed; Domain=localhost; Path=/';
+    document.cookie = 'jupyterhub-session-id=tossed; Domain=localhost; Path=/';
+  } catch (e) { /* a sandboxed page has no cookies */ }
   const text = async (response) => response.status + ' ' + (await response.text());
   const attempt = async (label, act) => {
     try { report[label] = await act(); } catch (e) { report[label] = 'refused: ' + e; }
@@ -183,6 +188,8 @@ def run_attack(browser, hub, viewer: HubSession, url: str, widget: bool, keep: P
         page.locator(REPORT).wait_for(state="attached", timeout=120_000)
         report = page.locator(REPORT).text_content()
         keep.with_suffix(".json").write_text(report)
+        hubs = context.cookies([f"{hub.url}/hub/", hub.service_url("annotations")])
+        assert not [c for c in hubs if c["value"] == "tossed"], "a cookie was tossed"
         page.screenshot(path=str(keep.with_suffix(".png")), full_page=True)
         return report
     finally:
@@ -209,6 +216,8 @@ def test_an_apps_script_gets_nothing_of_its_viewer_or_the_admin(
         report = run_attack(browser, hub, person, urljoin(hub.url, app["url"]), True, keep)
         victim.assert_nothing_taken(report)
         assert json.loads(report)["cookie"] == "", "an app's script read a cookie"
+    # The viewers came in with tickets (hub share): none of them was written to the log.
+    assert "echoes-ticket=" not in hub.log()
 
 
 def test_a_users_html_gets_nothing_of_whoever_opens_it(hub, admin, new_user, browser, screenshots):

@@ -24,6 +24,7 @@ from jupyterhub.utils import url_path_join
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import PeriodicCallback
+from tornado.log import access_log
 
 from .handlers import HERE, routes
 from .model import AppError, Publication, Viewer
@@ -137,10 +138,19 @@ class AppsService:
         (self.thumbnails / f"{author}--{name}.png").unlink(missing_ok=True)
 
 
+def log_request(handler: web.RequestHandler) -> None:
+    """Tornado's access log line, with the path only: a query may hold a viewer's ticket."""
+    status, request = handler.get_status(), handler.request
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    millis = 1000 * request.request_time()
+    access_log.log(level, "%d %s %s %.2fms", status, request.method, request.path, millis)
+
+
 def make_app(service: AppsService) -> web.Application:
     return web.Application(
         routes(service.prefix, service.origins.domain),
         apps=service,
+        log_function=log_request,
         cookie_secret=service.origins.secret,
         template_path=str(HERE),
         hub_auth=HubOAuth.instance(),
