@@ -39,6 +39,8 @@ USERNAME_PATTERN = r"^[a-z][a-z0-9_-]{0,29}$"
 
 #: The answer to every refused login.
 REFUSED = "Invalid username or password, or the account is not approved yet."
+#: bcrypt reads this many bytes of a password; bcrypt 5 raises on longer ones.
+BCRYPT_BYTES = 72
 #: A signed cookie naming the account last logged in from this browser.
 DEVICE_COOKIE = "echoes-login-device"
 DEVICE_DAYS = 30
@@ -146,7 +148,8 @@ class EchoesAuthenticator(NativeAuthenticator):
         stamps = (self.account_limit.fail(username), self.address_limit.fail(address))
         hashed = user.password if user is not None else _no_account_hash()
         # bcrypt takes a good part of a second: off the event loop, as every request waits.
-        right = await asyncio.to_thread(bcrypt.checkpw, password.encode(), hashed)
+        secret = password.encode()[:BCRYPT_BYTES]
+        right = await asyncio.to_thread(bcrypt.checkpw, secret, hashed)
         if user is None or not right or not user.is_authorized:
             return None
         if user.has_2fa and not user.is_valid_token(data.get("2fa")):
@@ -156,6 +159,10 @@ class EchoesAuthenticator(NativeAuthenticator):
         self.account_limit.forgive(username, stamps[0])
         self.address_limit.forgive(address, stamps[1])
         return username
+
+    def is_password_strong(self, password: str) -> bool:
+        # Refused at sign-up and change rather than failing there with a server error.
+        return len(password.encode()) <= BCRYPT_BYTES and super().is_password_strong(password)
 
     def _create_first_admin(self) -> None:
         for name in sorted(self.admin_users):

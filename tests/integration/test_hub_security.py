@@ -14,6 +14,7 @@ import json
 import pytest
 import requests
 
+from echoes_hub.auth import REFUSED
 from tests.hubclient import Hub, HubSession, wait_for
 from tests.integration.conftest import add_user, login_admin, unique_name
 
@@ -373,3 +374,14 @@ def test_users_may_find_the_annotation_service_but_not_read_how_it_runs(hub, peo
     _, bob, _, _ = people
     model = bob.api("GET", "/services/annotations").json()
     assert "database_url" not in json.dumps(model)
+
+
+def test_passwords_longer_than_bcrypt_reads_are_refused_not_a_server_error(hub, admin):
+    """bcrypt 5 raises on passwords over 72 bytes; the forms must answer, not fail."""
+    long = "é" * 40  # 80 bytes
+    person = HubSession(hub, unique_name("long"), long)
+    signup = person.signup()
+    assert signup.status_code == 200 and "Something went wrong" in signup.text
+    assert person.name not in admin.http.get(hub.url + "/hub/authorize").text
+    assert person.login_error() == (403, REFUSED)
+    assert HubSession(hub, admin.name, long).login_error() == (403, REFUSED)
