@@ -28,6 +28,7 @@ from jupyterhub.handlers.base import BaseHandler
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator import handlers as native
 from nativeauthenticator.orm import UserInfo
+from tornado import web
 from traitlets import Integer, Unicode, default
 
 from .approval import REPLACED_ROUTES, ApprovalHandler
@@ -110,10 +111,14 @@ class EchoesAuthenticator(NativeAuthenticator):
         )
 
     def get_handlers(self, app) -> list[tuple]:
-        handlers = [
-            h for h in super().get_handlers(app) if h[0] not in {*REPLACED_ROUTES, r"/login"}
+        replaced = {*REPLACED_ROUTES, r"/login", r"/change-password"}
+        kept = [h for h in super().get_handlers(app) if h[0] not in replaced]
+        return [
+            *kept,
+            (r"/authorize/([^/]+)", ApprovalHandler),
+            (r"/login", LoginHandler),
+            (r"/change-password", ChangePasswordHandler),
         ]
-        return [*handlers, (r"/authorize/([^/]+)", ApprovalHandler), (r"/login", LoginHandler)]
 
     def client_address(self, handler: BaseHandler) -> str:
         request = handler.request
@@ -223,3 +228,35 @@ class LoginHandler(native.LoginHandler):
             samesite="Lax",
         )
         self.redirect(self.get_next_url(user))
+
+
+class ChangePasswordHandler(native.ChangePasswordHandler):
+    """NativeAuthenticator's page to change one's password, with the current password
+    checked as a login is (counted, limited), so that a session left open is no way to
+    guess it without limit."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        name = self.current_user.name
+        current = self.get_body_argument("old_password", strip=False)
+        try:
+            right = await self.authenticator.authenticate(
+                self, {"username": name, "password": current}
+            )
+        except LoginThrottled as throttled:
+            self.set_status(429)
+            message = f"Too many failed attempts. Try again in {throttled.seconds} seconds."
+            right = None
+        else:
+            message = "Your current password was incorrect. Please try again."
+        # NativeAuthenticator checks the password again, with no limit on its length.
+        if right is None or len(current.encode()) > BCRYPT_BYTES:
+            html = await self.render_template(
+                "change-password.html",
+                user_name=name,
+                result_message=message,
+                alert="alert-danger",
+            )
+            self.finish(html)
+            return
+        await super().post()
