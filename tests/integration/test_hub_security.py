@@ -154,6 +154,10 @@ API = [
     ("DELETE", "/groups/{group}/users", {"users": ["{victim}"]}),
     ("DELETE", "/groups/{group}", None),
     ("POST", "/groups/intruders", {}),
+    ("GET", "/shares/{victim}", None),
+    ("POST", "/shares/{victim}/", {"user": "{attacker}"}),
+    ("POST", "/share-codes/{victim}/", {}),
+    ("GET", "/users/{victim}/shared", None),
     ("GET", "/proxy", None),
     ("POST", "/proxy", None),
     ("POST", "/shutdown", None),
@@ -239,6 +243,7 @@ def _state(hub: Hub, admin: HubSession, alice: HubSession) -> dict:
         "groups": sorted((g["name"], sorted(g["users"])) for g in groups),
         "tokens": sorted(t["id"] for t in tokens),
         "routes": sorted(admin.api("GET", "/proxy").json()),
+        "shares": admin.api("GET", f"/shares/{alice.name}").json()["items"],
         "approval": admin.http.get(hub.url + "/hub/authorize", timeout=30).text.count("success"),
         "alice's files": sorted(p.name for p in (hub.state_dir / "homes" / alice.name).iterdir()),
     }
