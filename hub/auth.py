@@ -28,6 +28,7 @@ from jupyterhub.handlers.base import BaseHandler
 from nativeauthenticator import NativeAuthenticator
 from nativeauthenticator import handlers as native
 from nativeauthenticator.orm import UserInfo
+from tornado import web
 from traitlets import Integer, Unicode, default
 
 from .approval import REPLACED_ROUTES, ApprovalHandler
@@ -39,6 +40,8 @@ USERNAME_PATTERN = r"^[a-z][a-z0-9_-]{0,29}$"
 
 #: The answer to every refused login.
 REFUSED = "Invalid username or password, or the account is not approved yet."
+#: bcrypt reads this many bytes of a password; bcrypt 5 raises on longer ones.
+BCRYPT_BYTES = 72
 #: A signed cookie naming the account last logged in from this browser.
 DEVICE_COOKIE = "echoes-login-device"
 DEVICE_DAYS = 30
@@ -108,10 +111,14 @@ class EchoesAuthenticator(NativeAuthenticator):
         )
 
     def get_handlers(self, app) -> list[tuple]:
-        handlers = [
-            h for h in super().get_handlers(app) if h[0] not in {*REPLACED_ROUTES, r"/login"}
+        replaced = {*REPLACED_ROUTES, r"/login", r"/change-password"}
+        kept = [h for h in super().get_handlers(app) if h[0] not in replaced]
+        return [
+            *kept,
+            (r"/authorize/([^/]+)", ApprovalHandler),
+            (r"/login", LoginHandler),
+            (r"/change-password", ChangePasswordHandler),
         ]
-        return [*handlers, (r"/authorize/([^/]+)", ApprovalHandler), (r"/login", LoginHandler)]
 
     def client_address(self, handler: BaseHandler) -> str:
         request = handler.request
@@ -146,7 +153,8 @@ class EchoesAuthenticator(NativeAuthenticator):
         stamps = (self.account_limit.fail(username), self.address_limit.fail(address))
         hashed = user.password if user is not None else _no_account_hash()
         # bcrypt takes a good part of a second: off the event loop, as every request waits.
-        right = await asyncio.to_thread(bcrypt.checkpw, password.encode(), hashed)
+        secret = password.encode()[:BCRYPT_BYTES]
+        right = await asyncio.to_thread(bcrypt.checkpw, secret, hashed)
         if user is None or not right or not user.is_authorized:
             return None
         if user.has_2fa and not user.is_valid_token(data.get("2fa")):
@@ -156,6 +164,10 @@ class EchoesAuthenticator(NativeAuthenticator):
         self.account_limit.forgive(username, stamps[0])
         self.address_limit.forgive(address, stamps[1])
         return username
+
+    def is_password_strong(self, password: str) -> bool:
+        # Refused at sign-up and change rather than failing there with a server error.
+        return len(password.encode()) <= BCRYPT_BYTES and super().is_password_strong(password)
 
     def _create_first_admin(self) -> None:
         for name in sorted(self.admin_users):
@@ -216,3 +228,35 @@ class LoginHandler(native.LoginHandler):
             samesite="Lax",
         )
         self.redirect(self.get_next_url(user))
+
+
+class ChangePasswordHandler(native.ChangePasswordHandler):
+    """NativeAuthenticator's page to change one's password, with the current password
+    checked as a login is (counted, limited), so that a session left open is no way to
+    guess it without limit."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        name = self.current_user.name
+        current = self.get_body_argument("old_password", strip=False)
+        try:
+            right = await self.authenticator.authenticate(
+                self, {"username": name, "password": current}
+            )
+        except LoginThrottled as throttled:
+            self.set_status(429)
+            message = f"Too many failed attempts. Try again in {throttled.seconds} seconds."
+            right = None
+        else:
+            message = "Your current password was incorrect. Please try again."
+        # NativeAuthenticator checks the password again, with no limit on its length.
+        if right is None or len(current.encode()) > BCRYPT_BYTES:
+            html = await self.render_template(
+                "change-password.html",
+                user_name=name,
+                result_message=message,
+                alert="alert-danger",
+            )
+            self.finish(html)
+            return
+        await super().post()

@@ -29,6 +29,7 @@ class FailureLimit:
         self.seconds = seconds
         self.clock = clock
         self._failures: dict[str, deque[float]] = {}
+        self._pruned = float("-inf")
 
     def _recent(self, key: str) -> deque[float]:
         failures = self._failures.get(key, deque())
@@ -48,10 +49,12 @@ class FailureLimit:
 
     def fail(self, key: str) -> float:
         """Count one failure of `key`; the returned stamp lets `forgive` take it back."""
-        if len(self._failures) > PRUNE_ABOVE:
+        stamp = self.clock()
+        # At most once a window, so that many keys cost one sweep, not one per failure.
+        if len(self._failures) > PRUNE_ABOVE and stamp - self._pruned > self.seconds:
+            self._pruned = stamp
             for stale in [k for k in self._failures if not self._recent(k)]:
                 del self._failures[stale]
-        stamp = self.clock()
         failures = self._recent(key)
         failures.append(stamp)
         self._failures[key] = failures

@@ -14,6 +14,7 @@ import json
 import pytest
 import requests
 
+from echoes_hub.auth import DEVICE_COOKIE, REFUSED
 from tests.hubclient import Hub, HubSession, wait_for
 from tests.integration.conftest import add_user, login_admin, unique_name
 
@@ -153,6 +154,10 @@ API = [
     ("DELETE", "/groups/{group}/users", {"users": ["{victim}"]}),
     ("DELETE", "/groups/{group}", None),
     ("POST", "/groups/intruders", {}),
+    ("GET", "/shares/{victim}", None),
+    ("POST", "/shares/{victim}/", {"user": "{attacker}"}),
+    ("POST", "/share-codes/{victim}/", {}),
+    ("GET", "/users/{victim}/shared", None),
     ("GET", "/proxy", None),
     ("POST", "/proxy", None),
     ("POST", "/shutdown", None),
@@ -238,6 +243,7 @@ def _state(hub: Hub, admin: HubSession, alice: HubSession) -> dict:
         "groups": sorted((g["name"], sorted(g["users"])) for g in groups),
         "tokens": sorted(t["id"] for t in tokens),
         "routes": sorted(admin.api("GET", "/proxy").json()),
+        "shares": admin.api("GET", f"/shares/{alice.name}").json()["items"],
         "approval": admin.http.get(hub.url + "/hub/authorize", timeout=30).text.count("success"),
         "alice's files": sorted(p.name for p in (hub.state_dir / "homes" / alice.name).iterdir()),
     }
@@ -373,3 +379,36 @@ def test_users_may_find_the_annotation_service_but_not_read_how_it_runs(hub, peo
     _, bob, _, _ = people
     model = bob.api("GET", "/services/annotations").json()
     assert "database_url" not in json.dumps(model)
+
+
+def test_passwords_longer_than_bcrypt_reads_are_refused_not_a_server_error(hub, admin):
+    """bcrypt 5 raises on passwords over 72 bytes; the forms must answer, not fail."""
+    long = "é" * 40  # 80 bytes
+    person = HubSession(hub, unique_name("long"), long)
+    signup = person.signup()
+    assert signup.status_code == 200 and "Something went wrong" in signup.text
+    assert person.name not in admin.http.get(hub.url + "/hub/authorize").text
+    assert person.login_error() == (403, REFUSED)
+    assert HubSession(hub, admin.name, long).login_error() == (403, REFUSED)
+
+
+def _change_password(session: HubSession, current: str) -> requests.Response:
+    new = "a-new-passphrase-9"
+    form = {"old_password": current, "new_password": new, "new_password_confirmation": new}
+    return session.form("/hub/change-password", form)
+
+
+def test_an_open_session_cannot_guess_the_password_without_limit(strict_hub, strict_admin):
+    """The change-password form checks the current password: its failures count as failed
+    logins, and a long one is refused, not a server error."""
+    person = add_user(strict_hub, strict_admin, "sess")
+    stranger = HubSession(strict_hub, person.name, "", source="127.0.0.30")
+    # The session left open, in another browser (no device cookie of the account's).
+    for cookie in person.http.cookies:
+        if cookie.name != DEVICE_COOKIE:
+            stranger.http.cookies.set_cookie(cookie)
+    for guess in range(ACCOUNT_LIMIT):
+        reply = _change_password(stranger, "é" * 40 if guess == 0 else f"wrong-{guess}")
+        assert reply.status_code == 200 and "incorrect" in reply.text, reply.status_code
+    assert _change_password(stranger, person.password).status_code == 429
+    assert _logs_in(HubSession(strict_hub, person.name, person.password, "127.0.0.31")) is False

@@ -191,7 +191,13 @@ def test_bad_input_gets_a_4xx_json_naming_the_problem(hub, labs):
         path, body = bad
         response = alice.send(method, path.format(note=alice.person.note), _encode(body) or b"")
         _assert_refused(response, f"bad input: {method} {route}")
-    # A path that tries to leave the annotation service.
+    # Paths that try to leave the annotation service or the app's own address.
     escape = alice.get("annotations/..%2F..%2Fhub%2Fapi%2Fusers")
     assert escape.status_code in (400, 404), escape.status_code
+    for name in ("..", "."):
+        publish = {"path": "hello.ipynb", "name": name}
+        response = alice.send(
+            "POST", "apps/publish", publish, **{"Content-Type": "application/json"}
+        )
+        _assert_refused(response, f"an app named {name!r}")
     assert _state(hub, alice) == before

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from echoes_hub.auth import EchoesAuthenticator
+import bcrypt
+
+from echoes_hub.auth import EchoesAuthenticator, _no_account_hash
 from echoes_hub.throttle import FailureLimit, client_address
 
 
@@ -80,3 +82,10 @@ def test_readme_documents_every_setting_of_the_authenticator():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for name in EchoesAuthenticator.class_own_traits(config=True):
         assert f"`EchoesAuthenticator.{name}`" in readme, name
+
+
+def test_a_login_to_no_account_checks_a_hash_as_costly_as_a_real_one():
+    """The answer for a missing account takes as long as for a wrong password: the hash
+    checked in its place has the cost of those sign-ups make ($2b$12$...)."""
+    real = bcrypt.hashpw(b"a-long-passphrase", bcrypt.gensalt())
+    assert _no_account_hash()[:7] == real[:7]
