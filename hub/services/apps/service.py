@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jupyterhub.log import log_request
 from jupyterhub.services.auth import HubOAuth
 from jupyterhub.utils import url_path_join
 from tornado import web
@@ -155,8 +154,6 @@ def make_app(service: AppsService) -> web.Application:
         template_path=str(HERE),
         hub_auth=HubOAuth.instance(),
         websocket_ping_interval=30,
-        # JupyterHub's access log: credentials in query strings (?token=...) are scrubbed.
-        log_function=log_request,
     )
 
 
