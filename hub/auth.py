@@ -165,6 +165,18 @@ class EchoesAuthenticator(NativeAuthenticator):
         self.address_limit.forgive(address, stamps[1])
         return username
 
+    @default("auth_refresh_age")
+    def _default_auth_refresh_age(self) -> int:
+        # How soon sessions and tokens of a revoked account end (refresh_user); JupyterHub's
+        # default is 300 s. Each refresh is one database query.
+        return 60
+
+    async def refresh_user(self, user, handler=None) -> bool:
+        """A session or token lasts only while its account is approved. Accounts with no
+        sign-up record (made through the hub's API) are not ours to judge."""
+        info = self.get_user(user.name)
+        return info is None or bool(info.is_authorized)
+
     def is_password_strong(self, password: str) -> bool:
         # Refused at sign-up and change rather than failing there with a server error.
         return len(password.encode()) <= BCRYPT_BYTES and super().is_password_strong(password)

@@ -19,17 +19,21 @@ from tests.hubclient import Hub, HubSession, wait_for
 from tests.integration.conftest import add_user, login_admin, unique_name
 
 ACCOUNT_LIMIT, ADDRESS_LIMIT, WINDOW = 3, 6, 20
+#: Seconds after which a session or token is checked against its account's approval.
+REFRESH = 5
 THROTTLED = "Too many failed logins"
 
 
 @pytest.fixture(scope="module")
 def strict_hub(hub_factory_module) -> Hub:
-    """A hub with small login limits, kept apart so its locks stop no other test."""
+    """A hub with small login limits (kept apart so its locks stop no other test) that
+    checks sessions against approvals every few seconds."""
     return hub_factory_module(
         args=[
             f"--EchoesAuthenticator.allowed_failed_logins={ACCOUNT_LIMIT}",
             f"--EchoesAuthenticator.failed_logins_per_address={ADDRESS_LIMIT}",
             f"--EchoesAuthenticator.seconds_before_next_try={WINDOW}",
+            f"--EchoesAuthenticator.auth_refresh_age={REFRESH}",
         ]
     )
 
@@ -104,6 +108,29 @@ def test_an_address_is_locked_after_failed_logins_to_any_accounts(strict_hub, st
         assert _logs_in(HubSession(strict_hub, person.name, person.password, "127.0.0.21"))
 
     wait_for(lambda: _logs_in(from_sprayer), 3 * WINDOW, "the address lock to pass")
+
+
+def test_revoking_an_approval_ends_the_accounts_servers_sessions_and_tokens(
+    strict_hub, strict_admin
+):
+    person = add_user(strict_hub, strict_admin, "revo")
+    person.start_server()
+    token = {"Authorization": f"token {person.new_token()}"}
+
+    def token_works() -> bool:
+        reply = requests.get(f"{strict_hub.url}/hub/api/user", headers=token, timeout=30)
+        return reply.status_code == 200
+
+    assert person.is_logged_in() and token_works()
+    assert strict_admin.decide(person.name, "revoke").status_code == 200
+    model = strict_admin.api("GET", f"/users/{person.name}").json()
+    assert model["servers"] == {}, "the revoked account's server still runs"
+    wait_for(
+        lambda: not person.is_logged_in() and not token_works(),
+        10 * REFRESH,
+        "the revoked account's session and token to end",
+    )
+    assert HubSession(strict_hub, person.name, person.password).login_error()[0] == 403
 
 
 # The attack matrix. Placeholders: {victim} (Alice), {attacker}, {group} (Alice's group),
