@@ -36,6 +36,10 @@ from .throttle import FailureLimit, client_address
 
 #: Hub user names double as parts of system user names and Docker volume names.
 USERNAME_PATTERN = r"^[a-z][a-z0-9_-]{0,29}$"
+#: Names the pattern allows but the proxy cannot route: configurable-http-proxy keeps its
+#: routes in plain JavaScript objects, so a path segment named like an `Object.prototype`
+#: property answers 500 (`/user/constructor/`); this is the only such name in lower case.
+RESERVED_USERNAMES = frozenset({"constructor"})
 
 
 #: The answer to every refused login.
@@ -176,6 +180,9 @@ class EchoesAuthenticator(NativeAuthenticator):
         sign-up record (made through the hub's API) are not ours to judge."""
         info = self.get_user(user.name)
         return info is None or bool(info.is_authorized)
+
+    def validate_username(self, username: str) -> bool:
+        return username not in RESERVED_USERNAMES and super().validate_username(username)
 
     def is_password_strong(self, password: str) -> bool:
         # Refused at sign-up and change rather than failing there with a server error.
