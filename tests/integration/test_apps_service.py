@@ -236,6 +236,8 @@ def test_republish_unpublish_and_broken_notebook(hub, people, tmp_path):
     first.write_text(json.dumps(notebook))
     assert publish(hub, author, first, "versions", "hub").returncode == 0
     url = app_url(hub, author.name, "versions")
+    for person in (author, member):
+        assert enter_app(hub, person.http, author.name, "versions"), person.name
     assert "Version two" not in member.http.get(url, timeout=240).text
 
     notebook["cells"][0]["source"] = "# Version two of the pottery explorer\n" + TITLE
@@ -352,12 +354,14 @@ def test_snapshots_are_closed_to_other_users_and_to_other_authors_apps(hub, peop
     probe.write_text(json.dumps(probe_notebook({"other": str(snapshot), "own": "app.ipynb"})))
     result = publish(hub, stranger, probe, "probe", "hub")
     assert result.returncode == 0, result.stderr
+    assert enter_app(hub, stranger.http, stranger.name, "probe")
     page = stranger.http.get(app_url(hub, stranger.name, "probe"), timeout=240)
     assert page.status_code == 200, page.text[:300]
     assert "PROBE other: PermissionError" in page.text
     assert "PROBE own: read" in page.text
 
     # The app still opens for its viewer.
+    assert enter_app(hub, member.http, author.name, "private-pottery")
     assert renders(member.http, app_url(hub, author.name, "private-pottery"))
 
 
