@@ -10,7 +10,8 @@ working: JupyterHub sends `/user/<name>/` on a user's host to the hub's host its
 servers and services reach the hub API on its loopback address, not through the proxy.
 
 The other way round, `http://<domain>/services/<name>/...` (the address of a service before
-each had its own host) is sent to `<name>--service.<domain>`, for old links and bookmarks.
+each had its own host) is sent to `<name>--service.<domain>` (GET, HEAD), for old links and
+bookmarks, or refused: nothing is changed through the old address.
 """
 
 from __future__ import annotations
@@ -38,12 +39,18 @@ class _OtherHost(Matcher):
         return None
 
 
-class _ToTheHubsHost(web.RequestHandler):
-    def initialize(self, hub_url: str) -> None:
-        self.hub_url = hub_url.rstrip("/")
+class _Moved(web.RequestHandler):
+    """GET and HEAD are sent to the same address on `origin()`; anything else is refused
+    with JSON, since nothing is changed here."""
 
-    def get(self) -> None:
-        self.redirect(self.hub_url + self.request.uri)
+    #: Who answers there, for the refusal's message.
+    who: str
+
+    def origin(self) -> str:
+        raise NotImplementedError
+
+    def get(self, *args: str) -> None:
+        self.redirect(self.origin() + self.request.uri)
 
     head = get
 
@@ -51,23 +58,33 @@ class _ToTheHubsHost(web.RequestHandler):
         if self.request.method not in ("GET", "HEAD"):
             self.set_status(403)
             self.set_header("Content-Type", "application/json")
-            message = f"the hub answers at {self.hub_url}/ only"
+            message = f"{self.who} answers at {self.origin()}/ only"
             self.finish(json.dumps({"status": 403, "message": message}))
 
     def check_xsrf_cookie(self) -> None:
         """Nothing is changed here: other methods are refused in prepare."""
 
 
-class _ToTheServicesHost(web.RequestHandler):
+class _ToTheHubsHost(_Moved):
+    who = "the hub"
+
+    def initialize(self, hub_url: str) -> None:
+        self.hub_url = hub_url.rstrip("/")
+
+    def origin(self) -> str:
+        return self.hub_url
+
+
+class _ToTheServicesHost(_Moved):
+    who = "the service"
+
     def initialize(self, hub_url: str, domain: str) -> None:
         self.hub_url, self.domain = urlsplit(hub_url), domain
 
-    def get(self, name: str) -> None:
-        host = subdomain_hook_idna(name, self.domain, "service")
+    def origin(self) -> str:
+        host = subdomain_hook_idna(self.path_args[0], self.domain, "service")
         port = f":{self.hub_url.port}" if self.hub_url.port else ""
-        self.redirect(f"{self.hub_url.scheme}://{host}{port}{self.request.uri}")
-
-    head = get
+        return f"{self.hub_url.scheme}://{host}{port}"
 
 
 def keep_hub_on_its_host(app: web.Application, hub_url: str, domain: str, prefix: str) -> None:

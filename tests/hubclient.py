@@ -20,7 +20,7 @@ from collections.abc import Callable
 from http.cookiejar import Cookie, DefaultCookiePolicy, eff_request_host
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import requests
 import websocket
@@ -475,6 +475,22 @@ class Kernel:
         requests.delete(
             f"{self.server_url}/api/kernels/{self.id}", headers=self.headers, timeout=30
         )
+
+
+def enter_app(hub: Hub, http: requests.Session, author: str, name: str) -> bool:
+    """As the browser `http` of someone logged in to the hub: through the apps service's
+    host (hub OAuth, the access check, a one-time ticket) to the app's host, which sets its
+    viewer cookie; stops before the page renders. False when no ticket was given (the
+    viewer may not open the app, or is not logged in)."""
+    url = f"{hub.service_url('apps')}enter/{author}/{name}"
+    response = http.get(url, allow_redirects=False, timeout=30)
+    while response.is_redirect and "echoes-ticket=" not in response.headers["Location"]:
+        location = urljoin(response.url, response.headers["Location"])
+        response = http.get(location, allow_redirects=False, timeout=30)
+    if not response.is_redirect:
+        return False
+    http.get(response.headers["Location"], allow_redirects=False, timeout=30)
+    return True
 
 
 def host_of(url: str) -> str:

@@ -9,13 +9,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urljoin
 
 import pytest
 import requests
 import websocket
 
-from tests.hubclient import HubSession, Kernel
+from tests.hubclient import HubSession, Kernel, enter_app
 from tests.integration.conftest import add_user, login_admin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,23 +57,11 @@ def renders(http: requests.Session, url: str) -> bool:
     return response.status_code == 200 and TITLE in response.text
 
 
-def enter(hub, http: requests.Session, author: str, name: str) -> None:
-    """As a browser of someone logged in to the hub: through the apps service's host (hub
-    OAuth, the access check, a ticket) to the app's host, which sets its viewer cookie;
-    stops before the page renders."""
-    response = http.get(f"{hub.service_url('apps')}enter/{author}/{name}", allow_redirects=False)
-    while response.is_redirect and "echoes-ticket=" not in response.headers["Location"]:
-        location = urljoin(response.url, response.headers["Location"])
-        response = http.get(location, allow_redirects=False, timeout=30)
-    if response.is_redirect:
-        http.get(response.headers["Location"], allow_redirects=False, timeout=30)
-
-
 def opens(hub, http: requests.Session, author: str, name: str) -> bool:
     """True when this session gets through the app's access check: one of Voila's assets
     (every request to the app's address is checked the same way, the page included)."""
     if http.cookies:  # a hub user: enter the app as a browser would have
-        enter(hub, http, author, name)
+        enter_app(hub, http, author, name)
     response = http.get(app_url(hub, author, name) + "voila/static/voila.js", timeout=180)
     assert response.status_code in (200, 404), response.text[:300]
     return response.status_code == 200
@@ -249,6 +236,8 @@ def test_republish_unpublish_and_broken_notebook(hub, people, tmp_path):
     first.write_text(json.dumps(notebook))
     assert publish(hub, author, first, "versions", "hub").returncode == 0
     url = app_url(hub, author.name, "versions")
+    for person in (author, member):
+        assert enter_app(hub, person.http, author.name, "versions"), person.name
     assert "Version two" not in member.http.get(url, timeout=240).text
 
     notebook["cells"][0]["source"] = "# Version two of the pottery explorer\n" + TITLE
@@ -365,12 +354,14 @@ def test_snapshots_are_closed_to_other_users_and_to_other_authors_apps(hub, peop
     probe.write_text(json.dumps(probe_notebook({"other": str(snapshot), "own": "app.ipynb"})))
     result = publish(hub, stranger, probe, "probe", "hub")
     assert result.returncode == 0, result.stderr
+    assert enter_app(hub, stranger.http, stranger.name, "probe")
     page = stranger.http.get(app_url(hub, stranger.name, "probe"), timeout=240)
     assert page.status_code == 200, page.text[:300]
     assert "PROBE other: PermissionError" in page.text
     assert "PROBE own: read" in page.text
 
     # The app still opens for its viewer.
+    assert enter_app(hub, member.http, author.name, "private-pottery")
     assert renders(member.http, app_url(hub, author.name, "private-pottery"))
 
 

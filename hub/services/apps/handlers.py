@@ -525,6 +525,18 @@ class AppSocketHandler(OnAuthorsHost, BaseHandler, websocket.WebSocketHandler):
             self.upstream = None
 
 
+class NotOnAuthorsHost(BaseHandler):
+    """Everything but the apps' own addresses on an author's host: refused, never handed
+    on to the service's routes (tornado tries the next rule when a host's rule has no
+    route), or the author's pages could use the gallery, the API and OAuth as their own
+    origin."""
+
+    async def prepare(self) -> None:
+        raise NotFound(
+            f"this host serves apps only; the rest is at {self.service.origins.service_url('')}"
+        )
+
+
 class OpenApiHandler(BaseHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/yaml")
@@ -564,6 +576,6 @@ def routes(prefix: str, domain: str) -> list[Rule]:
     ]
     authors_host = rf"[^.]+--app\.{re.escape(domain)}"
     return [
-        Rule(HostMatches(authors_host), apps),
+        Rule(HostMatches(authors_host), [*apps, (r".*", NotOnAuthorsHost)]),
         Rule(AnyMatches(), service + apps),
     ]
