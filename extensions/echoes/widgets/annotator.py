@@ -69,8 +69,9 @@ class Annotator(ServiceWidget):
 
     def _load(self) -> None:
         found = self.client.search(self.canvas_id)
-        mine = self.client.search(creator=self.user, motivation="assessing")
-        self.shapes = model.shapes(found, self.user, self.width, self.height, model.verdicts(mine))
+        mine = self.client.search(creator=self.user, motivation=model.ASSESSING)
+        judged = model.verdicts(mine, self.user)
+        self.shapes = model.shapes(found, self.user, self.width, self.height, judged)
 
     def _do_save(self, content: dict) -> str:
         args = model.annotation_args(content, self.visibilities)
