@@ -290,15 +290,15 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         public_list.locator(".echoes-Item-text", has_text="Added while bob looks").wait_for(
             timeout=30_000
         )
-        # A percent: region is drawn in pixels of the photograph, as the notebook widget does.
-        outline = page.locator(f"rect.echoes-Outline-public[data-id='{added['id']}']")
-        drawn = [float(outline.get_attribute(k)) for k in ("x", "y", "width", "height")]
-        assert drawn == pytest.approx([96, 151.5, 38.4, 60.6]), drawn
         # Every poll searched the canvas; bob's own verdicts were read once, not every poll.
         polls = [u for u in searches if "target=" in u]
         verdict_reads = [u for u in searches if "motivation=assessing" in u]
         assert len(polls) >= 2, searches
         assert len(verdict_reads) == 1 and f"creator={bob.name}" in verdict_reads[0], searches
+        # A percent: region is drawn in pixels of the photograph, as the notebook widget does.
+        outline = page.locator(f"rect.echoes-Outline-public[data-id='{added['id']}']")
+        drawn = [float(outline.get_attribute(k)) for k in ("x", "y", "width", "height")]
+        assert drawn == pytest.approx([96, 151.5, 38.4, 60.6]), drawn
         screenshot(page, screenshots / "lab-annotate-second-user.png")
     except Exception:
         page.screenshot(path=str(screenshots / "lab-failure-bob.png"))
