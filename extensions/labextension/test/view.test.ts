@@ -4,7 +4,15 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 
-import { Annotation, groupAnnotations, parseTags, regionOf, tagsOf, textOf, verdicts } from '../src/model';
+import {
+  Annotation,
+  groupAnnotations,
+  parseTags,
+  regionOf,
+  tagsOf,
+  textOf,
+  verdicts
+} from '../src/model';
 import { GROUPS } from '../src/rules';
 
 const CASES = join(__dirname, '..', '..', '..', 'tests', 'fixtures', 'view');
