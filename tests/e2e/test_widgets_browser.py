@@ -117,7 +117,7 @@ def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
         page.click(".echoes-annotator button.echoes-save")
         page.locator(".echoes-annotator .echoes-status.echoes-ok").wait_for(timeout=60_000)
         assert page.locator(".echoes-annotator .echoes-status").inner_text() == "saved"
-        page.locator(".echoes-annotator rect.echoes-mine").wait_for(timeout=30_000)
+        page.locator(".echoes-annotator rect.echoes-yours").wait_for(timeout=30_000)
 
         # Accept the first proposal: the verdict is an `assessing` annotation by the person.
         proposal = page.locator(".echoes-annotator rect.echoes-software").first

@@ -32,7 +32,7 @@ from echoes_hub.services.apps.runner import (
 from echoes_hub.services.apps.store import AppStore
 
 POTTERY = Path(__file__).resolve().parents[2] / "notebooks" / "apps" / "pottery-explorer.ipynb"
-ALICE, BOB = Viewer("alice"), Viewer("bob", frozenset({"team"}))
+ALICE, BOB = Viewer("alice"), Viewer("bob", groups=frozenset({"team"}))
 ADMIN, EVE = Viewer("root", admin=True), Viewer("eve")
 
 

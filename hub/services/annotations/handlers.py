@@ -161,8 +161,7 @@ class BaseHandler(HubOAuthenticated, ServiceBase):
 
     @property
     def viewer(self) -> Viewer:
-        user = self.current_user
-        return Viewer(user["name"], bool(user.get("admin")), frozenset(user.get("groups") or ()))
+        return Viewer.of(self.current_user)
 
     def json_body(self) -> Any:
         kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()

@@ -23,24 +23,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from ..viewer import Viewer
 from .errors import Forbidden
 from .model import Creator
 
 USER_IRI = "urn:echoes:user:"
 AGENT_IRI = "urn:echoes:agent:"
 _HUB_NAME = re.compile(r"^[^\s/:]{1,64}$")
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The authenticated hub user making a request."""
-
-    name: str
-    admin: bool = False
-    groups: frozenset[str] = frozenset()
 
 
 def person(name: str) -> dict:

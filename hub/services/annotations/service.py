@@ -245,7 +245,7 @@ class Annotations:
             raise ValidationError("id does not match the annotation's IRI", "id")
         expected = self._expected_revision(record, if_match)
         # The owner stays the owner even when an administrator edits.
-        owner = Viewer(record.owner, viewer.admin, viewer.groups)
+        owner = Viewer(record.owner, admin=viewer.admin, groups=viewer.groups)
         item = self._new(owner, parsed, uid, record.doc.get("created"))
         item.doc["generated"] = record.doc.get("generated", item.doc["generated"])
         return self.store.replace(record, item, expected, viewer.name)

@@ -94,8 +94,7 @@ class AppsService:
         )
         if response.code != 200:
             return Viewer(name)
-        model = json.loads(response.body)
-        viewer = Viewer(name, frozenset(model.get("groups") or []), bool(model.get("admin")))
+        viewer = Viewer.of(json.loads(response.body))
         self._viewers[name] = (time.monotonic(), viewer)
         return viewer
 
