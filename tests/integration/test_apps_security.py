@@ -259,7 +259,7 @@ def v1_parent_id(frame: bytes) -> str:
 
 def test_the_kernel_websocket_speaks_the_subprotocol_browsers_ask_for(hub, people):
     """§2.10: Voila's JS asks for v1.kernel.websocket.jupyter.org; the handshake answers
-    it (before, it failed), and the message filter still drops code in that framing."""
+    it (before, it failed), and Voila still drops code in that framing."""
     member, author = people["member"], people["author"]
     page = member.http.get(app_page(member, author.name), timeout=240)
     ws = websocket.create_connection(
