@@ -4,47 +4,16 @@ test-output/screenshots/."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
-POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
-ECHOES = str(Path(sys.executable).parent / "echoes")
-
-
-def log_in(page, hub, person) -> None:
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input[name=username]", person.name)
-    page.fill("input[name=password]", person.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
+from tests.e2e.conftest import log_in
+from tests.integration.test_apps_service import POTTERY, publish
 
 
 def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
     hub, new_user, browser, screenshots
 ):
     author, viewer = new_user("app-e2e-author"), new_user("app-e2e-viewer")
-    result = subprocess.run(
-        [
-            ECHOES,
-            "publish",
-            str(POTTERY),
-            "--name",
-            "pottery",
-            "--share",
-            "hub",
-            "--hub",
-            hub.url,
-            "--token",
-            author.new_token(),
-            "--title",
-            "Pottery explorer",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    options = ("--title", "Pottery explorer")
+    result = publish(hub, author, POTTERY, "pottery", "hub", options=options)
     assert result.returncode == 0, result.stderr
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()

@@ -16,20 +16,13 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from echoes.annotations import AnnotationClient
 from echoes.annotators import coins
 from echoes_data import recipe
+from tests.e2e.conftest import log_in
 from tests.integration.annotations_support import service_url, wait_for_service, with_token
 
 pytestmark = pytest.mark.slow
 
 CANVAS = coins.COINS_CANVAS
 IMAGE = (384, 303)  # the coins photograph, pixels
-
-
-def log_in(page, hub, person) -> None:
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input[name=username]", person.name)
-    page.fill("input[name=password]", person.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
 
 
 def open_lab(page, hub, person) -> None:

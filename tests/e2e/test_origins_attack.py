@@ -26,6 +26,7 @@ from urllib.parse import urljoin
 import requests
 
 from echoes.annotations import AnnotationClient
+from tests.e2e.conftest import log_in
 from tests.hubclient import HubSession
 
 REPORT = "#attack-report[data-done='true']"
@@ -126,14 +127,6 @@ def publish(apps: str, person: HubSession, token: str, name: str, notebook: dict
     )
     assert response.status_code == 201 and response.json()["ok"], response.text[:500]
     return response.json()
-
-
-def log_in(page, hub, person: HubSession) -> None:
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input[name=username]", person.name)
-    page.fill("input[name=password]", person.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
 
 
 class Victim:

@@ -367,7 +367,7 @@ def v1_parent_id(frame: bytes) -> str:
 
 def test_the_kernel_websocket_speaks_the_subprotocol_browsers_ask_for(hub, people):
     """§2.10: Voila's JS asks for v1.kernel.websocket.jupyter.org; the handshake answers
-    it (before, it failed), and the message filter still drops code in that framing."""
+    it (before, it failed), and Voila still drops code in that framing."""
     member, author = people["member"], people["author"]
     own = hub.host_url(author.name, "app")
     url = channels_url(own, author.name, open_page(hub, member, author.name))

@@ -24,24 +24,18 @@ TITLE = "Romano-British pottery"
 AS_ROOT = os.geteuid() == 0
 
 
-def publish(hub, person: HubSession, notebook: Path, name: str, share: str, token=None):
+def publish(
+    hub, person: HubSession, notebook: Path, name: str, share: str, token=None, options=()
+) -> subprocess.CompletedProcess:
+    """`echoes publish` as an author runs it (`options`: more of its arguments)."""
     return subprocess.run(
         [
-            ECHOES,
-            "publish",
-            str(notebook),
-            "--name",
-            name,
-            "--share",
-            share,
-            "--hub",
-            hub.url,
-            "--token",
-            token or person.new_token(),
+            *(ECHOES, "publish", str(notebook), "--name", name, "--share", share),
+            *("--hub", hub.url, "--token", token or person.new_token(), *options),
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
 
 
@@ -67,6 +61,14 @@ def opens(hub, http: requests.Session, author: str, name: str) -> bool:
     return response.status_code == 200
 
 
+def shell_message(msg_type: str, msg_id: str, content: dict) -> str:
+    """A message to the kernel's shell channel in the legacy websocket framing (JSON text)."""
+    header = {"msg_id": msg_id, "msg_type": msg_type, "session": "s", "username": ""}
+    header["version"] = "5.3"
+    message = {"header": header, "parent_header": {}, "metadata": {}, "content": content}
+    return json.dumps({**message, "channel": "shell"})
+
+
 def assert_viewer_cannot_execute(url: str, page: str) -> None:
     """The page's own kernel: an execute_request sent through the app's address is dropped
     (a kernel_info_request sent after it is answered, the execute_request never)."""
@@ -75,40 +77,9 @@ def assert_viewer_cannot_execute(url: str, page: str) -> None:
         url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels", timeout=10
     )
     try:
-        ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": "x1",
-                        "msg_type": "execute_request",
-                        "session": "s",
-                        "username": "",
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "channel": "shell",
-                    "content": {"code": "open('/tmp/pwned', 'w')", "silent": False},
-                }
-            )
-        )
-        ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": "k1",
-                        "msg_type": "kernel_info_request",
-                        "session": "s",
-                        "username": "",
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "channel": "shell",
-                    "content": {},
-                }
-            )
-        )
+        code = {"code": "open('/tmp/pwned', 'w')", "silent": False}
+        ws.send(shell_message("execute_request", "x1", code))
+        ws.send(shell_message("kernel_info_request", "k1", {}))
         replies = set()
         while "k1" not in replies:
             msg = json.loads(ws.recv())
@@ -297,6 +268,14 @@ def test_cli_names_the_file_and_line_of_a_bad_notebook(hub, people, tmp_path):
     assert str(bad) in result.stderr and "line 3" in result.stderr
 
 
+def one_cell_notebook(source: str) -> dict:
+    """The pottery app's notebook (its kernel and metadata) with one code cell of ours."""
+    notebook = json.loads(POTTERY.read_text())
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    notebook["cells"] = [{**cell, "source": source}]
+    return notebook
+
+
 def probe_notebook(paths: dict[str, str]) -> dict:
     """A notebook that tries to read each path and prints `PROBE <label>: <outcome>`."""
     checks = "".join(
@@ -304,17 +283,7 @@ def probe_notebook(paths: dict[str, str]) -> dict:
         f"except OSError as e:\n    print('PROBE {label}: ' + type(e).__name__)\n"
         for label, path in paths.items()
     )
-    notebook = json.loads(POTTERY.read_text())
-    notebook["cells"] = [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": checks,
-        }
-    ]
-    return notebook
+    return one_cell_notebook(checks)
 
 
 @pytest.mark.skipif(not AS_ROOT, reason="accounts exist only as root (CI runs as root)")
@@ -371,17 +340,10 @@ def test_an_app_that_never_renders_gets_a_message_not_a_500(hub_factory, tmp_pat
     hub = hub_factory(args=["--EchoesApps.page_timeout=5"])
     admin = login_admin(hub)
     author = add_user(hub, admin, "app-stall")
-    notebook = json.loads(POTTERY.read_text())
     # Runs through at publishing time (the trial run), stalls only when Voila runs it.
-    notebook["cells"] = [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": "import os, time\nif os.environ.get('VOILA_BASE_URL'):\n    time.sleep(3600)",
-        }
-    ]
+    notebook = one_cell_notebook(
+        "import os, time\nif os.environ.get('VOILA_BASE_URL'):\n    time.sleep(3600)"
+    )
     stall = tmp_path / "stall.ipynb"
     stall.write_text(json.dumps(notebook))
     result = publish(hub, author, stall, "stall", "public")

@@ -22,7 +22,7 @@ import requests
 
 from tests.hubclient import Hub, HubSession, Kernel, make_state_dir
 from tests.integration.conftest import STATE_ROOT, _stop_leftovers, add_user, login_admin
-from tests.integration.test_apps_service import POTTERY, app_url, publish
+from tests.integration.test_apps_service import POTTERY, app_url, one_cell_notebook, publish
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="servers run as other system users only as root (CI runs as root)"
@@ -116,16 +116,7 @@ def test_a_published_app_reads_only_the_shared_data_and_its_own_files(hub, peopl
     reader, _ = people
     state = hub.state_dir
     paths = everything_under(state)
-    notebook = json.loads(POTTERY.read_text())
-    notebook["cells"] = [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": probe_code(paths),
-        }
-    ]
+    notebook = one_cell_notebook(probe_code(paths))
     probe = tmp_path / "probe.ipynb"
     probe.write_text(json.dumps(notebook))
     result = publish(hub, reader, probe, "probe", "public")

@@ -4,13 +4,11 @@ passed on to an app's Voila."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
 
 from echoes_hub.auth import USERNAME_PATTERN
 from echoes_hub.services.apps import proxy
@@ -66,27 +64,6 @@ def test_every_refusal_is_documented_as_json():
                         method,
                         status,
                     )
-
-
-def frame_v1(msg_type: str) -> bytes:
-    """A message framed by jupyter-server itself, as Voila's JS frames it."""
-    msg = {"header": {"msg_type": msg_type, "msg_id": "1"}, "parent_header": {}}
-    msg.update(metadata={}, content={"code": "1"})
-    return serialize_msg_to_ws_v1(msg, "shell", pack=lambda part: json.dumps(part).encode())
-
-
-def test_the_filter_reads_the_v1_framing_as_jupyter_server_does():
-    assert proxy.message_allowed(frame_v1("comm_msg"), proxy.V1_PROTOCOL)
-    assert proxy.message_allowed(frame_v1("kernel_info_request"), proxy.V1_PROTOCOL)
-    for kind in ["execute_request", "complete_request", "shutdown_request", "history_request"]:
-        assert not proxy.message_allowed(frame_v1(kind), proxy.V1_PROTOCOL), kind
-    # A message framed one way is never read the other way round on the same socket.
-    assert not proxy.message_allowed(frame_v1("comm_msg"))
-    assert not proxy.message_allowed(
-        json.dumps({"header": {"msg_type": "comm_msg"}}), "v1.kernel.websocket.jupyter.org"
-    )
-    for junk in (b"", b"\x05" + b"\x00" * 7, b"\xff" * 64):
-        assert not proxy.message_allowed(junk, proxy.V1_PROTOCOL)
 
 
 @pytest.mark.parametrize(

@@ -450,7 +450,8 @@ class AppProxyHandler(OnAuthorsHost, BaseHandler):
 
 class AppSocketHandler(OnAuthorsHost, BaseHandler, websocket.WebSocketHandler):
     """Websockets to an app's kernel: origin and access checked at the upgrade, the
-    subprotocol the browser asks for agreed with Voila, messages filtered."""
+    subprotocol the browser asks for agreed with Voila, which drops any kernel message a
+    viewer may not send (see proxy.py)."""
 
     upstream: websocket.WebSocketClientConnection | None = None
 
@@ -466,7 +467,6 @@ class AppSocketHandler(OnAuthorsHost, BaseHandler, websocket.WebSocketHandler):
             raise NotAllowed("an app's websockets open from the app's own pages only")
         _app, instance = await _open_app(self, author, name, "websocket")
         self.instance = instance
-        self.filtered = bool(proxy.KERNEL_CHANNELS.match(path))
         asked = self.request.headers.get("Sec-WebSocket-Protocol", "")
         request = HTTPRequest(
             instance.url.replace("http", "ws", 1) + upstream_uri(self.request.uri),
@@ -508,12 +508,6 @@ class AppSocketHandler(OnAuthorsHost, BaseHandler, websocket.WebSocketHandler):
 
     def on_message(self, message: str | bytes) -> None:
         self.instance.last_used = time.monotonic()
-        protocol = self.selected_subprotocol
-        if self.filtered and not proxy.message_allowed(message, protocol):
-            self.service.log.warning(
-                "dropped a %r message to an app's kernel", proxy.message_type(message, protocol)
-            )
-            return
         if self.upstream is not None:
             self.upstream.write_message(message, binary=isinstance(message, bytes))
 
