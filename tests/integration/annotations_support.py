@@ -50,19 +50,27 @@ def new_person(hub: Hub, admin: HubSession, prefix: str, groups: tuple[str, ...]
     return person, with_token(person)
 
 
-def service_pid(hub: Hub) -> int:
-    """The pid of this hub's annotation service (its command names the hub's state folder),
-    not of the tether that supervises it."""
+def service_processes(hub: Hub) -> dict[int, str]:
+    """Pid -> command line of this hub's annotation service and of the tether that
+    supervises it (their environment names the hub's state folder, in the database URL)."""
     marker = str(hub.state_dir / "annotations.sqlite")
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            environ = (entry / "environ").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if "echoes_hub.services.tether" in cmdline:
-            continue
-        if "echoes_hub.services.annotations" in cmdline and marker in cmdline:
-            return int(entry.name)
+        if "echoes_hub.services.annotations" in cmdline and marker in environ:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def service_pid(hub: Hub) -> int:
+    """The pid of this hub's annotation service, not of the tether that supervises it."""
+    for pid, cmdline in service_processes(hub).items():
+        if "echoes_hub.services.tether" not in cmdline:
+            return pid
     raise LookupError("annotation service process not found")

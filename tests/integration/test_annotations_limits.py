@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +22,7 @@ from tests.integration.annotations_support import (
     MEDIA_TYPE,
     new_person,
     service_pid,
+    service_processes,
     service_url,
     wait_for_service,
 )
@@ -199,19 +199,6 @@ def test_tokens_in_query_strings_never_reach_the_log(hub, admin, service):
 
 def test_the_supervised_service_still_ends_with_a_killed_hub(hub, service):
     """The restart must not outlive the hub (last in this module: it kills the hub)."""
-    marker = str(hub.state_dir / "annotations.sqlite")
-
-    def service_processes() -> list[int]:
-        found = []
-        for entry in Path("/proc").iterdir():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
-            except (OSError, ValueError):
-                continue
-            if "echoes_hub.services.annotations" in cmdline and marker in cmdline:
-                found.append(int(entry.name))
-        return found
-
-    assert len(service_processes()) == 2  # the tether and the service
+    assert len(service_processes(hub)) == 2  # the tether and the service
     hub.stop(signal.SIGKILL)
-    wait_for(lambda: not service_processes(), 30, "the tether and the service to end")
+    wait_for(lambda: not service_processes(hub), 30, "the tether and the service to end")

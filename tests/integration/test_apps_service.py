@@ -47,7 +47,7 @@ def app_url(hub, author: str, name: str) -> str:
 def renders(http: requests.Session, url: str) -> bool:
     """True when the app's page renders for this browser session (following hub OAuth
     on the apps service's host and the ticket back to the app's host)."""
-    response = http.get(url, timeout=180)
+    response = http.get(url, headers={"Accept": "text/html"}, timeout=180)  # as a browser
     return response.status_code == 200 and TITLE in response.text
 
 

@@ -58,7 +58,7 @@ class MakeUp:
     def __init__(self, clone: Path, port: int) -> None:
         self.clone = clone
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"http://localhost:{port}"
         self.state_dir = clone / ".echoes"
         self.output = clone.parent / "make-up.out"
         # What a new user's shell has: no ECHOES_* or JUPYTERHUB_* settings but the port.
@@ -136,14 +136,14 @@ def test_make_up_in_a_fresh_clone_serves_the_hub_and_its_services(make_up):
     assert admin.is_logged_in()
     token = {"Authorization": f"token {admin.new_token()}"}
     assert requests.get(f"{make_up.url}/hub/api/", timeout=30).status_code == 200
-    annotations = requests.get(f"{make_up.url}/services/annotations/", headers=token, timeout=30)
+    annotations = requests.get(hub.service_url("annotations"), headers=token, timeout=30)
     assert annotations.status_code == 200, annotations.text[:300]
-    apps = requests.get(f"{make_up.url}/services/apps/api/apps", headers=token, timeout=30)
+    apps = requests.get(f"{hub.service_url('apps')}api/apps", headers=token, timeout=30)
     assert apps.status_code == 200, apps.text[:300]
 
     # No service exited, and the full log is in the state folder, private.
     log = (state / "hub.log").read_text()
-    assert not re.search(r"Service \S+ exited", text + log)
+    assert not re.search(r"Service \S+ exited|exited \(\d+\); starting it again", text + log)
     assert (state / "hub.log").stat().st_mode & 0o777 == 0o600
     assert password not in log
 
@@ -189,4 +189,5 @@ def test_a_service_that_cannot_start_leaves_nothing_running(failing_hub):
     with pytest.raises(RuntimeError, match="the hub exited"):
         hub.start(timeout=180)
     _assert_nothing_left(hub)
-    assert "Service annotations exited" in hub.terminal()
+    # The annotation service's own error is in the log the terminal names.
+    assert "unable to open database file" in hub.log()

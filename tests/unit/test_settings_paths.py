@@ -66,7 +66,7 @@ def test_the_annotation_service_gets_an_absolute_database(tmp_path, monkeypatch)
     settings = apply(c)
     service = next(s for s in c.JupyterHub.services if s["name"] == "annotations")
     url = f"sqlite:///{Path(settings.state_dir) / 'annotations.sqlite'}"
-    assert f"--AnnotationsApp.database_url={url}" in service["command"]
+    assert service["environment"]["ECHOES_ANNOTATIONS_DATABASE_URL"] == url
     assert url.startswith(f"sqlite:///{tmp_path}/")
     relative = AnnotationsService(database_url="sqlite:///notes.sqlite").database_url
     assert relative == f"sqlite:///{tmp_path / 'notes.sqlite'}"
