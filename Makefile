@@ -34,8 +34,9 @@ $(VENV_MARK):
 # an editable install skips data files, so they are copied into the venv here.
 LABEXT := extensions/labextension
 LABEXT_STAMP := $(LABEXT)/build/echoes-vre-lab/install.json
+# The view rules (view.json) are in the echoes package, which the widgets read too.
 LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/*) $(addprefix $(LABEXT)/,\
-	package.json package-lock.json tsconfig.json install.json)
+	package.json package-lock.json tsconfig.json install.json) extensions/echoes/widgets/view.json
 
 $(LABEXT)/node_modules/.installed: $(LABEXT)/package.json $(LABEXT)/package-lock.json
 	@echo "==> installing the JupyterLab extension's Node packages"

@@ -17,7 +17,10 @@ import yaml
 
 CATALOG_READER = "intake.readers.readers:YAMLCatalogReader"
 PREFIX = "{CATALOG_DIR}/"
-DATA_REF = re.compile(r"^\{data\(([^)]+)\)\}$")
+#: Intake reads a string of an entry's kwargs, at any depth, that is ``{data(NAME)}`` as the
+#: catalog's data item NAME (``Catalog._rehydrate``); NAME is anything but ")": Intake's own
+#: tokens are hex, ``echoes.search`` makes "theme.entry/item".
+DATA_REF = re.compile(r"\{data\(([^)]+)\)\}")
 #: metadata every data entry carries; columns (tables) or variables (arrays) come on top.
 REQUIRED = ("title", "description", "licence", "citation", "provenance")
 
@@ -76,11 +79,15 @@ class Problem:
 
 
 class CatalogError(ValueError):
-    """A catalog has problems; the message lists each with its file and entry."""
+    """A catalog cannot answer: its files have ``problems`` (the message lists each with its
+    file and entry), or a request names what it does not hold (the message says what).
+    ``status`` is the HTTP status a server replies with: 503, the shared catalog is broken."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    def __init__(self, problems: list[Problem] | str, *, status: int = 503) -> None:
+        self.problems = [] if isinstance(problems, str) else problems
+        self.message = problems if isinstance(problems, str) else "\n".join(map(str, problems))
+        self.status = status
+        super().__init__(self.message)
 
 
 def licence_problem(licence: Any) -> str | None:
@@ -121,12 +128,34 @@ def load_yaml(path: Path) -> tuple[dict | None, list[Problem]]:
     return doc, []
 
 
+def map_refs(value: Any, rename: Callable[[str], str]) -> Any:
+    """A copy of ``value`` (an entry's kwargs) in which each ``{data(NAME)}`` reference, at
+    any depth of lists and mappings, is ``{data(rename(NAME))}``."""
+    if isinstance(value, dict):
+        return {key: map_refs(item, rename) for key, item in value.items()}
+    if isinstance(value, list):
+        return [map_refs(item, rename) for item in value]
+    match = DATA_REF.fullmatch(value) if isinstance(value, str) else None
+    return f"{{data({rename(match.group(1))})}}" if match else value
+
+
+def data_refs(kwargs: Any) -> list[str]:
+    """The names of the data items an entry's kwargs refer to, in order."""
+    refs: list[str] = []
+
+    def seen(name: str) -> str:
+        refs.append(name)
+        return name
+
+    map_refs(kwargs, seen)
+    return refs
+
+
 def data_url(doc: dict, entry: dict) -> tuple[str | None, str | None]:
     """The url of the data an entry reads, or (None, why not)."""
-    args = (entry.get("kwargs") or {}).get("args") or []
-    refs = [m.group(1) for a in args if isinstance(a, str) and (m := DATA_REF.match(a))]
+    refs = data_refs(entry.get("kwargs"))
     if len(refs) != 1:
-        return None, "kwargs.args must hold exactly one '{data(NAME)}' reference"
+        return None, "kwargs must hold exactly one '{data(NAME)}' reference"
     data = doc["data"].get(refs[0])
     if not isinstance(data, dict):
         return None, f"refers to data {refs[0]!r}, which is not in the catalog's data section"

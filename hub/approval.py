@@ -4,6 +4,11 @@ NativeAuthenticator approves and discards sign-ups on a plain GET of a link, so 
 clicked by a logged-in administrator on another site could approve an account. Here the
 same actions are POSTed from a form, which JupyterHub checks for its XSRF token, and they
 set a state instead of toggling it, so repeating a request changes nothing.
+
+Revoking ends the account's access, not only its next login: its servers stop here, and
+its sessions and tokens end at their next use after `auth_refresh_age`
+(EchoesAuthenticator.refresh_user). Discarding also removes the hub's user, tokens
+included, as NativeAuthenticator's own discard did.
 """
 
 from __future__ import annotations
@@ -37,6 +42,13 @@ class ApprovalHandler(LocalBase):
         else:
             info.is_authorized = action == "approve"
         self.db.commit()
+        user = self.find_user(username)
+        if user is not None and action == "revoke":
+            for name, spawner in list(user.spawners.items()):
+                if spawner.active and not spawner.pending:
+                    await self.stop_single_user(user, name)
+        if user is not None and action == "discard":
+            self.users.delete(username)
         self.log.info("Administrator %s: %s %s", self.current_user.name, action, username)
         self.redirect(f"{self.hub.base_url}authorize#{username}")
 

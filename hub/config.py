@@ -14,6 +14,7 @@ import nativeauthenticator
 from traitlets.config import Config
 
 from .auth import USERNAME_PATTERN, EchoesAuthenticator
+from .proxy import EchoesProxy
 from .services.annotations import annotations_service
 from .services.apps.config import EchoesApps, apps_service
 from .services.culler import culler_service
@@ -31,11 +32,28 @@ def _secret_file(path: Path, nbytes: int = 32) -> str:
     return path.read_text().strip()
 
 
+#: What user servers and apps reach in the state folder (with modes of their own);
+#: everything else there is the hub's only.
+SHARED_IN_STATE = ("homes", "apps")
+
+
+def close_state_files(state: Path, data_dir: Path) -> None:
+    """Make what an older version left in the state folder (0644 databases, logs,
+    secrets) readable by the hub's account only. The homes, the shared data and the apps
+    folder keep their own modes; the apps' own database is closed here too."""
+    for path in [*state.iterdir(), *state.glob("apps/apps.sqlite*")]:
+        if path.name in SHARED_IN_STATE or path == data_dir or path.is_symlink():
+            continue
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def configure_state(c: Config, settings: EchoesHub) -> None:
     state = settings.state_path
-    state.mkdir(parents=True, exist_ok=True)
-    # Users' servers must traverse the state folder to reach their homes and the data.
-    state.chmod(0o755)
+    state.mkdir(mode=0o711, parents=True, exist_ok=True)
+    # Users' servers must traverse the state folder to reach their homes and the data,
+    # never list it.
+    state.chmod(0o711)
+    close_state_files(state, Path(settings.data_dir))
     c.JupyterHub.db_url = settings.database_url
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
@@ -50,9 +68,21 @@ def configure_network(c: Config, settings: EchoesHub) -> None:
     c.JupyterHub.hub_port = settings.hub_port
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
     c.ConfigurableHTTPProxy.command = [settings.proxy_command]
+    # A restarted hub adopts the proxy that kept running instead of replacing it.
+    c.JupyterHub.proxy_class = EchoesProxy
     # User servers and the proxy outlive the hub, so a hub restart interrupts nobody.
     c.JupyterHub.cleanup_servers = not settings.keep_running_on_exit
     c.JupyterHub.cleanup_proxy = not settings.keep_running_on_exit
+
+
+def configure_origins(c: Config, settings: EchoesHub) -> None:
+    """Content that a person controls never runs in an origin that holds anyone else's
+    credentials (JupyterHub's web security guide: "subdomains are the only way to reliably
+    isolate user servers from each other"). The hub is http://<domain>:<port>/; JupyterHub
+    puts each user server on <user>.<domain> and each service on <service>--service.<domain>;
+    the apps service puts each author's apps on <author>--app.<domain> (apps/origins.py).
+    Every cookie is host-only, so no origin receives another's cookies."""
+    c.JupyterHub.subdomain_host = settings.public_url.rstrip("/")
 
 
 def configure_auth(c: Config, settings: EchoesHub) -> None:
@@ -107,30 +137,32 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     user_scopes = [*annotation_scopes, *apps_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *user_scopes]
-    reach_services_from_containers(c, services)
+    tell_servers_where_services_are(c, services)
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
 
 
-def reach_services_from_containers(c: Config, services: list[dict]) -> None:
-    """With user servers in containers, the services listen where containers reach the
-    host (the network's gateway, as the hub does), and servers are told each address:
-    the services' loopback address inside a container is the container itself."""
-    if "hub_connect_ip" not in c.JupyterHub:
-        return
-    host = c.JupyterHub.hub_connect_ip
-    environment = dict(c.EchoesDockerSpawner.get("environment", {}))
+def tell_servers_where_services_are(c: Config, services: list[dict]) -> None:
+    """User servers reach each service directly, told by ECHOES_<NAME>_URL: the public
+    <name>--service.<domain> is for browsers (a kernel's resolver may not know *.localhost).
+    With user servers in containers, the services listen where containers reach the host
+    (the network's gateway, as the hub does): loopback inside a container is the container."""
+    host = c.JupyterHub.get("hub_connect_ip", "")
+    spawner = c.EchoesDockerSpawner if host else c.EchoesLocalSpawner
+    environment = dict(spawner.get("environment", {}))
     for service in services:
         if "url" in service:
-            service["url"] = service["url"].replace("//127.0.0.1:", f"//{host}:")
+            if host:
+                service["url"] = service["url"].replace("//127.0.0.1:", f"//{host}:")
             name = service["name"]
             environment[f"ECHOES_{name.upper()}_URL"] = f"{service['url']}/services/{name}/"
-    c.EchoesDockerSpawner.environment = environment
+    spawner.environment = environment
 
 
 SECTIONS = [
     configure_state,
     configure_network,
+    configure_origins,
     configure_auth,
     configure_servers,
     configure_data,

@@ -7,6 +7,8 @@ from pathlib import Path
 from echoes_hub.config import apply
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
+# The hub's databases, secrets and logs are its account's only (as `echoes up` does).
+os.umask(0o077)
 
 _deployment = os.environ.get("ECHOES_CONFIG") or str(
     Path(os.environ.get("ECHOES_STATE_DIR", ".echoes"), "echoes_config.py")

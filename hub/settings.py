@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from jupyterhub.utils import subdomain_hook_idna
+from sqlalchemy.engine import make_url
 from traitlets import Bool, Enum, Integer, Unicode, default, validate
 from traitlets.config import LoggingConfigurable
 
@@ -20,6 +22,23 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def _env(name: str, fallback: str) -> str:
     return os.environ.get(name) or fallback
+
+
+def absolute_path(path: str) -> str:
+    """`path` made absolute against the current folder. Settings do it once, when they
+    are read: services and servers run in other folders and must get the same file."""
+    return str(Path(path).expanduser().resolve())
+
+
+def absolute_sqlite_url(url: str) -> str:
+    """`url` with a relative SQLite file made absolute; other URLs unchanged."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or database in ("", ":memory:"):
+        return url
+    if database.startswith("file:") or Path(database).is_absolute():
+        return url
+    return parsed.set(database=absolute_path(database)).render_as_string(hide_password=False)
 
 
 class EchoesHub(LoggingConfigurable):
@@ -34,11 +53,12 @@ class EchoesHub(LoggingConfigurable):
 
     @default("state_dir")
     def _default_state_dir(self) -> str:
-        return _env("ECHOES_STATE_DIR", ".echoes")
+        # Defaults skip @validate: each default of a path is made absolute itself.
+        return absolute_path(_env("ECHOES_STATE_DIR", ".echoes"))
 
     @validate("state_dir")
     def _absolute_state_dir(self, proposal: dict) -> str:
-        return str(Path(proposal["value"]).expanduser().resolve())
+        return absolute_path(proposal["value"])
 
     ip = Unicode(
         config=True,
@@ -58,6 +78,21 @@ class EchoesHub(LoggingConfigurable):
     @default("port")
     def _default_port(self) -> int:
         return int(_env("ECHOES_PORT", "8000"))
+
+    domain = Unicode(
+        config=True,
+        help="""Host name users open. The hub answers at http://<domain>:<port>/ and everything
+        whose content users control gets an origin of its own beneath it, as JupyterHub's
+        `subdomain_host` does: each user server at <user>.<domain>, each service at
+        <service>--service.<domain>, each author's published apps at <author>--app.<domain>.
+        So a name other than `localhost` needs wildcard DNS (and a wildcard certificate with
+        TLS); `*.localhost` resolves to loopback in every current browser.
+        Environment: ECHOES_DOMAIN. Default: localhost.""",
+    )
+
+    @default("domain")
+    def _default_domain(self) -> str:
+        return _env("ECHOES_DOMAIN", "localhost")
 
     proxy_api_port = Integer(
         config=True,
@@ -99,7 +134,12 @@ class EchoesHub(LoggingConfigurable):
 
     @default("database_url")
     def _default_database_url(self) -> str:
-        return _env("ECHOES_DATABASE_URL", f"sqlite:///{self.state_path / 'jupyterhub.sqlite'}")
+        url = _env("ECHOES_DATABASE_URL", f"sqlite:///{self.state_path / 'jupyterhub.sqlite'}")
+        return absolute_sqlite_url(url)
+
+    @validate("database_url")
+    def _absolute_database_url(self, proposal: dict) -> str:
+        return absolute_sqlite_url(proposal["value"])
 
     data_dir = Unicode(
         config=True,
@@ -110,7 +150,27 @@ class EchoesHub(LoggingConfigurable):
 
     @default("data_dir")
     def _default_data_dir(self) -> str:
-        return _env("ECHOES_DATA_DIR", str(self.state_path / "heritage"))
+        return absolute_path(_env("ECHOES_DATA_DIR", str(self.state_path / "heritage")))
+
+    @validate("data_dir")
+    def _absolute_data_dir(self, proposal: dict) -> str:
+        return absolute_path(proposal["value"])
+
+    log_file = Unicode(
+        config=True,
+        help="""File that receives the hub's full log, with the output of its proxy, managed
+        services and local user servers; created readable by the hub's account only. The
+        terminal shows warnings, errors and a short summary once the hub is running.
+        Environment: ECHOES_LOG_FILE. Default: `hub.log` in the state folder.""",
+    )
+
+    @default("log_file")
+    def _default_log_file(self) -> str:
+        return absolute_path(_env("ECHOES_LOG_FILE", str(self.state_path / "hub.log")))
+
+    @validate("log_file")
+    def _absolute_log_file(self, proposal: dict) -> str:
+        return absolute_path(proposal["value"])
 
     admin_user = Unicode(
         config=True,
@@ -172,11 +232,23 @@ class EchoesHub(LoggingConfigurable):
         local = REPO_ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
         return str(local) if local.exists() else "configurable-http-proxy"
 
+    @validate("proxy_command")
+    def _absolute_proxy_command(self, proposal: dict) -> str:
+        # A path (not a name looked up on PATH) is made absolute like the other paths.
+        command = proposal["value"]
+        return absolute_path(command) if os.sep in command else command
+
     @property
     def state_path(self) -> Path:
         return Path(self.state_dir)
 
     @property
     def public_url(self) -> str:
-        host = "127.0.0.1" if self.ip in ("", "0.0.0.0") else self.ip
-        return f"http://{host}:{self.port}/"
+        """The hub's address, which users open (JupyterHub's `subdomain_host`, with a slash)."""
+        return f"http://{self.domain}:{self.port}/"
+
+    def service_public_url(self, name: str) -> str:
+        """Where browsers reach the managed service `name`: its own host, as JupyterHub names
+        it with `subdomain_host` (<name>--service.<domain>, JupyterHub's default hook)."""
+        host = subdomain_hook_idna(name, self.domain, "service")
+        return f"http://{host}:{self.port}/services/{name}/"

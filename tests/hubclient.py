@@ -17,14 +17,24 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from http.cookiejar import Cookie, DefaultCookiePolicy, eff_request_host
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urljoin, urlparse
 
 import requests
 import websocket
+from jupyterhub.utils import subdomain_hook_idna
+from requests.adapters import HTTPAdapter
+
+from echoes.localhost import resolve_localhost_names
 
 ECHOES = str(Path(sys.executable).parent / "echoes")
+
+# The hub gives each user, service and app author a host of its own under `localhost`, as
+# a browser resolves them; requests and websocket-client reach them on 127.0.0.1 with the
+# real Host header and cookies (echoes/localhost.py).
+resolve_localhost_names()
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.2):
@@ -96,8 +106,11 @@ class Hub:
         # Local servers unless a test asks for containers (`--spawner docker`): with a Docker
         # engine and the user image present, `auto` would pick containers.
         self.env = {"ECHOES_SPAWNER": "local", **(env or {})}
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.domain = "localhost"
+        self.url = f"http://{self.domain}:{self.port}"
         self.proc: subprocess.Popen | None = None
+        # What `echoes up` shows on the terminal, and its full log (EchoesHub.log_file).
+        self.terminal_path = self.state_dir / "terminal.log"
         self.log_path = self.state_dir / "hub.log"
 
     def start(self, timeout: float = 90) -> Hub:
@@ -108,22 +121,29 @@ class Hub:
         else:
             cmd = [ECHOES, "up", "--port", str(self.port), "--state", str(self.state_dir)]
             cmd += self.args
-        log = open(self.log_path, "a")  # noqa: SIM115 (kept open for the process's life)
+        started = len(self.terminal())
+        # Private like the hub's own files: it holds the one-time password.
+        fd = os.open(self.terminal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        terminal = os.fdopen(fd, "a")  # kept open for the process's life
         self.proc = subprocess.Popen(
             cmd,
-            stdout=log,
+            stdout=terminal,
             stderr=subprocess.STDOUT,
             env=env,
             stdin=subprocess.DEVNULL,
             cwd=self.state_dir,
         )
-        wait_for(self._answers, timeout, f"the hub on {self.url} (log: {self.log_path})")
+        wait_for(
+            lambda: self._answers(started), timeout, f"the hub on {self.url} (log: {self.log_path})"
+        )
         return self
 
-    def _answers(self) -> bool:
+    def _answers(self, started: int = 0) -> bool:
         if self.proc and self.proc.poll() is not None:
             raise RuntimeError(f"the hub exited ({self.proc.returncode}):\n{self.log()[-3000:]}")
-        return requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200
+        # Up once it has shown its summary (it follows the start of every service).
+        running = self.command or "ECHOES VRE is running at" in self.terminal()[started:]
+        return running and requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
         """Stop the hub process with `sig` (SIGKILL to simulate a crash)."""
@@ -143,12 +163,30 @@ class Hub:
             except (OSError, ValueError):
                 continue
 
+    def terminal(self) -> str:
+        """What the hub showed on its terminal (warnings, errors, the summary)."""
+        path = self.terminal_path
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def host_url(self, name: str, kind: str) -> str:
+        """The origin of a user's server (`kind` "user"), a service ("service") or an
+        author's apps ("app"), each on a host of its own as JupyterHub names them."""
+        return f"http://{subdomain_hook_idna(name, self.domain, kind)}:{self.port}"
+
+    def service_url(self, name: str) -> str:
+        return f"{self.host_url(name, 'service')}/services/{name}/"
+
+    def app_url(self, author: str, name: str) -> str:
+        return f"{self.host_url(author, 'app')}/services/apps/{author}/{name}/"
+
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        """The terminal's text, then the full log."""
+        path = self.log_path
+        return self.terminal() + (path.read_text(errors="replace") if path.exists() else "")
 
     def admin_password(self) -> str:
         """The one-time password the hub printed on first run."""
-        match = re.search(r"One-time password: (\S+)", self.log())
+        match = re.search(r"One-time password: (\S+)", self.terminal())
         if not match:
             raise AssertionError("the hub did not print the administrator's password")
         return match.group(1)
@@ -162,14 +200,50 @@ def _kill_pid_file(pid_file: Path) -> None:
         pass
 
 
+class _FromAddress(HTTPAdapter):
+    """Connections from a chosen local address (any of 127.0.0.0/8 reaches loopback)."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs, source_address=(self.address, 0))
+
+
+class BrowserCookiePolicy(DefaultCookiePolicy):
+    """Cookies kept and sent as Chromium does on the hub's hosts: a host-only cookie goes
+    back to its own host only (Python's default also sends it to subdomains), and
+    `localhost`, having no registrable domain, takes no domain cookies: `Domain=localhost`
+    set by localhost itself is host-only (as JupyterHub's session cookie is with
+    subdomain_host), set by any other host it is refused."""
+
+    def __init__(self) -> None:
+        super().__init__(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
+
+    def set_ok(self, cookie: Cookie, request: Any) -> bool:
+        if cookie.domain_specified and cookie.domain.lstrip(".") == "localhost":
+            host, effective_host = eff_request_host(request)
+            if host != "localhost":
+                return False
+            cookie.domain, cookie.domain_specified = effective_host, False
+            cookie.domain_initial_dot = False
+        return super().set_ok(cookie, request)
+
+
 class HubSession:
     """A person with a browser: cookies, XSRF tokens, forms and redirects."""
 
-    def __init__(self, hub: Hub, name: str, password: str) -> None:
+    def __init__(self, hub: Hub, name: str, password: str, source: str | None = None) -> None:
+        """`source`: the local address this browser connects from (another machine, as the
+        hub sees it), e.g. "127.0.0.2"."""
         self.hub = hub
         self.name = name
         self.password = password
         self.http = requests.Session()
+        if source:
+            self.http.mount("http://", _FromAddress(source))
+        self.http.cookies.set_policy(BrowserCookiePolicy())
 
     def url(self, path: str) -> str:
         return f"{self.hub.url}{path}"
@@ -178,7 +252,7 @@ class HubSession:
         response = self.http.get(self.url(page), timeout=30)
         response.raise_for_status()
         match = re.search(r'name="_xsrf" value="([^"]+)"', response.text)
-        return match.group(1) if match else self.http.cookies.get("_xsrf", "")
+        return match.group(1) if match else self.http.cookies.get("_xsrf", "", path="/hub/")
 
     def signup(self) -> requests.Response:
         xsrf = self._xsrf("/hub/signup")
@@ -204,6 +278,12 @@ class HubSession:
             timeout=60,
         )
 
+    def login_error(self, password: str | None = None) -> tuple[int, str]:
+        """Post the login form; return the status and the error the page shows ("" if none)."""
+        response = self.login(password)
+        match = re.search(r'<p class="login_error">\s*(.*?)\s*</p>', response.text, re.S)
+        return response.status_code, match.group(1) if match else ""
+
     def is_logged_in(self) -> bool:
         response = self.http.get(self.url("/hub/api/user"), headers=self._api_headers(), timeout=30)
         return response.status_code == 200 and response.json().get("name") == self.name
@@ -217,6 +297,11 @@ class HubSession:
         return self.http.request(
             method, self.url(f"/hub/api{path}"), headers=headers, timeout=60, **kwargs
         )
+
+    def form(self, path: str, data: dict[str, str]) -> requests.Response:
+        """Post a hub form as a browser does: with the XSRF token of the hub's pages."""
+        xsrf = self._xsrf("/hub/home")
+        return self.http.post(self.url(path), data={**data, "_xsrf": xsrf}, timeout=60)
 
     def approve(self, username: str) -> None:
         """As an administrator, approve a signed-up user on the authorization page."""
@@ -281,7 +366,37 @@ class HubSession:
 
     def server_url(self, server_name: str = "") -> str:
         suffix = f"{server_name}/" if server_name else ""
-        return self.url(f"/user/{self.name}/{suffix}")
+        return f"{self.hub.host_url(self.name, 'user')}/user/{self.name}/{suffix}"
+
+
+class Lab:
+    """A person's browser on their JupyterLab: the server's cookie and XSRF token."""
+
+    def __init__(self, person: HubSession) -> None:
+        self.person = person
+        self.base = person.server_url()
+        # Opening JupyterLab goes through the hub's OAuth and sets the server's cookies.
+        page = person.http.get(self.base + "lab", timeout=120)
+        assert page.status_code == 200, page.text[:300]
+
+    @property
+    def xsrf(self) -> str:
+        for cookie in self.person.http.cookies:
+            if cookie.name == "_xsrf" and cookie.path.startswith(f"/user/{self.person.name}"):
+                return cookie.value
+        raise AssertionError("the server set no _xsrf cookie")
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        """GET a route of the ECHOES server extension (<server>/echoes/<path>)."""
+        return self.person.http.get(self.base + "echoes/" + path, timeout=120, **kwargs)
+
+    def send(self, method: str, path: str, body, **headers) -> requests.Response:
+        """Send `body` (JSON-LD unless a Content-Type says otherwise) with the XSRF token."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        headers = {"Content-Type": "application/ld+json", "X-XSRFToken": self.xsrf, **headers}
+        return self.person.http.request(
+            method, self.base + "echoes/" + path, data=data, headers=headers, timeout=600
+        )
 
 
 def _is_authorized_in_page(html: str, username: str) -> bool:
@@ -360,6 +475,22 @@ class Kernel:
         requests.delete(
             f"{self.server_url}/api/kernels/{self.id}", headers=self.headers, timeout=30
         )
+
+
+def enter_app(hub: Hub, http: requests.Session, author: str, name: str) -> bool:
+    """As the browser `http` of someone logged in to the hub: through the apps service's
+    host (hub OAuth, the access check, a one-time ticket) to the app's host, which sets its
+    viewer cookie; stops before the page renders. False when no ticket was given (the
+    viewer may not open the app, or is not logged in)."""
+    url = f"{hub.service_url('apps')}enter/{author}/{name}"
+    response = http.get(url, allow_redirects=False, timeout=30)
+    while response.is_redirect and "echoes-ticket=" not in response.headers["Location"]:
+        location = urljoin(response.url, response.headers["Location"])
+        response = http.get(location, allow_redirects=False, timeout=30)
+    if not response.is_redirect:
+        return False
+    http.get(response.headers["Location"], allow_redirects=False, timeout=30)
+    return True
 
 
 def host_of(url: str) -> str:

@@ -27,6 +27,8 @@ import requests
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
 SERVICE = "annotations"
+#: Where the service's own addresses begin in its IRIs, whatever the host.
+MARKER = f"/services/{SERVICE}/"
 
 
 class AnnotationServiceError(RuntimeError):
@@ -149,9 +151,6 @@ class AnnotationClient:
         explicit = os.environ.get("ECHOES_ANNOTATIONS_URL")
         if explicit:
             return explicit
-        public_hub = os.environ.get("JUPYTERHUB_PUBLIC_HUB_URL", "")
-        if public_hub.rstrip("/").endswith("/hub"):
-            return public_hub.rstrip("/")[: -len("hub")] + f"services/{SERVICE}/"
         api = os.environ.get("JUPYTERHUB_API_URL")
         if not api:
             raise RuntimeError(
@@ -169,6 +168,9 @@ class AnnotationClient:
     def _request(self, method: str, url: str, **kwargs) -> requests.Response:
         if not url.startswith(("http://", "https://")):
             url = self.url + url
+        elif MARKER in url and not url.startswith(self.url):
+            # An IRI names the service's public host, for browsers; ask at our address.
+            url = self.url + url.split(MARKER, 1)[1]
         kwargs.setdefault("timeout", 60)
         reply = self.session.request(method, url, **kwargs)
         if reply.status_code >= 400:

@@ -133,15 +133,14 @@ def _candidates(blob: str, starts: list[int], word: str) -> list[int]:
 def _resolved(name: str, file: Path, doc: dict, entry_name: str, data: dict) -> dict:
     """A copy of an entry whose data items (added to ``data``) have {CATALOG_DIR} filled in,
     so entries from catalogs in different folders can share one result catalog."""
+
+    def resolve(ref: str) -> str:
+        item = copy.deepcopy(doc["data"][ref])
+        url = item["kwargs"]["url"]
+        item["kwargs"]["url"] = url.replace("{CATALOG_DIR}", str(file.parent), 1)
+        data[f"{name}/{ref}"] = item
+        return f"{name}/{ref}"
+
     entry = copy.deepcopy(doc["entries"][entry_name])
-    args = entry["kwargs"]["args"]
-    for i, arg in enumerate(args):
-        match = validate.DATA_REF.match(arg) if isinstance(arg, str) else None
-        if match:
-            item = copy.deepcopy(doc["data"][match.group(1)])
-            url = item["kwargs"]["url"]
-            item["kwargs"]["url"] = url.replace("{CATALOG_DIR}", str(file.parent), 1)
-            key = f"{name}/{match.group(1)}"
-            data[key] = item
-            args[i] = f"{{data({key})}}"
+    entry["kwargs"] = validate.map_refs(entry.get("kwargs") or {}, resolve)
     return entry

@@ -19,8 +19,11 @@ import json
 import os
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from .localhost import resolve_localhost_names
 
 
 class PublishError(Exception):
@@ -128,8 +131,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--apps",
         default=os.environ.get("ECHOES_APPS_URL", ""),
-        help="the apps service's address (default: $ECHOES_APPS_URL, set in containers; "
-        "else HUB/services/apps/)",
+        help="the apps service's address (default: $ECHOES_APPS_URL, set in user servers; "
+        "else the apps service's own host beside the hub's, http://apps--service.HOST/services/apps/)",
     )
     parser.add_argument(
         "--token",
@@ -150,10 +153,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def apps_service_url(hub: str) -> str:
+    """The apps service of the hub at `hub`: on its own host, named as JupyterHub names a
+    service's host when user servers have their own (`subdomain_host`)."""
+    parts = urllib.parse.urlsplit(hub)
+    return f"{parts.scheme}://apps--service.{parts.netloc}/services/apps/"
+
+
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
+    resolve_localhost_names()
     hub = args.hub.rstrip("/")
-    apps = (args.apps or f"{hub}/services/apps/").rstrip("/")
+    apps = (args.apps or apps_service_url(hub)).rstrip("/")
     try:
         user = args.user or request("GET", f"{hub}/hub/api/user", args.token)["name"]
         url = f"{apps}/api/apps/{user}/{args.name}"
@@ -164,7 +175,7 @@ def main(argv: list[str]) -> None:
         app = request("PUT", url, args.token, publication(args))
     except PublishError as e:
         sys.exit(f"echoes publish: {e}")
-    print(f"published {user}/{args.name} version {app['version']}: {hub}{app['url']}")
+    print(f"published {user}/{args.name} version {app['version']}: {app['url']}")
     if not app["ok"]:
         sys.exit(
             f"echoes publish: the notebook failed its trial run, viewers will see a "

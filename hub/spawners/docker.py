@@ -14,12 +14,9 @@ switched off on the bridge), only to the host.
 
 from __future__ import annotations
 
-import string
-
 import docker
 from docker.errors import APIError, DockerException, NotFound
 from dockerspawner import DockerSpawner
-from escapism import escape
 from tornado import web
 from traitlets import Dict, List, TraitError, Unicode, default, validate
 from traitlets.config import Config
@@ -41,13 +38,11 @@ DEFAULT_IMAGE = "echoes/singleuser:latest"
 DEFAULT_NETWORK = "echoes"
 
 
-def safe_name(name: str) -> str:
-    """A user or server name as it appears in container and volume names.
-
-    DockerSpawner's escaping: only lower-case letters and digits stay, '-' becomes
-    '-2d', so that `user--server` container names can never collide.
-    """
-    return escape(name, set(string.ascii_lowercase + string.digits), escape_char="-").lower()
+#: A user or server name as it appears in container and volume names: DockerSpawner's own
+#: escaping (its ``escape`` setting's default), which keeps only lower-case letters and
+#: digits and writes '-' as '-2d', so that `user--server` names can never collide. For
+#: containers that no spawner starts (published apps).
+safe_name = DockerSpawner().escape
 
 
 def docker_client(timeout: int = 10) -> docker.DockerClient:
@@ -149,10 +144,6 @@ class EchoesDockerSpawner(DockerSpawner):
     @property
     def parsed_profiles(self) -> list[Profile]:
         return parse_profiles(self.profiles)
-
-    @default("escape")
-    def _default_escape(self):
-        return safe_name
 
     @default("image")
     def _default_image(self) -> str:

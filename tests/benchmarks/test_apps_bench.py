@@ -20,11 +20,7 @@ import requests
 from tests.benchmarks.report import ratio_line, summary
 from tests.hubclient import Hub, free_port_block, make_state_dir, wait_for
 from tests.integration.conftest import STATE_ROOT, add_user, login_admin
-
-REPO = Path(__file__).resolve().parents[2]
-POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
-ECHOES = str(Path(sys.executable).parent / "echoes")
-TITLE = "Romano-British pottery"
+from tests.integration.test_apps_service import POTTERY, TITLE, publish
 
 
 def timed_render(url: str) -> float:
@@ -71,28 +67,12 @@ def test_time_to_first_render_cold_warm_and_plain_voila():
         admin = login_admin(hub)
         author = add_user(hub, admin, "bench-author")
         token = author.new_token()
-        url = f"{hub.url}/services/apps/{author.name}/pottery/"
+        url = hub.app_url(author.name, "pottery")
         cold, warm = [], []
         for _ in range(3):
             # (Re)publishing stops the running Voila: the next opening is cold.
-            subprocess.run(
-                [
-                    ECHOES,
-                    "publish",
-                    str(POTTERY),
-                    "--name",
-                    "pottery",
-                    "--share",
-                    "public",
-                    "--hub",
-                    hub.url,
-                    "--token",
-                    token,
-                ],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
+            result = publish(hub, author, POTTERY, "pottery", "public", token)
+            assert result.returncode == 0, result.stderr
             cold.append(timed_render(url))
             for _ in range(2):
                 time.sleep(10)  # let Voila refill its pool of preheated kernels

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hubclient import Hub, HubSession
 from tests.integration.conftest import (  # noqa: F401 (fixtures shared with integration)
     admin,
     hub,
@@ -48,3 +49,12 @@ def browser() -> Iterator:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def log_in(page, at: Hub, person: HubSession) -> None:
+    """Log in to the hub ``at`` through its login form in the browser page, as a person does."""
+    page.goto(f"{at.url}/hub/login")
+    page.fill("input[name=username]", person.name)
+    page.fill("input[name=password]", person.password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state()

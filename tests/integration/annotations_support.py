@@ -18,7 +18,8 @@ MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
 
 
 def service_url(hub: Hub) -> str:
-    return f"{hub.url}/services/annotations/"
+    """The service's public address: its own host (annotations--service.localhost)."""
+    return hub.service_url("annotations")
 
 
 def wait_for_service(hub: Hub, timeout: float = 120) -> None:
@@ -49,16 +50,27 @@ def new_person(hub: Hub, admin: HubSession, prefix: str, groups: tuple[str, ...]
     return person, with_token(person)
 
 
-def service_pid(hub: Hub) -> int:
-    """The pid of this hub's annotation service (its command names the hub's state folder)."""
+def service_processes(hub: Hub) -> dict[int, str]:
+    """Pid -> command line of this hub's annotation service and of the tether that
+    supervises it (their environment names the hub's state folder, in the database URL)."""
     marker = str(hub.state_dir / "annotations.sqlite")
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            environ = (entry / "environ").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if "echoes_hub.services.annotations" in cmdline and marker in cmdline:
-            return int(entry.name)
+        if "echoes_hub.services.annotations" in cmdline and marker in environ:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def service_pid(hub: Hub) -> int:
+    """The pid of this hub's annotation service, not of the tether that supervises it."""
+    for pid, cmdline in service_processes(hub).items():
+        if "echoes_hub.services.tether" not in cmdline:
+            return pid
     raise LookupError("annotation service process not found")

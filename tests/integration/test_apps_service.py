@@ -14,7 +14,7 @@ import pytest
 import requests
 import websocket
 
-from tests.hubclient import HubSession, Kernel
+from tests.hubclient import HubSession, Kernel, enter_app
 from tests.integration.conftest import add_user, login_admin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,45 +24,49 @@ TITLE = "Romano-British pottery"
 AS_ROOT = os.geteuid() == 0
 
 
-def publish(hub, person: HubSession, notebook: Path, name: str, share: str, token=None):
+def publish(
+    hub, person: HubSession, notebook: Path, name: str, share: str, token=None, options=()
+) -> subprocess.CompletedProcess:
+    """`echoes publish` as an author runs it (`options`: more of its arguments)."""
     return subprocess.run(
         [
-            ECHOES,
-            "publish",
-            str(notebook),
-            "--name",
-            name,
-            "--share",
-            share,
-            "--hub",
-            hub.url,
-            "--token",
-            token or person.new_token(),
+            *(ECHOES, "publish", str(notebook), "--name", name, "--share", share),
+            *("--hub", hub.url, "--token", token or person.new_token(), *options),
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
 
 
 def app_url(hub, author: str, name: str) -> str:
-    return f"{hub.url}/services/apps/{author}/{name}/"
+    """An app's address: on its author's host (<author>--app.localhost)."""
+    return hub.app_url(author, name)
 
 
 def renders(http: requests.Session, url: str) -> bool:
-    """True when the app's page renders for this browser session (following hub OAuth)."""
-    response = http.get(url, timeout=180)
+    """True when the app's page renders for this browser session (following hub OAuth
+    on the apps service's host and the ticket back to the app's host)."""
+    response = http.get(url, headers={"Accept": "text/html"}, timeout=180)  # as a browser
     return response.status_code == 200 and TITLE in response.text
 
 
-def opens(http: requests.Session, url: str) -> bool:
+def opens(hub, http: requests.Session, author: str, name: str) -> bool:
     """True when this session gets through the app's access check: one of Voila's assets
     (every request to the app's address is checked the same way, the page included)."""
-    if http.cookies:  # a hub user: log in to the apps service as a browser would have
-        http.get(url.split("/services/apps/")[0] + "/services/apps/login", timeout=30)
-    response = http.get(url + "voila/static/voila.js", timeout=180)
+    if http.cookies:  # a hub user: enter the app as a browser would have
+        enter_app(hub, http, author, name)
+    response = http.get(app_url(hub, author, name) + "voila/static/voila.js", timeout=180)
     assert response.status_code in (200, 404), response.text[:300]
     return response.status_code == 200
+
+
+def shell_message(msg_type: str, msg_id: str, content: dict) -> str:
+    """A message to the kernel's shell channel in the legacy websocket framing (JSON text)."""
+    header = {"msg_id": msg_id, "msg_type": msg_type, "session": "s", "username": ""}
+    header["version"] = "5.3"
+    message = {"header": header, "parent_header": {}, "metadata": {}, "content": content}
+    return json.dumps({**message, "channel": "shell"})
 
 
 def assert_viewer_cannot_execute(url: str, page: str) -> None:
@@ -73,40 +77,9 @@ def assert_viewer_cannot_execute(url: str, page: str) -> None:
         url.replace("http", "ws", 1) + f"api/kernels/{kernel_id}/channels", timeout=10
     )
     try:
-        ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": "x1",
-                        "msg_type": "execute_request",
-                        "session": "s",
-                        "username": "",
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "channel": "shell",
-                    "content": {"code": "open('/tmp/pwned', 'w')", "silent": False},
-                }
-            )
-        )
-        ws.send(
-            json.dumps(
-                {
-                    "header": {
-                        "msg_id": "k1",
-                        "msg_type": "kernel_info_request",
-                        "session": "s",
-                        "username": "",
-                        "version": "5.3",
-                    },
-                    "parent_header": {},
-                    "metadata": {},
-                    "channel": "shell",
-                    "content": {},
-                }
-            )
-        )
+        code = {"code": "open('/tmp/pwned', 'w')", "silent": False}
+        ws.send(shell_message("execute_request", "x1", code))
+        ws.send(shell_message("kernel_info_request", "k1", {}))
         replies = set()
         while "k1" not in replies:
             msg = json.loads(ws.recv())
@@ -135,7 +108,7 @@ def test_each_share_mode_opens_for_exactly_whom_it_should(hub, admin, people):
     url = app_url(hub, author.name, "pottery-shared")
     assert renders(requests.Session(), url), "a public app does not render for anonymous"
     assert renders(member.http, url)
-    api = f"{hub.url}/services/apps/api/apps/{author.name}/pottery-shared"
+    api = f"{hub.service_url('apps')}api/apps/{author.name}/pottery-shared"
     token = {"Authorization": f"token {author.new_token()}"}
     cases = {
         "public": {"anonymous": True, "member": True, "stranger": True},
@@ -147,23 +120,29 @@ def test_each_share_mode_opens_for_exactly_whom_it_should(hub, admin, people):
         response = requests.patch(api, json={"share": share}, headers=token, timeout=30)
         assert response.status_code == 200 and response.json()["share"] == share
         anonymous = requests.Session()
+        app = (author.name, "pottery-shared")
         seen = {
-            "anonymous": opens(anonymous, url),
-            "member": opens(member.http, url),
-            "stranger": opens(stranger.http, url),
+            "anonymous": opens(hub, anonymous, *app),
+            "member": opens(hub, member.http, *app),
+            "stranger": opens(hub, stranger.http, *app),
         }
         assert seen == expected, f"share {share}: {seen}"
-        assert opens(author.http, url), "the author cannot open their own app"
-        assert opens(admin.http, url), "an administrator cannot open the app"
+        assert opens(hub, author.http, *app), "the author cannot open their own app"
+        assert opens(hub, admin.http, *app), "an administrator cannot open the app"
         if not expected["anonymous"]:
-            # Anonymous people are sent to the hub's login, never shown the app.
-            first = anonymous.get(url, allow_redirects=False, timeout=30)
+            # Anonymous browsers are sent to log in on the apps service's host (then the
+            # hub's login), never shown the app.
+            first = anonymous.get(
+                url, headers={"Accept": "text/html"}, allow_redirects=False, timeout=30
+            )
             assert first.status_code == 302
-            assert "/hub/api/oauth2/authorize" in first.headers["Location"]
-        listing = requests.get(f"{hub.url}/services/apps/api/apps", timeout=30).json()
+            assert first.headers["Location"].startswith(f"{hub.service_url('apps')}enter/")
+            second = anonymous.get(first.headers["Location"], allow_redirects=False, timeout=30)
+            assert "/hub/api/oauth2/authorize" in second.headers["Location"]
+        listing = requests.get(f"{hub.service_url('apps')}api/apps", timeout=30).json()
         listed = {(a["author"], a["name"]) for a in listing["apps"]}
         assert ((author.name, "pottery-shared") in listed) == expected["anonymous"]
-        gallery = stranger.http.get(f"{hub.url}/services/apps/", timeout=30).text
+        gallery = stranger.http.get(hub.service_url("apps"), timeout=30).text
         assert (f"{author.name}/pottery-shared" in gallery) == expected["stranger"]
 
 
@@ -195,7 +174,7 @@ def test_viewers_reach_no_jupyter_api_and_cannot_execute_code(hub, people):
 def test_author_cannot_be_impersonated_and_bad_input_is_refused(hub, people):
     author, member, _, _ = people
     token = member.new_token()
-    api = f"{hub.url}/services/apps/api/apps"
+    api = f"{hub.service_url('apps')}api/apps"
     headers = {"Authorization": f"token {token}"}
     body = {"notebook": json.loads(POTTERY.read_text()), "share": "public"}
     response = requests.put(f"{api}/{author.name}/stolen", json=body, headers=headers)
@@ -215,7 +194,7 @@ def test_author_cannot_be_impersonated_and_bad_input_is_refused(hub, people):
     )
     assert escape.status_code == 400
     anonymous = requests.put(f"{api}/{member.name}/ok-name", json=body)
-    assert anonymous.status_code == 403  # changes need a token
+    assert anonymous.status_code == 401  # changes need a token (or the cookie and XSRF)
     assert (
         requests.delete(f"{api}/{author.name}/pottery-public", headers=headers).status_code == 403
     )
@@ -228,6 +207,8 @@ def test_republish_unpublish_and_broken_notebook(hub, people, tmp_path):
     first.write_text(json.dumps(notebook))
     assert publish(hub, author, first, "versions", "hub").returncode == 0
     url = app_url(hub, author.name, "versions")
+    for person in (author, member):
+        assert enter_app(hub, person.http, author.name, "versions"), person.name
     assert "Version two" not in member.http.get(url, timeout=240).text
 
     notebook["cells"][0]["source"] = "# Version two of the pottery explorer\n" + TITLE
@@ -287,6 +268,14 @@ def test_cli_names_the_file_and_line_of_a_bad_notebook(hub, people, tmp_path):
     assert str(bad) in result.stderr and "line 3" in result.stderr
 
 
+def one_cell_notebook(source: str) -> dict:
+    """The pottery app's notebook (its kernel and metadata) with one code cell of ours."""
+    notebook = json.loads(POTTERY.read_text())
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    notebook["cells"] = [{**cell, "source": source}]
+    return notebook
+
+
 def probe_notebook(paths: dict[str, str]) -> dict:
     """A notebook that tries to read each path and prints `PROBE <label>: <outcome>`."""
     checks = "".join(
@@ -294,17 +283,7 @@ def probe_notebook(paths: dict[str, str]) -> dict:
         f"except OSError as e:\n    print('PROBE {label}: ' + type(e).__name__)\n"
         for label, path in paths.items()
     )
-    notebook = json.loads(POTTERY.read_text())
-    notebook["cells"] = [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": checks,
-        }
-    ]
-    return notebook
+    return one_cell_notebook(checks)
 
 
 @pytest.mark.skipif(not AS_ROOT, reason="accounts exist only as root (CI runs as root)")
@@ -344,12 +323,14 @@ def test_snapshots_are_closed_to_other_users_and_to_other_authors_apps(hub, peop
     probe.write_text(json.dumps(probe_notebook({"other": str(snapshot), "own": "app.ipynb"})))
     result = publish(hub, stranger, probe, "probe", "hub")
     assert result.returncode == 0, result.stderr
+    assert enter_app(hub, stranger.http, stranger.name, "probe")
     page = stranger.http.get(app_url(hub, stranger.name, "probe"), timeout=240)
     assert page.status_code == 200, page.text[:300]
     assert "PROBE other: PermissionError" in page.text
     assert "PROBE own: read" in page.text
 
     # The app still opens for its viewer.
+    assert enter_app(hub, member.http, author.name, "private-pottery")
     assert renders(member.http, app_url(hub, author.name, "private-pottery"))
 
 
@@ -359,17 +340,10 @@ def test_an_app_that_never_renders_gets_a_message_not_a_500(hub_factory, tmp_pat
     hub = hub_factory(args=["--EchoesApps.page_timeout=5"])
     admin = login_admin(hub)
     author = add_user(hub, admin, "app-stall")
-    notebook = json.loads(POTTERY.read_text())
     # Runs through at publishing time (the trial run), stalls only when Voila runs it.
-    notebook["cells"] = [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": "import os, time\nif os.environ.get('VOILA_BASE_URL'):\n    time.sleep(3600)",
-        }
-    ]
+    notebook = one_cell_notebook(
+        "import os, time\nif os.environ.get('VOILA_BASE_URL'):\n    time.sleep(3600)"
+    )
     stall = tmp_path / "stall.ipynb"
     stall.write_text(json.dumps(notebook))
     result = publish(hub, author, stall, "stall", "public")
@@ -380,4 +354,4 @@ def test_an_app_that_never_renders_gets_a_message_not_a_500(hub_factory, tmp_pat
     assert "Traceback" not in page.text and "sleep" not in page.text
     assert "did not render (timed out); trying again" in hub.log()
     assert "[apps ERROR] Uncaught exception" not in hub.log()
-    assert requests.get(f"{hub.url}/services/apps/", timeout=30).status_code == 200
+    assert requests.get(hub.service_url("apps"), timeout=30).status_code == 200

@@ -8,45 +8,16 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
 
 from echoes.annotators import coins
 from echoes_data import recipe
-from tests.hubclient import HubSession
+from tests.hubclient import Lab
 from tests.integration.annotations_support import service_url, wait_for_service, with_token
 
 pytestmark = pytest.mark.slow
 
 MEDIA_TYPE = "application/ld+json"
 COINS_CANVAS = coins.COINS_CANVAS
-
-
-class Lab:
-    """A person's browser on their JupyterLab: the server's cookie and XSRF token."""
-
-    def __init__(self, person: HubSession) -> None:
-        self.person = person
-        self.base = person.server_url()
-        # Opening JupyterLab goes through the hub's OAuth and sets the server's cookies.
-        page = person.http.get(self.base + "lab", timeout=120)
-        assert page.status_code == 200, page.text[:300]
-
-    @property
-    def xsrf(self) -> str:
-        for cookie in self.person.http.cookies:
-            if cookie.name == "_xsrf" and cookie.path.startswith(f"/user/{self.person.name}"):
-                return cookie.value
-        raise AssertionError("the server set no _xsrf cookie")
-
-    def get(self, path: str, **kwargs) -> requests.Response:
-        return self.person.http.get(self.base + "echoes/" + path, timeout=120, **kwargs)
-
-    def send(self, method: str, path: str, body, **headers) -> requests.Response:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        headers = {"Content-Type": MEDIA_TYPE, "X-XSRFToken": self.xsrf, **headers}
-        return self.person.http.request(
-            method, self.base + "echoes/" + path, data=data, headers=headers, timeout=600
-        )
 
 
 def region_note(text: str, visibility: str = "private") -> dict:

@@ -171,7 +171,7 @@ def test_a_drawn_rectangle_saved_in_the_widget_is_a_region_annotation_of_its_use
     assert [b["value"] for b in stored["body"]] == ["A worn owl", "owl", "silver"]
 
     [shape] = state["shapes"]
-    assert shape["id"] == stored["id"] and shape["group"] == "mine" and shape["editable"]
+    assert shape["id"] == stored["id"] and shape["group"] == "yours" and shape["editable"]
     assert shape["box"] == [100, 50, 80, 60]
 
     # A private one, dragged up and to the left from (150, 100).

@@ -29,8 +29,14 @@ def test_defaults_sqlite_in_the_state_folder_and_users_may_use_it(tmp_path):
     assert service["oauth_no_confirm"] is True
     command = " ".join(service["command"])
     assert "-m echoes_hub.services.annotations" in command
-    assert f"--AnnotationsApp.database_url=sqlite:///{tmp_path}/annotations.sqlite" in command
-    assert "--AnnotationsApp.public_url=http://127.0.0.1:18100/services/annotations/" in command
+    database = f"sqlite:///{tmp_path}/annotations.sqlite"
+    assert service["environment"]["ECHOES_ANNOTATIONS_DATABASE_URL"] == database
+    # Never on the command line: every hub user may read the service's model, which has it.
+    assert "database" not in command
+    assert (
+        "--AnnotationsApp.public_url=http://annotations--service.localhost:18100/services/annotations/"
+        in command
+    )
     user_role = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
     assert "self" in user_role["scopes"]
     assert "access:services!service=annotations" in user_role["scopes"]
@@ -49,7 +55,7 @@ def test_port_body_limit_and_database_are_settings(tmp_path):
     assert "--AnnotationsApp.auth_cache_max_age=10" in service["command"]
     c = hub_config(tmp_path, auth_cache_max_age=3)
     assert "--AnnotationsApp.auth_cache_max_age=3" in service_of(c)["command"]
-    assert f"--AnnotationsApp.database_url={url}" in service["command"]
+    assert service["environment"]["ECHOES_ANNOTATIONS_DATABASE_URL"] == url
 
 
 def test_applying_twice_gives_the_same_configuration(tmp_path):

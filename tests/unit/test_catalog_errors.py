@@ -171,3 +171,63 @@ def test_a_broken_packaged_catalog_fails_the_build_naming_the_template(tmp_path,
     with pytest.raises(validate.CatalogError, match=f"{catalog}: entry 'pottery': unknown recipe"):
         recipe.build(tmp_path / "heritage")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["templates"]  # nothing half-built
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "refs"),
+    [
+        ({"args": ["{data(pottery_file)}"], "engine": "pyarrow"}, ["pottery_file"]),
+        # Names that are not Python words: echoes.search's keys, hyphens, accents.
+        (
+            {"args": ["{data(archaeometry.pottery/pottery_file)}"]},
+            ["archaeometry.pottery/pottery_file"],
+        ),
+        ({"args": ["{data(pottery-file)}"]}, ["pottery-file"]),
+        ({"args": ["{data(céramique)}"]}, ["céramique"]),
+        # Anywhere in the kwargs, as Intake writes its own catalogs.
+        ({"data": "{data(ea539c01591e5e69)}"}, ["ea539c01591e5e69"]),
+        ({"steps": [["{data(bd3879bda378781f)}", [], {}]]}, ["bd3879bda378781f"]),
+        # Text that mentions a reference is not one: Intake reads it as text.
+        ({"args": ["{data(pottery_file)}"], "note": "as {data(pottery_file)}"}, ["pottery_file"]),
+        (None, []),
+    ],
+)
+def test_data_references_are_found_where_and_as_intake_reads_them(kwargs, refs):
+    assert validate.data_refs(kwargs) == refs
+
+
+def test_a_data_name_that_is_not_a_python_word_is_checked_read_and_found(data):
+    import echoes
+
+    def rename(doc):
+        doc["data"]["tate-file"] = doc["data"].pop("tate_file")
+        doc["entries"]["tate"]["kwargs"]["args"] = ["{data(tate-file)}"]
+
+    edit(data / "collections" / "catalog.yaml", rename)
+    assert problems(data) == []
+    assert len(echoes.catalog(data).collections.read().tate.read()) > 0
+    assert len(echoes.search("tate", data)["collections.tate"].read()) > 0
+
+
+def test_an_entry_that_reads_a_second_data_item_is_refused(data):
+    catalog = data / "collections" / "catalog.yaml"
+    edit(catalog, lambda doc: doc["entries"]["tate"]["kwargs"].update(extra="{data(tate_file)}"))
+    assert problems(data) == [
+        f"{catalog}: entry 'tate': kwargs must hold exactly one '{{data(NAME)}}' reference"
+    ]
+
+
+def test_the_catalog_browser_raises_the_same_catalog_error_with_a_status(data):
+    from echoes.server import catalog
+
+    with pytest.raises(validate.CatalogError) as missing:
+        catalog.entry("images.nothing", str(data))
+    assert (missing.value.status, missing.value.message) == (
+        404,
+        "no catalog entry 'images.nothing'",
+    )
+    (data / "sites" / "catalog.yaml").write_text("version: 2\nentries: [unclosed")
+    with pytest.raises(validate.CatalogError) as broken:
+        catalog.tree(str(data))
+    assert broken.value.status == 503
+    assert f"{data / 'sites' / 'catalog.yaml'}: line " in broken.value.message

@@ -11,7 +11,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 from echoes_hub.auth import USERNAME_PATTERN
-from echoes_hub.config import apply, reach_services_from_containers
+from echoes_hub.config import apply, tell_servers_where_services_are
 from echoes_hub.services.culler import CULLER_SCOPES
 from echoes_hub.settings import EchoesHub
 from echoes_hub.spawners.local import closed_to_others
@@ -30,7 +30,7 @@ def test_defaults_follow_the_port_and_state_folder(tmp_path):
     assert (settings.ip, settings.proxy_api_port, settings.hub_port) == ("127.0.0.1", 9001, 9002)
     assert settings.database_url == f"sqlite:///{tmp_path / 'jupyterhub.sqlite'}"
     assert settings.data_dir == str(tmp_path / "heritage")
-    assert settings.public_url == "http://127.0.0.1:9000/"
+    assert settings.public_url == "http://localhost:9000/"
 
 
 def test_environment_variables_are_read_when_settings_are_made(tmp_path, monkeypatch):
@@ -64,6 +64,12 @@ def test_apply_configures_the_hub_and_is_idempotent(tmp_path):
     assert repr(c) == first
 
     assert c.JupyterHub.bind_url == "http://127.0.0.1:8200"
+    assert c.JupyterHub.subdomain_host == "http://localhost:8200"
+    annotations = next(s for s in c.JupyterHub.services if s["name"] == "annotations")
+    assert (
+        "--AnnotationsApp.public_url=http://annotations--service.localhost:8200/services/annotations/"
+        in annotations["command"]
+    )
     assert c.JupyterHub.allow_named_servers is True
     assert c.JupyterHub.named_server_limit_per_user == 2
     assert c.Spawner.default_url == "/lab"
@@ -124,7 +130,7 @@ def test_with_containers_the_services_listen_where_containers_reach_the_host():
         {"name": "apps", "url": "http://127.0.0.1:41234"},
         {"name": "idle-culler", "command": ["cull"]},
     ]
-    reach_services_from_containers(c, services)
+    tell_servers_where_services_are(c, services)
     assert [s.get("url") for s in services] == [
         "http://172.19.0.1:8004",
         "http://172.19.0.1:41234",
@@ -136,9 +142,12 @@ def test_with_containers_the_services_listen_where_containers_reach_the_host():
     }
 
 
-def test_without_containers_the_services_stay_on_loopback():
+def test_without_containers_the_services_stay_on_loopback_and_servers_are_told():
     c = Config()
     services = [{"name": "annotations", "url": "http://127.0.0.1:8004"}]
-    reach_services_from_containers(c, services)
+    tell_servers_where_services_are(c, services)
     assert services[0]["url"] == "http://127.0.0.1:8004"
     assert "environment" not in c.EchoesDockerSpawner
+    assert c.EchoesLocalSpawner.environment == {
+        "ECHOES_ANNOTATIONS_URL": "http://127.0.0.1:8004/services/annotations/"
+    }

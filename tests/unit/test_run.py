@@ -119,8 +119,10 @@ def test_bad_input_names_the_file(work: Path, content: str | None, message: str)
     assert str(path) in done.stderr and message in done.stderr
 
 
-def test_intake2_catalog_entries_named_in_code_are_recorded(tmp_path: Path) -> None:
-    """Arrow opens Parquet outside Python's sight: the entry's name in the code suffices."""
+@pytest.mark.parametrize("data_name", ["pottery_file", "pottery-file", "céramique"])
+def test_intake2_catalog_entries_named_in_code_are_recorded(tmp_path: Path, data_name) -> None:
+    """Arrow opens Parquet outside Python's sight: the entry's name in the code suffices.
+    The data item's name is any that Intake reads, not only a Python word."""
     from echoes.runs.record import data_entries, names_in
 
     (tmp_path / "arch").mkdir()
@@ -130,13 +132,13 @@ def test_intake2_catalog_entries_named_in_code_are_recorded(tmp_path: Path) -> N
     (tmp_path / "arch" / "catalog.yaml").write_text(
         "version: 2\n"
         "data:\n"
-        "  pottery_file:\n"
+        f"  {data_name}:\n"
         "    datatype: intake.readers.datatypes:Parquet\n"
         "    kwargs: {url: '{CATALOG_DIR}/pottery.parquet'}\n"
         "entries:\n"
         "  pottery:\n"
         "    reader: intake.readers.readers:PandasParquet\n"
-        "    kwargs: {args: ['{data(pottery_file)}']}\n"
+        f"    kwargs: {{args: ['{{data({data_name})}}']}}\n"
         f"    metadata: {{sha256: {sha}, licence: GPL-3.0-only, citation: Tubb et al. 1980}}\n"
     )
     nb = nbformat.v4.new_notebook(

@@ -6,6 +6,7 @@ scikit-image's `coins` (Brooklyn Museum, no known copyright restrictions)."""
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -19,8 +20,12 @@ from echoes.annotations import AnnotationClient, entry_canvas, region, table_row
 from echoes.annotators import coins
 from echoes.widgets import images, model
 from echoes_data import recipe
+from echoes_hub.services.annotations.model import MOTIVATIONS as STORED_MOTIVATIONS
 
 REPO = Path(__file__).resolve().parents[2]
+#: Golden cases of the view rules; extensions/labextension/test/view.test.ts reads them too.
+VIEW_CASES = REPO / "tests" / "fixtures" / "view"
+SCENES = sorted(p.stem for p in VIEW_CASES.glob("*.json") if p.stem != "tags")
 
 ME = "wid-alice"
 CANVAS = coins.canvas()
@@ -260,7 +265,7 @@ def test_annotations_are_grouped_yours_groups_public_others_software():
     ]
     shapes = model.shapes(found, ME, 384, 303)
     assert [(s["id"], s["group"]) for s in shapes] == [
-        ("urn:test:2", "mine"),
+        ("urn:test:2", "yours"),
         ("urn:test:4", "groups"),
         ("urn:test:1", "public"),
         ("urn:test:5", "others"),
@@ -276,15 +281,18 @@ def test_annotations_are_grouped_yours_groups_public_others_software():
 def test_verdicts_show_on_proposals_and_assessments_are_not_drawn():
     proposal = annotation(3, ME, software=True)
     client = AnnotationClient.document
+    me = {"type": "Person", "nickname": ME}
     early = {
         **client(proposal["id"], [{"type": "TextualBody", "value": "rejected"}], "assessing"),
+        "creator": me,
         "modified": "2026-01-01T00:00:00Z",
     }
     late = {
         **client(proposal["id"], [{"type": "TextualBody", "value": "accepted"}], "assessing"),
+        "creator": me,
         "modified": "2026-01-02T00:00:00Z",
     }
-    judged = model.verdicts([late, early])
+    judged = model.verdicts([late, early], ME)
     assert judged == {proposal["id"]: "accepted"}
     shapes = model.shapes([proposal, late], ME, 384, 303, judged)
     assert len(shapes) == 1 and shapes[0]["verdict"] == "accepted"
@@ -293,6 +301,33 @@ def test_verdicts_show_on_proposals_and_assessments_are_not_drawn():
 def test_an_annotation_on_the_whole_image_has_no_box():
     whole = {**annotation(9, ME), "target": CANVAS["id"]}
     assert model.shapes([whole], ME, 384, 303)[0]["box"] is None
+
+
+# --- the golden cases both front ends check --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SCENES)
+def test_annotations_are_shown_as_the_golden_view_cases_say(name):
+    case = json.loads((VIEW_CASES / f"{name}.json").read_text())
+    viewer, size = case["viewer"], (case["image"]["width"], case["image"]["height"])
+    judged = model.verdicts(case.get("assessments", []), viewer)
+    shown = {
+        s["id"]: {k: s[k] for k in ("group", "text", "tags", "verdict")} | {"region": s["box"]}
+        for s in model.shapes(case["annotations"], viewer, *size, judged)
+    }
+    assert shown == case["expected"]
+
+
+def test_tags_are_split_as_the_golden_cases_say():
+    for case in json.loads((VIEW_CASES / "tags.json").read_text())["cases"]:
+        assert model.parse_tags(case["typed"]) == case["tags"], case["typed"]
+
+
+def test_the_motivations_offered_are_w3cs_and_the_store_takes_them():
+    offered = {*model.MOTIVATIONS, model.ASSESSING}
+    # The store also takes IIIF Presentation 3's two, which a person does not write.
+    assert offered == STORED_MOTIVATIONS - {"painting", "supplementing"}
+    assert model.MOTIVATIONS[0] == "commenting"  # the form's default
 
 
 # --- table rows -----------------------------------------------------------------------------
@@ -338,6 +373,6 @@ def test_row_annotations_are_found_per_row():
     notes = model.row_notes([on_runs, open_ended, elsewhere], POTTERY, 45, ME)
     assert sorted(notes) == [1, 2, 3, 4, 7, 44, 45]
     assert notes[3] == [
-        {"id": "urn:test:a", "text": "kiln A", "tags": [], "creator": ME, "group": "mine"}
+        {"id": "urn:test:a", "text": "kiln A", "tags": [], "creator": ME, "group": "yours"}
     ]
     assert notes[45][0]["group"] == "public" and notes[1][0]["text"] == "late"

@@ -29,6 +29,8 @@ from typing import Any
 
 import yaml
 
+from echoes_data import validate
+
 RECORD_SCHEMA = "https://echoes-vre.org/schemas/run-record/1"
 RECORD_SUFFIX = ".run.json"
 
@@ -135,7 +137,6 @@ def environment_identity(environment: dict[str, Any]) -> str:
 # --- catalog entries -------------------------------------------------------------------
 
 _TEMPLATE = re.compile(r"\{\{?\s*(CATALOG_DIR|env\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\))\s*\}?\}")
-_DATA_REF = re.compile(r"\{data\((\w+)\)\}")
 
 
 def _resolve_url(url: str, catalog_dir: Path) -> Path | None:
@@ -166,7 +167,7 @@ def _entry_files(spec: dict[str, Any], catalog_dir: Path) -> dict[str, tuple[lis
             if isinstance(d, dict)
         }
         for name, entry in spec["entries"].items():
-            refs = _DATA_REF.findall(json.dumps((entry or {}).get("kwargs", {})))
+            refs = validate.data_refs((entry or {}).get("kwargs"))
             files = [
                 _resolve_url(urls[r], catalog_dir) for r in refs if isinstance(urls.get(r), str)
             ]

@@ -15,6 +15,7 @@ from typing import Any
 from echoes import catalogs
 from echoes.annotations import entry_canvas, entry_item
 from echoes_data import validate
+from echoes_data.validate import CatalogError
 
 #: Rows of a table preview, and how long a preview's cell text may be.
 PREVIEW_ROWS = 5
@@ -31,27 +32,18 @@ SHOWN_METADATA = ("title", "description", "licence", "licence_note", "citation",
 MODES = {"1": "black and white", "L": "greyscale", "RGB": "colour", "RGBA": "colour, transparent"}
 
 
-class CatalogError(Exception):
-    """A request the catalog cannot answer; ``status`` is the HTTP status to reply with."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 def _root(data_dir: str | None) -> Path:
     try:
         return catalogs.root_path(data_dir)
     except FileNotFoundError as error:
-        raise CatalogError(503, str(error)) from None
+        raise CatalogError(str(error)) from None
 
 
 def _walk(root: Path) -> list[tuple[str, Path, dict, str]]:
     try:
         return list(validate.walk(root, load=catalogs._load))
-    except (validate.CatalogError, OSError) as error:
-        raise CatalogError(503, f"the shared catalog cannot be read: {error}") from None
+    except (CatalogError, OSError) as error:
+        raise CatalogError(f"the shared catalog cannot be read: {error}") from None
 
 
 def _kind(entry: dict) -> str:
@@ -75,7 +67,7 @@ def tree(data_dir: str | None = None) -> dict[str, Any]:
     root = _root(data_dir)
     doc, problems = catalogs._load(root)
     if doc is None:
-        raise CatalogError(503, "; ".join(str(p) for p in problems))
+        raise CatalogError(problems)
     themes: dict[str, dict] = {}
     for name, meta_entry in doc["entries"].items():
         meta = meta_entry.get("metadata") or {}
@@ -96,9 +88,9 @@ def tree(data_dir: str | None = None) -> dict[str, Any]:
 def search(text: str, data_dir: str | None = None) -> dict[str, Any]:
     """Entries whose name or metadata contain every word of ``text`` (as ``echoes.search``)."""
     if not text.strip():
-        raise CatalogError(400, "give words to search for (?q=...)")
+        raise CatalogError("give words to search for (?q=...)", status=400)
     if len(text) > 200:
-        raise CatalogError(400, "search text longer than 200 characters")
+        raise CatalogError("search text longer than 200 characters", status=400)
     root = _root(data_dir)
     found = catalogs.search(text, root)
     results = [_summary(name, found.entries[name].to_dict()) for name in sorted(found.entries)]
@@ -108,11 +100,11 @@ def search(text: str, data_dir: str | None = None) -> dict[str, Any]:
 def _find(path: str, data_dir: str | None) -> tuple[Path, dict, str, str]:
     """The catalog file, its YAML, the entry's name and its dotted path, for "theme.entry"."""
     if not re.fullmatch(r"[\w-]+(\.[\w-]+)+", path or ""):
-        raise CatalogError(400, f"not an entry path (theme.entry): {path!r}")
+        raise CatalogError(f"not an entry path (theme.entry): {path!r}", status=400)
     for name, file, doc, entry_name in _walk(_root(data_dir)):
         if name == path:
             return file, doc, entry_name, name
-    raise CatalogError(404, f"no catalog entry {path!r}")
+    raise CatalogError(f"no catalog entry {path!r}", status=404)
 
 
 def _variable(name: str) -> str:
@@ -157,10 +149,10 @@ def image_file(path: str, data_dir: str | None = None) -> Path:
     """The image file of an image entry (for thumbnails and the annotation view)."""
     file, doc, entry_name, _name = _find(path, data_dir)
     if _kind(doc["entries"][entry_name]) != "image":
-        raise CatalogError(400, f"catalog entry {path!r} is not an image")
+        raise CatalogError(f"catalog entry {path!r} is not an image", status=400)
     local = validate.entry_path(file, doc, entry_name)
     if not local.is_file():
-        raise CatalogError(503, f"the image of {path!r} is missing from the shared data")
+        raise CatalogError(f"the image of {path!r} is missing from the shared data")
     return local
 
 
@@ -222,4 +214,4 @@ def _read(path: str, data_dir: str | None) -> Any:
             node = node[theme].read()
         return node[last].read()
     except Exception as error:  # any reader failure becomes a message naming the entry
-        raise CatalogError(503, f"cannot read {path!r}: {type(error).__name__}: {error}") from None
+        raise CatalogError(f"cannot read {path!r}: {type(error).__name__}: {error}") from None

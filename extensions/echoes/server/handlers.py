@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
-from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from . import catalog, publishing
@@ -18,6 +19,12 @@ from .services import FORWARDED_REQUEST, Reply, Services, ServiceUnavailable
 
 #: Paths the annotation pass-through may reach below the service (no absolute URLs, no "..").
 SERVICE_PATH = re.compile(r"^(|[A-Za-z0-9_.~-]+(/[A-Za-z0-9_.~-]*)*)$")
+
+
+def is_json(content_type: str) -> bool:
+    """application/json, or a JSON type such as application/ld+json, with any parameters."""
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 class BaseHandler(APIHandler):
@@ -32,12 +39,22 @@ class BaseHandler(APIHandler):
         self.finish(json.dumps(value, ensure_ascii=False))
 
     def reply(self, reply: Reply) -> None:
-        """A service's reply, status, JSON and headers unchanged."""
+        """A service's reply: status, headers and a JSON body unchanged. Any other body (a
+        web framework's HTML error page) becomes a JSON message naming the status, so
+        that every answer of these routes is JSON, and nothing a service sends as HTML
+        ever renders on the user's origin."""
         self.set_status(reply.status)
         for name, value in reply.headers.items():
             self.set_header(name, value)
+        body, content_type = reply.body, reply.headers.get("Content-Type", "application/json")
+        if body and not is_json(content_type):
+            body, content_type = self._status_message(reply.status), "application/json"
         # tornado refuses even an empty body with 204 and 304.
-        self.finish(reply.body or None)
+        self.finish(body or None, set_content_type=content_type)
+
+    def _status_message(self, status: int) -> bytes:
+        message = f"the service answered {status} {HTTPStatus(status).phrase}"
+        return json.dumps({"error": "service", "message": message}).encode()
 
     def _handle_request_exception(self, error: BaseException) -> None:
         if isinstance(error, catalog.CatalogError):
@@ -81,25 +98,16 @@ class PreviewHandler(BaseHandler):
         self.reply_json(await loop.run_in_executor(None, catalog.preview, path))
 
 
-class ImageHandler(JupyterHandler):
-    """The image file of an image entry (APIHandler would label it JSON)."""
-
-    def initialize(self, services: Services) -> None:
-        self.services = services
+class ImageHandler(BaseHandler):
+    """The image file of an image entry; its errors are JSON as on every route."""
 
     @web.authenticated
     def get(self, path: str) -> None:
-        try:
-            file = catalog.image_file(path)
-        except catalog.CatalogError as error:
-            self.set_status(error.status)
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"error": "catalog", "message": error.message}))
-            return
+        file = catalog.image_file(path)
         kinds = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
-        self.set_header("Content-Type", kinds.get(file.suffix.lower(), "application/octet-stream"))
         self.set_header("Cache-Control", "private, max-age=300")
-        self.finish(file.read_bytes())
+        kind = kinds.get(file.suffix.lower(), "application/octet-stream")
+        self.finish(file.read_bytes(), set_content_type=kind)
 
 
 class MeHandler(BaseHandler):

@@ -3,9 +3,8 @@ with the server's own hub token (JUPYTERHUB_API_TOKEN): the browser never holds 
 
 - annotations: ECHOES_ANNOTATIONS_URL, else the service's address from the hub API
   (server tokens may read the `annotations` service's model).
-- apps: ECHOES_APPS_URL, else under the hub's public address: ECHOES_HUB_URL,
-  JUPYTERHUB_PUBLIC_URL, or the public address the annotation service names in its
-  description (server tokens may use the apps service but not read its model).
+- apps: ECHOES_APPS_URL. The hub sets both to each service's own (loopback, or, for
+  containers, gateway) address: the services' public hosts are for browsers.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
@@ -95,21 +93,7 @@ class Services:
 
     async def apps_url(self) -> str:
         if self._apps is None:
-            explicit = self.env.get("ECHOES_APPS_URL")
-            self._apps = explicit or (await self.public_url()) + "services/apps/"
+            self._apps = self.env.get("ECHOES_APPS_URL", "")
+            if not self._apps:
+                raise ServiceUnavailable("the hub does not tell where the apps service is")
         return self._apps.rstrip("/") + "/"
-
-    async def public_url(self) -> str:
-        """The hub's public address, ending in a slash."""
-        for name in ("ECHOES_HUB_URL", "JUPYTERHUB_PUBLIC_URL"):
-            if self.env.get(name):
-                return self.env[name].rstrip("/") + "/"
-        reply = await self.fetch("GET", await self.annotations_url())
-        if reply.status != 200:
-            raise ServiceUnavailable("the annotation service does not describe itself")
-        containers = json.loads(reply.body).get("containers", "")
-        parts = urlsplit(containers)
-        if not parts.scheme or "/services/" not in parts.path:
-            raise ServiceUnavailable("cannot tell the hub's public address")
-        prefix = parts.path.split("/services/", 1)[0]
-        return f"{parts.scheme}://{parts.netloc}{prefix}/"

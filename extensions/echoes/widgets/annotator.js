@@ -3,13 +3,6 @@
 // the kernel talks to the annotation service and answers through the synced traits.
 
 const SVG = "http://www.w3.org/2000/svg";
-const LABELS = {
-  mine: "Yours",
-  groups: "Your groups",
-  public: "Public",
-  others: "Others",
-  software: "Software proposals",
-};
 // Below this many screen pixels a mouse gesture is a click, not a rectangle.
 const MIN_DRAG = 4;
 
@@ -30,6 +23,8 @@ function options(select, values) {
 }
 
 function render({ model, el }) {
+  // The groups in the legend's order and their labels, from the view rules (view.json).
+  const LABELS = Object.fromEntries(model.get("legend").map((g) => [g.key, g.label]));
   const state = { draft: null, selected: null, editing: null, hidden: new Set() };
   let start = null;
   let dragged = false;

@@ -60,6 +60,8 @@ class Annotator(ServiceWidget):
             refresh_every=refresh_every,
         )
         self.canvas = picture.canvas
+        #: The viewer's verdicts on proposals; None until read (see ``_load``).
+        self._judged: dict[str, str] | None = None
         self._connect(client, groups)
         self.refresh()
 
@@ -69,8 +71,12 @@ class Annotator(ServiceWidget):
 
     def _load(self) -> None:
         found = self.client.search(self.canvas_id)
-        mine = self.client.search(creator=self.user, motivation="assessing")
-        self.shapes = model.shapes(found, self.user, self.width, self.height, model.verdicts(mine))
+        # Only the viewer's own verdicts show: read when proposals first show and after
+        # each Accept or Reject here, not on every refresh (as the JupyterLab view).
+        if self._judged is None and any(model.group_of(a, self.user) == "software" for a in found):
+            mine = self.client.search(creator=self.user, motivation=model.ASSESSING)
+            self._judged = model.verdicts(mine, self.user)
+        self.shapes = model.shapes(found, self.user, self.width, self.height, self._judged)
 
     def _do_save(self, content: dict) -> str:
         args = model.annotation_args(content, self.visibilities)
@@ -88,10 +94,12 @@ class Annotator(ServiceWidget):
 
     def _do_accept(self, content: dict) -> str:
         self.client.accept(str(content["id"]), content.get("note") or None)
+        self._judged = None
         return "accepted"
 
     def _do_reject(self, content: dict) -> str:
         self.client.reject(str(content["id"]), content.get("note") or None)
+        self._judged = None
         return "rejected"
 
     @property

@@ -44,6 +44,10 @@ class ServiceWidget(anywidget.AnyWidget):
     user = traitlets.Unicode("").tag(sync=True)
     visibilities = traitlets.List(traitlets.Unicode(), ["private", "public"]).tag(sync=True)
     motivations = traitlets.List(traitlets.Unicode(), list(model.MOTIVATIONS)).tag(sync=True)
+    #: The groups annotations are shown in, in order: [{"key": ..., "label": ...}].
+    legend = traitlets.List(
+        traitlets.Dict(), [{"key": g["key"], "label": g["label"]} for g in model.RULES["groups"]]
+    ).tag(sync=True)
     #: Seconds between refreshes the browser asks for while the widget is shown; 0: never.
     refresh_every = traitlets.Float(0).tag(sync=True)
 

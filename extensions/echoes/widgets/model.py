@@ -4,33 +4,32 @@ The browser side of a widget only draws and reports what the person did (a recta
 in screen pixels, the form's values, the rows they ticked). Everything else lives here,
 where unit tests reach it: screen to image pixels, the annotation a form makes, which
 group an annotation is shown in, and which table rows annotations point at.
+
+The rules of the view (groups, motivations, tags, regions, verdicts) are data in
+view.json, which the JupyterLab extension reads too; tests/fixtures/view/ holds golden
+cases that both test suites check.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from echoes.annotations import table_row
 
+RULES: dict = json.loads((Path(__file__).parent / "view.json").read_text())
 #: The groups an image's annotations are shown in, in the order of the legend.
-GROUPS = ("mine", "groups", "public", "others", "software")
-#: Motivations a person picks from (W3C Web Annotation vocabulary).
-MOTIVATIONS = (
-    "commenting",
-    "describing",
-    "identifying",
-    "classifying",
-    "tagging",
-    "questioning",
-    "highlighting",
-)
+GROUPS = tuple(group["key"] for group in RULES["groups"])
+#: Motivations a person picks from (W3C Web Annotation vocabulary), the default first.
+MOTIVATIONS = tuple(RULES["motivations"]["offered"])
+ASSESSING = RULES["motivations"]["verdict"]
+VERDICTS = tuple(RULES["verdicts"]["values"])
 MAX_TEXT = 10_000
 
-_XYWH = re.compile(
-    r"^xywh=(?:(pixel|percent):)?(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?),(\d+(?:\.\d+)?)$"
-)
+_XYWH = re.compile(RULES["regions"]["xywh"])
 _ROWS = re.compile(r"^row=(.+)$")
 
 
@@ -81,7 +80,7 @@ def parse_xywh(value: str, width: int, height: int) -> tuple[float, float, float
 
 def parse_tags(tags: str | Iterable[str]) -> list[str]:
     """Tags from "a, b, a" or a list: stripped, without empties or repeats, in order."""
-    items = tags.split(",") if isinstance(tags, str) else list(tags)
+    items = tags.split(RULES["tags"]["separator"]) if isinstance(tags, str) else list(tags)
     return list(dict.fromkeys(str(t).strip() for t in items if str(t).strip()))
 
 
@@ -94,7 +93,7 @@ def annotation_args(form: dict, visibilities: Iterable[str]) -> dict[str, Any]:
         raise FormError("write a text or at least one tag")
     if len(text) > MAX_TEXT:
         raise FormError(f"the text is longer than {MAX_TEXT} characters")
-    motivation = form.get("motivation") or "commenting"
+    motivation = form.get("motivation") or MOTIVATIONS[0]
     if motivation not in MOTIVATIONS:
         raise FormError(f"motivation must be one of {', '.join(MOTIVATIONS)}")
     visibility = form.get("visibility") or "private"
@@ -129,7 +128,7 @@ def group_of(annotation: dict, me: str) -> str:
     if creator.get("type") == "Software":
         return "software"
     if creator.get("nickname") == me:
-        return "mine"
+        return "yours"
     visibility = str(annotation.get("visibility") or "")
     if visibility.startswith("group:"):
         return "groups"
@@ -137,14 +136,13 @@ def group_of(annotation: dict, me: str) -> str:
 
 
 def bodies_of(annotation: dict) -> tuple[str, list[str]]:
-    """The text (every body that is not a tag) and the tags of an annotation."""
+    """The text (every textual body that is not a tag) and the tags of an annotation. A
+    body that is a bare string is the IRI of a resource (W3C), not text."""
     bodies = annotation.get("body", [])
     bodies = bodies if isinstance(bodies, list) else [bodies]
     texts, tags = [], []
     for body in bodies:
-        if isinstance(body, str):
-            texts.append(body)
-        elif isinstance(body, dict) and isinstance(body.get("value"), str):
+        if isinstance(body, dict) and isinstance(body.get("value"), str):
             (tags if body.get("purpose") == "tagging" else texts).append(body["value"])
     return " · ".join(texts), tags
 
@@ -162,14 +160,28 @@ def _selector_values(annotation: dict) -> list[str]:
     return values
 
 
-def verdicts(assessments: Iterable[dict]) -> dict[str, str]:
-    """The latest verdict ("accepted"/"rejected") of the viewer on each proposal IRI."""
+def _first_value(annotation: dict) -> Any:
+    """The value of an annotation's first body."""
+    bodies = annotation.get("body")
+    body = bodies[0] if isinstance(bodies, list) and bodies else bodies
+    return body.get("value") if isinstance(body, dict) else None
+
+
+def verdicts(assessments: Iterable[dict], me: str) -> dict[str, str]:
+    """The latest verdict ("accepted"/"rejected") of the viewer, a person, on each proposal
+    IRI: the first body of their latest assessing annotation on it."""
     latest: dict[str, tuple[str, str]] = {}
     for assessment in assessments:
         target = assessment.get("target")
-        text, _ = bodies_of(assessment)
-        verdict = text.split(" · ", 1)[0]
-        if isinstance(target, str) and verdict in ("accepted", "rejected"):
+        creator = assessment.get("creator") or {}
+        verdict = _first_value(assessment)
+        by_me = creator.get("type") != "Software" and creator.get("nickname") == me
+        if (
+            by_me
+            and assessment.get("motivation") == ASSESSING
+            and isinstance(target, str)
+            and verdict in VERDICTS
+        ):
             stamp = str(assessment.get("modified") or assessment.get("created") or "")
             if target not in latest or stamp >= latest[target][0]:
                 latest[target] = (stamp, verdict)
@@ -190,7 +202,7 @@ def shapes(
     found = []
     for annotation in annotations:
         motivation = annotation.get("motivation")
-        if motivation == "assessing":
+        if motivation == ASSESSING:
             continue
         creator = annotation.get("creator") or {}
         box = next(
@@ -210,7 +222,7 @@ def shapes(
                 "visibility": annotation.get("visibility"),
                 "creator": creator.get("nickname") or creator.get("name") or "",
                 "confidence": annotation.get("confidence"),
-                "editable": group == "mine",
+                "editable": group == "yours",
                 "verdict": judged.get(annotation.get("id", "")),
             }
         )

@@ -75,7 +75,7 @@ function render({ model, el }) {
           { class: `echoes-note echoes-${n.group}` },
           `${n.creator}: ${n.text} ${n.tags.map((t) => `#${t}`).join(" ")}`,
         );
-        if (n.group === "mine") {
+        if (n.group === "yours") {
           const remove = { class: "echoes-delete", title: "delete your annotation" };
           remove.onclick = () => send({ action: "delete", id: n.id });
           note.append(" ", h("button", remove, "×"));

@@ -1,5 +1,5 @@
 // The annotation view of a catalog item or an image: the image with annotations drawn as
-// outlines (yours, your groups', public, software proposals apart), a rectangle drawn
+// outlines (grouped by the view rules, src/rules.ts), a rectangle drawn
 // with the mouse becomes a region annotation; edit and delete your own, accept or reject
 // proposals. The list is polled so others' new annotations appear without reload.
 
@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 
 import { apiUrl, request, requestJSON, sendJSON, ServiceError } from './api';
 import { el } from './dom';
-import { Point, Rect, spanned, toImage } from './geometry';
+import { Point, Rect, Size, spanned, toImage } from './geometry';
 import {
   Annotation,
   assessment,
@@ -17,10 +17,9 @@ import {
   editedAnnotation,
   fingerprint,
   groupAnnotations,
-  GROUPS,
+  isSoftware,
   mainText,
   motivationOf,
-  MOTIVATIONS,
   ownerOf,
   parseTags,
   regionOf,
@@ -30,6 +29,7 @@ import {
   textOf,
   verdicts
 } from './model';
+import { ASSESSING, GROUPS, MOTIVATIONS } from './rules';
 
 const SVG = 'http://www.w3.org/2000/svg';
 export const POLL_MS = 4000;
@@ -59,7 +59,8 @@ export class AnnotationView extends Widget {
   /** The annotation being edited, as read when editing began (its ETag guards the save). */
   private editing: { annotation: Annotation; etag: string } | null = null;
   private items: Annotation[] = [];
-  private verdicts = new Map<string, string>();
+  /** The viewer's verdicts on proposals; null until read (once, and after each change here). */
+  private verdicts: Map<string, string> | null = null;
   private seen = '';
   private timer = 0;
   private form!: HTMLFormElement;
@@ -129,8 +130,12 @@ export class AnnotationView extends Widget {
 
   private imageRect(a: Point, b: Point): Rect | null {
     const box = this.svg!.getBoundingClientRect();
-    const image = { width: this.image!.naturalWidth, height: this.image!.naturalHeight };
-    return toImage(spanned(a, b), { width: box.width, height: box.height }, image);
+    return toImage(spanned(a, b), { width: box.width, height: box.height }, this.imageSize());
+  }
+
+  /** The image's own size in pixels (percent regions are of it); 0 × 0 for an item. */
+  private imageSize(): Size {
+    return { width: this.image?.naturalWidth ?? 0, height: this.image?.naturalHeight ?? 0 };
   }
 
   private startDrag(event: MouseEvent): void {
@@ -197,7 +202,7 @@ export class AnnotationView extends Widget {
     const text = el('textarea', { name: 'text', rows: '3', placeholder: 'What do you see?' });
     const tags = el('input', { name: 'tags', placeholder: 'tags, separated by commas' });
     const motivation = el('select', { name: 'motivation', title: 'Motivation' });
-    for (const m of MOTIVATIONS.filter(m => m !== 'assessing')) {
+    for (const m of MOTIVATIONS) {
       motivation.append(el('option', { value: m }, m));
     }
     const visibility = el('select', { name: 'visibility', title: 'Who may read it' });
@@ -311,7 +316,7 @@ export class AnnotationView extends Widget {
     this.field('motivation').value = motivationOf(annotation);
     this.field('visibility').value = annotation.visibility ?? 'private';
     this.form.querySelector('.echoes-Annotator-formTitle')!.textContent = 'Edit annotation';
-    const rect = regionOf(annotation);
+    const rect = regionOf(annotation, this.imageSize());
     this.regionLabel.textContent = rect
       ? `Region x ${rect.x}, y ${rect.y}, ${rect.w} × ${rect.h} px`
       : 'Whole item';
@@ -331,6 +336,7 @@ export class AnnotationView extends Widget {
     try {
       await request(`annotations/${CONTAINER}`, sendJSON('POST', assessment(annotation.id, verdict)));
       this.say(`Proposal ${verdict}.`);
+      this.verdicts = null; // read them again
       await this.refresh(true);
     } catch (error) {
       this.fail(error);
@@ -355,16 +361,21 @@ export class AnnotationView extends Widget {
 
   async refresh(force = false): Promise<void> {
     try {
+      const me = this.options.me.name;
       const items = await this.search(`target=${encodeURIComponent(this.target)}`);
-      const hasProposals = items.some(a => a.creator?.type === 'Software');
-      const assessments = hasProposals ? await this.search('motivation=assessing') : [];
-      const changed = fingerprint([...items, ...assessments]);
+      // Only the viewer's own verdicts show: they are read when proposals first show and
+      // after each Accept or Reject here, not on every poll (one given in a notebook
+      // meanwhile shows when the view is opened again).
+      if (this.verdicts === null && items.some(isSoftware)) {
+        const query = `creator=${encodeURIComponent(me)}&motivation=${ASSESSING}`;
+        this.verdicts = verdicts(await this.search(query), me);
+      }
+      const changed = fingerprint(items) + JSON.stringify([...(this.verdicts ?? [])]);
       if (!force && changed === this.seen) {
         return;
       }
       this.seen = changed;
       this.items = items;
-      this.verdicts = verdicts(assessments, this.options.me.name);
       this.renderLists();
       this.draw();
     } catch (error) {
@@ -380,7 +391,7 @@ export class AnnotationView extends Widget {
     const groups = groupAnnotations(this.items, this.options.me.name);
     for (const { key } of GROUPS) {
       for (const annotation of groups[key]) {
-        const rect = regionOf(annotation);
+        const rect = regionOf(annotation, this.imageSize());
         if (!rect) {
           continue;
         }
@@ -406,6 +417,9 @@ export class AnnotationView extends Widget {
     const groups = groupAnnotations(this.items, this.options.me.name);
     this.lists.replaceChildren();
     for (const { key, label } of GROUPS) {
+      if (key === 'others' && !groups.others.length) {
+        continue; // only an administrator has any: do not puzzle everyone else with it
+      }
       const section = el('section', { class: `echoes-Group echoes-Group-${key}`, 'data-group': key });
       section.append(el('h4', {}, `${label} (${groups[key].length})`));
       const ul = el('ul');
@@ -431,7 +445,7 @@ export class AnnotationView extends Widget {
     li.append(el('div', { class: 'echoes-Item-facts' }, facts.join(' · ')));
     const buttons = el('div', { class: 'echoes-Item-buttons' });
     if (proposal) {
-      const verdict = this.verdicts.get(annotation.id);
+      const verdict = this.verdicts?.get(annotation.id);
       if (verdict) {
         li.classList.add(`echoes-Item-${verdict}`);
         buttons.append(el('span', { class: 'echoes-Verdict' }, `you ${verdict} it`));

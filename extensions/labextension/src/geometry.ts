@@ -1,6 +1,8 @@
 // Rectangles on an image: display pixels (what the mouse sees) and image pixels (what a
 // W3C FragmentSelector `xywh=` names, as `echoes.annotations.region` writes it).
 
+import { XYWH } from './rules';
+
 export interface Point {
   x: number;
   y: number;
@@ -68,15 +70,16 @@ export function xywh(rect: Rect): string {
   return `xywh=${num(rect.x)},${num(rect.y)},${num(rect.w)},${num(rect.h)}`;
 }
 
-/** The rectangle of `xywh=[pixel:]x,y,w,h`; null for percent or anything else. */
-export function parseXywh(value: string): Rect | null {
-  const match = /^xywh=(?:pixel:)?([\d.]+),([\d.]+),([\d.]+),([\d.]+)$/.exec(value.trim());
+/** The image-pixel rectangle of `xywh=[pixel:|percent:]x,y,w,h` on an image of `image`'s size. */
+export function parseXywh(value: string, image: Size): Rect | null {
+  const match = XYWH.exec(value);
   if (!match) {
     return null;
   }
-  const [x, y, w, h] = match.slice(1).map(Number);
-  if ([x, y, w, h].some(n => !Number.isFinite(n))) {
-    return null;
+  const [x, y, w, h] = match.slice(2).map(Number);
+  if (match[1] === 'percent') {
+    const [sx, sy] = [image.width / 100, image.height / 100];
+    return { x: x * sx, y: y * sy, w: w * sx, h: h * sy };
   }
   return { x, y, w, h };
 }

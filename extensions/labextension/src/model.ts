@@ -1,7 +1,8 @@
 // W3C Web Annotation documents as the ECHOES annotation service stores them: building
 // them (the same JSON as `echoes.annotations`), reading them, grouping them for display.
 
-import { parseXywh, Rect, xywh } from './geometry';
+import { parseXywh, Rect, Size, xywh } from './geometry';
+import { ASSESSING, Group, GROUPS, TAG_SEPARATOR, VERDICTS } from './rules';
 
 export const ANNO_CONTEXT = 'http://www.w3.org/ns/anno.jsonld';
 export const MEDIA_FRAGMENTS = 'http://www.w3.org/TR/media-frags/';
@@ -37,16 +38,6 @@ export interface Draft {
   visibility: string;
 }
 
-export const MOTIVATIONS = [
-  'commenting',
-  'describing',
-  'identifying',
-  'classifying',
-  'tagging',
-  'questioning',
-  'assessing'
-];
-
 /** A rectangle on a canvas: the target `echoes.annotations.region(canvas, x, y, w, h)` makes. */
 export function regionTarget(canvas: string | object, rect: Rect): object {
   return {
@@ -56,10 +47,10 @@ export function regionTarget(canvas: string | object, rect: Rect): object {
   };
 }
 
-/** Tags typed as "a, b c" (commas or spaces), without blanks or repeats. */
+/** Tags typed as "a, Roman Britain" (commas: a tag may have spaces), without blanks or repeats. */
 export function parseTags(text: string): string[] {
   const tags = text
-    .split(/[,\s]+/)
+    .split(TAG_SEPARATOR)
     .map(t => t.trim())
     .filter(t => t.length > 0);
   return Array.from(new Set(tags));
@@ -113,7 +104,7 @@ export function assessment(
   return {
     '@context': ANNO_CONTEXT,
     type: 'Annotation',
-    motivation: 'assessing',
+    motivation: ASSESSING,
     target: proposal,
     visibility,
     body: bodies.length === 1 ? bodies[0] : bodies
@@ -181,16 +172,8 @@ export function creatorLabel(annotation: Annotation): string {
   return creator.nickname ?? creator.name ?? 'unknown';
 }
 
-export type Group = 'yours' | 'groups' | 'public' | 'software';
-
-export const GROUPS: { key: Group; label: string }[] = [
-  { key: 'yours', label: 'Yours' },
-  { key: 'groups', label: "Your groups'" },
-  { key: 'public', label: 'Public' },
-  { key: 'software', label: 'Software proposals' }
-];
-
-/** Software proposals apart; then yours, your groups', everything else you may read. */
+/** Software proposals apart; then yours, your groups', public, and others' private ones
+ * (which only an administrator reads). */
 export function groupOf(annotation: Annotation, me: string): Group {
   if (isSoftware(annotation)) {
     return 'software';
@@ -198,16 +181,20 @@ export function groupOf(annotation: Annotation, me: string): Group {
   if (ownerOf(annotation) === me) {
     return 'yours';
   }
-  if ((annotation.visibility ?? '').startsWith('group:')) {
+  const visibility = annotation.visibility ?? '';
+  if (visibility.startsWith('group:')) {
     return 'groups';
   }
-  return 'public';
+  return visibility === 'public' ? 'public' : 'others';
 }
 
 export function groupAnnotations(items: Annotation[], me: string): Record<Group, Annotation[]> {
-  const groups: Record<Group, Annotation[]> = { yours: [], groups: [], public: [], software: [] };
+  const groups = {} as Record<Group, Annotation[]>;
+  for (const { key } of GROUPS) {
+    groups[key] = [];
+  }
   for (const item of items) {
-    if (motivationOf(item) === 'assessing') {
+    if (motivationOf(item) === ASSESSING) {
       continue; // verdicts on proposals are shown on the proposal, not as annotations
     }
     groups[groupOf(item, me)].push(item);
@@ -215,23 +202,39 @@ export function groupAnnotations(items: Annotation[], me: string): Record<Group,
   return groups;
 }
 
-/** Verdicts (accepted/rejected) by `me` on each proposal IRI, the latest winning. */
-export function verdicts(assessments: Annotation[], me: string): Map<string, string> {
-  const result = new Map<string, string>();
-  const mine = assessments
-    .filter(a => ownerOf(a) === me && typeof a.target === 'string')
-    .sort((a, b) => (a.created ?? '').localeCompare(b.created ?? ''));
-  for (const a of mine) {
-    const verdict = bodiesOf(a).find(b => b.purpose === 'assessing')?.value;
-    if (verdict) {
-      result.set(a.target as string, verdict);
-    }
-  }
-  return result;
+/** The value of an annotation's first body. */
+function firstValue(annotation: Annotation): unknown {
+  return bodiesOf(annotation)[0]?.value;
 }
 
-/** The image rectangle an annotation targets (its `xywh=` selector), if any. */
-export function regionOf(annotation: Annotation): Rect | null {
+/** The verdicts (accepted/rejected) of `me`, a person, on each proposal IRI: the first
+ * body of their latest assessing annotation on it (by modified, else created). */
+export function verdicts(assessments: Annotation[], me: string): Map<string, string> {
+  const latest = new Map<string, { stamp: string; verdict: string }>();
+  for (const a of assessments) {
+    const verdict = firstValue(a);
+    const byMe = !isSoftware(a) && a.creator?.nickname === me;
+    if (
+      !byMe ||
+      motivationOf(a) !== ASSESSING ||
+      typeof a.target !== 'string' ||
+      typeof verdict !== 'string' ||
+      !VERDICTS.includes(verdict)
+    ) {
+      continue;
+    }
+    const stamp = a.modified || a.created || '';
+    const known = latest.get(a.target);
+    if (!known || stamp >= known.stamp) {
+      latest.set(a.target, { stamp, verdict });
+    }
+  }
+  return new Map([...latest].map(([target, { verdict }]) => [target, verdict]));
+}
+
+/** The rectangle, in pixels of an image of size `image`, an annotation targets (its
+ * `xywh=` selector), if any. */
+export function regionOf(annotation: Annotation, image: Size): Rect | null {
   const targets = Array.isArray(annotation.target) ? annotation.target : [annotation.target];
   for (const target of targets) {
     if (!target || typeof target !== 'object') {
@@ -242,7 +245,7 @@ export function regionOf(annotation: Annotation): Rect | null {
     for (const selector of selectors) {
       const value = (selector as { value?: unknown } | undefined)?.value;
       if (typeof value === 'string') {
-        const rect = parseXywh(value);
+        const rect = parseXywh(value, image);
         if (rect) {
           return rect;
         }

@@ -39,11 +39,16 @@ describe('a dragged rectangle becomes an xywh= selector in image pixels', () => 
     });
   });
 
-  it('reads xywh= and xywh=pixel: selectors, not percent ones', () => {
-    expect(parseXywh('xywh=10,20,30,40')).toEqual({ x: 10, y: 20, w: 30, h: 40 });
-    expect(parseXywh('xywh=pixel:1.5,2,3,4')).toEqual({ x: 1.5, y: 2, w: 3, h: 4 });
-    expect(parseXywh('xywh=percent:10,10,10,10')).toBeNull();
-    expect(parseXywh('t=1,2')).toBeNull();
+  it('reads xywh=, xywh=pixel: and xywh=percent: selectors in image pixels', () => {
+    expect(parseXywh('xywh=10,20,30,40', image)).toEqual({ x: 10, y: 20, w: 30, h: 40 });
+    expect(parseXywh('xywh=pixel:1.5,2,3,4', image)).toEqual({ x: 1.5, y: 2, w: 3, h: 4 });
+    expect(parseXywh('xywh=percent:50,0,25,100', { width: 400, height: 300 })).toEqual({
+      x: 200,
+      y: 0,
+      w: 100,
+      h: 300
+    });
+    expect(parseXywh('t=1,2', image)).toBeNull();
   });
 
   it('writes fractions the way echoes.annotations does (no trailing zeros)', () => {

@@ -5,7 +5,6 @@ import {
   editedAnnotation,
   errorMessage,
   groupAnnotations,
-  parseTags,
   regionOf,
   regionTarget,
   servicePath,
@@ -101,10 +100,6 @@ describe('W3C annotation documents', () => {
     ]);
   });
 
-  it('parses tags typed with commas or spaces, without repeats', () => {
-    expect(parseTags('coin, silver  coin,,Pompeii')).toEqual(['coin', 'silver', 'Pompeii']);
-    expect(parseTags('  ')).toEqual([]);
-  });
 });
 
 describe('grouping for display', () => {
@@ -136,10 +131,11 @@ describe('grouping for display', () => {
     expect(groups.software.map(a => a.id)).toEqual(['4']);
   });
 
-  it("sees another person's view from their side", () => {
+  it("sees another person's view from their side: ann's private one is not public", () => {
     const groups = groupAnnotations([mine, group, open], 'bob');
     expect(groups.yours.map(a => a.id)).toEqual(['2', '3']);
-    expect(groups.public.map(a => a.id)).toEqual(['1']);
+    expect(groups.public).toEqual([]);
+    expect(groups.others.map(a => a.id)).toEqual(['1']); // bob reads it as an administrator
   });
 
   it('knows your latest verdict on each proposal', () => {
@@ -150,15 +146,16 @@ describe('grouping for display', () => {
       body: { type: 'TextualBody', value: 'rejected', purpose: 'assessing' }
     };
     const others: Annotation = { ...verdict, id: '7', creator: person('bob') };
-    const found = verdicts([{ ...verdict, created: '2026-01-01' }, later, others], 'ann');
+    const found = verdicts([later, { ...verdict, created: '2026-01-01' }, others], 'ann');
     expect(found.get('4')).toBe('rejected');
     expect(found.size).toBe(1);
   });
 
   it('finds the rectangle of a region annotation, and none for a whole item', () => {
     const region: Annotation = { id: 'r', target: regionTarget(CANVAS, { x: 1, y: 2, w: 3, h: 4 }) };
-    expect(regionOf(region)).toEqual({ x: 1, y: 2, w: 3, h: 4 });
-    expect(regionOf({ id: 'i', target: 'urn:echoes:catalog:heritage/images/coins' })).toBeNull();
+    const size = { width: 384, height: 303 };
+    expect(regionOf(region, size)).toEqual({ x: 1, y: 2, w: 3, h: 4 });
+    expect(regionOf({ id: 'i', target: 'urn:echoes:catalog:heritage/images/coins' }, size)).toBeNull();
   });
 });
 

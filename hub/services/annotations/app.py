@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlparse
@@ -20,8 +21,9 @@ from tornado.web import Application as WebApplication
 from traitlets import Integer, Unicode, default
 from traitlets.config import Application
 
-from .handlers import make_handlers
-from .service import DEFAULT_CONTAINER, Annotations
+from . import DATABASE_URL_VARIABLE, AnnotationsService
+from .handlers import log_request, make_handlers
+from .service import DEFAULT_CONTAINER, Annotations, ImportQuota
 from .store import Store
 
 
@@ -29,17 +31,25 @@ class AnnotationsApp(Application):
     """Serve the W3C Web Annotation Protocol for the hub's users."""
 
     name = "echoes-annotations"
+    #: Import limits are AnnotationsService settings (declared once, hub side); the hub
+    #: passes them on the command line as --AnnotationsService.<name>.
+    classes: ClassVar[list] = [AnnotationsService]
     description = "The ECHOES annotation store, a JupyterHub managed service."
 
     database_url = Unicode(
         config=True,
-        help="""SQLAlchemy URL of the annotation database: `sqlite:///<file>` (WAL, the default:
-        annotations.sqlite in the current folder) or `postgresql+psycopg://...`.""",
+        help="""SQLAlchemy URL of the annotation database: `sqlite:///<file>` (WAL) or
+        `postgresql+psycopg://...`. Default: the environment variable
+        ECHOES_ANNOTATIONS_DATABASE_URL (how the hub passes it: a command line is readable
+        by every local account, and by every hub user in the service's model, and the URL
+        may hold a password), else annotations.sqlite in the current folder.""",
     )
 
     @default("database_url")
     def _default_database_url(self) -> str:
-        return f"sqlite:///{Path('annotations.sqlite').resolve()}"
+        return os.environ.get(DATABASE_URL_VARIABLE) or (
+            f"sqlite:///{Path('annotations.sqlite').resolve()}"
+        )
 
     public_url = Unicode(
         config=True,
@@ -107,16 +117,23 @@ class AnnotationsApp(Application):
         annotations = Annotations(store, self.public_url, self.page_size)
         # Our own HubOAuth (not the shared singleton) so that its cache follows our setting.
         hub_auth = HubOAuth(parent=self, cache_max_age=self.auth_cache_max_age)
+        limits = AnnotationsService(parent=self)
         settings = {
             "hub_auth": hub_auth,
             "annotations": annotations,
             "max_body_size": self.max_body_size,
             "max_import_size": self.max_import_size,
+            "max_import_items": limits.max_import_items,
+            "import_quota": ImportQuota(limits.max_imports_per_hour),
+            # One writer: writes queue here in order, never on the event loop.
+            "writer": ThreadPoolExecutor(1, thread_name_prefix="annotations-writer"),
         }
         return WebApplication(
             make_handlers(self.prefix, settings),
             # Signs the OAuth cookie; the hub-issued token keeps sessions across restarts.
             cookie_secret=os.environ.get("JUPYTERHUB_API_TOKEN") or os.urandom(32),
+            # Tornado's own access log writes the full URI, ?token= included.
+            log_function=log_request,
         )
 
     def start(self) -> None:

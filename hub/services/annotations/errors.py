@@ -46,5 +46,13 @@ class TooLarge(AnnotationError):
     """The request body is larger than the configured limit."""
 
 
+class TooManyRequests(AnnotationError):
+    """The requester is over a rate limit; ``retry_after`` is the seconds until it lifts."""
+
+    def __init__(self, message: str, field: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after
+
+
 class UnsupportedMediaType(AnnotationError):
     """The request body is not JSON."""

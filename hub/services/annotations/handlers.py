@@ -1,16 +1,27 @@
 """Thin tornado handlers over `service.Annotations`: one route table, one error-mapping base.
 
 Every request is authenticated by the hub: a browser through the hub OAuth cookie, a
-notebook or agent with ``Authorization: token <hub API token>``.
+notebook or agent with ``Authorization: token <hub API token>``. A request authenticated
+by the cookie alone must carry JupyterHub's XSRF token (``X-XSRFToken`` header or
+``_xsrf`` argument, the value of the service's ``_xsrf`` cookie) unless it is a plain page
+view (a top-level navigation GET); without it the cookie is ignored and the answer is a 403.
+
+Reads run on the event loop (SQLite in WAL mode and PostgreSQL never make a reader wait
+for a writer). Every write runs in one writer thread, so the loop never waits for the
+database's write lock; an import is parsed and validated in a thread of its own first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from jupyterhub.services.auth import (
     HubOAuth,
@@ -29,13 +40,14 @@ from .errors import (
     PreconditionFailed,
     PreconditionRequired,
     TooLarge,
+    TooManyRequests,
     UnsupportedMediaType,
     ValidationError,
 )
 from .model import MEDIA_TYPE
 from .openapi import openapi
 from .permissions import Viewer
-from .service import Annotations
+from .service import Annotations, ImportQuota
 from .store import Query
 
 #: The one place where domain errors become HTTP statuses.
@@ -46,6 +58,7 @@ STATUS = {
     Conflict: 409,
     PreconditionFailed: 412,
     TooLarge: 413,
+    TooManyRequests: 429,
     UnsupportedMediaType: 415,
     PreconditionRequired: 428,
 }
@@ -58,7 +71,34 @@ CONTAINER_LINKS = (
 PREFER_INCLUDE = re.compile(r'include="([^"]*)"')
 
 
-class BaseHandler(HubOAuthenticated, web.RequestHandler):
+class ServiceBase(web.RequestHandler):
+    """What every handler of the service shares, the OAuth callback included: errors as
+    JSON, and logs as tornado writes them but without the credentials a URL may carry."""
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        error = kwargs.get("exc_info", (None, None))[1]
+        message = getattr(error, "log_message", None) or self._reason
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": self._reason, "message": message}))
+
+    def request_summary(self) -> str:
+        request = self.request
+        return f"{request.method} {scrub_uri(request.uri or '')} ({request.remote_ip})"
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, web.HTTPError):
+            if value.log_message:
+                message = value.log_message % value.args if value.args else value.log_message
+                logging.getLogger("tornado.general").warning(
+                    "%d %s: %s", value.status_code, self.request_summary(), message
+                )
+        else:
+            logging.getLogger("tornado.application").error(
+                "Uncaught exception %s", self.request_summary(), exc_info=(typ, value, tb)
+            )
+
+
+class BaseHandler(HubOAuthenticated, ServiceBase):
     """Authentication, body limits, JSON in and out, and the error mapping."""
 
     def initialize(
@@ -67,13 +107,29 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         annotations: Annotations,
         max_body_size: int,
         max_import_size: int,
+        max_import_items: int,
+        import_quota: ImportQuota,
+        writer: ThreadPoolExecutor,
     ) -> None:
         self.hub_auth = hub_auth
         self.annotations = annotations
         self.max_body_size = max_body_size
         self.max_import_size = max_import_size
+        self.max_import_items = max_import_items
+        self.import_quota = import_quota
+        self.writer = writer
+
+    async def in_writer(self, operation: Callable[..., Any], *args: Any) -> Any:
+        """Run ``operation(*args)`` in the writer thread (writes queue there, not the loop)."""
+        return await asyncio.wrap_future(self.writer.submit(operation, *args))
 
     body_limit_name = "max_body_size"
+
+    def set_default_headers(self) -> None:
+        # Never framed by another origin (an app's or a user server's host), and no CORS
+        # header anywhere: other origins can neither show nor read what a viewer may see.
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+        self.set_header("X-Frame-Options", "DENY")
 
     async def prepare(self) -> None:
         # Identify the caller without blocking the event loop (the sync path runs a thread).
@@ -83,9 +139,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         except UserNotAllowed:
             self._hub_auth_user_cache = None
         if self.current_user is None:
-            if self.request.method == "GET" and "text/html" in self.request.headers.get(
-                "Accept", ""
-            ):
+            if self._is_page_view():
                 self.redirect(self.get_login_url())
                 return
             raise web.HTTPError(403, "authenticate with the hub (cookie or API token)")
@@ -94,10 +148,20 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
         if (length and length.isdigit() and int(length) > limit) or len(self.request.body) > limit:
             raise TooLarge(f"request body larger than {limit} bytes", "$")
 
+    def _is_page_view(self) -> bool:
+        """A person opening a page of the service: worth sending to the hub's login. A
+        script's fetch (even one that asks for HTML) gets the 403, never a redirect that
+        could complete the OAuth flow behind the person's back."""
+        headers = self.request.headers
+        return (
+            self.request.method == "GET"
+            and "text/html" in headers.get("Accept", "")
+            and headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
+        )
+
     @property
     def viewer(self) -> Viewer:
-        user = self.current_user
-        return Viewer(user["name"], bool(user.get("admin")), frozenset(user.get("groups") or ()))
+        return Viewer.of(self.current_user)
 
     def json_body(self) -> Any:
         kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -143,15 +207,11 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     def _handle_request_exception(self, error: BaseException) -> None:
         if isinstance(error, AnnotationError):
             self.clear()
+            if isinstance(error, TooManyRequests):
+                self.set_header("Retry-After", str(error.retry_after))
             self.write_json(error.as_json(), STATUS[type(error)], "application/json")
             return
         super()._handle_request_exception(error)
-
-    def write_error(self, status_code: int, **kwargs) -> None:
-        error = kwargs.get("exc_info", (None, None))[1]
-        message = getattr(error, "log_message", None) or self._reason
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": self._reason, "message": message}))
 
 
 def _reject_constant(name: str) -> None:
@@ -180,6 +240,8 @@ class InfoHandler(BaseHandler):
                 "openapi": f"{base}openapi.json",
                 "max_body_size": self.max_body_size,
                 "max_import_size": self.max_import_size,
+                "max_import_items": self.max_import_items,
+                "imports": self.import_quota.usage(self.viewer.name),
                 "page_size": self.annotations.page_size,
             },
             media_type="application/json",
@@ -201,8 +263,10 @@ class ContainersHandler(BaseHandler):
             [self.annotations.render_container_info(r) for r in rows], media_type="application/json"
         )
 
-    def post(self) -> None:
-        info = self.annotations.create_container(self.viewer, self.json_body())
+    async def post(self) -> None:
+        info = await self.in_writer(
+            self.annotations.create_container, self.viewer, self.json_body()
+        )
         self.set_header("Location", info["id"])
         self.write_json(info, 201, media_type="application/json")
 
@@ -237,8 +301,10 @@ class ContainerHandler(BaseHandler):
             iris = self.get_query_argument("iris", "0") == "1"
             self.write_json(self.annotations.page(self.viewer, query, iri, number, iris))
 
-    def post(self, container: str) -> None:
-        record = self.annotations.create(self.viewer, container, self.json_body())
+    async def post(self, container: str) -> None:
+        record = await self.in_writer(
+            self.annotations.create, self.viewer, container, self.json_body()
+        )
         self.set_header("Location", self.annotations.iri(record))
         self.set_header("ETag", self.annotations.etag(record))
         self.write_json(self.annotations.render(record), 201)
@@ -264,16 +330,22 @@ class AnnotationHandler(BaseHandler):
         self._resource_headers(record)
         self.write_json(self.annotations.render(record))
 
-    def put(self, container: str, annotation: str) -> None:
+    async def put(self, container: str, annotation: str) -> None:
         body = self.json_body()
         if_match = self.request.headers.get("If-Match")
-        record = self.annotations.replace(self.viewer, container, annotation, body, if_match)
+        record = await self.in_writer(
+            self.annotations.replace, self.viewer, container, annotation, body, if_match
+        )
         self._resource_headers(record)
         self.write_json(self.annotations.render(record))
 
-    def delete(self, container: str, annotation: str) -> None:
-        self.annotations.delete(
-            self.viewer, container, annotation, self.request.headers.get("If-Match")
+    async def delete(self, container: str, annotation: str) -> None:
+        await self.in_writer(
+            self.annotations.delete,
+            self.viewer,
+            container,
+            annotation,
+            self.request.headers.get("If-Match"),
         )
         self.set_status(204)
         self.finish()
@@ -290,18 +362,30 @@ class RevisionsHandler(BaseHandler):
 class ImportHandler(BaseHandler):
     body_limit_name = "max_import_size"
 
-    def post(self, container: str) -> None:
+    async def post(self, container: str) -> None:
         creators = self.get_query_argument("creators", "importer")
         if creators not in ("importer", "keep"):
             raise ValidationError("creators is importer (the default) or keep", "creators")
-        records = self.annotations.import_collection(
-            self.viewer, container, self.json_body(), keep_creators=creators == "keep"
-        )
-        self.write_json(
-            {"imported": len(records), "items": [self.annotations.iri(r) for r in records]},
-            201,
-            media_type="application/json",
-        )
+        viewer, annotations = self.viewer, self.annotations
+
+        def prepare() -> list:
+            return annotations.prepare_import(
+                viewer, container, self.json_body(), creators == "keep", self.max_import_items
+            )
+
+        def reply(records: list) -> str:
+            iris = [annotations.iri(r) for r in records]
+            return jsontext.dumps({"imported": len(records), "items": iris})
+
+        # Parsing, validating and writing the reply of a large import take seconds: in
+        # threads, so that everyone else's requests go on meanwhile.
+        with self.import_quota.admit(viewer.name):
+            items = await asyncio.to_thread(prepare)
+            records = await self.in_writer(annotations.store.insert, container, items, viewer.name)
+        text = await asyncio.to_thread(reply, records)
+        self.set_status(201)
+        self.set_header("Content-Type", "application/json")
+        self.finish(text)
 
 
 class ContainerExportHandler(BaseHandler):
@@ -343,6 +427,10 @@ class Route:
     handler: type
     methods: dict[str, str]
     query: tuple[str, ...] = field(default=())
+    #: Per method, the `openapi.SCHEMAS` name of the success reply (none: no body).
+    replies: dict[str, str] = field(default_factory=dict)
+    #: The `openapi.SCHEMAS` name of the request body of POST and PUT.
+    body: str = "Annotation"
 
     @property
     def pattern(self) -> str:
@@ -352,12 +440,25 @@ class Route:
 SEARCHABLE = (*SEARCH_PARAMS, "page", "iris")
 
 ROUTES = [
-    Route("", InfoHandler, {"get": "Describe the service and the requester"}),
-    Route("openapi.json", OpenAPIHandler, {"get": "This OpenAPI description"}),
+    Route(
+        "", InfoHandler, {"get": "Describe the service and the requester"}, replies={"get": "Info"}
+    ),
+    Route(
+        "openapi.json",
+        OpenAPIHandler,
+        {"get": "This OpenAPI description"},
+        replies={"get": "OpenAPI"},
+    ),
     Route(
         "containers/",
         ContainersHandler,
-        {"get": "List annotation containers", "post": "Create a container {name, label}"},
+        {
+            "get": "List annotation containers",
+            "post": "Create a container {name, label}; only its owner and administrators add "
+            "to it (the default container is everyone's)",
+        },
+        replies={"get": "Containers", "post": "Container"},
+        body="NewContainer",
     ),
     Route(
         "containers/{container}/",
@@ -370,6 +471,7 @@ ROUTES = [
             "options": "The methods the container allows",
         },
         SEARCHABLE,
+        replies={"get": "CollectionOrPage", "post": "Annotation"},
     ),
     Route(
         "containers/{container}/import",
@@ -377,15 +479,19 @@ ROUTES = [
         {
             "post": "Import an AnnotationCollection or AnnotationPage (all or nothing). "
             "The importer becomes the creator; the original id goes to via and a foreign "
-            "creator to as:attributedTo. ?creators=keep (administrators) keeps the creators."
+            "creator to as:attributedTo. ?creators=keep (administrators) keeps the creators. "
+            "One import at a time per user, a limited number an hour (429)."
         },
         ("creators",),
+        replies={"post": "ImportResult"},
+        body="Collection",
     ),
     Route(
         "containers/{container}/export",
         ContainerExportHandler,
         {"get": "Export the container (optionally filtered) as one AnnotationCollection"},
         SEARCH_PARAMS,
+        replies={"get": "Export"},
     ),
     Route(
         "containers/{container}/{annotation}",
@@ -397,27 +503,71 @@ ROUTES = [
             "head": "The annotation's headers (ETag, Link)",
             "options": "The methods the annotation allows",
         },
+        replies={"get": "Annotation", "put": "Annotation"},
     ),
     Route(
         "containers/{container}/{annotation}/revisions",
         RevisionsHandler,
-        {"get": "Every revision of an annotation"},
+        {
+            "get": "The revisions of an annotation you could read when each was current "
+            "(all of them for its owner and administrators)"
+        },
+        replies={"get": "Revisions"},
     ),
-    Route("search", SearchHandler, {"get": "Search annotations; one AnnotationPage"}, SEARCHABLE),
+    Route(
+        "search",
+        SearchHandler,
+        {"get": "Search annotations; one AnnotationPage"},
+        SEARCHABLE,
+        replies={"get": "AnnotationPage"},
+    ),
     Route(
         "export",
         ExportHandler,
         {"get": "Export a search as one AnnotationCollection"},
         SEARCH_PARAMS,
+        replies={"get": "Export"},
     ),
 ]
 
 
-class OAuthCallbackHandler(HubOAuthCallbackHandler):
+class OAuthCallbackHandler(HubOAuthCallbackHandler, ServiceBase):
     """The end of the hub's OAuth flow, with the service's own HubOAuth."""
 
     def initialize(self, hub_auth: HubOAuth) -> None:
         self.hub_auth = hub_auth
+
+
+#: Query arguments that carry credentials (hub tokens, OAuth codes and states, XSRF tokens).
+SECRET_ARGUMENTS = frozenset(["token", "access_token", "code", "state", "_xsrf"])
+
+
+def scrub_uri(uri: str) -> str:
+    """``uri`` with the values of credential-bearing query arguments blanked."""
+    parts = urlsplit(uri)
+    if not parts.query:
+        return uri
+    query = [
+        (name, "[secret]" if name.lower() in SECRET_ARGUMENTS else value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return parts._replace(query=urlencode(query, safe="[]:/")).geturl()
+
+
+def log_request(handler: web.RequestHandler) -> None:
+    """Tornado's access log line, without credentials a client put in the URL."""
+    status = handler.get_status()
+    log = logging.getLogger("tornado.access")
+    method = log.info if status < 400 else log.warning if status < 500 else log.error
+    request = handler.request
+    method(
+        "%d %s %s (%s) %.2fms",
+        status,
+        request.method,
+        scrub_uri(request.uri or ""),
+        request.remote_ip,
+        1000.0 * request.request_time(),
+    )
 
 
 def make_handlers(prefix: str, settings: dict) -> list[tuple]:

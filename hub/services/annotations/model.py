@@ -14,15 +14,26 @@ Targets we understand (any other IRI target is accepted as is):
 - a table row: ``FragmentSelector`` conforming to RFC 7111 with ``row=5`` or ``row=5-9``
 - a time range: ``FragmentSelector`` with ``t=[npt:]start[,end]`` (Media Fragments)
 - a text quote: ``TextQuoteSelector`` with ``exact`` (and optional ``prefix``/``suffix``)
+
+Keys are read as JSON-LD under the W3C annotation context (shipped as ``anno.jsonld``,
+never fetched) because that is how an RDF reader sees the stored document: a JSON-LD
+keyword (``@id``, ``@graph``, ``@reverse``...), or a compact or full IRI spelling a term
+(``dcterms:creator`` for ``creator``), would say what the server-managed terms already say
+(a second creator) or bypass the checks made on the term. `check_terms` refuses them.
+HTML bodies are cleaned by an allow-list sanitiser (nh3), not matched against patterns.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+import nh3
 
 from .errors import ValidationError
 
@@ -77,9 +88,81 @@ _ACTIVE_HTML = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>")
+#: Links in HTML bodies: nothing that runs (javascript:) or embeds (data:) survives.
+HTML_URL_SCHEMES = frozenset(["http", "https", "mailto"])
 #: Unicode category Cc except tab, newline and carriage return, and two non-characters.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+#: The W3C annotation context (http://www.w3.org/ns/anno.jsonld), shipped with the service.
+CONTEXT: dict[str, Any] = json.loads(Path(__file__).with_name("anno.jsonld").read_text())[
+    "@context"
+]
+#: Terms usable as prefixes of compact IRIs (JSON-LD 1.1: an IRI ending in a gen-delim).
+_PREFIXES = {
+    term: iri for term, iri in CONTEXT.items() if isinstance(iri, str) and iri[-1] in "/#:?[]@"
+}
+
+
+def expand_key(key: str) -> str | None:
+    """The IRI (or keyword) a key means under `CONTEXT`, as JSON-LD expansion reads it;
+    None for a key the context does not define (expansion drops it: there is no @vocab)."""
+    if key.startswith("@"):
+        return key
+    if key in CONTEXT:
+        definition = CONTEXT[key]
+        iri = definition["@id"] if isinstance(definition, dict) else definition
+        return iri if iri.startswith("@") else expand_key(iri)
+    prefix, colon, suffix = key.partition(":")
+    if not colon:
+        return None
+    if prefix in _PREFIXES and not suffix.startswith("//"):
+        return _PREFIXES[prefix] + suffix
+    return key  # an absolute IRI (or a blank node, _:)
+
+
+#: Each IRI a term of the context stands for, and the term: the one accepted spelling.
+_TERM_OF = {expand_key(term): term for term in CONTEXT if term not in _PREFIXES}
+#: ActivityStreams' attributedTo: the server writes it on imports (the original creator).
+ATTRIBUTED_TO_IRI = "http://www.w3.org/ns/activitystreams#attributedTo"
+
+
+def check_terms(doc: dict, imported: bool = False, own_iri: str | None = None) -> None:
+    """Refuse keys that an RDF reader would take as server-managed statements or as
+    another spelling of a term: JSON-LD keywords (but the top-level @context), compact and
+    full IRIs of terms, ``as:attributedTo`` outside imports, and nested nodes whose id is
+    the annotation itself (``own_iri``). ValidationError names the key."""
+    _check_terms(doc, "$", imported, own_iri)
+
+
+def _check_terms(value: Any, where: str, imported: bool, own_iri: str | None) -> None:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_terms(item, f"{where}[{i}]", imported, own_iri)
+        return
+    if not isinstance(value, dict):
+        return
+    top = where == "$"
+    if not top and own_iri is not None and value.get("id") == own_iri:
+        raise ValidationError("a nested node cannot be the annotation itself", f"{where}.id")
+    for key, item in value.items():
+        path = key if top else f"{where}.{key}"
+        if key == "@context" and top:
+            continue
+        meaning = expand_key(key)
+        if meaning is not None and meaning.startswith("@"):
+            if key not in CONTEXT:
+                raise ValidationError(f"JSON-LD keyword {key} is not accepted", path)
+        elif meaning == ATTRIBUTED_TO_IRI:
+            if not (top and imported):
+                raise ValidationError(
+                    f"{key} is set by the server (the original creator of an import)", path
+                )
+        elif meaning in _TERM_OF and key != _TERM_OF[meaning]:
+            term = _TERM_OF[meaning]
+            raise ValidationError(f"{key} means {term}; write it as {term}", path)
+        _check_terms(item, path, imported, own_iri)
 
 
 @dataclass
@@ -110,15 +193,18 @@ class Parsed:
     created: str | None = None
 
 
-def parse_annotation(doc: Any, imported: bool = False) -> Parsed:
+def parse_annotation(doc: Any, imported: bool = False, own_iri: str | None = None) -> Parsed:
     """Validate ``doc`` against the Data Model; raise ValidationError naming the field.
 
     ``imported`` documents come from other stores, so any creator they name is accepted
-    here (as a claim; `permissions.imported_creator` decides what is stored).
+    here (as a claim; `permissions.imported_creator` decides what is stored). ``own_iri``
+    is the annotation's IRI when it exists already (a replacement). HTML bodies are
+    sanitised in place.
     """
     if not isinstance(doc, dict):
         raise ValidationError("an annotation must be a JSON object", "$")
     _check_strings(doc, "$", 0)
+    check_terms(doc, imported, own_iri)
     _check_context(doc.get("@context"))
     _check_type(doc.get("type"), "type", "Annotation")
     motivations = _motivations(doc.get("motivation"), "motivation")
@@ -212,7 +298,7 @@ def _check_string(text: str, where: str) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError("invalid Unicode (lone surrogate)", where) from None
-    bad = _CONTROL.search(text)
+    bad = CONTROL.search(text)
     if bad:
         raise ValidationError(f"control character U+{ord(bad.group()):04X} not allowed", where)
 
@@ -352,7 +438,7 @@ def _selector(selector: Any, where: str) -> None:
         value = selector.get("value")
         if not isinstance(value, str) or "<svg" not in value:
             raise ValidationError("an SvgSelector needs an <svg> value", f"{where}.value")
-        if _ACTIVE_HTML.search(value):
+        if _ACTIVE_HTML.search(value) or _ACTIVE_HTML.search(html.unescape(value)):
             raise ValidationError(
                 "SVG with script or event handlers is not accepted", f"{where}.value"
             )
@@ -419,16 +505,19 @@ def _body(body: dict, where: str) -> None:
         for key in ("format", "language"):
             if key in body and not isinstance(body[key], str):
                 raise ValidationError("must be a string", f"{where}.{key}")
-        if "html" in str(body.get("format", "")) and _ACTIVE_HTML.search(value):
-            raise ValidationError(
-                "HTML with script, frames or event handlers is not accepted", f"{where}.value"
-            )
+        if "html" in str(body.get("format", "")):
+            body["value"] = sanitise_html(value)
     elif kinds == ["SpecificResource"]:
         _target_object(body, where)
     elif "id" in body:
         _iri(body["id"], f"{where}.id")
     else:
         raise ValidationError("a body needs a value (TextualBody) or an id", where)
+
+
+def sanitise_html(value: str) -> str:
+    """``value`` with only nh3's allow-listed tags and attributes, links to http(s)/mailto."""
+    return nh3.clean(value, url_schemes=set(HTML_URL_SCHEMES))
 
 
 def _tags(bodies: list[Any], motivations: list[str]) -> list[str]:

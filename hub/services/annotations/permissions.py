@@ -23,24 +23,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from ..viewer import Viewer
 from .errors import Forbidden
 from .model import Creator
 
 USER_IRI = "urn:echoes:user:"
 AGENT_IRI = "urn:echoes:agent:"
 _HUB_NAME = re.compile(r"^[^\s/:]{1,64}$")
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """The authenticated hub user making a request."""
-
-    name: str
-    admin: bool = False
-    groups: frozenset[str] = frozenset()
 
 
 def person(name: str) -> dict:
@@ -116,6 +107,23 @@ def _hub_user_of(claim: Creator) -> str | None:
     return name if _HUB_NAME.match(name) else None
 
 
+def creator_keys(creator: str) -> tuple[str | None, str | None]:
+    """The (owner, agent name) a search by ``creator`` matches, as stored.
+
+    A person IRI ``urn:echoes:user:X`` is X's own annotations, made by X or by X's
+    agents (agent None); an agent IRI
+    ``urn:echoes:agent:X:N`` is those of X's agent N: the owner is part of an agent's
+    identity, so nobody's agent answers for another person's. A bare name gives
+    (None, name): the hub user of that name, or the requester's own agent of that name.
+    """
+    if creator.startswith(USER_IRI):
+        return creator.removeprefix(USER_IRI), None
+    if creator.startswith(AGENT_IRI):
+        owner, _, name = creator.removeprefix(AGENT_IRI).partition(":")
+        return owner, name
+    return None, creator
+
+
 def check_share(viewer: Viewer, visibility: str, group: str | None) -> None:
     """Only members of a group (or administrators) may share with it."""
     if visibility == "group" and not viewer.admin and group not in viewer.groups:
@@ -129,6 +137,14 @@ def can_read(viewer: Viewer, owner: str, visibility: str, group: str | None) -> 
         or visibility == "public"
         or (visibility == "group" and group in viewer.groups)
     )
+
+
+def can_read_revision(viewer: Viewer, owner: str, doc: dict) -> bool:
+    """Whether ``viewer`` could read a revision when it was current: its own visibility."""
+    value = doc.get("visibility", "private")
+    if isinstance(value, str) and value.startswith("group:"):
+        return can_read(viewer, owner, "group", value[6:])
+    return can_read(viewer, owner, value if value == "public" else "private", None)
 
 
 def check_edit(viewer: Viewer, owner: str) -> None:

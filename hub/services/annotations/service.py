@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 import uuid
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +24,8 @@ from .errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    TooLarge,
+    TooManyRequests,
     ValidationError,
 )
 from .jsontext import Raw
@@ -30,6 +37,9 @@ LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
 CONTAINER_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 UID = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_CONTAINER = "default"
+#: A label is one line of text shown to others: no control characters (tab and newline
+#: included) and no bidirectional overrides, which could make it read as something else.
+LABEL_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: How every stored document starts (the store writes compact JSON, @context first).
 _CONTEXT_FIRST = f'{{"@context":"{ANNO_CONTEXT}",'
 #: ActivityStreams' attributedTo, through the ``as:`` prefix of the W3C annotation context.
@@ -88,6 +98,10 @@ class Annotations:
         label = body.get("label", "")
         if not isinstance(label, str) or len(label) > 500:
             raise ValidationError("label must be a string of at most 500 characters", "label")
+        if LABEL_FORBIDDEN.search(label):
+            raise ValidationError(
+                "label must not contain control characters or direction overrides", "label"
+            )
         return self.render_container_info(self.store.create_container(name, viewer.name, label))
 
     def render_container_info(self, row: dict) -> dict:
@@ -103,6 +117,17 @@ class Annotations:
         if not isinstance(name, str) or not CONTAINER_NAME.match(name):
             raise NotFound(f"no container {name!r}", "container")
         return self.store.get_container(name)
+
+    def check_post(self, viewer: Viewer, name: str) -> None:
+        """Who may add annotations to a container: everyone to the default one; to any
+        other, its owner and administrators (a container is its owner's collection, so
+        nobody else fills it). Reading follows each annotation's visibility."""
+        row = self.container(name)
+        if name != DEFAULT_CONTAINER and not viewer.admin and row["owner"] != viewer.name:
+            raise Forbidden(
+                f"only {row['owner']!r} (and administrators) add to container {name!r}",
+                "container",
+            )
 
     # one annotation -------------------------------------------------------------------
 
@@ -146,7 +171,7 @@ class Annotations:
         )
 
     def create(self, viewer: Viewer, container: str, body: Any) -> Record:
-        self.container(container)
+        self.check_post(viewer, container)
         item = self._new(viewer, parse_annotation(body), uuid.uuid4().hex, None)
         return self.store.insert(container, [item], viewer.name)[0]
 
@@ -164,7 +189,14 @@ class Annotations:
         `permissions.imported_creator`, and the IRI each had where it came from is added
         to ``via``.
         """
-        self.container(container)
+        return self.store.insert(
+            container, self._items(viewer, container, docs, imported, keep_creators), viewer.name
+        )
+
+    def _items(
+        self, viewer: Viewer, container: str, docs: list[Any], imported: bool, keep_creators: bool
+    ) -> list[NewAnnotation]:
+        self.check_post(viewer, container)
         items = []
         for i, doc in enumerate(docs):
             try:
@@ -180,7 +212,7 @@ class Annotations:
                 _add_provenance(parsed.doc, doc.get("id"), original)
             created = parsed.created if imported else None
             items.append(self._new(viewer, parsed, uuid.uuid4().hex, created, stored))
-        return self.store.insert(container, items, viewer.name)
+        return items
 
     def read(self, viewer: Viewer, container: str, uid: str) -> Record:
         self.container(container)
@@ -195,7 +227,8 @@ class Annotations:
     def _expected_revision(self, record: Record, if_match: str | None) -> int:
         if if_match is None:
             raise PreconditionRequired("send If-Match with the ETag you read", "If-Match")
-        tags = [t.strip().removeprefix("W/") for t in if_match.split(",")]
+        # Strong comparison (RFC 9110 13.1.1): a weak ETag (W/"...") never matches.
+        tags = [t.strip() for t in if_match.split(",")]
         if "*" in tags or self.etag(record) in tags:
             return record.revision
         raise PreconditionFailed(
@@ -207,12 +240,12 @@ class Annotations:
     ) -> Record:
         record = self.read(viewer, container, uid)
         permissions.check_edit(viewer, record.owner)
-        parsed = parse_annotation(body)
+        parsed = parse_annotation(body, own_iri=self.iri(record))
         if isinstance(body, dict) and body.get("id") not in (None, self.iri(record)):
             raise ValidationError("id does not match the annotation's IRI", "id")
         expected = self._expected_revision(record, if_match)
         # The owner stays the owner even when an administrator edits.
-        owner = Viewer(record.owner, viewer.admin, viewer.groups)
+        owner = Viewer(record.owner, admin=viewer.admin, groups=viewer.groups)
         item = self._new(owner, parsed, uid, record.doc.get("created"))
         item.doc["generated"] = record.doc.get("generated", item.doc["generated"])
         return self.store.replace(record, item, expected, viewer.name)
@@ -226,6 +259,8 @@ class Annotations:
         self.store.delete(record, expected, viewer.name)
 
     def revisions(self, viewer: Viewer, container: str, uid: str) -> dict:
+        """The revisions ``viewer`` could read when each was current (all, for the owner
+        and administrators): making an annotation public does not publish its past."""
         record = self.read(viewer, container, uid)
         iri = self.iri(record)
         return {
@@ -234,6 +269,7 @@ class Annotations:
             "items": [
                 {**r, "doc": {"@context": ANNO_CONTEXT, "id": iri, **r["doc"]}}
                 for r in self.store.revisions(record.pk)
+                if permissions.can_read_revision(viewer, record.owner, r["doc"])
             ],
         }
 
@@ -332,12 +368,29 @@ class Annotations:
         ``keep_creators`` (administrators, for migrations between stores) stores each
         creator as the document gives it instead of the importer.
         """
+        items = self.prepare_import(viewer, container, body, keep_creators)
+        return self.store.insert(container, items, viewer.name)
+
+    def prepare_import(
+        self,
+        viewer: Viewer,
+        container: str,
+        body: Any,
+        keep_creators: bool = False,
+        max_items: int | None = None,
+    ) -> list[NewAnnotation]:
+        """Validate an import and make what to store, without writing (the slow part, which
+        the service runs beside its event loop); `Store.insert` then writes it at once."""
         if keep_creators and not viewer.admin:
             raise Forbidden(
                 "only administrators may import keeping the original creators", "creators"
             )
         docs = parse_collection(body)
-        return self.create_many(viewer, container, docs, imported=True, keep_creators=keep_creators)
+        if max_items is not None and len(docs) > max_items:
+            raise TooLarge(
+                f"{len(docs)} annotations; import at most {max_items} at a time", "items"
+            )
+        return self._items(viewer, container, docs, imported=True, keep_creators=keep_creators)
 
 
 def _as_list(value: Any) -> list:
@@ -371,3 +424,50 @@ def _original_iri(value: Any) -> str | None:
         return check_iri(value, "id")
     except ValidationError:
         return None
+
+
+class ImportQuota:
+    """Per user: one import at a time, and at most ``per_hour`` started in any hour."""
+
+    def __init__(self, per_hour: int) -> None:
+        self.per_hour = per_hour
+        self._started: dict[str, deque[float]] = {}
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    def usage(self, user: str) -> dict:
+        """What ``user`` has used of the quota (the service's description shows it)."""
+        with self._lock:
+            started = self._recent(user, time.monotonic())
+            return {
+                "running": user in self._running,
+                "this_hour": len(started),
+                "per_hour": self.per_hour,
+            }
+
+    def _recent(self, user: str, now_: float) -> deque[float]:
+        started = self._started.setdefault(user, deque())
+        while started and started[0] <= now_ - 3600:
+            started.popleft()
+        return started
+
+    @contextmanager
+    def admit(self, user: str) -> Iterator[None]:
+        """Run one import of ``user``'s, or raise TooManyRequests (429) saying when to retry."""
+        now_ = time.monotonic()
+        with self._lock:
+            started = self._recent(user, now_)
+            if user in self._running:
+                raise TooManyRequests("you have an import running; wait for it", "import", 1)
+            if len(started) >= self.per_hour:
+                wait = int(started[0] + 3600 - now_) + 1
+                raise TooManyRequests(
+                    f"at most {self.per_hour} imports an hour; retry in {wait} s", "import", wait
+                )
+            started.append(now_)
+            self._running.add(user)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running.discard(user)

@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 
 from .errors import Conflict, NotFound, PreconditionFailed, ValidationError
-from .permissions import Viewer
+from .permissions import Viewer, creator_keys
 
 metadata = MetaData()
 
@@ -433,9 +433,16 @@ class Store:
                 )
                 params += [kind, value]
         if query.creator:
-            name = query.creator.removeprefix("urn:echoes:user:")
-            clauses.append(f"(owner = {mark} OR agent = {mark})")
-            params += [name, name]
+            owner, agent = creator_keys(query.creator)
+            if owner is None:  # a bare name: that hub user, or the requester's own agent
+                clauses.append(f"(owner = {mark} OR (owner = {mark} AND agent = {mark}))")
+                params += [agent, viewer.name, agent]
+            elif agent is None:
+                clauses.append(f"owner = {mark}")
+                params.append(owner)
+            else:
+                clauses.append(f"owner = {mark} AND agent = {mark}")
+                params += [owner, agent]
         if query.visibility:
             if query.visibility.startswith("group:"):
                 clauses.append(f"visibility = 'group' AND grp = {mark}")

@@ -157,7 +157,14 @@ def apps_service(
     (and their servers' tokens) need to use it. `c` (the hub's configuration, its
     spawner already chosen) decides the container mode."""
     port = apps.port or _kept_port(settings.state_path / "apps-service-port")
-    environment = {"ECHOES_DATA_DIR": settings.data_dir}
+    c = c if c is not None else Config()
+    environment = {
+        "ECHOES_DATA_DIR": settings.data_dir,
+        # Each author's apps have a host of their own, which the service routes to itself
+        # through the proxy's API (origins.py); it takes these out of its environment.
+        "ECHOES_PROXY_API_URL": c.ConfigurableHTTPProxy.get("api_url", ""),
+        "ECHOES_PROXY_AUTH_TOKEN": c.ConfigurableHTTPProxy.get("auth_token", ""),
+    }
     if os.environ.get("DOCKER_HOST"):  # the engine the spawner uses, if not the local one
         environment["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
     service = {
@@ -177,7 +184,7 @@ def apps_service(
                 f"--check-timeout={apps.check_timeout}",
                 f"--account-prefix={apps.account_prefix}",
                 f"--page-timeout={apps.page_timeout}",
-                *container_args(c if c is not None else Config(), apps),
+                *container_args(c, apps),
             ]
         ),
         "environment": environment,

@@ -35,6 +35,12 @@ VOILA_PORT = 8866
 LABEL = "org.echoes.apps"
 
 
+def container_name(name_prefix: str, author: str, name: str) -> str:
+    """The container of an app: escaped as user containers are, "-" written "-2d", so that
+    "--" separates author and app unambiguously."""
+    return f"{name_prefix}-app-{safe_name(author)}--{safe_name(name)}"
+
+
 class ContainerRunner(Runner):
     """The runner's container mode: same life cycle, the process is a container."""
 
@@ -112,10 +118,6 @@ class ContainerRunner(Runner):
             tmpfs={"/tmp": "rw,nosuid,nodev,size=512m,mode=1777"},
         )
 
-    def _container_name(self, author: str, name: str) -> str:
-        # safe_name writes "-" as "-2d", so "--" separates author and app unambiguously.
-        return f"{self.name_prefix}-app-{safe_name(author)}--{safe_name(name)}"
-
     def _alive(self, instance: Instance) -> bool:
         return not instance.exited
 
@@ -123,7 +125,7 @@ class ContainerRunner(Runner):
         author, name = key
         token = secrets.token_hex(32)
         base_url = f"{self.prefix}{author}/{name}/"
-        cname = self._container_name(author, name)
+        cname = container_name(self.name_prefix, author, name)
         command = [
             "python",
             "-m",

@@ -1,21 +1,31 @@
 """Thin tornado handlers over the store, the access rules and the runner.
 
-One route table (`routes`), one base handler that turns `AppError` into a 4xx JSON
-answer (API) or a short HTML page (app addresses, gallery). Viewers are identified by
-hub OAuth (cookie) or a hub token; anyone else is anonymous.
+One route table (`routes`), one base handler that identifies the caller and turns
+`AppError` into a 4xx answer: JSON, or a short HTML page when a browser asks a page route
+for HTML (`html_pages`). On the service's own host viewers are identified by a hub token
+(Authorization header) or, failing that, by the service's hub OAuth cookie; JupyterHub
+accepts the cookie for a change (POST, PUT, PATCH, DELETE) only with its XSRF token
+(`_xsrf` argument or `X-XSRFToken` header), so a page elsewhere cannot act in a viewer's
+name. On an author's host (where the apps run, see origins.py) viewers are identified only
+by that host's viewer cookie. Anyone else is anonymous.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated
+from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated, UserNotAllowed
 from jupyterhub.utils import url_path_join
-from tornado import web, websocket
+from tornado import httputil, web, websocket
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.httputil import url_concat
+from tornado.routing import AnyMatches, HostMatches, Rule
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from . import proxy
@@ -32,47 +42,82 @@ from .model import (
     check_name,
     parse_publication,
 )
+from .origins import TICKET_ARGUMENT, VIEWER_COOKIE, VIEWER_COOKIE_DAYS
 from .runner import AppFailed
 from .store import App
 
 HERE = Path(__file__).parent
 VIEWER_CACHE_SECONDS = 5
+#: Query arguments never passed on to an app's Voila (it logs them; its code may read them).
+SECRET_ARGUMENTS = frozenset({"token", "_xsrf"})
+
+
+def upstream_uri(uri: str) -> str:
+    """`uri` without the query arguments that carry credentials."""
+    parts = urlsplit(uri)
+    if not parts.query:
+        return uri
+    kept = [
+        (k, v)
+        for k, v in httputil.parse_qs_bytes(parts.query, keep_blank_values=True).items()
+        if k not in SECRET_ARGUMENTS
+    ]
+    query = urlencode([(k, v.decode("utf-8", "replace")) for k, vs in kept for v in vs])
+    return parts.path + (f"?{query}" if query else "")
 
 
 class BaseHandler(HubOAuthenticated, web.RequestHandler):
     """Identifies the viewer and maps domain errors to clear answers without tracebacks."""
 
-    json_errors = True
+    #: A route browsers open as a page: errors are an HTML page when they ask for HTML.
+    html_pages = False
 
     @property
     def service(self):
         return self.settings["apps"]
 
+    async def prepare(self) -> None:
+        # Identify the caller once, without blocking the event loop: a valid token first,
+        # else the OAuth cookie (for changes only with the XSRF token, JupyterHub's rule).
+        model = await self.hub_auth.get_user(self, sync=False)
+        try:
+            self.current_user = self.check_hub_user(model) if model else None
+        except UserNotAllowed:
+            self.current_user = None
+
+    def set_default_headers(self) -> None:
+        # No other origin (an app's host, a user's server) may frame these pages.
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+        self.set_header("X-Frame-Options", "DENY")
+
     async def viewer(self) -> Viewer:
-        model = self.get_current_user()
+        model = self.current_user
         if not model or model.get("kind", "user") != "user":
             return ANONYMOUS
         return await self.service.lookup(model["name"])
 
-    def write_error(self, status_code: int, **kwargs) -> None:
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, AppError):  # a refusal, not a fault: the access log has it
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, AppError):
+            status_code = exc.status
+            self.set_status(status_code)
             message = exc.message
-        elif isinstance(exc, web.HTTPError) and exc.log_message:
+        elif isinstance(exc, web.HTTPError) and exc.log_message and status_code < 500:
             message = exc.log_message % exc.args if exc.args else exc.log_message
+        else:  # never a traceback nor an internal detail
+            message = httputil.responses.get(status_code, "Error")
+        title = httputil.responses.get(status_code, "Error")
+        if self.html_pages and "text/html" in self.request.headers.get("Accept", ""):
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(self.render_string("message.html", title=title, message=message))
         else:
-            message = self._reason
-        if self.json_errors:
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps({"status": status_code, "message": message}))
-        else:
-            self.finish(self.render_string("message.html", title=self._reason, message=message))
-
-    def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, AppError):
-            self.send_error(e.status, exc_info=(type(e), e, e.__traceback__))
-            return
-        super()._handle_request_exception(e)
 
     def visible_apps(self, viewer: Viewer) -> list[dict]:
         """The models of every app `viewer` may open."""
@@ -84,7 +129,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
     def app_model(self, app: App, viewer: Viewer) -> dict:
         model = app.to_dict()
-        model["url"] = url_path_join(self.service.prefix, app.author, app.name) + "/"
+        model["url"] = self.service.origins.app_url(app.author, app.name)
         model["thumbnail"] = self.service.thumbnail_url(app)
         if not can_manage(app.author, viewer):
             model.pop("error")  # what went wrong is for the author and admins
@@ -92,16 +137,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
 
 class ApiHandler(BaseHandler):
-    def check_xsrf_cookie(self) -> None:
-        """Changes need a token in the Authorization header, never only a cookie, so a
-        page elsewhere cannot publish or unpublish in a logged-in user's name."""
-        if self.request.method not in ("GET", "HEAD") and not self.request.headers.get(
-            "Authorization"
-        ):
-            raise NotAllowed("changes need a hub token in the Authorization header")
-
-    def prepare(self) -> None:
-        self.check_xsrf_cookie()
+    """The REST API: JSON in and out. A change needs a hub token, or the service's cookie
+    with its XSRF token (checked by JupyterHub when the caller is identified)."""
 
     def body(self) -> object:
         try:
@@ -164,7 +201,7 @@ class AppApiHandler(ApiHandler):
 
 
 class GalleryHandler(BaseHandler):
-    json_errors = False
+    html_pages = True
 
     async def get(self) -> None:
         viewer = await self.viewer()
@@ -182,21 +219,23 @@ class GalleryHandler(BaseHandler):
 class LoginHandler(BaseHandler):
     """Log in to the apps service through the hub (OAuth), then back to the gallery."""
 
+    html_pages = True
+
     @web.authenticated
     def get(self) -> None:
         self.redirect(self.service.prefix)
 
 
 class PublishFormHandler(BaseHandler):
-    """The gallery's publish form (upload an .ipynb), for browsers: XSRF-checked."""
+    """The gallery's publish form (upload an .ipynb), for browsers: the form carries the
+    XSRF token, without which the cookie does not identify anyone (see the module)."""
 
-    json_errors = False
+    html_pages = True
 
     async def post(self) -> None:
         viewer = await self.viewer()
         if viewer.anonymous:
             raise web.HTTPError(401, "log in to publish")
-        self.check_xsrf_cookie()
         uploads = self.request.files.get("notebook") or []
         if not uploads:
             raise InvalidRequest("choose a notebook file (.ipynb) to publish")
@@ -217,26 +256,89 @@ class PublishFormHandler(BaseHandler):
         self.redirect(self.service.prefix)
 
 
-class ThumbnailHandler(BaseHandler):
+class EnterHandler(BaseHandler):
+    """On the service's host, where the viewer is logged in (hub OAuth): the ticket that
+    lets the author's host know who they are (origins.py)."""
+
+    html_pages = True
+
+    @web.authenticated
     async def get(self, author: str, name: str) -> None:
         viewer = await self.viewer()
         app = self.service.store.get(author, name)
-        path = self.service.thumbnail_path(app)
-        if not can_view(author, Share.parse(app.share), viewer) or not path.exists():
+        if viewer.anonymous or not can_view(author, Share.parse(app.share), viewer):
+            raise NotFound(f"no app {author}/{name}")
+        origins = self.service.origins
+        ticket = origins.ticket(viewer.name, author)
+        self.redirect(url_concat(origins.app_url(author, name), {TICKET_ARGUMENT: ticket}))
+
+
+class ThumbnailHandler(BaseHandler):
+    async def get(self, author: str, name: str) -> None:
+        app = _viewable(self.service.store, author, name, await self.viewer())
+        path = self.service.thumbnail_path(app) if app else None
+        if path is None or not path.exists():
             raise NotFound(f"no thumbnail for {author}/{name}")
         self.set_header("Content-Type", "image/png")
         self.finish(path.read_bytes())
 
 
+def _viewable(store, author: str, name: str, viewer: Viewer) -> App | None:
+    """The app if `viewer` may open it; None if it does not exist or they may not, so
+    that no answer tells strangers which private apps exist."""
+    try:
+        app = store.get(author, name)
+    except NotFound:
+        return None
+    return app if can_view(author, Share.parse(app.share), viewer) else None
+
+
+class OnAuthorsHost:
+    """Handlers of an app's own addresses, on its author's host: the viewer is who that
+    host's cookie names (never a hub cookie or token, which that host never receives)."""
+
+    async def viewer(self) -> Viewer:
+        author = self.path_kwargs["author"]
+        value = self.get_secure_cookie(VIEWER_COOKIE, max_age_days=VIEWER_COOKIE_DAYS)
+        name = self.service.origins.viewer_from_cookie(value, author)
+        return await self.service.lookup(name) if name else ANONYMOUS
+
+    def on_authors_host(self, author: str) -> bool:
+        return self.request.host_name == self.service.origins.app_host(author)
+
+    def redeem_ticket(self, author: str, name: str) -> bool:
+        """Exchange a ticket from the service's host for this host's cookie, then go to the
+        address without it. False when the request has no ticket."""
+        ticket = self.get_query_argument(TICKET_ARGUMENT, None)
+        if ticket is None:
+            return False
+        origins = self.service.origins
+        viewer = origins.redeem(ticket, author)
+        if viewer:
+            self.set_secure_cookie(
+                VIEWER_COOKIE,
+                origins.viewer_cookie(viewer, author),
+                expires_days=VIEWER_COOKIE_DAYS,
+                path=origins.cookie_path(author),
+                httponly=True,
+                samesite="Lax",
+            )
+        self.redirect(origins.app_url(author, name))
+        return True
+
+
 async def _open_app(handler: BaseHandler, author: str, name: str, path: str):
     """Check that the viewer may open this app; return (app, running instance)."""
+    if not handler.on_authors_host(author):
+        raise NotFound(f"{author}'s apps open at {handler.service.origins.app_url(author, name)}")
     viewer = await handler.viewer()
-    app = handler.service.store.get(author, name)
-    if not can_view(author, Share.parse(app.share), viewer):
-        if viewer.anonymous and handler.request.method == "GET" and path == "":
-            handler.redirect(handler.get_login_url())
+    app = _viewable(handler.service.store, author, name, viewer)
+    if app is None:
+        page = handler.request.method == "GET" and path == ""
+        if viewer.anonymous and page and "text/html" in handler.request.headers.get("Accept", ""):
+            # A browser: log in on the service's host, which sends it back with a ticket.
+            handler.redirect(handler.service.origins.enter_url(author, name))
             return None, None
-        # Do not tell strangers which private apps exist.
         raise NotFound(f"no app {author}/{name}")
     if not app.ok:
         detail = f" The error was: {app.error}" if can_manage(author, viewer) else ""
@@ -257,12 +359,18 @@ class AppUnavailable(AppError):
     status = 503
 
 
-class AppProxyHandler(BaseHandler):
-    json_errors = False
+class AppProxyHandler(OnAuthorsHost, BaseHandler):
+    html_pages = True
 
     async def _proxy(self, author: str, name: str, path: str) -> None:
         if not proxy.http_allowed(self.request.method, path):
             raise NotFound("there is nothing to see here")
+        if path == "" and self.request.method == "GET":
+            if not self.on_authors_host(author):  # e.g. a link from before apps moved
+                self.redirect(self.service.origins.app_url(author, name))
+                return
+            if self.redeem_ticket(author, name):
+                return
         _app, instance = await _open_app(self, author, name, path)
         if instance is None:
             return
@@ -287,7 +395,7 @@ class AppProxyHandler(BaseHandler):
             # Voila's own error pages are never shown: they may name the notebook's code.
             raise AppUnavailable("This app could not answer just now. Reload the page.")
         self.set_status(response.code, response.reason)
-        self._headers.pop("Content-Type", None)
+        self.clear_header("Content-Type")
         for k, v in response.headers.get_all():
             if k.lower() not in proxy.DROPPED_RESPONSE_HEADERS:
                 self.add_header(k, v)
@@ -307,7 +415,7 @@ class AppProxyHandler(BaseHandler):
         headers["Authorization"] = f"token {instance.token}"
         body = self.request.body if self.request.method == "POST" else None
         request = HTTPRequest(
-            instance.url + self.request.uri,
+            instance.url + upstream_uri(self.request.uri),
             method=self.request.method,
             headers=headers,
             body=body,
@@ -330,30 +438,45 @@ class AppProxyHandler(BaseHandler):
         await self._proxy(author, name, path)
 
     async def post(self, author: str, name: str, path: str) -> None:
+        origin = self.request.headers.get("Origin", "").lower()
+        if origin != self.service.origins.app_origin(author):
+            raise NotAllowed("only the app's own pages post to it")
         await self._proxy(author, name, path)
 
     def check_xsrf_cookie(self) -> None:
-        """Only Voila's kernel shutdown is POSTed, and it needs the app's session."""
+        """Voila's kernel shutdown, the only POST, cannot send the service's XSRF token;
+        `post` accepts it from the app's own pages only (their `Origin`)."""
 
 
-class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
-    """Websockets to an app's kernel: access checked at the upgrade, messages filtered."""
+class AppSocketHandler(OnAuthorsHost, BaseHandler, websocket.WebSocketHandler):
+    """Websockets to an app's kernel: origin and access checked at the upgrade, the
+    subprotocol the browser asks for agreed with Voila, which drops any kernel message a
+    viewer may not send (see proxy.py)."""
 
     upstream: websocket.WebSocketClientConnection | None = None
 
     async def get(self, author: str, name: str, path: str) -> None:
         if not proxy.WEBSOCKET_PATHS.match(path):
             raise NotFound("there is nothing to see here")
+        if self.request.headers.get("Upgrade", "").lower() != "websocket":
+            raise InvalidRequest("this address takes websocket connections only")
+        # Before anything else (an app may be started below): the viewer's cookie opens
+        # the app's kernel from the app's own pages only.
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not self.check_origin(origin):
+            raise NotAllowed("an app's websockets open from the app's own pages only")
         _app, instance = await _open_app(self, author, name, "websocket")
         self.instance = instance
-        self.filtered = bool(proxy.KERNEL_CHANNELS.match(path))
+        asked = self.request.headers.get("Sec-WebSocket-Protocol", "")
         request = HTTPRequest(
-            instance.url.replace("http", "ws", 1) + self.request.uri,
+            instance.url.replace("http", "ws", 1) + upstream_uri(self.request.uri),
             headers={"Authorization": f"token {instance.token}"},
             request_timeout=60,
         )
         try:
-            self.upstream = await websocket.websocket_connect(request)
+            self.upstream = await websocket.websocket_connect(
+                request, subprotocols=[p.strip() for p in asked.split(",") if p.strip()] or None
+            )
         except (HTTPClientError, websocket.WebSocketError, OSError) as e:
             self.service.log.warning("app %s/%s refused a websocket: %s", author, name, e)
             raise AppUnavailable("This app could not answer. Reload the page in a moment.") from e
@@ -361,7 +484,13 @@ class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
         await super().get(author, name, path)
 
     def check_origin(self, origin: str) -> bool:
-        return True  # the viewer's access is checked at the upgrade, from cookie or token
+        kwargs = self.path_kwargs
+        return origin.lower() == self.service.origins.app_origin(kwargs["author"])
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        """What the app's Voila chose among those the browser asked for (JupyterLab's and
+        Voila's JS ask for v1.kernel.websocket.jupyter.org), so both ends frame alike."""
+        return self.upstream.selected_subprotocol if self.upstream else None
 
     def open(self, *args) -> None:
         self.pump = asyncio.ensure_future(self._pump())
@@ -379,11 +508,6 @@ class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
 
     def on_message(self, message: str | bytes) -> None:
         self.instance.last_used = time.monotonic()
-        if self.filtered and not proxy.message_allowed(message):
-            self.service.log.warning(
-                "dropped a %r message to an app's kernel", proxy.message_type(message)
-            )
-            return
         if self.upstream is not None:
             self.upstream.write_message(message, binary=isinstance(message, bytes))
 
@@ -395,24 +519,36 @@ class AppSocketHandler(BaseHandler, websocket.WebSocketHandler):
             self.upstream = None
 
 
-class OpenApiHandler(web.RequestHandler):
+class NotOnAuthorsHost(BaseHandler):
+    """Everything but the apps' own addresses on an author's host: refused, never handed
+    on to the service's routes (tornado tries the next rule when a host's rule has no
+    route), or the author's pages could use the gallery, the API and OAuth as their own
+    origin."""
+
+    async def prepare(self) -> None:
+        raise NotFound(
+            f"this host serves apps only; the rest is at {self.service.origins.service_url('')}"
+        )
+
+
+class OpenApiHandler(BaseHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/yaml")
         self.finish((HERE / "openapi.yaml").read_bytes())
 
 
-def routes(prefix: str) -> list[tuple]:
-    """The one route table of the apps service."""
+class OAuthCallbackHandler(BaseHandler, HubOAuthCallbackHandler):
+    """JupyterHub's end of the OAuth login, with this service's error answers."""
+
+    html_pages = True
+
+
+def routes(prefix: str, domain: str) -> list[Rule]:
+    """The one route table of the apps service: on an author's host (<author>--app.<domain>)
+    only the apps' own addresses; on any other host (the service's, or its loopback address
+    for user servers) the gallery and the API too."""
     app = r"(?P<author>[^/]+)/(?P<name>[^/]+)"
-    return [
-        (prefix, GalleryHandler),
-        (url_path_join(prefix, "oauth_callback"), HubOAuthCallbackHandler),
-        (url_path_join(prefix, "login"), LoginHandler),
-        (url_path_join(prefix, "publish"), PublishFormHandler),
-        (url_path_join(prefix, "api/openapi.yaml"), OpenApiHandler),
-        (url_path_join(prefix, "api/apps"), AppsApiHandler),
-        (url_path_join(prefix, f"api/apps/{app}"), AppApiHandler),
-        (url_path_join(prefix, f"thumbnails/{app}.png"), ThumbnailHandler),
+    apps = [
         (
             url_path_join(
                 prefix, f"{app}/(?P<path>(?:api/kernels/[^/]+/channels|voila/query/[^/]+))"
@@ -420,4 +556,20 @@ def routes(prefix: str) -> list[tuple]:
             AppSocketHandler,
         ),
         (url_path_join(prefix, f"{app}/(?P<path>.*)"), AppProxyHandler),
+    ]
+    service = [
+        (prefix, GalleryHandler),
+        (url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler),
+        (url_path_join(prefix, "login"), LoginHandler),
+        (url_path_join(prefix, "publish"), PublishFormHandler),
+        (url_path_join(prefix, "api/openapi.yaml"), OpenApiHandler),
+        (url_path_join(prefix, "api/apps"), AppsApiHandler),
+        (url_path_join(prefix, f"api/apps/{app}"), AppApiHandler),
+        (url_path_join(prefix, f"thumbnails/{app}.png"), ThumbnailHandler),
+        (url_path_join(prefix, f"enter/{app}"), EnterHandler),
+    ]
+    authors_host = rf"[^.]+--app\.{re.escape(domain)}"
+    return [
+        Rule(HostMatches(authors_host), [*apps, (r".*", NotOnAuthorsHost)]),
+        Rule(AnyMatches(), service + apps),
     ]

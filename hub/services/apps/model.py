@@ -9,8 +9,10 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
+
+from ..viewer import Viewer
 
 #: App names as they appear in addresses: /services/apps/<author>/<name>/
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -63,19 +65,6 @@ class Share:
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.principal}" if self.principal else self.kind
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who asks: a hub user (with groups and admin flag), or anonymous (name "")."""
-
-    name: str = ""
-    groups: frozenset[str] = field(default_factory=frozenset)
-    admin: bool = False
-
-    @property
-    def anonymous(self) -> bool:
-        return not self.name
 
 
 ANONYMOUS = Viewer()

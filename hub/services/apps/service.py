@@ -23,9 +23,11 @@ from jupyterhub.utils import url_path_join
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import PeriodicCallback
+from tornado.log import access_log
 
 from .handlers import HERE, routes
 from .model import AppError, Publication, Viewer
+from .origins import Origins, ProxyRoutes
 from .runner import AppFailed, Runner
 from .store import App, AppStore
 
@@ -43,10 +45,20 @@ class AccountUnavailable(AppError):
 class AppsService:
     """What the handlers share: store, runner, hub client and the viewer cache."""
 
-    def __init__(self, root: Path, prefix: str, runner: Runner, page_timeout: float = 60) -> None:
+    def __init__(
+        self,
+        root: Path,
+        prefix: str,
+        runner: Runner,
+        page_timeout: float = 60,
+        origins: Origins | None = None,
+        proxy_routes: ProxyRoutes | None = None,
+    ) -> None:
         self.root = Path(root)
         self.prefix = prefix
         self.page_timeout = page_timeout
+        self.origins = origins or Origins("http://localhost", prefix, secrets.token_bytes(32))
+        self.proxy_routes = proxy_routes or ProxyRoutes("", "", "")
         # Apps' traffic has a client of its own: tornado's shared one lets only 10
         # requests run at once and fails queued ones after 20 s, which under load turned
         # a page with many assets into 500s; hub API calls use the shared one.
@@ -82,8 +94,7 @@ class AppsService:
         )
         if response.code != 200:
             return Viewer(name)
-        model = json.loads(response.body)
-        viewer = Viewer(name, frozenset(model.get("groups") or []), bool(model.get("admin")))
+        viewer = Viewer.of(json.loads(response.body))
         self._viewers[name] = (time.monotonic(), viewer)
         return viewer
 
@@ -95,8 +106,15 @@ class AppsService:
             return ""
         return url_path_join(self.prefix, "thumbnails", app.author, f"{app.name}.png")
 
+    async def route_authors(self) -> None:
+        """Make sure the proxy sends every author's host to this service (origins.py)."""
+        hosts = {self.origins.app_host(author) for author in self.store.authors()}
+        await self.proxy_routes.ensure(hosts)
+
     async def publish(self, author: str, name: str, publication: Publication) -> App:
         """Store the snapshot, stop the previous version, run the new one once."""
+        if self.origins.app_host(author) not in self.proxy_routes.known:
+            await self.proxy_routes.ensure({self.origins.app_host(author)})
         try:
             app = self.store.publish(author, name, publication)
         except AppFailed as e:  # the author's apps account cannot be made
@@ -118,11 +136,20 @@ class AppsService:
         (self.thumbnails / f"{author}--{name}.png").unlink(missing_ok=True)
 
 
+def log_request(handler: web.RequestHandler) -> None:
+    """Tornado's access log line, with the path only: a query may hold a viewer's ticket."""
+    status, request = handler.get_status(), handler.request
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    millis = 1000 * request.request_time()
+    access_log.log(level, "%d %s %s %.2fms", status, request.method, request.path, millis)
+
+
 def make_app(service: AppsService) -> web.Application:
     return web.Application(
-        routes(service.prefix),
+        routes(service.prefix, service.origins.domain),
         apps=service,
-        cookie_secret=secrets.token_bytes(32),
+        log_function=log_request,
+        cookie_secret=service.origins.secret,
         template_path=str(HERE),
         hub_auth=HubOAuth.instance(),
         websocket_ping_interval=30,
@@ -182,12 +209,26 @@ def make_runner(args: argparse.Namespace, prefix: str) -> Runner:
 async def serve(args: argparse.Namespace) -> None:
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/apps/")
     runner = make_runner(args, prefix)
-    service = AppsService(Path(args.state), prefix, runner, args.page_timeout)
     url = os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101")
     address = urlsplit(url)
+    origins = Origins(
+        os.environ.get("JUPYTERHUB_HOST", "http://localhost"), prefix, secrets.token_bytes(32)
+    )
+    # The proxy's token is for this process only: popped, so no app or check inherits it.
+    proxy_routes = ProxyRoutes(
+        os.environ.pop("ECHOES_PROXY_API_URL", ""),
+        os.environ.pop("ECHOES_PROXY_AUTH_TOKEN", ""),
+        f"{address.scheme}://{address.netloc}",
+    )
+    service = AppsService(
+        Path(args.state), prefix, runner, args.page_timeout, origins, proxy_routes
+    )
+    await service.route_authors()
     make_app(service).listen(address.port, address=address.hostname, xheaders=True)
     log.info("apps service on %s, prefix %s", url, prefix)
     PeriodicCallback(runner.cull, args.cull_every * 1000).start()
+    # A proxy restarted by the hub has only JupyterHub's routes: add the authors' again.
+    PeriodicCallback(service.route_authors, args.cull_every * 1000).start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
