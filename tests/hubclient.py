@@ -72,16 +72,25 @@ def free_port_block(size: int = 3) -> int:
     raise RuntimeError("no free block of ports")
 
 
-def make_state_dir(parent: Path) -> Path:
-    """A state folder that other system users can traverse (pytest's tmp dirs are 0700)."""
-    state = parent / f"state-{uuid.uuid4().hex[:8]}"
-    state.mkdir(parents=True)
-    for folder in [state, *state.parents]:
+def open_for_traversal(path: Path) -> None:
+    """As root, let other system users (user servers, apps accounts) pass through `path`
+    and the folders above it: root's folders that others cannot enter (pytest's tmp dirs,
+    `mktemp -d`, both 0700) get the execute bit, never the read bit (no listing)."""
+    if os.geteuid() != 0:
+        return
+    for folder in [path, *path.parents]:
         if folder == Path("/"):
             break
         mode = folder.stat().st_mode
-        if not mode & 0o001 and folder.owner() == "root" and os.geteuid() == 0:
+        if not mode & 0o001 and folder.owner() == "root":
             folder.chmod(mode | 0o011)
+
+
+def make_state_dir(parent: Path) -> Path:
+    """A state folder that other system users can traverse."""
+    state = parent / f"state-{uuid.uuid4().hex[:8]}"
+    state.mkdir(parents=True)
+    open_for_traversal(state)
     return state
 
 

@@ -129,7 +129,8 @@ class EchoesLocalSpawner(LocalProcessSpawner):
                 raise PermissionError(
                     f"User servers run as their own system users, but the hub's Python "
                     f"({sys.executable}) lies under {blocked}, which other users cannot enter. "
-                    "Create the virtual environment with a system Python "
+                    f"Let them pass through it (chmod o+x {blocked}), or create the virtual "
+                    "environment where they can, with a system Python "
                     "(make clean; make up PYTHON=/usr/bin/python3)."
                 )
         self._ensure_home()
