@@ -83,6 +83,7 @@ CHECKS = [
     base_checks.not_a_server_error,
     openapi_checks.status_code_conformance,
     openapi_checks.content_type_conformance,
+    openapi_checks.response_headers_conformance,
     openapi_checks.response_schema_conformance,
 ]
 

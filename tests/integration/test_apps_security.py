@@ -29,13 +29,12 @@ import websocket
 import yaml
 from hypothesis import HealthCheck, given, settings
 from requests.cookies import get_cookie_header
-from schemathesis import checks
 
 from echoes_hub.services.apps.handlers import routes
 from echoes_hub.services.apps.origins import TICKET_ARGUMENT, VIEWER_COOKIE
 from tests.hubclient import BrowserCookiePolicy, HubSession, enter_app
 from tests.integration.conftest import add_user
-from tests.security import METHODS, assert_refused, concrete_paths
+from tests.security import CHECKS, METHODS, assert_refused, concrete_paths
 
 REPO = Path(__file__).resolve().parents[2]
 POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
@@ -457,16 +456,6 @@ def spec_operations(spec: dict) -> list[str]:
         for method in operations
         if method != "parameters"
     ]
-
-
-#: What schemathesis checks on every answer.
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_headers_conformance,
-    checks.response_schema_conformance,
-]
 
 
 @pytest.fixture(scope="module")
