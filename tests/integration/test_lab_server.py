@@ -11,7 +11,7 @@ import pytest
 
 from echoes.annotators import coins
 from echoes_data import recipe
-from tests.hubclient import Lab
+from tests.hubclient import Kernel, Lab
 from tests.integration.annotations_support import service_url, wait_for_service, with_token
 
 pytestmark = pytest.mark.slow
@@ -240,6 +240,31 @@ def test_publish_as_app_from_the_server(alice):
     assert missing.status_code == 400 and "nowhere.ipynb" in missing.json()["message"]
     outside = alice.send("POST", "apps/publish", {**body, "path": "../../etc/passwd.ipynb"})
     assert outside.status_code == 400 and "not inside" in outside.json()["message"]
+
+
+def test_echoes_publish_in_a_servers_terminal_needs_no_address_token_or_name(alice):
+    """What the hub told the server (echoes.hub) is all the CLI needs: the apps service's
+    address, the server's token and its owner."""
+    kernel = Kernel(alice.person.server_url(), alice.person.new_token())
+    try:
+        done = kernel.execute(
+            "import json, pathlib, subprocess, sys\n"
+            "nb = {'cells': [], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}\n"
+            "path = pathlib.Path('from-terminal.ipynb').resolve()\n"
+            "path.write_text(json.dumps(nb))\n"
+            "echoes = str(pathlib.Path(sys.executable).parent / 'echoes')\n"
+            "for args in ([str(path)], ['--unpublish']):\n"
+            "    run = subprocess.run([echoes, 'publish', *args, '--name', 'from-terminal'],"
+            " capture_output=True, text=True)\n"
+            "    print(run.returncode, run.stdout.strip(), run.stderr.strip())",
+            timeout=600,
+        )
+    finally:
+        kernel.close()
+    published, unpublished = done.strip().splitlines()
+    name = alice.person.name
+    assert published.startswith(f"0 published {name}/from-terminal version 1"), done
+    assert unpublished.startswith(f"0 unpublished {name}/from-terminal"), done
 
 
 def test_me_names_the_owner_and_their_groups(admin, alice, bob):
