@@ -70,20 +70,30 @@ class BaseHandler(APIHandler):
         message = f"the service answered {status} {HTTPStatus(status).phrase}"
         return json.dumps({"error": "service", "message": message}).encode()
 
-    def _handle_request_exception(self, error: BaseException) -> None:
+    def expected_error(self, error: BaseException | None) -> tuple[int, dict] | None:
+        """The status and JSON body of an error that is the request's fault or a
+        service's absence, not a defect of ours; None for anything else."""
         if isinstance(error, catalog.CatalogError):
-            self.clear()
-            self.reply_json({"error": "catalog", "message": error.message}, error.status)
-            return
+            return error.status, {"error": "catalog", "message": error.message}
         if isinstance(error, publishing.PublishRequestError):
-            self.clear()
-            self.reply_json({"error": "invalid request", "message": str(error)}, 400)
-            return
+            return 400, {"error": "invalid request", "message": str(error)}
         if isinstance(error, ServiceUnavailable):
-            self.clear()
-            self.reply_json({"error": "service unavailable", "message": str(error)}, 502)
+            return 502, {"error": "service unavailable", "message": str(error)}
+        return None
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        expected = self.expected_error(exc_info[1] if exc_info else None)
+        if expected is None:
+            super().write_error(status_code, **kwargs)
             return
-        super()._handle_request_exception(error)
+        self.clear()
+        self.reply_json(expected[1], expected[0])
+
+    def log_exception(self, typ, value, tb) -> None:
+        # Expected errors are answered, not logged with a traceback as defects are.
+        if self.expected_error(value) is None:
+            super().log_exception(typ, value, tb)
 
 
 class TreeHandler(BaseHandler):
