@@ -81,14 +81,17 @@ def test_the_service_reads_the_settings_the_hub_resolved(tmp_path, monkeypatch):
     monkeypatch.setenv(CONFIG_VARIABLE, service["environment"][CONFIG_VARIABLE])
     app = AnnotationsApp()
     app.initialize([])
-    assert app.options.max_body_size == 1234 and app.options.max_imports_per_hour == 7
-    assert app.options.page_size == 5 and app.options.auth_cache_max_age == 10
-    assert app.options.database_url == f"sqlite:///{tmp_path}/annotations.sqlite"
+    assert (
+        app.service_settings.max_body_size == 1234
+        and app.service_settings.max_imports_per_hour == 7
+    )
+    assert app.service_settings.page_size == 5 and app.service_settings.auth_cache_max_age == 10
+    assert app.service_settings.database_url == f"sqlite:///{tmp_path}/annotations.sqlite"
     assert app.public_url == "http://annotations--service.localhost:18100/services/annotations/"
     # The command line still wins (running the service by hand).
     app = AnnotationsApp()
     app.initialize(["--AnnotationsService.max_body_size=99"])
-    assert app.options.max_body_size == 99 and app.options.page_size == 5
+    assert app.service_settings.max_body_size == 99 and app.service_settings.page_size == 5
 
 
 def test_the_service_asks_the_hub_again_after_its_auth_cache_age(tmp_path):

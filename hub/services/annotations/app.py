@@ -36,7 +36,7 @@ class AnnotationsApp(ServiceApp):
     store: Store | None = None
 
     async def open(self) -> None:
-        self.store = Store(self.options.database_url)
+        self.store = Store(self.service_settings.database_url)
         self.store.create_schema()
         self.store.ensure_container(DEFAULT_CONTAINER, "echoes", "Everyone's annotations")
         self.log.info("annotations database %s", self.store.engine.url)
@@ -45,10 +45,10 @@ class AnnotationsApp(ServiceApp):
         self.store.close()
 
     def largest_body(self) -> int:
-        return max(self.options.max_body_size, self.options.max_import_size)
+        return max(self.service_settings.max_body_size, self.service_settings.max_import_size)
 
     def make_web_app(self) -> web.Application:
-        options = self.options
+        options = self.service_settings
         return self.web_app(
             ROUTES,
             annotations=Annotations(self.store, self.public_url, options.page_size),

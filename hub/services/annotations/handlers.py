@@ -126,9 +126,9 @@ class InfoHandler(BaseHandler):
                 "search": f"{base}search",
                 "export": f"{base}export",
                 "openapi": f"{base}openapi.json",
-                "max_body_size": self.options.max_body_size,
-                "max_import_size": self.options.max_import_size,
-                "max_import_items": self.options.max_import_items,
+                "max_body_size": self.service_settings.max_body_size,
+                "max_import_size": self.service_settings.max_import_size,
+                "max_import_items": self.service_settings.max_import_items,
                 "imports": self.import_quota.usage(self.viewer.name),
                 "page_size": self.annotations.page_size,
             },
@@ -142,8 +142,8 @@ class OpenAPIHandler(BaseHandler):
             openapi(
                 ROUTES,
                 self.annotations.base_url,
-                self.options.max_body_size,
-                self.options.max_import_size,
+                self.service_settings.max_body_size,
+                self.service_settings.max_import_size,
             ),
             media_type="application/json",
         )
@@ -255,7 +255,7 @@ class RevisionsHandler(BaseHandler):
 class ImportHandler(BaseHandler):
     @property
     def body_limit(self) -> int:
-        return self.options.max_import_size
+        return self.service_settings.max_import_size
 
     async def post(self, container: str) -> None:
         creators = self.get_query_argument("creators", "importer")
@@ -269,7 +269,7 @@ class ImportHandler(BaseHandler):
                 container,
                 self.json_body(),
                 creators == "keep",
-                self.options.max_import_items,
+                self.service_settings.max_import_items,
             )
 
         def reply(records: list) -> str:
