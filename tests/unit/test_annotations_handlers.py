@@ -1,5 +1,5 @@
 """The annotation service's HTTP protocol, in process: the real tornado application,
-store (SQLite), rules and HTTP on a loopback port, without a hub.
+store (SQLite and PostgreSQL), rules and HTTP on a loopback port, without a hub.
 
 The one stand-in is who is calling: the service base's seam (`base.auth.CALLER`, set by
 tests/inprocess.py) answers with the user a test names, where the service would ask the
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import requests
@@ -18,6 +20,7 @@ from tornado import web
 from traitlets.config import Config
 
 from echoes_hub.services.annotations.app import AnnotationsApp
+from echoes_hub.services.annotations.store import Store, metadata
 from tests.annotation_cases import HOSTILE, POTTERY, note
 from tests.inprocess import InProcess
 
@@ -45,13 +48,35 @@ class Service(InProcess):
         await self.app.close()
 
 
-@pytest.fixture
-def service(tmp_path) -> Iterator[Service]:
-    running = Service(f"sqlite:///{tmp_path}/annotations.sqlite")
+@contextmanager
+def running(backend: str, request, folder: Path) -> Iterator[Service]:
+    """The service on ``backend``: SQLite in ``folder``, or PostgreSQL (emptied first)."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgresql_url")
+        store = Store(url)
+        metadata.drop_all(store.engine)
+        store.close()
+    else:
+        url = f"sqlite:///{folder}/annotations.sqlite"
+    service = Service(url)
     try:
-        yield running
+        yield service
     finally:
-        running.stop()
+        service.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service(request, tmp_path) -> Iterator[Service]:
+    """A fresh service for each test, on SQLite, then on PostgreSQL."""
+    with running(request.param, request, tmp_path) as service:
+        yield service
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def refusing(request, tmp_path_factory) -> Iterator[Service]:
+    """One service for all the requests it must refuse (each checks it changed nothing)."""
+    with running(request.param, request, tmp_path_factory.mktemp("refusing")) as service:
+        yield service
 
 
 @pytest.fixture
@@ -171,9 +196,10 @@ def test_search_by_target_motivation_tag_and_words(service, alice):
 
 @pytest.mark.parametrize("name, document, status, field", HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_malformed_and_hostile_input_is_refused_and_changes_nothing(
-    service, alice, name, document, status, field
+    refusing, name, document, status, field
 ):
-    url = f"{service.url}containers/default/"
+    alice = refusing.session("alice")
+    url = f"{refusing.url}containers/default/"
     before = alice.get(url).json()["total"]
     content_type = "application/x-www-form-urlencoded" if status == 415 else MEDIA_TYPE
     data = document if isinstance(document, bytes) else json.dumps(document).encode()
@@ -223,6 +249,25 @@ def test_export_import_export_round_trip(service, alice):
                     "type": "FragmentSelector",
                     "conformsTo": "http://tools.ietf.org/rfc/rfc7111",
                     "value": "row=5",
+                },
+            },
+        ),
+        note(
+            "bell",
+            target={
+                "source": "https://example.org/audio/bell.ogg",
+                "selector": {"type": "FragmentSelector", "value": "t=3,7.5"},
+            },
+        ),
+        note(
+            "quote",
+            target={
+                "source": "https://example.org/report",
+                "selector": {
+                    "type": "TextQuoteSelector",
+                    "exact": "kiln",
+                    "prefix": "the ",
+                    "suffix": " at",
                 },
             },
         ),
