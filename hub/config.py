@@ -14,6 +14,7 @@ import nativeauthenticator
 from traitlets.config import Config
 
 from .auth import USERNAME_PATTERN, EchoesAuthenticator
+from .deployment import Deployment
 from .proxy import EchoesProxy
 from .services.annotations import annotations_service
 from .services.apps.config import EchoesApps, apps_service
@@ -127,7 +128,9 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     if culler:
         services.append(culler[0])
         roles.append(culler[1])
-    annotations, annotation_scopes = annotations_service(settings, c)
+    # Until `echoes up` prepares it once at start (hub/deployment.py), made from what is here.
+    servers = "docker" if c.JupyterHub.get("hub_connect_ip") else "local"
+    annotations, annotation_scopes = annotations_service(c, Deployment(settings, servers))
     services.append(annotations)
     # Published Voila apps (hub/services/apps/).
     apps, apps_roles, apps_scopes = apps_service(settings, EchoesApps(config=c), c)
