@@ -22,7 +22,8 @@ from docker.errors import APIError, DockerException, NotFound
 from requests.exceptions import RequestException
 
 from ...spawners.docker import safe_name
-from .runner import AppFailed, Instance, Runner
+from .errors import AppFailed
+from .runner import Instance, Runner
 
 log = logging.getLogger("echoes.apps")
 

@@ -29,12 +29,9 @@ from tornado.routing import AnyMatches, HostMatches, Rule
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from . import proxy
+from .errors import AppError, AppFailed, AppUnavailable, InvalidRequest, NotAllowed, NotFound
 from .model import (
     ANONYMOUS,
-    AppError,
-    InvalidRequest,
-    NotAllowed,
-    NotFound,
     Share,
     Viewer,
     can_manage,
@@ -43,7 +40,6 @@ from .model import (
     parse_publication,
 )
 from .origins import TICKET_ARGUMENT, VIEWER_COOKIE, VIEWER_COOKIE_DAYS
-from .runner import AppFailed
 from .store import App
 
 HERE = Path(__file__).parent
@@ -353,10 +349,6 @@ async def _open_app(handler: BaseHandler, author: str, name: str, path: str):
         handler.service.log.error("app %s/%s failed to start: %s", author, name, e.detail)
         raise AppUnavailable("This app could not be started. Its author can republish it.") from e
     return app, instance
-
-
-class AppUnavailable(AppError):
-    status = 503
 
 
 class AppProxyHandler(OnAuthorsHost, BaseHandler):

@@ -25,10 +25,11 @@ from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import PeriodicCallback
 from tornado.log import access_log
 
+from .errors import AccountUnavailable, AppFailed
 from .handlers import HERE, routes
-from .model import AppError, Publication, Viewer
+from .model import Publication, Viewer
 from .origins import Origins, ProxyRoutes
-from .runner import AppFailed, Runner
+from .runner import Runner
 from .store import App, AppStore
 
 log = logging.getLogger("echoes.apps")
@@ -36,10 +37,6 @@ log = logging.getLogger("echoes.apps")
 
 #: Requests to all apps' Voila processes in flight at once (more wait in a queue).
 MAX_APP_REQUESTS = 256
-
-
-class AccountUnavailable(AppError):
-    status = 409
 
 
 class AppsService:
