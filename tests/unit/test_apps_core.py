@@ -191,3 +191,28 @@ def test_a_database_written_before_sqlalchemy_opens_and_reads(tmp_path):
     assert store.authors() == {"alice"}
     assert store.publish("alice", "pots", parse_publication(body())).version == 3
     assert store.get("alice", "pots").ok is True
+
+
+def test_the_launcher_runs_a_notebook_without_the_hub_package(tmp_path):
+    """The launcher runs in the user image, where the hub package is not installed."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    notebook = tmp_path / "app.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), notebook)
+    no_hub = (
+        "import runpy, sys; sys.modules['echoes_hub'] = None; "
+        "runpy.run_module('echoes.apps.launch', run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", no_hub, "check", str(notebook), "60"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        json.loads(done.stdout.splitlines()[-1])["error"] == "ZeroDivisionError: division by zero"
+    )

@@ -130,7 +130,7 @@ class ContainerRunner(Runner):
         command = [
             "python",
             "-m",
-            "echoes_hub.services.apps.launch",
+            "echoes.apps.launch",
             "voila",
             *self.voila_args(f"{APP_PATH}/{notebook.name}", VOILA_PORT, "0.0.0.0", base_url),
         ]
@@ -214,7 +214,7 @@ class ContainerRunner(Runner):
         command = [
             "python",
             "-m",
-            "echoes_hub.services.apps.launch",
+            "echoes.apps.launch",
             "check",
             f"{APP_PATH}/{notebook.name}",
             str(self.check_timeout),

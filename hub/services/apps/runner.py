@@ -213,7 +213,7 @@ class Runner:
                 [
                     sys.executable,
                     "-m",
-                    "echoes_hub.services.apps.launch",
+                    "echoes.apps.launch",
                     "check",
                     str(notebook),
                     str(self.check_timeout),
@@ -291,7 +291,7 @@ class Runner:
             [
                 sys.executable,
                 "-m",
-                "echoes_hub.services.apps.launch",
+                "echoes.apps.launch",
                 "voila",
                 *self.voila_args(str(notebook), port, "127.0.0.1", base_url),
             ]
