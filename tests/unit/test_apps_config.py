@@ -5,7 +5,9 @@ from __future__ import annotations
 from traitlets.config import Config
 
 from echoes_hub.config import apply
-from echoes_hub.services.apps.config import EchoesApps
+from echoes_hub.deployment import Deployment
+from echoes_hub.services.apps.config import EchoesApps, apps_service
+from echoes_hub.settings import EchoesHub
 
 
 def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
@@ -29,3 +31,38 @@ def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
 def test_every_apps_setting_is_documented():
     for name, trait in EchoesApps.class_traits(config=True).items():
         assert len(trait.help) > 20, name
+
+
+def deployment(tmp_path, servers="local", **kwargs) -> Deployment:
+    settings = EchoesHub(config=Config({"EchoesHub": {"state_dir": str(tmp_path)}}))
+    return Deployment(settings, servers, service_ports={"apps": 41234}, **kwargs)
+
+
+def test_the_entry_only_reads_the_deployment(tmp_path):
+    """Building the entry writes nothing, probes no engine and makes no network."""
+    c = Config()
+    before = sorted(tmp_path.rglob("*"))
+    service, _roles, _scopes = apps_service(c, deployment(tmp_path, proxy_api_url="http://p:1"))
+    assert sorted(tmp_path.rglob("*")) == before
+    assert service["url"] == "http://127.0.0.1:41234"
+    assert service["environment"]["ECHOES_PROXY_API_URL"] == "http://p:1"
+    assert "--mode=docker" not in service["command"]  # local servers: apps are processes
+
+
+def test_apps_run_in_containers_of_the_servers_image_when_servers_are_containers(tmp_path):
+    c = Config()
+    c.EchoesApps.mem_limit = "768M"
+    servers = deployment(
+        tmp_path, "docker", image="img:1", network="net", container_prefix="echoes-t"
+    )
+    command = apps_service(c, servers)[0]["command"]
+    wanted = ["--mode=docker", "--image=img:1", "--network=net", "--name-prefix=echoes-t"]
+    assert all(arg in command for arg in [*wanted, "--mem-limit=768M"]), command
+    c.EchoesApps.mode = "process"  # EchoesApps.mode overrides what the servers do
+    c.EchoesApps.port = 5000
+    service = apps_service(c, servers)[0]
+    assert "--mode=docker" not in service["command"]
+    assert service["url"] == "http://127.0.0.1:5000"
+    c.EchoesApps.mode = "docker"
+    c.EchoesApps.image = "apps:2"
+    assert "--image=apps:2" in apps_service(c, deployment(tmp_path, image="img:1"))[0]["command"]

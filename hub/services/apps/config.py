@@ -1,25 +1,18 @@
-"""Settings of the apps service and the JupyterHub service entry and roles it needs."""
+"""Settings of the apps service and the JupyterHub service entry and roles it needs.
+
+Building the entry has no side effects: the engine, the network and the port are the
+Deployment's (hub/deployment.py), decided once when the hub starts.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
-from pathlib import Path
 
 from traitlets import Enum, Float, Integer, Unicode
 from traitlets.config import Config, Configurable
 
-from ...settings import EchoesHub
-from ...spawners.docker import (
-    DEFAULT_IMAGE,
-    DEFAULT_NETWORK,
-    EchoesDockerSpawner,
-    _configured,
-    engine_answers,
-    ensure_network,
-    image_exists,
-)
+from ...deployment import Deployment
 from ..tether import tethered
 
 #: The service reads viewers' groups and admin flag to enforce group shares.
@@ -36,8 +29,9 @@ class EchoesApps(Configurable):
     port = Integer(
         0,
         config=True,
-        help="""Loopback port of the apps service behind the proxy. 0 picks a free port
-        each time the hub starts (the hub tells the proxy where it is).""",
+        help="""Loopback port of the apps service behind the proxy. 0: the free port the
+        hub picked when it first started and keeps in the state folder (the hub tells the
+        proxy where it is).""",
     )
     pool_size = Integer(
         1,
@@ -112,58 +106,40 @@ class EchoesApps(Configurable):
     )
 
 
-def _kept_port(path: Path) -> int:
-    """A free loopback port chosen once and kept in the state folder, so that applying
-    the configuration again (or restarting the hub) gives the same address."""
-    if path.exists():
-        return int(path.read_text())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    path.write_text(str(port))
-    return port
+def app_mode(apps: EchoesApps, deployment: Deployment) -> str:
+    """Where apps run: EchoesApps.mode, else containers when user servers are containers."""
+    return apps.mode or ("docker" if deployment.servers == "docker" else "process")
 
 
-def container_args(c: Config, apps: EchoesApps) -> list[str]:
+def container_args(apps: EchoesApps, deployment: Deployment) -> list[str]:
     """The service's arguments for the container mode, [] for the process mode. The
     image, network and container names follow the user servers' unless set here."""
-    spawner_is_docker = c.JupyterHub.get("spawner_class") is EchoesDockerSpawner
-    mode = apps.mode or ("docker" if spawner_is_docker else "process")
-    if mode == "process":
+    if app_mode(apps, deployment) == "process":
         return []
-    image = apps.image or _configured(c, "image", DEFAULT_IMAGE)
-    network = apps.network or _configured(c, "network_name", DEFAULT_NETWORK)
-    if not spawner_is_docker:  # else the spawner's configuration checked all this
-        if not engine_answers():
-            raise SystemExit("echoes up: EchoesApps.mode docker needs a Docker engine")
-        if not image_exists(image):
-            raise SystemExit(f"echoes up: the apps' image {image!r} is missing (`make image`)")
-        ensure_network(network)
     return [
         "--mode=docker",
-        f"--image={image}",
-        f"--network={network}",
-        f"--name-prefix={_configured(c, 'prefix', 'echoes')}",
+        f"--image={apps.image or deployment.image}",
+        f"--network={apps.network or deployment.network}",
+        f"--name-prefix={deployment.container_prefix}",
         f"--mem-limit={apps.mem_limit}",
         f"--cpu-limit={apps.cpu_limit}",
         f"--container-uid={apps.container_uid}",
     ]
 
 
-def apps_service(
-    settings: EchoesHub, apps: EchoesApps, c: Config | None = None
-) -> tuple[dict, list[dict], list[str]]:
+def apps_service(c: Config, deployment: Deployment) -> tuple[dict, list[dict], list[str]]:
     """The managed service entry for the apps service, its own role, and the scopes users
-    (and their servers' tokens) need to use it. `c` (the hub's configuration, its
-    spawner already chosen) decides the container mode."""
-    port = apps.port or _kept_port(settings.state_path / "apps-service-port")
-    c = c if c is not None else Config()
+    (and their servers' tokens) need to use it."""
+    settings, apps = deployment.settings, EchoesApps(config=c)
+    port = apps.port or deployment.service_ports.get("apps")
+    if not port:
+        raise ValueError("the apps service has no port: set EchoesApps.port or pick one at start")
     environment = {
         "ECHOES_DATA_DIR": settings.data_dir,
         # Each author's apps have a host of their own, which the service routes to itself
         # through the proxy's API (origins.py); it takes these out of its environment.
-        "ECHOES_PROXY_API_URL": c.ConfigurableHTTPProxy.get("api_url", ""),
-        "ECHOES_PROXY_AUTH_TOKEN": c.ConfigurableHTTPProxy.get("auth_token", ""),
+        "ECHOES_PROXY_API_URL": deployment.proxy_api_url,
+        "ECHOES_PROXY_AUTH_TOKEN": deployment.proxy_auth_token,
     }
     if os.environ.get("DOCKER_HOST"):  # the engine the spawner uses, if not the local one
         environment["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
@@ -184,7 +160,7 @@ def apps_service(
                 f"--check-timeout={apps.check_timeout}",
                 f"--account-prefix={apps.account_prefix}",
                 f"--page-timeout={apps.page_timeout}",
-                *container_args(c, apps),
+                *container_args(apps, deployment),
             ]
         ),
         "environment": environment,
