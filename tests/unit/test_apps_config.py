@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from traitlets.config import Config
 
 from echoes_hub.config import apply
 from echoes_hub.deployment import Deployment
 from echoes_hub.services.apps.config import EchoesApps, apps_service
+from echoes_hub.services.apps.service import AppsApp
+from echoes_hub.services.base.settings import CONFIG_VARIABLE
 from echoes_hub.settings import EchoesHub
 
 
@@ -17,8 +21,9 @@ def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
     apply(c)
     [apps] = [s for s in c.JupyterHub.services if s["name"] == "apps"]
     assert apps["command"][1:3] == ["-m", "echoes_hub.services.tether"]
-    assert "--pool-size=2" in apps["command"]
-    assert f"--state={tmp_path / 'apps'}" in apps["command"]
+    assert apps["command"][-2:] == ["-m", "echoes_hub.services.apps.service"]
+    assert apps["cwd"] == str(tmp_path)  # the service keeps its files in STATE_FOLDER there
+    assert settings_of(apps)["pool_size"] == 2
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert roles["apps-service"]["scopes"] == ["read:users", "read:groups"]
     assert "access:services!service=apps" in roles["user"]["scopes"]
@@ -31,6 +36,11 @@ def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
 def test_every_apps_setting_is_documented():
     for name, trait in EchoesApps.class_traits(config=True).items():
         assert len(trait.help) > 20, name
+
+
+def settings_of(service: dict) -> dict:
+    """The EchoesApps section the hub hands the service (the base's CONFIG_VARIABLE)."""
+    return json.loads(service["environment"][CONFIG_VARIABLE])["EchoesApps"]
 
 
 def deployment(tmp_path, servers="local", **kwargs) -> Deployment:
@@ -46,7 +56,7 @@ def test_the_entry_only_reads_the_deployment(tmp_path):
     assert sorted(tmp_path.rglob("*")) == before
     assert service["url"] == "http://127.0.0.1:41234"
     assert service["environment"]["ECHOES_PROXY_API_URL"] == "http://p:1"
-    assert "--mode=docker" not in service["command"]  # local servers: apps are processes
+    assert settings_of(service)["mode"] == "process"  # local servers: apps are processes
 
 
 def test_apps_run_in_containers_of_the_servers_image_when_servers_are_containers(tmp_path):
@@ -55,14 +65,28 @@ def test_apps_run_in_containers_of_the_servers_image_when_servers_are_containers
     servers = deployment(
         tmp_path, "docker", image="img:1", network="net", container_prefix="echoes-t"
     )
-    command = apps_service(c, servers)[0]["command"]
-    wanted = ["--mode=docker", "--image=img:1", "--network=net", "--name-prefix=echoes-t"]
-    assert all(arg in command for arg in [*wanted, "--mem-limit=768M"]), command
+    handed = settings_of(apps_service(c, servers)[0])
+    wanted = {"mode": "docker", "image": "img:1", "network": "net", "container_prefix": "echoes-t"}
+    assert {k: handed[k] for k in wanted} == wanted and handed["mem_limit"] == "768M"
     c.EchoesApps.mode = "process"  # EchoesApps.mode overrides what the servers do
     c.EchoesApps.port = 5000
     service = apps_service(c, servers)[0]
-    assert "--mode=docker" not in service["command"]
+    assert settings_of(service)["mode"] == "process"
     assert service["url"] == "http://127.0.0.1:5000"
     c.EchoesApps.mode = "docker"
     c.EchoesApps.image = "apps:2"
-    assert "--image=apps:2" in apps_service(c, deployment(tmp_path, image="img:1"))[0]["command"]
+    handed = settings_of(apps_service(c, deployment(tmp_path, image="img:1"))[0])
+    assert (handed["mode"], handed["image"]) == ("docker", "apps:2")
+
+
+def test_the_service_reads_the_settings_the_hub_hands_it(tmp_path, monkeypatch):
+    """One declaration: what the hub resolved is what the service process runs with."""
+    c = Config()
+    c.EchoesApps.pool_size = 3
+    servers = deployment(tmp_path, "docker", image="img:1", network="net")
+    service = apps_service(c, servers)[0]
+    monkeypatch.setenv(CONFIG_VARIABLE, service["environment"][CONFIG_VARIABLE])
+    app = AppsApp()
+    app.initialize([])
+    assert (app.options.pool_size, app.options.mode, app.options.image) == (3, "docker", "img:1")
+    assert app.options.auth_cache_max_age == 10

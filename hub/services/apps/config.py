@@ -1,38 +1,45 @@
-"""Settings of the apps service and the JupyterHub service entry and roles it needs.
+"""Settings of the apps service, and the JupyterHub service entry and roles it needs.
 
-Building the entry has no side effects: the engine, the network and the port are the
-Deployment's (hub/deployment.py), decided once when the hub starts.
+`EchoesApps` is read by the hub (to build the entry) and, handed over by it, by the
+service process (service.py): each setting is declared once, here. Building the entry
+has no side effects: the engine, the network and the port are the Deployment's
+(hub/deployment.py), decided once when the hub starts.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+from typing import Any
 
-from traitlets import Enum, Float, Integer, Unicode
-from traitlets.config import Config, Configurable
+from traitlets import Enum, Float, Integer, Unicode, default
+from traitlets.config import Config
 
 from ...deployment import Deployment
-from ..tether import tethered
+from ..base.settings import ServiceSettings, service_entry
 
-#: The service reads viewers' groups and admin flag to enforce group shares.
+#: The service asks the hub for a viewer's groups and admin flag when only their name is
+#: known (the viewer cookie on an author's host, origins.py).
 SERVICE_SCOPES = ["read:users", "read:groups"]
 #: Every hub user may reach the apps service with their own tokens (the CLI publishes
 #: with one), and so may their servers' JUPYTERHUB_API_TOKEN (hub/config.py adds these
 #: to the `user` role and the servers' token scopes).
 USER_SCOPES = ["access:services!service=apps"]
+#: The apps' folder (database, snapshots, run folders) in the hub's state folder, which
+#: is the service's working folder.
+STATE_FOLDER = "apps"
 
 
-class EchoesApps(Configurable):
+class EchoesApps(ServiceSettings):
     """Published Voila apps (the `apps` managed service)."""
 
-    port = Integer(
-        0,
-        config=True,
-        help="""Loopback port of the apps service behind the proxy. 0: the free port the
-        hub picked when it first started and keeps in the state folder (the hub tells the
-        proxy where it is).""",
-    )
+    name = "apps"
+    module = "echoes_hub.services.apps.service"
+
+    @default("max_body_size")
+    def _default_max_body_size(self) -> int:
+        # A publication: the notebook and its files (model.MAX_TOTAL_BYTES) in base64.
+        return 100 * 1024 * 1024
+
     pool_size = Integer(
         1,
         config=True,
@@ -89,6 +96,12 @@ class EchoesApps(Configurable):
         service reaches them on. Empty: the user servers' network
         (EchoesDockerSpawner.network_name), on which containers cannot reach each other.""",
     )
+    container_prefix = Unicode(
+        "",
+        config=True,
+        help="""Container mode: the apps' containers are named <prefix>-app-<author>--<name>.
+        Empty: the user servers' prefix (EchoesDockerSpawner.prefix).""",
+    )
     mem_limit = Unicode(
         "1G",
         config=True,
@@ -111,31 +124,17 @@ def app_mode(apps: EchoesApps, deployment: Deployment) -> str:
     return apps.mode or ("docker" if deployment.servers == "docker" else "process")
 
 
-def container_args(apps: EchoesApps, deployment: Deployment) -> list[str]:
-    """The service's arguments for the container mode, [] for the process mode. The
-    image, network and container names follow the user servers' unless set here."""
-    if app_mode(apps, deployment) == "process":
-        return []
-    return [
-        "--mode=docker",
-        f"--image={apps.image or deployment.image}",
-        f"--network={apps.network or deployment.network}",
-        f"--name-prefix={deployment.container_prefix}",
-        f"--mem-limit={apps.mem_limit}",
-        f"--cpu-limit={apps.cpu_limit}",
-        f"--container-uid={apps.container_uid}",
-    ]
-
-
 def apps_service(c: Config, deployment: Deployment) -> tuple[dict, list[dict], list[str]]:
     """The managed service entry for the apps service, its own role, and the scopes users
     (and their servers' tokens) need to use it."""
-    settings, apps = deployment.settings, EchoesApps(config=c)
-    port = apps.port or deployment.service_ports.get("apps")
-    if not port:
-        raise ValueError("the apps service has no port: set EchoesApps.port or pick one at start")
+    apps = EchoesApps(config=c)
+    # What follows the user servers is resolved here, so the service reads final values.
+    apps.mode = app_mode(apps, deployment)
+    apps.image = apps.image or deployment.image
+    apps.network = apps.network or deployment.network
+    apps.container_prefix = apps.container_prefix or deployment.container_prefix
     environment = {
-        "ECHOES_DATA_DIR": settings.data_dir,
+        "ECHOES_DATA_DIR": deployment.settings.data_dir,
         # Each author's apps have a host of their own, which the service routes to itself
         # through the proxy's API (origins.py); it takes these out of its environment.
         "ECHOES_PROXY_API_URL": deployment.proxy_api_url,
@@ -143,29 +142,12 @@ def apps_service(c: Config, deployment: Deployment) -> tuple[dict, list[dict], l
     }
     if os.environ.get("DOCKER_HOST"):  # the engine the spawner uses, if not the local one
         environment["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
-    service = {
-        "name": "apps",
-        "display": True,
-        "url": f"http://127.0.0.1:{port}",
-        "oauth_no_confirm": True,
-        "command": tethered(
-            [
-                sys.executable,
-                "-m",
-                "echoes_hub.services.apps.service",
-                f"--state={settings.state_path / 'apps'}",
-                f"--pool-size={apps.pool_size}",
-                f"--idle-timeout={apps.idle_timeout}",
-                f"--cull-every={apps.cull_every}",
-                f"--check-timeout={apps.check_timeout}",
-                f"--account-prefix={apps.account_prefix}",
-                f"--page-timeout={apps.page_timeout}",
-                *container_args(apps, deployment),
-            ]
-        ),
-        "environment": environment,
-    }
-    roles = [
-        {"name": "apps-service", "scopes": SERVICE_SCOPES, "services": ["apps"]},
-    ]
+    service: dict[str, Any] = service_entry(
+        apps,
+        deployment,
+        default_port=deployment.settings.port + 5,
+        environment=environment,
+        display=True,
+    )
+    roles = [{"name": "apps-service", "scopes": SERVICE_SCOPES, "services": ["apps"]}]
     return service, roles, USER_SCOPES

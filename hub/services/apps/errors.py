@@ -1,45 +1,45 @@
 """Every error the apps service raises on purpose, in one place.
 
-`AppError` and its kinds are requests the service refuses; the handlers turn them into
-a 4xx/5xx JSON answer. `AppFailed` is the runner's: an app's Voila (or the author's apps
-account) could not be made; the service decides what the viewer is told.
+`AppError` and its kinds are requests the service refuses: the base's `ServiceError`, so
+the handlers answer each with its status and the JSON every service answers with
+(``{"error", "message", "field"}``, base/errors.py). `AppFailed` is the runner's: an app's
+Voila (or the author's apps account) could not be made; the service decides what the
+viewer is told.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 
-class AppError(Exception):
-    """A request the apps service refuses; `status` is the HTTP status it maps to."""
+from ..base.errors import ServiceError
 
-    status = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class AppError(ServiceError):
+    """A request the apps service refuses."""
 
 
 class InvalidRequest(AppError):
-    status = 400
+    status = HTTPStatus.BAD_REQUEST
 
 
 class NotAllowed(AppError):
-    status = 403
+    status = HTTPStatus.FORBIDDEN
 
 
 class NotFound(AppError):
-    status = 404
+    status = HTTPStatus.NOT_FOUND
 
 
 class AccountUnavailable(AppError):
     """The author's apps account cannot be made, so nothing can be published."""
 
-    status = 409
+    status = HTTPStatus.CONFLICT
 
 
 class AppUnavailable(AppError):
     """The app exists but cannot be served just now (failed its trial run, or its Voila)."""
 
-    status = 503
+    status = HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class AppFailed(Exception):
