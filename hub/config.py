@@ -178,7 +178,9 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     if culler:
         services.append(culler[0])
         roles.append(culler[1])
-    annotations, annotation_scopes = annotations_service(settings, c)
+    # Until `echoes up` prepares it once at start (hub/deployment.py), made from what is here.
+    servers = "docker" if c.JupyterHub.get("hub_connect_ip") else "local"
+    annotations, annotation_scopes = annotations_service(c, Deployment(settings, servers))
     services.append(annotations)
     # Published Voila apps (hub/services/apps/).
     apps, apps_roles, apps_scopes = apps_service(c, started_deployment(c, settings))

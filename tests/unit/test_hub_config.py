@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import stat
@@ -66,9 +67,9 @@ def test_apply_configures_the_hub_and_is_idempotent(tmp_path):
     assert c.JupyterHub.bind_url == "http://127.0.0.1:8200"
     assert c.JupyterHub.subdomain_host == "http://localhost:8200"
     annotations = next(s for s in c.JupyterHub.services if s["name"] == "annotations")
-    assert (
-        "--AnnotationsApp.public_url=http://annotations--service.localhost:8200/services/annotations/"
-        in annotations["command"]
+    given = json.loads(annotations["environment"]["ECHOES_SERVICE_CONFIG"])
+    assert given["ServiceApp"]["public_url"] == (
+        "http://annotations--service.localhost:8200/services/annotations/"
     )
     assert c.JupyterHub.allow_named_servers is True
     assert c.JupyterHub.named_server_limit_per_user == 2

@@ -6,6 +6,7 @@ inside `.echoes` (a traitlets @validate does not run for a @default value).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from traitlets.config import Config
@@ -66,7 +67,8 @@ def test_the_annotation_service_gets_an_absolute_database(tmp_path, monkeypatch)
     settings = apply(c)
     service = next(s for s in c.JupyterHub.services if s["name"] == "annotations")
     url = f"sqlite:///{Path(settings.state_dir) / 'annotations.sqlite'}"
-    assert service["environment"]["ECHOES_ANNOTATIONS_DATABASE_URL"] == url
+    given = json.loads(service["environment"]["ECHOES_SERVICE_CONFIG"])
+    assert given["AnnotationsService"]["database_url"] == url
     assert url.startswith(f"sqlite:///{tmp_path}/")
     relative = AnnotationsService(database_url="sqlite:///notes.sqlite").database_url
     assert relative == f"sqlite:///{tmp_path / 'notes.sqlite'}"

@@ -90,10 +90,10 @@ class ServiceApp(Application):
     def _default_public_url(self) -> str:
         return self.service_url.rstrip("/") + self.prefix
 
-    options = Instance(ServiceSettings, help="The service's settings (made from the config).")
+    service_settings = Instance(ServiceSettings, help="The service's settings (from the config).")
 
-    @default("options")
-    def _default_options(self) -> ServiceSettings:
+    @default("service_settings")
+    def _default_service_settings(self) -> ServiceSettings:
         # As the hub handed them over, and the command line.
         return self.settings_class(parent=self)
 
@@ -113,13 +113,13 @@ class ServiceApp(Application):
 
     def web_app(self, routes: list[Route], **settings: Any) -> web.Application:
         """The tornado application of ``routes`` (under `prefix`, with the OAuth callback).
-        Handlers find `options` and `hub_auth` in their settings, and ``settings``."""
-        options = self.options
+        Handlers find `service_settings` and `hub_auth` in their settings, and ``settings``."""
+        options = self.service_settings
         # Our own HubOAuth (not the shared singleton) so that its cache follows our setting.
         hub_auth = HubOAuth(parent=self, cache_max_age=options.auth_cache_max_age)
         return web.Application(
             url_specs(self.prefix, routes),
-            options=options,
+            service_settings=options,
             hub_auth=hub_auth,
             # Signs the OAuth cookie; the hub-issued token keeps sessions across restarts.
             cookie_secret=os.environ.get("JUPYTERHUB_API_TOKEN") or os.urandom(32),
@@ -140,7 +140,7 @@ class ServiceApp(Application):
     def largest_body(self) -> int:
         """The largest request body any route takes: the HTTP server refuses larger ones;
         handlers apply their own, smaller, limit (`ServiceHandler.body_limit`)."""
-        return self.options.max_body_size
+        return self.service_settings.max_body_size
 
     def start(self) -> None:
         asyncio.run(self.serve())

@@ -93,14 +93,15 @@ class ServiceHandler(HubOAuthenticated, JSONErrors):
         return self.settings["hub_auth"]
 
     @property
-    def options(self) -> Any:
-        """The service's `ServiceSettings` (as the hub handed them over)."""
-        return self.settings["options"]
+    def service_settings(self) -> Any:
+        """The service's `ServiceSettings` (as the hub handed them over). Not `options`:
+        that is tornado's handler of the OPTIONS method."""
+        return self.settings["service_settings"]
 
     @property
     def body_limit(self) -> int:
         """The largest request body this handler takes (413 beyond)."""
-        return self.options.max_body_size
+        return self.service_settings.max_body_size
 
     async def prepare(self) -> None:
         caller: Caller = self.settings.get(CALLER, ask_the_hub)
