@@ -85,15 +85,17 @@ def app_containers(hub: Hub) -> list[str]:
 
 
 def apps_service_pid(hub: Hub) -> int:
-    """The process id of this hub's apps service (the tether became the service)."""
-    wanted = ["-m", "echoes_hub.services.apps.service", f"--state={hub.state_dir / 'apps'}"]
+    """The process id of this hub's apps service: the one running in its state folder
+    (the tether, its parent, starts it again when it dies)."""
+    wanted = ["-m", "echoes_hub.services.apps.service"]
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().decode(errors="replace").split("\0")
+            cwd = (cmdline.parent / "cwd").resolve()
         except OSError:  # the process ended meanwhile
             continue
-        if args[1:4] == wanted:
+        if args[1:3] == wanted and cwd == hub.state_dir.resolve():
             found.append(int(cmdline.parent.name))
     [pid] = found
     return pid

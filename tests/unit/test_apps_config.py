@@ -88,5 +88,9 @@ def test_the_service_reads_the_settings_the_hub_hands_it(tmp_path, monkeypatch):
     monkeypatch.setenv(CONFIG_VARIABLE, service["environment"][CONFIG_VARIABLE])
     app = AppsApp()
     app.initialize([])
-    assert (app.options.pool_size, app.options.mode, app.options.image) == (3, "docker", "img:1")
-    assert app.options.auth_cache_max_age == 10
+    assert (
+        app.service_settings.pool_size,
+        app.service_settings.mode,
+        app.service_settings.image,
+    ) == (3, "docker", "img:1")
+    assert app.service_settings.auth_cache_max_age == 10

@@ -513,7 +513,9 @@ class NotOnAuthorsHost(BaseHandler):
 class OpenApiHandler(BaseHandler):
     def get(self) -> None:
         origins = self.service.origins
-        self.finish(document(DOCUMENTED, origins.service_url(""), self.options.max_body_size))
+        self.finish(
+            document(DOCUMENTED, origins.service_url(""), self.service_settings.max_body_size)
+        )
 
 
 class VoilaQueryHandler(AppSocketHandler):

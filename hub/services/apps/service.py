@@ -143,7 +143,7 @@ class AppsApp(ServiceApp):
     apps: AppsService
 
     async def open(self) -> None:
-        options = self.options
+        options = self.service_settings
         state = Path(STATE_FOLDER).resolve()  # the hub starts the service in its state folder
         address = urlsplit(self.service_url)
         origins = Origins(
