@@ -135,8 +135,12 @@ def attack_paths(author: str) -> tuple[list[str], list[str]]:
     candidates = {
         "author": [author],
         "name": [APP],
-        # The app's page, one of its kernels' channels, Voila's kernel shutdown.
-        "path": ["", f"api/kernels/{KERNEL}/channels", f"voila/api/shutdown/{KERNEL}"],
+        # The app's page, one of its kernels' channels and Voila's rendering socket, Voila's
+        # kernel shutdown.
+        "path": [
+            *("", f"api/kernels/{KERNEL}/channels", f"voila/query/{KERNEL}"),
+            f"voila/api/shutdown/{KERNEL}",
+        ],
     }
     on_authors_host, on_any_host = routes(PREFIX, "localhost")
     app_patterns = [pattern for pattern, *_ in on_authors_host.target]
