@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 from traitlets.config import Config
 
 from echoes_hub.config import apply
@@ -94,3 +96,37 @@ def test_the_service_reads_the_settings_the_hub_hands_it(tmp_path, monkeypatch):
         app.service_settings.image,
     ) == (3, "docker", "img:1")
     assert app.service_settings.auth_cache_max_age == 10
+
+
+def test_the_service_asks_the_hub_again_after_its_short_cache_and_serves_one_table(
+    tmp_path, monkeypatch
+):
+    """JupyterHub's shared HubOAuth kept "who is this" 300 s; the service's own follows
+    EchoesApps.auth_cache_max_age (10 s), as its lookups by name do. An author's host gets
+    only the apps' addresses, the service's host the gallery and the API too."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JUPYTERHUB_API_URL", "http://127.0.0.1:1/hub/api")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t" * 32)
+    monkeypatch.setenv("JUPYTERHUB_HOST", "http://localhost:8000")
+    monkeypatch.setenv(CONFIG_VARIABLE, json.dumps({"EchoesApps": {"cull_every": 3600}}))
+    app = AppsApp()
+    app.initialize([])
+
+    async def build():
+        await app.open()
+        return app.make_web_app()
+
+    web_app = asyncio.run(build())
+    assert web_app.settings["hub_auth"].cache_max_age == 10
+    assert app.apps.cache_seconds == 10
+    assert (tmp_path / "apps" / "apps.sqlite").exists()  # in the hub's state folder
+
+    def handler(host: str, path: str) -> str:
+        line = RequestStartLine("GET", f"/services/apps/{path}", "HTTP/1.1")
+        request = HTTPServerRequest(start_line=line, headers=HTTPHeaders(Host=host))
+        return web_app.find_handler(request).handler_class.__name__
+
+    assert handler("apps--service.localhost:8000", "api/apps") == "AppsApiHandler"
+    assert handler("ann--app.localhost:8000", "api/apps") == "NotOnAuthorsHost"
+    assert handler("ann--app.localhost:8000", "ann/pots/") == "AppProxyHandler"
+    assert handler("apps--service.localhost:8000", "oauth_callback") == "OAuthCallbackHandler"
