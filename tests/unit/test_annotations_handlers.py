@@ -1,88 +1,82 @@
 """The annotation service's HTTP protocol, in process: the real tornado application,
-store (SQLite), rules and HTTP on a loopback port, without a hub.
+store (SQLite and PostgreSQL), rules and HTTP on a loopback port, without a hub.
 
-The one stand-in is who is calling: the service base's seam (`base.auth.CALLER`) answers
-with the user a test names in a header, where the service would ask the hub. What needs
-the hub itself (login, tokens, cookies and XSRF, group changes, cross-user rules) is
+The one stand-in is who is calling: the service base's seam (`base.auth.CALLER`, set by
+tests/inprocess.py) answers with the user a test names, where the service would ask the
+hub. What needs the hub itself (login, tokens, cookies and XSRF, group changes, cross-user rules) is
 tested through a real one in tests/integration/test_annotations_*.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import requests
-from tornado.httpserver import HTTPServer
-from tornado.testing import bind_unused_port
+from tornado import web
 from traitlets.config import Config
 
 from echoes_hub.services.annotations.app import AnnotationsApp
-from echoes_hub.services.base.auth import CALLER
+from echoes_hub.services.annotations.store import Store, metadata
 from tests.annotation_cases import HOSTILE, POTTERY, note
+from tests.inprocess import InProcess
 
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
-#: The header the test's caller reads: who the hub would have said is calling.
-USER_HEADER = "X-Test-User"
 LIMITS = {"max_import_items": 50, "max_import_size": 512 * 1024, "max_imports_per_hour": 4}
 
 
-class Service:
-    """The annotation service running in a thread of this process (its own event loop)."""
+class Service(InProcess):
+    """The annotation service (a fresh SQLite store) running in this process, at `url`."""
 
     def __init__(self, database_url: str) -> None:
-        sock, port = bind_unused_port()
+        self.database_url = database_url
+        # The HTTP server's limit as ServiceApp.serve sets it.
+        super().__init__(self.start, LIMITS["max_import_size"] + 1024, self.close)
+
+    async def start(self, port: int) -> web.Application:
         self.url = f"http://127.0.0.1:{port}/services/annotations/"
-        config = Config(
-            {
-                "AnnotationsService": {"database_url": database_url, **LIMITS},
-                "ServiceApp": {"public_url": self.url},
-            }
-        )
-        self.app = AnnotationsApp(config=config)
-        self.loop = asyncio.new_event_loop()
-        self.loop.run_until_complete(self.app.open())
-        web = self.app.make_web_app()
-        web.settings[CALLER] = self.caller
+        settings = {"database_url": self.database_url, **LIMITS}
+        config = {"AnnotationsService": settings, "ServiceApp": {"public_url": self.url}}
+        self.app = AnnotationsApp(config=Config(config))
+        await self.app.open()
+        return self.app.make_web_app()
 
-        async def listen() -> HTTPServer:
-            server = HTTPServer(web, max_body_size=self.app.largest_body() + 1024)
-            server.add_sockets([sock])
-            return server
-
-        self.server = self.loop.run_until_complete(listen())
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    @staticmethod
-    async def caller(handler) -> dict | None:
-        name = handler.request.headers.get(USER_HEADER)
-        return {"kind": "user", "name": name, "admin": False, "groups": []} if name else None
-
-    def session(self, name: str) -> requests.Session:
-        session = requests.Session()
-        session.headers[USER_HEADER] = name
-        session.name = name  # type: ignore[attr-defined]
-        return session
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.stop)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(30)
-        self.loop.run_until_complete(self.app.close())
-        self.loop.close()
+    async def close(self) -> None:
+        await self.app.close()
 
 
-@pytest.fixture
-def service(tmp_path) -> Iterator[Service]:
-    running = Service(f"sqlite:///{tmp_path}/annotations.sqlite")
+@contextmanager
+def running(backend: str, request, folder: Path) -> Iterator[Service]:
+    """The service on ``backend``: SQLite in ``folder``, or PostgreSQL (emptied first)."""
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgresql_url")
+        store = Store(url)
+        metadata.drop_all(store.engine)
+        store.close()
+    else:
+        url = f"sqlite:///{folder}/annotations.sqlite"
+    service = Service(url)
     try:
-        yield running
+        yield service
     finally:
-        running.stop()
+        service.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service(request, tmp_path) -> Iterator[Service]:
+    """A fresh service for each test, on SQLite, then on PostgreSQL."""
+    with running(request.param, request, tmp_path) as service:
+        yield service
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def refusing(request, tmp_path_factory) -> Iterator[Service]:
+    """One service for all the requests it must refuse (each checks it changed nothing)."""
+    with running(request.param, request, tmp_path_factory.mktemp("refusing")) as service:
+        yield service
 
 
 @pytest.fixture
@@ -202,9 +196,10 @@ def test_search_by_target_motivation_tag_and_words(service, alice):
 
 @pytest.mark.parametrize("name, document, status, field", HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_malformed_and_hostile_input_is_refused_and_changes_nothing(
-    service, alice, name, document, status, field
+    refusing, name, document, status, field
 ):
-    url = f"{service.url}containers/default/"
+    alice = refusing.session("alice")
+    url = f"{refusing.url}containers/default/"
     before = alice.get(url).json()["total"]
     content_type = "application/x-www-form-urlencoded" if status == 415 else MEDIA_TYPE
     data = document if isinstance(document, bytes) else json.dumps(document).encode()
@@ -254,6 +249,25 @@ def test_export_import_export_round_trip(service, alice):
                     "type": "FragmentSelector",
                     "conformsTo": "http://tools.ietf.org/rfc/rfc7111",
                     "value": "row=5",
+                },
+            },
+        ),
+        note(
+            "bell",
+            target={
+                "source": "https://example.org/audio/bell.ogg",
+                "selector": {"type": "FragmentSelector", "value": "t=3,7.5"},
+            },
+        ),
+        note(
+            "quote",
+            target={
+                "source": "https://example.org/report",
+                "selector": {
+                    "type": "TextQuoteSelector",
+                    "exact": "kiln",
+                    "prefix": "the ",
+                    "suffix": " at",
                 },
             },
         ),

@@ -34,6 +34,7 @@ class AnnotationsApp(ServiceApp):
     }
 
     store: Store | None = None
+    writer: ThreadPoolExecutor | None = None
 
     async def open(self) -> None:
         self.store = Store(self.service_settings.database_url)
@@ -42,6 +43,8 @@ class AnnotationsApp(ServiceApp):
         self.log.info("annotations database %s", self.store.engine.url)
 
     async def close(self) -> None:
+        if self.writer is not None:  # writes under way finish before the store closes
+            self.writer.shutdown()
         self.store.close()
 
     def largest_body(self) -> int:
@@ -49,12 +52,13 @@ class AnnotationsApp(ServiceApp):
 
     def make_web_app(self) -> web.Application:
         options = self.service_settings
+        # One writer: writes queue here in order, never on the event loop.
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="annotations-writer")
         return self.web_app(
             ROUTES,
             annotations=Annotations(self.store, self.public_url, options.page_size),
             import_quota=ImportQuota(options.max_imports_per_hour),
-            # One writer: writes queue here in order, never on the event loop.
-            writer=ThreadPoolExecutor(1, thread_name_prefix="annotations-writer"),
+            writer=self.writer,
         )
 
 
