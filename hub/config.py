@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import nativeauthenticator
@@ -17,10 +18,20 @@ from .auth import USERNAME_PATTERN, EchoesAuthenticator
 from .deployment import Deployment
 from .proxy import EchoesProxy
 from .services.annotations import annotations_service
-from .services.apps.config import EchoesApps, apps_service
+from .services.apps.config import EchoesApps, app_mode, apps_service
 from .services.culler import culler_service
 from .settings import EchoesHub
-from .spawners.docker import configure_docker_servers, use_docker
+from .spawners.docker import (
+    DEFAULT_IMAGE,
+    DEFAULT_NETWORK,
+    EchoesDockerSpawner,
+    _configured,
+    configure_docker_servers,
+    engine_answers,
+    ensure_network,
+    image_exists,
+    use_docker,
+)
 from .spawners.local import EchoesLocalSpawner
 
 
@@ -122,6 +133,45 @@ def configure_data(c: Config, settings: EchoesHub) -> None:
     data.chmod(0o755)
 
 
+def started_deployment(c: Config, settings: EchoesHub) -> Deployment:
+    """The Deployment the apps service's entry reads, from what the sections above set.
+    Until the hub prepares the Deployment when it starts (issue 13's configuration work),
+    the side effects the apps entry used to have are here: the kept port, and the engine
+    and network when apps run in containers beside local user servers."""
+    servers = "docker" if c.JupyterHub.get("spawner_class") is EchoesDockerSpawner else "local"
+    network = _configured(c, "network_name", DEFAULT_NETWORK)
+    deployment = Deployment(
+        settings,
+        servers,
+        image=_configured(c, "image", DEFAULT_IMAGE),
+        network=network,
+        container_prefix=_configured(c, "prefix", "echoes"),
+        proxy_api_url=c.ConfigurableHTTPProxy.get("api_url", ""),
+        proxy_auth_token=c.ConfigurableHTTPProxy.get("auth_token", ""),
+        service_ports={"apps": _kept_port(settings.state_path / "apps-service-port")},
+    )
+    apps = EchoesApps(config=c)
+    if servers == "local" and app_mode(apps, deployment) == "docker":
+        if not engine_answers():
+            raise SystemExit("echoes up: EchoesApps.mode docker needs a Docker engine")
+        if not image_exists(apps.image or deployment.image):
+            raise SystemExit("echoes up: the apps' image is missing (`make image`)")
+        ensure_network(apps.network or network)
+    return deployment
+
+
+def _kept_port(path: Path) -> int:
+    """A free loopback port chosen once and kept in the state folder, so that applying
+    the configuration again (or restarting the hub) gives the same address."""
+    if path.exists():
+        return int(path.read_text())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path.write_text(str(port))
+    return port
+
+
 def configure_services(c: Config, settings: EchoesHub) -> None:
     services, roles = [], []
     culler = culler_service(settings)
@@ -133,7 +183,7 @@ def configure_services(c: Config, settings: EchoesHub) -> None:
     annotations, annotation_scopes = annotations_service(c, Deployment(settings, servers))
     services.append(annotations)
     # Published Voila apps (hub/services/apps/).
-    apps, apps_roles, apps_scopes = apps_service(settings, EchoesApps(config=c), c)
+    apps, apps_roles, apps_scopes = apps_service(c, started_deployment(c, settings))
     services.append(apps)
     roles.extend(apps_roles)
     # Users, and the API tokens of their servers, may use the services above.

@@ -25,6 +25,7 @@ from tests.integration.test_apps_service import (
     assert_viewer_cannot_execute,
     probe_notebook,
     publish,
+    publish_notebook,
     renders,
 )
 from tests.integration.test_docker_spawner import (
@@ -84,15 +85,17 @@ def app_containers(hub: Hub) -> list[str]:
 
 
 def apps_service_pid(hub: Hub) -> int:
-    """The process id of this hub's apps service (the tether became the service)."""
-    wanted = ["-m", "echoes_hub.services.apps.service", f"--state={hub.state_dir / 'apps'}"]
+    """The process id of this hub's apps service: the one running in its state folder
+    (the tether, its parent, starts it again when it dies)."""
+    wanted = ["-m", "echoes_hub.services.apps.service"]
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().decode(errors="replace").split("\0")
+            cwd = (cmdline.parent / "cwd").resolve()
         except OSError:  # the process ended meanwhile
             continue
-        if args[1:4] == wanted:
+        if args[1:3] == wanted and cwd == hub.state_dir.resolve():
             found.append(int(cmdline.parent.name))
     [pid] = found
     return pid
@@ -139,7 +142,6 @@ def test_apps_run_in_containers_of_the_user_image_and_go_when_idle(docker_hub, t
     # What the app's code sees from inside: the image's Python, an unprivileged uid,
     # its own snapshot read-only, no other snapshot and no home.
     other = snapshot / "app.ipynb"  # the other app's snapshot, by its path on the host
-    probe = tmp_path / "probe.ipynb"
     notebook = probe_notebook({"own": "/srv/app/app.ipynb", "other-host-path": str(other)})
     notebook["cells"].append(
         {
@@ -158,9 +160,7 @@ def test_apps_run_in_containers_of_the_user_image_and_go_when_idle(docker_hub, t
             ),
         }
     )
-    probe.write_text(json.dumps(notebook))
-    result = publish(hub, author, probe, "probe", "public")
-    assert result.returncode == 0, result.stderr
+    publish_notebook(hub, author, notebook, tmp_path, "probe", "public")
     probe_url = app_url(hub, author.name, "probe")
     response = requests.get(probe_url, timeout=240)
     assert response.status_code == 200, response.text[:300]
