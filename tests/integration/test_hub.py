@@ -168,6 +168,25 @@ def test_named_servers_are_allowed(hub, new_user):
     person.stop_server("analysis")
 
 
+def test_idle_culler_stops_idle_servers_and_named_server_limit_holds(hub_factory):
+    hub = hub_factory(
+        args=[
+            "--EchoesHub.cull_idle_timeout=10",
+            "--EchoesHub.cull_every=3",
+            "--EchoesHub.named_server_limit=1",
+        ]
+    )
+    admin = login_admin(hub)
+    person = add_user(hub, admin, "idle")
+    assert person.start_server("first").status_code in (201, 202)
+    over_limit = person.start_server("second", wait=False)
+    assert over_limit.status_code == 400
+    assert "maximum of 1 named servers" in over_limit.json()["message"]
+
+    wait_for(lambda: person.server_model("first") is None, 120, "the culler to stop the server")
+    assert "idle-culler" in hub.log()
+
+
 def _service_pids(hub, module: str) -> list[int]:
     """Processes of a managed service started by this hub (found by its hub API URL)."""
     pids = []
@@ -182,9 +201,16 @@ def _service_pids(hub, module: str) -> list[int]:
     return pids
 
 
+@pytest.fixture(scope="module")
+def restarted_hub(hub_factory_module):
+    """A hub of this module's own that its tests stop and start again (the shared `hub`
+    stays up); both kinds of stop restart the same one, each with a person of its own."""
+    return hub_factory_module()
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
-def test_running_server_and_state_survive_a_hub_restart(hub_factory, stop_signal):
-    hub = hub_factory()
+def test_running_server_and_state_survive_a_hub_restart(restarted_hub, stop_signal):
+    hub = restarted_hub
     admin = login_admin(hub)
     person = add_user(hub, admin, "rita")
     person.start_server()
@@ -211,22 +237,3 @@ def test_running_server_and_state_survive_a_hub_restart(hub_factory, stop_signal
     with Kernel(person.server_url(), token, kernel_id=kernel.id) as kernel:
         assert kernel.execute("print(survivor)").strip() == "still here"
     assert "One-time password" in hub.log() and hub.log().count("One-time password") == 1
-
-
-def test_idle_culler_stops_idle_servers_and_named_server_limit_holds(hub_factory):
-    hub = hub_factory(
-        args=[
-            "--EchoesHub.cull_idle_timeout=10",
-            "--EchoesHub.cull_every=3",
-            "--EchoesHub.named_server_limit=1",
-        ]
-    )
-    admin = login_admin(hub)
-    person = add_user(hub, admin, "idle")
-    assert person.start_server("first").status_code in (201, 202)
-    over_limit = person.start_server("second", wait=False)
-    assert over_limit.status_code == 400
-    assert "maximum of 1 named servers" in over_limit.json()["message"]
-
-    wait_for(lambda: person.server_model("first") is None, 120, "the culler to stop the server")
-    assert "idle-culler" in hub.log()
