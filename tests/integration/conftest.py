@@ -3,6 +3,8 @@
 - `hub` is the run's hub with default settings (`shared_hub()`, tests/conftest.py), shared
   by every module that uses it: tests make users of their own (`new_user`, unique names),
   and at the end of each module the servers its users left running are stopped.
+- `restarted_hub` is the run's hub that tests stop and start again (restarts must
+  interrupt nobody, so they share one, apart from `hub`).
 - `hub_factory(args=..., env=...)` starts `echoes up` of the test's own in a fresh state
   folder on free ports, and stops it (hub, proxy, services, user servers) when the test
   ends, passed or failed: for tests that stop, restart or reconfigure a hub.
@@ -59,6 +61,13 @@ def hub_factory() -> Iterator[Callable[..., Hub]]:
 @pytest.fixture(scope="module")
 def hub(shared_hub) -> Iterator[Hub]:
     hub = shared_hub()
+    yield hub
+    stop_all_servers(hub)
+
+
+@pytest.fixture(scope="module")
+def restarted_hub(shared_hub) -> Iterator[Hub]:
+    hub = shared_hub(name="restarted")
     yield hub
     stop_all_servers(hub)
 

@@ -201,13 +201,6 @@ def _service_pids(hub, module: str) -> list[int]:
     return pids
 
 
-@pytest.fixture(scope="module")
-def restarted_hub(hub_factory_module):
-    """A hub of this module's own that its tests stop and start again (the shared `hub`
-    stays up); both kinds of stop restart the same one, each with a person of its own."""
-    return hub_factory_module()
-
-
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
 def test_running_server_and_state_survive_a_hub_restart(restarted_hub, stop_signal):
     hub = restarted_hub

@@ -41,8 +41,8 @@ class Probe(threading.Thread):
         return [outcome for t, outcome in self.outcomes if start <= t <= end]
 
 
-def test_a_hub_restart_keeps_the_proxy_connections_and_websockets(hub_factory):
-    hub = hub_factory()
+def test_a_hub_restart_keeps_the_proxy_connections_and_websockets(restarted_hub):
+    hub = restarted_hub
     person = add_user(hub, login_admin(hub), "steady")
     person.start_server()
     token = person.new_token()
