@@ -213,10 +213,12 @@ class Hub:
                 continue
             try:
                 cwd = os.readlink(proc / "cwd").encode()
-                named = state in (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+                cmdline = (proc / "cmdline").read_bytes()
+                named = state in cmdline + (proc / "environ").read_bytes()
             except OSError:
                 continue
-            if pid == proxy or named or cwd.startswith(state):
+            # The proxy by its pid file too (unless the number now names another program).
+            if (pid == proxy and b"proxy" in cmdline) or named or cwd.startswith(state):
                 found.append(pid)
         return found
 
@@ -249,12 +251,13 @@ class Hub:
         return match.group(1)
 
 
-def stop_hubs(hubs: list[Hub]) -> None:
-    """Stop each hub and everything it started, even when stopping another one fails."""
+def stop_hubs(hubs: list[Hub], timeout: float = 30) -> None:
+    """Stop each hub and everything it started, even when stopping another one fails;
+    `timeout`: how long a leftover process has to end on SIGTERM before SIGKILL."""
     errors = []
     for hub in hubs:
         try:
-            hub.kill_leftovers()
+            hub.kill_leftovers(timeout)
         except Exception as error:  # keep stopping the others, then report
             errors.append(error)
         shutil.rmtree(hub.state_dir, ignore_errors=True)
