@@ -6,12 +6,11 @@
 - `postgresql_url`: a SQLAlchemy URL of an empty database on a throwaway PostgreSQL server
   (tests/postgresql.py), for tests that run on both SQLite and PostgreSQL. Without a
   PostgreSQL server those tests are skipped, except in CI (CI=true), where that fails.
-- `shared_hub(args=(), name="")`: one real hub per distinct command-line settings (and
-  `name`, for hubs kept apart from the others with the same settings) for the whole run,
-  started on first use and stopped at the end (integration and e2e `hub` is
-  `shared_hub()`, `restarted_hub` is `shared_hub(name="restarted")`). A hub costs seconds
-  to start and memory while it runs: tests that only need "a hub with these settings"
-  share one; tests that break a hub or need one fresh start their own (`hub_factory`).
+- `shared_hub(args=())`: one real hub per distinct command-line settings for the whole
+  run, started on first use and stopped at the end (the `hub` of e2e modules and of
+  integration modules marked `shared_hub` is `shared_hub()`). A hub costs seconds to
+  start and memory while it runs: tests that only need "a hub with these settings" share
+  one; tests that stop, restart or break a hub, or look at all of it, have their own.
 
 The terminal summary says how many real hubs the run started.
 """
@@ -47,10 +46,10 @@ def postgresql_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def shared_hub() -> Iterator[Callable[..., Hub]]:
-    hubs: dict[tuple, Hub] = {}
+    hubs: dict[tuple[str, ...], Hub] = {}
 
-    def hub_with(args: list[str] = (), name: str = "") -> Hub:
-        key = (name, *args)
+    def hub_with(args: list[str] = ()) -> Hub:
+        key = tuple(args)
         if key not in hubs:
             hub = Hub(make_state_dir(), args=list(args))
             try:

@@ -1,10 +1,11 @@
 """Fixtures for integration tests: a real hub, real users, real servers.
 
-- `hub` is the run's hub with default settings (`shared_hub()`, tests/conftest.py), shared
-  by every module that uses it: tests make users of their own (`new_user`, unique names),
-  and at the end of each module the servers its users left running are stopped.
-- `restarted_hub` is the run's hub that tests stop and start again (restarts must
-  interrupt nobody, so they share one, apart from `hub`).
+- `hub` is a hub with default settings: the module's own, or, in a module marked
+  `pytestmark = pytest.mark.shared_hub`, the run's (`shared_hub()`, tests/conftest.py),
+  for modules whose tests make users of their own (`new_user`, unique names) and never
+  look at the whole hub (every user, every annotation, every app: those would see the
+  other modules' too). At the end of such a module the servers it left running are
+  stopped. Every e2e module shares it (tests/e2e/conftest.py).
 - `hub_factory(args=..., env=...)` starts `echoes up` of the test's own in a fresh state
   folder on free ports, and stops it (hub, proxy, services, user servers) when the test
   ends, passed or failed: for tests that stop, restart or reconfigure a hub.
@@ -59,15 +60,16 @@ def hub_factory() -> Iterator[Callable[..., Hub]]:
 
 
 @pytest.fixture(scope="module")
-def hub(shared_hub) -> Iterator[Hub]:
+def hub(request, shared_hub, hub_factory_module) -> Iterator[Hub]:
+    if request.node.get_closest_marker("shared_hub") is None:
+        yield hub_factory_module()
+    else:
+        yield from module_on_shared_hub(shared_hub)
+
+
+def module_on_shared_hub(shared_hub: Callable[..., Hub]) -> Iterator[Hub]:
+    """The run's shared hub for one module; the servers the module left running stop."""
     hub = shared_hub()
-    yield hub
-    stop_all_servers(hub)
-
-
-@pytest.fixture(scope="module")
-def restarted_hub(shared_hub) -> Iterator[Hub]:
-    hub = shared_hub(name="restarted")
     yield hub
     stop_all_servers(hub)
 

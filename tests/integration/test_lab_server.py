@@ -17,7 +17,7 @@ from echoes_data import recipe
 from tests.hubclient import Lab
 from tests.integration.annotations_support import service_url, wait_for_service, with_token
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
 MEDIA_TYPE = "application/ld+json"
 COINS_CANVAS = coins.COINS_CANVAS
