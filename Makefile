@@ -103,11 +103,12 @@ test: install data test-image postgresql /usr/bin/chromium
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The tests that start no hub, no browser and no container (a couple of minutes at most):
-# the loop while editing. `make test` runs them too, with everything else.
+# The tests that start no hub, no browser and no container, less those marked slow (the
+# notebooks reproduced in real kernels): under two minutes, the loop while editing.
+# `make test` runs them too, with everything else.
 test-fast: install data
 	@echo "==> running the in-process tests"
-	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
 
 bench: install data test-image
 	@echo "==> running the benchmarks"
