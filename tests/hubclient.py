@@ -435,9 +435,17 @@ class HubSession:
         return user.get("servers", {}).get(server_name)
 
     def wait_ready(self, server_name: str = "", timeout: float = 180) -> dict:
+        """Wait for a server that is starting; fail at once, with the hub's log, when it is
+        gone (the spawn failed), rather than waiting out `timeout`."""
+
         def ready() -> dict | None:
             model = self.server_model(server_name)
-            return model if model and model.get("ready") else None
+            if model is None:
+                raise AssertionError(
+                    f"{self.name}'s server {server_name!r} is not starting; the hub's log "
+                    f"ends:\n{self.hub.log()[-4000:]}"
+                )
+            return model if model.get("ready") else None
 
         return wait_for(ready, timeout, f"{self.name}'s server {server_name!r} to be ready", 0.5)
 
