@@ -7,11 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install data up test bench lint clean image docker-engine test-image postgresql labextension
+.PHONY: help install data up test test-fast bench lint clean image docker-engine test-image postgresql labextension
 
 help:
 	@echo "make up     install what is needed and start the hub (echoes up)"
 	@echo "make test   install what is needed and run the whole test suite"
+	@echo "make test-fast  the in-process tests (tests/unit, with the extension's jest tests): no hub"
 	@echo "make bench  run the benchmarks under tests/benchmarks/"
 	@echo "make data   build the shared heritage data folder (done by up and test)"
 	@echo "make lint   ruff check and format check"
@@ -101,6 +102,13 @@ up: install data
 test: install data test-image postgresql /usr/bin/chromium
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The tests that start no hub, no browser and no container, less those marked slow (the
+# notebooks reproduced in real kernels): under two minutes, the loop while editing.
+# `make test` runs them too, with everything else.
+test-fast: install data
+	@echo "==> running the in-process tests"
+	$(BIN)/python -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
 
 bench: install data test-image
 	@echo "==> running the benchmarks"

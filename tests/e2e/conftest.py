@@ -1,5 +1,8 @@
 """Fixtures for browser tests: Debian's Chromium driven by Playwright (never a browser
-that Playwright downloads). Outside CI a missing Chromium skips; in CI it fails."""
+that Playwright downloads). Outside CI a missing Chromium skips; in CI it fails.
+
+`hub` is the run's shared hub (tests/integration/conftest.py): browser tests make people of
+their own and look at nothing hub-wide."""
 
 from __future__ import annotations
 
@@ -12,10 +15,10 @@ import pytest
 from tests.hubclient import Hub, HubSession
 from tests.integration.conftest import (  # noqa: F401 (fixtures shared with integration)
     admin,
-    hub,
     hub_factory,
     hub_factory_module,
     in_ci,
+    module_on_shared_hub,
     new_user,
 )
 
@@ -29,6 +32,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+@pytest.fixture(scope="module")
+def hub(shared_hub) -> Iterator[Hub]:
+    yield from module_on_shared_hub(shared_hub)
 
 
 @pytest.fixture(scope="module")

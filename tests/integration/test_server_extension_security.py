@@ -21,7 +21,7 @@ from tests.hubclient import Lab
 from tests.integration.annotations_support import wait_for_service
 from tests.integration.conftest import add_user
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 NOTEBOOK = {
