@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install data up test bench lint clean image docker-engine test-image postgresql
+.PHONY: help install data up test bench lint clean image docker-engine test-image postgresql lock
 
 help:
 	@echo "make up     install what is needed and start the hub (echoes up)"
@@ -16,6 +16,7 @@ help:
 	@echo "make data   build the shared heritage data folder (done by up and test)"
 	@echo "make lint   ruff check and format check"
 	@echo "make image  build the per-user image echoes/singleuser (starts a Docker engine as root)"
+	@echo "make lock   resolve the image's (and Binder's) lock images/singleuser/requirements.txt"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
 
 # Remade when the interpreter it was made with changes.
@@ -86,6 +87,18 @@ docker-engine:
 
 image: docker-engine $(VENV)/.installed
 	@images/build.sh
+
+# The per-user image's lock, which Binder installs too: requirements.in plus the project's
+# dependencies, resolved by uv for the image's Python (Debian bookworm's 3.11.2, glibc 2.36),
+# wheels only, with hashes (the image installs with --require-hashes). Run it after editing
+# either; versions already in the lock are kept (uv's preference), --upgrade moves them.
+LOCK_ARGS ?=
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile --quiet --generate-hashes --only-binary :all: \
+	    --python-version 3.11.2 --python-platform x86_64-manylinux_2_36 \
+	    --custom-compile-command "make lock" $(LOCK_ARGS) \
+	    --output-file images/singleuser/requirements.txt \
+	    images/singleuser/requirements.in pyproject.toml
 
 # Before tests and benchmarks: the image whenever an engine answers (CI: it must).
 test-image: docker-engine $(VENV)/.installed
