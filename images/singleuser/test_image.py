@@ -35,6 +35,12 @@ NOT_IMPORTABLE = {
 failures: list[str] = []
 
 
+def locked(text: str) -> dict[str, str]:
+    """The pins of a lock that `make lock` wrote: each `name==version` line, followed by
+    its hashes and `# via` comments."""
+    return dict(re.findall(r"^([A-Za-z0-9][\w.-]*)==([^\s\\;]+)", text, re.M))
+
+
 def check(condition: bool, message: str) -> None:
     print(("ok    " if condition else "FAIL  ") + message, flush=True)
     if not condition:
@@ -79,9 +85,9 @@ def check_data() -> None:
 
 
 def check_imports() -> None:
-    pins = [line.split("==") for line in LOCK.read_text().splitlines() if "==" in line]
+    pins = locked(LOCK.read_text())
     modules = 0
-    for name, version in pins:
+    for name, version in pins.items():
         try:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:

@@ -1,18 +1,27 @@
-"""The distribution ships every package of the source tree (setuptools lists them by hand)."""
+"""The distribution ships every package of the source tree under its import name
+(hatchling `sources` in pyproject; editable installs map them with hatch_build.py)."""
 
 from __future__ import annotations
 
+import importlib
 import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
+WHEEL = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"][
+    "wheel"
+]
 
 
-def test_every_python_package_folder_is_in_the_distribution():
-    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    listed = set(setuptools["packages"])
-    for name, folder in setuptools["package-dir"].items():
-        for init in (ROOT / folder).rglob("__init__.py"):
+def test_every_included_folder_has_its_package_name():
+    assert set(WHEEL["only-include"]) == set(WHEEL["sources"])
+
+
+def test_every_package_folder_is_imported_from_the_source_tree():
+    for folder, name in WHEEL["sources"].items():
+        inits = sorted((ROOT / folder).rglob("__init__.py"))
+        assert inits, folder
+        for init in inits:
             relative = init.parent.relative_to(ROOT / folder)
-            package = ".".join([name, *relative.parts])
-            assert package in listed, f"{package} ({init.parent}) is missing from pyproject"
+            module = importlib.import_module(".".join([name, *relative.parts]))
+            assert Path(module.__file__) == init, f"{module.__name__} is not {init}"
