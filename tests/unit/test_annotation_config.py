@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from traitlets.config import Config
 
-from echoes_hub.config import apply
+from echoes_hub.prepare import prepare_and_apply
 
 
 def hub_config(tmp_path, **annotations) -> Config:
@@ -14,7 +14,7 @@ def hub_config(tmp_path, **annotations) -> Config:
     c.EchoesHub.spawner = "local"  # docker mode moves the services (test_hub_config.py)
     for name, value in annotations.items():
         setattr(c.AnnotationsService, name, value)
-    apply(c)
+    prepare_and_apply(c)
     return c
 
 
@@ -61,7 +61,7 @@ def test_port_body_limit_and_database_are_settings(tmp_path):
 def test_applying_twice_gives_the_same_configuration(tmp_path):
     c = hub_config(tmp_path)
     services, roles = list(c.JupyterHub.services), list(c.JupyterHub.load_roles)
-    apply(c)
+    prepare_and_apply(c)  # the next start
     assert c.JupyterHub.services == services and c.JupyterHub.load_roles == roles
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from traitlets.config import Config
 
-from echoes_hub.config import apply
+from echoes_hub.prepare import prepare_and_apply
 from echoes_hub.services.apps.config import EchoesApps
 
 
 def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
     c = Config()
     c.EchoesHub.state_dir = str(tmp_path)
+    c.EchoesHub.spawner = "local"  # a unit test does not ask the Docker engine
     c.EchoesApps.pool_size = 2
-    apply(c)
+    prepare_and_apply(c)
     [apps] = [s for s in c.JupyterHub.services if s["name"] == "apps"]
     assert apps["command"][1:3] == ["-m", "echoes_hub.services.tether"]
     assert "--pool-size=2" in apps["command"]
@@ -22,7 +23,7 @@ def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
     assert "access:services!service=apps" in roles["user"]["scopes"]
     assert "self" in roles["user"]["scopes"]
     first_url = apps["url"]
-    apply(c)  # applying again gives the same address
+    prepare_and_apply(c)  # the next start gives the same address
     assert next(s for s in c.JupyterHub.services if s["name"] == "apps")["url"] == first_url
 
 
