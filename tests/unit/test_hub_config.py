@@ -287,3 +287,17 @@ def test_without_containers_the_services_stay_on_loopback_and_servers_are_told(t
     assert c.EchoesLocalSpawner.environment == {
         "ECHOES_ANNOTATIONS_URL": "http://127.0.0.1:8004/services/annotations/"
     }
+
+
+def test_help_all_documents_our_settings_beside_jupyterhubs(capsys):
+    EchoesUp().print_help(classes=True)
+    shown = capsys.readouterr().out
+    for option in (
+        "--EchoesHub.spawner",
+        "--EchoesDockerSpawner.profiles",
+        "--EchoesLocalSpawner.home_root",
+        "--AnnotationsService.max_body_size",
+        "--Spawner.default_url",
+        "--ConfigurableHTTPProxy.api_url",
+    ):
+        assert option in shown, option
