@@ -21,13 +21,9 @@ import pytest
 import requests
 from traitlets.config import Config
 
+from echoes_hub.prepare import prepare, prepare_and_apply
 from echoes_hub.settings import EchoesHub
-from echoes_hub.spawners.docker import (
-    EchoesDockerSpawner,
-    configure_docker_servers,
-    safe_name,
-    use_docker,
-)
+from echoes_hub.spawners.docker import EchoesDockerSpawner, safe_name
 from tests.hubclient import Hub, HubSession, Kernel, make_state_dir
 from tests.integration.conftest import STATE_ROOT, add_user, login_admin
 
@@ -275,19 +271,22 @@ def test_auto_picks_containers_only_when_the_engine_and_the_image_are_there(
     c.EchoesHub.state_dir = str(tmp_path)
     c.EchoesHub.spawner = "auto"
     c.EchoesDockerSpawner.network_name = NETWORK
-    assert use_docker(c, EchoesHub(config=c))
-    configure_docker_servers(c, EchoesHub(config=c))
+    deployment = prepare_and_apply(c)
     gateway = json.loads(docker("network", "inspect", NETWORK).stdout)[0]["IPAM"]["Config"][0]
+    assert (deployment.servers, deployment.services_ip) == ("docker", gateway["Gateway"])
     assert c.JupyterHub.hub_ip == c.JupyterHub.hub_connect_ip == gateway["Gateway"]
     assert c.JupyterHub.spawner_class is EchoesDockerSpawner
 
+    def servers() -> str:
+        return prepare(EchoesHub(config=c), c).servers
+
     c.EchoesDockerSpawner.image = "echoes/no-such-image:missing"
-    assert not use_docker(c, EchoesHub(config=c))
+    assert servers() == "local"
     c.EchoesHub.spawner = "docker"
     with pytest.raises(SystemExit, match="'echoes/no-such-image:missing' is missing; build it"):
-        use_docker(c, EchoesHub(config=c))
+        servers()
     c.EchoesHub.spawner = "local"
-    assert not use_docker(c, EchoesHub(config=c))
+    assert servers() == "local"
 
 
 def test_a_container_uses_the_annotation_and_apps_services(docker_hub: DockerHub) -> None:

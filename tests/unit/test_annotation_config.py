@@ -6,7 +6,7 @@ import json
 
 from traitlets.config import Config
 
-from echoes_hub.config import apply
+from echoes_hub.prepare import prepare_and_apply
 from echoes_hub.services.base.settings import CONFIG_VARIABLE
 
 
@@ -17,7 +17,7 @@ def hub_config(tmp_path, **annotations) -> Config:
     c.EchoesHub.spawner = "local"  # docker mode moves the services (test_hub_config.py)
     for name, value in annotations.items():
         setattr(c.AnnotationsService, name, value)
-    apply(c)
+    prepare_and_apply(c)
     return c
 
 
@@ -67,7 +67,7 @@ def test_port_body_limit_and_database_are_settings(tmp_path):
 def test_applying_twice_gives_the_same_configuration(tmp_path):
     c = hub_config(tmp_path)
     services, roles = list(c.JupyterHub.services), list(c.JupyterHub.load_roles)
-    apply(c)
+    prepare_and_apply(c)  # the next start
     assert c.JupyterHub.services == services and c.JupyterHub.load_roles == roles
 
 

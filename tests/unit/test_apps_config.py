@@ -8,8 +8,8 @@ import json
 from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 from traitlets.config import Config
 
-from echoes_hub.config import apply
 from echoes_hub.deployment import Deployment
+from echoes_hub.prepare import prepare_and_apply
 from echoes_hub.services.apps.config import EchoesApps, apps_service
 from echoes_hub.services.apps.service import AppsApp
 from echoes_hub.services.base.settings import CONFIG_VARIABLE
@@ -19,8 +19,9 @@ from echoes_hub.settings import EchoesHub
 def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
     c = Config()
     c.EchoesHub.state_dir = str(tmp_path)
+    c.EchoesHub.spawner = "local"  # a unit test does not ask the Docker engine
     c.EchoesApps.pool_size = 2
-    apply(c)
+    prepare_and_apply(c)
     [apps] = [s for s in c.JupyterHub.services if s["name"] == "apps"]
     assert apps["command"][1:3] == ["-m", "echoes_hub.services.tether"]
     assert apps["command"][-2:] == ["-m", "echoes_hub.services.apps.service"]
@@ -31,7 +32,7 @@ def test_apps_service_is_managed_tethered_and_minimally_privileged(tmp_path):
     assert "access:services!service=apps" in roles["user"]["scopes"]
     assert "self" in roles["user"]["scopes"]
     first_url = apps["url"]
-    apply(c)  # applying again gives the same address
+    prepare_and_apply(c)  # the next start gives the same address
     assert next(s for s in c.JupyterHub.services if s["name"] == "apps")["url"] == first_url
 
 

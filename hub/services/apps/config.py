@@ -119,9 +119,10 @@ class EchoesApps(ServiceSettings):
     )
 
 
-def app_mode(apps: EchoesApps, deployment: Deployment) -> str:
-    """Where apps run: EchoesApps.mode, else containers when user servers are containers."""
-    return apps.mode or ("docker" if deployment.servers == "docker" else "process")
+def app_mode(apps: EchoesApps, servers: str) -> str:
+    """Where apps run: EchoesApps.mode, else containers when user servers (`servers`, a
+    Deployment's) are containers."""
+    return apps.mode or ("docker" if servers == "docker" else "process")
 
 
 def apps_service(c: Config, deployment: Deployment) -> tuple[dict, list[dict], list[str]]:
@@ -129,7 +130,7 @@ def apps_service(c: Config, deployment: Deployment) -> tuple[dict, list[dict], l
     (and their servers' tokens) need to use it."""
     apps = EchoesApps(config=c)
     # What follows the user servers is resolved here, so the service reads final values.
-    apps.mode = app_mode(apps, deployment)
+    apps.mode = app_mode(apps, deployment.servers)
     apps.image = apps.image or deployment.image
     apps.network = apps.network or deployment.network
     apps.container_prefix = apps.container_prefix or deployment.container_prefix
