@@ -22,7 +22,7 @@ from traitlets.config import Config
 
 from echoes_hub.app import EchoesUp
 from echoes_hub.auth import USERNAME_PATTERN
-from echoes_hub.config import apply, tell_servers_where_services_are
+from echoes_hub.config import apply, configure_services, tell_servers_where_services_are
 from echoes_hub.deployment import Deployment
 from echoes_hub.prepare import prepare_and_apply
 from echoes_hub.services.culler import CULLER_SCOPES
@@ -178,7 +178,9 @@ def test_applying_the_configuration_touches_nothing(tmp_path, no_engine):
     assert c.ConfigurableHTTPProxy.auth_token == "f" * 64
     apps = next(s for s in c.JupyterHub.services if s["name"] == "apps")
     assert apps["url"] == "http://172.19.0.1:41234"
-    assert "--mode=docker" in apps["command"]
+    assert (
+        json.loads(apps["environment"]["ECHOES_SERVICE_CONFIG"])["EchoesApps"]["mode"] == "docker"
+    )
 
 
 @pytest.mark.parametrize(("asked", "servers"), [("docker", "local"), ("local", "docker")])
@@ -205,7 +207,8 @@ def test_sections_follow_the_mode_of_the_deployment_not_the_setting(
         f"http://{gateway}:41234/services/apps/"
     )
     apps = next(s for s in c.JupyterHub.services if s["name"] == "apps")
-    assert ("--mode=docker" in apps["command"]) == (servers == "docker")
+    given = json.loads(apps["environment"]["ECHOES_SERVICE_CONFIG"])["EchoesApps"]
+    assert given["mode"] == ("docker" if servers == "docker" else "process")
 
 
 def test_a_start_decides_the_mode_once(tmp_path, no_engine):
@@ -260,19 +263,13 @@ def test_readme_lists_every_setting():
 
 
 def test_with_containers_the_services_listen_where_containers_reach_the_host(tmp_path):
-    c = Config()
-    services = [
-        {"name": "annotations", "url": "http://127.0.0.1:8004"},
-        {"name": "apps", "url": "http://127.0.0.1:41234"},
-        {"name": "idle-culler", "command": ["cull"]},
-    ]
-    deployment = by_hand(_config(tmp_path), servers="docker", services_ip="172.19.0.1")
-    tell_servers_where_services_are(c, deployment, services)
-    assert [s.get("url") for s in services] == [
-        "http://172.19.0.1:8004",
-        "http://172.19.0.1:41234",
-        None,
-    ]
+    c = _config(tmp_path)
+    deployment = by_hand(c, servers="docker", services_ip="172.19.0.1")
+    configure_services(c, deployment)
+    assert {s["name"]: s["url"] for s in c.JupyterHub.services if "url" in s} == {
+        "annotations": "http://172.19.0.1:8004",
+        "apps": "http://172.19.0.1:41234",
+    }
     assert c.EchoesDockerSpawner.environment == {
         "ECHOES_ANNOTATIONS_URL": "http://172.19.0.1:8004/services/annotations/",
         "ECHOES_APPS_URL": "http://172.19.0.1:41234/services/apps/",
