@@ -9,11 +9,14 @@ from typing import ClassVar
 
 import pytest
 import requests
+from sqlalchemy import text
 from tornado import web
 from traitlets import Unicode
 from traitlets.config import Config
 
 from echoes_hub.deployment import Deployment
+from echoes_hub.services.annotations.store import Store
+from echoes_hub.services.apps.store import AppStore
 from echoes_hub.services.base.app import ServiceApp
 from echoes_hub.services.base.auth import ServiceHandler
 from echoes_hub.services.base.errors import ServiceError
@@ -123,3 +126,13 @@ def test_the_entry_hands_the_settings_over_in_the_environment_only(tmp_path, mon
     alone = Deployment(settings, "local", services_ip="172.17.0.1")
     entry = service_entry(EchoService(), alone, default_port=8301)
     assert entry["url"] == "http://172.17.0.1:8301"
+
+
+def test_every_services_sqlite_database_is_durable(tmp_path):
+    """Both stores open SQLite through the base: WAL, and a commit survives a crash."""
+    annotations = Store(f"sqlite:///{tmp_path}/annotations.sqlite").engine
+    apps = AppStore(tmp_path / "apps").engine
+    for engine in (annotations, apps):
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL

@@ -28,15 +28,14 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     select,
     update,
 )
 
+from ..base.database import database_engine
 from .errors import NotFound
 from .model import NOTEBOOK_FILE, Publication, Share, check_name
 
@@ -66,16 +65,6 @@ versions = Table(
     Column("published_at", Float, nullable=False),
     PrimaryKeyConstraint("author", "name", "version"),
 )
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """The annotation store's durability settings: WAL, and every acknowledged commit
-    survives a crash."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
 
 
 @dataclass
@@ -133,8 +122,7 @@ class AppStore:
         for folder in (self.root, self.snapshots):
             folder.chmod(0o711)
         database = self.root / "apps.sqlite"
-        self.engine = create_engine(f"sqlite:///{database}")
-        event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = database_engine(f"sqlite:///{database}")
         metadata.create_all(self.engine)
         database.chmod(0o600)
 
