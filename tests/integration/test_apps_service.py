@@ -16,6 +16,7 @@ import websocket
 
 from tests.hubclient import HubSession, Kernel, enter_app
 from tests.integration.conftest import add_user, login_admin
+from tests.notebooks import one_cell_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
@@ -275,14 +276,6 @@ def test_cli_names_the_file_and_line_of_a_bad_notebook(hub, people, tmp_path):
     result = publish(hub, author, bad, "bad", "hub")
     assert result.returncode != 0
     assert str(bad) in result.stderr and "line 3" in result.stderr
-
-
-def one_cell_notebook(source: str) -> dict:
-    """The pottery app's notebook (its kernel and metadata) with one code cell of ours."""
-    notebook = json.loads(POTTERY.read_text())
-    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
-    notebook["cells"] = [{**cell, "source": source}]
-    return notebook
 
 
 def probe_notebook(paths: dict[str, str]) -> dict:

@@ -25,10 +25,10 @@ from tests.integration.conftest import STATE_ROOT, _stop_leftovers, add_user, lo
 from tests.integration.test_apps_service import (
     POTTERY,
     app_url,
-    one_cell_notebook,
     publish,
     publish_notebook,
 )
+from tests.notebooks import one_cell_notebook
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="servers run as other system users only as root (CI runs as root)"

@@ -24,25 +24,13 @@ from tornado.httpclient import HTTPResponse
 from echoes.annotators import coins
 from echoes.server.handlers import ROUTES
 from echoes_data import recipe
+from tests.notebooks import one_cell_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "the-servers-hub-token"
 OWNER = "alice"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-NOTEBOOK = {
-    "cells": [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": "print('hello')",
-        }
-    ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-    "nbformat": 4,
-    "nbformat_minor": 5,
-}
+NOTEBOOK = one_cell_notebook()
 
 
 @pytest.fixture(scope="module")
