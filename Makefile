@@ -39,9 +39,11 @@ LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/*) $(addprefix $
 	package.json package-lock.json tsconfig.json install.json) extensions/echoes/widgets/view.json \
 	$(wildcard extensions/echoes/server/jupyter-config/*.json)
 
-$(VENV)/.installed: pyproject.toml hatch_build.py $(LABEXT_SOURCES) $(VENV_MARK)
-	@echo "==> installing echoes-vre (and building its JupyterLab extension) into $(VENV)"
-	$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
+# Two distributions: the user side (the root: echoes, echoes_data, the JupyterLab extension),
+# which the per-user image installs too, and the hub side (hub/), which it does not.
+$(VENV)/.installed: pyproject.toml hub/pyproject.toml hatch_build.py $(LABEXT_SOURCES) $(VENV_MARK)
+	@echo "==> installing echoes-vre, echoes-vre-hub (and building the JupyterLab extension) into $(VENV)"
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]' -e ./hub
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json

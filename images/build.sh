@@ -29,7 +29,7 @@ fi
 inputs_hash() {
     {
         echo "$base"
-        (cd "$repo" && find images/singleuser pyproject.toml hatch_build.py extensions hub catalogs \
+        (cd "$repo" && find images/singleuser pyproject.toml hatch_build.py extensions catalogs \
             -type f ! -path '*/__pycache__/*' ! -path '*/node_modules/*' ! -name '*.pyc' \
             ! -path '*/.ipynb_checkpoints/*' ! -path 'extensions/labextension/build/*' \
             ! -path 'extensions/labextension/lib/*' -print0 | sort -z | xargs -0 sha256sum)

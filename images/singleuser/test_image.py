@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata as metadata
+import importlib.util
 import os
 import pwd
 import re
@@ -103,6 +104,8 @@ def check_imports() -> None:
     check(modules > len(pins) // 2, f"imported {modules} modules from {len(pins)} pinned packages")
     importlib.import_module("echoes")
     check(True, "import echoes (the project's user-side package)")
+    # The hub side (its secrets' code, its services) is never in a user's image.
+    check(importlib.util.find_spec("echoes_hub") is None, "the hub package echoes_hub is absent")
 
 
 def check_singleuser() -> None:
