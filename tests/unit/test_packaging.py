@@ -59,3 +59,13 @@ def test_the_hubs_wheel_is_the_package_echoes_hub_and_nothing_else(tmp_path):
     assert "echoes_hub/services/base/app.py" in names
     assert "echoes_hub/jupyterhub_config.py" in names
     assert not any(n.endswith(("pyproject.toml", ".pyc")) for n in names)
+
+
+def test_a_command_of_a_side_not_installed_says_so(monkeypatch):
+    """In a user image `echoes up` names the missing hub side instead of a traceback."""
+    from echoes import cli
+
+    monkeypatch.setitem(cli.COMMANDS, "up", ("echoes_absent_side.app:main", "start the hub"))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["up"])
+    assert "echoes_absent_side is not installed here" in str(stopped.value)
