@@ -25,16 +25,15 @@ from pathlib import Path
 
 import pytest
 import requests
-import schemathesis
 import websocket
-from hypothesis import HealthCheck, given, settings
 from requests.cookies import get_cookie_header
+from schemathesis.generation.modes import GenerationMode
 
 from echoes_hub.services.apps.handlers import routes
 from echoes_hub.services.apps.origins import TICKET_ARGUMENT, VIEWER_COOKIE
 from tests.hubclient import BrowserCookiePolicy, HubSession, enter_app
 from tests.integration.conftest import add_user
-from tests.security import CHECKS, METHODS, assert_refused, concrete_paths
+from tests.security import METHODS, assert_refused, concrete_paths, run_schemathesis
 
 REPO = Path(__file__).resolve().parents[2]
 POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"
@@ -475,24 +474,14 @@ def test_schemathesis_finds_no_5xx_and_every_answer_matches_the_schema(hub, peop
     share, an OAuth code can be well-formed JSON or text and still wrong, a 400 naming
     the problem)."""
     author = people["author"]
-    schema = schemathesis.openapi.from_dict(spec)
-    schema.config.update(base_url=hub.service_url("apps").rstrip("/"))
     headers = {"Authorization": f"token {author.token}", **JSON}
-    ran = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=100,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case) -> None:
-            case.call_and_validate(headers=headers, checks=CHECKS, timeout=60)
-            ran.append(case.operation.label)
-
-        run()
-    assert len(set(ran)) == len(spec_operations(spec)), sorted(set(ran))
-    assert len(ran) > 100, len(ran)
+    run = run_schemathesis(
+        spec,
+        headers,
+        100,
+        modes=[GenerationMode.POSITIVE],
+        base_url=hub.service_url("apps").rstrip("/"),
+    )
+    assert not run.failures, "\n\n".join(run.failures)
+    assert len(run.reached) == len(spec_operations(spec)), sorted(run.reached)
+    assert run.requests > 100, run.requests
