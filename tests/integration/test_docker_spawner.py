@@ -15,6 +15,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,15 +83,22 @@ class DockerHub:
         return json.loads(docker("inspect", self.container_name(person)).stdout)[0]
 
 
-@pytest.fixture(scope="module")
-def docker_hub() -> Iterator[DockerHub]:
+#: The shared data file every container hub of the tests has.
+DATA_FILE = "pottery.csv"
+
+
+@contextmanager
+def running_docker_hub(*args: str) -> Iterator[DockerHub]:
+    """A hub spawning containers on the tests' network, with `args` and a shared data
+    folder and container prefix of its own; stopped, its containers and volumes removed,
+    even when a test fails."""
     require_engine_and_image()
     STATE_ROOT.mkdir(mode=0o711, exist_ok=True)
     state = make_state_dir(STATE_ROOT)
     data = state / "heritage"
     data.mkdir(mode=0o755)
-    (data / "pottery.csv").write_text("kiln,Al2O3\nLlanedyrn,14.4\n")
-    (data / "pottery.csv").chmod(0o644)
+    (data / DATA_FILE).write_text("kiln,Al2O3\nLlanedyrn,14.4\n")
+    (data / DATA_FILE).chmod(0o644)
     prefix = f"echoes-t{uuid.uuid4().hex[:6]}"
     hub = Hub(
         state,
@@ -99,6 +107,7 @@ def docker_hub() -> Iterator[DockerHub]:
             "docker",
             f"--EchoesDockerSpawner.prefix={prefix}",
             f"--EchoesDockerSpawner.network_name={NETWORK}",
+            *args,
         ],
         env={"ECHOES_DATA_DIR": str(data)},
     )
@@ -109,6 +118,12 @@ def docker_hub() -> Iterator[DockerHub]:
         hub.stop()
         hub.kill_leftovers()
         remove_containers_and_volumes(prefix)
+
+
+@pytest.fixture(scope="module")
+def docker_hub() -> Iterator[DockerHub]:
+    with running_docker_hub() as hub:
+        yield hub
 
 
 def spawn_with_form(person: HubSession, profile: str) -> None:
@@ -154,7 +169,7 @@ def test_a_user_picks_a_profile_and_works_with_shared_data_and_home(
     assert container["HostConfig"]["Memory"] == 1024**3  # the workshop profile
 
     with kernel_for(person) as kernel:
-        shared = kernel.execute("print(open('/srv/heritage/pottery.csv').read())")
+        shared = kernel.execute(f"print(open('/srv/heritage/{DATA_FILE}').read())")
         assert "Llanedyrn,14.4" in shared
         kernel.execute(
             "import pathlib; pathlib.Path.home().joinpath('notes.txt').write_text('kiln notes')"
