@@ -1,8 +1,9 @@
 """Fixtures for browser tests: Debian's Chromium driven by Playwright (never a browser
 that Playwright downloads). Outside CI a missing Chromium skips; in CI it fails.
 
-`hub` is the run's shared hub (tests/integration/conftest.py): browser tests make people of
-their own and look at nothing hub-wide."""
+`hub` is as in tests/integration/conftest.py: the run's shared hub for modules marked
+`shared_hub` (they make people of their own and look at nothing hub-wide), else the
+module's own."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ import pytest
 from tests.hubclient import Hub, HubSession
 from tests.integration.conftest import (  # noqa: F401 (fixtures shared with integration)
     admin,
+    hub,
     hub_factory,
     hub_factory_module,
     in_ci,
-    module_on_shared_hub,
     new_user,
 )
 
@@ -32,11 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-
-
-@pytest.fixture(scope="module")
-def hub(shared_hub) -> Iterator[Hub]:
-    yield from module_on_shared_hub(shared_hub)
 
 
 @pytest.fixture(scope="module")

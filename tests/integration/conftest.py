@@ -5,7 +5,7 @@
   for modules whose tests make users of their own (`new_user`, unique names) and never
   look at the whole hub (every user, every annotation, every app: those would see the
   other modules' too). At the end of such a module the servers it left running are
-  stopped. Every e2e module shares it (tests/e2e/conftest.py).
+  stopped. Browser modules (tests/e2e/) follow the same rule.
 - `hub_factory(args=..., env=...)` starts `echoes up` of the test's own in a fresh state
   folder on free ports, and stops it (hub, proxy, services, user servers) when the test
   ends, passed or failed: for tests that stop, restart or reconfigure a hub.
