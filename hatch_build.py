@@ -28,9 +28,10 @@ class EditableSources(BuildHookInterface):
             if package:
                 for path in sorted(Path(self.root).rglob("*")):
                     relative = path.relative_to(self.root)
-                    if path.is_file() and "__pycache__" not in relative.parts:
-                        if str(relative) not in NOT_SHIPPED:
-                            build_data["force_include"][str(path)] = f"{package}/{relative}"
+                    ours = str(relative) not in NOT_SHIPPED
+                    shipped = ours and "__pycache__" not in relative.parts
+                    if path.is_file() and shipped:
+                        build_data["force_include"][str(path)] = f"{package}/{relative}"
             return
         project = EditableProject(self.metadata.name, self.root)
         if package:
