@@ -7,15 +7,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install data up test bench lint clean image docker-engine test-image postgresql labextension
+.PHONY: help install data up test test-fast bench lint clean image docker-engine test-image postgresql lock
 
 help:
 	@echo "make up     install what is needed and start the hub (echoes up)"
 	@echo "make test   install what is needed and run the whole test suite"
+	@echo "make test-fast  the in-process tests (tests/unit, with the extension's jest tests): no hub"
 	@echo "make bench  run the benchmarks under tests/benchmarks/"
 	@echo "make data   build the shared heritage data folder (done by up and test)"
 	@echo "make lint   ruff check and format check"
 	@echo "make image  build the per-user image echoes/singleuser (starts a Docker engine as root)"
+	@echo "make lock   resolve the image's (and Binder's) lock images/singleuser/requirements.txt"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
 
 # Remade when the interpreter it was made with changes.
@@ -28,45 +30,20 @@ $(VENV_MARK):
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@touch $@
 
-# The JupyterLab extension (extensions/labextension/): npm ci, tsc, then the prebuilt
-# labextension, rebuilt only when its sources change. A wheel installs it into
-# share/jupyter/labextensions/ with the server extension's config (pyproject data-files);
-# an editable install skips data files, so they are copied into the venv here.
+# The JupyterLab extension (extensions/labextension/) is built and installed by pip: the
+# jupyter-builder hook in pyproject.toml runs npm, and the editable wheel copies the prebuilt
+# labextension and the server extension's config into the venv (shared-data). pip runs again
+# when the project's dependencies, the extension's sources or the view rules it bundles change.
 LABEXT := extensions/labextension
-LABEXT_STAMP := $(LABEXT)/build/echoes-vre-lab/install.json
-# The view rules (view.json) are in the echoes package, which the widgets read too.
 LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/*) $(addprefix $(LABEXT)/,\
-	package.json package-lock.json tsconfig.json install.json) extensions/echoes/widgets/view.json
+	package.json package-lock.json tsconfig.json install.json) extensions/echoes/widgets/view.json \
+	$(wildcard extensions/echoes/server/jupyter-config/*.json)
 
-$(LABEXT)/node_modules/.installed: $(LABEXT)/package.json $(LABEXT)/package-lock.json
-	@echo "==> installing the JupyterLab extension's Node packages"
-	cd $(LABEXT) && npm ci --no-audit --no-fund
-	@touch $@
-
-$(LABEXT_STAMP): $(LABEXT)/node_modules/.installed $(LABEXT_SOURCES)
-	@echo "==> building the JupyterLab extension"
-	rm -rf $(LABEXT)/build $(LABEXT)/lib
-	cd $(LABEXT) && npm run --silent build
-
-labextension: $(LABEXT_STAMP)
-
-LABEXT_INSTALLED := $(VENV)/share/jupyter/labextensions/echoes-vre-lab/install.json
-SERVER_CONFIG := extensions/echoes/server/jupyter-config/echoes-vre.json
-LAB_OVERRIDES := extensions/echoes/server/jupyter-config/overrides.json
-
-$(LABEXT_INSTALLED): $(LABEXT_STAMP) $(SERVER_CONFIG) $(LAB_OVERRIDES) $(VENV)/.installed
-	@echo "==> installing the JupyterLab extension into $(VENV)"
-	rm -rf $(VENV)/share/jupyter/labextensions/echoes-vre-lab
-	mkdir -p $(VENV)/share/jupyter/labextensions $(VENV)/etc/jupyter/jupyter_server_config.d \
-	    $(VENV)/share/jupyter/lab/settings
-	cp -r $(LABEXT)/build/echoes-vre-lab $(VENV)/share/jupyter/labextensions/
-	cp $(SERVER_CONFIG) $(VENV)/etc/jupyter/jupyter_server_config.d/echoes-vre.json
-	cp $(LAB_OVERRIDES) $(VENV)/share/jupyter/lab/settings/overrides.json
-
-# Reinstalled only when the project's dependencies change.
-$(VENV)/.installed: pyproject.toml $(VENV_MARK)
-	@echo "==> installing echoes-vre and its dependencies into $(VENV)"
-	$(BIN)/python -m pip install --progress-bar off -e '.[dev]'
+# Two distributions: the user side (the root: echoes, echoes_data, the JupyterLab extension),
+# which the per-user image installs too, and the hub side (hub/), which it does not.
+$(VENV)/.installed: pyproject.toml hub/pyproject.toml hatch_build.py $(LABEXT_SOURCES) $(VENV_MARK)
+	@echo "==> installing echoes-vre, echoes-vre-hub (and building the JupyterLab extension) into $(VENV)"
+	$(BIN)/python -m pip install --progress-bar off -e '.[dev]' -e ./hub
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -74,7 +51,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-install: $(VENV)/.installed $(LABEXT_INSTALLED) node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed
 	@echo "==> installed"
 
 # The shared heritage data (catalogs/), rebuilt when its recipe or catalogs change.
@@ -102,6 +79,13 @@ test: install data test-image postgresql /usr/bin/chromium
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The tests that start no hub, no browser and no container, less those marked slow (the
+# notebooks reproduced in real kernels): under two minutes, the loop while editing.
+# `make test` runs them too, with everything else.
+test-fast: install data
+	@echo "==> running the in-process tests"
+	$(BIN)/python -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
+
 bench: install data test-image
 	@echo "==> running the benchmarks"
 	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
@@ -113,6 +97,18 @@ docker-engine:
 
 image: docker-engine $(VENV)/.installed
 	@images/build.sh
+
+# The per-user image's lock, which Binder installs too: requirements.in plus the project's
+# dependencies, resolved by uv for the image's Python (Debian bookworm's 3.11.2, glibc 2.36),
+# wheels only, with hashes (the image installs with --require-hashes). Run it after editing
+# either; versions already in the lock are kept (uv's preference), --upgrade moves them.
+LOCK_ARGS ?=
+lock: $(VENV)/.installed
+	$(BIN)/uv pip compile --quiet --generate-hashes --only-binary :all: \
+	    --python-version 3.11.2 --python-platform x86_64-manylinux_2_36 \
+	    --custom-compile-command "make lock" $(LOCK_ARGS) \
+	    --output-file images/singleuser/requirements.txt \
+	    images/singleuser/requirements.in pyproject.toml
 
 # Before tests and benchmarks: the image whenever an engine answers (CI: it must).
 test-image: docker-engine $(VENV)/.installed

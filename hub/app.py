@@ -26,8 +26,9 @@ from traitlets import default
 from traitlets.config import Config
 
 from .auth import EchoesAuthenticator
-from .config import apply
+from .deployment import Deployment
 from .origins import keep_hub_on_its_host
+from .prepare import prepare_and_apply
 from .proxy import EchoesProxy
 from .services.annotations import AnnotationsService
 from .settings import EchoesHub
@@ -66,15 +67,18 @@ class EchoesUp(JupyterHub):
         "spawner": "EchoesHub.spawner",
     }
 
-    @default("classes")
-    def _default_classes(self) -> list:
-        return [
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Our configurables beside JupyterHub's own, so that `--help-all` documents them and
+        # `--EchoesHub.port=...` is known on the command line (as traitlets' Application adds
+        # its own class to `classes`).
+        self.classes = [
             EchoesHub,
             EchoesAuthenticator,
             EchoesLocalSpawner,
             EchoesDockerSpawner,
             AnnotationsService,
-            *super()._load_classes(),
+            *self.classes,
         ]
 
     @default("config_file")
@@ -82,6 +86,8 @@ class EchoesUp(JupyterHub):
         settings = EchoesHub(config=self.config)
         return str(Path(settings.state_dir) / "echoes_config.py")
 
+    #: What `prepare` decided when this hub started (None before its config is read).
+    deployment: Deployment | None = None
     #: The terminal, once the log goes to the log file (None before).
     terminal: TextIO | None = None
     #: What the hub prints while it starts (the one-time password), shown in the summary.
@@ -94,10 +100,14 @@ class EchoesUp(JupyterHub):
         await super().initialize(*args, **kwargs)
 
     def load_config_file(self, *args, **kwargs) -> None:
+        """Once the config file and command line are read: prepare the deployment (the
+        start's only side effects: state folder, secrets, Docker network, ports), then
+        build the configuration from it."""
         super().load_config_file(*args, **kwargs)
         config = Config()
         config.merge(self.config)
-        self.settings = apply(config)
+        self.deployment = prepare_and_apply(config)
+        self.settings = self.deployment.settings
         self.update_config(config)
         self._log_to_file(self.settings.log_file)
 

@@ -1,72 +1,45 @@
-"""Turn EchoesHub settings into JupyterHub configuration.
+"""Turn the deployment (hub/deployment.py) into JupyterHub configuration.
 
-One small function per section. Each one sets values and never appends to or
-mutates what is there, so applying the configuration twice gives the same result.
+One small function per section, each reading the `Deployment` that `prepare` made when
+the hub started (hub/prepare.py) and nothing that another section wrote. Sections only
+set values: no files, folders, sockets or engine calls, and nothing is appended to or
+mutated, so applying the configuration twice gives the same result.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import nativeauthenticator
 from traitlets.config import Config
 
 from .auth import USERNAME_PATTERN, EchoesAuthenticator
+from .deployment import Deployment
 from .proxy import EchoesProxy
 from .services.annotations import annotations_service
-from .services.apps.config import EchoesApps, apps_service
+from .services.apps.config import apps_service
 from .services.culler import culler_service
-from .settings import EchoesHub
-from .spawners.docker import configure_docker_servers, use_docker
+from .spawners.docker import configure_docker_servers
 from .spawners.local import EchoesLocalSpawner
 
 
-def _secret_file(path: Path, nbytes: int = 32) -> str:
-    """Read a secret kept in the state folder, creating it (mode 0600) on first use."""
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(nbytes))
-    return path.read_text().strip()
-
-
-#: What user servers and apps reach in the state folder (with modes of their own);
-#: everything else there is the hub's only.
-SHARED_IN_STATE = ("homes", "apps")
-
-
-def close_state_files(state: Path, data_dir: Path) -> None:
-    """Make what an older version left in the state folder (0644 databases, logs,
-    secrets) readable by the hub's account only. The homes, the shared data and the apps
-    folder keep their own modes; the apps' own database is closed here too."""
-    for path in [*state.iterdir(), *state.glob("apps/apps.sqlite*")]:
-        if path.name in SHARED_IN_STATE or path == data_dir or path.is_symlink():
-            continue
-        path.chmod(0o700 if path.is_dir() else 0o600)
-
-
-def configure_state(c: Config, settings: EchoesHub) -> None:
+def configure_state(c: Config, deployment: Deployment) -> None:
+    settings = deployment.settings
     state = settings.state_path
-    state.mkdir(mode=0o711, parents=True, exist_ok=True)
-    # Users' servers must traverse the state folder to reach their homes and the data,
-    # never list it.
-    state.chmod(0o711)
-    close_state_files(state, Path(settings.data_dir))
     c.JupyterHub.db_url = settings.database_url
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
     c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
-    # Kept across restarts so that a new hub can talk to the proxy that kept running.
-    c.ConfigurableHTTPProxy.auth_token = _secret_file(state / "proxy_auth_token")
+    c.ConfigurableHTTPProxy.auth_token = deployment.proxy_auth_token
 
 
-def configure_network(c: Config, settings: EchoesHub) -> None:
+def configure_network(c: Config, deployment: Deployment) -> None:
+    settings = deployment.settings
     c.JupyterHub.bind_url = f"http://{settings.ip}:{settings.port}"
-    c.JupyterHub.hub_ip = "127.0.0.1"
+    # Where user servers reach the hub: loopback, or their network's gateway.
+    c.JupyterHub.hub_ip = deployment.services_ip
     c.JupyterHub.hub_port = settings.hub_port
-    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
+    c.ConfigurableHTTPProxy.api_url = deployment.proxy_api_url
     c.ConfigurableHTTPProxy.command = [settings.proxy_command]
     # A restarted hub adopts the proxy that kept running instead of replacing it.
     c.JupyterHub.proxy_class = EchoesProxy
@@ -75,24 +48,24 @@ def configure_network(c: Config, settings: EchoesHub) -> None:
     c.JupyterHub.cleanup_proxy = not settings.keep_running_on_exit
 
 
-def configure_origins(c: Config, settings: EchoesHub) -> None:
+def configure_origins(c: Config, deployment: Deployment) -> None:
     """Content that a person controls never runs in an origin that holds anyone else's
     credentials (JupyterHub's web security guide: "subdomains are the only way to reliably
     isolate user servers from each other"). The hub is http://<domain>:<port>/; JupyterHub
     puts each user server on <user>.<domain> and each service on <service>--service.<domain>;
     the apps service puts each author's apps on <author>--app.<domain> (apps/origins.py).
     Every cookie is host-only, so no origin receives another's cookies."""
-    c.JupyterHub.subdomain_host = settings.public_url.rstrip("/")
+    c.JupyterHub.subdomain_host = deployment.settings.public_url.rstrip("/")
 
 
-def configure_auth(c: Config, settings: EchoesHub) -> None:
+def configure_auth(c: Config, deployment: Deployment) -> None:
     c.JupyterHub.authenticator_class = EchoesAuthenticator
     # Ours first: they override some of NativeAuthenticator's pages.
     c.JupyterHub.template_paths = [
         str(Path(__file__).parent / "templates"),
         str(Path(nativeauthenticator.__file__).parent / "templates"),
     ]
-    c.Authenticator.admin_users = {settings.admin_user}
+    c.Authenticator.admin_users = {deployment.settings.admin_user}
     # Approval by an administrator is the gate: NativeAuthenticator refuses unapproved users.
     c.Authenticator.allow_all = True
     c.Authenticator.username_pattern = USERNAME_PATTERN
@@ -100,60 +73,55 @@ def configure_auth(c: Config, settings: EchoesHub) -> None:
     c.NativeAuthenticator.check_common_password = True
 
 
-def configure_servers(c: Config, settings: EchoesHub) -> None:
+def configure_servers(c: Config, deployment: Deployment) -> None:
+    settings = deployment.settings
     c.Spawner.default_url = "/lab"
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 120
     c.JupyterHub.allow_named_servers = True
     c.JupyterHub.named_server_limit_per_user = settings.named_server_limit
-    if use_docker(c, settings):
-        configure_docker_servers(c, settings)
+    if deployment.servers == "docker":
+        configure_docker_servers(c, deployment)
         return
     c.JupyterHub.spawner_class = EchoesLocalSpawner
     c.EchoesLocalSpawner.home_root = str(settings.state_path / "homes")
     c.EchoesLocalSpawner.data_dir = settings.data_dir
 
 
-def configure_data(c: Config, settings: EchoesHub) -> None:
-    data = Path(settings.data_dir)
-    data.mkdir(parents=True, exist_ok=True)
-    # Readable by every user server, writable only by the hub's account.
-    data.chmod(0o755)
-
-
-def configure_services(c: Config, settings: EchoesHub) -> None:
+def configure_services(c: Config, deployment: Deployment) -> None:
+    settings = deployment.settings
     services, roles = [], []
     culler = culler_service(settings)
     if culler:
         services.append(culler[0])
         roles.append(culler[1])
-    annotations, annotation_scopes = annotations_service(settings, c)
+    annotations, annotation_scopes = annotations_service(c, deployment)
     services.append(annotations)
     # Published Voila apps (hub/services/apps/).
-    apps, apps_roles, apps_scopes = apps_service(settings, EchoesApps(config=c), c)
+    apps, apps_roles, apps_scopes = apps_service(c, deployment)
     services.append(apps)
     roles.extend(apps_roles)
     # Users, and the API tokens of their servers, may use the services above.
     user_scopes = [*annotation_scopes, *apps_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *user_scopes]
-    tell_servers_where_services_are(c, services)
+    tell_servers_where_services_are(c, deployment, services)
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
 
 
-def tell_servers_where_services_are(c: Config, services: list[dict]) -> None:
+def tell_servers_where_services_are(
+    c: Config, deployment: Deployment, services: list[dict]
+) -> None:
     """User servers reach each service directly, told by ECHOES_<NAME>_URL: the public
     <name>--service.<domain> is for browsers (a kernel's resolver may not know *.localhost).
-    With user servers in containers, the services listen where containers reach the host
-    (the network's gateway, as the hub does): loopback inside a container is the container."""
-    host = c.JupyterHub.get("hub_connect_ip", "")
-    spawner = c.EchoesDockerSpawner if host else c.EchoesLocalSpawner
+    Each service listens where user servers reach the host (Deployment.services_ip):
+    loopback, or with containers their network's gateway, as the hub does (loopback inside
+    a container is the container)."""
+    spawner = c.EchoesDockerSpawner if deployment.servers == "docker" else c.EchoesLocalSpawner
     environment = dict(spawner.get("environment", {}))
     for service in services:
         if "url" in service:
-            if host:
-                service["url"] = service["url"].replace("//127.0.0.1:", f"//{host}:")
             name = service["name"]
             environment[f"ECHOES_{name.upper()}_URL"] = f"{service['url']}/services/{name}/"
     spawner.environment = environment
@@ -165,14 +133,12 @@ SECTIONS = [
     configure_origins,
     configure_auth,
     configure_servers,
-    configure_data,
     configure_services,
 ]
 
 
-def apply(c: Config) -> EchoesHub:
-    """Apply every section to the JupyterHub config ``c``; return the settings used."""
-    settings = EchoesHub(config=c)
+def apply(c: Config, deployment: Deployment) -> None:
+    """Apply every section to the JupyterHub config ``c``, for the deployment `prepare`
+    made from it."""
     for section in SECTIONS:
-        section(c, settings)
-    return settings
+        section(c, deployment)

@@ -1,9 +1,10 @@
 """What the hub decides and prepares once, when it starts, before any configuration is built.
 
-`echoes up` probes the Docker engine, creates the network, picks the services' ports and
-writes the state folder's secrets once (`prepare`, added by the configuration work of
-issue 13); every configuration section then only reads this value, so building the
-configuration has no side effects and no section guesses the mode back from another.
+`echoes up` (and hub/jupyterhub_config.py) probes the Docker engine, creates the network,
+picks the services' ports and writes the state folder's secrets once (`prepare`, in
+hub/prepare.py); every configuration section (hub/config.py) then only reads this value, so
+building the configuration has no side effects and no section guesses the mode back from
+another.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class Deployment:
     #: The address the hub and the managed services listen on for user servers: loopback,
     #: or the gateway of the containers' network (loopback in a container is the container).
     services_ip: str = "127.0.0.1"
-    #: The user image, its network and the prefix of container names (containers only).
+    #: The user image, its network and the prefix of container names, as the Docker spawner
+    #: is configured (read by whatever runs containers: user servers, apps).
     image: str = ""
     network: str = ""
     container_prefix: str = "echoes"

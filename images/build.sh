@@ -24,17 +24,15 @@ if ! docker info >/dev/null 2>&1; then
     exit 1
 fi
 
-# The wheel carries the prebuilt JupyterLab extension (pyproject data-files): build it
-# (when its sources changed) before hashing the inputs, which include its output.
-make -C "$repo" --no-print-directory labextension
-
-# Everything the image is made of; a change to any of these rebuilds it.
+# Everything the image is made of (sources only: pip's build hook makes the JupyterLab
+# extension from them into the wheel); a change to any of these rebuilds it.
 inputs_hash() {
     {
         echo "$base"
-        (cd "$repo" && find images/singleuser pyproject.toml extensions hub catalogs -type f \
-            ! -path '*/__pycache__/*' ! -path '*/node_modules/*' ! -name '*.pyc' \
-            ! -path '*/.ipynb_checkpoints/*' -print0 | sort -z | xargs -0 sha256sum)
+        (cd "$repo" && find images/singleuser pyproject.toml hatch_build.py extensions catalogs \
+            -type f ! -path '*/__pycache__/*' ! -path '*/node_modules/*' ! -name '*.pyc' \
+            ! -path '*/.ipynb_checkpoints/*' ! -path 'extensions/labextension/build/*' \
+            ! -path 'extensions/labextension/lib/*' -print0 | sort -z | xargs -0 sha256sum)
     } | sha256sum | cut -c1-16
 }
 hash="$(inputs_hash)"
@@ -57,7 +55,7 @@ cp "$here"/singleuser/{Dockerfile,requirements.in,requirements.txt,test_image.py
 # pip inside the build trusts what the host trusts (a TLS-inspecting proxy's CA, say).
 ca=/etc/ssl/certs/ca-certificates.crt
 if [ -f "$ca" ]; then cp "$ca" "$context/build-ca.crt"; else : >"$context/build-ca.crt"; fi
-echo "==> building the echoes-vre wheel"
+echo "==> building the echoes-vre wheel (and its JupyterLab extension)"
 "$python" -m pip wheel --quiet --no-deps --wheel-dir "$context/wheels" "$repo" 2>&1 \
     | grep -v '^WARNING: Location' || true
 ls "$context"/wheels/*.whl >/dev/null

@@ -6,18 +6,25 @@
 - `postgresql_url`: a SQLAlchemy URL of an empty database on a throwaway PostgreSQL server
   (tests/postgresql.py), for tests that run on both SQLite and PostgreSQL. Without a
   PostgreSQL server those tests are skipped, except in CI (CI=true), where that fails.
+- `shared_hub(args=())`: one real hub per distinct command-line settings for the whole
+  run, started on first use and stopped at the end (the `hub` of e2e modules and of
+  integration modules marked `shared_hub` is `shared_hub()`). A hub costs seconds to
+  start and memory while it runs: tests that only need "a hub with these settings" share
+  one; tests that stop, restart or break a hub, or look at all of it, have their own.
+
+The terminal summary says how many real hubs the run started.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.hubclient import open_for_traversal
+from tests.hubclient import Hub, make_state_dir, open_for_traversal, stop_hubs
 from tests.postgresql import postgresql_server, server_binaries
 
 
@@ -35,3 +42,33 @@ def postgresql_url() -> Iterator[str]:
         pytest.skip(message)
     with postgresql_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def shared_hub() -> Iterator[Callable[..., Hub]]:
+    hubs: dict[tuple[str, ...], Hub] = {}
+
+    def hub_with(args: list[str] = ()) -> Hub:
+        key = tuple(args)
+        if key not in hubs:
+            hub = Hub(make_state_dir(), args=list(args))
+            try:
+                hub.start()
+            except BaseException:
+                stop_hubs([hub])
+                raise
+            hubs[key] = hub
+        return hubs[key]
+
+    yield hub_with
+    stop_hubs(list(hubs.values()))
+
+
+@pytest.hookimpl(trylast=True)  # after --durations' list
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if Hub.starts:
+        terminalreporter.write_sep(
+            "=",
+            f"{len(Hub.hubs)} real hubs, {Hub.starts} hub starts, "
+            f"at most {Hub.most_at_once} running at once",
+        )

@@ -7,19 +7,22 @@ their XSRF tokens, servers are real JupyterLab processes and code runs in real k
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from http.cookiejar import Cookie, DefaultCookiePolicy, eff_request_host
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlparse
 
 import requests
@@ -86,8 +89,13 @@ def open_for_traversal(path: Path) -> None:
             folder.chmod(mode | 0o011)
 
 
-def make_state_dir(parent: Path) -> Path:
+#: A folder every system user can traverse (pytest's own tmp folders are private to root).
+STATE_ROOT = Path(tempfile.gettempdir()) / "echoes-tests"
+
+
+def make_state_dir(parent: Path = STATE_ROOT) -> Path:
     """A state folder that other system users can traverse."""
+    parent.mkdir(mode=0o711, exist_ok=True)
     state = parent / f"state-{uuid.uuid4().hex[:8]}"
     state.mkdir(parents=True)
     open_for_traversal(state)
@@ -96,6 +104,13 @@ def make_state_dir(parent: Path) -> Path:
 
 class Hub:
     """One `echoes up` process with its own state folder and ports."""
+
+    #: In this test run: every start of a hub process (a restart counts), the distinct hubs
+    #: (state folders), and how many ran at once at most. tests/conftest.py reports them.
+    starts: ClassVar[int] = 0
+    hubs: ClassVar[set[Path]] = set()
+    running: ClassVar[int] = 0
+    most_at_once: ClassVar[int] = 0
 
     def __init__(
         self,
@@ -134,6 +149,10 @@ class Hub:
         # Private like the hub's own files: it holds the one-time password.
         fd = os.open(self.terminal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         terminal = os.fdopen(fd, "a")  # kept open for the process's life
+        Hub.starts += 1
+        Hub.hubs.add(self.state_dir)
+        Hub.running += 1
+        Hub.most_at_once = max(Hub.most_at_once, Hub.running)
         self.proc = subprocess.Popen(
             cmd,
             stdout=terminal,
@@ -154,23 +173,54 @@ class Hub:
         running = self.command or "ECHOES VRE is running at" in self.terminal()[started:]
         return running and requests.get(f"{self.url}/hub/api/", timeout=5).status_code == 200
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        """Stop the hub process with `sig` (SIGKILL to simulate a crash)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout)
-        self.proc = None
-
-    def kill_leftovers(self) -> None:
-        """Stop the proxy and user servers that outlived the hub (teardown)."""
-        _kill_pid_file(self.state_dir / "jupyterhub-proxy.pid")
-        homes = str(self.state_dir / "homes")
-        for proc in Path("/proc").glob("[0-9]*"):
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 120) -> None:
+        """Stop the hub process with `sig` (SIGKILL to simulate a crash) and wait until it
+        has exited; one that outlives `timeout` (a busy machine) is killed, never left."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        Hub.running -= 1
+        if proc.poll() is None:
+            proc.send_signal(sig)
             try:
-                if os.readlink(proc / "cwd").startswith(homes):
-                    os.kill(int(proc.name), signal.SIGKILL)
-            except (OSError, ValueError):
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def kill_leftovers(self, timeout: float = 30) -> None:
+        """Teardown: stop the hub, then every process that outlived it (the proxy, services,
+        user servers): those whose command, environment or folder names this hub's state
+        folder, found by PID. SIGTERM, then SIGKILL for any still there after `timeout`."""
+        self.stop()
+        pids = self._leftover_pids()
+        for pid in pids:
+            _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while pids and time.monotonic() < deadline:
+            pids = [pid for pid in pids if _alive(pid)]
+            time.sleep(0.1)
+        for pid in pids:
+            _signal(pid, signal.SIGKILL)
+
+    def _leftover_pids(self) -> list[int]:
+        state = str(self.state_dir).encode()
+        found = []
+        proxy = _pid_in(self.state_dir / "jupyterhub-proxy.pid")
+        for proc in Path("/proc").glob("[0-9]*"):
+            pid = int(proc.name)
+            if pid == os.getpid():
                 continue
+            try:
+                cwd = os.readlink(proc / "cwd").encode()
+                cmdline = (proc / "cmdline").read_bytes()
+                named = state in cmdline + (proc / "environ").read_bytes()
+            except OSError:
+                continue
+            # The proxy by its pid file too (unless the number now names another program).
+            if (pid == proxy and b"proxy" in cmdline) or named or cwd.startswith(state):
+                found.append(pid)
+        return found
 
     def terminal(self) -> str:
         """What the hub showed on its terminal (warnings, errors, the summary)."""
@@ -201,12 +251,38 @@ class Hub:
         return match.group(1)
 
 
-def _kill_pid_file(pid_file: Path) -> None:
+def stop_hubs(hubs: list[Hub], timeout: float = 30) -> None:
+    """Stop each hub and everything it started, even when stopping another one fails;
+    `timeout`: how long a leftover process has to end on SIGTERM before SIGKILL."""
+    errors = []
+    for hub in hubs:
+        try:
+            hub.kill_leftovers(timeout)
+        except Exception as error:  # keep stopping the others, then report
+            errors.append(error)
+        shutil.rmtree(hub.state_dir, ignore_errors=True)
+    if errors:
+        raise errors[0]
+
+
+def _pid_in(pid_file: Path) -> int | None:
     try:
-        pid = int(pid_file.read_text().strip())
-        os.kill(pid, signal.SIGTERM)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        pass
+        return int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its parent."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 class _FromAddress(HTTPAdapter):
@@ -359,9 +435,17 @@ class HubSession:
         return user.get("servers", {}).get(server_name)
 
     def wait_ready(self, server_name: str = "", timeout: float = 180) -> dict:
+        """Wait for a server that is starting; fail at once, with the hub's log, when it is
+        gone (the spawn failed), rather than waiting out `timeout`."""
+
         def ready() -> dict | None:
             model = self.server_model(server_name)
-            return model if model and model.get("ready") else None
+            if model is None:
+                raise AssertionError(
+                    f"{self.name}'s server {server_name!r} is not starting; the hub's log "
+                    f"ends:\n{self.hub.log()[-4000:]}"
+                )
+            return model if model.get("ready") else None
 
         return wait_for(ready, timeout, f"{self.name}'s server {server_name!r} to be ready", 0.5)
 

@@ -9,14 +9,15 @@ issue 12).
 - `cross_site`: a browser session's cookies replayed the way a page on another site makes
   the browser send them (no XSRF token, Sec-Fetch headers of a cross-site fetch).
 - `run_schemathesis`: property-based requests from a service's own OpenAPI description
-  against the real running service; returns the failures (no 5xx, every status, content
-  type and body as described).
+  against the real running service, for every service; returns the failures (no 5xx,
+  every status, content type and body as described) and the operations it reached.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import hypothesis
@@ -123,25 +124,36 @@ def cross_site(
     return stolen
 
 
+@dataclass
+class SchemathesisRun:
+    """What a run found (one line per failing operation) and which operations it reached."""
+
+    failures: list[str] = field(default_factory=list)
+    reached: set[str] = field(default_factory=set)
+    requests: int = 0
+
+
 def run_schemathesis(
     spec: dict,
     headers: dict[str, str],
     max_examples: int,
     path_parameters: dict[str, str] | None = None,
-) -> list[str]:
-    """Every operation of ``spec`` with generated requests, authenticated by ``headers``:
-    valid ones (also with the real ``path_parameters`` given, to reach existing resources)
-    and invalid ones, ``max_examples`` of each. Returns one line per failing operation."""
+    modes: Iterable[GenerationMode] = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
+    base_url: str | None = None,
+) -> SchemathesisRun:
+    """Every operation of ``spec`` with generated requests, authenticated by ``headers``,
+    ``max_examples`` of each of ``modes`` (valid and invalid requests by default), and
+    valid ones with the real ``path_parameters`` given, to reach existing resources. The
+    service is at ``base_url`` (default: the spec's first server)."""
     schema = schemathesis.openapi.from_dict(spec)
-    base_url = spec["servers"][0]["url"]
-    failures: list[str] = []
+    base_url = base_url or spec["servers"][0]["url"]
+    run = SchemathesisRun()
     for result in schema.get_all_operations():
         operation = result.ok()
         names = {p.name for p in operation.path_parameters}
         real = {k: v for k, v in (path_parameters or {}).items() if k in names}
         variants: list[tuple[GenerationMode, dict[str, Any] | None]] = [
-            (GenerationMode.POSITIVE, None),
-            (GenerationMode.NEGATIVE, None),
+            (mode, None) for mode in modes
         ]
         if real:
             variants.append((GenerationMode.POSITIVE, real))
@@ -162,10 +174,12 @@ def run_schemathesis(
                 case.call_and_validate(
                     base_url=base_url, headers=headers, checks=CHECKS, timeout=60
                 )
+                run.reached.add(case.operation.label)
+                run.requests += 1
 
             try:
                 check()
             except (Exception, BaseExceptionGroup) as error:  # reported, not raised
                 label = f"{operation.method.upper()} {operation.path} ({mode.value}"
-                failures.append(f"{label}{', real ids' if fixed else ''}): {error}"[:2000])
-    return failures
+                run.failures.append(f"{label}{', real ids' if fixed else ''}): {error}"[:2000])
+    return run

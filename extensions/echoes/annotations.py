@@ -6,10 +6,8 @@
     ann.search(q="kiln", motivation="tagging")
     ann.export()                         # a W3C AnnotationCollection (JSON-LD)
 
-Inside a user server it authenticates with the server's hub token
-(JUPYTERHUB_API_TOKEN). It finds the service at ECHOES_ANNOTATIONS_URL when set,
-else through the hub's public URL (JUPYTERHUB_PUBLIC_HUB_URL), else by asking the hub
-API (JUPYTERHUB_API_URL) where the `annotations` service listens.
+Inside a user server it finds the service and authenticates as echoes.hub says: at
+ECHOES_ANNOTATIONS_URL, with the server's hub token (JUPYTERHUB_API_TOKEN).
 
 Targets: ``catalog_item("heritage/archaeometry/pottery")`` is
 ``urn:echoes:catalog:heritage/archaeometry/pottery``; images are IIIF canvases.
@@ -18,11 +16,12 @@ Targets: ``catalog_item("heritage/archaeometry/pottery")`` is
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import requests
+import httpx
+
+from .hub import Hub, send
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
@@ -139,48 +138,30 @@ class AnnotationClient:
     def __init__(
         self, url: str | None = None, token: str | None = None, container: str = "default"
     ) -> None:
-        self.token = token or os.environ.get("JUPYTERHUB_API_TOKEN", "")
-        if not self.token:
-            raise RuntimeError("no hub token: set JUPYTERHUB_API_TOKEN or pass token=")
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"token {self.token}"
-        self.url = (url or self._find_service()).rstrip("/") + "/"
+        #: The hub this client acts in (echoes.hub), with ``token`` when given.
+        self.hub = Hub.from_environ().with_token(token or "")
+        self.token = self.hub.token
+        self.session = self.hub.client(timeout=60)
+        self.url = (url or self.hub.service_url(SERVICE)).rstrip("/") + "/"
         self.container = container
-
-    def _find_service(self) -> str:
-        explicit = os.environ.get("ECHOES_ANNOTATIONS_URL")
-        if explicit:
-            return explicit
-        api = os.environ.get("JUPYTERHUB_API_URL")
-        if not api:
-            raise RuntimeError(
-                "cannot find the annotation service: set ECHOES_ANNOTATIONS_URL, "
-                "or run inside a hub user server (JUPYTERHUB_API_URL)"
-            )
-        reply = self.session.get(f"{api.rstrip('/')}/services/{SERVICE}", timeout=30)
-        if reply.status_code != 200:
-            raise AnnotationServiceError(reply.status_code, _json(reply))
-        model = reply.json()
-        return model["url"].rstrip("/") + model["prefix"]
 
     # plumbing
 
-    def _request(self, method: str, url: str, **kwargs) -> requests.Response:
+    def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
         if not url.startswith(("http://", "https://")):
             url = self.url + url
         elif MARKER in url and not url.startswith(self.url):
             # An IRI names the service's public host, for browsers; ask at our address.
             url = self.url + url.split(MARKER, 1)[1]
-        kwargs.setdefault("timeout", 60)
-        reply = self.session.request(method, url, **kwargs)
+        reply = send(self.session, method, url, **kwargs)
         if reply.status_code >= 400:
             raise AnnotationServiceError(reply.status_code, _json(reply))
         return reply
 
-    def _send(self, method: str, url: str, document: Any, **headers) -> requests.Response:
-        data = json.dumps(document).encode("utf-8")
+    def _send(self, method: str, url: str, document: Any, **headers) -> httpx.Response:
+        content = json.dumps(document).encode("utf-8")
         return self._request(
-            method, url, data=data, headers={"Content-Type": MEDIA_TYPE, **headers}
+            method, url, content=content, headers={"Content-Type": MEDIA_TYPE, **headers}
         )
 
     def _container_url(self, container: str | None) -> str:
@@ -344,7 +325,7 @@ class AnnotationClient:
         return self._send("POST", url, collection).json()["items"]
 
 
-def _json(reply: requests.Response) -> Any:
+def _json(reply: httpx.Response) -> Any:
     try:
         return reply.json()
     except ValueError:

@@ -42,7 +42,7 @@ def catalog(path: str | os.PathLike | None = None, *, check: bool = True) -> Cat
     names each catalog file and entry at fault (missing file, licence, path, metadata)."""
     file = root_path(path)
     if check:
-        validate.require(file, load=_load)
+        validate.require(file, load=load_yaml_cached)
     return intake.from_yaml_file(str(file))
 
 
@@ -84,7 +84,7 @@ def _stamp(files: list[Path]) -> tuple:
     return tuple((s.st_ino, s.st_mtime_ns, s.st_size) for s in stats)
 
 
-def _load(file: Path) -> tuple[dict | None, list[validate.Problem]]:
+def load_yaml_cached(file: Path) -> tuple[dict | None, list[validate.Problem]]:
     """validate.load_yaml, remembered while the file is unchanged."""
     stamp = _stamp([file])
     cached = _PARSED.get(file)
@@ -103,7 +103,7 @@ def _index(root: Path) -> tuple[list[tuple], str, list[int]]:
     if cached and cached[1] and _stamp(cached[0]) == cached[1]:
         return cached[2]
     items, files = [], {root}
-    for name, file, doc, entry_name in validate.walk(root, load=_load):
+    for name, file, doc, entry_name in validate.walk(root, load=load_yaml_cached):
         files.add(file)
         meta = doc["entries"][entry_name].get("metadata") or {}
         text = name.replace(".", " ").replace("_", " ") + " " + json.dumps(meta, ensure_ascii=False)

@@ -36,4 +36,11 @@ def main(argv: list[str] | None = None) -> None:
     if name not in COMMANDS:
         sys.exit(f"echoes: unknown command {name!r}\n\n{usage()}")
     module, function = COMMANDS[name][0].split(":")
-    getattr(importlib.import_module(module), function)(rest)
+    try:
+        command = getattr(importlib.import_module(module), function)
+    except ModuleNotFoundError as error:
+        if error.name != module.split(".")[0]:
+            raise
+        # The hub side is a distribution of its own, absent from user images.
+        sys.exit(f"echoes {name}: {error.name} is not installed here (`make install` installs it)")
+    command(rest)

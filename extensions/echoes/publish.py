@@ -7,7 +7,7 @@
 The notebook and the files it names (string literals in its code that are files beside
 it, and every --file) are sent over HTTP as a snapshot; the hub never reads the
 author's folder. Authenticates with a hub token: --token, $ECHOES_TOKEN or, inside a
-user server, $JUPYTERHUB_API_TOKEN.
+user server, its own (echoes.hub finds the hub and the apps service there).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import base64
 import json
 import os
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
+import httpx
+
+from .hub import Hub, ServiceUnavailable, message_of, send
 from .localhost import resolve_localhost_names
 
 
@@ -86,26 +86,19 @@ def publication(args: argparse.Namespace) -> dict:
     }
 
 
-def request(method: str, url: str, token: str, body: dict | None = None) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Authorization", f"token {token}")
-    req.add_header("Content-Type", "application/json")
+def request(http: httpx.Client, method: str, url: str, body: dict | None = None) -> dict:
     try:
-        with urllib.request.urlopen(req, timeout=600) as response:
-            raw = response.read()
-    except urllib.error.HTTPError as e:
-        try:
-            message = json.loads(e.read()).get("message", e.reason)
-        except ValueError:
-            message = e.reason
-        raise PublishError(f"{method} {url}: {e.code} {message}") from e
-    except urllib.error.URLError as e:
-        raise PublishError(f"cannot reach {url}: {e.reason}") from e
-    return json.loads(raw) if raw else {}
+        reply = send(http, method, url, json=body)
+    except ServiceUnavailable as e:
+        raise PublishError(str(e)) from e
+    if reply.is_error:
+        # Every service's JSON error has a `message`.
+        raise PublishError(f"{method} {url}: {reply.status_code} {message_of(reply)}")
+    return reply.json() if reply.content else {}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    here = Hub.from_environ()  # inside a user server, what its hub told it
     parser = argparse.ArgumentParser(
         prog="echoes publish",
         description=__doc__,
@@ -125,22 +118,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--unpublish", action="store_true", help="remove the app")
     parser.add_argument(
         "--hub",
-        default=os.environ.get("ECHOES_HUB_URL") or os.environ.get("JUPYTERHUB_PUBLIC_URL", ""),
-        help="the hub's public address (default: $ECHOES_HUB_URL)",
+        default=os.environ.get("ECHOES_HUB_URL", ""),
+        help="the hub's public address (default: $ECHOES_HUB_URL; inside a user server, its hub)",
     )
     parser.add_argument(
         "--apps",
-        default=os.environ.get("ECHOES_APPS_URL", ""),
+        default=here.services.get("apps", ""),
         help="the apps service's address (default: $ECHOES_APPS_URL, set in user servers; "
         "else the apps service's own host beside the hub's, http://apps--service.HOST/services/apps/)",
     )
     parser.add_argument(
         "--token",
-        default=os.environ.get("ECHOES_TOKEN") or os.environ.get("JUPYTERHUB_API_TOKEN", ""),
+        default=os.environ.get("ECHOES_TOKEN") or here.token,
     )
     parser.add_argument(
         "--user",
-        default=os.environ.get("JUPYTERHUB_USER", ""),
+        default=here.user,
         help="your hub user name (default: asked of the hub)",
     )
     args = parser.parse_args(argv)
@@ -153,28 +146,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def apps_service_url(hub: str) -> str:
-    """The apps service of the hub at `hub`: on its own host, named as JupyterHub names a
-    service's host when user servers have their own (`subdomain_host`)."""
-    parts = urllib.parse.urlsplit(hub)
-    return f"{parts.scheme}://apps--service.{parts.netloc}/services/apps/"
-
-
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     resolve_localhost_names()
-    hub = args.hub.rstrip("/")
-    apps = (args.apps or apps_service_url(hub)).rstrip("/")
-    try:
-        user = args.user or request("GET", f"{hub}/hub/api/user", args.token)["name"]
-        url = f"{apps}/api/apps/{user}/{args.name}"
-        if args.unpublish:
-            request("DELETE", url, args.token)
-            print(f"unpublished {user}/{args.name}")
-            return
-        app = request("PUT", url, args.token, publication(args))
-    except PublishError as e:
-        sys.exit(f"echoes publish: {e}")
+    hub = Hub.at(args.hub, args.token) if args.hub else Hub.from_environ().with_token(args.token)
+    # A trial run of the notebook comes before the reply.
+    with hub.client(timeout=600) as http:
+        try:
+            apps = (args.apps or hub.service_url("apps")).rstrip("/")
+            user = args.user or hub.identity(http).name
+            url = f"{apps}/api/apps/{user}/{args.name}"
+            if args.unpublish:
+                request(http, "DELETE", url)
+                print(f"unpublished {user}/{args.name}")
+                return
+            app = request(http, "PUT", url, publication(args))
+        except (PublishError, ServiceUnavailable) as e:
+            sys.exit(f"echoes publish: {e}")
     print(f"published {user}/{args.name} version {app['version']}: {app['url']}")
     if not app["ok"]:
         sys.exit(

@@ -14,14 +14,12 @@ switched off on the bridge), only to the host.
 
 from __future__ import annotations
 
-import docker
-from docker.errors import APIError, DockerException, NotFound
 from dockerspawner import DockerSpawner
 from tornado import web
 from traitlets import Dict, List, TraitError, Unicode, default, validate
 from traitlets.config import Config
 
-from ..settings import EchoesHub
+from ..deployment import Deployment
 from .profiles import (
     DEFAULT_PROFILES,
     Profile,
@@ -43,52 +41,6 @@ DEFAULT_NETWORK = "echoes"
 #: digits and writes '-' as '-2d', so that `user--server` names can never collide. For
 #: containers that no spawner starts (published apps).
 safe_name = DockerSpawner().escape
-
-
-def docker_client(timeout: int = 10) -> docker.DockerClient:
-    """A client for the engine named by the environment (DOCKER_HOST), else the local one."""
-    return docker.from_env(timeout=timeout)
-
-
-def engine_answers() -> bool:
-    """Whether a Docker engine answers, without waiting long."""
-    try:
-        return bool(docker_client(timeout=3).ping())
-    except DockerException:
-        return False
-
-
-def image_exists(image: str) -> bool:
-    try:
-        docker_client(timeout=5).images.get(image)
-    except (DockerException, NotFound):
-        return False
-    return True
-
-
-def ensure_network(name: str) -> str:
-    """Create the bridge network ``name`` if it is missing; return its gateway address."""
-    client = docker_client()
-    try:
-        network = client.networks.get(name)
-    except NotFound:
-        try:
-            network = client.networks.create(
-                name,
-                driver="bridge",
-                # Containers reach the host (hub, proxy), never each other.
-                options={"com.docker.network.bridge.enable_icc": "false"},
-                labels={"org.echoes.network": "user-servers"},
-            )
-        except APIError as error:
-            if error.status_code != 409:  # 409: another hub created it meanwhile
-                raise
-        network = client.networks.get(name)
-    network.reload()
-    for pool in network.attrs["IPAM"]["Config"] or []:
-        if pool.get("Gateway"):
-            return pool["Gateway"]
-    raise RuntimeError(f"Docker network {name!r} has no gateway address")
 
 
 class EchoesDockerSpawner(DockerSpawner):
@@ -215,37 +167,9 @@ def apply_profile(spawner: EchoesDockerSpawner, user_options: dict) -> None:
     )
 
 
-def _configured(c: Config, name: str, fallback: str) -> str:
-    """A trait of the spawner as the deployment configured it, before any spawner exists."""
-    for section in ("EchoesDockerSpawner", "DockerSpawner"):
-        if name in c.get(section, {}):
-            return c[section][name]
-    return fallback
-
-
-def use_docker(c: Config, settings: EchoesHub) -> bool:
-    """Whether this deployment runs user servers in containers (EchoesHub.spawner)."""
-    if settings.spawner == "local":
-        return False
-    image = _configured(c, "image", DEFAULT_IMAGE)
-    if settings.spawner == "auto":
-        return engine_answers() and image_exists(image)
-    if not engine_answers():
-        raise SystemExit(
-            "echoes up: --spawner docker needs a Docker engine and none answers "
-            "(as root, `make docker-engine` starts one)"
-        )
-    if not image_exists(image):
-        raise SystemExit(
-            f"echoes up: the user image {image!r} is missing; build it with `make image`"
-        )
-    return True
-
-
-def configure_docker_servers(c: Config, settings: EchoesHub) -> None:
-    """Containers on the deployment's network; the hub listens on the network's gateway."""
-    gateway = ensure_network(_configured(c, "network_name", DEFAULT_NETWORK))
+def configure_docker_servers(c: Config, deployment: Deployment) -> None:
+    """Containers on the deployment's network; the hub listens on the network's gateway.
+    The image and network are the spawner's own settings, which `prepare` checked."""
     c.JupyterHub.spawner_class = EchoesDockerSpawner
-    c.JupyterHub.hub_ip = gateway
-    c.JupyterHub.hub_connect_ip = gateway
-    c.EchoesDockerSpawner.data_dir = settings.data_dir
+    c.JupyterHub.hub_connect_ip = deployment.services_ip
+    c.EchoesDockerSpawner.data_dir = deployment.settings.data_dir

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata as metadata
+import importlib.util
 import os
 import pwd
 import re
@@ -33,6 +34,12 @@ NOT_IMPORTABLE = {
 }
 
 failures: list[str] = []
+
+
+def locked(text: str) -> dict[str, str]:
+    """The pins of a lock that `make lock` wrote: each `name==version` line, followed by
+    its hashes and `# via` comments."""
+    return dict(re.findall(r"^([A-Za-z0-9][\w.-]*)==([^\s\\;]+)", text, re.M))
 
 
 def check(condition: bool, message: str) -> None:
@@ -79,9 +86,9 @@ def check_data() -> None:
 
 
 def check_imports() -> None:
-    pins = [line.split("==") for line in LOCK.read_text().splitlines() if "==" in line]
+    pins = locked(LOCK.read_text())
     modules = 0
-    for name, version in pins:
+    for name, version in pins.items():
         try:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError:
@@ -97,6 +104,8 @@ def check_imports() -> None:
     check(modules > len(pins) // 2, f"imported {modules} modules from {len(pins)} pinned packages")
     importlib.import_module("echoes")
     check(True, "import echoes (the project's user-side package)")
+    # The hub side (its secrets' code, its services) is never in a user's image.
+    check(importlib.util.find_spec("echoes_hub") is None, "the hub package echoes_hub is absent")
 
 
 def check_singleuser() -> None:

@@ -1,5 +1,9 @@
 """Fixtures for browser tests: Debian's Chromium driven by Playwright (never a browser
-that Playwright downloads). Outside CI a missing Chromium skips; in CI it fails."""
+that Playwright downloads). Outside CI a missing Chromium skips; in CI it fails.
+
+`hub` is as in tests/integration/conftest.py: the run's shared hub for modules marked
+`shared_hub` (they make people of their own and look at nothing hub-wide), else the
+module's own."""
 
 from __future__ import annotations
 

@@ -4,8 +4,12 @@ test-output/screenshots/."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.conftest import log_in
 from tests.integration.test_apps_service import POTTERY, publish
+
+pytestmark = pytest.mark.shared_hub
 
 
 def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(

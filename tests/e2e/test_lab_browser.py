@@ -19,7 +19,7 @@ from echoes_data import recipe
 from tests.e2e.conftest import log_in
 from tests.integration.annotations_support import service_url, wait_for_service, with_token
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
 CANVAS = coins.COINS_CANVAS
 IMAGE = (384, 303)  # the coins photograph, pixels

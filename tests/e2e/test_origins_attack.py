@@ -23,11 +23,14 @@ import uuid
 from pathlib import Path
 from urllib.parse import urljoin
 
+import pytest
 import requests
 
 from echoes.annotations import AnnotationClient
 from tests.e2e.conftest import log_in
 from tests.hubclient import HubSession
+
+pytestmark = pytest.mark.shared_hub
 
 REPORT = "#attack-report[data-done='true']"
 

@@ -1,6 +1,10 @@
 """In JupyterLab in a real browser: a person runs a cell that shows the Annotator on the
 coins photograph, draws a rectangle with the mouse, describes it, saves, and the region
-annotation is in the annotation service. Screenshots go to test-output/screenshots/."""
+annotation is in the annotation service. Screenshots go to test-output/screenshots/.
+
+On a hub of its own, not the run's shared one: the annotator shows every public annotation
+of the coins photograph, and another module's public proposals would lie over this
+person's (the click would select theirs)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,15 @@
 """Fixtures for integration tests: a real hub, real users, real servers.
 
-- `hub_factory(args=..., env=...)` starts `echoes up` in a fresh state folder on free ports
-  and tears it down (hub, proxy, user servers) after the test.
-- `hub` is one such hub shared by a test module.
+- `hub` is a hub with default settings: the module's own, or, in a module marked
+  `pytestmark = pytest.mark.shared_hub`, the run's (`shared_hub()`, tests/conftest.py),
+  for modules whose tests make users of their own (`new_user`, unique names) and never
+  look at the whole hub (every user, every annotation, every app: those would see the
+  other modules' too). At the end of such a module the servers it left running are
+  stopped. Browser modules (tests/e2e/) follow the same rule.
+- `hub_factory(args=..., env=...)` starts `echoes up` of the test's own in a fresh state
+  folder on free ports, and stops it (hub, proxy, services, user servers) when the test
+  ends, passed or failed: for tests that stop, restart or reconfigure a hub.
+- `hub_factory_module` is the same for a module's own `hub` with other settings.
 - `admin` is the administrator, logged in through the form with the password the hub printed.
 - `new_user(prefix)` signs a person up through the form, has the admin approve them, logs
   them in, and returns their `HubSession`.
@@ -11,51 +18,76 @@
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.hubclient import Hub, HubSession, make_state_dir
+from tests.hubclient import STATE_ROOT, Hub, HubSession, make_state_dir, stop_hubs, wait_for
 
-#: A folder every system user can traverse (pytest's own tmp folders are private to root).
-STATE_ROOT = Path(tempfile.gettempdir()) / "echoes-tests"
+__all__ = ["STATE_ROOT"]  # imported from here by the modules that make their own hubs
 
 
 def _stop_leftovers(hub: Hub) -> None:
-    hub.stop(signal.SIGTERM)
+    """Stop a hub a module started itself, and all it left running."""
     hub.kill_leftovers()
 
 
-@pytest.fixture(scope="module")
-def hub_factory_module() -> Iterator[Callable[..., Hub]]:
+def _hub_factory() -> Iterator[Callable[..., Hub]]:
     hubs: list[Hub] = []
 
     def factory(args: list[str] = (), env: dict[str, str] | None = None) -> Hub:
-        STATE_ROOT.mkdir(mode=0o711, exist_ok=True)
         hub = Hub(make_state_dir(STATE_ROOT), args=args, env=env)
         hubs.append(hub)
         return hub.start()
 
-    yield factory
-    for hub in hubs:
-        _stop_leftovers(hub)
-        shutil.rmtree(hub.state_dir, ignore_errors=True)
-
-
-@pytest.fixture
-def hub_factory(hub_factory_module) -> Callable[..., Hub]:
-    """Start a hub of one's own, for tests that restart or reconfigure it."""
-    return hub_factory_module
+    try:
+        yield factory
+    finally:
+        stop_hubs(hubs)
 
 
 @pytest.fixture(scope="module")
-def hub(hub_factory_module) -> Hub:
-    return hub_factory_module()
+def hub_factory_module() -> Iterator[Callable[..., Hub]]:
+    """Hubs that live as long as the module (a module's own `hub` with other settings)."""
+    yield from _hub_factory()
+
+
+@pytest.fixture
+def hub_factory() -> Iterator[Callable[..., Hub]]:
+    """Hubs of one test's own, stopped when it ends, for tests that restart or reconfigure."""
+    yield from _hub_factory()
+
+
+@pytest.fixture(scope="module")
+def hub(request, shared_hub, hub_factory_module) -> Iterator[Hub]:
+    if request.node.get_closest_marker("shared_hub") is None:
+        yield hub_factory_module()
+    else:
+        yield from module_on_shared_hub(shared_hub)
+
+
+def module_on_shared_hub(shared_hub: Callable[..., Hub]) -> Iterator[Hub]:
+    """The run's shared hub for one module; the servers the module left running stop."""
+    hub = shared_hub()
+    yield hub
+    stop_all_servers(hub)
+
+
+def stop_all_servers(hub: Hub, timeout: float = 120) -> None:
+    """Stop every user server running on `hub`, so that a shared hub does not gather the
+    servers of every module (each one a JupyterLab process)."""
+    admin = login_admin(hub)
+
+    def running() -> list[tuple[str, str]]:
+        users = admin.api("GET", "/users", params={"state": "active"}).json()
+        return [(user["name"], name) for user in users for name in user.get("servers", {})]
+
+    for user, name in running():
+        path = f"/users/{user}/servers/{name}" if name else f"/users/{user}/server"
+        response = admin.api("DELETE", path)
+        assert response.status_code in (202, 204, 404), response.text
+    wait_for(lambda: not running(), timeout, "the module's servers to stop")
 
 
 def login_admin(hub: Hub) -> HubSession:

@@ -1,7 +1,9 @@
 """The W3C Web Annotation Protocol through the real proxy, hub authentication and service.
 
-Two (and more) hub users with their own tokens create, read, update, delete, page and
-search annotations; every visibility and ownership rule is checked from the other side.
+Two (and more) hub users with their own tokens create, read, update, delete and search
+annotations; every visibility and ownership rule is checked from the other side. The rules
+of one request (paging, hostile input, limits, export and import) are tested in process,
+faster, in tests/unit/test_annotations_handlers.py.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import requests
 
 from echoes.annotations import AnnotationClient
 from echoes_hub.services.annotations.store import Store, metadata
+from tests.annotation_cases import POTTERY, note
 from tests.hubclient import wait_for
 from tests.integration.annotations_support import (
     MEDIA_TYPE,
@@ -26,31 +29,10 @@ from tests.integration.annotations_support import (
 
 pytestmark = pytest.mark.slow
 
-CANVAS = "https://iiif.example.org/pompeii/coins/canvas/1"
 #: How long the service trusts the hub's answer about who is calling (configured small here).
 AUTH_CACHE_MAX_AGE = 2
-POTTERY = "urn:echoes:catalog:heritage/archaeometry/pottery"
 #: Collections as Mirador and Annotorious write them, with creators of other stores.
 FOREIGN = json.loads((Path(__file__).parents[1] / "fixtures/annotations/foreign.json").read_text())
-
-
-def note(text: str = "A crack across the rim", **changes) -> dict:
-    doc = {
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "type": "Annotation",
-        "motivation": "commenting",
-        "body": {"type": "TextualBody", "value": text, "format": "text/plain"},
-        "target": {
-            "source": CANVAS,
-            "selector": {
-                "type": "FragmentSelector",
-                "conformsTo": "http://www.w3.org/TR/media-frags/",
-                "value": "xywh=10,20,30,40",
-            },
-        },
-    }
-    doc.update(changes)
-    return doc
 
 
 def send(session, method: str, url: str, document, **headers):
@@ -141,30 +123,6 @@ def test_create_read_update_delete_with_etags(service, alice):
     assert alice.delete(location, headers={"If-Match": etag}).status_code == 412
     assert alice.delete(location, headers={"If-Match": updated.headers["ETag"]}).status_code == 204
     assert alice.get(location).status_code == 404
-
-
-def test_container_paging_and_prefer(service, alice):
-    url = container(service, alice, "paging")
-    items = [note(f"note {i}") for i in range(130)]
-    reply = send(alice, "POST", f"{url}import", {"type": "AnnotationPage", "items": items})
-    assert reply.status_code == 201 and reply.json()["imported"] == 130
-
-    collection = alice.get(url).json()
-    assert collection["type"] == ["BasicContainer", "AnnotationCollection"]
-    assert collection["total"] == 130
-    first = collection["first"]
-    assert len(first["items"]) == 100 and first["items"][0]["body"]["value"] == "note 0"
-    second = alice.get(first["next"]).json()
-    assert second["type"] == "AnnotationPage" and second["startIndex"] == 100
-    assert len(second["items"]) == 30 and "next" not in second and second["prev"]
-    assert second["partOf"] == {"id": url, "total": 130}
-
-    prefer = 'return=representation;include="http://www.w3.org/ns/ldp#PreferMinimalContainer"'
-    minimal = alice.get(url, headers={"Prefer": prefer}).json()
-    assert isinstance(minimal["first"], str) and minimal["total"] == 130
-    prefer = 'return=representation;include="http://www.w3.org/ns/oa#PreferContainedIRIs"'
-    iris = alice.get(url, headers={"Prefer": prefer}).json()
-    assert all(isinstance(i, str) and i.startswith(url) for i in iris["first"]["items"])
 
 
 def test_search_by_target_creator_motivation_tag_visibility_words(service, alice, bob):
@@ -295,122 +253,6 @@ def test_browser_login_reaches_the_service_and_cookies_alone_cannot_write(hub, a
     assert listed.json()["items"] == []
 
 
-HOSTILE = [
-    ("bad JSON", b'{"type": "Annotation",', 400, "$"),
-    ("not UTF-8", b'{"type": "Annotation", "body": "\xff\xfe"}', 400, "$"),
-    ("NaN", b'{"type": "Annotation", "target": "urn:x:y", "confidence": NaN}', 400, "$"),
-    ("array", [note()], 400, "$"),
-    ("wrong type", note(type="Note"), 400, "type"),
-    ("no target", {k: v for k, v in note().items() if k != "target"}, 400, "target"),
-    ("target number", note(target=7), 400, "target"),
-    ("unknown motivation", note(motivation="liking"), 400, "motivation"),
-    ("motivation object", note(motivation={"a": 1}), 400, "motivation"),
-    (
-        "malformed xywh",
-        note(
-            target={"source": CANVAS, "selector": {"type": "FragmentSelector", "value": "xywh=1,2"}}
-        ),
-        400,
-        "target.selector.value",
-    ),
-    (
-        "negative size",
-        note(
-            target={
-                "source": CANVAS,
-                "selector": {"type": "FragmentSelector", "value": "xywh=1,2,-3,4"},
-            }
-        ),
-        400,
-        "target.selector.value",
-    ),
-    (
-        "unknown selector",
-        note(target={"source": CANVAS, "selector": {"type": "XPathSelector", "value": "//p"}}),
-        400,
-        "target.selector.type",
-    ),
-    ("body value number", note(body={"type": "TextualBody", "value": 1}), 400, "body.value"),
-    ("JSON-LD @graph", note(**{"@graph": [{"creator": "urn:echoes:user:x"}]}), 400, "@graph"),
-    ("JSON-LD @reverse", note(**{"@reverse": {"creator": "urn:x:y"}}), 400, "@reverse"),
-    ("JSON-LD @id", note(**{"@id": "urn:x:y"}), 400, "@id"),
-    ("compact IRI creator", note(**{"dcterms:creator": "urn:x:y"}), 400, "dcterms:creator"),
-    (
-        "full IRI creator",
-        note(**{"http://purl.org/dc/terms/creator": "urn:x:y"}),
-        400,
-        "http://purl.org/dc/terms/creator",
-    ),
-    (
-        "attributedTo outside imports",
-        note(**{"as:attributedTo": "urn:x:y"}),
-        400,
-        "as:attributedTo",
-    ),
-    (
-        "script in SVG selector",
-        note(
-            target={
-                "source": CANVAS,
-                "selector": {"type": "SvgSelector", "value": "<svg><script>x()</script></svg>"},
-            }
-        ),
-        400,
-        "target.selector.value",
-    ),
-    ("javascript IRI", note(target="javascript:alert(document.cookie)"), 400, "target"),
-    ("file IRI", note(target="file:///etc/passwd"), 400, "target"),
-    (
-        "dot-dot IRI",
-        note(target="http://127.0.0.1/services/annotations/containers/../../hub/api/users"),
-        400,
-        "target",
-    ),
-    ("encoded dot-dot IRI", note(target="http://127.0.0.1/a/%2E%2E/%2e%2e/hub"), 400, "target"),
-    ("NUL character", note(body={"type": "TextualBody", "value": "a\u0000b"}), 400, "body.value"),
-    (
-        "lone surrogate",
-        b'{"type":"Annotation","target":"urn:x:y","body":{"type":"TextualBody","value":"\\ud800"}}',
-        400,
-        "body.value",
-    ),
-    (
-        "right-to-left override in IRI",
-        note(target="https://example.org/\u202egpj.exe"),
-        400,
-        "target",
-    ),
-    ("bad visibility", note(visibility="world"), 400, "visibility"),
-    ("group path trick", note(visibility="group:../admin"), 400, "visibility"),
-    ("confidence from a person", note(confidence=0.9), 400, "confidence"),
-    (
-        "deep nesting",
-        note(body={"type": "TextualBody", "value": "x", "a": json.loads("[" * 40 + "]" * 40)}),
-        400,
-        None,
-    ),
-    ("form content type", b"type=Annotation", 415, "Content-Type"),
-    ("huge body", note(body={"type": "TextualBody", "value": "x" * 300_000}), 413, "$"),
-]
-
-
-@pytest.mark.parametrize("name, document, status, field", HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_malformed_and_hostile_input_is_refused_and_changes_nothing(
-    service, alice, name, document, status, field
-):
-    url = f"{service}containers/default/"
-    before = alice.get(url).json()["total"]
-    content_type = "application/x-www-form-urlencoded" if status == 415 else MEDIA_TYPE
-    data = document if isinstance(document, bytes) else json.dumps(document).encode()
-    reply = alice.post(url, data=data, headers={"Content-Type": content_type}, timeout=30)
-    assert reply.status_code == status, reply.text
-    assert reply.headers["Content-Type"].startswith("application/json")
-    if field is not None:
-        assert reply.json()["field"] == field, reply.json()
-    assert reply.json()["message"]
-    assert alice.get(url).json()["total"] == before
-
-
 def test_path_tricks_in_request_iris(service, alice):
     for path in (
         "containers/..%2F..%2Fhub/",
@@ -461,79 +303,6 @@ def test_html_bodies_are_sanitised_and_history_and_creators_do_not_leak(service,
     assert found["items"] and {a["creator"]["id"] for a in found["items"]} == {
         f"urn:echoes:user:{alice.name}"
     }
-
-
-def test_text_that_looks_like_script_is_data_not_markup(service, alice):
-    created = send(
-        alice, "POST", f"{service}containers/default/", note("<script>alert(1)</script>")
-    )
-    assert created.status_code == 201
-    read = alice.get(created.headers["Location"])
-    assert read.headers["Content-Type"] == MEDIA_TYPE
-    assert read.headers["X-Content-Type-Options"] == "nosniff"
-    assert read.json()["body"]["value"] == "<script>alert(1)</script>"
-
-
-def test_export_import_export_round_trip(service, alice):
-    source = container(service, alice, "round-trip-a")
-    documents = [
-        note("region"),
-        note("pottery", target=POTTERY, motivation="describing", visibility="public"),
-        note(
-            "row five",
-            target={
-                "source": POTTERY,
-                "selector": {
-                    "type": "FragmentSelector",
-                    "conformsTo": "http://tools.ietf.org/rfc/rfc7111",
-                    "value": "row=5",
-                },
-            },
-        ),
-        note(
-            "bell",
-            target={
-                "source": "https://example.org/audio/bell.ogg",
-                "selector": {"type": "FragmentSelector", "value": "t=3,7.5"},
-            },
-        ),
-        note(
-            "quote",
-            target={
-                "source": "https://example.org/report",
-                "selector": {
-                    "type": "TextQuoteSelector",
-                    "exact": "kiln",
-                    "prefix": "the ",
-                    "suffix": " at",
-                },
-            },
-        ),
-        note(
-            "tags",
-            motivation="tagging",
-            body={"type": "TextualBody", "value": "ünïcödé-tag ☃", "purpose": "tagging"},
-        ),
-    ]
-    for document in documents:
-        assert send(alice, "POST", source, document).status_code == 201
-    first = alice.get(f"{source}export").json()
-    assert first["type"] == "AnnotationCollection" and first["total"] == len(documents)
-
-    target = container(service, alice, "round-trip-b")
-    assert alice.get(target).json()["total"] == 0
-    reply = send(alice, "POST", f"{target}import", first)
-    assert reply.status_code == 201 and reply.json()["imported"] == len(documents)
-    second = alice.get(f"{target}export").json()
-
-    def essence(annotation: dict) -> dict:
-        return {
-            k: v for k, v in annotation.items() if k not in ("id", "via", "modified", "generated")
-        }
-
-    before, after = first["first"]["items"], second["first"]["items"]
-    assert [a["id"] for a in before] == [b["via"] for b in after]
-    assert [essence(a) for a in before] == [essence(b) for b in after]
 
 
 def test_import_from_mirador_and_annotorious_makes_the_importer_the_creator(

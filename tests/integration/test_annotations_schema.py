@@ -61,7 +61,7 @@ def test_every_answer_matches_the_openapi_description(hub, admin):
     assert annotation.status_code == 201, annotation.text
     real = {"container": "schema-run", "annotation": annotation.json()["id"].rsplit("/", 1)[1]}
 
-    failures = run_schemathesis(
+    run = run_schemathesis(
         spec, {"Authorization": user.headers["Authorization"]}, MAX_EXAMPLES, real
     )
-    assert not failures, "\n\n".join(failures)
+    assert not run.failures, "\n\n".join(run.failures)

@@ -10,29 +10,29 @@ from __future__ import annotations
 import json
 import os
 import signal
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.hubclient import Hub, make_state_dir, wait_for
-from tests.integration.conftest import STATE_ROOT, add_user, login_admin
+from tests.hubclient import Hub, wait_for
+from tests.integration.conftest import add_user, login_admin
 from tests.integration.test_apps_service import (
     POTTERY,
     app_url,
     assert_viewer_cannot_execute,
     probe_notebook,
     publish,
+    publish_notebook,
     renders,
 )
 from tests.integration.test_docker_spawner import (
+    DATA_FILE,
     IMAGE,
     NETWORK,
     docker,
-    remove_containers_and_volumes,
-    require_engine_and_image,
+    running_docker_hub,
 )
 
 pytestmark = pytest.mark.slow
@@ -42,38 +42,18 @@ IDLE_TIMEOUT = 15
 
 @pytest.fixture(scope="module")
 def docker_hub() -> Iterator[Hub]:
-    require_engine_and_image()
-    STATE_ROOT.mkdir(mode=0o711, exist_ok=True)
-    state = make_state_dir(STATE_ROOT)
-    data = state / "heritage"
-    data.mkdir(mode=0o755)
-    (data / "kilns.csv").write_text("kiln,Al2O3\nLlanedyrn,14.4\n")
-    (data / "kilns.csv").chmod(0o644)
-    prefix = f"echoes-t{uuid.uuid4().hex[:6]}"
-    hub = Hub(
-        state,
-        args=[
-            "--spawner",
-            "docker",
-            f"--EchoesDockerSpawner.prefix={prefix}",
-            f"--EchoesDockerSpawner.network_name={NETWORK}",
-            f"--EchoesApps.idle_timeout={IDLE_TIMEOUT}",
-            "--EchoesApps.cull_every=3",
-            "--EchoesApps.mem_limit=768M",
-            "--EchoesApps.cpu_limit=0.75",
-        ],
-        env={"ECHOES_DATA_DIR": str(data)},
-    )
-    try:
-        hub.start()
-        yield hub
-    finally:
-        hub.stop()
-        hub.kill_leftovers()
-        remove_containers_and_volumes(prefix)
-        leftovers = app_containers(hub)
-        if leftovers:
-            docker("rm", "-f", *leftovers, check=False)
+    with running_docker_hub(
+        f"--EchoesApps.idle_timeout={IDLE_TIMEOUT}",
+        "--EchoesApps.cull_every=3",
+        "--EchoesApps.mem_limit=768M",
+        "--EchoesApps.cpu_limit=0.75",
+    ) as running:
+        try:
+            yield running.hub
+        finally:
+            leftovers = app_containers(running.hub)
+            if leftovers:
+                docker("rm", "-f", *leftovers, check=False)
 
 
 def app_containers(hub: Hub) -> list[str]:
@@ -84,15 +64,17 @@ def app_containers(hub: Hub) -> list[str]:
 
 
 def apps_service_pid(hub: Hub) -> int:
-    """The process id of this hub's apps service (the tether became the service)."""
-    wanted = ["-m", "echoes_hub.services.apps.service", f"--state={hub.state_dir / 'apps'}"]
+    """The process id of this hub's apps service: the one running in its state folder
+    (the tether, its parent, starts it again when it dies)."""
+    wanted = ["-m", "echoes_hub.services.apps.service"]
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().decode(errors="replace").split("\0")
+            cwd = (cmdline.parent / "cwd").resolve()
         except OSError:  # the process ended meanwhile
             continue
-        if args[1:4] == wanted:
+        if args[1:3] == wanted and cwd == hub.state_dir.resolve():
             found.append(int(cmdline.parent.name))
     [pid] = found
     return pid
@@ -139,7 +121,6 @@ def test_apps_run_in_containers_of_the_user_image_and_go_when_idle(docker_hub, t
     # What the app's code sees from inside: the image's Python, an unprivileged uid,
     # its own snapshot read-only, no other snapshot and no home.
     other = snapshot / "app.ipynb"  # the other app's snapshot, by its path on the host
-    probe = tmp_path / "probe.ipynb"
     notebook = probe_notebook({"own": "/srv/app/app.ipynb", "other-host-path": str(other)})
     notebook["cells"].append(
         {
@@ -158,9 +139,7 @@ def test_apps_run_in_containers_of_the_user_image_and_go_when_idle(docker_hub, t
             ),
         }
     )
-    probe.write_text(json.dumps(notebook))
-    result = publish(hub, author, probe, "probe", "public")
-    assert result.returncode == 0, result.stderr
+    publish_notebook(hub, author, notebook, tmp_path, "probe", "public")
     probe_url = app_url(hub, author.name, "probe")
     response = requests.get(probe_url, timeout=240)
     assert response.status_code == 200, response.text[:300]
@@ -170,7 +149,7 @@ def test_apps_run_in_containers_of_the_user_image_and_go_when_idle(docker_hub, t
     assert "PROBE other-host-path: FileNotFoundError" in page
     assert "PROBE prefix: /opt/echoes" in page
     assert "PROBE uid: 1000" in page
-    assert "PROBE data: kilns.csv" in page  # the shared data, read-only
+    assert f"PROBE data: {DATA_FILE}" in page  # the shared data, read-only
     assert "PROBE write: OSError" in page
     probe_container = next(n for n in app_containers(hub) if n != name)
     container_id = json.loads(docker("inspect", probe_container).stdout)[0]["Id"]

@@ -14,6 +14,8 @@ import pytest
 from echoes_data import recipe
 from tests.hubclient import Kernel
 
+pytestmark = pytest.mark.shared_hub
+
 AS_ROOT = os.geteuid() == 0
 
 

@@ -15,19 +15,16 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import requests
 from traitlets.config import Config
 
+from echoes_hub.prepare import prepare, prepare_and_apply
 from echoes_hub.settings import EchoesHub
-from echoes_hub.spawners.docker import (
-    EchoesDockerSpawner,
-    configure_docker_servers,
-    safe_name,
-    use_docker,
-)
+from echoes_hub.spawners.docker import EchoesDockerSpawner, safe_name
 from tests.hubclient import Hub, HubSession, Kernel, make_state_dir
 from tests.integration.conftest import STATE_ROOT, add_user, login_admin
 
@@ -86,15 +83,22 @@ class DockerHub:
         return json.loads(docker("inspect", self.container_name(person)).stdout)[0]
 
 
-@pytest.fixture(scope="module")
-def docker_hub() -> Iterator[DockerHub]:
+#: The shared data file every container hub of the tests has.
+DATA_FILE = "pottery.csv"
+
+
+@contextmanager
+def running_docker_hub(*args: str) -> Iterator[DockerHub]:
+    """A hub spawning containers on the tests' network, with `args` and a shared data
+    folder and container prefix of its own; stopped, its containers and volumes removed,
+    even when a test fails."""
     require_engine_and_image()
     STATE_ROOT.mkdir(mode=0o711, exist_ok=True)
     state = make_state_dir(STATE_ROOT)
     data = state / "heritage"
     data.mkdir(mode=0o755)
-    (data / "pottery.csv").write_text("kiln,Al2O3\nLlanedyrn,14.4\n")
-    (data / "pottery.csv").chmod(0o644)
+    (data / DATA_FILE).write_text("kiln,Al2O3\nLlanedyrn,14.4\n")
+    (data / DATA_FILE).chmod(0o644)
     prefix = f"echoes-t{uuid.uuid4().hex[:6]}"
     hub = Hub(
         state,
@@ -103,6 +107,7 @@ def docker_hub() -> Iterator[DockerHub]:
             "docker",
             f"--EchoesDockerSpawner.prefix={prefix}",
             f"--EchoesDockerSpawner.network_name={NETWORK}",
+            *args,
         ],
         env={"ECHOES_DATA_DIR": str(data)},
     )
@@ -113,6 +118,12 @@ def docker_hub() -> Iterator[DockerHub]:
         hub.stop()
         hub.kill_leftovers()
         remove_containers_and_volumes(prefix)
+
+
+@pytest.fixture(scope="module")
+def docker_hub() -> Iterator[DockerHub]:
+    with running_docker_hub() as hub:
+        yield hub
 
 
 def spawn_with_form(person: HubSession, profile: str) -> None:
@@ -158,7 +169,7 @@ def test_a_user_picks_a_profile_and_works_with_shared_data_and_home(
     assert container["HostConfig"]["Memory"] == 1024**3  # the workshop profile
 
     with kernel_for(person) as kernel:
-        shared = kernel.execute("print(open('/srv/heritage/pottery.csv').read())")
+        shared = kernel.execute(f"print(open('/srv/heritage/{DATA_FILE}').read())")
         assert "Llanedyrn,14.4" in shared
         kernel.execute(
             "import pathlib; pathlib.Path.home().joinpath('notes.txt').write_text('kiln notes')"
@@ -275,19 +286,22 @@ def test_auto_picks_containers_only_when_the_engine_and_the_image_are_there(
     c.EchoesHub.state_dir = str(tmp_path)
     c.EchoesHub.spawner = "auto"
     c.EchoesDockerSpawner.network_name = NETWORK
-    assert use_docker(c, EchoesHub(config=c))
-    configure_docker_servers(c, EchoesHub(config=c))
+    deployment = prepare_and_apply(c)
     gateway = json.loads(docker("network", "inspect", NETWORK).stdout)[0]["IPAM"]["Config"][0]
+    assert (deployment.servers, deployment.services_ip) == ("docker", gateway["Gateway"])
     assert c.JupyterHub.hub_ip == c.JupyterHub.hub_connect_ip == gateway["Gateway"]
     assert c.JupyterHub.spawner_class is EchoesDockerSpawner
 
+    def servers() -> str:
+        return prepare(EchoesHub(config=c), c).servers
+
     c.EchoesDockerSpawner.image = "echoes/no-such-image:missing"
-    assert not use_docker(c, EchoesHub(config=c))
+    assert servers() == "local"
     c.EchoesHub.spawner = "docker"
     with pytest.raises(SystemExit, match="'echoes/no-such-image:missing' is missing; build it"):
-        use_docker(c, EchoesHub(config=c))
+        servers()
     c.EchoesHub.spawner = "local"
-    assert not use_docker(c, EchoesHub(config=c))
+    assert servers() == "local"
 
 
 def test_a_container_uses_the_annotation_and_apps_services(docker_hub: DockerHub) -> None:

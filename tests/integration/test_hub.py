@@ -1,4 +1,5 @@
-"""The hub runs: accounts, approval, servers, kernels, isolation, restarts, culling.
+"""The hub runs: accounts, approval, servers, kernels, isolation, culling (restarts:
+test_hub_restart.py).
 
 Every test talks to a real `echoes up` through its real proxy, as a person with a browser
 (forms, cookies, XSRF) or as a program with a token.
@@ -7,8 +8,6 @@ Every test talks to a real `echoes up` through its real proxy, as a person with 
 from __future__ import annotations
 
 import os
-import signal
-from pathlib import Path
 
 import pytest
 import requests
@@ -16,6 +15,8 @@ import requests
 from echoes_hub.auth import REFUSED
 from tests.hubclient import HubSession, Kernel, wait_for
 from tests.integration.conftest import add_user, login_admin, unique_name
+
+pytestmark = pytest.mark.shared_hub
 
 AS_ROOT = os.geteuid() == 0
 
@@ -166,51 +167,6 @@ def test_named_servers_are_allowed(hub, new_user):
     status = person.http.get(person.server_url("analysis") + "api/status", timeout=30)
     assert status.status_code == 200
     person.stop_server("analysis")
-
-
-def _service_pids(hub, module: str) -> list[int]:
-    """Processes of a managed service started by this hub (found by its hub API URL)."""
-    pids = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            cmdline = (proc / "cmdline").read_bytes().decode()
-            environ = (proc / "environ").read_bytes().decode(errors="replace")
-        except OSError:
-            continue
-        if module in cmdline and f":{hub.port + 2}/hub/api" in environ:
-            pids.append(int(proc.name))
-    return pids
-
-
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
-def test_running_server_and_state_survive_a_hub_restart(hub_factory, stop_signal):
-    hub = hub_factory()
-    admin = login_admin(hub)
-    person = add_user(hub, admin, "rita")
-    person.start_server()
-    token = person.new_token()
-    kernel = Kernel(person.server_url(), token)
-    kernel.execute("survivor = 'still here'")
-    started = person.server_model()["started"]
-
-    culler = _service_pids(hub, "jupyterhub_idle_culler")
-    assert culler
-    hub.stop(stop_signal)
-    # The proxy stays up and says the hub is away; the hub's services ended with it.
-    assert requests.get(f"{hub.url}/hub/api/", timeout=5).status_code >= 500
-    wait_for(lambda: not _service_pids(hub, "jupyterhub_idle_culler"), 30, "the culler to end")
-    hub.start()
-
-    # Same cookie, same token, same server process, same kernel state.
-    assert person.is_logged_in()
-    assert person.server_model()["started"] == started
-    response = requests.get(
-        person.server_url() + "api/status", headers={"Authorization": f"token {token}"}, timeout=30
-    )
-    assert response.status_code == 200
-    with Kernel(person.server_url(), token, kernel_id=kernel.id) as kernel:
-        assert kernel.execute("print(survivor)").strip() == "still here"
-    assert "One-time password" in hub.log() and hub.log().count("One-time password") == 1
 
 
 def test_idle_culler_stops_idle_servers_and_named_server_limit_holds(hub_factory):

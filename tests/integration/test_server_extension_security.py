@@ -20,24 +20,12 @@ from echoes_data import recipe
 from tests.hubclient import Lab
 from tests.integration.annotations_support import wait_for_service
 from tests.integration.conftest import add_user
+from tests.notebooks import one_cell_notebook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
-NOTEBOOK = {
-    "cells": [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": "print('hello')",
-        }
-    ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-    "nbformat": 4,
-    "nbformat_minor": 5,
-}
+NOTEBOOK = one_cell_notebook()
 NOTE = {
     "@context": "http://www.w3.org/ns/anno.jsonld",
     "type": "Annotation",

@@ -22,7 +22,13 @@ import requests
 
 from tests.hubclient import Hub, HubSession, Kernel, make_state_dir
 from tests.integration.conftest import STATE_ROOT, _stop_leftovers, add_user, login_admin
-from tests.integration.test_apps_service import POTTERY, app_url, one_cell_notebook, publish
+from tests.integration.test_apps_service import (
+    POTTERY,
+    app_url,
+    publish,
+    publish_notebook,
+)
+from tests.notebooks import one_cell_notebook
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0, reason="servers run as other system users only as root (CI runs as root)"
@@ -117,10 +123,7 @@ def test_a_published_app_reads_only_the_shared_data_and_its_own_files(hub, peopl
     state = hub.state_dir
     paths = everything_under(state)
     notebook = one_cell_notebook(probe_code(paths))
-    probe = tmp_path / "probe.ipynb"
-    probe.write_text(json.dumps(notebook))
-    result = publish(hub, reader, probe, "probe", "public")
-    assert result.returncode == 0, result.stderr
+    publish_notebook(hub, reader, notebook, tmp_path, "probe", "public")
 
     # An anonymous visitor opens the public app: its code runs as the author's apps account.
     page = requests.get(app_url(hub, reader.name, "probe"), timeout=240)

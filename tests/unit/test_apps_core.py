@@ -12,22 +12,16 @@ from pathlib import Path
 import pytest
 
 from echoes_hub.services.apps import proxy
+from echoes_hub.services.apps.errors import AppFailed, InvalidRequest, NotFound
 from echoes_hub.services.apps.model import (
     ANONYMOUS,
-    InvalidRequest,
-    NotFound,
     Share,
     Viewer,
     can_manage,
     can_view,
     parse_publication,
 )
-from echoes_hub.services.apps.runner import (
-    MAX_ACCOUNT_LENGTH,
-    AppFailed,
-    account_name,
-    ensure_account,
-)
+from echoes_hub.services.apps.runner import MAX_ACCOUNT_LENGTH, account_name, ensure_account
 from echoes_hub.services.apps.store import AppStore
 
 POTTERY = Path(__file__).resolve().parents[2] / "notebooks" / "apps" / "pottery-explorer.ipynb"
@@ -153,3 +147,72 @@ def test_proxy_lets_through_only_what_a_dashboard_needs():
         ("POST", ""),
     ]:
         assert not proxy.http_allowed(method, path), (method, path)
+
+
+#: The tables exactly as the store made them with raw sqlite3, before SQLAlchemy.
+SQLITE3_SCHEMA = """
+CREATE TABLE IF NOT EXISTS apps (
+    author TEXT NOT NULL, name TEXT NOT NULL, title TEXT NOT NULL,
+    description TEXT NOT NULL, share TEXT NOT NULL, version INTEGER NOT NULL,
+    published_at REAL NOT NULL, ok INTEGER NOT NULL DEFAULT 1,
+    error TEXT NOT NULL DEFAULT '', PRIMARY KEY (author, name)
+);
+CREATE TABLE IF NOT EXISTS versions (
+    author TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    published_at REAL NOT NULL, PRIMARY KEY (author, name, version)
+);
+"""
+
+
+def test_a_database_written_before_sqlalchemy_opens_and_reads(tmp_path):
+    """apps.sqlite files of deployments from before the SQLAlchemy store keep working."""
+    import sqlite3
+
+    root = tmp_path / "apps"
+    (root / "snapshots").mkdir(parents=True)
+    db = sqlite3.connect(root / "apps.sqlite", isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(SQLITE3_SCHEMA)
+    db.execute("INSERT INTO versions VALUES ('alice', 'pots', 1, 100.5)")
+    db.execute("INSERT INTO versions VALUES ('alice', 'pots', 2, 200.5)")
+    db.execute(
+        "INSERT OR REPLACE INTO apps VALUES ('alice', 'pots', 'Pots', 'd', 'public', 2, 200.5, "
+        "0, 'ZeroDivisionError')"
+    )
+    db.close()
+    store = AppStore(root)
+    app = store.get("alice", "pots")
+    assert (app.title, app.share, app.version, app.published_at) == ("Pots", "public", 2, 200.5)
+    assert (app.ok, app.error) == (False, "ZeroDivisionError")
+    assert store.versions("alice", "pots") == [
+        {"version": 1, "published_at": 100.5},
+        {"version": 2, "published_at": 200.5},
+    ]
+    assert store.authors() == {"alice"}
+    assert store.publish("alice", "pots", parse_publication(body())).version == 3
+    assert store.get("alice", "pots").ok is True
+
+
+def test_the_launcher_runs_a_notebook_without_the_hub_package(tmp_path):
+    """The launcher runs in the user image, where the hub package is not installed."""
+    import subprocess
+    import sys
+
+    import nbformat
+
+    notebook = tmp_path / "app.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), notebook)
+    no_hub = (
+        "import runpy, sys; sys.modules['echoes_hub'] = None; "
+        "runpy.run_module('echoes.apps.launch', run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", no_hub, "check", str(notebook), "60"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        json.loads(done.stdout.splitlines()[-1])["error"] == "ZeroDivisionError: division by zero"
+    )

@@ -1,22 +1,20 @@
-"""The apps service's interface without a server: openapi.yaml against the route table
-(so neither drifts), the kernel-message filter in both websocket framings, and what is
-passed on to an app's Voila."""
+"""The apps service's interface without a server: the OpenAPI document (generated from
+the route table) against the routes tornado serves, and what is passed on to an app's
+Voila."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
 
 from echoes_hub.auth import USERNAME_PATTERN
-from echoes_hub.services.apps import proxy
-from echoes_hub.services.apps.handlers import routes, upstream_uri
+from echoes_hub.services.apps import openapi
+from echoes_hub.services.apps.handlers import DOCUMENTED, routes, upstream_uri
 from echoes_hub.services.apps.model import NAME_PATTERN
 from tests.security import handler_methods
 
-SPEC = yaml.safe_load((Path(proxy.__file__).parent / "openapi.yaml").read_text())
+SPEC = openapi.document(DOCUMENTED, "http://apps--service.localhost/services/apps/", 1000)
 PREFIX = "/services/apps/"
 #: Values for the spec's path parameters when matching its paths against the routes.
 SAMPLES = {"author": "alice", "name": "pottery", "kernel": "0" * 8 + "-0000-0000-0000-" + "0" * 12}
@@ -42,14 +40,26 @@ def test_every_documented_path_is_served_with_exactly_its_methods():
     for pattern, handler, *_ in routes(PREFIX, "localhost")[-1].target:
         assert documented.get(pattern) == handler_methods(handler), (
             f"{pattern} ({handler.__name__}) answers {sorted(handler_methods(handler))}, "
-            f"openapi.yaml documents {sorted(documented.get(pattern, ()))}"
+            f"the document has {sorted(documented.get(pattern, ()))}"
         )
 
 
 def test_path_parameters_are_the_names_the_hub_and_the_service_accept():
-    parameters = SPEC["components"]["parameters"]
-    assert parameters["author"]["schema"]["pattern"] == USERNAME_PATTERN
-    assert parameters["name"]["schema"]["pattern"] == NAME_PATTERN.pattern
+    parameters = [
+        parameter
+        for operations in SPEC["paths"].values()
+        for operation in operations.values()
+        for parameter in operation["parameters"]
+    ]
+    patterns = {p["name"]: p["schema"].get("pattern") for p in parameters}
+    assert patterns == {"author": USERNAME_PATTERN, "name": NAME_PATTERN.pattern, "kernel": None}
+
+
+def test_what_the_table_cannot_say_is_said_of_operations_it_has():
+    """The additions to the generated document name operations of the route table."""
+    operations = {(path[1:], method) for path, ops in SPEC["paths"].items() for method in ops}
+    for additions in (openapi.SUCCESS, openapi.ANSWERS, openapi.BODIES):
+        assert set(additions) <= operations, set(additions) - operations
 
 
 def test_every_refusal_is_documented_as_json():

@@ -1,12 +1,17 @@
-"""The per-user image's lock covers everything that is asked for."""
+"""The per-user image's lock (`make lock`; Binder installs it too) covers everything that is
+asked for and pins every package with its hashes (the image installs with --require-hashes)."""
 
 from __future__ import annotations
 
 import re
-from importlib.metadata import requires
+import tomllib
 from pathlib import Path
 
-FOLDER = Path(__file__).resolve().parents[2] / "images" / "singleuser"
+from images.singleuser.test_image import locked
+
+ROOT = Path(__file__).resolve().parents[2]
+FOLDER = ROOT / "images" / "singleuser"
+LOCK = (FOLDER / "requirements.txt").read_text()
 
 
 def canonical(name: str) -> str:
@@ -22,21 +27,14 @@ def requirement_names(lines: list[str]) -> set[str]:
     return names
 
 
-def locked() -> dict[str, str]:
-    pins = {}
-    for line in (FOLDER / "requirements.txt").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, version = line.split("==")
-            pins[canonical(name)] = version
-    return pins
-
-
 def test_every_wished_and_project_package_is_pinned() -> None:
     wished = requirement_names((FOLDER / "requirements.in").read_text().splitlines())
-    # The installed project's own dependencies (make reinstalls it when pyproject.toml changes).
-    project = requirement_names([r for r in requires("echoes-vre") or [] if "extra ==" not in r])
-    missing = sorted((wished | project) - set(locked()))
-    assert not missing, f"not in the lock, run images/singleuser/lock.sh: {missing}"
+    # The project's own dependencies, as make lock reads them (an editable install adds its own).
+    project = requirement_names(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    )
+    missing = sorted((wished | project) - {canonical(name) for name in locked(LOCK)})
+    assert not missing, f"not in the lock, run make lock: {missing}"
 
 
 def test_the_image_asks_for_the_user_side_stack() -> None:
@@ -46,9 +44,16 @@ def test_the_image_asks_for_the_user_side_stack() -> None:
     assert stack <= wished
 
 
-def test_the_readable_list_shows_every_pin() -> None:
-    rows = re.findall(
-        r"^\| \**([^|*]+?)\** \| ([^|]+) \|", (FOLDER / "packages.md").read_text(), re.M
-    )
-    listed = {canonical(name): version.strip() for name, version in rows[2:]}
-    assert listed == locked()
+def test_every_pin_has_its_hashes() -> None:
+    # An entry is its `name==version \` line and the `--hash=` lines that follow it.
+    entries = [e for e in re.split(r"^(?=[A-Za-z0-9])", LOCK, flags=re.M) if "==" in e]
+    assert len(entries) == len(locked(LOCK)) > 100
+    unhashed = [entry.split()[0] for entry in entries if "--hash=sha256:" not in entry]
+    assert not unhashed, f"pins without hashes, run make lock: {unhashed}"
+
+
+def test_binder_installs_the_same_lock() -> None:
+    lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+    assert [line for line in lines if not line.startswith("#")] == [
+        "-r ../images/singleuser/requirements.txt"
+    ]

@@ -1,18 +1,71 @@
-"""The distribution ships every package of the source tree (setuptools lists them by hand)."""
+"""Two distributions: the user side (the repository's root: echoes, echoes_data and the
+JupyterLab extension), which the per-user image installs, and the hub side (hub/: the
+package echoes_hub), which it does not. Each ships every package of its folders under its
+import name, and editable installs map the names to the source tree (hatch_build.py)."""
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).parents[2]
 
 
-def test_every_python_package_folder_is_in_the_distribution():
-    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    listed = set(setuptools["packages"])
-    for name, folder in setuptools["package-dir"].items():
-        for init in (ROOT / folder).rglob("__init__.py"):
-            relative = init.parent.relative_to(ROOT / folder)
-            package = ".".join([name, *relative.parts])
-            assert package in listed, f"{package} ({init.parent}) is missing from pyproject"
+def wheel_config(project: Path) -> dict:
+    config = tomllib.loads((project / "pyproject.toml").read_text())
+    return config["tool"]["hatch"]["build"]["targets"]["wheel"]
+
+
+USER_SIDE = wheel_config(ROOT)
+#: import name -> folder, for both distributions.
+PACKAGES = {
+    **{name: ROOT / folder for folder, name in USER_SIDE["sources"].items()},
+    wheel_config(ROOT / "hub")["hooks"]["custom"]["package"]: ROOT / "hub",
+}
+
+
+def test_every_included_folder_of_the_user_side_has_its_package_name():
+    assert set(USER_SIDE["only-include"]) == set(USER_SIDE["sources"])
+    assert "hub" not in USER_SIDE["only-include"]
+
+
+@pytest.mark.parametrize("name", sorted(PACKAGES))
+def test_every_package_folder_is_imported_from_the_source_tree(name):
+    folder = PACKAGES[name]
+    inits = sorted(folder.rglob("__init__.py"))
+    assert inits, folder
+    for init in inits:
+        relative = init.parent.relative_to(folder)
+        module = importlib.import_module(".".join([name, *relative.parts]))
+        assert Path(module.__file__) == init, f"{module.__name__} is not {init}"
+
+
+def test_the_hubs_wheel_is_the_package_echoes_hub_and_nothing_else(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), "./hub"],
+        cwd=ROOT,
+        check=True,
+    )
+    [wheel] = tmp_path.glob("echoes_vre_hub-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    shipped = {n.split("/")[0] for n in names if not n.startswith("echoes_vre_hub-")}
+    assert shipped == {"echoes_hub"}
+    assert "echoes_hub/services/base/app.py" in names
+    assert "echoes_hub/jupyterhub_config.py" in names
+    assert not any(n.endswith(("pyproject.toml", ".pyc")) for n in names)
+
+
+def test_a_command_of_a_side_not_installed_says_so(monkeypatch):
+    """In a user image `echoes up` names the missing hub side instead of a traceback."""
+    from echoes import cli
+
+    monkeypatch.setitem(cli.COMMANDS, "up", ("echoes_absent_side.app:main", "start the hub"))
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["up"])
+    assert "echoes_absent_side is not installed here" in str(stopped.value)

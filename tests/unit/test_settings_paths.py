@@ -6,11 +6,12 @@ inside `.echoes` (a traitlets @validate does not run for a @default value).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from traitlets.config import Config
 
-from echoes_hub.config import apply
+from echoes_hub.prepare import prepare_and_apply
 from echoes_hub.services.annotations import AnnotationsService
 from echoes_hub.settings import EchoesHub, absolute_sqlite_url
 
@@ -63,10 +64,12 @@ def test_the_annotation_service_gets_an_absolute_database(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ECHOES_STATE_DIR", raising=False)
     c = Config()
-    settings = apply(c)
+    c.EchoesHub.spawner = "local"  # a unit test does not ask the Docker engine
+    settings = prepare_and_apply(c).settings
     service = next(s for s in c.JupyterHub.services if s["name"] == "annotations")
     url = f"sqlite:///{Path(settings.state_dir) / 'annotations.sqlite'}"
-    assert service["environment"]["ECHOES_ANNOTATIONS_DATABASE_URL"] == url
+    given = json.loads(service["environment"]["ECHOES_SERVICE_CONFIG"])
+    assert given["AnnotationsService"]["database_url"] == url
     assert url.startswith(f"sqlite:///{tmp_path}/")
     relative = AnnotationsService(database_url="sqlite:///notes.sqlite").database_url
     assert relative == f"sqlite:///{tmp_path / 'notes.sqlite'}"

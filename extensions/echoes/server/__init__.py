@@ -12,8 +12,9 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
+from echoes.hub import Hub
+
 from .handlers import ROUTES
-from .services import Services
 
 PREFIX = "echoes"
 
@@ -25,12 +26,11 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     web_app = serverapp.web_app
     base = url_path_join(web_app.settings["base_url"], PREFIX)
-    services = Services()
+    hub = Hub.from_environ()
+    # One client for the server's life: its connections are kept for the next request.
+    services = {"hub": hub, "http": hub.async_client(timeout=120)}
     web_app.add_handlers(
         ".*$",
-        [
-            (url_path_join(base, route), handler, {"services": services})
-            for route, handler in ROUTES
-        ],
+        [(url_path_join(base, route), handler, services) for route, handler in ROUTES],
     )
     serverapp.log.info("ECHOES server extension at %s/", base)

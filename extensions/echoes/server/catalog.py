@@ -41,7 +41,7 @@ def _root(data_dir: str | None) -> Path:
 
 def _walk(root: Path) -> list[tuple[str, Path, dict, str]]:
     try:
-        return list(validate.walk(root, load=catalogs._load))
+        return list(validate.walk(root, load=catalogs.load_yaml_cached))
     except (CatalogError, OSError) as error:
         raise CatalogError(f"the shared catalog cannot be read: {error}") from None
 
@@ -65,7 +65,7 @@ def _summary(name: str, entry: dict) -> dict[str, Any]:
 def tree(data_dir: str | None = None) -> dict[str, Any]:
     """The root catalog's themes, each with the summaries of its entries."""
     root = _root(data_dir)
-    doc, problems = catalogs._load(root)
+    doc, problems = catalogs.load_yaml_cached(root)
     if doc is None:
         raise CatalogError(problems)
     themes: dict[str, dict] = {}

@@ -11,14 +11,19 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
+from echoes.hub import Hub, ServiceUnavailable, send_async
+
 from . import catalog, publishing
-from .services import FORWARDED_REQUEST, Reply, Services, ServiceUnavailable
 
 #: Paths the annotation pass-through may reach below the service (no absolute URLs, no "..").
 SERVICE_PATH = re.compile(r"^(|[A-Za-z0-9_.~-]+(/[A-Za-z0-9_.~-]*)*)$")
+#: Request headers passed on to a service, and reply headers passed back.
+FORWARDED_REQUEST = ("Content-Type", "If-Match", "Prefer", "Accept")
+FORWARDED_REPLY = ("Content-Type", "ETag", "Location", "Link", "Allow")
 
 
 def is_json(content_type: str) -> bool:
@@ -28,27 +33,36 @@ def is_json(content_type: str) -> bool:
 
 
 class BaseHandler(APIHandler):
-    """JSON replies; catalog, request and service errors become 4xx/5xx JSON messages."""
+    """JSON replies; catalog, request and service errors become 4xx/5xx JSON messages.
+    Services are reached with the server's own hub token: the browser never holds one."""
 
-    def initialize(self, services: Services) -> None:
-        self.services = services
+    def initialize(self, hub: Hub, http: httpx.AsyncClient) -> None:
+        self.hub = hub
+        self.http = http
+
+    async def fetch(
+        self, method: str, url: str, body: bytes | None = None, headers: dict | None = None
+    ) -> httpx.Response:
+        """One request to the hub or a service; any HTTP status is a reply, not an error."""
+        return await send_async(self.http, method, url, content=body, headers=headers)
 
     def reply_json(self, value: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(value, ensure_ascii=False))
 
-    def reply(self, reply: Reply) -> None:
+    def reply(self, reply: httpx.Response) -> None:
         """A service's reply: status, headers and a JSON body unchanged. Any other body (a
         web framework's HTML error page) becomes a JSON message naming the status, so
         that every answer of these routes is JSON, and nothing a service sends as HTML
         ever renders on the user's origin."""
-        self.set_status(reply.status)
-        for name, value in reply.headers.items():
-            self.set_header(name, value)
-        body, content_type = reply.body, reply.headers.get("Content-Type", "application/json")
+        self.set_status(reply.status_code)
+        for name in FORWARDED_REPLY:
+            if name in reply.headers:
+                self.set_header(name, reply.headers[name])
+        body, content_type = reply.content, reply.headers.get("Content-Type", "application/json")
         if body and not is_json(content_type):
-            body, content_type = self._status_message(reply.status), "application/json"
+            body, content_type = self._status_message(reply.status_code), "application/json"
         # tornado refuses even an empty body with 204 and 304.
         self.finish(body or None, set_content_type=content_type)
 
@@ -56,20 +70,30 @@ class BaseHandler(APIHandler):
         message = f"the service answered {status} {HTTPStatus(status).phrase}"
         return json.dumps({"error": "service", "message": message}).encode()
 
-    def _handle_request_exception(self, error: BaseException) -> None:
+    def expected_error(self, error: BaseException | None) -> tuple[int, dict] | None:
+        """The status and JSON body of an error that is the request's fault or a
+        service's absence, not a defect of ours; None for anything else."""
         if isinstance(error, catalog.CatalogError):
-            self.clear()
-            self.reply_json({"error": "catalog", "message": error.message}, error.status)
-            return
+            return error.status, {"error": "catalog", "message": error.message}
         if isinstance(error, publishing.PublishRequestError):
-            self.clear()
-            self.reply_json({"error": "invalid request", "message": str(error)}, 400)
-            return
+            return 400, {"error": "invalid request", "message": str(error)}
         if isinstance(error, ServiceUnavailable):
-            self.clear()
-            self.reply_json({"error": "service unavailable", "message": str(error)}, 502)
+            return 502, {"error": "service unavailable", "message": str(error)}
+        return None
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        expected = self.expected_error(exc_info[1] if exc_info else None)
+        if expected is None:
+            super().write_error(status_code, **kwargs)
             return
-        super()._handle_request_exception(error)
+        self.clear()
+        self.reply_json(expected[1], expected[0])
+
+    def log_exception(self, typ, value, tb) -> None:
+        # Expected errors are answered, not logged with a traceback as defects are.
+        if self.expected_error(value) is None:
+            super().log_exception(typ, value, tb)
 
 
 class TreeHandler(BaseHandler):
@@ -115,13 +139,8 @@ class MeHandler(BaseHandler):
 
     @web.authenticated
     async def get(self) -> None:
-        groups: list[str] = []
-        api = self.services.env.get("JUPYTERHUB_API_URL", "")
-        if api:
-            reply = await self.services.fetch("GET", f"{api.rstrip('/')}/user")
-            if reply.status == 200:
-                groups = json.loads(reply.body).get("groups") or []
-        self.reply_json({"name": self.services.user, "groups": groups})
+        me = await self.hub.identity_async(self.http)
+        self.reply_json({"name": me.name, "groups": me.groups})
 
 
 class AnnotationsHandler(BaseHandler):
@@ -130,14 +149,14 @@ class AnnotationsHandler(BaseHandler):
     async def _forward(self, path: str) -> None:
         if not SERVICE_PATH.match(path) or ".." in path.split("/"):
             raise web.HTTPError(400, f"not a path of the annotation service: {path!r}")
-        url = await self.services.annotations_url() + path
+        url = self.hub.service_url("annotations") + path
         if self.request.query:
             url += "?" + self.request.query
         headers = {
             k: self.request.headers[k] for k in FORWARDED_REQUEST if k in self.request.headers
         }
         body = self.request.body if self.request.method in ("POST", "PUT", "PATCH") else None
-        self.reply(await self.services.fetch(self.request.method, url, body, headers))
+        self.reply(await self.fetch(self.request.method, url, body, headers))
 
     @web.authenticated
     async def get(self, path: str) -> None:
@@ -167,9 +186,9 @@ class PublishHandler(BaseHandler):
             raise publishing.PublishRequestError("the body is not JSON") from None
         fields = publishing.check(request)
         body = publishing.publication(self.contents_manager.root_dir, fields)
-        user = quote(self.services.user, safe="")
-        url = f"{await self.services.apps_url()}api/apps/{user}/{quote(fields['name'], safe='')}"
-        reply = await self.services.fetch(
+        user = quote(self.hub.user, safe="")
+        url = f"{self.hub.service_url('apps')}api/apps/{user}/{quote(fields['name'], safe='')}"
+        reply = await self.fetch(
             "PUT", url, json.dumps(body).encode(), {"Content-Type": "application/json"}
         )
         self.reply(reply)

@@ -8,32 +8,20 @@ never in a traceback.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anywidget
-import requests
 import traitlets
 
 from echoes.annotations import AnnotationClient, AnnotationServiceError
 from echoes.annotations import client as default_client
+from echoes.hub import ServiceUnavailable
 
 from . import model
 
 HERE = Path(__file__).parent
-
-
-def hub_groups(token: str) -> list[str]:
-    """The hub groups of the token's user, when the token may read them; else none."""
-    api = os.environ.get("JUPYTERHUB_API_URL")
-    if not api:
-        return []
-    reply = requests.get(
-        f"{api.rstrip('/')}/user", headers={"Authorization": f"token {token}"}, timeout=30
-    )
-    return sorted(reply.json().get("groups") or []) if reply.status_code == 200 else []
 
 
 class ServiceWidget(anywidget.AnyWidget):
@@ -53,9 +41,11 @@ class ServiceWidget(anywidget.AnyWidget):
 
     def _connect(self, client: AnnotationClient | None, groups: list[str] | None) -> None:
         self.client = client or default_client()
-        self.user = self.client.whoami()
+        # Who the viewer is and their groups, as the hub tells the client's token.
+        me = self.client.hub.identity(self.client.session)
+        self.user = me.name
         if groups is None:
-            groups = hub_groups(self.client.token)
+            groups = me.groups
         self.visibilities = ["private", "public", *(f"group:{g}" for g in groups)]
         self.on_msg(self._on_message)
 
@@ -78,7 +68,7 @@ class ServiceWidget(anywidget.AnyWidget):
             return self._failed(f"The service refused: {error}")
         except model.FormError as error:
             return self._failed(str(error))
-        except requests.RequestException as error:
+        except ServiceUnavailable as error:
             return self._failed(f"The service did not answer: {error}")
         except (KeyError, TypeError, ValueError) as error:
             # A message the browser side should not have sent; say so, keep the kernel.

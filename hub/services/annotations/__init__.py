@@ -1,8 +1,9 @@
 """The annotation store: a managed service speaking the W3C Web Annotation Protocol.
 
-This module is the hub side: `AnnotationsService` holds the deployment settings and
-`annotations_service` turns them into the managed-service entry and the scopes users
-need. The service itself is `app.AnnotationsApp` (its own process), in layers:
+This module holds its settings, `AnnotationsService` (read by the hub and by the service,
+hub/services/base/settings.py), and `annotations_service`, which turns them into the
+managed-service entry and the scopes users need. The service itself is
+`app.AnnotationsApp` (its own process, on the service base), in layers:
 `model` (Data Model validation), `permissions` (visibility, ownership, creators),
 `store` (SQLAlchemy: SQLite WAL + FTS5, or PostgreSQL), `service` (the protocol's
 operations and JSON-LD), `handlers` (thin tornado handlers, one route table),
@@ -40,43 +41,33 @@ a Software agent acting for one. Visibility: ``private`` (default), ``public`` o
 
 from __future__ import annotations
 
-import sys
+from typing import ClassVar
 
 from traitlets import Integer, Unicode, default, validate
-from traitlets.config import Config, LoggingConfigurable
+from traitlets.config import Config
 
-from ...settings import EchoesHub, absolute_sqlite_url
-from ..tether import tethered
+from ...deployment import Deployment
+from ...settings import absolute_sqlite_url
+from ..base.settings import ServiceSettings, service_entry
 
 NAME = "annotations"
-#: The environment variable that gives the service its database URL.
-DATABASE_URL_VARIABLE = "ECHOES_ANNOTATIONS_DATABASE_URL"
 #: What every user (and their servers' API tokens) needs to use the service; reading the
 #: service's model lets the notebook client find where it listens.
 USER_SCOPES = [f"access:services!service={NAME}", f"read:services!service={NAME}"]
 
 
-class AnnotationsService(LoggingConfigurable):
-    """Settings of the annotation service (`c.AnnotationsService.<name>`)."""
+class AnnotationsService(ServiceSettings):
+    """Settings of the annotation service (`c.AnnotationsService.<name>`). Its port, when
+    neither set here nor picked by the hub at start, is EchoesHub.port + 4."""
 
-    port = Integer(
-        0,
-        config=True,
-        help="""Port the service listens on (loopback; users reach it through the proxy at
-        /services/annotations/). Default 0 means EchoesHub.port + 4.""",
-    )
-
-    max_body_size = Integer(
-        256 * 1024,
-        config=True,
-        help="""Largest request body in bytes for one annotation (larger gets 413).
-        Imports of whole collections may be up to `max_import_size`.""",
-    )
+    name: ClassVar[str] = NAME
+    module: ClassVar[str] = "echoes_hub.services.annotations"
 
     max_import_size = Integer(
         32 * 1024 * 1024,
         config=True,
-        help="Largest body in bytes of an import of an AnnotationCollection.",
+        help="""Largest body in bytes of an import of an AnnotationCollection (every other
+        request: `max_body_size`).""",
     )
 
     max_import_items = Integer(
@@ -97,6 +88,8 @@ class AnnotationsService(LoggingConfigurable):
         while it is stored.""",
     )
 
+    page_size = Integer(100, min=1, config=True, help="Annotations per AnnotationPage.")
+
     database_url = Unicode(
         config=True,
         help="""SQLAlchemy URL of the annotation database. Default: SQLite file
@@ -104,19 +97,7 @@ class AnnotationsService(LoggingConfigurable):
         postgresql+psycopg://user:password@host/database.""",
     )
 
-    auth_cache_max_age = Integer(
-        10,
-        min=1,
-        config=True,
-        help="""Seconds the service keeps the hub's answer to "who is this token or cookie"
-        (the user, whether an administrator, and their groups) before asking the hub again.
-        It bounds how long a change on the hub takes to reach the annotations: a person
-        removed from a group, demoted, or whose token was revoked keeps the old rights at
-        most this long (JupyterHub's default for services is 300 s). At least 1: asking the
-        hub on every request would add its round trip to every read.""",
-    )
-
-    state_dir = Unicode(help="The hub state folder (set from EchoesHub.state_dir).")
+    state_dir = Unicode(".", help="The hub state folder (set from EchoesHub.state_dir).")
 
     @default("database_url")
     def _default_database_url(self) -> str:
@@ -128,36 +109,8 @@ class AnnotationsService(LoggingConfigurable):
         return absolute_sqlite_url(proposal["value"])
 
 
-def annotations_service(settings: EchoesHub, config: Config) -> tuple[dict, list[str]]:
+def annotations_service(c: Config, deployment: Deployment) -> tuple[dict, list[str]]:
     """The managed-service entry for the hub, and the scopes users need to use it."""
-    options = AnnotationsService(config=config, state_dir=settings.state_dir)
-    port = options.port or settings.port + 4
-    service = {
-        "name": NAME,
-        "url": f"http://127.0.0.1:{port}",
-        # Tethered: a killed hub must not leave the service holding its port.
-        "command": tethered(
-            [
-                sys.executable,
-                "-m",
-                "echoes_hub.services.annotations",
-                f"--AnnotationsApp.public_url={settings.service_public_url(NAME)}",
-                f"--AnnotationsApp.max_body_size={options.max_body_size}",
-                f"--AnnotationsApp.max_import_size={options.max_import_size}",
-                f"--AnnotationsApp.auth_cache_max_age={options.auth_cache_max_age}",
-                # Declared here only; the service reads them as AnnotationsService too.
-                f"--AnnotationsService.max_import_items={options.max_import_items}",
-                f"--AnnotationsService.max_imports_per_hour={options.max_imports_per_hour}",
-            ],
-            restart=True,
-        ),
-        "cwd": settings.state_dir,
-        # Not on the command line: every hub user may read the service's model (which holds
-        # it) and every local account /proc/<pid>/cmdline; the URL may hold a password.
-        "environment": {DATABASE_URL_VARIABLE: options.database_url},
-        # Users go straight in: the service only learns who they are and their groups.
-        "oauth_no_confirm": True,
-        # Group membership drives "shared with a group" visibility.
-        "oauth_client_allowed_scopes": ["read:users:groups!user"],
-    }
-    return service, USER_SCOPES
+    settings = deployment.settings
+    options = AnnotationsService(config=c, state_dir=settings.state_dir)
+    return service_entry(options, deployment, default_port=settings.port + 4), USER_SCOPES

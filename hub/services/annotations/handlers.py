@@ -1,4 +1,5 @@
-"""Thin tornado handlers over `service.Annotations`: one route table, one error-mapping base.
+"""Thin tornado handlers over `service.Annotations` and one route table, on the service
+base (hub/services/base/: hub auth, body limits, errors as JSON, OpenAPI).
 
 Every request is authenticated by the hub: a browser through the hub OAuth cookie, a
 notebook or agent with ``Authorization: token <hub API token>``. A request authenticated
@@ -15,53 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
-from jupyterhub.services.auth import (
-    HubOAuth,
-    HubOAuthCallbackHandler,
-    HubOAuthenticated,
-    UserNotAllowed,
-)
-from tornado import web
-
+from ..base.auth import ServiceHandler
+from ..base.routes import Route
 from . import jsontext
-from .errors import (
-    AnnotationError,
-    Conflict,
-    Forbidden,
-    NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
-    TooLarge,
-    TooManyRequests,
-    UnsupportedMediaType,
-    ValidationError,
-)
+from .errors import UnsupportedMediaType, ValidationError
 from .model import MEDIA_TYPE
 from .openapi import openapi
-from .permissions import Viewer
 from .service import Annotations, ImportQuota
 from .store import Query
 
-#: The one place where domain errors become HTTP statuses.
-STATUS = {
-    ValidationError: 400,
-    Forbidden: 403,
-    NotFound: 404,
-    Conflict: 409,
-    PreconditionFailed: 412,
-    TooLarge: 413,
-    TooManyRequests: 429,
-    UnsupportedMediaType: 415,
-    PreconditionRequired: 428,
-}
 SEARCH_PARAMS = ("target", "creator", "motivation", "tag", "visibility", "q")
 LDP = "http://www.w3.org/ns/ldp#"
 CONTAINER_LINKS = (
@@ -71,97 +40,25 @@ CONTAINER_LINKS = (
 PREFER_INCLUDE = re.compile(r'include="([^"]*)"')
 
 
-class ServiceBase(web.RequestHandler):
-    """What every handler of the service shares, the OAuth callback included: errors as
-    JSON, and logs as tornado writes them but without the credentials a URL may carry."""
+class BaseHandler(ServiceHandler):
+    """The service base's handler (hub auth, body limit, errors as JSON), with the
+    annotation core and JSON-LD in and out."""
 
-    def write_error(self, status_code: int, **kwargs) -> None:
-        error = kwargs.get("exc_info", (None, None))[1]
-        message = getattr(error, "log_message", None) or self._reason
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"error": self._reason, "message": message}))
+    @property
+    def annotations(self) -> Annotations:
+        return self.settings["annotations"]
 
-    def request_summary(self) -> str:
-        request = self.request
-        return f"{request.method} {scrub_uri(request.uri or '')} ({request.remote_ip})"
+    @property
+    def import_quota(self) -> ImportQuota:
+        return self.settings["import_quota"]
 
-    def log_exception(self, typ, value, tb) -> None:
-        if isinstance(value, web.HTTPError):
-            if value.log_message:
-                message = value.log_message % value.args if value.args else value.log_message
-                logging.getLogger("tornado.general").warning(
-                    "%d %s: %s", value.status_code, self.request_summary(), message
-                )
-        else:
-            logging.getLogger("tornado.application").error(
-                "Uncaught exception %s", self.request_summary(), exc_info=(typ, value, tb)
-            )
-
-
-class BaseHandler(HubOAuthenticated, ServiceBase):
-    """Authentication, body limits, JSON in and out, and the error mapping."""
-
-    def initialize(
-        self,
-        hub_auth: HubOAuth,
-        annotations: Annotations,
-        max_body_size: int,
-        max_import_size: int,
-        max_import_items: int,
-        import_quota: ImportQuota,
-        writer: ThreadPoolExecutor,
-    ) -> None:
-        self.hub_auth = hub_auth
-        self.annotations = annotations
-        self.max_body_size = max_body_size
-        self.max_import_size = max_import_size
-        self.max_import_items = max_import_items
-        self.import_quota = import_quota
-        self.writer = writer
+    @property
+    def writer(self) -> ThreadPoolExecutor:
+        return self.settings["writer"]
 
     async def in_writer(self, operation: Callable[..., Any], *args: Any) -> Any:
         """Run ``operation(*args)`` in the writer thread (writes queue there, not the loop)."""
         return await asyncio.wrap_future(self.writer.submit(operation, *args))
-
-    body_limit_name = "max_body_size"
-
-    def set_default_headers(self) -> None:
-        # Never framed by another origin (an app's or a user server's host), and no CORS
-        # header anywhere: other origins can neither show nor read what a viewer may see.
-        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
-        self.set_header("X-Frame-Options", "DENY")
-
-    async def prepare(self) -> None:
-        # Identify the caller without blocking the event loop (the sync path runs a thread).
-        model = await self.hub_auth.get_user(self, sync=False)
-        try:
-            self._hub_auth_user_cache = self.check_hub_user(model) if model else None
-        except UserNotAllowed:
-            self._hub_auth_user_cache = None
-        if self.current_user is None:
-            if self._is_page_view():
-                self.redirect(self.get_login_url())
-                return
-            raise web.HTTPError(403, "authenticate with the hub (cookie or API token)")
-        limit = getattr(self, self.body_limit_name)
-        length = self.request.headers.get("Content-Length")
-        if (length and length.isdigit() and int(length) > limit) or len(self.request.body) > limit:
-            raise TooLarge(f"request body larger than {limit} bytes", "$")
-
-    def _is_page_view(self) -> bool:
-        """A person opening a page of the service: worth sending to the hub's login. A
-        script's fetch (even one that asks for HTML) gets the 403, never a redirect that
-        could complete the OAuth flow behind the person's back."""
-        headers = self.request.headers
-        return (
-            self.request.method == "GET"
-            and "text/html" in headers.get("Accept", "")
-            and headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
-        )
-
-    @property
-    def viewer(self) -> Viewer:
-        return Viewer.of(self.current_user)
 
     def json_body(self) -> Any:
         kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -204,15 +101,6 @@ class BaseHandler(HubOAuthenticated, ServiceBase):
             raise ValidationError("page must be a non-negative integer", "page")
         return int(value)
 
-    def _handle_request_exception(self, error: BaseException) -> None:
-        if isinstance(error, AnnotationError):
-            self.clear()
-            if isinstance(error, TooManyRequests):
-                self.set_header("Retry-After", str(error.retry_after))
-            self.write_json(error.as_json(), STATUS[type(error)], "application/json")
-            return
-        super()._handle_request_exception(error)
-
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
@@ -238,9 +126,9 @@ class InfoHandler(BaseHandler):
                 "search": f"{base}search",
                 "export": f"{base}export",
                 "openapi": f"{base}openapi.json",
-                "max_body_size": self.max_body_size,
-                "max_import_size": self.max_import_size,
-                "max_import_items": self.max_import_items,
+                "max_body_size": self.service_settings.max_body_size,
+                "max_import_size": self.service_settings.max_import_size,
+                "max_import_items": self.service_settings.max_import_items,
                 "imports": self.import_quota.usage(self.viewer.name),
                 "page_size": self.annotations.page_size,
             },
@@ -251,7 +139,12 @@ class InfoHandler(BaseHandler):
 class OpenAPIHandler(BaseHandler):
     def get(self) -> None:
         self.write_json(
-            openapi(ROUTES, self.annotations.base_url, self.max_body_size, self.max_import_size),
+            openapi(
+                ROUTES,
+                self.annotations.base_url,
+                self.service_settings.max_body_size,
+                self.service_settings.max_import_size,
+            ),
             media_type="application/json",
         )
 
@@ -360,7 +253,9 @@ class RevisionsHandler(BaseHandler):
 
 
 class ImportHandler(BaseHandler):
-    body_limit_name = "max_import_size"
+    @property
+    def body_limit(self) -> int:
+        return self.service_settings.max_import_size
 
     async def post(self, container: str) -> None:
         creators = self.get_query_argument("creators", "importer")
@@ -370,7 +265,11 @@ class ImportHandler(BaseHandler):
 
         def prepare() -> list:
             return annotations.prepare_import(
-                viewer, container, self.json_body(), creators == "keep", self.max_import_items
+                viewer,
+                container,
+                self.json_body(),
+                creators == "keep",
+                self.service_settings.max_import_items,
             )
 
         def reply(records: list) -> str:
@@ -419,24 +318,6 @@ class ExportHandler(SearchHandler):
         )
 
 
-@dataclass(frozen=True)
-class Route:
-    """One path of the service: its handler and, per method, what it does (for OpenAPI)."""
-
-    path: str  # relative to the service prefix, with {parameters}
-    handler: type
-    methods: dict[str, str]
-    query: tuple[str, ...] = field(default=())
-    #: Per method, the `openapi.SCHEMAS` name of the success reply (none: no body).
-    replies: dict[str, str] = field(default_factory=dict)
-    #: The `openapi.SCHEMAS` name of the request body of POST and PUT.
-    body: str = "Annotation"
-
-    @property
-    def pattern(self) -> str:
-        return re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path)
-
-
 SEARCHABLE = (*SEARCH_PARAMS, "page", "iris")
 
 ROUTES = [
@@ -472,6 +353,7 @@ ROUTES = [
         },
         SEARCHABLE,
         replies={"get": "CollectionOrPage", "post": "Annotation"},
+        body="Annotation",
     ),
     Route(
         "containers/{container}/import",
@@ -504,6 +386,7 @@ ROUTES = [
             "options": "The methods the annotation allows",
         },
         replies={"get": "Annotation", "put": "Annotation"},
+        body="Annotation",
     ),
     Route(
         "containers/{container}/{annotation}/revisions",
@@ -529,51 +412,3 @@ ROUTES = [
         replies={"get": "Export"},
     ),
 ]
-
-
-class OAuthCallbackHandler(HubOAuthCallbackHandler, ServiceBase):
-    """The end of the hub's OAuth flow, with the service's own HubOAuth."""
-
-    def initialize(self, hub_auth: HubOAuth) -> None:
-        self.hub_auth = hub_auth
-
-
-#: Query arguments that carry credentials (hub tokens, OAuth codes and states, XSRF tokens).
-SECRET_ARGUMENTS = frozenset(["token", "access_token", "code", "state", "_xsrf"])
-
-
-def scrub_uri(uri: str) -> str:
-    """``uri`` with the values of credential-bearing query arguments blanked."""
-    parts = urlsplit(uri)
-    if not parts.query:
-        return uri
-    query = [
-        (name, "[secret]" if name.lower() in SECRET_ARGUMENTS else value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return parts._replace(query=urlencode(query, safe="[]:/")).geturl()
-
-
-def log_request(handler: web.RequestHandler) -> None:
-    """Tornado's access log line, without credentials a client put in the URL."""
-    status = handler.get_status()
-    log = logging.getLogger("tornado.access")
-    method = log.info if status < 400 else log.warning if status < 500 else log.error
-    request = handler.request
-    method(
-        "%d %s %s (%s) %.2fms",
-        status,
-        request.method,
-        scrub_uri(request.uri or ""),
-        request.remote_ip,
-        1000.0 * request.request_time(),
-    )
-
-
-def make_handlers(prefix: str, settings: dict) -> list[tuple]:
-    """Tornado URL specs for every route under ``prefix``, plus the OAuth callback."""
-    specs = [(prefix + route.pattern + "$", route.handler, settings) for route in ROUTES]
-    specs.append(
-        (prefix + "oauth_callback", OAuthCallbackHandler, {"hub_auth": settings["hub_auth"]})
-    )
-    return specs

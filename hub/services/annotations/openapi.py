@@ -1,13 +1,16 @@
-"""The OpenAPI 3 description of the service, generated from the route table so it cannot drift."""
+"""What the OpenAPI description of the annotation service says that is its own (schemas,
+query parameters, errors); the document is generated from the route table by the service
+base (hub/services/base/openapi.py), so it cannot drift."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from ..base import openapi as base
+from ..base.routes import Route
 from .model import ANNO_CONTEXT, MEDIA_TYPE, MOTIVATIONS
 
-QUERY_DOCS = {
+_QUERY_DOCS = {
     "target": "IRI of a target source: a catalog item, a canvas, an image or an annotation",
     "creator": "urn:echoes:user:<name>: that person's own annotations (theirs or their agents'); "
     "urn:echoes:agent:<owner>:<name>: those of that Software agent; a bare name: that hub "
@@ -32,12 +35,7 @@ ERRORS = {
     "428": "If-Match is required",
     "429": "too many imports: one at a time, a limited number an hour (Retry-After)",
 }
-SUCCESS = {
-    "post": ("201", "created"),
-    "delete": ("204", "deleted"),
-    "options": ("204", "allowed methods in the Allow header"),
-}
-QUERY_SCHEMAS = {
+_QUERY_SCHEMAS = {
     "page": {"type": "integer", "minimum": 0, "maximum": 10_000_000},
     "iris": {"type": "string", "enum": ["0", "1"]},
     "visibility": {"type": "string", "pattern": r"^(private|public|group:[\w.-]+)$"},
@@ -47,11 +45,6 @@ _NODE = {"type": "object", "required": ["id", "type"]}
 _STRING = {"type": "string"}
 #: What the replies and request bodies hold; handlers.ROUTES names them per method.
 SCHEMAS: dict[str, dict] = {
-    "Error": {
-        "type": "object",
-        "required": ["error", "message"],
-        "properties": {"error": _STRING, "message": _STRING, "field": _STRING},
-    },
     "Annotation": {
         "type": "object",
         "required": ["type", "target"],
@@ -141,77 +134,29 @@ SCHEMAS: dict[str, dict] = {
 JSON_LD = frozenset(["Annotation", "AnnotationPage", "CollectionOrPage", "Export"])
 
 
-def _content(schema: str) -> dict[str, Any]:
-    media_type = MEDIA_TYPE if schema in JSON_LD else "application/json"
-    return {media_type: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+QUERY = {
+    name: {"description": why, "schema": _QUERY_SCHEMAS.get(name, {"type": "string"})}
+    for name, why in _QUERY_DOCS.items()
+}
 
 
 def openapi(
-    routes: list, base_url: str, max_body_size: int, max_import_size: int
+    routes: list[Route], base_url: str, max_body_size: int, max_import_size: int
 ) -> dict[str, Any]:
     """The description of ``routes`` (handlers.ROUTES) served under ``base_url``."""
-    paths: dict[str, Any] = {}
-    for route in routes:
-        operations = {}
-        parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in re.findall(r"\{(\w+)\}", route.path)
-        ]
-        parameters += [
-            {
-                "name": name,
-                "in": "query",
-                "required": False,
-                "description": QUERY_DOCS[name],
-                "schema": QUERY_SCHEMAS.get(name, {"type": "string"}),
-            }
-            for name in route.query
-        ]
-        for method, summary in route.methods.items():
-            code, what = SUCCESS.get(method, ("200", "OK"))
-            success: dict[str, Any] = {"description": what}
-            if method in route.replies:
-                success["content"] = _content(route.replies[method])
-            operation: dict[str, Any] = {
-                "summary": summary,
-                "operationId": f"{method}_{route.handler.__name__}",
-                "parameters": parameters,
-                "responses": {
-                    code: success,
-                    **{
-                        status: {"description": why, "content": _content("Error")}
-                        for status, why in ERRORS.items()
-                    },
-                },
-            }
-            if method in ("post", "put"):
-                body = {"schema": {"$ref": f"#/components/schemas/{route.body}"}}
-                operation["requestBody"] = {
-                    "required": True,
-                    "content": {MEDIA_TYPE: body, "application/json": body},
-                }
-            operations[method] = operation
-        paths["/" + route.path] = operations
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": "ECHOES annotations",
-            "version": "1.0",
-            "description": (
-                f"W3C Web Annotation Protocol over the Data Model ({ANNO_CONTEXT}). "
-                f"Bodies up to {max_body_size} bytes, imports up to {max_import_size} bytes. "
-                f"Motivations: {', '.join(sorted(MOTIVATIONS))}. Visibility: private (default), "
-                "public or group:<name>. Authenticate with the hub: OAuth cookie or "
-                "'Authorization: token <hub API token>'."
-            ),
-        },
-        "servers": [{"url": base_url.rstrip("/")}],
-        "components": {
-            "schemas": SCHEMAS,
-            "securitySchemes": {
-                "hubToken": {"type": "apiKey", "in": "header", "name": "Authorization"}
-            },
-        },
-        "security": [{"hubToken": []}],
-        "paths": paths,
-    }
+    return base.openapi(
+        routes,
+        base_url,
+        title="ECHOES annotations",
+        description=(
+            f"W3C Web Annotation Protocol over the Data Model ({ANNO_CONTEXT}). "
+            f"Bodies up to {max_body_size} bytes, imports up to {max_import_size} bytes. "
+            f"Motivations: {', '.join(sorted(MOTIVATIONS))}. Visibility: private (default), "
+            "public or group:<name>."
+        ),
+        schemas=SCHEMAS,
+        errors=ERRORS,
+        query=QUERY,
+        media_types={schema: MEDIA_TYPE for schema in JSON_LD},
+        body_media_types=(MEDIA_TYPE, "application/json"),
+    )

@@ -32,9 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
-    event,
     func,
     insert,
     select,
@@ -42,6 +40,7 @@ from sqlalchemy import (
     update,
 )
 
+from ..base.database import database_engine
 from .errors import Conflict, NotFound, PreconditionFailed, ValidationError
 from .permissions import Viewer, creator_keys
 
@@ -161,26 +160,13 @@ class Query:
     limit: int = 100
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives a crash
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    # Reads map the file (through the OS page cache) instead of copying page by page.
-    cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.close()
-
-
 class Store:
     """The annotation database; methods are synchronous and each is one transaction."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine: Engine = create_engine(url)
+        self.engine: Engine = database_engine(url)
         self.sqlite = self.engine.dialect.name == "sqlite"
-        if self.sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
         self._lock = threading.Lock()
         self._next_pk = 0
 

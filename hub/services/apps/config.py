@@ -1,44 +1,45 @@
-"""Settings of the apps service and the JupyterHub service entry and roles it needs."""
+"""Settings of the apps service, and the JupyterHub service entry and roles it needs.
+
+`EchoesApps` is read by the hub (to build the entry) and, handed over by it, by the
+service process (service.py): each setting is declared once, here. Building the entry
+has no side effects: the engine, the network and the port are the Deployment's
+(hub/deployment.py), decided once when the hub starts.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
-import sys
-from pathlib import Path
+from typing import Any
 
-from traitlets import Enum, Float, Integer, Unicode
-from traitlets.config import Config, Configurable
+from traitlets import Enum, Float, Integer, Unicode, default
+from traitlets.config import Config
 
-from ...settings import EchoesHub
-from ...spawners.docker import (
-    DEFAULT_IMAGE,
-    DEFAULT_NETWORK,
-    EchoesDockerSpawner,
-    _configured,
-    engine_answers,
-    ensure_network,
-    image_exists,
-)
-from ..tether import tethered
+from ...deployment import Deployment
+from ..base.settings import ServiceSettings, service_entry
 
-#: The service reads viewers' groups and admin flag to enforce group shares.
+#: The service asks the hub for a viewer's groups and admin flag when only their name is
+#: known (the viewer cookie on an author's host, origins.py).
 SERVICE_SCOPES = ["read:users", "read:groups"]
 #: Every hub user may reach the apps service with their own tokens (the CLI publishes
 #: with one), and so may their servers' JUPYTERHUB_API_TOKEN (hub/config.py adds these
 #: to the `user` role and the servers' token scopes).
 USER_SCOPES = ["access:services!service=apps"]
+#: The apps' folder (database, snapshots, run folders) in the hub's state folder, which
+#: is the service's working folder.
+STATE_FOLDER = "apps"
 
 
-class EchoesApps(Configurable):
+class EchoesApps(ServiceSettings):
     """Published Voila apps (the `apps` managed service)."""
 
-    port = Integer(
-        0,
-        config=True,
-        help="""Loopback port of the apps service behind the proxy. 0 picks a free port
-        each time the hub starts (the hub tells the proxy where it is).""",
-    )
+    name = "apps"
+    module = "echoes_hub.services.apps.service"
+
+    @default("max_body_size")
+    def _default_max_body_size(self) -> int:
+        # A publication: the notebook and its files (model.MAX_TOTAL_BYTES) in base64.
+        return 100 * 1024 * 1024
+
     pool_size = Integer(
         1,
         config=True,
@@ -95,6 +96,12 @@ class EchoesApps(Configurable):
         service reaches them on. Empty: the user servers' network
         (EchoesDockerSpawner.network_name), on which containers cannot reach each other.""",
     )
+    container_prefix = Unicode(
+        "",
+        config=True,
+        help="""Container mode: the apps' containers are named <prefix>-app-<author>--<name>.
+        Empty: the user servers' prefix (EchoesDockerSpawner.prefix).""",
+    )
     mem_limit = Unicode(
         "1G",
         config=True,
@@ -112,84 +119,36 @@ class EchoesApps(Configurable):
     )
 
 
-def _kept_port(path: Path) -> int:
-    """A free loopback port chosen once and kept in the state folder, so that applying
-    the configuration again (or restarting the hub) gives the same address."""
-    if path.exists():
-        return int(path.read_text())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    path.write_text(str(port))
-    return port
+def app_mode(apps: EchoesApps, servers: str) -> str:
+    """Where apps run: EchoesApps.mode, else containers when user servers (`servers`, a
+    Deployment's) are containers."""
+    return apps.mode or ("docker" if servers == "docker" else "process")
 
 
-def container_args(c: Config, apps: EchoesApps) -> list[str]:
-    """The service's arguments for the container mode, [] for the process mode. The
-    image, network and container names follow the user servers' unless set here."""
-    spawner_is_docker = c.JupyterHub.get("spawner_class") is EchoesDockerSpawner
-    mode = apps.mode or ("docker" if spawner_is_docker else "process")
-    if mode == "process":
-        return []
-    image = apps.image or _configured(c, "image", DEFAULT_IMAGE)
-    network = apps.network or _configured(c, "network_name", DEFAULT_NETWORK)
-    if not spawner_is_docker:  # else the spawner's configuration checked all this
-        if not engine_answers():
-            raise SystemExit("echoes up: EchoesApps.mode docker needs a Docker engine")
-        if not image_exists(image):
-            raise SystemExit(f"echoes up: the apps' image {image!r} is missing (`make image`)")
-        ensure_network(network)
-    return [
-        "--mode=docker",
-        f"--image={image}",
-        f"--network={network}",
-        f"--name-prefix={_configured(c, 'prefix', 'echoes')}",
-        f"--mem-limit={apps.mem_limit}",
-        f"--cpu-limit={apps.cpu_limit}",
-        f"--container-uid={apps.container_uid}",
-    ]
-
-
-def apps_service(
-    settings: EchoesHub, apps: EchoesApps, c: Config | None = None
-) -> tuple[dict, list[dict], list[str]]:
+def apps_service(c: Config, deployment: Deployment) -> tuple[dict, list[dict], list[str]]:
     """The managed service entry for the apps service, its own role, and the scopes users
-    (and their servers' tokens) need to use it. `c` (the hub's configuration, its
-    spawner already chosen) decides the container mode."""
-    port = apps.port or _kept_port(settings.state_path / "apps-service-port")
-    c = c if c is not None else Config()
+    (and their servers' tokens) need to use it."""
+    apps = EchoesApps(config=c)
+    # What follows the user servers is resolved here, so the service reads final values.
+    apps.mode = app_mode(apps, deployment.servers)
+    apps.image = apps.image or deployment.image
+    apps.network = apps.network or deployment.network
+    apps.container_prefix = apps.container_prefix or deployment.container_prefix
     environment = {
-        "ECHOES_DATA_DIR": settings.data_dir,
+        "ECHOES_DATA_DIR": deployment.settings.data_dir,
         # Each author's apps have a host of their own, which the service routes to itself
         # through the proxy's API (origins.py); it takes these out of its environment.
-        "ECHOES_PROXY_API_URL": c.ConfigurableHTTPProxy.get("api_url", ""),
-        "ECHOES_PROXY_AUTH_TOKEN": c.ConfigurableHTTPProxy.get("auth_token", ""),
+        "ECHOES_PROXY_API_URL": deployment.proxy_api_url,
+        "ECHOES_PROXY_AUTH_TOKEN": deployment.proxy_auth_token,
     }
     if os.environ.get("DOCKER_HOST"):  # the engine the spawner uses, if not the local one
         environment["DOCKER_HOST"] = os.environ["DOCKER_HOST"]
-    service = {
-        "name": "apps",
-        "display": True,
-        "url": f"http://127.0.0.1:{port}",
-        "oauth_no_confirm": True,
-        "command": tethered(
-            [
-                sys.executable,
-                "-m",
-                "echoes_hub.services.apps.service",
-                f"--state={settings.state_path / 'apps'}",
-                f"--pool-size={apps.pool_size}",
-                f"--idle-timeout={apps.idle_timeout}",
-                f"--cull-every={apps.cull_every}",
-                f"--check-timeout={apps.check_timeout}",
-                f"--account-prefix={apps.account_prefix}",
-                f"--page-timeout={apps.page_timeout}",
-                *container_args(c, apps),
-            ]
-        ),
-        "environment": environment,
-    }
-    roles = [
-        {"name": "apps-service", "scopes": SERVICE_SCOPES, "services": ["apps"]},
-    ]
+    service: dict[str, Any] = service_entry(
+        apps,
+        deployment,
+        default_port=deployment.settings.port + 5,
+        environment=environment,
+        display=True,
+    )
+    roles = [{"name": "apps-service", "scopes": SERVICE_SCOPES, "services": ["apps"]}]
     return service, roles, USER_SCOPES

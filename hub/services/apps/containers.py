@@ -22,7 +22,8 @@ from docker.errors import APIError, DockerException, NotFound
 from requests.exceptions import RequestException
 
 from ...spawners.docker import safe_name
-from .runner import AppFailed, Instance, Runner
+from .errors import AppFailed
+from .runner import Instance, Runner
 
 log = logging.getLogger("echoes.apps")
 
@@ -129,7 +130,7 @@ class ContainerRunner(Runner):
         command = [
             "python",
             "-m",
-            "echoes_hub.services.apps.launch",
+            "echoes.apps.launch",
             "voila",
             *self.voila_args(f"{APP_PATH}/{notebook.name}", VOILA_PORT, "0.0.0.0", base_url),
         ]
@@ -213,7 +214,7 @@ class ContainerRunner(Runner):
         command = [
             "python",
             "-m",
-            "echoes_hub.services.apps.launch",
+            "echoes.apps.launch",
             "check",
             f"{APP_PATH}/{notebook.name}",
             str(self.check_timeout),

@@ -1,13 +1,15 @@
 """Thin tornado handlers over the store, the access rules and the runner.
 
-One route table (`routes`), one base handler that identifies the caller and turns
-`AppError` into a 4xx answer: JSON, or a short HTML page when a browser asks a page route
-for HTML (`html_pages`). On the service's own host viewers are identified by a hub token
-(Authorization header) or, failing that, by the service's hub OAuth cookie; JupyterHub
-accepts the cookie for a change (POST, PUT, PATCH, DELETE) only with its XSRF token
-(`_xsrf` argument or `X-XSRFToken` header), so a page elsewhere cannot act in a viewer's
-name. On an author's host (where the apps run, see origins.py) viewers are identified only
-by that host's viewer cookie. Anyone else is anonymous.
+One route table (`SERVICE_ROUTES`, served and documented by the service base, plus the
+apps' own addresses, `APP_ROUTES`), handlers over the base's `ServiceHandler`: it
+identifies the caller and answers every error as the base's JSON; page routes answer a
+browser that asks for HTML with a short HTML page instead (`html_pages`). On the
+service's own host viewers are identified by a hub token (Authorization header) or, failing
+that, by the service's hub OAuth cookie; JupyterHub accepts the cookie for a change (POST,
+PUT, PATCH, DELETE) only with its XSRF token (`_xsrf` argument or `X-XSRFToken` header), so
+a page elsewhere cannot act in a viewer's name. On an author's host (where the apps run,
+see origins.py) viewers are identified only by that host's viewer cookie. Anyone else is
+anonymous.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated, UserNotAllowed
 from jupyterhub.utils import url_path_join
 from tornado import httputil, web, websocket
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
@@ -28,13 +29,13 @@ from tornado.httputil import url_concat
 from tornado.routing import AnyMatches, HostMatches, Rule
 from tornado.simple_httpclient import HTTPTimeoutError
 
+from ..base.auth import OAuthCallbackHandler, ServiceHandler
+from ..base.errors import ServiceError
+from ..base.routes import Route, url_specs
 from . import proxy
+from .errors import AppFailed, AppUnavailable, InvalidRequest, NotAllowed, NotFound
 from .model import (
     ANONYMOUS,
-    AppError,
-    InvalidRequest,
-    NotAllowed,
-    NotFound,
     Share,
     Viewer,
     can_manage,
@@ -42,12 +43,11 @@ from .model import (
     check_name,
     parse_publication,
 )
+from .openapi import document
 from .origins import TICKET_ARGUMENT, VIEWER_COOKIE, VIEWER_COOKIE_DAYS
-from .runner import AppFailed
 from .store import App
 
 HERE = Path(__file__).parent
-VIEWER_CACHE_SECONDS = 5
 #: Query arguments never passed on to an app's Voila (it logs them; its code may read them).
 SECRET_ARGUMENTS = frozenset({"token", "_xsrf"})
 
@@ -66,9 +66,11 @@ def upstream_uri(uri: str) -> str:
     return parts.path + (f"?{query}" if query else "")
 
 
-class BaseHandler(HubOAuthenticated, web.RequestHandler):
-    """Identifies the viewer and maps domain errors to clear answers without tracebacks."""
+class BaseHandler(ServiceHandler):
+    """The base's handler (caller, body limit, JSON errors), open to anonymous viewers
+    (public apps), with an HTML page for browsers on page routes."""
 
+    require_user = False
     #: A route browsers open as a page: errors are an HTML page when they ask for HTML.
     html_pages = False
 
@@ -76,48 +78,28 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     def service(self):
         return self.settings["apps"]
 
-    async def prepare(self) -> None:
-        # Identify the caller once, without blocking the event loop: a valid token first,
-        # else the OAuth cookie (for changes only with the XSRF token, JupyterHub's rule).
-        model = await self.hub_auth.get_user(self, sync=False)
-        try:
-            self.current_user = self.check_hub_user(model) if model else None
-        except UserNotAllowed:
-            self.current_user = None
-
-    def set_default_headers(self) -> None:
-        # No other origin (an app's host, a user's server) may frame these pages.
-        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
-        self.set_header("X-Frame-Options", "DENY")
-
-    async def viewer(self) -> Viewer:
+    @property
+    def viewer(self) -> Viewer:
         model = self.current_user
-        if not model or model.get("kind", "user") != "user":
+        if model and model.get("kind", "user") != "user":  # a service is nobody's viewer
             return ANONYMOUS
-        return await self.service.lookup(model["name"])
-
-    def log_exception(self, typ, value, tb) -> None:
-        if isinstance(value, AppError):  # a refusal, not a fault: the access log has it
-            return
-        super().log_exception(typ, value, tb)
+        return super().viewer
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, AppError):
-            status_code = exc.status
+        if not (self.html_pages and "text/html" in self.request.headers.get("Accept", "")):
+            super().write_error(status_code, **kwargs)
+            return
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, ServiceError):
+            status_code, message = error.status, error.message
             self.set_status(status_code)
-            message = exc.message
-        elif isinstance(exc, web.HTTPError) and exc.log_message and status_code < 500:
-            message = exc.log_message % exc.args if exc.args else exc.log_message
+        elif isinstance(error, web.HTTPError) and error.log_message and status_code < 500:
+            message = error.log_message % error.args if error.args else error.log_message
         else:  # never a traceback nor an internal detail
             message = httputil.responses.get(status_code, "Error")
         title = httputil.responses.get(status_code, "Error")
-        if self.html_pages and "text/html" in self.request.headers.get("Accept", ""):
-            self.set_header("Content-Type", "text/html; charset=UTF-8")
-            self.finish(self.render_string("message.html", title=title, message=message))
-        else:
-            self.set_header("Content-Type", "application/json")
-            self.finish(json.dumps({"status": status_code, "message": message}))
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(self.render_string("message.html", title=title, message=message))
 
     def visible_apps(self, viewer: Viewer) -> list[dict]:
         """The models of every app `viewer` may open."""
@@ -147,7 +129,7 @@ class ApiHandler(BaseHandler):
             raise InvalidRequest(f"the request body is not JSON: {e}") from e
 
     async def manager(self, author: str) -> Viewer:
-        viewer = await self.viewer()
+        viewer = self.viewer
         if viewer.anonymous:
             raise web.HTTPError(401, "log in or send a hub token")
         if not can_manage(author, viewer):
@@ -157,14 +139,14 @@ class ApiHandler(BaseHandler):
 
 class AppsApiHandler(ApiHandler):
     async def get(self) -> None:
-        viewer = await self.viewer()
+        viewer = self.viewer
         apps = self.visible_apps(viewer)
         self.finish({"apps": apps})
 
 
 class AppApiHandler(ApiHandler):
     async def get(self, author: str, name: str) -> None:
-        viewer = await self.viewer()
+        viewer = self.viewer
         app = self.service.store.get(author, name)
         if not can_view(app.author, Share.parse(app.share), viewer):
             raise NotFound(f"no app {author}/{name}")
@@ -204,7 +186,7 @@ class GalleryHandler(BaseHandler):
     html_pages = True
 
     async def get(self) -> None:
-        viewer = await self.viewer()
+        viewer = self.viewer
         apps = self.visible_apps(viewer)
         self.render(
             "gallery.html",
@@ -233,7 +215,7 @@ class PublishFormHandler(BaseHandler):
     html_pages = True
 
     async def post(self) -> None:
-        viewer = await self.viewer()
+        viewer = self.viewer
         if viewer.anonymous:
             raise web.HTTPError(401, "log in to publish")
         uploads = self.request.files.get("notebook") or []
@@ -264,7 +246,7 @@ class EnterHandler(BaseHandler):
 
     @web.authenticated
     async def get(self, author: str, name: str) -> None:
-        viewer = await self.viewer()
+        viewer = self.viewer
         app = self.service.store.get(author, name)
         if viewer.anonymous or not can_view(author, Share.parse(app.share), viewer):
             raise NotFound(f"no app {author}/{name}")
@@ -275,7 +257,7 @@ class EnterHandler(BaseHandler):
 
 class ThumbnailHandler(BaseHandler):
     async def get(self, author: str, name: str) -> None:
-        app = _viewable(self.service.store, author, name, await self.viewer())
+        app = _viewable(self.service.store, author, name, self.viewer)
         path = self.service.thumbnail_path(app) if app else None
         if path is None or not path.exists():
             raise NotFound(f"no thumbnail for {author}/{name}")
@@ -295,13 +277,14 @@ def _viewable(store, author: str, name: str, viewer: Viewer) -> App | None:
 
 class OnAuthorsHost:
     """Handlers of an app's own addresses, on its author's host: the viewer is who that
-    host's cookie names (never a hub cookie or token, which that host never receives)."""
+    host's cookie names (never a hub cookie or token, which that host never receives);
+    their groups and admin flag are asked of the hub by name."""
 
-    async def viewer(self) -> Viewer:
+    async def prepare(self) -> None:
         author = self.path_kwargs["author"]
         value = self.get_secure_cookie(VIEWER_COOKIE, max_age_days=VIEWER_COOKIE_DAYS)
         name = self.service.origins.viewer_from_cookie(value, author)
-        return await self.service.lookup(name) if name else ANONYMOUS
+        self.current_user = await self.service.lookup(name) if name else None
 
     def on_authors_host(self, author: str) -> bool:
         return self.request.host_name == self.service.origins.app_host(author)
@@ -331,7 +314,7 @@ async def _open_app(handler: BaseHandler, author: str, name: str, path: str):
     """Check that the viewer may open this app; return (app, running instance)."""
     if not handler.on_authors_host(author):
         raise NotFound(f"{author}'s apps open at {handler.service.origins.app_url(author, name)}")
-    viewer = await handler.viewer()
+    viewer = handler.viewer
     app = _viewable(handler.service.store, author, name, viewer)
     if app is None:
         page = handler.request.method == "GET" and path == ""
@@ -353,10 +336,6 @@ async def _open_app(handler: BaseHandler, author: str, name: str, path: str):
         handler.service.log.error("app %s/%s failed to start: %s", author, name, e.detail)
         raise AppUnavailable("This app could not be started. Its author can republish it.") from e
     return app, instance
-
-
-class AppUnavailable(AppError):
-    status = 503
 
 
 class AppProxyHandler(OnAuthorsHost, BaseHandler):
@@ -533,43 +512,103 @@ class NotOnAuthorsHost(BaseHandler):
 
 class OpenApiHandler(BaseHandler):
     def get(self) -> None:
-        self.set_header("Content-Type", "application/yaml")
-        self.finish((HERE / "openapi.yaml").read_bytes())
+        origins = self.service.origins
+        self.finish(
+            document(DOCUMENTED, origins.service_url(""), self.service_settings.max_body_size)
+        )
 
 
-class OAuthCallbackHandler(BaseHandler, HubOAuthCallbackHandler):
-    """JupyterHub's end of the OAuth login, with this service's error answers."""
+class VoilaQueryHandler(AppSocketHandler):
+    """Voila's progressive-rendering websocket, checked as the kernel's."""
 
-    html_pages = True
+
+#: The service's own addresses, on its host (and its loopback address for user servers).
+#: The base serves them under the prefix (with the OAuth callback) and documents them.
+APP = "{author}/{name}"
+SERVICE_ROUTES = [
+    Route("", GalleryHandler, {"get": "The gallery of the apps the caller may open."}),
+    Route("login", LoginHandler, {"get": "Log in through the hub (OAuth), then the gallery."}),
+    Route("publish", PublishFormHandler, {"post": "The gallery's publish form (an .ipynb)."}),
+    Route(
+        "api/openapi.json", OpenApiHandler, {"get": "This description."}, replies={"get": "OpenAPI"}
+    ),
+    Route(
+        "api/apps",
+        AppsApiHandler,
+        {"get": "The apps the caller may open (anonymous callers see public apps)."},
+        replies={"get": "Apps"},
+    ),
+    Route(
+        f"api/apps/{APP}",
+        AppApiHandler,
+        {
+            "get": "One app (with its versions for the author and admins).",
+            "put": "Publish a new app or a new version (its author only).",
+            "patch": "Change who may open the app (its author or an admin).",
+            "delete": "Unpublish, with all versions (its author or an admin).",
+        },
+        replies={"get": "App", "put": "App", "patch": "App"},
+        body="Publication",
+    ),
+    Route(
+        f"thumbnails/{APP}.png",
+        ThumbnailHandler,
+        {"get": "The app's thumbnail, for those it is shared with."},
+        replies={"get": "PNG"},
+    ),
+    Route(
+        f"enter/{APP}",
+        EnterHandler,
+        {"get": "To the app on its author's host, with a one-time ticket (hub OAuth first)."},
+    ),
+]
+#: The apps' own addresses (documented; served by `app_specs`, whose last part is any path
+#: inside the app: Voila's assets are served as its page is).
+APP_ROUTES = [
+    Route(
+        f"{APP}/",
+        AppProxyHandler,
+        {"get": "The app itself (Voila), on its author's host.", "head": "As GET, no body."},
+        replies={"get": "Page"},
+    ),
+    Route(
+        f"{APP}/voila/api/shutdown/{{kernel}}",
+        AppProxyHandler,
+        {"post": "Voila's kernel shutdown, from the app's own pages only (Origin)."},
+    ),
+    Route(
+        f"{APP}/api/kernels/{{kernel}}/channels",
+        AppSocketHandler,
+        {"get": "Websocket to the page's kernel, from the app's own origin only."},
+    ),
+    Route(f"{APP}/voila/query/{{kernel}}", VoilaQueryHandler, {"get": "Voila's rendering socket."}),
+]
+
+
+#: Everything served: the base adds the end of the hub's OAuth flow to every service.
+DOCUMENTED = [
+    *SERVICE_ROUTES,
+    Route("oauth_callback", OAuthCallbackHandler, {"get": "The end of the hub's OAuth login."}),
+    *APP_ROUTES,
+]
+
+
+def app_specs(prefix: str) -> list[tuple[str, type]]:
+    app = url_path_join(prefix, r"(?P<author>[^/]+)/(?P<name>[^/]+)")
+    return [
+        (f"{app}/(?P<path>api/kernels/[^/]+/channels)$", AppSocketHandler),
+        (f"{app}/(?P<path>voila/query/[^/]+)$", VoilaQueryHandler),
+        (f"{app}/(?P<path>.*)$", AppProxyHandler),
+    ]
 
 
 def routes(prefix: str, domain: str) -> list[Rule]:
     """The one route table of the apps service: on an author's host (<author>--app.<domain>)
     only the apps' own addresses; on any other host (the service's, or its loopback address
     for user servers) the gallery and the API too."""
-    app = r"(?P<author>[^/]+)/(?P<name>[^/]+)"
-    apps = [
-        (
-            url_path_join(
-                prefix, f"{app}/(?P<path>(?:api/kernels/[^/]+/channels|voila/query/[^/]+))"
-            ),
-            AppSocketHandler,
-        ),
-        (url_path_join(prefix, f"{app}/(?P<path>.*)"), AppProxyHandler),
-    ]
-    service = [
-        (prefix, GalleryHandler),
-        (url_path_join(prefix, "oauth_callback"), OAuthCallbackHandler),
-        (url_path_join(prefix, "login"), LoginHandler),
-        (url_path_join(prefix, "publish"), PublishFormHandler),
-        (url_path_join(prefix, "api/openapi.yaml"), OpenApiHandler),
-        (url_path_join(prefix, "api/apps"), AppsApiHandler),
-        (url_path_join(prefix, f"api/apps/{app}"), AppApiHandler),
-        (url_path_join(prefix, f"thumbnails/{app}.png"), ThumbnailHandler),
-        (url_path_join(prefix, f"enter/{app}"), EnterHandler),
-    ]
+    apps = app_specs(prefix)
     authors_host = rf"[^.]+--app\.{re.escape(domain)}"
     return [
         Rule(HostMatches(authors_host), [*apps, (r".*", NotOnAuthorsHost)]),
-        Rule(AnyMatches(), service + apps),
+        Rule(AnyMatches(), url_specs(prefix, SERVICE_ROUTES) + apps),
     ]

@@ -1,6 +1,6 @@
 """What an app is, who may open or manage it, and what a valid publication looks like.
 
-No web framework here: the handlers map `AppError` to HTTP statuses and JSON.
+No web framework here: the handlers map errors.py's `AppError` to HTTP statuses and JSON.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from ..viewer import Viewer
+from .errors import InvalidRequest
 
 #: App names as they appear in addresses: /services/apps/<author>/<name>/
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -22,28 +23,6 @@ PRINCIPAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
 MAX_FILES = 50
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
 NOTEBOOK_FILE = "app.ipynb"
-
-
-class AppError(Exception):
-    """A request the apps service refuses; `status` is the HTTP status it maps to."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidRequest(AppError):
-    status = 400
-
-
-class NotAllowed(AppError):
-    status = 403
-
-
-class NotFound(AppError):
-    status = 404
 
 
 @dataclass(frozen=True)

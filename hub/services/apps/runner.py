@@ -30,16 +30,9 @@ from jupyterhub.spawner import set_user_setuid
 from tornado.httpclient import AsyncHTTPClient
 
 from ..tether import tethered
+from .errors import AppFailed
 
 log = logging.getLogger("echoes.apps")
-
-
-class AppFailed(Exception):
-    """The app's Voila did not start; `detail` is for the author's eyes only."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 @dataclass
@@ -220,7 +213,7 @@ class Runner:
                 [
                     sys.executable,
                     "-m",
-                    "echoes_hub.services.apps.launch",
+                    "echoes.apps.launch",
                     "check",
                     str(notebook),
                     str(self.check_timeout),
@@ -298,7 +291,7 @@ class Runner:
             [
                 sys.executable,
                 "-m",
-                "echoes_hub.services.apps.launch",
+                "echoes.apps.launch",
                 "voila",
                 *self.voila_args(str(notebook), port, "127.0.0.1", base_url),
             ]

@@ -1,4 +1,5 @@
-"""The apps service process: `python -m echoes_hub.services.apps.service --state DIR`.
+"""The apps service process: `python -m echoes_hub.services.apps.service`, in the hub's
+state folder, its settings (`EchoesApps`) handed over by the hub (the service base).
 
 Started and stopped by the hub as a managed service (see config.py). It serves the
 gallery, the REST API and every published app at /services/apps/<author>/<name>/.
@@ -6,29 +7,28 @@ gallery, the REST API and every published app at /services/apps/<author>/<name>/
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import base64
 import json
 import logging
 import os
 import secrets
-import signal
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from jupyterhub.services.auth import HubOAuth
 from jupyterhub.utils import url_path_join
 from tornado import web
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import PeriodicCallback
-from tornado.log import access_log
 
+from ..base.app import ServiceApp
+from .config import STATE_FOLDER, EchoesApps
+from .errors import AccountUnavailable, AppFailed
 from .handlers import HERE, routes
-from .model import AppError, Publication, Viewer
+from .model import Publication
 from .origins import Origins, ProxyRoutes
-from .runner import AppFailed, Runner
+from .runner import Runner
 from .store import App, AppStore
 
 log = logging.getLogger("echoes.apps")
@@ -36,10 +36,6 @@ log = logging.getLogger("echoes.apps")
 
 #: Requests to all apps' Voila processes in flight at once (more wait in a queue).
 MAX_APP_REQUESTS = 256
-
-
-class AccountUnavailable(AppError):
-    status = 409
 
 
 class AppsService:
@@ -53,6 +49,7 @@ class AppsService:
         page_timeout: float = 60,
         origins: Origins | None = None,
         proxy_routes: ProxyRoutes | None = None,
+        cache_seconds: float = 10,
     ) -> None:
         self.root = Path(root)
         self.prefix = prefix
@@ -80,12 +77,14 @@ class AppsService:
         self.thumbnails.chmod(0o700)
         self.hub_api = os.environ["JUPYTERHUB_API_URL"]
         self.hub_token = os.environ["JUPYTERHUB_API_TOKEN"]
-        self._viewers: dict[str, tuple[float, Viewer]] = {}
+        self.cache_seconds = cache_seconds
+        self._users: dict[str, tuple[float, dict[str, Any]]] = {}
 
-    async def lookup(self, name: str) -> Viewer:
-        """A hub user's groups and admin flag, asked of the hub (cached a few seconds)."""
-        cached = self._viewers.get(name)
-        if cached and time.monotonic() - cached[0] < 5:
+    async def lookup(self, name: str) -> dict[str, Any]:
+        """The hub's model of user `name` (groups, admin flag), for a viewer known only by
+        name (an author's host, origins.py), cached as the base caches the hub's answers."""
+        cached = self._users.get(name)
+        if cached and time.monotonic() - cached[0] < self.cache_seconds:
             return cached[1]
         response = await AsyncHTTPClient().fetch(
             url_path_join(self.hub_api, "users", name),
@@ -93,10 +92,10 @@ class AppsService:
             raise_error=False,
         )
         if response.code != 200:
-            return Viewer(name)
-        viewer = Viewer.of(json.loads(response.body))
-        self._viewers[name] = (time.monotonic(), viewer)
-        return viewer
+            return {"name": name}
+        model = json.loads(response.body)
+        self._users[name] = (time.monotonic(), model)
+        return model
 
     def thumbnail_path(self, app: App) -> Path:
         return self.thumbnails / f"{app.author}--{app.name}.png"
@@ -136,68 +135,90 @@ class AppsService:
         (self.thumbnails / f"{author}--{name}.png").unlink(missing_ok=True)
 
 
+class AppsApp(ServiceApp):
+    """The apps service's process: the store, the runner, the proxy's routes, and the
+    periodic culling of idle apps."""
+
+    settings_class = EchoesApps
+    apps: AppsService
+
+    async def open(self) -> None:
+        options = self.service_settings
+        state = Path(STATE_FOLDER).resolve()  # the hub starts the service in its state folder
+        address = urlsplit(self.service_url)
+        origins = Origins(
+            os.environ.get("JUPYTERHUB_HOST", "http://localhost"),
+            self.prefix,
+            secrets.token_bytes(32),
+        )
+        # The proxy's token is for this process only: popped, so no app or check inherits it.
+        proxy_routes = ProxyRoutes(
+            os.environ.pop("ECHOES_PROXY_API_URL", ""),
+            os.environ.pop("ECHOES_PROXY_AUTH_TOKEN", ""),
+            f"{address.scheme}://{address.netloc}",
+        )
+        runner = make_runner(options, state, self.prefix)
+        self.apps = AppsService(
+            state,
+            self.prefix,
+            runner,
+            options.page_timeout,
+            origins,
+            proxy_routes,
+            options.auth_cache_max_age,
+        )
+        await self.apps.route_authors()
+        PeriodicCallback(runner.cull, options.cull_every * 1000).start()
+        # A proxy restarted by the hub has only JupyterHub's routes: add the authors' again.
+        PeriodicCallback(self.apps.route_authors, options.cull_every * 1000).start()
+
+    def make_web_app(self) -> web.Application:
+        # The base's application (settings, hub auth, OAuth callback) with the apps' route
+        # table: an author's host has its own rule, matched before any other host's.
+        app = self.web_app([], apps=self.apps, template_path=str(HERE), websocket_ping_interval=30)
+        authors_host, any_host = routes(self.prefix, self.apps.origins.domain)
+        app.wildcard_router.add_rules(any_host.target)
+        app.add_handlers(authors_host.matcher.host_pattern.pattern, authors_host.target)
+        app.settings["log_function"] = log_request
+        return app
+
+    async def close(self) -> None:
+        await self.apps.runner.stop_all()
+
+
 def log_request(handler: web.RequestHandler) -> None:
-    """Tornado's access log line, with the path only: a query may hold a viewer's ticket."""
+    """The base's access log line with the path only: an app is entered with a viewer's
+    one-time ticket in the query (origins.py), and an app's own pages add queries too."""
     status, request = handler.get_status(), handler.request
-    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    log = logging.getLogger("tornado.access")
+    method = log.info if status < 400 else log.warning if status < 500 else log.error
     millis = 1000 * request.request_time()
-    access_log.log(level, "%d %s %s %.2fms", status, request.method, request.path, millis)
+    method("%d %s %s (%s) %.2fms", status, request.method, request.path, request.remote_ip, millis)
 
 
-def make_app(service: AppsService) -> web.Application:
-    return web.Application(
-        routes(service.prefix, service.origins.domain),
-        apps=service,
-        log_function=log_request,
-        cookie_secret=service.origins.secret,
-        template_path=str(HERE),
-        hub_auth=HubOAuth.instance(),
-        websocket_ping_interval=30,
-    )
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--state", required=True, help="the apps' folder in the hub state")
-    parser.add_argument("--pool-size", type=int, default=1)
-    parser.add_argument("--idle-timeout", type=float, default=600)
-    parser.add_argument("--cull-every", type=float, default=60)
-    parser.add_argument("--check-timeout", type=int, default=120)
-    parser.add_argument("--account-prefix", default="echoesapp-")
-    parser.add_argument("--page-timeout", type=float, default=60)
-    parser.add_argument("--mode", choices=["process", "docker"], default="process")
-    parser.add_argument("--image", default="echoes/singleuser:latest")
-    parser.add_argument("--network", default="echoes")
-    parser.add_argument("--name-prefix", default="echoes")
-    parser.add_argument("--mem-limit", default="1G")
-    parser.add_argument("--cpu-limit", type=float, default=1.0)
-    parser.add_argument("--container-uid", type=int, default=1000)
-    return parser.parse_args(argv)
-
-
-def make_runner(args: argparse.Namespace, prefix: str) -> Runner:
+def make_runner(options: EchoesApps, state: Path, prefix: str) -> Runner:
     """The process-mode runner, or the container-mode one (containers.py)."""
     common = {
-        "account_prefix": args.account_prefix,
-        "pool_size": args.pool_size,
-        "idle_timeout": args.idle_timeout,
-        "check_timeout": args.check_timeout,
+        "account_prefix": options.account_prefix,
+        "pool_size": options.pool_size,
+        "idle_timeout": options.idle_timeout,
+        "check_timeout": options.check_timeout,
     }
-    run_root = Path(args.state) / "run"
-    if args.mode == "docker":
+    run_root = state / "run"
+    if options.mode == "docker":
         from .containers import ContainerRunner
 
         return ContainerRunner(
             run_root,
             prefix,
-            image=args.image,
-            network=args.network,
-            name_prefix=args.name_prefix,
-            mem_limit=args.mem_limit,
-            cpu_limit=args.cpu_limit,
-            uid=args.container_uid,
+            image=options.image,
+            network=options.network,
+            name_prefix=options.container_prefix,
+            mem_limit=options.mem_limit,
+            cpu_limit=options.cpu_limit,
+            uid=options.container_uid,
             data_dir=os.environ.get("ECHOES_DATA_DIR", ""),
-            deployment=str(Path(args.state).resolve()),
+            deployment=str(state),
             **common,
         )
     extra_env = {}
@@ -206,41 +227,7 @@ def make_runner(args: argparse.Namespace, prefix: str) -> Runner:
     return Runner(run_root, prefix, extra_env=extra_env, **common)
 
 
-async def serve(args: argparse.Namespace) -> None:
-    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/apps/")
-    runner = make_runner(args, prefix)
-    url = os.environ.get("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101")
-    address = urlsplit(url)
-    origins = Origins(
-        os.environ.get("JUPYTERHUB_HOST", "http://localhost"), prefix, secrets.token_bytes(32)
-    )
-    # The proxy's token is for this process only: popped, so no app or check inherits it.
-    proxy_routes = ProxyRoutes(
-        os.environ.pop("ECHOES_PROXY_API_URL", ""),
-        os.environ.pop("ECHOES_PROXY_AUTH_TOKEN", ""),
-        f"{address.scheme}://{address.netloc}",
-    )
-    service = AppsService(
-        Path(args.state), prefix, runner, args.page_timeout, origins, proxy_routes
-    )
-    await service.route_authors()
-    make_app(service).listen(address.port, address=address.hostname, xheaders=True)
-    log.info("apps service on %s, prefix %s", url, prefix)
-    PeriodicCallback(runner.cull, args.cull_every * 1000).start()
-    # A proxy restarted by the hub has only JupyterHub's routes: add the authors' again.
-    PeriodicCallback(service.route_authors, args.cull_every * 1000).start()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-    await runner.stop_all()
-
-
-def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="[apps %(levelname)s] %(message)s")
-    asyncio.run(serve(parse_args(argv)))
-
+main = AppsApp.launch_instance
 
 if __name__ == "__main__":
     main()

@@ -14,35 +14,57 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .model import NOTEBOOK_FILE, NotFound, Publication, Share, check_name
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS apps (
-    author TEXT NOT NULL,
-    name TEXT NOT NULL,
-    title TEXT NOT NULL,
-    description TEXT NOT NULL,
-    share TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    published_at REAL NOT NULL,
-    ok INTEGER NOT NULL DEFAULT 1,
-    error TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (author, name)
-);
-CREATE TABLE IF NOT EXISTS versions (
-    author TEXT NOT NULL,
-    name TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    published_at REAL NOT NULL,
-    PRIMARY KEY (author, name, version)
-);
-"""
+from ..base.database import database_engine
+from .errors import NotFound
+from .model import NOTEBOOK_FILE, Publication, Share, check_name
+
+# The tables as the store wrote them with raw sqlite3 before SQLAlchemy: existing
+# apps.sqlite files open as they are (create_all skips tables that exist).
+metadata = MetaData()
+apps = Table(
+    "apps",
+    metadata,
+    Column("author", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("share", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("published_at", Float, nullable=False),
+    Column("ok", Boolean, nullable=False, default=True),
+    Column("error", Text, nullable=False, default=""),
+    PrimaryKeyConstraint("author", "name"),
+)
+versions = Table(
+    "versions",
+    metadata,
+    Column("author", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("published_at", Float, nullable=False),
+    PrimaryKeyConstraint("author", "name", "version"),
+)
 
 
 @dataclass
@@ -82,6 +104,10 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def _app_is(author: str, name: str) -> tuple:
+    return apps.c.author == author, apps.c.name == name
+
+
 class AppStore:
     """`group_of(author)`: the group of the author's apps account (as root). The author's
     snapshots are then readable by that group only; without it (not root) they are
@@ -95,11 +121,10 @@ class AppStore:
         # The apps' accounts must reach the snapshots, never the database.
         for folder in (self.root, self.snapshots):
             folder.chmod(0o711)
-        self.db = sqlite3.connect(self.root / "apps.sqlite", isolation_level=None)
-        (self.root / "apps.sqlite").chmod(0o600)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
+        database = self.root / "apps.sqlite"
+        self.engine = database_engine(f"sqlite:///{database}")
+        metadata.create_all(self.engine)
+        database.chmod(0o600)
 
     def folder(self, author: str, name: str, version: int) -> Path:
         return self.snapshots / author / name / f"v{version}"
@@ -108,32 +133,34 @@ class AppStore:
         return self.folder(app.author, app.name, app.version) / NOTEBOOK_FILE
 
     def get(self, author: str, name: str) -> App:
-        row = self.db.execute(
-            "SELECT * FROM apps WHERE author = ? AND name = ?", (author, name)
-        ).fetchone()
+        with self.engine.connect() as conn:
+            row = conn.execute(select(apps).where(*_app_is(author, name))).mappings().first()
         if row is None:
             raise NotFound(f"no app {author}/{name}")
-        return App(*row[:7], bool(row[7]), row[8])
+        return App(**row)
 
     def list(self) -> list[App]:
-        rows = self.db.execute("SELECT * FROM apps ORDER BY published_at DESC").fetchall()
-        return [App(*row[:7], bool(row[7]), row[8]) for row in rows]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(apps).order_by(apps.c.published_at.desc())).mappings()
+            return [App(**row) for row in rows]
 
     def versions(self, author: str, name: str) -> list[dict]:
-        rows = self.db.execute(
-            "SELECT version, published_at FROM versions WHERE author = ? AND name = ? "
-            "ORDER BY version",
-            (author, name),
-        ).fetchall()
-        return [{"version": v, "published_at": t} for v, t in rows]
+        query = (
+            select(versions.c.version, versions.c.published_at)
+            .where(versions.c.author == author, versions.c.name == name)
+            .order_by(versions.c.version)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row) for row in conn.execute(query).mappings()]
 
     def publish(self, author: str, name: str, publication: Publication) -> App:
         """Store a new version (1 for a new app) and make it the current one."""
         check_name(name)
-        row = self.db.execute(
-            "SELECT MAX(version) FROM versions WHERE author = ? AND name = ?", (author, name)
-        ).fetchone()
-        version = (row[0] or 0) + 1
+        latest = select(func.max(versions.c.version)).where(
+            versions.c.author == author, versions.c.name == name
+        )
+        with self.engine.connect() as conn:
+            version = (conn.scalar(latest) or 0) + 1
         final = self.folder(author, name, version)
         staging = final.with_name(f".staging-v{version}-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
@@ -149,30 +176,29 @@ class AppStore:
             _share(path, gid)
         staging.rename(final)
         now = time.time()
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.execute(
-                "INSERT INTO versions VALUES (?, ?, ?, ?)", (author, name, version, now)
+        row = {
+            "title": publication.title or name,
+            "description": publication.description,
+            "share": str(publication.share),
+            "version": version,
+            "published_at": now,
+            "ok": True,
+            "error": "",
+        }
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(versions).values(author=author, name=name, version=version, published_at=now)
             )
-            self.db.execute(
-                "INSERT OR REPLACE INTO apps VALUES (?, ?, ?, ?, ?, ?, ?, 1, '')",
-                (
-                    author,
-                    name,
-                    publication.title or name,
-                    publication.description,
-                    str(publication.share),
-                    version,
-                    now,
-                ),
-            )
+            conn.execute(delete(apps).where(*_app_is(author, name)))
+            conn.execute(insert(apps).values(author=author, name=name, **row))
         return self.get(author, name)
 
     def _gid(self, author: str) -> int | None:
         return self.group_of(author) if self.group_of else None
 
     def authors(self) -> set[str]:
-        return {author for (author,) in self.db.execute("SELECT DISTINCT author FROM apps")}
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(apps.c.author).distinct()))
 
     def close(self, author: str, gid: int | None) -> None:
         """Give all of `author`'s snapshots to the group `gid` (see `_share`): snapshots
@@ -184,23 +210,25 @@ class AppStore:
 
     def set_check(self, author: str, name: str, version: int, ok: bool, error: str) -> None:
         """Record the result of the trial run of `version` (ignored if superseded)."""
-        self.db.execute(
-            "UPDATE apps SET ok = ?, error = ? WHERE author = ? AND name = ? AND version = ?",
-            (int(ok), error, author, name, version),
-        )
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(apps)
+                .where(*_app_is(author, name), apps.c.version == version)
+                .values(ok=ok, error=error)
+            )
 
     def set_share(self, author: str, name: str, share: Share) -> App:
         self.get(author, name)
-        self.db.execute(
-            "UPDATE apps SET share = ? WHERE author = ? AND name = ?", (str(share), author, name)
-        )
+        with self.engine.begin() as conn:
+            conn.execute(update(apps).where(*_app_is(author, name)).values(share=str(share)))
         return self.get(author, name)
 
     def unpublish(self, author: str, name: str) -> None:
         """Remove the app, all its versions and their snapshots."""
         self.get(author, name)
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.execute("DELETE FROM apps WHERE author = ? AND name = ?", (author, name))
-            self.db.execute("DELETE FROM versions WHERE author = ? AND name = ?", (author, name))
+        with self.engine.begin() as conn:
+            conn.execute(delete(apps).where(*_app_is(author, name)))
+            conn.execute(
+                delete(versions).where(versions.c.author == author, versions.c.name == name)
+            )
         shutil.rmtree(self.snapshots / author / name, ignore_errors=True)

@@ -1,8 +1,8 @@
 """What runs under the apps' own account: Voila for one app, or the trial run of a
 notebook at publishing time.
 
-    python -m echoes_hub.services.apps.launch voila NOTEBOOK [VOILA ARGS...]
-    python -m echoes_hub.services.apps.launch check NOTEBOOK TIMEOUT
+    python -m echoes.apps.launch voila NOTEBOOK [VOILA ARGS...]
+    python -m echoes.apps.launch check NOTEBOOK TIMEOUT
 
 Voila's token comes from the environment (ECHOES_APP_TOKEN), not the command line,
 so that other local accounts cannot read it in `ps`; it is removed before kernels start.

@@ -1,0 +1,61 @@
+"""The apps service's handlers in process (tests/inprocess.py): the real application,
+store and HTTP; only "who is calling" is given, through the service base's seam. Every
+refusal is the base's JSON, ``{"error", "message"}``, and changes nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from echoes_hub.services.apps.service import AppsApp
+from echoes_hub.services.base.settings import CONFIG_VARIABLE
+from tests.inprocess import InProcess
+
+
+@pytest.fixture
+def api(tmp_path, monkeypatch) -> Iterator[str]:
+    monkeypatch.chdir(tmp_path)  # the hub starts the service in its state folder
+    monkeypatch.setenv("JUPYTERHUB_API_URL", "http://127.0.0.1:1/hub/api")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "t" * 32)
+    monkeypatch.setenv(CONFIG_VARIABLE, json.dumps({"EchoesApps": {"cull_every": 3600}}))
+    app = AppsApp()
+    app.initialize([])
+
+    async def make_web_app(port: int):
+        await app.open()
+        return app.make_web_app()
+
+    server = InProcess(make_web_app, close=app.close)
+    try:
+        yield f"http://127.0.0.1:{server.port}/services/apps/api/"
+    finally:
+        server.stop()
+
+
+def test_refusals_are_the_base_json_and_change_nothing(api):
+    ann, bob = InProcess.session("ann"), InProcess.session("bob")
+    answers = [
+        (requests.put(f"{api}apps/ann/pots", json={"notebook": {}}), 401, "Unauthorized"),
+        (bob.put(f"{api}apps/ann/pots", json={"notebook": {}}), 403, "NotAllowed"),
+        (ann.put(f"{api}apps/ann/pots", json={"notebook": 1}), 400, "InvalidRequest"),
+        (ann.put(f"{api}apps/ann/pots", data=b"{"), 400, "InvalidRequest"),
+        (ann.put(f"{api}apps/ann/Bad%20Name", json={}), 400, "InvalidRequest"),
+        (ann.patch(f"{api}apps/ann/pots", json={"share": "hub"}), 404, "NotFound"),
+        (ann.get(f"{api}apps/ann/pots"), 404, "NotFound"),
+    ]
+    for reply, status, error in answers:
+        assert reply.status_code == status, (reply.request.method, reply.text)
+        assert reply.headers["Content-Type"].startswith("application/json")
+        body = reply.json()
+        assert body["error"] == error and body["message"], body
+        assert "status" not in body  # the apps' own {status, message} is gone
+    assert ann.get(f"{api}apps").json() == {"apps": []}
+
+
+def test_the_description_is_generated_and_served(api):
+    spec = requests.get(f"{api}openapi.json").json()
+    assert spec["components"]["schemas"]["Error"]["required"] == ["error", "message"]
+    assert set(spec["paths"]["/api/apps/{author}/{name}"]) == {"get", "put", "patch", "delete"}
