@@ -355,10 +355,10 @@ class AppProxyHandler(OnAuthorsHost, BaseHandler):
             return
         response, timed_out = await self._fetch(instance, path)
         if path == "" and (timed_out or response is None or response.code >= 500):
-            # Seen under load: a preheated kernel dies or fails to start (Voila answers
-            # 500 or drops the page half-way), or its render stalls (no answer). Voila's
-            # pool has a fresh kernel by then; a stalled app nobody else has open is
-            # started afresh. Either way, try once more.
+            # Seen under load: a kernel dies or fails to start (Voila answers 500 or drops
+            # the page half-way), or its render stalls (no answer). The next page gets a
+            # kernel of its own; a stalled app nobody else has open is started afresh.
+            # Either way, try once more.
             self.service.log.warning(
                 "app %s/%s did not render (%s); trying again",
                 author,
