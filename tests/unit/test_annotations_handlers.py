@@ -554,3 +554,37 @@ def test_a_change_from_another_origin_needs_a_token_never_a_cookie(service, alic
     deleted = alice.delete(location, headers={"Origin": OTHER_ORIGIN})
     assert deleted.status_code == 403
     assert alice.get(url).json()["total"] == 2
+
+
+def test_the_openapi_description_names_the_headers_and_media_types_sent(service, alice):
+    spec = alice.get(f"{service.url}openapi.json").json()
+    url = container(service, alice, "described")
+    created = send(alice, "POST", url, note())
+    location, etag = created.headers["Location"], created.headers["ETag"]
+    replies = {
+        ("/containers/{container}/", "post"): created,
+        ("/containers/{container}/", "get"): alice.get(url),
+        ("/containers/{container}/", "head"): alice.head(url),
+        ("/containers/{container}/", "options"): alice.options(url),
+        ("/containers/{container}/export", "get"): alice.get(f"{url}export"),
+        ("/containers/{container}/{annotation}", "get"): alice.get(location),
+        ("/containers/{container}/{annotation}", "head"): alice.head(location),
+        ("/containers/{container}/{annotation}", "options"): alice.options(location),
+        ("/containers/{container}/{annotation}", "put"): send(
+            alice, "PUT", location, note("changed"), **{"If-Match": etag}
+        ),
+        ("/search", "get"): alice.get(f"{service.url}search"),
+        ("/export", "get"): alice.get(f"{service.url}export"),
+    }
+    for (path, method), reply in replies.items():
+        code, documented = next(iter(spec["paths"][path][method]["responses"].items()))
+        assert reply.status_code == int(code), (path, method)
+        missing = [name for name in documented["headers"] if name not in reply.headers]
+        assert not missing, (path, method)
+        if method == "get":
+            assert {MEDIA_TYPE, "text/turtle", "application/n-triples"} <= set(
+                documented["content"]
+            )
+            turtle = alice.get(reply.url, headers={"Accept": "text/turtle"})
+            assert turtle.headers["Content-Type"].startswith("text/turtle"), path
+    assert "406" in spec["paths"]["/search"]["get"]["responses"]

@@ -475,11 +475,17 @@ ROUTES = [
             "or one AnnotationPage (?page=)",
             "post": "Create an annotation; the server assigns its IRI (201, Location, ETag)",
             "head": "The container's headers (Link, Allow, Accept-Post)",
-            "options": "The methods the container allows",
+            "options": "The methods the container allows (Allow, Accept-Post)",
         },
         SEARCHABLE,
         replies={"get": "CollectionOrPage", "post": "Annotation"},
         body="Annotation",
+        headers={
+            "get": ("Allow", "Accept-Post", "Content-Location", "ETag", "Link", "Vary"),
+            "head": ("Allow", "Accept-Post", "Content-Location", "ETag", "Link", "Vary"),
+            "options": ("Allow", "Accept-Post", "Link"),
+            "post": ("Location", "ETag"),
+        },
     ),
     Route(
         "containers/{container}/import",
@@ -500,6 +506,7 @@ ROUTES = [
         {"get": "Export the container (optionally filtered) as one AnnotationCollection"},
         SEARCH_PARAMS,
         replies={"get": "Export"},
+        headers={"get": ("Content-Location", "Vary")},
     ),
     Route(
         "containers/{container}/{annotation}",
@@ -513,6 +520,12 @@ ROUTES = [
         },
         replies={"get": "Annotation", "put": "Annotation"},
         body="Annotation",
+        headers={
+            "get": ("Allow", "Content-Location", "ETag", "Link", "Vary"),
+            "head": ("Allow", "Content-Location", "ETag", "Link", "Vary"),
+            "options": ("Allow", "ETag", "Link"),
+            "put": ("Allow", "ETag", "Link"),
+        },
     ),
     Route(
         "containers/{container}/{annotation}/revisions",
@@ -529,6 +542,7 @@ ROUTES = [
         {"get": "Search annotations; one AnnotationPage"},
         SEARCHABLE,
         replies={"get": "AnnotationPage"},
+        headers={"get": ("Content-Location", "Vary")},
     ),
     Route(
         "export",
@@ -536,5 +550,6 @@ ROUTES = [
         {"get": "Export a search as one AnnotationCollection"},
         SEARCH_PARAMS,
         replies={"get": "Export"},
+        headers={"get": ("Content-Location", "Vary")},
     ),
 ]
