@@ -66,7 +66,7 @@ class BaseHandler(ServiceHandler):
     public_reads = False
 
     @property
-    def require_user(self) -> bool:  # type: ignore[override]
+    def require_user(self) -> bool:
         return not (self.public_reads and self.request.method in SAFE_METHODS)
 
     def set_default_headers(self) -> None:

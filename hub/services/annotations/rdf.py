@@ -65,20 +65,20 @@ def choose(accept: str | None) -> str | None:
     return best if q > 0 else None
 
 
-def _inline(value: Any) -> Any:
-    """``value`` with every ``@context`` reference replaced by the context it names."""
+def _inline(value: Any, active: frozenset[str] = frozenset()) -> Any:
+    """``value`` with every ``@context`` reference replaced by the context it names; one
+    that names only contexts already in force (``active``) is left out, so that the
+    parser does not process the context again for each annotation of a page."""
     if isinstance(value, list):
-        return [_inline(item) for item in value]
+        return [_inline(item, active) for item in value]
     if not isinstance(value, dict):
         return value
-    found = {key: _inline(inner) for key, inner in value.items() if key != "@context"}
-    if "@context" in value:
-        contexts = value["@context"]
-        inlined = [
-            CONTEXTS[c] if isinstance(c, str) else c
-            for c in (contexts if isinstance(contexts, list) else [contexts])
-        ]
-        found["@context"] = inlined
+    given = value.get("@context")
+    named = given if isinstance(given, list) else [] if given is None else [given]
+    inner = active | {c for c in named if isinstance(c, str)}
+    found = {key: _inline(item, inner) for key, item in value.items() if key != "@context"}
+    if not set(named) <= active:
+        found["@context"] = [CONTEXTS[c] if isinstance(c, str) else c for c in named]
     return found
 
 
