@@ -29,16 +29,18 @@ LIMITS = {"max_import_items": 50, "max_import_size": 512 * 1024, "max_imports_pe
 
 
 class Service(InProcess):
-    """The annotation service (a fresh SQLite store) running in this process, at `url`."""
+    """The annotation service (a fresh SQLite store) running in this process, at `url`,
+    with `LIMITS` and ``settings`` (other `AnnotationsService` settings)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, **settings: int) -> None:
         self.database_url = database_url
+        self.settings = settings
         # The HTTP server's limit as ServiceApp.serve sets it.
         super().__init__(self.start, LIMITS["max_import_size"] + 1024, self.close)
 
     async def start(self, port: int) -> web.Application:
         self.url = f"http://127.0.0.1:{port}/services/annotations/"
-        settings = {"database_url": self.database_url, **LIMITS}
+        settings = {"database_url": self.database_url, **LIMITS, **self.settings}
         config = {"AnnotationsService": settings, "ServiceApp": {"public_url": self.url}}
         self.app = AnnotationsApp(config=Config(config))
         await self.app.open()

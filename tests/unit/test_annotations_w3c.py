@@ -24,12 +24,9 @@ from typing import Any
 
 import pytest
 import requests
-from tornado import web
-from traitlets.config import Config
 
-from echoes_hub.services.annotations.app import AnnotationsApp
 from tests.annotation_cases import note
-from tests.unit.test_annotations_handlers import LIMITS, Service
+from tests.unit.test_annotations_handlers import Service
 
 ORIGIN = "https://w3c-test.example.org"
 JSON_LD = "application/ld+json"
@@ -115,18 +112,6 @@ class Page:
         )
 
 
-class SmallPages(Service):
-    """The service with pages of 2, so that a few annotations make first, next and last."""
-
-    async def start(self, port: int) -> web.Application:
-        self.url = f"http://127.0.0.1:{port}/services/annotations/"
-        settings = {"database_url": self.database_url, **LIMITS, "page_size": 2}
-        config = {"AnnotationsService": settings, "ServiceApp": {"public_url": self.url}}
-        self.app = AnnotationsApp(config=Config(config))
-        await self.app.open()
-        return self.app.make_web_app()
-
-
 @dataclass
 class Run:
     """The page's requests, made once (as the page makes each once and checks it often)."""
@@ -153,7 +138,9 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Iterator[Run]:
-    service = SmallPages(f"sqlite:///{tmp_path_factory.mktemp('w3c')}/annotations.sqlite")
+    # Pages of 2, so that a few annotations make a first, a next and a last page.
+    database = f"sqlite:///{tmp_path_factory.mktemp('w3c')}/annotations.sqlite"
+    service = Service(database, page_size=2)
     try:
         page = Page(service.session("alice"))
         container_url = f"{service.url}containers/default/"
