@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from urllib3 import HTTPResponse
 
 from echoes.runs.execute import run
 from echoes.runs.reproduce import reproduce
+from tests.notebooks import one_cell_notebook
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 ECHOES = str(Path(sys.executable).parent / "echoes")
@@ -121,7 +123,7 @@ def test_crate_follows_the_workflow_run_crate_profile(
     assert weight["exampleOfWork"] in workflow["input"]
     # the data file, with checksum and licence, tied to its formal parameter too
     [data] = [o for o in action["object"] if o.type == "File"]
-    assert data.id == "data/painters.csv" and len(data["sha256"]) == 64
+    assert data.id == "data/data/painters.csv" and len(data["sha256"]) == 64
     assert data["license"]["name"] == "public domain (published 1708)"
     assert data["exampleOfWork"] in workflow["input"]
     # outputs: the executed notebook and the run record; the reproduction report
@@ -130,7 +132,7 @@ def test_crate_follows_the_workflow_run_crate_profile(
     for part in (
         "painters.out.ipynb",
         "painters.out.run.json",
-        "data/painters.csv",
+        "data/data/painters.csv",
         "reproduction/report.html",
         "notebook-painters.ipynb",
     ):
@@ -159,3 +161,34 @@ def test_crate_as_a_zip_and_bad_input(reviewed: tuple[Path, Path], tmp_path: Pat
         check=False,
     )
     assert done.returncode == 1 and "nothing.run.json" in done.stderr
+
+
+def test_inputs_with_the_same_file_name_from_different_catalogs_are_all_kept(
+    tmp_path: Path,
+) -> None:
+    """Two catalogs both called catalog.yaml, read by one run: each one goes into the crate
+    under its path in the notebook's folder, and is listed once in the run's `object`."""
+    from echoes.runs.crate import make_crate
+
+    work = tmp_path / "nb"
+    for theme in ("coins", "pottery"):
+        (work / "heritage" / theme).mkdir(parents=True)
+        (work / "heritage" / theme / "catalog.yaml").write_text(f"metadata: {{theme: {theme}}}\n")
+    code = "for theme in ('coins', 'pottery'):\n    open(f'heritage/{theme}/catalog.yaml').read()"
+    (work / "both.ipynb").write_text(json.dumps(one_cell_notebook(code)))
+    recorded = run(work / "both.ipynb", progress=False)
+    assert len(recorded.record["data"]) == 2
+
+    crate = ROCrate(make_crate(recorded.record_path, tmp_path / "crate"))
+    [action] = [e for e in crate.get_entities() if e.type == "CreateAction"]
+    files = [o.id for o in action["object"] if o.type == "File"]
+    assert sorted(files) == [
+        "data/heritage/coins/catalog.yaml",
+        "data/heritage/pottery/catalog.yaml",
+    ]
+    for theme in ("coins", "pottery"):
+        copied = tmp_path / "crate" / "data" / "heritage" / theme / "catalog.yaml"
+        assert copied.read_text() == f"metadata: {{theme: {theme}}}\n"
+    # one formal parameter of the workflow per input file
+    inputs = [p.id for p in crate.mainEntity["input"] if p["additionalType"] == "File"]
+    assert len(set(inputs)) == 2

@@ -10,6 +10,7 @@ record. A reproduction report, when given, goes in with its verdict.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -41,12 +42,32 @@ def _license(crate: ROCrate, text: str | None) -> ContextEntity | None:
     return crate.add(ContextEntity(crate, identifier, {"@type": "CreativeWork", "name": text}))
 
 
-def _parameter(crate: ROCrate, workflow: Any, name: str, kind: str, direction: str) -> Any:
+def _parameter(
+    crate: ROCrate, workflow: Any, name: str, kind: str, direction: str, key: str | None = None
+) -> Any:
     formal = crate.add_formal_parameter(
-        name=name, additionalType=kind, identifier=f"#param-{direction}-{_slug(name)}"
+        name=name, additionalType=kind, identifier=f"#param-{direction}-{_slug(key or name)}"
     )
     workflow.append_to(direction, formal)
     return formal
+
+
+def data_paths(record: dict[str, Any]) -> dict[str, str]:
+    """Where each data file of a run goes in its crate: `data/` and its path under the
+    common folder of the run's data roots that hold its files (the shared data folder,
+    the notebook's folder, its cwd), so that files of the same name (every theme's
+    catalog.yaml) stay apart and show where they came from."""
+    files = [Path(entry["path"]) for entry in record["data"]]
+    if not files:
+        return {}
+    # Records written before `data_roots` was recorded: the folders a run always reads.
+    roots = record.get("data_roots") or [
+        record["cwd"],
+        str(Path(record["notebook"]["input"]).parent),
+    ]
+    used = [Path(r) for r in roots if any(f.is_relative_to(r) for f in files)]
+    base = Path(os.path.commonpath([*used, *(f.parent for f in files)]))
+    return {str(f): "data/" + f.relative_to(base).as_posix() for f in files}
 
 
 def _kind(value: Any) -> str:
@@ -136,10 +157,12 @@ def make_crate(
                 )
             )
         )
+    destinations = data_paths(record)
     for entry in record["data"]:
         path = Path(entry["path"])
-        label = entry.get("catalog_entry") or path.name
-        formal = _parameter(crate, workflow, f"data {label}", "File", "input")
+        dest = destinations[entry["path"]]
+        label = entry.get("catalog_entry") or dest.removeprefix("data/")
+        formal = _parameter(crate, workflow, f"data {label}", "File", "input", key=dest)
         props = {
             "name": label,
             "sha256": entry["sha256"],
@@ -151,7 +174,7 @@ def make_crate(
             props["creditText"] = entry["source"]
         if not path.is_file():
             raise FileNotFoundError(f"{path}: data file of the run is missing")
-        data = crate.add_file(path, dest_path=f"data/{path.name}", properties=props)
+        data = crate.add_file(path, dest_path=dest, properties=props)
         licence = _license(crate, entry.get("license"))
         if licence is not None:
             data["license"] = licence

@@ -157,6 +157,7 @@ def run(
         },
         "parameters": parameters,
         "cwd": str(cwd.resolve()),
+        "data_roots": [str(r) for r in roots],
         "kernel": {"name": kernelspec.get("name"), "language": kernelspec.get("language")},
         "environment": {
             "identity": rec.environment_identity(environment) if environment else None,
