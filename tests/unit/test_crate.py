@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -29,6 +31,7 @@ from rocrate_validator import services
 from urllib3 import HTTPResponse
 
 from echoes.runs.execute import run
+from echoes.runs.record import agent
 from echoes.runs.reproduce import reproduce
 from tests.notebooks import one_cell_notebook
 
@@ -36,6 +39,22 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 ECHOES = str(Path(sys.executable).parent / "echoes")
 CONTEXT_URL = "https://w3id.org/ro/crate/1.3/context"
 CONTEXT = (Path(rocrate.__file__).parent / "data" / "ro-crate.jsonld").read_bytes()
+
+#: roc-validator's RECOMMENDED checks (ro-crate-1.3) that a crate made on the hub cannot
+#: meet, with the entities they may name: check -> (entity id pattern, why).
+NOT_OURS_TO_KNOW = {
+    "ro-crate-1.2_43.0": (
+        r"#param-",
+        "a Schema.org type: FormalParameter is the Bioschemas type Workflow Run Crate asks for",
+    ),
+    "ro-crate-1.2_91.0": (r"#person-", "an ORCID as a person's @id: the hub knows user names"),
+    "ro-crate-1.2_93.0": (r"\./$", "a contactPoint of the publisher: the hub knows no address"),
+}
+
+
+def ours_to_meet(issue: Any) -> bool:
+    pattern = NOT_OURS_TO_KNOW.get(issue.check.identifier, (None,))[0]
+    return pattern is None or not re.search(pattern, issue.violatingEntity or "")
 
 
 @pytest.fixture
@@ -115,7 +134,10 @@ def test_crate_follows_the_workflow_run_crate_profile(
     assert workflow["programmingLanguage"]["name"] == "Python"
     [action] = [e for e in crate.get_entities() if e.type == "CreateAction"]
     assert action["instrument"] is workflow
-    assert action["actionStatus"] == "http://schema.org/CompletedActionStatus"
+    assert action["actionStatus"].id == "http://schema.org/CompletedActionStatus"
+    # who ran it, and who publishes the crate (here the same person)
+    assert (action["agent"].type, action["agent"]["name"]) == ("Person", agent()["name"])
+    assert root["publisher"] is action["agent"] and root["mentions"] is action
 
     # the parameter value, tied to its formal parameter of the workflow
     [weight] = [o for o in action["object"] if o.type == "PropertyValue"]
@@ -141,10 +163,14 @@ def test_crate_follows_the_workflow_run_crate_profile(
     settings = services.ValidationSettings(
         rocrate_uri=str(tmp_path / "crate"),
         profile_identifier="ro-crate-1.3",
-        requirement_severity="REQUIRED",
+        requirement_severity="RECOMMENDED",
     )
-    result = services.validate(settings)
-    assert result.passed(), [i.message for i in result.get_issues()]
+    issues = [
+        f"{i.check.identifier} {i.violatingEntity}: {i.message}"
+        for i in services.validate(settings).get_issues()
+        if ours_to_meet(i)
+    ]
+    assert issues == []
     assert CONTEXT_URL in offline_context  # it did read the context, from the wheel
 
 
@@ -152,8 +178,10 @@ def test_crate_as_a_zip_and_bad_input(reviewed: tuple[Path, Path], tmp_path: Pat
     record, _ = reviewed
     from echoes.runs.crate import make_crate
 
-    path = make_crate(record, tmp_path / "run.zip")
+    path = make_crate(record, tmp_path / "run.zip", publisher="Museo Archeologico")
     assert "ro-crate-metadata.json" in zipfile.ZipFile(path).namelist()
+    publisher = ROCrate(path).root_dataset["publisher"]
+    assert (publisher.type, publisher["name"]) == ("Organization", "Museo Archeologico")
     done = subprocess.run(
         [ECHOES, "crate", str(tmp_path / "nothing.run.json")],
         capture_output=True,

@@ -125,11 +125,14 @@ def crate_main(argv: list[str]) -> None:
     parser.add_argument("run", metavar="RUN", help="a run record (.run.json) or output notebook")
     parser.add_argument("-o", "--out", help="crate folder, or a .zip (default ./NAME.crate)")
     parser.add_argument("--report", help="a reproduction report.json to include")
+    parser.add_argument(
+        "--publisher", help="the organisation that publishes the crate (default: you, a person)"
+    )
     args = parser.parse_args(argv)
     from .crate import make_crate
 
     try:
-        path = make_crate(args.run, args.out, report=args.report)
+        path = make_crate(args.run, args.out, report=args.report, publisher=args.publisher)
     except (FileNotFoundError, ValueError) as error:
         _fail(str(error))
     print(f"RO-Crate: {path}")

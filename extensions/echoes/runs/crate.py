@@ -10,6 +10,7 @@ record. A reproduction report, when given, goes in with its verdict.
 from __future__ import annotations
 
 import json
+import mimetypes
 import os
 import re
 from pathlib import Path
@@ -27,19 +28,69 @@ PROFILES = [
     "https://w3id.org/ro/wfrun/workflow/0.5",
 ]
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+#: The Bioschemas profile a Workflow RO-Crate's main workflow conforms to.
+COMPUTATIONAL_WORKFLOW = "https://bioschemas.org/profiles/ComputationalWorkflow/1.0-RELEASE"
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
 
 
-def _license(crate: ROCrate, text: str | None) -> ContextEntity | None:
+#: Licence texts the catalogs use that have a canonical address (RO-Crate recommends a URL).
+SPDX_ID = re.compile(r"^(CC0|CC-BY|GPL|LGPL|AGPL|MIT|Apache|BSD|MPL|ODbL|PDDL|Unlicense)[\w.+-]*$")
+PUBLIC_DOMAIN_MARK = "https://creativecommons.org/publicdomain/mark/1.0/"
+
+
+def _license(crate: ROCrate, text: str | None, about: str) -> ContextEntity | None:
+    """The licence `text` (a URL, an SPDX id, "public domain ..." or free text) as an entity."""
     if not text:
         return None
     if re.match(r"https?://", text):
-        return crate.add(ContextEntity(crate, text, {"@type": "CreativeWork", "name": text}))
-    identifier = f"#license-{_slug(text)}"
-    return crate.add(ContextEntity(crate, identifier, {"@type": "CreativeWork", "name": text}))
+        identifier = text
+    elif SPDX_ID.match(text):
+        identifier = f"https://spdx.org/licenses/{text}"
+    elif text.lower().startswith("public domain"):
+        identifier = PUBLIC_DOMAIN_MARK
+    else:
+        identifier = f"#license-{_slug(text)}"
+    props = {"@type": "CreativeWork", "name": text, "description": f"licence of {about}"}
+    return crate.add(ContextEntity(crate, identifier, props))
+
+
+#: encodingFormat of data files whose type Python's mimetypes does not know.
+MEDIA_TYPES = {
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".parquet": "application/vnd.apache.parquet",
+    ".nc": "application/x-netcdf",
+    ".h5": "application/x-hdf5",
+    ".ipynb": "application/x-ipynb+json",
+}
+
+
+def _add_file(crate: ROCrate, path: Path, dest: str, props: dict[str, Any]) -> Any:
+    """A file of the crate with its media type and size (roc-validator recommends both)."""
+    media = MEDIA_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    props = {
+        "encodingFormat": media or "application/octet-stream",
+        "contentSize": str(path.stat().st_size),
+        **props,
+    }
+    return crate.add_file(path, dest_path=dest, properties=props)
+
+
+def _person(crate: ROCrate, who: dict[str, str]) -> ContextEntity:
+    identifier = f"#person-{_slug(who['name'])}"
+    return crate.add(ContextEntity(crate, identifier, {"@type": "Person", "name": who["name"]}))
+
+
+def _compact(crate: ROCrate) -> None:
+    """One value, not a list of one (RO-Crate 1.3 recommends the compact form)."""
+    for entity in crate.get_entities():
+        jsonld = entity.properties()
+        for key, value in jsonld.items():
+            if isinstance(value, list) and len(value) == 1:
+                jsonld[key] = value[0]
 
 
 def _parameter(
@@ -80,8 +131,12 @@ def make_crate(
     *,
     report: str | Path | None = None,
     license: str = DEFAULT_LICENSE,
+    publisher: str | None = None,
 ) -> Path:
-    """Write the crate of a run (a folder, or a zip when `out` ends in .zip); its path."""
+    """Write the crate of a run (a folder, or a zip when `out` ends in .zip); its path.
+
+    The publisher is the organisation named by `publisher`, else the person making the crate.
+    """
     run = Path(run)
     record_path = find_record(run) if run.is_file() else None
     if record_path is None:
@@ -112,7 +167,18 @@ def make_crate(
         "parameters, data, outputs and run record."
     )
     crate.root_dataset["datePublished"] = record["finished"]
-    crate.root_dataset["license"] = license
+    crate.root_dataset["license"] = _license(crate, license, "this crate")
+    crate.root_dataset["publisher"] = (
+        crate.add(
+            ContextEntity(
+                crate,
+                f"#organization-{_slug(publisher)}",
+                {"@type": "Organization", "name": publisher},
+            )
+        )
+        if publisher
+        else _person(crate, rec.agent())
+    )
     env = record["environment"]
     python = crate.add(
         ComputerLanguage(
@@ -120,21 +186,37 @@ def make_crate(
             "#python",
             {
                 "name": "Python",
-                "url": {"@id": "https://www.python.org/"},
+                "url": "https://www.python.org/",
                 "version": env.get("python") or "3",
             },
         )
     )
+    crate.add(
+        ContextEntity(
+            crate,
+            COMPUTATIONAL_WORKFLOW,
+            {
+                "@type": "CreativeWork",
+                "name": "Bioschemas ComputationalWorkflow profile",
+                "version": "1.0-RELEASE",
+            },
+        )
+    )
     # The notebook as written when it exists here, else the executed one (same code).
+    notebook = source if source.is_file() else output
     workflow = crate.add_workflow(
-        source if source.is_file() else output,
+        notebook,
         dest_path=f"notebook-{source.name}" if source.is_file() else output.name,
         main=True,
         lang=python,
         properties={
             "name": source.name,
             "@type": ["File", "SoftwareSourceCode", "ComputationalWorkflow"],
+            "conformsTo": {"@id": COMPUTATIONAL_WORKFLOW},
+            "description": "the notebook that was run"
+            + ("" if source.is_file() else " (its executed copy: the same code)"),
             "encodingFormat": "application/x-ipynb+json",
+            "contentSize": str(notebook.stat().st_size),
         },
     )
 
@@ -166,7 +248,6 @@ def make_crate(
         props = {
             "name": label,
             "sha256": entry["sha256"],
-            "contentSize": str(entry["size"]),
             "description": entry.get("description") or f"data file {path.name}",
             "exampleOfWork": {"@id": formal.id},
         }
@@ -174,37 +255,44 @@ def make_crate(
             props["creditText"] = entry["source"]
         if not path.is_file():
             raise FileNotFoundError(f"{path}: data file of the run is missing")
-        data = crate.add_file(path, dest_path=dest, properties=props)
-        licence = _license(crate, entry.get("license"))
+        data = _add_file(crate, path, dest, props)
+        licence = _license(crate, entry.get("license"), label)
         if licence is not None:
             data["license"] = licence
         objects.append(data)
 
     out_formal = _parameter(crate, workflow, "output notebook", "File", "output")
     results = [
-        crate.add_file(
+        _add_file(
+            crate,
             output,
-            dest_path=output.name,
-            properties={
+            output.name,
+            {
                 "name": f"executed {output.name}",
-                "encodingFormat": "application/x-ipynb+json",
+                "description": "the notebook as papermill executed it, with its outputs",
                 "exampleOfWork": {"@id": out_formal.id},
             },
-        )
-    ]
-    results.append(
-        crate.add_file(
+        ),
+        _add_file(
+            crate,
             record_path,
-            dest_path=record_path.name,
-            properties={
+            record_path.name,
+            {
                 "name": "run record",
-                "encodingFormat": "application/json",
                 "description": "parameters, data checksums, exact package versions, environment "
                 "identity, times and per-cell output digests of this run",
             },
+        ),
+    ]
+    status = "Failed" if record["error"] else "Completed"
+    crate.add(
+        ContextEntity(
+            crate,
+            f"http://schema.org/{status}ActionStatus",
+            {"@type": "ActionStatusType", "name": status},
         )
     )
-    crate.add_action(
+    action = crate.add_action(
         workflow,
         identifier="#run",
         object=objects,
@@ -214,29 +302,31 @@ def make_crate(
             "name": f"papermill run of {source.name}",
             "startTime": record["started"],
             "endTime": record["finished"],
-            "actionStatus": {
-                "@id": "http://schema.org/FailedActionStatus"
-                if record["error"]
-                else "http://schema.org/CompletedActionStatus"
-            },
+            "actionStatus": {"@id": f"http://schema.org/{status}ActionStatus"},
             **({"error": record["error"]} if record["error"] else {}),
         },
     )
+    if record.get("agent"):  # records written before the agent was recorded have none
+        action["agent"] = _person(crate, record["agent"])
+    # Workflow Run Crate: the root mentions the run it describes.
+    crate.root_dataset["mentions"] = action
 
     if report:
         report = Path(report)
         verdict = json.loads(report.read_text())["verdict"]
         for file in (report, report.with_suffix(".html")):
             if file.is_file():
-                crate.add_file(
+                _add_file(
+                    crate,
                     file,
-                    dest_path=f"reproduction/{file.name}",
-                    properties={
+                    f"reproduction/{file.name}",
+                    {
                         "name": f"reproduction report ({verdict})",
                         "description": f"re-execution in a fresh kernel: {verdict}",
                     },
                 )
 
+    _compact(crate)
     if out.suffix == ".zip":
         crate.write_zip(out)
     else:

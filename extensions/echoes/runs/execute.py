@@ -156,6 +156,7 @@ def run(
             "cells": len(source.cells),
         },
         "parameters": parameters,
+        "agent": rec.agent(),
         "cwd": str(cwd.resolve()),
         "data_roots": [str(r) for r in roots],
         "kernel": {"name": kernelspec.get("name"), "language": kernelspec.get("language")},
