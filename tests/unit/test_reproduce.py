@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ import pytest
 from echoes.runs.execute import run
 from echoes.runs.record import load_record, write_record
 from echoes.runs.reproduce import DOES_NOT_REPRODUCE, REPRODUCES, reproduce
-from tests.notebooks import standalone_notebooks
+from tests.notebooks import one_cell_notebook, standalone_notebooks
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -148,6 +150,66 @@ def test_a_published_notebook_without_record_is_compared_with_its_own_outputs(
     result = reproduce(published / "painters.ipynb", tmp_path / "review", progress=False)
     assert result.verdict == REPRODUCES, result.reasons
     assert result.record is None
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder other system users can pass through (pytest's own tmp is root's only)."""
+    folder = Path(tempfile.mkdtemp(prefix="echoes-review-", dir="/tmp"))
+    folder.chmod(0o711)
+    yield folder
+    shutil.rmtree(folder)
+
+
+SQUARES = (
+    "from pathlib import Path\n"
+    "Path('squares.txt').write_text(str([i * i for i in range(n)]))\n"
+    "print(sum(i * i for i in range(n)))"
+)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs another system user (CI runs as root)")
+def test_a_reviewer_reproduces_a_published_run_in_a_folder_of_their_own(shared_tmp: Path) -> None:
+    """The author's folder (the run's cwd) is closed to the reviewer, user `nobody`: the run
+    is re-executed in a new folder in the reviewer's home, or in the one `-w` names."""
+    author, published, reviewer = (shared_tmp / n for n in ("alice", "published", "rita"))
+    author.mkdir(mode=0o700)
+    (author / "squares.ipynb").write_text(json.dumps(one_cell_notebook(SQUARES)))
+    recorded = run(author / "squares.ipynb", parameters={"n": 4}, progress=False)
+    published.mkdir(mode=0o755)
+    for file in (recorded.output, recorded.record_path):
+        shutil.copy(file, published / file.name)
+        (published / file.name).chmod(0o644)
+    reviewer.mkdir(mode=0o700)
+    shutil.chown(reviewer, "nobody", "nogroup")
+
+    def as_reviewer(*args: str) -> subprocess.CompletedProcess:
+        command = [ECHOES, "reproduce", str(published / recorded.record_path.name), *args]
+        env = {"HOME": str(reviewer), "PATH": os.environ["PATH"]}
+        return subprocess.run(
+            command,
+            cwd=reviewer,
+            env=env,
+            user="nobody",
+            group="nogroup",
+            extra_groups=[],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    done = as_reviewer("--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "reproduces" in done.stdout
+    [work] = (reviewer / "reproductions").iterdir()
+    assert (work / "squares.txt").read_text() == "[0, 1, 4, 9]"
+    assert (reviewer / "squares.out.reproduce" / "report.json").is_file()
+
+    done = as_reviewer("--no-progress", "-w", str(reviewer / "here"), "-o", str(reviewer / "r2"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (reviewer / "here" / "squares.txt").read_text() == "[0, 1, 4, 9]"
+    report = json.loads((reviewer / "r2" / "report.json").read_text())
+    assert report["workdir"] == str(reviewer / "here")
 
 
 def test_bad_input_names_the_file(tmp_path: Path) -> None:
