@@ -168,6 +168,48 @@ SQUARES = (
 )
 
 
+def as_nobody(home: Path, *args: str) -> subprocess.CompletedProcess:
+    """`echoes ARGS` as the system user nobody, with `home` as their home and folder."""
+    return subprocess.run(
+        [ECHOES, *args],
+        cwd=home,
+        env={"HOME": str(home), "PATH": os.environ["PATH"]},
+        user="nobody",
+        group="nogroup",
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def publish_as_root(author: Path, recorded, published: Path) -> Path:
+    """What docs/reproduce.md has an administrator do: copy the run, readable by all."""
+    published.mkdir(mode=0o755)
+    for file in (recorded.output, recorded.record_path):
+        shutil.copy(file, published / file.name)
+        (published / file.name).chmod(0o644)
+    return published / recorded.record_path.name
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs another system user (CI runs as root)")
+def test_a_reviewer_is_told_which_recorded_file_they_cannot_read(shared_tmp: Path) -> None:
+    author, reviewer = shared_tmp / "alice", shared_tmp / "rita"
+    shutil.copytree(FIXTURES, author)
+    author.chmod(0o700)
+    recorded = run(author / "painters.ipynb", progress=False)
+    record = publish_as_root(author, recorded, shared_tmp / "published")
+    reviewer.mkdir(mode=0o700)
+    shutil.chown(reviewer, "nobody", "nogroup")
+
+    done = as_nobody(reviewer, "reproduce", str(record), "--no-progress")
+    assert done.returncode == 1
+    assert f"data painters ({author}/data/painters.csv): unreadable" in done.stdout
+    done = as_nobody(reviewer, "crate", str(record))
+    assert done.returncode == 1
+    assert f"{author}/data/painters.csv: data file of the run is unreadable here" in done.stderr
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs another system user (CI runs as root)")
 def test_a_reviewer_reproduces_a_published_run_in_a_folder_of_their_own(shared_tmp: Path) -> None:
     """The author's folder (the run's cwd) is closed to the reviewer, user `nobody`: the run
@@ -176,27 +218,12 @@ def test_a_reviewer_reproduces_a_published_run_in_a_folder_of_their_own(shared_t
     author.mkdir(mode=0o700)
     (author / "squares.ipynb").write_text(json.dumps(one_cell_notebook(SQUARES)))
     recorded = run(author / "squares.ipynb", parameters={"n": 4}, progress=False)
-    published.mkdir(mode=0o755)
-    for file in (recorded.output, recorded.record_path):
-        shutil.copy(file, published / file.name)
-        (published / file.name).chmod(0o644)
+    publish_as_root(author, recorded, published)
     reviewer.mkdir(mode=0o700)
     shutil.chown(reviewer, "nobody", "nogroup")
 
     def as_reviewer(*args: str) -> subprocess.CompletedProcess:
-        command = [ECHOES, "reproduce", str(published / recorded.record_path.name), *args]
-        env = {"HOME": str(reviewer), "PATH": os.environ["PATH"]}
-        return subprocess.run(
-            command,
-            cwd=reviewer,
-            env=env,
-            user="nobody",
-            group="nogroup",
-            extra_groups=[],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return as_nobody(reviewer, "reproduce", str(published / recorded.record_path.name), *args)
 
     done = as_reviewer("--no-progress")
     assert done.returncode == 0, done.stdout + done.stderr

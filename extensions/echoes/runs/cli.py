@@ -141,6 +141,6 @@ def crate_main(argv: list[str]) -> None:
 
     try:
         path = make_crate(args.run, args.out, report=args.report, publisher=args.publisher)
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, PermissionError) as error:
         _fail(str(error))
     print(f"RO-Crate: {path}")

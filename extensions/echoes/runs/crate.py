@@ -21,7 +21,7 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from . import record as rec
-from .reproduce import find_record
+from .reproduce import find_record, unreadable
 
 PROFILES = [
     "https://w3id.org/ro/wfrun/process/0.5",
@@ -202,11 +202,12 @@ def make_crate(
             },
         )
     )
-    # The notebook as written when it exists here, else the executed one (same code).
-    notebook = source if source.is_file() else output
+    # The notebook as written when it can be read here, else the executed one (same code).
+    written = unreadable(source) is None  # a reviewer cannot read the author's copy
+    notebook = source if written else output
     workflow = crate.add_workflow(
         notebook,
-        dest_path=f"notebook-{source.name}" if source.is_file() else output.name,
+        dest_path=f"notebook-{source.name}" if written else output.name,
         main=True,
         lang=python,
         properties={
@@ -214,7 +215,7 @@ def make_crate(
             "@type": ["File", "SoftwareSourceCode", "ComputationalWorkflow"],
             "conformsTo": {"@id": COMPUTATIONAL_WORKFLOW},
             "description": "the notebook that was run"
-            + ("" if source.is_file() else " (its executed copy: the same code)"),
+            + ("" if written else " (its executed copy: the same code)"),
             "encodingFormat": "application/x-ipynb+json",
             "contentSize": str(notebook.stat().st_size),
         },
@@ -253,8 +254,9 @@ def make_crate(
         }
         if entry.get("source"):
             props["creditText"] = entry["source"]
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: data file of the run is missing")
+        why = unreadable(path)
+        if why:
+            raise FileNotFoundError(f"{path}: data file of the run is {why} here")
         data = _add_file(crate, path, dest, props)
         licence = _license(crate, entry.get("license"), label)
         if licence is not None:

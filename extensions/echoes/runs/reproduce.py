@@ -97,7 +97,7 @@ def data_changes(recorded: list[dict], now: list[dict]) -> list[dict]:
     for old in recorded:
         new = current.pop(key(old), None)
         path = Path(new["path"] if new else old["path"])
-        unusable = _unreadable(path)
+        unusable = unreadable(path)
         if unusable:
             changes.append({"data": key(old), "change": unusable, "path": str(path)})
             continue
@@ -118,7 +118,7 @@ def data_changes(recorded: list[dict], now: list[dict]) -> list[dict]:
     return changes
 
 
-def _unreadable(path: Path) -> str | None:
+def unreadable(path: Path) -> str | None:
     """Why this user cannot read a recorded file ("missing", "unreadable"), if they cannot:
     a reviewer cannot enter the author's home."""
     try:
