@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from echoes.annotations import AnnotationClient
+from echoes.annotations import AnnotationClient, region
 from echoes.annotators import coins
 from echoes_data import recipe
 from tests.e2e.conftest import log_in
@@ -295,6 +295,66 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         screenshot(page, screenshots / "lab-annotate-second-user.png")
     except Exception:
         page.screenshot(path=str(screenshots / "lab-failure-bob.png"))
+        raise
+    finally:
+        context.close()
+
+
+def test_the_annotation_view_says_when_its_server_stops_and_the_page_recovers(
+    lab_hub, new_user, browser, screenshots
+):
+    """The person's server stops while the annotation view is open, and starts again (from
+    the hub's home page, or another tab). The view says so in words and keeps polling; the
+    question "restart it?" closes by itself when the server answers, and, since the new
+    server does not know the old page's login, the page offers to reload; after that the
+    view shows the annotations again. No script error on the way (it was `TypeError:
+    e.items is not iterable`, and the old tab stayed on the question)."""
+    hub = lab_hub
+    carol = new_user("lab-e2e-carol")
+    client = AnnotationClient(
+        url=service_url(hub), token=with_token(carol).headers["Authorization"][6:]
+    )
+    client.annotate(region(coins.canvas(), 20, 30, 40, 40), "Drawn before", "describing")
+    carol.start_server()
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    message = page.locator(".echoes-Annotator .echoes-Message")
+    drawn = page.locator(".echoes-Annotator .echoes-Item-text", has_text="Drawn before")
+    try:
+        open_lab(page, hub, carol)
+        open_coins_annotator(page)
+        drawn.wait_for(timeout=30_000)
+
+        carol.stop_server()
+        page.locator(".echoes-Message-error", has_text="Your server is not answering").wait_for(
+            timeout=60_000
+        )
+        assert "Trying again" in message.inner_text()
+        assert drawn.is_visible()  # what was shown stays
+        question = page.locator(".jp-Dialog", has_text="Your server is not answering")
+        question.wait_for(timeout=60_000)
+        screenshot(page, screenshots / "lab-annotate-server-stopped.png")
+
+        carol.start_server()
+        carol.wait_ready()
+        back = page.locator(".jp-Dialog", has_text="Your server is running again")
+        back.wait_for(timeout=60_000)
+        assert question.count() == 0  # it closed by itself
+        assert page.locator(".jp-Dialog", has_text="Server unavailable").count() == 0
+        page.locator(".echoes-Message-error", has_text="reload the page").wait_for(timeout=30_000)
+        screenshot(page, screenshots / "lab-annotate-server-back.png")
+
+        back.locator(".jp-Dialog-button", has_text="Reload").click()
+        page.locator(".lm-TabBar-tab[data-id='echoes-catalog']").wait_for(timeout=180_000)
+        open_coins_annotator(page)
+        drawn.wait_for(timeout=30_000)
+        assert message.inner_text() == ""
+        assert page.locator(".jp-Dialog").count() == 0
+        assert errors == []
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-carol.png"))
         raise
     finally:
         context.close()
