@@ -70,9 +70,14 @@ class Hit:
     def code(self) -> str:
         return opening_code(self.name)
 
+    @property
+    def reader(self) -> Any:
+        """The entry's Intake reader."""
+        return self.catalog[self.name]
+
     def read(self) -> Any:
         """The entry's data (a DataFrame, an image array, ...), read with Intake."""
-        return self.catalog[self.name].read()
+        return self.reader.read()
 
     def summary(self) -> str:
         return f"{self.name}: {self.title} (licence {self.licence or 'not given'})"
