@@ -16,6 +16,7 @@ import {
   creatorLabel,
   Draft,
   editedAnnotation,
+  errorMessage,
   fingerprint,
   groupAnnotations,
   isSoftware,
@@ -356,7 +357,9 @@ export class AnnotationView extends Widget {
       const reply = await requestJSON<unknown>(path);
       const page = annotationPage(reply);
       if (!page) {
-        throw new ServiceError(200, 'your server answered with something other than annotations', reply);
+        // A 2xx that is no page: an error body's own message, else what it is not.
+        const fallback = 'your server answered with something other than annotations';
+        throw new ServiceError(200, errorMessage(200, reply, fallback), reply);
       }
       found.push(...page.items);
       if (!page.next) {
