@@ -14,6 +14,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { requestJSON } from './api';
 import { AnnotationView, imageUrl, Me } from './annotator';
 import { CatalogPanel, Entry } from './catalog';
+import { connectionLost } from './connection';
 import { publishNotebook } from './publish';
 
 const ICON = new LabIcon({
@@ -151,4 +152,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, connectionLost];
