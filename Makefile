@@ -10,16 +10,16 @@ PYTEST_ARGS ?=
 .PHONY: help install install-dev data up test test-fast bench lint clean image docker-engine test-image postgresql lock
 
 help:
-	@echo "make up     install what is needed and start the hub (echoes up)"
-	@echo "make test   install what is needed and run the whole test suite"
+	@echo "make up     install what running needs (make install) and start the hub (echoes up)"
+	@echo "make test   add the development tools (make install-dev) and run the whole test suite"
 	@echo "make test-fast  the in-process tests (tests/unit, with the extension's jest tests): no hub"
 	@echo "make bench  run the benchmarks under tests/benchmarks/"
 	@echo "make data   build the shared heritage data folder (done by up and test)"
 	@echo "make lint   ruff check and format check"
 	@echo "make image  build the per-user image echoes/singleuser (starts a Docker engine as root)"
 	@echo "make lock   resolve the image's (and Binder's) lock images/singleuser/requirements.txt"
-	@echo "make install      what running needs (done by up)"
-	@echo "make install-dev  that and the development tools: tests, ruff, uv (done by test)"
+	@echo "make install      install what running needs: .venv, the proxy, the built extension"
+	@echo "make install-dev  that and the development tools: pytest, Playwright, ruff, uv, jest"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
 
 # Remade when the interpreter it was made with changes.
@@ -60,8 +60,9 @@ $(VENV)/.installed: pyproject.toml hub/pyproject.toml hatch_build.py $(LABEXT_SO
 	fi
 	@touch $@
 
-# The test tools: pyproject.toml's dependency group `dev` (pip >= 25.1 installs groups).
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+# The development tools: pyproject.toml's dependency group `dev` (pip >= 25.1 installs
+# groups), on their own: a reinstall of the project leaves them be.
+$(VENV)/.installed-dev: pyproject.toml $(VENV_MARK)
 	@echo "==> installing the development tools (dependency group dev) into $(VENV)"
 	$(BIN)/python -m pip install --progress-bar off --group dev
 	@touch $@
