@@ -18,7 +18,7 @@ NAME = "echoes-vre-lab"
 
 def test_typescript_unit_tests_pass():
     if not (LABEXT / "node_modules" / ".bin" / "jest").exists():
-        pytest.fail("the extension's Node packages are missing: run `make install`")
+        pytest.fail("the extension's Node packages are missing: run `make install-dev`")
     npm = shutil.which("npm")
     assert npm, "npm is missing"
     result = subprocess.run(
