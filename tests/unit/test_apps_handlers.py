@@ -59,3 +59,34 @@ def test_the_description_is_generated_and_served(api):
     spec = requests.get(f"{api}openapi.json").json()
     assert spec["components"]["schemas"]["Error"]["required"] == ["error", "message"]
     assert set(spec["paths"]["/api/apps/{author}/{name}"]) == {"get", "put", "patch", "delete"}
+
+
+NOTEBOOK = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_republishing_keeps_the_title_description_and_share_it_is_not_sent(api):
+    ann = InProcess.session("ann")
+    first = {"notebook": NOTEBOOK, "title": "Pots", "description": "Kilns", "share": "public"}
+    assert ann.put(f"{api}apps/ann/pots", json=first).status_code == 201
+    again = ann.put(f"{api}apps/ann/pots", json={"notebook": NOTEBOOK})
+    assert again.status_code == 201, again.text
+    app = again.json()
+    assert (app["version"], app["title"], app["description"], app["share"]) == (
+        2,
+        "Pots",
+        "Kilns",
+        "public",
+    )
+    # Anonymous visitors still see it: a public app stays public.
+    assert [a["name"] for a in requests.get(f"{api}apps").json()["apps"]] == ["pots"]
+    # What is sent changes it; an empty description clears it.
+    changed = ann.put(f"{api}apps/ann/pots", json={**first, "share": "hub", "description": ""})
+    assert (changed.json()["share"], changed.json()["description"]) == ("hub", "")
+
+
+def test_a_new_app_is_open_to_hub_users_and_titled_by_its_notebook_or_name(api):
+    ann = InProcess.session("ann")
+    titled = {**NOTEBOOK, "metadata": {"title": "Kiln map"}}
+    made = ann.put(f"{api}apps/ann/kilns", json={"notebook": titled}).json()
+    assert (made["share"], made["title"]) == ("hub", "Kiln map")
+    assert ann.put(f"{api}apps/ann/bare", json={"notebook": NOTEBOOK}).json()["title"] == "bare"

@@ -226,13 +226,10 @@ class PublishFormHandler(BaseHandler):
         except ValueError as e:
             raise InvalidRequest(f"{uploads[0]['filename']} is not a notebook (not JSON)") from e
         name = check_name(self.get_body_argument("name", ""))
+        # An empty field keeps what a previous version had (model.Publication).
+        fields = {k: self.get_body_argument(k, "") for k in ("title", "description", "share")}
         publication = parse_publication(
-            {
-                "notebook": notebook,
-                "title": self.get_body_argument("title", ""),
-                "description": self.get_body_argument("description", ""),
-                "share": self.get_body_argument("share", "hub"),
-            }
+            {"notebook": notebook, **{k: v for k, v in fields.items() if v}}
         )
         await self.service.publish(viewer.name, name, publication)
         self.redirect(self.service.prefix)

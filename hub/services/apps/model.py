@@ -77,13 +77,17 @@ def check_name(name: str, what: str = "app name") -> str:
 
 @dataclass
 class Publication:
-    """A validated publish request: the notebook and the files it names, in memory."""
+    """A validated publish request: the notebook and the files it names, in memory.
+    None for the title, the description or the share: not sent, so a new version keeps
+    the previous one's (a new app: `notebook_title` or its name, no description, `hub`)."""
 
-    title: str
-    description: str
-    share: Share
+    title: str | None
+    description: str | None
+    share: Share | None
     notebook: bytes
     files: dict[str, bytes]
+    #: The notebook's own title (its metadata), if it has one.
+    notebook_title: str = ""
 
 
 def _check_relative_path(path: str) -> str:
@@ -130,14 +134,19 @@ def parse_publication(body: object) -> Publication:
     raw = json.dumps(notebook).encode()
     if len(raw) + sum(len(b) for b in files.values()) > MAX_TOTAL_BYTES:
         raise InvalidRequest(f"the publication is larger than {MAX_TOTAL_BYTES} bytes")
-    title = body.get("title") or ""
-    description = body.get("description") or ""
-    if not isinstance(title, str) or not isinstance(description, str) or len(title) > 200:
+    # Re-publishing must not reset what the author chose before: absent (or null) keeps it.
+    title = body.get("title") or None
+    description = body.get("description")
+    text = isinstance(title, str | None) and isinstance(description, str | None)
+    if not text or len(title or "") > 200:
         raise InvalidRequest("'title' (at most 200 characters) and 'description' must be text")
+    share = body.get("share")
+    notebook_title = (notebook.get("metadata") or {}).get("title")
     return Publication(
         title=title,
-        description=description[:2000],
-        share=Share.parse(body.get("share", "hub")),
+        description=description[:2000] if description is not None else None,
+        share=Share.parse(share) if share is not None else None,
         notebook=raw,
         files=files,
+        notebook_title=notebook_title if isinstance(notebook_title, str) else "",
     )

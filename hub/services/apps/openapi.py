@@ -67,9 +67,13 @@ SCHEMAS: dict[str, dict] = {
                 "description": "relative path -> base64 content",
                 "additionalProperties": {"type": "string"},
             },
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "share": SHARE,
+            "title": {"type": "string", "description": "left out: the previous version's"},
+            "description": {"type": "string", "description": "left out: the previous version's"},
+            "share": {
+                **SHARE,
+                "description": f"{SHARE['description']}; left out: the "
+                "previous version's, for a new app hub",
+            },
         },
     },
     "ShareChange": {"type": "object", "required": ["share"], "properties": {"share": SHARE}},

@@ -154,8 +154,13 @@ class AppStore:
             return [dict(row) for row in conn.execute(query).mappings()]
 
     def publish(self, author: str, name: str, publication: Publication) -> App:
-        """Store a new version (1 for a new app) and make it the current one."""
+        """Store a new version (1 for a new app) and make it the current one, with the
+        previous version's title, description and share where the publication has none."""
         check_name(name)
+        try:
+            previous: App | None = self.get(author, name)
+        except NotFound:
+            previous = None
         latest = select(func.max(versions.c.version)).where(
             versions.c.author == author, versions.c.name == name
         )
@@ -176,10 +181,14 @@ class AppStore:
             _share(path, gid)
         staging.rename(final)
         now = time.time()
+        description = publication.description
+        if description is None:
+            description = previous.description if previous else ""
         row = {
-            "title": publication.title or name,
-            "description": publication.description,
-            "share": str(publication.share),
+            "title": publication.title
+            or (previous.title if previous else publication.notebook_title[:200] or name),
+            "description": description,
+            "share": str(publication.share or (previous.share if previous else "hub")),
             "version": version,
             "published_at": now,
             "ok": True,
