@@ -90,3 +90,17 @@ def test_a_new_app_is_open_to_hub_users_and_titled_by_its_notebook_or_name(api):
     made = ann.put(f"{api}apps/ann/kilns", json={"notebook": titled}).json()
     assert (made["share"], made["title"]) == ("hub", "Kiln map")
     assert ann.put(f"{api}apps/ann/bare", json={"notebook": NOTEBOOK}).json()["title"] == "bare"
+
+
+def test_the_author_edits_title_description_and_share_without_a_new_version(api):
+    ann, bob = InProcess.session("ann"), InProcess.session("bob")
+    assert ann.put(f"{api}apps/ann/pots", json={"notebook": NOTEBOOK}).status_code == 201
+    change = {"title": "Pots of Kent", "description": "Sherds", "share": "public"}
+    edited = ann.patch(f"{api}apps/ann/pots", json=change)
+    assert edited.status_code == 200, edited.text
+    assert {k: edited.json()[k] for k in (*change, "version")} == {**change, "version": 1}
+    for bad in ({}, {"title": ""}, {"title": 3}, {"share": "everyone"}, {"description": None}):
+        refused = ann.patch(f"{api}apps/ann/pots", json=bad)
+        assert refused.status_code == 400 and refused.json()["message"], (bad, refused.text)
+    assert bob.patch(f"{api}apps/ann/pots", json={"title": "Mine"}).status_code == 403
+    assert {k: ann.get(f"{api}apps/ann/pots").json()[k] for k in change} == change

@@ -154,7 +154,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
           );
           return;
         }
-        window.open(url, '_blank', 'noopener');
+        // Through the gallery's login (the hub's OAuth, no question asked of someone logged
+        // in to the hub): the gallery then shows the apps shared with them, not "Log in".
+        window.open(`${url}login`, '_blank', 'noopener');
       }
     });
     if (palette) {

@@ -41,6 +41,7 @@ from .model import (
     can_manage,
     can_view,
     check_name,
+    parse_change,
     parse_publication,
 )
 from .openapi import document
@@ -167,12 +168,14 @@ class AppApiHandler(ApiHandler):
         self.finish(self.app_model(app, viewer))
 
     async def patch(self, author: str, name: str) -> None:
-        """Change who may open the app, without a new version."""
+        """Change the title, description or who may open the app, without a new version."""
         viewer = await self.manager(author)
-        body = self.body()
-        if not isinstance(body, dict) or "share" not in body:
-            raise InvalidRequest('send {"share": "public|hub|group:G|user:U"}')
-        app = self.service.store.set_share(author, name, Share.parse(body["share"]))
+        change = parse_change(self.body())
+        if not change:
+            raise InvalidRequest(
+                'send any of {"title", "description", "share": "public|hub|group:G|user:U"}'
+            )
+        app = self.service.store.change(author, name, change)
         self.finish(self.app_model(app, viewer))
 
     async def delete(self, author: str, name: str) -> None:
@@ -541,7 +544,7 @@ SERVICE_ROUTES = [
         {
             "get": "One app (with its versions for the author and admins).",
             "put": "Publish a new app or a new version (its author only).",
-            "patch": "Change who may open the app (its author or an admin).",
+            "patch": "Change its title, description or share (its author or an admin).",
             "delete": "Unpublish, with all versions (its author or an admin).",
         },
         replies={"get": "App", "put": "App", "patch": "App"},

@@ -135,18 +135,39 @@ def parse_publication(body: object) -> Publication:
     if len(raw) + sum(len(b) for b in files.values()) > MAX_TOTAL_BYTES:
         raise InvalidRequest(f"the publication is larger than {MAX_TOTAL_BYTES} bytes")
     # Re-publishing must not reset what the author chose before: absent (or null) keeps it.
-    title = body.get("title") or None
-    description = body.get("description")
-    text = isinstance(title, str | None) and isinstance(description, str | None)
-    if not text or len(title or "") > 200:
-        raise InvalidRequest("'title' (at most 200 characters) and 'description' must be text")
-    share = body.get("share")
+    given = parse_change({k: v for k, v in body.items() if k in CHANGES and v not in (None, "")})
+    if body.get("description") == "":
+        given["description"] = ""
     notebook_title = (notebook.get("metadata") or {}).get("title")
     return Publication(
-        title=title,
-        description=description[:2000] if description is not None else None,
-        share=Share.parse(share) if share is not None else None,
+        title=given.get("title"),
+        description=given.get("description"),
+        share=Share.parse(given["share"]) if "share" in given else None,
         notebook=raw,
         files=files,
         notebook_title=notebook_title if isinstance(notebook_title, str) else "",
     )
+
+
+#: What changes without a new version (and what a publication may leave out).
+CHANGES = ("title", "description", "share")
+
+
+def parse_change(body: object) -> dict[str, str]:
+    """Validate a change of an app's title (1-200 characters), description (text, kept to
+    2000 characters) or share; raise InvalidRequest naming the problem."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    change: dict[str, str] = {}
+    if "title" in body:
+        title = body["title"]
+        if not isinstance(title, str) or not 0 < len(title) <= 200:
+            raise InvalidRequest("'title' must be text of 1 to 200 characters")
+        change["title"] = title
+    if "description" in body:
+        if not isinstance(body["description"], str):
+            raise InvalidRequest("'description' must be text")
+        change["description"] = body["description"][:2000]
+    if "share" in body:
+        change["share"] = str(Share.parse(body["share"]))
+    return change

@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from ..base.database import database_engine
 from .errors import NotFound
-from .model import NOTEBOOK_FILE, Publication, Share, check_name
+from .model import NOTEBOOK_FILE, Publication, check_name
 
 # The tables as the store wrote them with raw sqlite3 before SQLAlchemy: existing
 # apps.sqlite files open as they are (create_all skips tables that exist).
@@ -226,10 +226,11 @@ class AppStore:
                 .values(ok=ok, error=error)
             )
 
-    def set_share(self, author: str, name: str, share: Share) -> App:
+    def change(self, author: str, name: str, change: dict[str, str]) -> App:
+        """Set the title, description or share (model.parse_change) of the current version."""
         self.get(author, name)
         with self.engine.begin() as conn:
-            conn.execute(update(apps).where(*_app_is(author, name)).values(share=str(share)))
+            conn.execute(update(apps).where(*_app_is(author, name)).values(**change))
         return self.get(author, name)
 
     def unpublish(self, author: str, name: str) -> None:
