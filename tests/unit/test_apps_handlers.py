@@ -104,3 +104,18 @@ def test_the_author_edits_title_description_and_share_without_a_new_version(api)
         assert refused.status_code == 400 and refused.json()["message"], (bad, refused.text)
     assert bob.patch(f"{api}apps/ann/pots", json={"title": "Mine"}).status_code == 403
     assert {k: ann.get(f"{api}apps/ann/pots").json()[k] for k in change} == change
+
+
+def test_the_gallery_offers_log_in_to_anonymous_visitors_and_edits_to_the_author(api):
+    gallery = api.removesuffix("api/")
+    ann, bob = InProcess.session("ann"), InProcess.session("bob")
+    shared = {"notebook": NOTEBOOK, "title": "Pots", "share": "public"}
+    assert ann.put(f"{api}apps/ann/pots", json=shared).status_code == 201
+    anonymous = requests.get(gallery).text
+    assert "Log in</a> to see the apps shared with you" in anonymous
+    assert "Edit or unpublish" not in anonymous
+    as_bob = bob.get(gallery).text
+    assert "Log in" not in as_bob and "Logged in as <b>bob</b>" in as_bob
+    assert 'data-app="ann/pots"' in as_bob and "Edit or unpublish" not in as_bob
+    as_ann = ann.get(gallery).text
+    assert 'data-edit="/services/apps/api/apps/ann/pots"' in as_ann

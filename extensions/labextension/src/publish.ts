@@ -85,8 +85,7 @@ export class PublishForm extends Widget {
     this.apps = apps;
     this.addClass('echoes-PublishForm');
     this.node.innerHTML = `
-      <label>App name (part of its address)<input name="name" class="jp-mod-styled"
-        required pattern="${NAME_PATTERN.source}"></label>
+      <label>App name (part of its address)<input name="name" class="jp-mod-styled"></label>
       <p class="echoes-PublishForm-problem" role="alert"></p>
       <p class="echoes-PublishForm-previous"></p>
       <label>Title<input name="title" class="jp-mod-styled"></label>

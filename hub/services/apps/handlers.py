@@ -195,8 +195,11 @@ class GalleryHandler(BaseHandler):
             "gallery.html",
             apps=apps,
             viewer=viewer,
+            can_manage=can_manage,
             prefix=self.service.prefix,
+            api=url_path_join(self.service.prefix, "api/apps/"),
             login_url=url_path_join(self.service.prefix, "login"),
+            xsrf=self.xsrf_token.decode(),
             time=time,
         )
 
