@@ -8,6 +8,7 @@ import json
 
 import pytest
 import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import log_in
 from tests.hubclient import Lab
@@ -174,8 +175,15 @@ def test_an_author_republishes_from_jupyterlabs_file_menu_and_keeps_the_share(
         page.locator(
             "[data-jp-item-name='voilaRender'] button, [data-jp-item-name='voilaRender']"
         ).first.click()
-        preview = page.frame_locator(".jp-IFrame iframe")
-        preview.locator("text=Kilns of Roman Britain: 42").wait_for(timeout=180_000)
+        frame = page.locator(".jp-IFrame iframe")
+        try:
+            frame.wait_for(state="attached", timeout=60_000)
+            preview = page.frame_locator(".jp-IFrame iframe")
+            preview.locator("text=Kilns of Roman Britain: 42").wait_for(timeout=180_000)
+        except PlaywrightTimeout:
+            page.screenshot(path=str(screenshots / "lab-voila-preview-failed.png"))
+            src = frame.get_attribute("src") if frame.count() else None
+            raise AssertionError(f"no preview: frame {src}, console errors {errors}") from None
         page.screenshot(path=str(screenshots / "lab-voila-preview.png"))
         refused = [e for e in errors if "frame-ancestors" in e or "Refused to frame" in e]
         assert not refused, refused

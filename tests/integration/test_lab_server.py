@@ -246,3 +246,20 @@ def test_me_names_the_owner_and_their_groups(admin, alice, bob):
     assert added.status_code == 200, added.text
     assert alice.get("me").json() == {"name": alice.person.name, "groups": ["lab-conservators"]}
     assert bob.get("me").json() == {"name": bob.person.name, "groups": []}
+
+
+def test_the_server_lets_only_its_own_pages_frame_it_for_voilas_preview(alice):
+    """JupyterHub's default, frame-ancestors 'none', left Voila's preview blank in
+    JupyterLab; each server has its own host, so 'self' is the server's own pages."""
+    notebook = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    saved = alice.person.http.put(
+        alice.base + "api/contents/framed.ipynb",
+        data=json.dumps({"type": "notebook", "content": notebook}),
+        headers={"X-XSRFToken": alice.xsrf, "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert saved.status_code in (200, 201), saved.text
+    for path in ("lab", "voila/render/framed.ipynb"):
+        page = alice.person.http.get(alice.base + path, timeout=120)
+        assert page.status_code == 200, (path, page.status_code)
+        assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'", path

@@ -4,6 +4,9 @@ Routes under ``<base_url>/echoes/`` (handlers.py): the heritage catalog tree, se
 entries, previews and images; a pass-through to the annotation service and publishing
 to the apps service, both with the server's own hub token. Enabled for every server by
 ``etc/jupyter/jupyter_server_config.d/echoes-vre.json``, installed with the distribution.
+That file also lets the server's pages frame its own pages, `frame-ancestors 'self'`, for
+Voila's preview in JupyterLab: JupyterHub's default, 'none', keeps components from framing
+each other on one host, and here each server has a host of its own (README, "Origins").
 """
 
 from __future__ import annotations
