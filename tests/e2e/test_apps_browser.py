@@ -102,7 +102,8 @@ def test_an_author_republishes_from_jupyterlabs_file_menu_and_keeps_the_share(
     """The README's author steps in JupyterLab: "Publish as App…" in the File menu, a dialog
     that starts from the previous version (a public app stays public), refuses a bad name
     before sending, says it is publishing, then links to the app; "Apps Gallery" opens
-    the gallery logged in; Voila's preview renders inside JupyterLab."""
+    the gallery logged in, where the author edits and unpublishes the app; Voila's preview
+    renders inside JupyterLab."""
     author = new_user("lab-author")
     author.start_server()
     lab = Lab(author)
@@ -115,6 +116,12 @@ def test_an_author_republishes_from_jupyterlabs_file_menu_and_keeps_the_share(
     assert saved.status_code == 201, saved.text
     first = {"path": "kilns.ipynb", "name": "kilns", "share": "public", "title": "Kiln map"}
     assert lab.send("POST", "apps/publish", first, **JSON).json()["version"] == 1
+
+    def anonymous_view() -> dict:
+        url = f"{hub.service_url('apps')}api/apps/{author.name}/kilns"
+        reply = requests.get(url, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
 
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     page = context.new_page()
@@ -153,12 +160,11 @@ def test_an_author_republishes_from_jupyterlabs_file_menu_and_keeps_the_share(
         assert link.inner_text() == hub.app_url(author.name, "kilns")
         page.screenshot(path=str(screenshots / "lab-published.png"))
         page.locator(".jp-Dialog-button.jp-mod-accept").click()
-        anonymous = requests.get(
-            f"{hub.service_url('apps')}api/apps/{author.name}/kilns", timeout=60
-        )
-        assert anonymous.status_code == 200, anonymous.text
-        assert (anonymous.json()["version"], anonymous.json()["share"]) == (2, "public")
-        assert anonymous.json()["title"] == "Kiln map"
+        assert {k: anonymous_view()[k] for k in ("version", "share", "title")} == {
+            "version": 2,
+            "share": "public",
+            "title": "Kiln map",
+        }
 
         # The gallery, from JupyterLab: logged in, with the app.
         page.locator(".lm-MenuBar-itemLabel", has_text="Help").click()
@@ -169,12 +175,28 @@ def test_an_author_republishes_from_jupyterlabs_file_menu_and_keeps_the_share(
         assert f"Logged in as {author.name}" in gallery.inner_text("body")
         assert "Log in to see" not in gallery.inner_text("body")
         gallery.screenshot(path=str(screenshots / "lab-gallery.png"), full_page=True)
+
+        # The author edits the app in the gallery, then unpublishes it.
+        card = gallery.locator(f"[data-app='{author.name}/kilns']")
+        card.locator("summary", has_text="Edit or unpublish").click()
+        card.locator("[name=title]").fill("Kilns of Kent")
+        card.locator("button", has_text="Save").click()
+        gallery.locator(f"[data-app='{author.name}/kilns'] h2", has_text="Kilns of Kent").wait_for()
+        assert anonymous_view()["title"] == "Kilns of Kent"
+        gallery.on("dialog", lambda dialog: dialog.accept())
+        card.locator("summary", has_text="Edit or unpublish").click()
+        card.locator("button", has_text="Unpublish").click()
+        card.wait_for(state="detached")
+        gone = requests.get(f"{hub.service_url('apps')}api/apps/{author.name}/kilns", timeout=60)
+        assert gone.status_code == 404
         gallery.close()
 
         # Voila's preview, in JupyterLab: the notebook rendered, not a refused frame.
         page.locator(
             "[data-jp-item-name='voilaRender'] button, [data-jp-item-name='voilaRender']"
         ).first.click()
+        # A notebook written through the contents API is not trusted: Voila asks first.
+        page.locator(".jp-Dialog-button", has_text="Render anyway").click(timeout=60_000)
         frame = page.locator(".jp-IFrame iframe")
         try:
             frame.wait_for(state="attached", timeout=60_000)
