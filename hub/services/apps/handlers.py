@@ -199,7 +199,8 @@ class GalleryHandler(BaseHandler):
             prefix=self.service.prefix,
             api=url_path_join(self.service.prefix, "api/apps/"),
             login_url=url_path_join(self.service.prefix, "login"),
-            xsrf=self.xsrf_token.decode(),
+            # Only for those who may change something: making one sets JupyterHub's cookie.
+            xsrf="" if viewer.anonymous else self.xsrf_token.decode(),
             time=time,
         )
 
