@@ -37,7 +37,7 @@ $(VENV_MARK):
 # labextension and the server extension's config into the venv (shared-data). pip runs again
 # when the project's dependencies, the extension's sources or the view rules it bundles change.
 LABEXT := extensions/labextension
-LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/*) $(addprefix $(LABEXT)/,\
+LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/* $(LABEXT)/schema/*.json) $(addprefix $(LABEXT)/,\
 	package.json package-lock.json tsconfig.json install.json) extensions/echoes/widgets/view.json \
 	$(wildcard extensions/echoes/server/jupyter-config/*.json)
 LABEXT_NODE_DEV := $(LABEXT)/node_modules/.installed-dev
