@@ -7,17 +7,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install data up test test-fast bench lint clean image docker-engine test-image postgresql lock
+.PHONY: help install install-dev data up test test-fast bench lint clean image docker-engine test-image postgresql lock
 
 help:
-	@echo "make up     install what is needed and start the hub (echoes up)"
-	@echo "make test   install what is needed and run the whole test suite"
+	@echo "make up     install what running needs (make install) and start the hub (echoes up)"
+	@echo "make test   add the development tools (make install-dev) and run the whole test suite"
 	@echo "make test-fast  the in-process tests (tests/unit, with the extension's jest tests): no hub"
 	@echo "make bench  run the benchmarks under tests/benchmarks/"
 	@echo "make data   build the shared heritage data folder (done by up and test)"
 	@echo "make lint   ruff check and format check"
 	@echo "make image  build the per-user image echoes/singleuser (starts a Docker engine as root)"
 	@echo "make lock   resolve the image's (and Binder's) lock images/singleuser/requirements.txt"
+	@echo "make install      install what running needs: .venv, the proxy, the built extension"
+	@echo "make install-dev  that and the development tools: pytest, Playwright, ruff, uv, jest"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
 
 # Remade when the interpreter it was made with changes.
@@ -35,24 +37,54 @@ $(VENV_MARK):
 # labextension and the server extension's config into the venv (shared-data). pip runs again
 # when the project's dependencies, the extension's sources or the view rules it bundles change.
 LABEXT := extensions/labextension
-LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/*) $(addprefix $(LABEXT)/,\
+LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/* $(LABEXT)/schema/*.json) $(addprefix $(LABEXT)/,\
 	package.json package-lock.json tsconfig.json install.json) extensions/echoes/widgets/view.json \
 	$(wildcard extensions/echoes/server/jupyter-config/*.json)
+LABEXT_NODE_DEV := $(LABEXT)/node_modules/.installed-dev
 
+# Two installs, each with its own stamp, so that switching between them reinstalls nothing:
+# `install` is what running needs (make up), `install-dev` adds the development tools
+# (make test, test-fast, lint, bench, lock).
+#
 # Two distributions: the user side (the root: echoes, echoes_data, the JupyterLab extension),
 # which the per-user image installs too, and the hub side (hub/), which it does not.
+# The extension's Node packages (its node_modules, about 450 MB) are needed to build it, not
+# to run it: they go after the build, unless install-dev installed them for its jest tests
+# (then their stamp is renewed: the hook's `npm install` rewrote package-lock.json).
 $(VENV)/.installed: pyproject.toml hub/pyproject.toml hatch_build.py $(LABEXT_SOURCES) $(VENV_MARK)
 	@echo "==> installing echoes-vre, echoes-vre-hub (and building the JupyterLab extension) into $(VENV)"
-	$(BIN)/python -m pip install --progress-bar off -e '.[dev]' -e ./hub
+	$(BIN)/python -m pip install --progress-bar off -e . -e ./hub
+	@if [ -e $(LABEXT_NODE_DEV) ]; then touch $(LABEXT_NODE_DEV); else \
+	  echo "==> removing the extension's build-time Node packages ($(LABEXT)/node_modules)"; \
+	  rm -rf $(LABEXT)/node_modules; \
+	fi
 	@touch $@
 
+# The development tools: pyproject.toml's dependency group `dev` (pip >= 25.1 installs
+# groups), on their own: a reinstall of the project leaves them be.
+$(VENV)/.installed-dev: pyproject.toml $(VENV_MARK)
+	@echo "==> installing the development tools (dependency group dev) into $(VENV)"
+	$(BIN)/python -m pip install --progress-bar off --group dev
+	@touch $@
+
+# The extension's Node packages with its test tools (jest), kept for its unit tests.
+$(LABEXT_NODE_DEV): $(LABEXT)/package.json $(LABEXT)/package-lock.json
+	@echo "==> installing the JupyterLab extension's Node packages, with its test tools"
+	cd $(LABEXT) && npm ci --no-audit --no-fund
+	@touch $@
+
+# What the hub runs: configurable-http-proxy (test-only packages would be devDependencies).
 node_modules/.installed: package.json package-lock.json
 	@echo "==> installing Node packages (configurable-http-proxy)"
-	npm ci --no-audit --no-fund
+	npm ci --omit=dev --no-audit --no-fund
 	@touch $@
 
 install: $(VENV)/.installed node_modules/.installed
-	@echo "==> installed"
+	@echo "==> installed what running needs"
+
+# The extension's Node packages first: the build then finds them, and they stay.
+install-dev: $(LABEXT_NODE_DEV) install $(VENV)/.installed-dev
+	@echo "==> installed the development tools"
 
 # The shared heritage data (catalogs/), rebuilt when its recipe or catalogs change.
 DATA_DIR ?= $(if $(ECHOES_DATA_DIR),$(ECHOES_DATA_DIR),.echoes/heritage)
@@ -75,18 +107,18 @@ up: install data
 	@echo "==> installing Debian's chromium for the browser tests"
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
-test: install data test-image postgresql /usr/bin/chromium
+test: install-dev data test-image postgresql /usr/bin/chromium
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The tests that start no hub, no browser and no container, less those marked slow (the
 # notebooks reproduced in real kernels): under two minutes, the loop while editing.
 # `make test` runs them too, with everything else.
-test-fast: install data
+test-fast: install-dev data
 	@echo "==> running the in-process tests"
 	$(BIN)/python -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
 
-bench: install data test-image
+bench: install-dev data test-image
 	@echo "==> running the benchmarks"
 	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)
 
@@ -103,7 +135,7 @@ image: docker-engine $(VENV)/.installed
 # wheels only, with hashes (the image installs with --require-hashes). Run it after editing
 # either; versions already in the lock are kept (uv's preference), --upgrade moves them.
 LOCK_ARGS ?=
-lock: $(VENV)/.installed
+lock: $(VENV)/.installed-dev
 	$(BIN)/uv pip compile --quiet --generate-hashes --only-binary :all: \
 	    --python-version 3.11.2 --python-platform x86_64-manylinux_2_36 \
 	    --custom-compile-command "make lock" $(LOCK_ARGS) \
@@ -126,7 +158,7 @@ postgresql:
 	  fi; \
 	fi
 
-lint: install
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -25,9 +25,9 @@ from .services.apps.config import EchoesApps, app_mode
 from .settings import EchoesHub
 from .spawners.docker import DEFAULT_IMAGE, DEFAULT_NETWORK
 
-#: What user servers and apps reach in the state folder (with modes of their own);
-#: everything else there is the hub's only.
-SHARED_IN_STATE = ("homes", "apps")
+#: What user servers and apps reach in the state folder, with modes of their own (homes,
+#: the apps, runs published for reviewers: docs/reproduce.md); the rest is the hub's only.
+SHARED_IN_STATE = ("homes", "apps", "published")
 
 
 def prepare(settings: EchoesHub, config: Config) -> Deployment:

@@ -12,7 +12,9 @@
   start and memory while it runs: tests that only need "a hub with these settings" share
   one; tests that stop, restart or break a hub, or look at all of it, have their own.
 
-The terminal summary says how many real hubs the run started.
+The terminal summary says how many real hubs the run started. A failed test that used a
+`hub` gets the end of that hub's log (services included) and of its apps' Voila logs in
+its report: CI keeps nothing else of a hub once the run is over.
 """
 
 from __future__ import annotations
@@ -62,6 +64,31 @@ def shared_hub() -> Iterator[Callable[..., Hub]]:
 
     yield hub_with
     stop_hubs(list(hubs.values()))
+
+
+#: Lines of each log a failed test's report ends with.
+LOG_TAIL = 60
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    hub = getattr(item, "funcargs", {}).get("hub")
+    if report.failed and isinstance(hub, Hub):
+        report.sections.append((f"end of the hub's log ({hub.log_path})", tail(hub.log_path)))
+        voila_logs = sorted(
+            (hub.state_dir / "apps").glob("run/*/*/voila.log"), key=os.path.getmtime
+        )
+        for path in voila_logs[-2:]:
+            report.sections.append((f"end of an app's Voila log ({path})", tail(path)))
+    return report
+
+
+def tail(path: Path) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-LOG_TAIL:])
+    except OSError as e:
+        return f"(unreadable: {e})"
 
 
 @pytest.hookimpl(trylast=True)  # after --durations' list

@@ -570,6 +570,49 @@ class Kernel:
         )
 
 
+class Terminal:
+    """A real terminal on a user server (terminado over a websocket), as JupyterLab opens
+    one: what a person types there runs in the shell the server starts."""
+
+    def __init__(self, server_url: str, token: str) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.headers = {"Authorization": f"token {token}"}
+        response = requests.post(
+            f"{self.server_url}/api/terminals", headers=self.headers, json={}, timeout=60
+        )
+        response.raise_for_status()
+        self.name = response.json()["name"]
+        ws_url = self.server_url.replace("http", "ws", 1) + f"/terminals/websocket/{self.name}"
+        self.ws = websocket.create_connection(
+            ws_url, header=[f"{k}: {v}" for k, v in self.headers.items()], timeout=120
+        )
+
+    def run(self, command: str, timeout: float = 300) -> tuple[int, str]:
+        """Type `command`; its exit status and what the terminal showed until it ended."""
+        marker = uuid.uuid4().hex
+        # The typed line echoes `$?` literally: only the shell's own output has the number.
+        self.ws.send(json.dumps(["stdin", f"{command}; echo {marker}-$?\r"]))
+        shown = ""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            kind, *content = json.loads(self.ws.recv())
+            if kind == "stdout":
+                shown += content[0]
+                ended = re.search(rf"{marker}-(\d+)", shown)
+                if ended:
+                    return int(ended.group(1)), shown[: ended.start()]
+        raise TimeoutError(f"the terminal did not finish {command!r} in {timeout}s: {shown}")
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.ws.close()
+        requests.delete(
+            f"{self.server_url}/api/terminals/{self.name}", headers=self.headers, timeout=30
+        )
+
+
 def enter_app(hub: Hub, http: requests.Session, author: str, name: str) -> bool:
     """As the browser `http` of someone logged in to the hub: through the apps service's
     host (hub OAuth, the access check, a one-time ticket) to the app's host, which sets its

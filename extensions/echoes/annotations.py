@@ -349,10 +349,15 @@ COLUMNS = [
 ]
 
 
-def to_frame(items: list[dict]):
-    """One row per annotation, with the creator, text, tags, target and selector spelled out."""
+def to_frame(items: list[dict] | dict):
+    """One row per annotation, with the creator, text, tags, target and selector spelled out;
+    a field an annotation lacks (a person's has no confidence) is empty. ``items`` is a list
+    of annotations, or an AnnotationPage or AnnotationCollection (``export``) as JSON-LD."""
     import pandas as pd
 
+    if isinstance(items, dict):
+        page = items.get("first", items) if items.get("type") == "AnnotationCollection" else items
+        items = page.get("items", []) if isinstance(page, dict) else []
     return pd.DataFrame([_row(a) for a in items], columns=COLUMNS)
 
 

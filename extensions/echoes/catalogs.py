@@ -10,7 +10,11 @@ import bisect
 import copy
 import json
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import intake
 from intake.readers.entry import Catalog
@@ -46,9 +50,116 @@ def catalog(path: str | os.PathLike | None = None, *, check: bool = True) -> Cat
     return intake.from_yaml_file(str(file))
 
 
-def search(text: str, path: str | os.PathLike | None = None) -> Catalog:
+def opening_code(name: str) -> str:
+    """The expression that reads the entry ``name`` ("theme.entry") from the root catalog."""
+    *themes, entry = name.split(".")
+    return "echoes.catalog()" + "".join(f".{t}.read()" for t in themes) + f".{entry}.read()"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One entry that a search found: what it is, under which licence, how to open it."""
+
+    name: str
+    title: str
+    description: str
+    licence: str
+    catalog: Catalog = field(repr=False, compare=False)
+
+    @property
+    def code(self) -> str:
+        return opening_code(self.name)
+
+    @property
+    def reader(self) -> Any:
+        """The entry's Intake reader."""
+        return self.catalog[self.name]
+
+    def read(self) -> Any:
+        """The entry's data (a DataFrame, an image array, ...), read with Intake."""
+        return self.reader.read()
+
+    def summary(self) -> str:
+        return f"{self.name}: {self.title} (licence {self.licence or 'not given'})"
+
+    def __repr__(self) -> str:
+        return f"<{self.summary()}: {self.code}>"
+
+
+class SearchResults:
+    """What ``echoes.search`` found: iterate for the hits (sorted by name), index by position
+    or by name ("theme.entry"); shown as a list in a terminal and a table in a notebook.
+    ``catalog`` is the hits as one Intake catalog, ``entries`` its entries."""
+
+    def __init__(self, text: str, catalog: Catalog) -> None:
+        self.text = text
+        self.catalog = catalog
+        self.hits = [_hit(name, entry, catalog) for name, entry in sorted(catalog.entries.items())]
+
+    @property
+    def entries(self) -> dict:
+        return self.catalog.entries
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.catalog.entries
+
+    def __getitem__(self, key: int | str) -> Hit:
+        if isinstance(key, int):
+            return self.hits[key]
+        for hit in self.hits:
+            if hit.name == key:
+                return hit
+        raise KeyError(f"{key!r} is not among the results for {self.text!r}")
+
+    def _heading(self) -> str:
+        if not self.hits:
+            return f"No catalog entry matches {self.text!r}."
+        entries = "entry matches" if len(self.hits) == 1 else "entries match"
+        return f"{len(self.hits)} catalog {entries} {self.text!r}:"
+
+    def __repr__(self) -> str:
+        lines = [self._heading()]
+        for hit in self.hits:
+            lines += [f"- {hit.summary()}", f"    {hit.code}"]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            "<tr>"
+            f"<td><code>{escape(hit.name)}</code></td>"
+            f"<td><b>{escape(hit.title)}</b><br>{escape(hit.description)}</td>"
+            f"<td>{escape(hit.licence or 'not given')}</td>"
+            f"<td><code>{escape(hit.code)}</code></td>"
+            "</tr>"
+            for hit in self.hits
+        )
+        heading = f"<p>{escape(self._heading())}</p>"
+        if not self.hits:
+            return heading
+        head = "<tr><th>Entry</th><th>Title</th><th>Licence</th><th>Open it with</th></tr>"
+        return f"{heading}<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+
+
+def _hit(name: str, entry: Any, catalog: Catalog) -> Hit:
+    meta = entry.metadata or {}
+    return Hit(
+        name=name,
+        title=str(meta.get("title", name.rpartition(".")[2])),
+        description=str(meta.get("description", "")),
+        licence=str(meta.get("licence", "")),
+        catalog=catalog,
+    )
+
+
+def search(text: str, path: str | os.PathLike | None = None) -> SearchResults:
     """Entries of the whole catalog tree whose name, theme, description or other metadata
-    contain every word of ``text`` (case-insensitive), as a catalog keyed "theme.entry"."""
+    contain every word of ``text`` (case-insensitive)."""
     items, blob, starts = _index(root_path(path))
     # Find candidates with the rarest word, then check the others on those only.
     words = sorted(text.lower().split(), key=blob.count)
@@ -58,7 +169,7 @@ def search(text: str, path: str | os.PathLike | None = None) -> Catalog:
         name, file, doc, entry_name, haystack = items[n]
         if all(word in haystack for word in words[1:]):
             entries[name] = _resolved(name, file, doc, entry_name, data)
-    return Catalog.from_dict(
+    found = Catalog.from_dict(
         {
             "version": 2,
             "metadata": {"title": f"Search results for {text!r}"},
@@ -68,6 +179,7 @@ def search(text: str, path: str | os.PathLike | None = None) -> Catalog:
             "entries": entries,
         }
     )
+    return SearchResults(text, found)
 
 
 # Parsed catalog files and search indexes, kept while the files are unchanged: a rebuild

@@ -58,6 +58,9 @@ class Hub:
     services: Mapping[str, str] = field(default_factory=dict)
     #: The hub's public address: services not in `services` are on their own host beside it.
     public_url: str = ""
+    #: Where browsers open the hub (in a user server JUPYTERHUB_HOST, JupyterHub's
+    #: `subdomain_host`), for links to the services' pages; programs use `services`.
+    browser_url: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Hub:
@@ -73,6 +76,7 @@ class Hub:
             token=env.get("JUPYTERHUB_API_TOKEN", ""),
             user=env.get("JUPYTERHUB_USER", ""),
             services=services,
+            browser_url=env.get("JUPYTERHUB_HOST", ""),
         )
 
     @classmethod
@@ -81,7 +85,7 @@ class Hub:
         under /hub/api, each service on the host JupyterHub gives it with
         `subdomain_host` (<name>--service.<domain>), as a browser reaches them."""
         public = public_url.rstrip("/")
-        return cls(api_url=f"{public}/hub/api", token=token, public_url=public)
+        return cls(api_url=f"{public}/hub/api", token=token, public_url=public, browser_url=public)
 
     def with_token(self, token: str) -> Hub:
         """The same hub, acting with another token (an empty one changes nothing)."""
@@ -89,16 +93,18 @@ class Hub:
 
     def service_url(self, name: str) -> str:
         """Where the service ``name`` answers programs, ending in a slash."""
-        url = self.services.get(name, "")
-        if not url and self.public_url:
-            parts = urlsplit(self.public_url)
-            url = f"{parts.scheme}://{name}--service.{parts.netloc}/services/{name}/"
+        url = self.services.get(name, "") or beside(self.public_url, name)
         if not url:
             label = LABELS.get(name, f"{name} service")
             raise ServiceUnavailable(
                 f"no {label}: ECHOES_{name.upper()}_URL is not set; {STARTED_BY_HUB}"
             )
         return url.rstrip("/") + "/"
+
+    def page_url(self, name: str) -> str:
+        """Where a browser opens the service ``name`` (its own host beside the hub's), or
+        "" when the hub's public address is not known."""
+        return beside(self.browser_url, name)
 
     # HTTP: clients that send this hub's token with every request.
 
@@ -132,6 +138,15 @@ class Hub:
             )
         model = reply.json()
         return Identity(model["name"], sorted(model.get("groups") or []))
+
+
+def beside(public_url: str, name: str) -> str:
+    """The service ``name`` on the host JupyterHub gives it with `subdomain_host`
+    (<name>--service.<domain>) beside the hub at ``public_url``; "" without one."""
+    if not public_url:
+        return ""
+    parts = urlsplit(public_url)
+    return f"{parts.scheme}://{name}--service.{parts.netloc}/services/{name}/"
 
 
 class _Token(httpx.Auth):

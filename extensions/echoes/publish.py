@@ -4,6 +4,8 @@
                    [--title T] [--description D] [--file PATH ...]
     echoes publish --unpublish --name NAME
 
+A new version keeps the previous one's title, description and share unless given.
+
 The notebook and the files it names (string literals in its code that are files beside
 it, and every --file) are sent over HTTP as a snapshot; the hub never reads the
 author's folder. Authenticates with a hub token: --token, $ECHOES_TOKEN or, inside a
@@ -77,12 +79,13 @@ def publication(args: argparse.Namespace) -> dict:
         if not target.is_file():
             raise PublishError(f"{target}: no such file (given with --file)")
         files[relative] = base64.b64encode(target.read_bytes()).decode()
+    # Only what the author gave: the service keeps the previous version's title,
+    # description and share (for a new app: the notebook's title or the name, hub).
+    given = {k: getattr(args, k) for k in ("title", "description", "share")}
     return {
         "notebook": notebook,
         "files": files,
-        "title": args.title or notebook.get("metadata", {}).get("title", "") or args.name,
-        "description": args.description,
-        "share": args.share,
+        **{k: v for k, v in given.items() if v is not None},
     }
 
 
@@ -106,9 +109,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("notebook", nargs="?", help="the notebook (.ipynb) to publish")
     parser.add_argument("--name", required=True, help="the app's name in its address")
-    parser.add_argument("--share", default="hub", help="public, hub, group:G or user:U")
-    parser.add_argument("--title", default="")
-    parser.add_argument("--description", default="")
+    kept = "default: the previous version's"
+    parser.add_argument(
+        "--share", help=f"public, hub, group:G or user:U ({kept}; for a new app, hub)"
+    )
+    parser.add_argument(
+        "--title", help=f"{kept}; for a new app, the notebook's own title or the name"
+    )
+    parser.add_argument("--description", help=kept)
     parser.add_argument(
         "--file",
         action="append",

@@ -2,11 +2,11 @@
 
 Run as ``python /opt/echoes-image/test_image.py [CHECK ...]`` with the shared data
 mounted read-only at /srv/heritage; CHECK names some of user, data, imports,
-singleuser and lab (default: all). Checks that the server runs as the non-root user with
-its home, that the shared data is readable and not writable, that every package in
-the lock imports, that ``jupyterhub-singleuser`` runs, and that JupyterLab has the
-project's extension and server extension. Exit status 0 when all
-hold; every failure is printed.
+singleuser, lab and terminal (default: all). Checks that the server runs as the non-root
+user with its home, that the shared data is readable and not writable, that every package
+in the lock imports, that ``jupyterhub-singleuser`` runs, that JupyterLab has the
+project's extension and server extension, and that a terminal finds the environment's
+echoes, python and pip. Exit status 0 when all hold; every failure is printed.
 """
 
 from __future__ import annotations
@@ -147,12 +147,33 @@ def check_lab() -> None:
     )
 
 
+def check_terminal() -> None:
+    """A JupyterLab terminal keeps the image's PATH: the environment's server config runs a
+    non-login bash (a login shell reads /etc/profile, which resets PATH)."""
+    from jupyter_server.serverapp import ServerApp
+
+    app = ServerApp()
+    app.load_config_file()
+    shell = app.terminado_settings.get("shell_command")
+    check(shell == ["/bin/bash"], f"terminals run a non-login /bin/bash (they run {shell})")
+    tools = ("echoes", "python", "pip")
+    found = subprocess.run(
+        [*(shell or ["/bin/bash", "-l"]), "-ic", "command -v " + " ".join(tools)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    expected = [str(Path(sys.executable).with_name(name)) for name in tools]
+    check(found.stdout.split() == expected, f"a terminal finds {expected}: {found.stdout}")
+
+
 CHECKS = {
     "user": check_user,
     "data": check_data,
     "imports": check_imports,
     "singleuser": check_singleuser,
     "lab": check_lab,
+    "terminal": check_terminal,
 }
 
 

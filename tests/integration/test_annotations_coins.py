@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from echoes.annotations import AnnotationClient
+from echoes.annotations import AnnotationClient, region
 from echoes.annotators import coins
 from tests.hubclient import Kernel
 from tests.integration.annotations_support import new_person, service_url, wait_for_service
@@ -96,24 +96,38 @@ def test_other_users_do_not_see_private_proposals(hub, admin, curator):
     assert visitor.search(coins.COINS_CANVAS) == []
 
 
-def test_the_notebook_runs_in_a_real_kernel_on_a_user_server(hub, admin, curator):
+@pytest.mark.parametrize(
+    ("drawn_before", "runs"), [(False, 1), (True, 2)], ids=["fresh", "drawn-by-hand-run-twice"]
+)
+def test_the_notebook_runs_in_a_real_kernel_on_a_user_server(
+    hub, admin, curator, drawn_before, runs
+):
     """annotate-coins.ipynb, cell by cell, in the user's own server: the client finds the
-    service from the server's environment and authenticates with the server's token."""
+    service from the server's environment and authenticates with the server's token. The
+    README has people draw on the photograph first: a hand-made annotation (no confidence,
+    a Person's) is already there then, and the notebook still runs; and again, over the
+    proposals and decisions of its first run."""
     person = add_user(hub, admin, "ann-notebook")
+    mine = AnnotationClient(url=service_url(hub), token=person.new_token())
+    if drawn_before:
+        # As the JupyterLab view saves a rectangle drawn with the mouse.
+        target = region(coins.canvas(), 10, 12, 40, 38)
+        mine.annotate(target, "a worn coin", "describing", visibility="private")
     assert person.start_server().status_code in (201, 202)
     kernel = Kernel(person.server_url(), person.new_token())
     try:
         notebook = json.loads((REPO / "notebooks" / "annotate-coins.ipynb").read_text())
-        output = ""
-        for cell in notebook["cells"]:
-            if cell["cell_type"] == "code":
-                output = kernel.execute("".join(cell["source"]), timeout=180)
-        assert output.strip().endswith("ok")
+        for _ in range(runs):
+            output = ""
+            for cell in notebook["cells"]:
+                if cell["cell_type"] == "code":
+                    output = kernel.execute("".join(cell["source"]), timeout=180)
+            assert output.strip().endswith("ok")
     finally:
         kernel.close()
-    token = person.new_token()
-    mine = AnnotationClient(url=service_url(hub), token=token)
     proposals = mine.search(coins.COINS_CANVAS, creator=coins.NAME)
-    assert len(proposals) == COINS_IN_THE_PHOTOGRAPH
+    assert len(proposals) == COINS_IN_THE_PHOTOGRAPH * runs
     assert {p["creator"]["actedOnBehalfOf"]["nickname"] for p in proposals} == {person.name}
-    assert len(mine.search(creator=person.name, motivation="assessing")) == 2
+    assert len(mine.search(creator=person.name, motivation="assessing")) == 2 * runs
+    hand_made = mine.search(coins.COINS_CANVAS, motivation="describing")
+    assert len(hand_made) == int(drawn_before)

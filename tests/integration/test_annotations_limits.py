@@ -166,7 +166,8 @@ def test_tokens_in_query_strings_never_reach_the_log(hub, admin, service):
     ]
     for url in probes:
         reply = anonymous.get(url, timeout=30)
-        assert 400 <= reply.status_code < 500, (url, reply.status_code)
+        # Refused, or (search and a container: anyone reads the public annotations) answered.
+        assert reply.status_code < 500, (url, reply.status_code)
     wait_for(lambda: hub.log().count(marker) >= len(probes), 30, "the requests to be logged")
     assert token not in hub.log(), "a token from a URL was written to the log"
 

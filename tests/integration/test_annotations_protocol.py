@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -104,7 +105,7 @@ def test_create_read_update_delete_with_etags(service, alice):
     assert head.status_code == 200 and head.headers["ETag"] == etag and not head.content
     assert "PUT" in alice.options(location).headers["Allow"]
     allowed = alice.options(url)
-    assert allowed.status_code == 204 and "POST" in allowed.headers["Allow"]
+    assert allowed.status_code == 200 and "POST" in allowed.headers["Allow"]
     assert allowed.headers["Accept-Post"] == MEDIA_TYPE
 
     assert send(alice, "PUT", location, note("3 cm crack")).status_code == 428
@@ -202,10 +203,15 @@ def test_visibility_and_ownership_between_users(service, alice, bob, carol, root
     assert moderated.status_code == 200
     assert moderated.json()["creator"]["nickname"] == alice.name
 
-    # Without a hub identity there is nothing.
-    assert requests.get(url, timeout=10).status_code == 403
-    forged = requests.get(url, headers={"Authorization": "token forged"}, timeout=10)
-    assert forged.status_code == 403
+    # Without a hub identity (or with a forged one) only what is public, and no change.
+    for headers in ({}, {"Authorization": "token forged"}):
+        anonymous = requests.get(url, headers=headers, timeout=10)
+        assert anonymous.status_code == 200
+        assert {a["id"] for a in anonymous.json()["first"]["items"]} == {public}
+        assert requests.get(private, headers=headers, timeout=10).status_code == 404
+        refused = send(requests, "POST", url, note("anonymous"), **headers)
+        assert refused.status_code == 403
+    assert requests.get(service, timeout=10).status_code == 403
 
 
 def test_removal_from_a_group_applies_within_the_auth_cache_age(hub, admin, service, alice):
@@ -251,6 +257,51 @@ def test_browser_login_reaches_the_service_and_cookies_alone_cannot_write(hub, a
     assert forged.status_code == 403
     listed = person.http.get(f"{service}search", params={"q": "cross"}, timeout=30)
     assert listed.json()["items"] == []
+
+
+def test_from_another_origin_a_cookie_changes_nothing_and_a_token_does(hub, admin, service):
+    person, token = new_person(hub, admin, "ann-xo")
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    assert person.http.get(service, headers=browser, timeout=30).status_code == 200
+    service_host = urlsplit(service).hostname
+    xsrf = next(
+        c.value for c in person.http.cookies if c.name == "_xsrf" and service_host in c.domain
+    )
+    url = f"{service}containers/default/"
+    by_cookie = {"Content-Type": MEDIA_TYPE, "X-XSRFToken": xsrf}
+    # The cookie and the service's XSRF token are enough on the service's own origin...
+    own = person.http.post(url, data=json.dumps(note("own origin")), headers=by_cookie, timeout=30)
+    assert own.status_code == 201, own.text
+    # ...never from another one, even with both (a browser would send neither).
+    elsewhere = {**by_cookie, "Origin": "https://viewer.example.org"}
+    forged = person.http.post(
+        url, data=json.dumps(note("cross-site")), headers=elsewhere, timeout=30
+    )
+    assert forged.status_code == 403 and forged.json()["field"] == "Origin"
+    assert forged.headers["Access-Control-Allow-Origin"] == "*"
+    location, etag = own.headers["Location"], own.headers["ETag"]
+    changed = person.http.put(
+        location,
+        data=json.dumps(note("cross-site")),
+        headers={**elsewhere, "If-Match": etag},
+        timeout=30,
+    )
+    assert changed.status_code == 403
+    # A token is what another origin's page sends, and it works.
+    sent = send(
+        token, "POST", url, note("by token", visibility="public"), Origin=elsewhere["Origin"]
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in sent.headers
+    mine = token.get(url, params={"creator": person.name}).json()["first"]["items"]
+    assert sorted(a["body"]["value"] for a in mine) == ["by token", "own origin"]
+    # Anyone reads the public one from anywhere, without credentials.
+    read = requests.get(
+        sent.headers["Location"], headers={"Origin": elsewhere["Origin"]}, timeout=30
+    )
+    assert read.status_code == 200 and read.headers["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in read.headers["Access-Control-Expose-Headers"]
 
 
 def test_path_tricks_in_request_iris(service, alice):

@@ -166,7 +166,7 @@ def test_another_users_cookie_cannot_use_the_server_extension(alice, bob):
     assert forged.status_code == 403
 
 
-def test_publish_as_app_from_the_server(alice):
+def test_publish_as_app_from_the_server(lab_hub, alice):
     notebook = {
         "cells": [
             {
@@ -198,6 +198,20 @@ def test_publish_as_app_from_the_server(alice):
     # request are tested in process: tests/unit/test_server_extension.py).
     bad_name = alice.send("POST", "apps/publish", {**body, "name": "Bad Name"})
     assert bad_name.status_code == 400 and "Bad Name" in bad_name.json()["message"]
+
+    # Re-published with no share or title (the dialog's fields left empty): both kept, and
+    # the dialog finds them among the owner's apps.
+    shared = {**body, "share": "public", "title": "Hello"}
+    assert alice.send("POST", "apps/publish", shared).json()["share"] == "public"
+    again = alice.send("POST", "apps/publish", {"path": "hello.ipynb", "name": "hello-lab"})
+    assert (again.json()["version"], again.json()["share"], again.json()["title"]) == (
+        3,
+        "public",
+        "Hello",
+    )
+    mine = alice.get("apps/mine").json()
+    assert [(a["name"], a["share"]) for a in mine["apps"]] == [("hello-lab", "public")]
+    assert mine["gallery"] == lab_hub.service_url("apps")
 
 
 def test_echoes_publish_in_a_servers_terminal_needs_no_address_token_or_name(alice):
@@ -232,3 +246,20 @@ def test_me_names_the_owner_and_their_groups(admin, alice, bob):
     assert added.status_code == 200, added.text
     assert alice.get("me").json() == {"name": alice.person.name, "groups": ["lab-conservators"]}
     assert bob.get("me").json() == {"name": bob.person.name, "groups": []}
+
+
+def test_the_server_lets_only_its_own_pages_frame_it_for_voilas_preview(alice):
+    """JupyterHub's default, frame-ancestors 'none', left Voila's preview blank in
+    JupyterLab; each server has its own host, so 'self' is the server's own pages."""
+    notebook = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    saved = alice.person.http.put(
+        alice.base + "api/contents/framed.ipynb",
+        data=json.dumps({"type": "notebook", "content": notebook}),
+        headers={"X-XSRFToken": alice.xsrf, "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert saved.status_code in (200, 201), saved.text
+    for path in ("lab", "voila/render/framed.ipynb"):
+        page = alice.person.http.get(alice.base + path, timeout=120)
+        assert page.status_code == 200, (path, page.status_code)
+        assert page.headers["Content-Security-Policy"] == "frame-ancestors 'self'", path

@@ -148,6 +148,17 @@ def test_make_up_in_a_fresh_clone_serves_the_hub_and_its_services(make_up):
     assert password not in log
 
 
+def test_make_up_installs_what_running_needs_and_nothing_else(make_up):
+    """No development tools (pyproject.toml's group dev) and none of the Node packages that
+    built the JupyterLab extension: `make test` adds them (make install-dev)."""
+    clone = make_up.clone
+    assert (clone / "node_modules/.bin/configurable-http-proxy").exists()
+    assert (clone / ".venv/share/jupyter/labextensions/echoes-vre-lab/package.json").exists()
+    assert not (clone / "extensions/labextension/node_modules").exists()
+    for tool in ("pytest", "ruff", "playwright", "uv"):
+        assert not (clone / ".venv/bin" / tool).exists(), tool
+
+
 @pytest.fixture
 def failing_hub() -> Iterator[Hub]:
     STATE_ROOT.mkdir(mode=0o711, exist_ok=True)

@@ -44,6 +44,7 @@ SAMPLES = {
     r"me": "me",
     r"annotations/(.*)": "annotations/{note}",
     r"apps/publish": "apps/publish",
+    r"apps/mine": "apps/mine",
 }
 BODIES = {
     ("annotations/(.*)", "POST"): NOTE,
@@ -63,6 +64,7 @@ BAD = {
     ("annotations/(.*)", "PUT"): ("annotations/{note}", b"[]"),
     ("annotations/(.*)", "DELETE"): ("annotations/no/such/path", None),
     ("apps/publish", "POST"): ("apps/publish", {"path": "../../etc/passwd.ipynb", "name": "x"}),
+    ("apps/mine", "GET"): None,
 }
 
 

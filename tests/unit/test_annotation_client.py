@@ -67,3 +67,17 @@ def test_to_frame_reads_creators_as_other_stores_write_them():
     ]
     frame = ann.to_frame(items)
     assert list(frame["creator"]) == ["https://orcid.org/0000-0002-1825-0097", "Museo"]
+
+
+def test_to_frame_reads_an_exported_collection_whose_person_annotations_lack_confidence():
+    from echoes import annotations as ann
+
+    proposal = {"id": "p", "creator": {"type": "Software", "name": "coins"}, "confidence": 0.9}
+    drawn = {"id": "d", "creator": {"type": "Person", "nickname": "ada"}}
+    page = {"type": "AnnotationPage", "items": [drawn, proposal]}
+    collection = {"type": "AnnotationCollection", "total": 2, "first": page}
+    for given in (collection, page):
+        frame = ann.to_frame(given)
+        assert list(frame["id"]) == ["d", "p"]
+        assert frame["confidence"].isna().tolist() == [True, False]
+    assert ann.to_frame({"type": "AnnotationCollection", "total": 0}).empty

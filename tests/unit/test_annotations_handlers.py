@@ -29,16 +29,18 @@ LIMITS = {"max_import_items": 50, "max_import_size": 512 * 1024, "max_imports_pe
 
 
 class Service(InProcess):
-    """The annotation service (a fresh SQLite store) running in this process, at `url`."""
+    """The annotation service (a fresh SQLite store) running in this process, at `url`,
+    with `LIMITS` and ``settings`` (other `AnnotationsService` settings)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, **settings: int) -> None:
         self.database_url = database_url
+        self.settings = settings
         # The HTTP server's limit as ServiceApp.serve sets it.
         super().__init__(self.start, LIMITS["max_import_size"] + 1024, self.close)
 
     async def start(self, port: int) -> web.Application:
         self.url = f"http://127.0.0.1:{port}/services/annotations/"
-        settings = {"database_url": self.database_url, **LIMITS}
+        settings = {"database_url": self.database_url, **LIMITS, **self.settings}
         config = {"AnnotationsService": settings, "ServiceApp": {"public_url": self.url}}
         self.app = AnnotationsApp(config=Config(config))
         await self.app.open()
@@ -114,7 +116,7 @@ def test_create_read_update_delete_with_etags(service, alice):
     assert head.status_code == 200 and head.headers["ETag"] == etag and not head.content
     assert "PUT" in alice.options(location).headers["Allow"]
     allowed = alice.options(url)
-    assert allowed.status_code == 204 and "POST" in allowed.headers["Allow"]
+    assert allowed.status_code == 200 and "POST" in allowed.headers["Allow"]
     assert allowed.headers["Accept-Post"] == MEDIA_TYPE
 
     required = send(alice, "PUT", location, note("3 cm crack"))
@@ -335,17 +337,29 @@ def test_the_body_limit_of_one_annotation_is_smaller_than_an_imports(service, al
     assert alice.get(url).json()["total"] == 0
 
 
-def test_without_a_hub_identity_there_is_nothing(service):
-    for path in ("", "containers/", "containers/default/", "search", "openapi.json"):
+def test_without_a_hub_identity_only_public_annotations_are_read(service, alice):
+    url = f"{service.url}containers/default/"
+    public = send(alice, "POST", url, note("for everyone", visibility="public")).json()["id"]
+    private = send(alice, "POST", url, note("for Alice")).json()["id"]
+    for path in ("", "containers/", "openapi.json"):
         reply = requests.get(service.url + path, timeout=30)
         assert reply.status_code == 403, path
         assert reply.json() == {
             "error": "Forbidden",
             "message": "authenticate with the hub (cookie or API token)",
         }
-    write = send(requests, "POST", f"{service.url}containers/default/", note())
+    for path in ("containers/default/", "search", "export", "containers/default/export"):
+        reply = requests.get(service.url + path, timeout=30)
+        assert reply.status_code == 200, path
+        found = reply.json().get("items") or reply.json()["first"]["items"]
+        assert [a["id"] for a in found] == [public], path
+    assert requests.get(public, timeout=30).status_code == 200
+    assert requests.get(private, timeout=30).status_code == 404
+    write = send(requests, "POST", url, note())
     assert write.status_code == 403
-    assert service.session("alice").get(f"{service.url}containers/default/").json()["total"] == 0
+    changed = send(requests, "PUT", public, note("mine now"), **{"If-Match": "*"})
+    assert changed.status_code == 403
+    assert alice.get(url).json()["total"] == 2
 
 
 def test_the_description_names_the_requester_and_the_limits(service, alice):
@@ -355,3 +369,224 @@ def test_the_description_names_the_requester_and_the_limits(service, alice):
     spec = alice.get(info["openapi"]).json()
     assert spec["servers"] == [{"url": service.url.rstrip("/")}]
     assert "/containers/{container}/{annotation}" in spec["paths"]
+
+
+OTHER_ORIGIN = "https://mirador.example.org"
+
+
+def test_containers_and_pages_send_content_location_equal_to_their_id(service, alice):
+    url = container(service, alice, "located")
+    for text in ("one", "two"):
+        assert send(alice, "POST", url, note(text)).status_code == 201
+    for address in (
+        url,
+        f"{url}?page=0",
+        f"{url}?page=0&iris=1",
+        f"{url}export",
+        f"{service.url}search?q=one",
+        f"{service.url}export?q=one",
+    ):
+        reply = alice.get(address)
+        assert reply.status_code == 200, address
+        assert reply.headers["Content-Location"] == reply.json()["id"], address
+        assert "Accept" in reply.headers["Vary"]
+    minimal = 'return=representation;include="http://www.w3.org/ns/ldp#PreferMinimalContainer"'
+    reply = alice.get(url, headers={"Prefer": minimal})
+    assert reply.headers["Content-Location"] == reply.json()["id"] == url
+    assert reply.headers["ETag"]  # a container has one (tornado's, of the body)
+
+
+def test_options_answers_200_with_allow_and_accept_post(service, alice):
+    url = container(service, alice, "optional")
+    location = send(alice, "POST", url, note()).headers["Location"]
+    allowed = alice.options(url)
+    assert allowed.status_code == 200
+    assert allowed.headers["Content-Type"] == "application/json"
+    assert allowed.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
+    assert allowed.headers["Accept-Post"] == MEDIA_TYPE
+    assert "ldp#BasicContainer" in allowed.headers["Link"]
+    assert allowed.json() == {
+        "allow": ["GET", "HEAD", "OPTIONS", "POST"],
+        "accept-post": MEDIA_TYPE,
+    }
+    one = alice.options(location)
+    assert one.status_code == 200 and one.headers["Allow"] == "GET, HEAD, OPTIONS, PUT, DELETE"
+    assert alice.get(location).headers["Allow"] == one.headers["Allow"]
+
+
+def test_the_page_an_export_embeds_has_an_id(service, alice):
+    url = container(service, alice, "exported")
+    assert send(alice, "POST", url, note()).status_code == 201
+    for address in (f"{url}export", f"{service.url}export?creator=alice"):
+        exported = alice.get(address).json()
+        page = exported["first"]
+        assert page["id"] == f"{exported['id']}#page-0"
+        assert page["partOf"] == {"id": exported["id"], "total": 1}
+        assert len(page["items"]) == 1
+
+
+def _triples(text: str, syntax: str):
+    import rdflib
+
+    return rdflib.Graph().parse(data=text, format=syntax)
+
+
+def _json_ld_triples(document: dict):
+    """The triples of ``document`` as pyld (another JSON-LD processor) reads them, with
+    the contexts the service ships."""
+    import rdflib
+    from pyld import jsonld
+
+    from echoes_hub.services.annotations.rdf import CONTEXTS
+
+    def local(url: str, options: dict | None = None) -> dict:
+        return {"contextUrl": None, "documentUrl": url, "document": {"@context": CONTEXTS[url]}}
+
+    quads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": local})
+    return rdflib.Graph().parse(data=quads, format="nt")
+
+
+def test_turtle_and_n_triples_are_the_triples_of_the_json_ld(service, alice):
+    from rdflib.compare import isomorphic
+
+    url = container(service, alice, "triples")
+    created = send(alice, "POST", url, note("ünïcödé ☃", visibility="public"))
+    location, etag = created.headers["Location"], created.headers["ETag"]
+    document = alice.get(location).json()
+    for accept, syntax, content_type in (
+        ("text/turtle", "turtle", "text/turtle; charset=utf-8"),
+        ("application/n-triples", "nt", "application/n-triples"),
+        ("text/turtle;q=0.5, application/ld+json;q=0.1", "turtle", "text/turtle; charset=utf-8"),
+    ):
+        reply = alice.get(location, headers={"Accept": accept})
+        assert reply.status_code == 200 and reply.headers["Content-Type"] == content_type
+        assert reply.headers["Vary"] == "Accept"
+        assert reply.headers["ETag"] == f'W/{etag[:-1]}.{syntax}"'
+        assert isomorphic(_triples(reply.text, syntax), _json_ld_triples(document))
+        revalidated = alice.get(
+            location, headers={"Accept": accept, "If-None-Match": reply.headers["ETag"]}
+        )
+        assert revalidated.status_code == 304
+    collection = alice.get(url, headers={"Accept": "application/n-triples"})
+    assert collection.status_code == 200
+    assert isomorphic(_triples(collection.text, "nt"), _json_ld_triples(alice.get(url).json()))
+    assert collection.headers["Content-Location"] == url
+    assert f"<{location}>" in collection.text and "ldp#BasicContainer" in collection.text
+    exported = alice.get(f"{url}export", headers={"Accept": "text/turtle"})
+    assert exported.status_code == 200 and "ünïcödé ☃" in exported.text
+
+    # JSON-LD stays the default, and its ETag the one PUT takes.
+    for accept in (None, "*/*", "application/json", "application/ld+json", "text/*;q=0.1, */*"):
+        reply = alice.get(location, headers={"Accept": accept} if accept else {})
+        assert reply.headers["Content-Type"] == MEDIA_TYPE and reply.headers["ETag"] == etag
+    assert alice.get(location, headers={"If-None-Match": etag}).status_code == 304
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/rdf+xml", "*/*;q=0"])
+def test_media_types_not_served_get_406(refusing, accept):
+    alice = refusing.session("alice")
+    for path in ("containers/default/", "search", "export"):
+        reply = alice.get(refusing.url + path, headers={"Accept": accept})
+        assert reply.status_code == 406, (path, reply.status_code)
+        assert reply.headers["Content-Type"] == "application/json"
+        assert reply.json()["error"] == "NotAcceptable" and reply.json()["field"] == "Accept"
+
+
+def test_other_origins_read_public_annotations_without_credentials(service, alice):
+    url = f"{service.url}containers/default/"
+    public = send(alice, "POST", url, note("public", visibility="public")).json()["id"]
+    private = send(alice, "POST", url, note("private")).json()["id"]
+    exposed = {"ETag", "Link", "Location", "Content-Location", "Allow", "Vary"}
+    anonymous = {"Origin": OTHER_ORIGIN}
+    for address in (url, f"{url}?page=0", public, f"{service.url}search", f"{url}export"):
+        reply = requests.get(address, headers=anonymous, timeout=30)
+        assert reply.status_code == 200, address
+        assert reply.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in reply.headers
+        names = {h.strip() for h in reply.headers["Access-Control-Expose-Headers"].split(",")}
+        assert exposed <= names
+    items = requests.get(url, headers=anonymous, timeout=30).json()["first"]["items"]
+    assert [a["id"] for a in items] == [public]
+    refused = requests.get(private, headers=anonymous, timeout=30)
+    assert refused.status_code == 404 and refused.headers["Access-Control-Allow-Origin"] == "*"
+    # What Alice's own token shows her page is hers, still without credentials mode.
+    mine = alice.get(private, headers={"Origin": OTHER_ORIGIN, "Authorization": "token t"})
+    assert mine.status_code == 200 and "Access-Control-Allow-Credentials" not in mine.headers
+
+
+def test_a_preflight_is_answered_for_the_route_without_credentials(service, alice):
+    private = send(alice, "POST", f"{service.url}containers/default/", note()).json()["id"]
+    for address, method in (
+        (f"{service.url}containers/default/", "POST"),
+        (private, "PUT"),  # invisible to an anonymous preflight, answered all the same
+    ):
+        reply = requests.options(
+            address,
+            headers={
+                "Origin": OTHER_ORIGIN,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "authorization, content-type, if-match",
+            },
+            timeout=30,
+        )
+        assert reply.status_code == 204, (address, reply.text)
+        assert reply.headers["Access-Control-Allow-Origin"] == "*"
+        assert method in reply.headers["Access-Control-Allow-Methods"].split(", ")
+        allowed = reply.headers["Access-Control-Allow-Headers"].lower().split(", ")
+        assert {"authorization", "content-type", "if-match"} <= set(allowed)
+        assert "Access-Control-Allow-Credentials" not in reply.headers
+        assert int(reply.headers["Access-Control-Max-Age"]) > 0
+
+
+def test_a_change_from_another_origin_needs_a_token_never_a_cookie(service, alice):
+    """In process the caller is whoever the test header names: without an Authorization
+    header the service takes it as a cookie's (tests/integration has the real hub's)."""
+    url = f"{service.url}containers/default/"
+    by_cookie = send(alice, "POST", url, note("forged"), Origin=OTHER_ORIGIN)
+    assert by_cookie.status_code == 403 and by_cookie.json()["field"] == "Origin"
+    assert by_cookie.headers["Access-Control-Allow-Origin"] == "*"
+    assert alice.get(url).json()["total"] == 0
+    by_token = send(alice, "POST", url, note("sent"), Origin=OTHER_ORIGIN, Authorization="token t")
+    assert by_token.status_code == 201, by_token.text
+    here = service.url.split("/services/")[0]
+    assert send(alice, "POST", url, note("same origin"), Origin=here).status_code == 201
+    location, etag = by_token.headers["Location"], by_token.headers["ETag"]
+    changed = send(alice, "PUT", location, note("x"), Origin=OTHER_ORIGIN, **{"If-Match": etag})
+    assert changed.status_code == 403
+    deleted = alice.delete(location, headers={"Origin": OTHER_ORIGIN})
+    assert deleted.status_code == 403
+    assert alice.get(url).json()["total"] == 2
+
+
+def test_the_openapi_description_names_the_headers_and_media_types_sent(service, alice):
+    spec = alice.get(f"{service.url}openapi.json").json()
+    url = container(service, alice, "described")
+    created = send(alice, "POST", url, note())
+    location, etag = created.headers["Location"], created.headers["ETag"]
+    replies = {
+        ("/containers/{container}/", "post"): created,
+        ("/containers/{container}/", "get"): alice.get(url),
+        ("/containers/{container}/", "head"): alice.head(url),
+        ("/containers/{container}/", "options"): alice.options(url),
+        ("/containers/{container}/export", "get"): alice.get(f"{url}export"),
+        ("/containers/{container}/{annotation}", "get"): alice.get(location),
+        ("/containers/{container}/{annotation}", "head"): alice.head(location),
+        ("/containers/{container}/{annotation}", "options"): alice.options(location),
+        ("/containers/{container}/{annotation}", "put"): send(
+            alice, "PUT", location, note("changed"), **{"If-Match": etag}
+        ),
+        ("/search", "get"): alice.get(f"{service.url}search"),
+        ("/export", "get"): alice.get(f"{service.url}export"),
+    }
+    for (path, method), reply in replies.items():
+        code, documented = next(iter(spec["paths"][path][method]["responses"].items()))
+        assert reply.status_code == int(code), (path, method)
+        missing = [name for name in documented["headers"] if name not in reply.headers]
+        assert not missing, (path, method)
+        if method == "get":
+            assert {MEDIA_TYPE, "text/turtle", "application/n-triples"} <= set(
+                documented["content"]
+            )
+            turtle = alice.get(reply.url, headers={"Accept": "text/turtle"})
+            assert turtle.headers["Content-Type"].startswith("text/turtle"), path
+    assert "406" in spec["paths"]["/search"]["get"]["responses"]

@@ -11,6 +11,7 @@ from traitlets.config import Config
 from echoes_hub.deployment import Deployment
 from echoes_hub.prepare import prepare_and_apply
 from echoes_hub.services.apps.config import EchoesApps, apps_service
+from echoes_hub.services.apps.runner import Runner
 from echoes_hub.services.apps.service import AppsApp
 from echoes_hub.services.base.settings import CONFIG_VARIABLE
 from echoes_hub.settings import EchoesHub
@@ -131,3 +132,14 @@ def test_the_service_asks_the_hub_again_after_its_short_cache_and_serves_one_tab
     assert handler("ann--app.localhost:8000", "api/apps") == "NotOnAuthorsHost"
     assert handler("ann--app.localhost:8000", "ann/pots/") == "AppProxyHandler"
     assert handler("apps--service.localhost:8000", "oauth_callback") == "OAuthCallbackHandler"
+
+
+def test_voila_preheats_kernels_only_when_asked(tmp_path):
+    """Voila 0.5's preheat can stall a page for good (hub/services/apps/README.md), so by
+    default each page gets a kernel of its own; `pool_size` > 0 turns the pool on."""
+    args = Runner(tmp_path, "/services/apps/").voila_args("app.ipynb", 1, "127.0.0.1", "/")
+    assert not [a for a in args if "preheat" in a or "pool_size" in a], args
+    assert EchoesApps().pool_size == 0
+    preheated = Runner(tmp_path, "/services/apps/", pool_size=2)
+    args = preheated.voila_args("app.ipynb", 1, "127.0.0.1", "/")
+    assert {"--preheat_kernel=True", "--pool_size=2"} <= set(args), args

@@ -159,6 +159,37 @@ def test_echoes_catalog_and_search_find_entries_by_words(data_dir, monkeypatch):
     assert list(echoes.search("no such words anywhere").entries) == []
 
 
+def test_search_results_look_like_results_and_list_their_hits(data_dir, monkeypatch):
+    """As the README shows it: `echoes.search("coins")` in a notebook or a terminal names
+    each hit with its title, licence and the code that opens it, and iterates over them."""
+    import echoes
+
+    monkeypatch.setenv("ECHOES_DATA_DIR", str(data_dir))
+    hits = echoes.search("coins")
+    assert [hit.name for hit in hits] == ["images.coins", "images.coins_manifest"]
+    assert [hit.name for hit in list(hits)] == ["images.coins", "images.coins_manifest"]
+    assert len(hits) == 2 and "images.coins" in hits
+    coins = hits[0]
+    assert coins is hits["images.coins"]
+    assert coins.title == "Greek coins from Pompeii (photograph)"
+    assert coins.licence == "LicenseRef-No-Known-Copyright-Restrictions"
+    assert "24 Greek coins" in coins.description
+    assert coins.code == "echoes.catalog().images.read().coins.read()"
+    assert coins.read().shape == (303, 384)
+    text = repr(hits)
+    assert text.startswith("2 catalog entries match 'coins':")
+    for expected in (coins.name, coins.title, coins.licence, coins.code):
+        assert expected in text
+    assert "named datasets" not in text
+    page = hits._repr_html_()
+    for expected in (coins.name, coins.title, coins.licence, coins.code, "24 Greek coins"):
+        assert expected in page
+    assert page.count("<tr>") == 3  # a header and one row per hit
+    none = echoes.search("no such words anywhere")
+    assert list(none) == [] and repr(none) == "No catalog entry matches 'no such words anywhere'."
+    assert "<table>" not in none._repr_html_()
+
+
 def test_import_echoes_stays_light():
     code = "import sys, echoes; print('intake' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -28,12 +31,30 @@ from rocrate_validator import services
 from urllib3 import HTTPResponse
 
 from echoes.runs.execute import run
+from echoes.runs.record import agent
 from echoes.runs.reproduce import reproduce
+from tests.notebooks import one_cell_notebook
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 ECHOES = str(Path(sys.executable).parent / "echoes")
 CONTEXT_URL = "https://w3id.org/ro/crate/1.3/context"
 CONTEXT = (Path(rocrate.__file__).parent / "data" / "ro-crate.jsonld").read_bytes()
+
+#: roc-validator's RECOMMENDED checks (ro-crate-1.3) that a crate made on the hub cannot
+#: meet, with the entities they may name: check -> (entity id pattern, why).
+NOT_OURS_TO_KNOW = {
+    "ro-crate-1.2_43.0": (
+        r"#param-",
+        "a Schema.org type: FormalParameter is the Bioschemas type Workflow Run Crate asks for",
+    ),
+    "ro-crate-1.2_91.0": (r"#person-", "an ORCID as a person's @id: the hub knows user names"),
+    "ro-crate-1.2_93.0": (r"\./$", "a contactPoint of the publisher: the hub knows no address"),
+}
+
+
+def ours_to_meet(issue: Any) -> bool:
+    pattern = NOT_OURS_TO_KNOW.get(issue.check.identifier, (None,))[0]
+    return pattern is None or not re.search(pattern, issue.violatingEntity or "")
 
 
 @pytest.fixture
@@ -113,7 +134,10 @@ def test_crate_follows_the_workflow_run_crate_profile(
     assert workflow["programmingLanguage"]["name"] == "Python"
     [action] = [e for e in crate.get_entities() if e.type == "CreateAction"]
     assert action["instrument"] is workflow
-    assert action["actionStatus"] == "http://schema.org/CompletedActionStatus"
+    assert action["actionStatus"].id == "http://schema.org/CompletedActionStatus"
+    # who ran it, and who publishes the crate (here the same person)
+    assert (action["agent"].type, action["agent"]["name"]) == ("Person", agent()["name"])
+    assert root["publisher"] is action["agent"] and root["mentions"] is action
 
     # the parameter value, tied to its formal parameter of the workflow
     [weight] = [o for o in action["object"] if o.type == "PropertyValue"]
@@ -121,7 +145,7 @@ def test_crate_follows_the_workflow_run_crate_profile(
     assert weight["exampleOfWork"] in workflow["input"]
     # the data file, with checksum and licence, tied to its formal parameter too
     [data] = [o for o in action["object"] if o.type == "File"]
-    assert data.id == "data/painters.csv" and len(data["sha256"]) == 64
+    assert data.id == "data/data/painters.csv" and len(data["sha256"]) == 64
     assert data["license"]["name"] == "public domain (published 1708)"
     assert data["exampleOfWork"] in workflow["input"]
     # outputs: the executed notebook and the run record; the reproduction report
@@ -130,7 +154,7 @@ def test_crate_follows_the_workflow_run_crate_profile(
     for part in (
         "painters.out.ipynb",
         "painters.out.run.json",
-        "data/painters.csv",
+        "data/data/painters.csv",
         "reproduction/report.html",
         "notebook-painters.ipynb",
     ):
@@ -139,10 +163,14 @@ def test_crate_follows_the_workflow_run_crate_profile(
     settings = services.ValidationSettings(
         rocrate_uri=str(tmp_path / "crate"),
         profile_identifier="ro-crate-1.3",
-        requirement_severity="REQUIRED",
+        requirement_severity="RECOMMENDED",
     )
-    result = services.validate(settings)
-    assert result.passed(), [i.message for i in result.get_issues()]
+    issues = [
+        f"{i.check.identifier} {i.violatingEntity}: {i.message}"
+        for i in services.validate(settings).get_issues()
+        if ours_to_meet(i)
+    ]
+    assert issues == []
     assert CONTEXT_URL in offline_context  # it did read the context, from the wheel
 
 
@@ -150,8 +178,10 @@ def test_crate_as_a_zip_and_bad_input(reviewed: tuple[Path, Path], tmp_path: Pat
     record, _ = reviewed
     from echoes.runs.crate import make_crate
 
-    path = make_crate(record, tmp_path / "run.zip")
+    path = make_crate(record, tmp_path / "run.zip", publisher="Museo Archeologico")
     assert "ro-crate-metadata.json" in zipfile.ZipFile(path).namelist()
+    publisher = ROCrate(path).root_dataset["publisher"]
+    assert (publisher.type, publisher["name"]) == ("Organization", "Museo Archeologico")
     done = subprocess.run(
         [ECHOES, "crate", str(tmp_path / "nothing.run.json")],
         capture_output=True,
@@ -159,3 +189,34 @@ def test_crate_as_a_zip_and_bad_input(reviewed: tuple[Path, Path], tmp_path: Pat
         check=False,
     )
     assert done.returncode == 1 and "nothing.run.json" in done.stderr
+
+
+def test_inputs_with_the_same_file_name_from_different_catalogs_are_all_kept(
+    tmp_path: Path,
+) -> None:
+    """Two catalogs both called catalog.yaml, read by one run: each one goes into the crate
+    under its path in the notebook's folder, and is listed once in the run's `object`."""
+    from echoes.runs.crate import make_crate
+
+    work = tmp_path / "nb"
+    for theme in ("coins", "pottery"):
+        (work / "heritage" / theme).mkdir(parents=True)
+        (work / "heritage" / theme / "catalog.yaml").write_text(f"metadata: {{theme: {theme}}}\n")
+    code = "for theme in ('coins', 'pottery'):\n    open(f'heritage/{theme}/catalog.yaml').read()"
+    (work / "both.ipynb").write_text(json.dumps(one_cell_notebook(code)))
+    recorded = run(work / "both.ipynb", progress=False)
+    assert len(recorded.record["data"]) == 2
+
+    crate = ROCrate(make_crate(recorded.record_path, tmp_path / "crate"))
+    [action] = [e for e in crate.get_entities() if e.type == "CreateAction"]
+    files = [o.id for o in action["object"] if o.type == "File"]
+    assert sorted(files) == [
+        "data/heritage/coins/catalog.yaml",
+        "data/heritage/pottery/catalog.yaml",
+    ]
+    for theme in ("coins", "pottery"):
+        copied = tmp_path / "crate" / "data" / "heritage" / theme / "catalog.yaml"
+        assert copied.read_text() == f"metadata: {{theme: {theme}}}\n"
+    # one formal parameter of the workflow per input file
+    inputs = [p.id for p in crate.mainEntity["input"] if p["additionalType"] == "File"]
+    assert len(set(inputs)) == 2

@@ -24,6 +24,7 @@ SERVER_ENV = {
     "JUPYTERHUB_USER": "ada",
     "JUPYTERHUB_SERVICE_PREFIX": "/user/ada/",
     "JUPYTERHUB_PUBLIC_URL": "http://ada.localhost:8000/user/ada/",
+    "JUPYTERHUB_HOST": "http://localhost:8000",
     "ECHOES_ANNOTATIONS_URL": "http://127.0.0.1:9001/services/annotations/",
     "ECHOES_APPS_URL": "http://127.0.0.1:9002/services/apps",
 }
@@ -90,6 +91,17 @@ def test_a_user_server_learns_the_hub_and_every_service_from_its_environment():
     # A service the hub adds later is found the same way, with no code for it here.
     later = Hub.from_environ({**SERVER_ENV, "ECHOES_WORKSHOPS_URL": "http://127.0.0.1:9/w/"})
     assert later.service_url("workshops") == "http://127.0.0.1:9/w/"
+
+
+def test_links_for_browsers_go_to_each_services_own_host_beside_the_hubs():
+    """JupyterLab links to the apps gallery; a kernel reaches the service at ECHOES_APPS_URL."""
+    assert Hub.from_environ(SERVER_ENV).page_url("apps") == (
+        "http://apps--service.localhost:8000/services/apps/"
+    )
+    assert Hub.at("http://hub.example/", "t").page_url("apps") == (
+        "http://apps--service.hub.example/services/apps/"
+    )
+    assert Hub.from_environ({}).page_url("apps") == ""
 
 
 def test_a_missing_service_names_the_variable_the_hub_should_have_set():

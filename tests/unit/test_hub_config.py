@@ -299,3 +299,21 @@ def test_help_all_documents_our_settings_beside_jupyterhubs(capsys):
         "--ConfigurableHTTPProxy.api_url",
     ):
         assert option in shown, option
+
+
+def test_a_start_keeps_published_runs_readable_and_closes_the_rest(tmp_path):
+    """docs/reproduce.md: administrators publish runs in <state>/published/ for reviewers;
+    a restart must not close that folder as it closes the hub's own files."""
+    from echoes_hub.prepare import prepare_state
+
+    run = tmp_path / "published" / "alice" / "analysis.out.run.json"
+    run.parent.mkdir(parents=True, mode=0o755)
+    (tmp_path / "published").chmod(0o755)
+    run.write_text("{}")
+    run.chmod(0o644)
+    (tmp_path / "old-hub.log").write_text("left world-readable by an older version")
+    (tmp_path / "old-hub.log").chmod(0o644)
+    prepare_state(tmp_path, tmp_path / "heritage")
+    assert stat.S_IMODE((tmp_path / "published").stat().st_mode) == 0o755
+    assert stat.S_IMODE(run.stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "old-hub.log").stat().st_mode) == 0o600

@@ -4,6 +4,7 @@ and its packaging: the prebuilt labextension and the server extension's config."
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ NAME = "echoes-vre-lab"
 
 def test_typescript_unit_tests_pass():
     if not (LABEXT / "node_modules" / ".bin" / "jest").exists():
-        pytest.fail("the extension's Node packages are missing: run `make install`")
+        pytest.fail("the extension's Node packages are missing: run `make install-dev`")
     npm = shutil.which("npm")
     assert npm, "npm is missing"
     result = subprocess.run(
@@ -52,3 +53,24 @@ def test_the_server_extension_declares_its_routes():
 
     assert echoes.server._jupyter_server_extension_points() == [{"module": "echoes.server"}]
     assert {route for route, _ in ROUTES} >= {"catalog/tree", "annotations/(.*)", "apps/publish"}
+
+
+def test_the_publish_dialog_checks_app_names_by_the_apps_services_rule():
+    """The dialog refuses a name before sending it, by the service's own pattern."""
+    from echoes_hub.services.apps.model import NAME_PATTERN
+
+    source = (LABEXT / "src" / "publish.ts").read_text()
+    found = re.search(r"export const NAME_PATTERN = /(.+)/;", source)
+    assert found, "publish.ts has no NAME_PATTERN"
+    assert found.group(1) == NAME_PATTERN.pattern
+
+
+def test_publish_and_the_gallery_are_in_jupyterlabs_file_menu():
+    """The README says "Publish as App…" is in the File menu (JupyterLab reads the menus
+    of the plugin's settings schema, shipped in the prebuilt extension)."""
+    installed = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / NAME
+    schema = json.loads((installed / "schemas" / NAME / "plugin.json").read_text())
+    menus = {menu["id"]: menu["items"] for menu in schema["jupyter.lab.menus"]["main"]}
+    file_menu = {item.get("command") for item in menus["jp-mainmenu-file"]}
+    assert {"echoes:publish-app", "echoes:open-gallery"} <= file_menu
+    assert "echoes:open-gallery" in {item.get("command") for item in menus["jp-mainmenu-help"]}

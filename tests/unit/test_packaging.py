@@ -5,14 +5,18 @@ import name, and editable installs map the names to the source tree (hatch_build
 
 from __future__ import annotations
 
+import ast
 import importlib
 import subprocess
 import sys
 import tomllib
 import zipfile
+from importlib.metadata import PackageNotFoundError, distribution, packages_distributions
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).parents[2]
 
@@ -69,3 +73,50 @@ def test_a_command_of_a_side_not_installed_says_so(monkeypatch):
     with pytest.raises(SystemExit) as stopped:
         cli.main(["up"])
     assert "echoes_absent_side is not installed here" in str(stopped.value)
+
+
+def _required_distributions(roots: list[str]) -> set[str]:
+    """`roots` and every distribution they require, with extras and markers, as installed."""
+    found: set[str] = set()
+    todo = [Requirement(root) for root in roots]
+    while todo:
+        requirement = todo.pop()
+        name = canonicalize_name(requirement.name)
+        if name in found:
+            continue
+        try:
+            requires = distribution(name).requires or []
+        except PackageNotFoundError:  # a marker that pip evaluated otherwise (a platform's)
+            continue
+        found.add(name)
+        for line in requires:
+            needed = Requirement(line)
+            extras = requirement.extras or {""}
+            if needed.marker is None or any(needed.marker.evaluate({"extra": e}) for e in extras):
+                todo.append(needed)
+    return found
+
+
+def test_what_running_imports_comes_with_what_make_up_installs():
+    """`make up` installs echoes-vre and echoes-vre-hub without the group `dev`: no module of
+    theirs may import a development tool (pytest, Playwright...) or anything else they do
+    not require."""
+    runtime = _required_distributions(["echoes-vre", "echoes-vre-hub"])
+    providers = packages_distributions()
+    missing = {}
+    for folder in PACKAGES.values():
+        for path in folder.rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module]
+                else:
+                    continue
+                for top in {name.split(".")[0] for name in names}:
+                    if top in sys.stdlib_module_names or top in PACKAGES:
+                        continue
+                    dists = {canonicalize_name(d) for d in providers.get(top, [])}
+                    if not dists & runtime:
+                        missing[f"{path.relative_to(ROOT)}: {top}"] = sorted(dists)
+    assert not missing, missing

@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ import pytest
 from echoes.runs.execute import run
 from echoes.runs.record import load_record, write_record
 from echoes.runs.reproduce import DOES_NOT_REPRODUCE, REPRODUCES, reproduce
-from tests.notebooks import standalone_notebooks
+from tests.notebooks import one_cell_notebook, standalone_notebooks
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -148,6 +150,93 @@ def test_a_published_notebook_without_record_is_compared_with_its_own_outputs(
     result = reproduce(published / "painters.ipynb", tmp_path / "review", progress=False)
     assert result.verdict == REPRODUCES, result.reasons
     assert result.record is None
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder other system users can pass through (pytest's own tmp is root's only)."""
+    folder = Path(tempfile.mkdtemp(prefix="echoes-review-", dir="/tmp"))
+    folder.chmod(0o711)
+    yield folder
+    shutil.rmtree(folder)
+
+
+SQUARES = (
+    "from pathlib import Path\n"
+    "Path('squares.txt').write_text(str([i * i for i in range(n)]))\n"
+    "print(sum(i * i for i in range(n)))"
+)
+
+
+def as_nobody(home: Path, *args: str) -> subprocess.CompletedProcess:
+    """`echoes ARGS` as the system user nobody, with `home` as their home and folder."""
+    return subprocess.run(
+        [ECHOES, *args],
+        cwd=home,
+        env={"HOME": str(home), "PATH": os.environ["PATH"]},
+        user="nobody",
+        group="nogroup",
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def publish_as_root(author: Path, recorded, published: Path) -> Path:
+    """What docs/reproduce.md has an administrator do: copy the run, readable by all."""
+    published.mkdir(mode=0o755)
+    for file in (recorded.output, recorded.record_path):
+        shutil.copy(file, published / file.name)
+        (published / file.name).chmod(0o644)
+    return published / recorded.record_path.name
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs another system user (CI runs as root)")
+def test_a_reviewer_is_told_which_recorded_file_they_cannot_read(shared_tmp: Path) -> None:
+    author, reviewer = shared_tmp / "alice", shared_tmp / "rita"
+    shutil.copytree(FIXTURES, author)
+    author.chmod(0o700)
+    recorded = run(author / "painters.ipynb", progress=False)
+    record = publish_as_root(author, recorded, shared_tmp / "published")
+    reviewer.mkdir(mode=0o700)
+    shutil.chown(reviewer, "nobody", "nogroup")
+
+    done = as_nobody(reviewer, "reproduce", str(record), "--no-progress")
+    assert done.returncode == 1
+    assert f"data painters ({author}/data/painters.csv): unreadable" in done.stdout
+    done = as_nobody(reviewer, "crate", str(record))
+    assert done.returncode == 1
+    assert f"{author}/data/painters.csv: data file of the run is unreadable here" in done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs another system user (CI runs as root)")
+def test_a_reviewer_reproduces_a_published_run_in_a_folder_of_their_own(shared_tmp: Path) -> None:
+    """The author's folder (the run's cwd) is closed to the reviewer, user `nobody`: the run
+    is re-executed in a new folder in the reviewer's home, or in the one `-w` names."""
+    author, published, reviewer = (shared_tmp / n for n in ("alice", "published", "rita"))
+    author.mkdir(mode=0o700)
+    (author / "squares.ipynb").write_text(json.dumps(one_cell_notebook(SQUARES)))
+    recorded = run(author / "squares.ipynb", parameters={"n": 4}, progress=False)
+    publish_as_root(author, recorded, published)
+    reviewer.mkdir(mode=0o700)
+    shutil.chown(reviewer, "nobody", "nogroup")
+
+    def as_reviewer(*args: str) -> subprocess.CompletedProcess:
+        return as_nobody(reviewer, "reproduce", str(published / recorded.record_path.name), *args)
+
+    done = as_reviewer("--no-progress")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "reproduces" in done.stdout
+    [work] = (reviewer / "reproductions").iterdir()
+    assert (work / "squares.txt").read_text() == "[0, 1, 4, 9]"
+    assert (reviewer / "squares.out.reproduce" / "report.json").is_file()
+
+    done = as_reviewer("--no-progress", "-w", str(reviewer / "here"), "-o", str(reviewer / "r2"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (reviewer / "here" / "squares.txt").read_text() == "[0, 1, 4, 9]"
+    report = json.loads((reviewer / "r2" / "report.json").read_text())
+    assert report["workdir"] == str(reviewer / "here")
 
 
 def test_bad_input_names_the_file(tmp_path: Path) -> None:

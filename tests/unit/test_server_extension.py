@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,14 +40,27 @@ def heritage() -> Path:
 
 
 @pytest.fixture
-def jp_server_config(monkeypatch, heritage, http_server_port, jp_base_url) -> dict:
+def annotations_url(http_server_port, jp_base_url) -> str:
+    """Where the server extension finds the annotation service: this server's own API (a
+    test may parametrize another)."""
+    return f"http://127.0.0.1:{http_server_port[1]}{jp_base_url}api/"
+
+
+def closed_port() -> int:
+    """A loopback port that nothing listens on: a service that went away."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def jp_server_config(monkeypatch, heritage, annotations_url) -> dict:
     """The extension enabled, in the environment a hub gives a user server; the annotation
     service's address is this server's own API. No apps service, no hub API."""
-    port = http_server_port[1]
     monkeypatch.setenv("ECHOES_DATA_DIR", str(heritage))
     monkeypatch.setenv("JUPYTERHUB_USER", OWNER)
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", TOKEN)
-    monkeypatch.setenv("ECHOES_ANNOTATIONS_URL", f"http://127.0.0.1:{port}{jp_base_url}api/")
+    monkeypatch.setenv("ECHOES_ANNOTATIONS_URL", annotations_url)
     for name in ("JUPYTERHUB_API_URL", "ECHOES_APPS_URL"):
         monkeypatch.delenv(name, raising=False)
     return {
@@ -194,6 +208,23 @@ def test_the_annotation_pass_through_sends_the_servers_token_and_passes_replies_
     # Paths that try to leave the service's address.
     for escape in ("..%2F..%2Fapi%2Fstatus", "contents/../../api/status", "http://elsewhere/"):
         assert echoes("GET", f"annotations/{escape}").code in (400, 404), escape
+
+
+@pytest.mark.parametrize(
+    "annotations_url", [f"http://127.0.0.1:{closed_port()}/services/annotations/"]
+)
+def test_when_the_annotation_service_is_gone_every_method_answers_a_502_json_message(echoes):
+    """What the annotation view polls while the service (or the hub with it) is away: a
+    JSON message it can show, never a page or an empty reply; the next poll asks again."""
+    for method, path in (
+        ("GET", "annotations/search?target=urn%3Aechoes%3Acanvas%3Aimages%2Fcoins"),
+        ("POST", "annotations/containers/default/"),
+        ("DELETE", "annotations/containers/default/1"),
+    ):
+        body = {"type": "Annotation"} if method == "POST" else None
+        message = refused(echoes(method, path, body), 502)
+        assert message.startswith("cannot reach http://127.0.0.1:"), (method, message)
+    assert echoes("GET", "annotations/search?q=x").code == 502  # still, on the next poll
 
 
 def test_publish_refuses_bad_requests_with_a_400_json_naming_the_problem(echoes, jp_root_dir):

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
+import echoes
 from echoes.annotations import AnnotationClient, entry_canvas, region, table_row
 from echoes.annotators import coins
 from echoes.widgets import images, model
@@ -104,13 +105,15 @@ def data_dir() -> Path:
     return recipe.build(Path(os.environ.get("ECHOES_DATA_DIR") or REPO / ".echoes" / "heritage"))
 
 
-def test_a_catalog_entry_or_its_reader_shows_its_image_on_its_canvas(data_dir):
+def test_a_catalog_entry_or_its_reader_shows_its_image_on_its_canvas(data_dir, monkeypatch):
     by_name = images.from_catalog("images.coins", data_dir)
     assert (by_name.width, by_name.height) == (384, 303)
     assert by_name.canvas == CANVAS and by_name.title == "Greek coins from Pompeii (photograph)"
     assert np.array_equal(np.asarray(decoded(by_name.png)), data.coins())
     reader = intake.from_yaml_file(str(data_dir / "catalog.yaml"))["images"].read()["coins"]
     assert images.from_reader(reader, data_dir) == by_name
+    monkeypatch.setenv("ECHOES_DATA_DIR", str(data_dir))
+    assert images.picture(echoes.search("coins")[0]) == by_name  # a hit of the search
 
 
 def test_catalog_entries_that_are_not_images_are_named(data_dir):

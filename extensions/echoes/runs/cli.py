@@ -79,6 +79,12 @@ def reproduce_main(argv: list[str]) -> None:
     )
     parser.add_argument("target", metavar="RUN_OR_NOTEBOOK")
     parser.add_argument("-o", "--out", help="report folder (default ./NAME.reproduce)")
+    parser.add_argument(
+        "-w",
+        "--workdir",
+        help="folder to re-execute in (default: the run's own folder when you may write "
+        "there, else a new folder in ~/reproductions/)",
+    )
     parser.add_argument("-k", "--kernel", help="kernel name (default: the notebook's)")
     parser.add_argument("--rtol", type=float, default=defaults.rtol, help="relative tolerance")
     parser.add_argument("--atol", type=float, default=defaults.atol, help="absolute tolerance")
@@ -106,9 +112,11 @@ def reproduce_main(argv: list[str]) -> None:
             tolerance=tolerance,
             progress=not args.no_progress,
             kernel_name=args.kernel,
+            workdir=args.workdir,
         )
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, PermissionError) as error:
         _fail(str(error))
+    print(f"re-executed in {result.workdir}")
     for reason in result.reasons:
         print(f"- {reason['kind']}: {reason['message']}")
     report = Path(result.reproduced).parent / "report.html"
@@ -125,11 +133,14 @@ def crate_main(argv: list[str]) -> None:
     parser.add_argument("run", metavar="RUN", help="a run record (.run.json) or output notebook")
     parser.add_argument("-o", "--out", help="crate folder, or a .zip (default ./NAME.crate)")
     parser.add_argument("--report", help="a reproduction report.json to include")
+    parser.add_argument(
+        "--publisher", help="the organisation that publishes the crate (default: you, a person)"
+    )
     args = parser.parse_args(argv)
     from .crate import make_crate
 
     try:
-        path = make_crate(args.run, args.out, report=args.report)
-    except (FileNotFoundError, ValueError) as error:
+        path = make_crate(args.run, args.out, report=args.report, publisher=args.publisher)
+    except (FileNotFoundError, ValueError, PermissionError) as error:
         _fail(str(error))
     print(f"RO-Crate: {path}")

@@ -156,7 +156,9 @@ def run(
             "cells": len(source.cells),
         },
         "parameters": parameters,
+        "agent": rec.agent(),
         "cwd": str(cwd.resolve()),
+        "data_roots": [str(r) for r in roots],
         "kernel": {"name": kernelspec.get("name"), "language": kernelspec.get("language")},
         "environment": {
             "identity": rec.environment_identity(environment) if environment else None,

@@ -18,6 +18,7 @@ through Arrow, HDF5, netCDF), and `echoes.catalog().theme.read().entry` names th
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import os
@@ -124,6 +125,11 @@ def iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+
+
+def agent() -> dict[str, str]:
+    """Who is at work: the hub user in a hub's server (JUPYTERHUB_USER), else the login."""
+    return {"name": os.environ.get("JUPYTERHUB_USER") or getpass.getuser()}
 
 
 def environment_identity(environment: dict[str, Any]) -> str:

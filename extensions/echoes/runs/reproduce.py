@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ class Reproduction:
     record: str | None
     reproduced: str
     tolerance: Tolerance
+    workdir: str
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -54,6 +56,7 @@ class Reproduction:
             "target": self.target,
             "record": self.record,
             "reproduced": self.reproduced,
+            "workdir": self.workdir,
             "reasons": self.reasons,
             "changes": self.changes,
             "summary": counts,
@@ -94,8 +97,9 @@ def data_changes(recorded: list[dict], now: list[dict]) -> list[dict]:
     for old in recorded:
         new = current.pop(key(old), None)
         path = Path(new["path"] if new else old["path"])
-        if not path.is_file():
-            changes.append({"data": key(old), "change": "missing", "path": str(path)})
+        unusable = unreadable(path)
+        if unusable:
+            changes.append({"data": key(old), "change": unusable, "path": str(path)})
             continue
         sha = new["sha256"] if new else rec.sha256_file(path)
         if sha != old["sha256"]:
@@ -112,6 +116,32 @@ def data_changes(recorded: list[dict], now: list[dict]) -> list[dict]:
     for new in current.values():
         changes.append({"data": key(new), "change": "read only now", "path": new["path"]})
     return changes
+
+
+def unreadable(path: Path) -> str | None:
+    """Why this user cannot read a recorded file ("missing", "unreadable"), if they cannot:
+    a reviewer cannot enter the author's home."""
+    try:
+        if not path.is_file():
+            return "missing"
+    except PermissionError:
+        return "unreadable"
+    return None if os.access(path, os.R_OK) else "unreadable"
+
+
+def _usable(folder: Path) -> bool:
+    """A folder this user may enter, list and write: the run's own folder, for its author."""
+    try:
+        return folder.is_dir() and os.access(folder, os.R_OK | os.W_OK | os.X_OK)
+    except PermissionError:
+        return False
+
+
+def new_workdir(stem: str) -> Path:
+    """A new folder in this user's home to re-execute in: ~/reproductions/<stem>-<random>."""
+    parent = Path.home() / "reproductions"
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{stem}-", dir=parent))
 
 
 def package_changes(recorded: dict[str, Any], now: dict[str, Any]) -> list[dict]:
@@ -203,11 +233,15 @@ def reproduce(
     tolerance: Tolerance | None = None,
     progress: bool = True,
     kernel_name: str | None = None,
+    workdir: str | Path | None = None,
 ) -> Reproduction:
     """Re-execute `target` (a run record or a notebook with outputs), compare, report.
 
     Writes `report.json`, `report.html`, the re-executed notebook and its run record
-    into `out_dir` (default `./<name>.reproduce/`).
+    into `out_dir` (default `./<name>.reproduce/`). The notebook runs in `workdir`;
+    by default in the folder it ran in when this user may write there (the author),
+    else in a new folder in this user's home (`new_workdir`: a reviewer, who cannot
+    enter the author's home).
     """
     target = Path(target)
     if not target.is_file():
@@ -225,6 +259,11 @@ def reproduce(
     stem = recorded_nb_path.name.removesuffix(".ipynb")
     out_dir = Path(out_dir) if out_dir else Path.cwd() / f"{stem}.reproduce"
     out_dir.mkdir(parents=True, exist_ok=True)
+    if workdir:
+        workdir = Path(workdir)
+        workdir.mkdir(parents=True, exist_ok=True)
+    else:
+        workdir = cwd if _usable(cwd) else new_workdir(stem)
     recorded_nb = nbformat.read(recorded_nb_path, as_version=4)
 
     # Re-executed from a private copy: the published notebook is never written to.
@@ -237,7 +276,7 @@ def reproduce(
         record["parameters"] if record else None,
         kernel_name=kernel_name,
         progress=progress,
-        cwd=cwd if cwd.is_dir() else recorded_nb_path.parent,
+        cwd=workdir,
     )
     executed = time.perf_counter()
     cells = compare_notebooks(recorded_nb, nbformat.read(new.output, as_version=4), tolerance)
@@ -277,6 +316,7 @@ def reproduce(
         record=str(record_path) if record_path else None,
         reproduced=str(new.output),
         tolerance=tolerance,
+        workdir=str(workdir),
         timings={
             "execute": round(executed - started, 3),
             "compare": round(compared - executed, 3),

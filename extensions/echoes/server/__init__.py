@@ -4,6 +4,8 @@ Routes under ``<base_url>/echoes/`` (handlers.py): the heritage catalog tree, se
 entries, previews and images; a pass-through to the annotation service and publishing
 to the apps service, both with the server's own hub token. Enabled for every server by
 ``etc/jupyter/jupyter_server_config.d/echoes-vre.json``, installed with the distribution.
+The extension also lets the server's pages frame its own pages (`FRAMED_BY_ITSELF`), for
+Voila's preview in JupyterLab.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from echoes.hub import Hub
 from .handlers import ROUTES
 
 PREFIX = "echoes"
+#: JupyterHub's user servers send frame-ancestors 'none' (its components share one host
+#: without `subdomain_host`), which leaves Voila's preview blank. Here each server has a
+#: host of its own (README, "Origins"), so 'self' is this server's own pages only.
+FRAMED_BY_ITSELF = "frame-ancestors 'self'"
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
@@ -29,6 +35,10 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     hub = Hub.from_environ()
     # One client for the server's life: its connections are kept for the next request.
     services = {"hub": hub, "http": hub.async_client(timeout=120)}
+    # Set on the application (JupyterHub sets its default there, before or after us); a
+    # policy the deployment configured (ServerApp.tornado_settings) is left as it is.
+    if "Content-Security-Policy" not in serverapp.tornado_settings.get("headers", {}):
+        web_app.settings.setdefault("headers", {})["Content-Security-Policy"] = FRAMED_BY_ITSELF
     web_app.add_handlers(
         ".*$",
         [(url_path_join(base, route), handler, services) for route, handler in ROUTES],

@@ -116,15 +116,14 @@ def _variable(name: str) -> str:
 
 def loading_code(path: str, title: str = "", licence: str = "") -> str:
     """The cell that loads an entry with ``echoes.catalog()``, as a person would write it."""
-    *themes, entry = path.split(".")
-    chain = "".join(f".{t}.read()" for t in themes)
+    entry = path.rpartition(".")[2]
     lines = []
     if title:
         lines.append(f"# {title}" + (f" (licence: {licence})" if licence else ""))
     lines += [
         "import echoes",
         "",
-        f"{_variable(entry)} = echoes.catalog(){chain}.{entry}.read()",
+        f"{_variable(entry)} = {catalogs.opening_code(path)}",
         _variable(entry),
     ]
     return "\n".join(lines)

@@ -175,6 +175,21 @@ class AnnotationsHandler(BaseHandler):
         await self._forward(path)
 
 
+class MyAppsHandler(BaseHandler):
+    """The apps this server's owner published, as the apps service lists them (the publish
+    dialog starts from the previous version's title, description and share), and where
+    a browser opens the gallery."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        reply = await self.fetch("GET", f"{self.hub.service_url('apps')}api/apps")
+        if reply.status_code != 200:
+            self.reply(reply)
+            return
+        mine = [app for app in reply.json()["apps"] if app["author"] == self.hub.user]
+        self.reply_json({"apps": mine, "gallery": self.hub.page_url("apps")})
+
+
 class PublishHandler(BaseHandler):
     """Publish a notebook of this server as a Voila app, as `echoes publish` does."""
 
@@ -203,4 +218,5 @@ ROUTES: list[tuple[str, type]] = [
     (r"me", MeHandler),
     (r"annotations/(.*)", AnnotationsHandler),
     (r"apps/publish", PublishHandler),
+    (r"apps/mine", MyAppsHandler),
 ]

@@ -15,19 +15,23 @@ class PublishRequestError(Exception):
 
 
 def check(request: Any) -> dict[str, str]:
-    """The fields of a publish request (path, name, share, title, description)."""
+    """The fields of a publish request: path and name, and those of title, description
+    and share it has (left out, the apps service keeps the previous version's)."""
     if not isinstance(request, dict):
         raise PublishRequestError("send a JSON object {path, name, share}")
-    fields = {k: request.get(k, "") for k in ("path", "name", "share", "title", "description")}
+    names = ("path", "name", "share", "title", "description")
+    fields = {k: request[k] for k in names if request.get(k) is not None}
     if not all(isinstance(v, str) for v in fields.values()):
         raise PublishRequestError("path, name, share, title and description are strings")
-    if not fields["path"].endswith(".ipynb"):
-        raise PublishRequestError(f"{fields['path'] or 'path'}: only notebooks (.ipynb) publish")
-    if not fields["name"] or "/" in fields["name"]:
+    if not fields.get("path", "").endswith(".ipynb"):
+        raise PublishRequestError(
+            f"{fields.get('path') or 'path'}: only notebooks (.ipynb) publish"
+        )
+    if not fields.get("name") or "/" in fields["name"]:
         raise PublishRequestError("give the app a name (it becomes part of its address)")
+    # An empty title or share is no choice; an empty description clears it.
     # The apps service checks the name and the share and answers 400 naming the problem.
-    fields["share"] = fields["share"] or "hub"
-    return fields
+    return {k: v for k, v in fields.items() if v or k == "description"}
 
 
 def notebook_file(root: str, relative: str) -> Path:
@@ -53,11 +57,5 @@ def publication(root: str, fields: dict[str, str]) -> dict[str, Any]:
         name: base64.b64encode((folder / name).read_bytes()).decode()
         for name in named_files(notebook, folder)
     }
-    title = fields["title"] or notebook.get("metadata", {}).get("title", "") or fields["name"]
-    return {
-        "notebook": notebook,
-        "files": files,
-        "title": title,
-        "description": fields["description"],
-        "share": fields["share"],
-    }
+    given = {k: fields[k] for k in ("title", "description", "share") if k in fields}
+    return {"notebook": notebook, "files": files, **given}

@@ -132,6 +132,10 @@ def _picture(path: Path, canvas: dict | None, title: str) -> Picture:
 
 def picture(image: Any, canvas: str | dict | None = None, title: str = "") -> Picture:
     """A Picture of anything an Annotator accepts; ``canvas`` overrides the catalog's."""
+    from echoes.catalogs import Hit
+
+    if isinstance(image, Hit):  # a hit of echoes.search
+        image = image.reader
     if isinstance(image, str) and not Path(image).exists():
         found = from_catalog(image)
     elif isinstance(image, str | os.PathLike):

@@ -10,11 +10,13 @@ import { el } from './dom';
 import { Point, Rect, Size, spanned, toImage } from './geometry';
 import {
   Annotation,
+  annotationPage,
   assessment,
   buildAnnotation,
   creatorLabel,
   Draft,
   editedAnnotation,
+  errorMessage,
   fingerprint,
   groupAnnotations,
   isSoftware,
@@ -22,6 +24,7 @@ import {
   motivationOf,
   ownerOf,
   parseTags,
+  pollMessage,
   regionOf,
   regionTarget,
   servicePath,
@@ -62,6 +65,8 @@ export class AnnotationView extends Widget {
   /** The viewer's verdicts on proposals; null until read (once, and after each change here). */
   private verdicts: Map<string, string> | null = null;
   private seen = '';
+  /** Whether the last poll failed (its message shows until one succeeds). */
+  private failing = false;
   private timer = 0;
   private form!: HTMLFormElement;
   private message: HTMLElement;
@@ -348,13 +353,19 @@ export class AnnotationView extends Widget {
   private async search(query: string): Promise<Annotation[]> {
     const found: Annotation[] = [];
     let path = `annotations/search?${query}`;
-    for (let page = 0; page < 10; page++) {
-      const reply = await requestJSON<{ items: Annotation[]; next?: string }>(path);
-      found.push(...reply.items);
-      if (!reply.next) {
+    for (let count = 0; count < 10; count++) {
+      const reply = await requestJSON<unknown>(path);
+      const page = annotationPage(reply);
+      if (!page) {
+        // A 2xx that is no page: an error body's own message, else what it is not.
+        const fallback = 'your server answered with something other than annotations';
+        throw new ServiceError(200, errorMessage(200, reply, fallback), reply);
+      }
+      found.push(...page.items);
+      if (!page.next) {
         break;
       }
-      path = `annotations/${servicePath(reply.next)}`;
+      path = `annotations/${servicePath(page.next)}`;
     }
     return found;
   }
@@ -370,6 +381,11 @@ export class AnnotationView extends Widget {
         const query = `creator=${encodeURIComponent(me)}&motivation=${ASSESSING}`;
         this.verdicts = verdicts(await this.search(query), me);
       }
+      if (this.failing) {
+        // Back after a failed poll: the message about it goes.
+        this.failing = false;
+        this.say('');
+      }
       const changed = fingerprint(items) + JSON.stringify([...(this.verdicts ?? [])]);
       if (!force && changed === this.seen) {
         return;
@@ -379,7 +395,11 @@ export class AnnotationView extends Widget {
       this.renderLists();
       this.draw();
     } catch (error) {
-      this.fail(error);
+      // Keep what was shown; the next poll tries again.
+      this.failing = true;
+      const status = error instanceof ServiceError ? error.status : 0;
+      const message = error instanceof Error ? error.message : String(error);
+      this.say(pollMessage(status, message), true);
     }
   }
 

@@ -1,12 +1,13 @@
 // ECHOES VRE in JupyterLab: the catalog browser (left side panel), the annotation view
-// (main area) and the "Publish as app" command. The server extension echoes.server
-// answers under <base_url>/echoes/.
+// (main area), the "Publish as App…" command and the link to the apps gallery (in the File
+// and Help menus: schema/plugin.json). The server extension echoes.server answers under
+// <base_url>/echoes/.
 
 import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -14,7 +15,8 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { requestJSON } from './api';
 import { AnnotationView, imageUrl, Me } from './annotator';
 import { CatalogPanel, Entry } from './catalog';
-import { publishNotebook } from './publish';
+import { connectionLost } from './connection';
+import { myApps, publishNotebook } from './publish';
 
 const ICON = new LabIcon({
   name: 'echoes:catalog',
@@ -26,7 +28,8 @@ const ICON = new LabIcon({
 const COMMANDS = {
   annotate: 'echoes:annotate',
   publish: 'echoes:publish-app',
-  catalog: 'echoes:open-catalog'
+  catalog: 'echoes:open-catalog',
+  gallery: 'echoes:open-gallery'
 };
 
 let me: Promise<Me> | null = null;
@@ -123,7 +126,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(COMMANDS.publish, {
       label: 'Publish as App…',
       caption: 'Publish this notebook as a Voila app through the hub (echoes publish)',
-      isEnabled: () => tracker.currentWidget !== null || browsers !== null,
+      isEnabled: args => (args.fromBrowser ? browsers !== null : tracker.currentWidget !== null),
       execute: async args => {
         const path = notebookPath(Boolean(args.fromBrowser));
         if (!path) {
@@ -136,7 +139,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
         return publishNotebook(path);
       }
     });
+    // Asked once: the gallery's address does not change while the server runs.
+    let gallery: Promise<string> | null = null;
+    app.commands.addCommand(COMMANDS.gallery, {
+      label: 'Apps Gallery',
+      caption: 'The published apps you may open, in a new browser tab',
+      execute: async () => {
+        gallery = gallery ?? myApps().then(mine => mine.gallery);
+        const url = await gallery;
+        if (!url) {
+          gallery = null;
+          await showErrorMessage(
+            'No apps gallery',
+            "This server does not know the hub's address: is it started by the ECHOES hub?"
+          );
+          return;
+        }
+        // Through the gallery's login (the hub's OAuth, no question asked of someone logged
+        // in to the hub): the gallery then shows the apps shared with them, not "Log in".
+        window.open(`${url}login`, '_blank', 'noopener');
+      }
+    });
     if (palette) {
+      palette.addItem({ command: COMMANDS.gallery, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.publish, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.catalog, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.annotate, category: 'ECHOES', args: { path: 'images.coins' } });
@@ -151,4 +176,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, connectionLost];

@@ -290,3 +290,41 @@ export function errorMessage(status: number, body: unknown, fallback = ''): stri
   };
   return reasons[status] ?? (fallback || `the service answered ${status}`);
 }
+
+/** A page of a search: its annotations and the address of the next page. */
+export interface AnnotationPage {
+  items: Annotation[];
+  next?: string;
+}
+
+/** The page in a search reply, or null when the reply is something else: a server that
+ * went away can be answered for by the hub or the proxy, even with status 200 and HTML. */
+export function annotationPage(body: unknown): AnnotationPage | null {
+  if (!body || typeof body !== 'object' || !Array.isArray((body as AnnotationPage).items)) {
+    return null;
+  }
+  const { items, next } = body as AnnotationPage;
+  if (!items.every(a => a && typeof a === 'object' && typeof a.id === 'string')) {
+    return null;
+  }
+  return typeof next === 'string' ? { items, next } : { items };
+}
+
+export const RETRYING = 'Trying again every few seconds…';
+
+/** What a view that polls says when a poll failed: HTTP `status` (0: no answer at all)
+ * and the refusal's message. Polling goes on: the view recovers when the server is back. */
+export function pollMessage(status: number, message: string): string {
+  if (status === 0 || status === 424) {
+    return `Your server is not answering: it is stopped or restarting. ${RETRYING}`;
+  }
+  // jupyter_server's own refusal ("Forbidden"): this page's login is of a server that
+  // has since stopped; only loading the page again signs in to the new one.
+  if (status === 401 || (status === 403 && message === 'Forbidden')) {
+    return 'Your server was restarted and no longer knows this page: reload the page to sign in again.';
+  }
+  if (status >= 502 && status <= 504) {
+    return `The annotation service is not answering (${message}). ${RETRYING}`;
+  }
+  return `${message}. ${RETRYING}`;
+}

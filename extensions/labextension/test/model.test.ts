@@ -1,10 +1,12 @@
 import {
   Annotation,
+  annotationPage,
   assessment,
   buildAnnotation,
   editedAnnotation,
   errorMessage,
   groupAnnotations,
+  pollMessage,
   regionOf,
   regionTarget,
   servicePath,
@@ -182,5 +184,46 @@ describe('talking to the service', () => {
     expect(errorMessage(412, '')).toMatch(/changed it meanwhile/);
     expect(errorMessage(502, '<html>Bad gateway</html>')).toBe('the service answered 502');
     expect(errorMessage(500, 'database locked')).toBe('database locked');
+  });
+});
+
+describe('a poll of the annotations when the server goes away', () => {
+  it('takes only a page of annotations as one', () => {
+    const item = { id: 'http://x/services/annotations/containers/default/1' };
+    expect(annotationPage({ items: [item], next: 'http://x/search?page=2' })).toEqual({
+      items: [item],
+      next: 'http://x/search?page=2'
+    });
+    expect(annotationPage({ type: 'AnnotationPage', items: [] })).toEqual({ items: [] });
+  });
+
+  it('refuses what a hub, a proxy or a login page answers instead', () => {
+    const answers: unknown[] = [
+      '<!DOCTYPE html><html><title>Server not running</title></html>', // status 200, HTML
+      '',
+      null,
+      { message: 'Service Unavailable', error: 'service' },
+      { status: 503, message: 'the annotation service is restarting' },
+      { items: 'not a list' },
+      { items: [null] },
+      { items: [{ text: 'no id' }] }
+    ];
+    for (const body of answers) {
+      expect(annotationPage(body)).toBeNull();
+    }
+  });
+
+  it('says so plainly and that it tries again', () => {
+    const gone = pollMessage(0, 'cannot reach your server: TypeError: Failed to fetch');
+    expect(gone).toMatch(/^Your server is not answering: it is stopped or restarting\. Trying again/);
+    expect(gone).not.toContain('TypeError');
+    expect(pollMessage(424, 'Server not running')).toBe(gone);
+    const service = pollMessage(502, 'cannot reach http://127.0.0.1:1/: connection refused');
+    expect(service).toContain('annotation service is not answering');
+    expect(service).toContain('Trying again');
+    expect(pollMessage(403, 'Forbidden')).toContain('reload the page');
+    expect(pollMessage(403, 'you may not read this container')).toBe(
+      'you may not read this container. Trying again every few seconds…'
+    );
   });
 });

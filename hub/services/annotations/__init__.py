@@ -18,8 +18,12 @@ Under /services/annotations/:
   its owner (who created it) and administrators, so nobody fills another's collection.
   Reading follows each annotation's visibility.
 - ``containers/<name>/<id>``: GET, PUT with If-Match (a strong ETag: 412 if stale or
-  weak, 428 if missing), DELETE; ``/revisions`` lists the earlier states the requester
-  could read when each was current (all of them for the owner and administrators).
+  weak, 428 if missing: no lost updates), DELETE; ``/revisions`` lists the earlier states
+  the requester could read when each was current (all of them for the owner and
+  administrators).
+- Reads answer JSON-LD, or Turtle / N-Triples of it (``Accept``; 406 otherwise), to any
+  origin (CORS, never with credentials); anonymous visitors read the public annotations.
+  README.md beside this file says how the service keeps the W3C protocol, and measures it.
 
 Authentication is the hub's: ``Authorization: token ...``, or the OAuth cookie, which
 counts only with JupyterHub's XSRF token (``X-XSRFToken``, the service's ``_xsrf`` cookie)

@@ -11,6 +11,7 @@ __all__ = [
     "AnnotationError",
     "Conflict",
     "Forbidden",
+    "NotAcceptable",
     "NotFound",
     "PreconditionFailed",
     "PreconditionRequired",
@@ -35,6 +36,12 @@ class NotFound(AnnotationError):
     """No such container or annotation, or not one the requester may see."""
 
     status = HTTPStatus.NOT_FOUND
+
+
+class NotAcceptable(AnnotationError):
+    """The request's Accept header takes none of the representations served."""
+
+    status = HTTPStatus.NOT_ACCEPTABLE
 
 
 class Forbidden(AnnotationError):

@@ -7,6 +7,16 @@ by the cookie alone must carry JupyterHub's XSRF token (``X-XSRFToken`` header o
 ``_xsrf`` argument, the value of the service's ``_xsrf`` cookie) unless it is a plain page
 view (a top-level navigation GET); without it the cookie is ignored and the answer is a 403.
 
+Other origins (a IIIF viewer such as Mirador on its own site) read what anonymous visitors
+may read, the public annotations, or what the hub token their page sends may read:
+every answer has ``Access-Control-Allow-Origin: *`` and never
+``Access-Control-Allow-Credentials``, so a browser sends no cookie along and shows another
+origin nothing a cookie unlocked. A change from another origin needs the token: one that
+comes with a cookie alone is refused (403), whatever XSRF token it carries.
+
+A GET answers JSON-LD, or Turtle or N-Triples of the same JSON-LD when ``Accept`` prefers
+them (`rdf`); 406 when ``Accept`` takes none of them.
+
 Reads run on the event loop (SQLite in WAL mode and PostgreSQL never make a reader wait
 for a writer). Every write runs in one writer thread, so the loop never waits for the
 database's write lock; an import is parsed and validated in a thread of its own first.
@@ -20,29 +30,134 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
+
+from tornado import web
 
 from ..base.auth import ServiceHandler
 from ..base.routes import Route
-from . import jsontext
-from .errors import UnsupportedMediaType, ValidationError
+from . import jsontext, rdf
+from .errors import Forbidden, NotAcceptable, UnsupportedMediaType, ValidationError
 from .model import MEDIA_TYPE
 from .openapi import openapi
 from .service import Annotations, ImportQuota
 from .store import Query
 
 SEARCH_PARAMS = ("target", "creator", "motivation", "tag", "visibility", "q")
-LDP = "http://www.w3.org/ns/ldp#"
+LDP = rdf.LDP
 CONTAINER_LINKS = (
     f'<{LDP}BasicContainer>; rel="type", '
     f'<http://www.w3.org/TR/annotation-protocol/>; rel="{LDP}constrainedBy"'
 )
 PREFER_INCLUDE = re.compile(r'include="([^"]*)"')
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+#: What scripts of other origins may read of an answer, besides the CORS-safelisted headers.
+EXPOSED_HEADERS = "ETag, Link, Location, Content-Location, Allow, Accept-Post, Vary"
+#: What they may send (Authorization: their hub token; the rest: the protocol's).
+ALLOWED_HEADERS = "Authorization, Content-Type, Accept, If-Match, If-None-Match, Prefer"
+METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE")
 
 
 class BaseHandler(ServiceHandler):
     """The service base's handler (hub auth, body limit, errors as JSON), with the
-    annotation core and JSON-LD in and out."""
+    annotation core, JSON-LD in and out, and CORS."""
+
+    #: Anonymous visitors may read here (GET, HEAD, OPTIONS): what is public.
+    public_reads = False
+
+    @property
+    def require_user(self) -> bool:
+        return not (self.public_reads and self.request.method in SAFE_METHODS)
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        # Any origin may read, never with credentials: see the module's docstring.
+        self.set_header("Access-Control-Allow-Origin", "*")
+        self.set_header("Access-Control-Expose-Headers", EXPOSED_HEADERS)
+
+    async def prepare(self) -> None:
+        if self.request.method == "OPTIONS" and self.request.headers.get(
+            "Access-Control-Request-Method"
+        ):
+            # A browser's preflight carries no credentials: answered for the route,
+            # whoever will send the request and whatever it finds.
+            self.set_header("Access-Control-Allow-Methods", ", ".join(self.methods()))
+            self.set_header("Access-Control-Allow-Headers", ALLOWED_HEADERS)
+            self.set_header("Access-Control-Max-Age", "600")
+            self.set_status(204)
+            self.finish()
+            return
+        await super().prepare()
+        self.refuse_cookie_from_elsewhere()
+
+    def methods(self) -> list[str]:
+        """The methods this handler answers."""
+        own = type(self)
+        return [
+            m
+            for m in METHODS
+            if getattr(own, m.lower()) is not getattr(web.RequestHandler, m.lower())
+        ]
+
+    def refuse_cookie_from_elsewhere(self) -> None:
+        """A change from another origin comes with a hub token, never by a cookie alone.
+
+        JupyterHub already ignores a cookie without its XSRF token, and a browser sends
+        no cookie to us across origins after our preflight (no Allow-Credentials); this
+        refuses whatever is left, such as a cookie and an XSRF token leaked elsewhere."""
+        origin = self.request.headers.get("Origin")
+        if self.request.method in SAFE_METHODS or not origin or self.current_user is None:
+            return
+        own = urlsplit(self.annotations.base_url)
+        if origin.lower() == f"{own.scheme}://{own.netloc}".lower():
+            return
+        if not self.hub_auth.get_token(self, in_cookie=False):
+            raise Forbidden(
+                f"a change from {origin} needs a hub API token (Authorization header), "
+                "never a cookie",
+                "Origin",
+            )
+
+    def allow(self, *headers: tuple[str, str]) -> None:
+        """Answer OPTIONS: 200, the methods in Allow (and ``headers``), and them as JSON."""
+        methods = self.methods()
+        self.set_header("Allow", ", ".join(methods))
+        for name, value in headers:
+            self.set_header(name, value)
+        reply = {"allow": methods, **{name.lower(): value for name, value in headers}}
+        self.write_json(reply, media_type="application/json")
+
+    def representation(self) -> str:
+        """The media type ``Accept`` asks for (`rdf.choose`); 406 when none is served."""
+        chosen = rdf.choose(self.request.headers.get("Accept"))
+        if chosen is None:
+            raise NotAcceptable(f"served as {', '.join(rdf.OFFERED)}", "Accept")
+        return chosen
+
+    async def write_document(
+        self, document: dict, media_type: str, etag: str | None = None, vary: str = "Accept"
+    ) -> None:
+        """Write a JSON-LD ``document`` as ``media_type``, with Content-Location (its id),
+        Vary and, if given, ``etag``: that of the JSON-LD, made weak for Turtle and
+        N-Triples (the same triples each time, not the same bytes: blank node labels)."""
+        self.set_header("Content-Location", document["id"])
+        self.set_header("Vary", vary)
+        if etag is not None:
+            if media_type != MEDIA_TYPE:
+                etag = f'W/{etag[:-1]}.{rdf.SYNTAXES[media_type]}"'
+            self.set_header("ETag", etag)
+            # Tornado answers If-None-Match only for the ETags it computes itself.
+            if self.check_etag_header():
+                self.set_status(304)
+                self.finish()
+                return
+        text = jsontext.dumps(document)
+        if media_type != MEDIA_TYPE:
+            # A large page or export takes a while: beside the event loop.
+            text = await asyncio.to_thread(rdf.serialize, text, media_type)
+        self.set_header("Content-Type", rdf.CONTENT_TYPES.get(media_type, media_type))
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(text)
 
     @property
     def annotations(self) -> Annotations:
@@ -165,34 +280,36 @@ class ContainersHandler(BaseHandler):
 
 
 class ContainerHandler(BaseHandler):
+    public_reads = True
+
     def _container_headers(self) -> None:
         self.set_header("Link", CONTAINER_LINKS)
-        self.set_header("Allow", "GET, HEAD, OPTIONS, POST")
+        self.set_header("Allow", ", ".join(self.methods()))
         self.set_header("Accept-Post", MEDIA_TYPE)
 
     def options(self, container: str) -> None:
         self.annotations.container(container)
-        self._container_headers()
-        self.set_status(204)
-        self.finish()
+        self.set_header("Link", CONTAINER_LINKS)
+        self.allow(("Accept-Post", MEDIA_TYPE))
 
-    def head(self, container: str) -> None:
-        self.get(container)
+    async def head(self, container: str) -> None:
+        await self.get(container)
 
-    def get(self, container: str) -> None:
+    async def get(self, container: str) -> None:
+        media_type = self.representation()
         self.annotations.container(container)
         query = self.query()
         query.container = container
         iri = self.annotations.container_iri(container)
         self._container_headers()
-        self.set_header("Vary", "Accept, Prefer")
         number = self.page_number()
         if number is None:
             prefer = _prefer(self.request.headers.get("Prefer", ""))
-            self.write_json(self.annotations.collection(self.viewer, query, iri, prefer))
+            document = self.annotations.collection(self.viewer, query, iri, prefer)
         else:
             iris = self.get_query_argument("iris", "0") == "1"
-            self.write_json(self.annotations.page(self.viewer, query, iri, number, iris))
+            document = self.annotations.page(self.viewer, query, iri, number, iris)
+        await self.write_document(document, media_type, vary="Accept, Prefer")
 
     async def post(self, container: str) -> None:
         record = await self.in_writer(
@@ -204,24 +321,28 @@ class ContainerHandler(BaseHandler):
 
 
 class AnnotationHandler(BaseHandler):
+    public_reads = True
+
     def _resource_headers(self, record) -> None:
         self.set_header("ETag", self.annotations.etag(record))
         self.set_header("Link", f'<{LDP}Resource>; rel="type"')
-        self.set_header("Allow", "GET, HEAD, OPTIONS, PUT, DELETE")
+        self.set_header("Allow", ", ".join(self.methods()))
         self.set_header("Vary", "Accept")
 
     def options(self, container: str, annotation: str) -> None:
         self._resource_headers(self.annotations.read(self.viewer, container, annotation))
-        self.set_status(204)
-        self.finish()
+        self.allow()
 
-    def head(self, container: str, annotation: str) -> None:
-        self.get(container, annotation)
+    async def head(self, container: str, annotation: str) -> None:
+        await self.get(container, annotation)
 
-    def get(self, container: str, annotation: str) -> None:
+    async def get(self, container: str, annotation: str) -> None:
+        media_type = self.representation()
         record = self.annotations.read(self.viewer, container, annotation)
         self._resource_headers(record)
-        self.write_json(self.annotations.render(record))
+        await self.write_document(
+            self.annotations.render(record), media_type, self.annotations.etag(record)
+        )
 
     async def put(self, container: str, annotation: str) -> None:
         body = self.json_body()
@@ -288,34 +409,39 @@ class ImportHandler(BaseHandler):
 
 
 class ContainerExportHandler(BaseHandler):
-    def get(self, container: str) -> None:
+    public_reads = True
+
+    async def get(self, container: str) -> None:
+        media_type = self.representation()
         self.annotations.container(container)
         query = self.query()
         query.container = container
         iri = self.annotations.container_iri(container)
-        self.write_json(self.annotations.export(self.viewer, query, iri))
+        await self.write_document(self.annotations.export(self.viewer, query, iri), media_type)
 
 
 class SearchHandler(BaseHandler):
+    public_reads = True
+
     def _collection_iri(self, path: str, query: Query) -> str:
         params = {k: getattr(query, k) for k in SEARCH_PARAMS if getattr(query, k) is not None}
         return f"{self.annotations.base_url}{path}?{urlencode(params)}"
 
-    def get(self) -> None:
+    async def get(self) -> None:
+        media_type = self.representation()
         query = self.query()
         iri = self._collection_iri("search", query)
         iris = self.get_query_argument("iris", "0") == "1"
-        self.write_json(
-            self.annotations.page(self.viewer, query, iri, self.page_number() or 0, iris)
-        )
+        page = self.annotations.page(self.viewer, query, iri, self.page_number() or 0, iris)
+        await self.write_document(page, media_type)
 
 
 class ExportHandler(SearchHandler):
-    def get(self) -> None:
+    async def get(self) -> None:
+        media_type = self.representation()
         query = self.query()
-        self.write_json(
-            self.annotations.export(self.viewer, query, self._collection_iri("export", query))
-        )
+        iri = self._collection_iri("export", query)
+        await self.write_document(self.annotations.export(self.viewer, query, iri), media_type)
 
 
 SEARCHABLE = (*SEARCH_PARAMS, "page", "iris")
@@ -349,11 +475,17 @@ ROUTES = [
             "or one AnnotationPage (?page=)",
             "post": "Create an annotation; the server assigns its IRI (201, Location, ETag)",
             "head": "The container's headers (Link, Allow, Accept-Post)",
-            "options": "The methods the container allows",
+            "options": "The methods the container allows (Allow, Accept-Post)",
         },
         SEARCHABLE,
         replies={"get": "CollectionOrPage", "post": "Annotation"},
         body="Annotation",
+        headers={
+            "get": ("Allow", "Accept-Post", "Content-Location", "ETag", "Link", "Vary"),
+            "head": ("Allow", "Accept-Post", "Content-Location", "ETag", "Link", "Vary"),
+            "options": ("Allow", "Accept-Post", "Link"),
+            "post": ("Location", "ETag"),
+        },
     ),
     Route(
         "containers/{container}/import",
@@ -374,6 +506,7 @@ ROUTES = [
         {"get": "Export the container (optionally filtered) as one AnnotationCollection"},
         SEARCH_PARAMS,
         replies={"get": "Export"},
+        headers={"get": ("Content-Location", "Vary")},
     ),
     Route(
         "containers/{container}/{annotation}",
@@ -387,6 +520,12 @@ ROUTES = [
         },
         replies={"get": "Annotation", "put": "Annotation"},
         body="Annotation",
+        headers={
+            "get": ("Allow", "Content-Location", "ETag", "Link", "Vary"),
+            "head": ("Allow", "Content-Location", "ETag", "Link", "Vary"),
+            "options": ("Allow", "ETag", "Link"),
+            "put": ("Allow", "ETag", "Link"),
+        },
     ),
     Route(
         "containers/{container}/{annotation}/revisions",
@@ -403,6 +542,7 @@ ROUTES = [
         {"get": "Search annotations; one AnnotationPage"},
         SEARCHABLE,
         replies={"get": "AnnotationPage"},
+        headers={"get": ("Content-Location", "Vary")},
     ),
     Route(
         "export",
@@ -410,5 +550,6 @@ ROUTES = [
         {"get": "Export a search as one AnnotationCollection"},
         SEARCH_PARAMS,
         replies={"get": "Export"},
+        headers={"get": ("Content-Location", "Vary")},
     ),
 ]

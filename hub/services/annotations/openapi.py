@@ -9,6 +9,7 @@ from typing import Any
 from ..base import openapi as base
 from ..base.routes import Route
 from .model import ANNO_CONTEXT, MEDIA_TYPE, MOTIVATIONS
+from .rdf import N_TRIPLES, TURTLE
 
 _QUERY_DOCS = {
     "target": "IRI of a target source: a catalog item, a canvas, an image or an annotation",
@@ -31,6 +32,7 @@ ERRORS = {
     "409": "a container of that name exists",
     "412": "If-Match does not match the current ETag",
     "413": "body larger than the limit (or too many annotations in an import)",
+    "406": "Accept takes none of JSON-LD, Turtle and N-Triples",
     "415": "body is not JSON",
     "428": "If-Match is required",
     "429": "too many imports: one at a time, a limited number an hour (Retry-After)",
@@ -132,6 +134,16 @@ SCHEMAS: dict[str, dict] = {
 }
 #: Replies in JSON-LD under the annotation context; every other reply is plain JSON.
 JSON_LD = frozenset(["Annotation", "AnnotationPage", "CollectionOrPage", "Export"])
+#: The reply headers handlers.ROUTES name, per method.
+HEADERS = {
+    "Allow": "the methods the resource allows",
+    "Accept-Post": "the media type to POST annotations as",
+    "Content-Location": "the IRI of the representation: the id in its body",
+    "ETag": "strong for the JSON-LD (what If-Match takes), weak for Turtle and N-Triples",
+    "Link": "the LDP type (and, on containers, ldp:constrainedBy the protocol)",
+    "Location": "the IRI of the new resource",
+    "Vary": "Accept (and Prefer, on containers)",
+}
 
 
 QUERY = {
@@ -152,11 +164,17 @@ def openapi(
             f"W3C Web Annotation Protocol over the Data Model ({ANNO_CONTEXT}). "
             f"Bodies up to {max_body_size} bytes, imports up to {max_import_size} bytes. "
             f"Motivations: {', '.join(sorted(MOTIVATIONS))}. Visibility: private (default), "
-            "public or group:<name>."
+            "public or group:<name>. Anonymous visitors read public annotations (GET, HEAD, "
+            "OPTIONS on containers, annotations, search and export). Every answer has "
+            "Access-Control-Allow-Origin: * without credentials; a change from another "
+            "origin needs the token. GETs of JSON-LD also answer Turtle or N-Triples "
+            "(Accept). PUT needs If-Match (428 without: no lost updates)."
         ),
         schemas=SCHEMAS,
         errors=ERRORS,
         query=QUERY,
         media_types={schema: MEDIA_TYPE for schema in JSON_LD},
         body_media_types=(MEDIA_TYPE, "application/json"),
+        alternatives={schema: (TURTLE, N_TRIPLES) for schema in JSON_LD},
+        headers=HEADERS,
     )

@@ -353,8 +353,11 @@ class Annotations:
             "type": "AnnotationCollection",
             "total": total,
             "generated": now(),
+            # The page is part of this document, so its IRI is one in it.
             "first": {
+                "id": f"{collection_iri}#page-0",
                 "type": "AnnotationPage",
+                "partOf": {"id": collection_iri, "total": total},
                 "startIndex": 0,
                 "items": [self.render(r) for r in records],
             },

@@ -41,10 +41,13 @@ class EchoesApps(ServiceSettings):
         return 100 * 1024 * 1024
 
     pool_size = Integer(
-        1,
+        0,
         config=True,
-        help="""Preheated kernels kept ready per running app (Voila's pool_size): each
-        opening of an app takes one, so opening is fast.""",
+        help="""Preheated kernels kept ready per running app (Voila's preheat_kernel and
+        pool_size; 0 turns preheating off). Each opening of an app takes one, so opening
+        is faster, but Voila 0.5 has a race: a page that takes a kernel whose pre-render
+        has just begun can stall until `page_timeout`, and again after the restart.
+        Seen on the test machines; hence off by default.""",
     )
     idle_timeout = Float(
         600,

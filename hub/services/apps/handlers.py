@@ -41,6 +41,7 @@ from .model import (
     can_manage,
     can_view,
     check_name,
+    parse_change,
     parse_publication,
 )
 from .openapi import document
@@ -167,12 +168,14 @@ class AppApiHandler(ApiHandler):
         self.finish(self.app_model(app, viewer))
 
     async def patch(self, author: str, name: str) -> None:
-        """Change who may open the app, without a new version."""
+        """Change the title, description or who may open the app, without a new version."""
         viewer = await self.manager(author)
-        body = self.body()
-        if not isinstance(body, dict) or "share" not in body:
-            raise InvalidRequest('send {"share": "public|hub|group:G|user:U"}')
-        app = self.service.store.set_share(author, name, Share.parse(body["share"]))
+        change = parse_change(self.body())
+        if not change:
+            raise InvalidRequest(
+                'send any of {"title", "description", "share": "public|hub|group:G|user:U"}'
+            )
+        app = self.service.store.change(author, name, change)
         self.finish(self.app_model(app, viewer))
 
     async def delete(self, author: str, name: str) -> None:
@@ -192,8 +195,12 @@ class GalleryHandler(BaseHandler):
             "gallery.html",
             apps=apps,
             viewer=viewer,
+            can_manage=can_manage,
             prefix=self.service.prefix,
+            api=url_path_join(self.service.prefix, "api/apps/"),
             login_url=url_path_join(self.service.prefix, "login"),
+            # Only for those who may change something: making one sets JupyterHub's cookie.
+            xsrf="" if viewer.anonymous else self.xsrf_token.decode(),
             time=time,
         )
 
@@ -226,13 +233,10 @@ class PublishFormHandler(BaseHandler):
         except ValueError as e:
             raise InvalidRequest(f"{uploads[0]['filename']} is not a notebook (not JSON)") from e
         name = check_name(self.get_body_argument("name", ""))
+        # An empty field keeps what a previous version had (model.Publication).
+        fields = {k: self.get_body_argument(k, "") for k in ("title", "description", "share")}
         publication = parse_publication(
-            {
-                "notebook": notebook,
-                "title": self.get_body_argument("title", ""),
-                "description": self.get_body_argument("description", ""),
-                "share": self.get_body_argument("share", "hub"),
-            }
+            {"notebook": notebook, **{k: v for k, v in fields.items() if v}}
         )
         await self.service.publish(viewer.name, name, publication)
         self.redirect(self.service.prefix)
@@ -355,10 +359,10 @@ class AppProxyHandler(OnAuthorsHost, BaseHandler):
             return
         response, timed_out = await self._fetch(instance, path)
         if path == "" and (timed_out or response is None or response.code >= 500):
-            # Seen under load: a preheated kernel dies or fails to start (Voila answers
-            # 500 or drops the page half-way), or its render stalls (no answer). Voila's
-            # pool has a fresh kernel by then; a stalled app nobody else has open is
-            # started afresh. Either way, try once more.
+            # Seen under load: a kernel dies or fails to start (Voila answers 500 or drops
+            # the page half-way), or its render stalls (no answer). The next page gets a
+            # kernel of its own; a stalled app nobody else has open is started afresh.
+            # Either way, try once more.
             self.service.log.warning(
                 "app %s/%s did not render (%s); trying again",
                 author,
@@ -544,7 +548,7 @@ SERVICE_ROUTES = [
         {
             "get": "One app (with its versions for the author and admins).",
             "put": "Publish a new app or a new version (its author only).",
-            "patch": "Change who may open the app (its author or an admin).",
+            "patch": "Change its title, description or share (its author or an admin).",
             "delete": "Unpublish, with all versions (its author or an admin).",
         },
         replies={"get": "App", "put": "App", "patch": "App"},

@@ -77,13 +77,17 @@ def check_name(name: str, what: str = "app name") -> str:
 
 @dataclass
 class Publication:
-    """A validated publish request: the notebook and the files it names, in memory."""
+    """A validated publish request: the notebook and the files it names, in memory.
+    None for the title, the description or the share: not sent, so a new version keeps
+    the previous one's (a new app: `notebook_title` or its name, no description, `hub`)."""
 
-    title: str
-    description: str
-    share: Share
+    title: str | None
+    description: str | None
+    share: Share | None
     notebook: bytes
     files: dict[str, bytes]
+    #: The notebook's own title (its metadata), if it has one.
+    notebook_title: str = ""
 
 
 def _check_relative_path(path: str) -> str:
@@ -130,14 +134,40 @@ def parse_publication(body: object) -> Publication:
     raw = json.dumps(notebook).encode()
     if len(raw) + sum(len(b) for b in files.values()) > MAX_TOTAL_BYTES:
         raise InvalidRequest(f"the publication is larger than {MAX_TOTAL_BYTES} bytes")
-    title = body.get("title") or ""
-    description = body.get("description") or ""
-    if not isinstance(title, str) or not isinstance(description, str) or len(title) > 200:
-        raise InvalidRequest("'title' (at most 200 characters) and 'description' must be text")
+    # Re-publishing must not reset what the author chose before: absent (or null) keeps it.
+    given = parse_change({k: v for k, v in body.items() if k in CHANGES and v not in (None, "")})
+    if body.get("description") == "":
+        given["description"] = ""
+    notebook_title = (notebook.get("metadata") or {}).get("title")
     return Publication(
-        title=title,
-        description=description[:2000],
-        share=Share.parse(body.get("share", "hub")),
+        title=given.get("title"),
+        description=given.get("description"),
+        share=Share.parse(given["share"]) if "share" in given else None,
         notebook=raw,
         files=files,
+        notebook_title=notebook_title if isinstance(notebook_title, str) else "",
     )
+
+
+#: What changes without a new version (and what a publication may leave out).
+CHANGES = ("title", "description", "share")
+
+
+def parse_change(body: object) -> dict[str, str]:
+    """Validate a change of an app's title (1-200 characters), description (text, kept to
+    2000 characters) or share; raise InvalidRequest naming the problem."""
+    if not isinstance(body, dict):
+        raise InvalidRequest("the request body must be a JSON object")
+    change: dict[str, str] = {}
+    if "title" in body:
+        title = body["title"]
+        if not isinstance(title, str) or not 0 < len(title) <= 200:
+            raise InvalidRequest("'title' must be text of 1 to 200 characters")
+        change["title"] = title
+    if "description" in body:
+        if not isinstance(body["description"], str):
+            raise InvalidRequest("'description' must be text")
+        change["description"] = body["description"][:2000]
+    if "share" in body:
+        change["share"] = str(Share.parse(body["share"]))
+    return change

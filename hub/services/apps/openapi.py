@@ -67,12 +67,24 @@ SCHEMAS: dict[str, dict] = {
                 "description": "relative path -> base64 content",
                 "additionalProperties": {"type": "string"},
             },
-            "title": {"type": "string"},
+            "title": {"type": "string", "description": "left out: the previous version's"},
+            "description": {"type": "string", "description": "left out: the previous version's"},
+            "share": {
+                **SHARE,
+                "description": f"{SHARE['description']}; left out: the "
+                "previous version's, for a new app hub",
+            },
+        },
+    },
+    "AppChange": {
+        "type": "object",
+        "minProperties": 1,
+        "properties": {
+            "title": {"type": "string", "minLength": 1, "maxLength": 200},
             "description": {"type": "string"},
             "share": SHARE,
         },
     },
-    "ShareChange": {"type": "object", "required": ["share"], "properties": {"share": SHARE}},
     "PublishForm": {
         "type": "object",
         "properties": {
@@ -117,7 +129,7 @@ REDIRECT = {
 ANSWERS = {(f"{APP}/", "get"): REDIRECT, (f"{APP}/", "head"): REDIRECT}
 #: Request bodies other than the route's JSON `body`.
 BODIES = {
-    (f"api/apps/{APP}", "patch"): {"application/json": "ShareChange"},
+    (f"api/apps/{APP}", "patch"): {"application/json": "AppChange"},
     ("publish", "post"): {"multipart/form-data": "PublishForm"},
 }
 #: What a path parameter may be: the hub's user names, the service's app names.

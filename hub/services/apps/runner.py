@@ -125,7 +125,7 @@ class Runner:
         prefix: str,
         *,
         account_prefix: str = "echoesapp-",
-        pool_size: int = 1,
+        pool_size: int = 0,
         idle_timeout: float = 600,
         check_timeout: int = 120,
         extra_env: dict[str, str] | None = None,
@@ -265,6 +265,9 @@ class Runner:
 
     def voila_args(self, notebook: str, port: int, ip: str, base_url: str) -> list[str]:
         """Voila's arguments for one app, the same in both modes."""
+        # Voila 0.5's preheated kernels are opt-in (config.py, pool_size): a page that takes
+        # a pooled kernel whose pre-render has just begun can stall for good.
+        preheat = ["--preheat_kernel=True", f"--pool_size={self.pool_size}"]
         return [
             notebook,
             "--no-browser",
@@ -272,8 +275,7 @@ class Runner:
             f"--Voila.ip={ip}",
             f"--Voila.base_url={base_url}",
             "--show_tracebacks=False",
-            "--preheat_kernel=True",
-            f"--pool_size={self.pool_size}",
+            *(preheat if self.pool_size > 0 else []),
             "--Voila.open_browser=False",
             # A page that was closed (or never connected) frees its kernel.
             "--MappingKernelManager.cull_idle_timeout=300",

@@ -37,7 +37,7 @@ from sqlalchemy import (
 
 from ..base.database import database_engine
 from .errors import NotFound
-from .model import NOTEBOOK_FILE, Publication, Share, check_name
+from .model import NOTEBOOK_FILE, Publication, check_name
 
 # The tables as the store wrote them with raw sqlite3 before SQLAlchemy: existing
 # apps.sqlite files open as they are (create_all skips tables that exist).
@@ -154,8 +154,13 @@ class AppStore:
             return [dict(row) for row in conn.execute(query).mappings()]
 
     def publish(self, author: str, name: str, publication: Publication) -> App:
-        """Store a new version (1 for a new app) and make it the current one."""
+        """Store a new version (1 for a new app) and make it the current one, with the
+        previous version's title, description and share where the publication has none."""
         check_name(name)
+        try:
+            previous: App | None = self.get(author, name)
+        except NotFound:
+            previous = None
         latest = select(func.max(versions.c.version)).where(
             versions.c.author == author, versions.c.name == name
         )
@@ -176,10 +181,14 @@ class AppStore:
             _share(path, gid)
         staging.rename(final)
         now = time.time()
+        description = publication.description
+        if description is None:
+            description = previous.description if previous else ""
         row = {
-            "title": publication.title or name,
-            "description": publication.description,
-            "share": str(publication.share),
+            "title": publication.title
+            or (previous.title if previous else publication.notebook_title[:200] or name),
+            "description": description,
+            "share": str(publication.share or (previous.share if previous else "hub")),
             "version": version,
             "published_at": now,
             "ok": True,
@@ -217,10 +226,11 @@ class AppStore:
                 .values(ok=ok, error=error)
             )
 
-    def set_share(self, author: str, name: str, share: Share) -> App:
+    def change(self, author: str, name: str, change: dict[str, str]) -> App:
+        """Set the title, description or share (model.parse_change) of the current version."""
         self.get(author, name)
         with self.engine.begin() as conn:
-            conn.execute(update(apps).where(*_app_is(author, name)).values(share=str(share)))
+            conn.execute(update(apps).where(*_app_is(author, name)).values(**change))
         return self.get(author, name)
 
     def unpublish(self, author: str, name: str) -> None:

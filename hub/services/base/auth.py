@@ -138,7 +138,9 @@ class ServiceHandler(HubOAuthenticated, JSONErrors):
 
     def set_default_headers(self) -> None:
         # Never framed by another origin (an app's or a user server's host), and no CORS
-        # header anywhere: other origins can neither show nor read what a viewer may see.
+        # header here: other origins can neither show nor read what a viewer may see (a
+        # service that serves other origins adds its own, as annotations does, never
+        # with credentials).
         self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
         self.set_header("X-Frame-Options", "DENY")
 

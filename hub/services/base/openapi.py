@@ -26,7 +26,7 @@ ERROR_SCHEMA = {
 SUCCESS = {
     "post": ("201", "created"),
     "delete": ("204", "deleted"),
-    "options": ("204", "allowed methods in the Allow header"),
+    "options": ("200", "the allowed methods, in the Allow header"),
 }
 HUB_AUTH = "Authenticate with the hub: OAuth cookie or 'Authorization: token <hub API token>'."
 
@@ -42,6 +42,8 @@ def openapi(
     query: Mapping[str, dict] | None = None,
     media_types: Mapping[str, str] | None = None,
     body_media_types: tuple[str, ...] = ("application/json",),
+    alternatives: Mapping[str, tuple[str, ...]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The description of ``routes`` served under ``base_url``.
 
@@ -49,13 +51,20 @@ def openapi(
     each answered with the `Error` schema; ``query``: per query parameter its
     ``description`` and ``schema`` (default a string); ``media_types``: the media type of
     a reply schema other than application/json; ``body_media_types``: what request bodies
-    may be sent as."""
+    may be sent as; ``alternatives``: the other media types a reply schema is also served
+    as (text, by content negotiation); ``headers``: name -> description of the reply
+    headers the routes name (`Route.headers`)."""
     query = query or {}
     media_types = media_types or {}
+    alternatives = alternatives or {}
+    headers = headers or {}
 
     def content(schema: str) -> dict[str, Any]:
         media_type = media_types.get(schema, "application/json")
-        return {media_type: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+        found = {media_type: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+        for other in alternatives.get(schema, ()):
+            found[other] = {"schema": {"type": "string"}}
+        return found
 
     paths: dict[str, Any] = {}
     for route in routes:
@@ -79,6 +88,11 @@ def openapi(
             success: dict[str, Any] = {"description": what}
             if method in route.replies:
                 success["content"] = content(route.replies[method])
+            if method in route.headers:
+                success["headers"] = {
+                    name: {"description": headers[name], "schema": {"type": "string"}}
+                    for name in route.headers[method]
+                }
             operation: dict[str, Any] = {
                 "summary": summary,
                 "operationId": f"{method}_{route.handler.__name__}",

@@ -23,6 +23,8 @@ class Route:
     replies: dict[str, str] = field(default_factory=dict)
     #: The schema name of the request body of POST, PUT and PATCH (none: no body).
     body: str = ""
+    #: Per method, the headers of the success reply (the service's OpenAPI describes each).
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def pattern(self) -> str:
