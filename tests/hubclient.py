@@ -483,6 +483,15 @@ class Lab:
         """GET a route of the ECHOES server extension (<server>/echoes/<path>)."""
         return self.person.http.get(self.base + "echoes/" + path, timeout=120, **kwargs)
 
+    def save_notebook(self, path: str, notebook: dict) -> requests.Response:
+        """Save `notebook` at `path` of the server's files, as JupyterLab does."""
+        return self.person.http.put(
+            self.base + "api/contents/" + path,
+            data=json.dumps({"type": "notebook", "content": notebook}),
+            headers={"X-XSRFToken": self.xsrf, "Content-Type": "application/json"},
+            timeout=60,
+        )
+
     def send(self, method: str, path: str, body, **headers) -> requests.Response:
         """Send `body` (JSON-LD unless a Content-Type says otherwise) with the XSRF token."""
         data = body if isinstance(body, bytes) else json.dumps(body).encode()

@@ -4,8 +4,6 @@ test-output/screenshots/."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -107,12 +105,7 @@ def test_an_author_republishes_from_jupyterlabs_file_menu_and_keeps_the_share(
     author = new_user("lab-author")
     author.start_server()
     lab = Lab(author)
-    saved = author.http.put(
-        lab.base + "api/contents/kilns.ipynb",
-        data=json.dumps({"type": "notebook", "content": KILNS}),
-        headers={"X-XSRFToken": lab.xsrf, "Content-Type": "application/json"},
-        timeout=60,
-    )
+    saved = lab.save_notebook("kilns.ipynb", KILNS)
     assert saved.status_code == 201, saved.text
     first = {"path": "kilns.ipynb", "name": "kilns", "share": "public", "title": "Kiln map"}
     assert lab.send("POST", "apps/publish", first, **JSON).json()["version"] == 1

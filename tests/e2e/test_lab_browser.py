@@ -308,6 +308,16 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         context.close()
 
 
+def draw_before(hub, person) -> AnnotationClient:
+    """The person's annotation "Drawn before" on the coins, made through the service
+    with the client it returns."""
+    client = AnnotationClient(
+        url=service_url(hub), token=with_token(person).headers["Authorization"][6:]
+    )
+    client.annotate(region(coins.canvas(), 20, 30, 40, 40), "Drawn before", "describing")
+    return client
+
+
 def test_the_annotation_view_says_when_its_server_stops_and_the_page_recovers(
     lab_hub, new_user, browser, screenshots
 ):
@@ -319,10 +329,7 @@ def test_the_annotation_view_says_when_its_server_stops_and_the_page_recovers(
     e.items is not iterable`, and the old tab stayed on the question)."""
     hub = lab_hub
     carol = new_user("lab-e2e-carol")
-    client = AnnotationClient(
-        url=service_url(hub), token=with_token(carol).headers["Authorization"][6:]
-    )
-    client.annotate(region(coins.canvas(), 20, 30, 40, 40), "Drawn before", "describing")
+    draw_before(hub, carol)
     carol.start_server()
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     page = context.new_page()
@@ -376,10 +383,7 @@ def test_the_annotation_view_recovers_by_itself_when_the_annotation_service_is_b
     what it showed, and shows new annotations again without a reload."""
     hub = lab_hub
     dave = new_user("lab-e2e-dave")
-    client = AnnotationClient(
-        url=service_url(hub), token=with_token(dave).headers["Authorization"][6:]
-    )
-    client.annotate(region(coins.canvas(), 20, 30, 40, 40), "Drawn before", "describing")
+    client = draw_before(hub, dave)
     dave.start_server()
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     page = context.new_page()

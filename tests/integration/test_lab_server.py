@@ -181,12 +181,7 @@ def test_publish_as_app_from_the_server(lab_hub, alice):
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-    contents = alice.person.http.put(
-        alice.base + "api/contents/hello.ipynb",
-        data=json.dumps({"type": "notebook", "content": notebook}),
-        headers={"X-XSRFToken": alice.xsrf, "Content-Type": "application/json"},
-        timeout=60,
-    )
+    contents = alice.save_notebook("hello.ipynb", notebook)
     assert contents.status_code in (200, 201), contents.text
     body = {"path": "hello.ipynb", "name": "hello-lab", "share": "hub"}
     app = alice.send("POST", "apps/publish", body, **{"Content-Type": "application/json"})
@@ -252,12 +247,7 @@ def test_the_server_lets_only_its_own_pages_frame_it_for_voilas_preview(alice):
     """JupyterHub's default, frame-ancestors 'none', left Voila's preview blank in
     JupyterLab; each server has its own host, so 'self' is the server's own pages."""
     notebook = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    saved = alice.person.http.put(
-        alice.base + "api/contents/framed.ipynb",
-        data=json.dumps({"type": "notebook", "content": notebook}),
-        headers={"X-XSRFToken": alice.xsrf, "Content-Type": "application/json"},
-        timeout=60,
-    )
+    saved = alice.save_notebook("framed.ipynb", notebook)
     assert saved.status_code in (200, 201), saved.text
     for path in ("lab", "voila/render/framed.ipynb"):
         page = alice.person.http.get(alice.base + path, timeout=120)

@@ -102,12 +102,7 @@ def labs(hub, admin):
     for person in (alice, bob):
         person.start_server()
     alice_lab, bob_lab = Lab(alice), Lab(bob)
-    saved = alice.http.put(
-        alice_lab.base + "api/contents/hello.ipynb",
-        data=json.dumps({"type": "notebook", "content": NOTEBOOK}),
-        headers={"X-XSRFToken": alice_lab.xsrf, "Content-Type": "application/json"},
-        timeout=60,
-    )
+    saved = alice_lab.save_notebook("hello.ipynb", NOTEBOOK)
     assert saved.status_code == 201, saved.text
     created = alice_lab.send("POST", "annotations/containers/default/", NOTE)
     assert created.status_code == 201, created.text
