@@ -29,7 +29,6 @@ from tests.integration.annotations_support import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
-CANVAS = coins.COINS_CANVAS
 IMAGE = (384, 303)  # the coins photograph, pixels
 
 
@@ -103,8 +102,14 @@ def close_to(found: tuple[int, ...], expected: tuple[int, ...]) -> bool:
     return all(abs(a - b) <= 1 for a, b in zip(found, expected, strict=True))
 
 
+def canvas_of(hub) -> dict:
+    """The photograph's IIIF canvas in the hub's shared data (what the view targets)."""
+    return coins.canvas(hub.state_dir / "heritage")
+
+
 def on_canvas(session: requests.Session, hub) -> dict[str, dict]:
-    reply = session.get(service_url(hub) + "search", params={"target": CANVAS}, timeout=30)
+    canvas = canvas_of(hub)["id"]
+    reply = session.get(service_url(hub) + "search", params={"target": canvas}, timeout=30)
     assert reply.status_code == 200, reply.text
     return {
         a["body"][0]["value"] if isinstance(a["body"], list) else a["body"]["value"]: a
@@ -128,7 +133,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
     alice_api, bob_api = with_token(alice), with_token(bob)
     # The AI annotator proposes one region per coin, on alice's behalf, public.
     client = AnnotationClient(url=service_url(hub), token=alice_api.headers["Authorization"][6:])
-    proposals = coins.annotate(client, visibility="public")
+    proposals = coins.annotate(client, visibility="public", data_dir=hub.state_dir / "heritage")
     assert len(proposals) >= 20
 
     context = browser.new_context(viewport={"width": 1400, "height": 950})
@@ -277,7 +282,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         added = client.annotate(
             {
                 "type": "SpecificResource",
-                "source": CANVAS,
+                "source": canvas_of(hub)["id"],
                 "selector": {
                     "type": "FragmentSelector",
                     "conformsTo": "http://www.w3.org/TR/media-frags/",
@@ -314,7 +319,7 @@ def draw_before(hub, person) -> AnnotationClient:
     client = AnnotationClient(
         url=service_url(hub), token=with_token(person).headers["Authorization"][6:]
     )
-    client.annotate(region(coins.canvas(), 20, 30, 40, 40), "Drawn before", "describing")
+    client.annotate(region(canvas_of(hub), 20, 30, 40, 40), "Drawn before", "describing")
     return client
 
 
@@ -411,7 +416,7 @@ def test_the_annotation_view_recovers_by_itself_when_the_annotation_service_is_b
         os.kill(tether, signal.SIGCONT)
         paused = False
         wait_for_service(hub)
-        client.annotate(region(coins.canvas(), 90, 30, 40, 40), "Drawn after", "describing")
+        client.annotate(region(canvas_of(hub), 90, 30, 40, 40), "Drawn after", "describing")
         items.filter(has_text="Drawn after").wait_for(timeout=30_000)
         page.wait_for_function(
             "() => document.querySelector('.echoes-Annotator .echoes-Message').textContent === ''"
