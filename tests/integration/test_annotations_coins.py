@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from echoes.annotations import AnnotationClient, region
+from echoes.annotations import AnnotationClient, region, to_frame
 from echoes.annotators import coins
 from echoes_data import recipe
 from tests.hubclient import Kernel
@@ -79,6 +79,12 @@ def test_one_software_annotation_per_coin(curator, data, canvas):
     assert len(curator.search(manifest, creator=coins.NAME)) == COINS_IN_THE_PHOTOGRAPH
     frame = curator.on(canvas)
     assert len(frame) == COINS_IN_THE_PHOTOGRAPH
+
+    # The export lines up with the published manifest: it targets the manifest's canvas.
+    published = json.loads((data / "images" / "coins" / "manifest.json").read_text())
+    exported = to_frame(curator.export(target=canvas))
+    assert len(exported) == COINS_IN_THE_PHOTOGRAPH
+    assert set(exported["source"]) == {published["items"][0]["id"]}
     assert set(frame["creator_type"]) == {"Software"}
     assert set(frame["on_behalf_of"]) == {curator.name}
 
