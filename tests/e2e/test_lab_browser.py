@@ -7,6 +7,7 @@ accepted. Screenshots go to test-output/screenshots/ (lab-catalog.png, lab-annot
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from echoes.annotations import AnnotationClient, region
 from echoes.annotators import coins
 from echoes_data import recipe
 from tests.e2e.conftest import log_in
+from tests.hubclient import Kernel
 from tests.integration.annotations_support import (
     service_pid,
     service_processes,
@@ -59,12 +61,14 @@ def open_catalog(page) -> None:
     panel.wait_for(state="visible", timeout=5_000)
 
 
-def open_coins_annotator(page) -> None:
+def open_coins_annotator(page, entry: str = "images.coins") -> None:
+    """Annotate on the coins photograph's catalog entry (or on another, e.g. its manifest's),
+    until the image is shown."""
     open_catalog(page)
     page.fill(".echoes-Catalog-search", "coins pompeii")
     page.locator(".echoes-Catalog-results").wait_for(timeout=60_000)
-    page.click(".echoes-Catalog-entry[data-path='images.coins']")
-    page.locator(".echoes-Entry[data-path='images.coins'] .echoes-Annotate").click()
+    page.click(f".echoes-Catalog-entry[data-path='{entry}']")
+    page.locator(f".echoes-Entry[data-path='{entry}'] .echoes-Annotate").click()
     page.locator(".echoes-Annotator-frame[data-ready='true']").wait_for(timeout=60_000)
 
 
@@ -308,6 +312,53 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         screenshot(page, screenshots / "lab-annotate-second-user.png")
     except Exception:
         page.screenshot(path=str(screenshots / "lab-failure-bob.png"))
+        raise
+    finally:
+        context.close()
+
+
+def test_a_region_made_as_the_notebook_suggests_shows_from_the_image_and_its_manifest(
+    lab_hub, new_user, browser, screenshots
+):
+    """notebooks/coin_segmentation.ipynb has people annotate a region of the canvas of the
+    published IIIF manifest; made so in the person's kernel, it shows in the annotation view
+    of the photograph, and Annotate on the manifest's entry shows that image with it."""
+    hub = lab_hub
+    person = new_user("lab-e2e-iiif")
+    assert person.start_server().status_code in (201, 202)
+    published = json.loads((hub.state_dir / "heritage/images/coins/manifest.json").read_text())
+    kernel = Kernel(person.server_url(), person.new_token())
+    try:
+        made = json.loads(
+            kernel.execute(
+                "import json\n"
+                "from echoes import annotations as ann\n"
+                "on_canvas = ann.entry_canvas('images.coins')\n"
+                "target = ann.region(on_canvas, 30, 40, 50, 60)\n"
+                "made = ann.annotate(target, 'coin 1', 'describing')\n"
+                "print(json.dumps(made))",
+                timeout=180,
+            )
+        )
+    finally:
+        kernel.close()
+    assert made["target"]["source"]["id"] == published["items"][0]["id"]
+
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    try:
+        open_lab(page, hub, person)
+        open_coins_annotator(page, "images.coins_manifest")  # the image shows
+        page.locator(f".echoes-Item[data-id='{made['id']}']").wait_for(timeout=30_000)
+        assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text="Annotate: coins").count()
+        screenshot(page, screenshots / "lab-annotate-manifest.png")
+        # The photograph's own entry opens that same view: the same annotations.
+        page.locator(".echoes-Catalog-entry[data-path='images.coins']").click()
+        page.locator(".echoes-Entry[data-path='images.coins'] .echoes-Annotate").click()
+        assert page.locator(".echoes-Annotator").count() == 1
+        page.locator(f".echoes-Item[data-id='{made['id']}']").wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-manifest.png"))
         raise
     finally:
         context.close()

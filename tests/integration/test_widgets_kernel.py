@@ -239,6 +239,22 @@ def test_its_user_edits_and_deletes_their_own_annotation(alice):
     assert hunch["id"] not in {a["id"] for a in alice.api.search(alice.canvas)}
 
 
+def test_a_region_made_as_coin_segmentation_suggests_shows_in_the_widget(hub, alice):
+    """notebooks/coin_segmentation.ipynb: a coin's region on the canvas of the published
+    IIIF manifest, made with echoes.annotations in the person's kernel."""
+    published = json.loads((hub.state_dir / "heritage/images/coins/manifest.json").read_text())
+    made = alice.run(
+        "from echoes import annotations as ann\n"
+        "on_canvas = ann.entry_canvas('images.coins')\n"
+        "made = ann.annotate(ann.region(on_canvas, 30, 40, 50, 60), 'coin 1', 'identifying')\n"
+        "print(json.dumps(made))"
+    )
+    assert made["target"]["source"]["id"] == published["items"][0]["id"]
+    state = alice.click("w", {"action": "refresh"})
+    [shape] = [s for s in state["shapes"] if s["id"] == made["id"]]
+    assert shape["box"] == [30, 40, 50, 60] and shape["group"] == "yours"
+
+
 def test_software_proposals_are_shown_apart_and_accepted_or_rejected(alice):
     alice.run(
         "from echoes.annotators import coins\nprint(json.dumps(len(coins.annotate(w.client))))"
