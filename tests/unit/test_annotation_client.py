@@ -45,7 +45,7 @@ def test_to_frame_spells_out_creator_target_and_tags():
             {"type": "TextualBody", "value": "coin 1"},
             {"type": "TextualBody", "value": "coin", "purpose": "tagging"},
         ],
-        "target": ann.region({"id": "urn:echoes:canvas:x", "type": "Canvas"}, 1, 2, 3, 4),
+        "target": ann.region({"id": "https://iiif.example.org/x/canvas/1", "type": "Canvas"}, 1, 2, 3, 4),
         "confidence": 0.9,
     }
     row = ann.to_frame([item]).iloc[0]
@@ -54,7 +54,7 @@ def test_to_frame_spells_out_creator_target_and_tags():
         "Software",
         "ada",
     )
-    assert row["source"] == "urn:echoes:canvas:x" and row["selector"] == "xywh=1,2,3,4"
+    assert row["source"] == "https://iiif.example.org/x/canvas/1" and row["selector"] == "xywh=1,2,3,4"
     assert row["text"] == "coin 1" and row["tags"] == ["coin"] and row["confidence"] == 0.9
 
 
