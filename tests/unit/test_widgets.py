@@ -29,7 +29,8 @@ VIEW_CASES = REPO / "tests" / "fixtures" / "view"
 SCENES = sorted(p.stem for p in VIEW_CASES.glob("*.json") if p.stem != "tags")
 
 ME = "wid-alice"
-CANVAS = coins.canvas()
+#: A canvas for the rules below (the coins' own is read from the data: test_canvases.py).
+CANVAS = {"id": "https://iiif.example.org/coins/canvas/1", "type": "Canvas"}
 
 
 def decoded(png: bytes) -> Image.Image:
@@ -108,7 +109,10 @@ def data_dir() -> Path:
 def test_a_catalog_entry_or_its_reader_shows_its_image_on_its_canvas(data_dir, monkeypatch):
     by_name = images.from_catalog("images.coins", data_dir)
     assert (by_name.width, by_name.height) == (384, 303)
-    assert by_name.canvas == CANVAS and by_name.title == "Greek coins from Pompeii (photograph)"
+    assert (
+        by_name.canvas == coins.canvas(data_dir)
+        and by_name.title == "Greek coins from Pompeii (photograph)"
+    )
     assert np.array_equal(np.asarray(decoded(by_name.png)), data.coins())
     reader = intake.from_yaml_file(str(data_dir / "catalog.yaml"))["images"].read()["coins"]
     assert images.from_reader(reader, data_dir) == by_name
@@ -123,13 +127,18 @@ def test_catalog_entries_that_are_not_images_are_named(data_dir):
         images.from_catalog("images.coin", data_dir)
 
 
-def test_catalog_images_target_canvases_part_of_their_item():
-    assert entry_canvas("images.coins") == CANVAS  # the coins annotator's canvas
-    other = entry_canvas("images.sherds")
-    assert other["id"] == "urn:echoes:canvas:images/sherds"
-    assert other["partOf"] == [
-        {"id": "urn:echoes:catalog:heritage/images/sherds", "type": "Manifest"}
-    ]
+def test_catalog_images_target_the_canvas_their_manifest_names(data_dir):
+    manifest = json.loads((data_dir / "images" / "coins" / "manifest.json").read_text())
+    canvas = {
+        "id": manifest["items"][0]["id"],
+        "type": "Canvas",
+        "partOf": [{"id": manifest["id"], "type": "Manifest"}],
+    }
+    assert entry_canvas("images.coins", data_dir) == canvas
+    assert coins.canvas(data_dir) == canvas  # the coins annotator's proposals
+    assert images.from_catalog("images.coins", data_dir).canvas == canvas  # the widget's
+    with pytest.raises(LookupError, match=r"'archaeometry\.pottery_kilns' is not an image"):
+        entry_canvas("archaeometry.pottery_kilns", data_dir)
 
 
 # --- coordinates ------------------------------------------------------------------------

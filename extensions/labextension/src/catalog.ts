@@ -32,7 +32,17 @@ export interface Entry extends EntrySummary {
   fields: Record<string, string>;
   code: string;
   target: string;
+  /** An image's IIIF canvas (region annotations target it), as its manifest names it. */
   canvas?: { id: string; [key: string]: unknown };
+  /** What Annotate shows: an image's canvas, or each canvas of a manifest, with the image
+   * entry it shows. */
+  canvases?: EntryCanvas[];
+}
+
+export interface EntryCanvas {
+  entry: string;
+  title: string;
+  canvas: { id: string; [key: string]: unknown };
 }
 
 type Preview =
@@ -192,7 +202,9 @@ export class CatalogPanel extends Widget {
     });
     const annotate = el('button', { class: 'jp-mod-styled echoes-Annotate' }, 'Annotate');
     annotate.title =
-      entry.kind === 'image' ? 'Open the image to draw and read annotations' : 'Annotate this entry';
+      entry.kind === 'image' || entry.canvases?.length
+        ? 'Open the image to draw and read annotations'
+        : 'Annotate this entry';
     annotate.addEventListener('click', () => this.actions.annotate(entry));
     actions.append(insert, annotate);
     box.append(actions);

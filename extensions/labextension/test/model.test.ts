@@ -14,7 +14,7 @@ import {
   verdicts
 } from '../src/model';
 
-const CANVAS = 'urn:echoes:canvas:images/coins';
+const CANVAS = 'https://heritage.echoes.invalid/images/coins/canvas/1';
 
 function person(name: string) {
   return { id: `urn:echoes:user:${name}`, type: 'Person', nickname: name };
