@@ -43,8 +43,8 @@ class BaseHandler(JSONErrors):
 
     def options(self, *args: str, **kwargs: str) -> None:
         # A preflight (a viewer sending a header of its own): reads only, no credentials.
-        self.set_header("Allow", "GET, HEAD, OPTIONS")
-        self.set_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+        self.set_header("Allow", "GET, OPTIONS")
+        self.set_header("Access-Control-Allow-Methods", "GET, OPTIONS")
         self.set_header("Access-Control-Allow-Headers", "Accept, Range, If-None-Match")
         self.set_header("Access-Control-Max-Age", "600")
         self.set_status(204)
