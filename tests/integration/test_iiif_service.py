@@ -153,6 +153,27 @@ def test_only_image_files_of_the_data_folder_are_served(iiif, identifier):
     assert reply.json()["field"] == ("identifier" if identifier else "path")
 
 
+@pytest.mark.parametrize("path", ["images/nope", "x/y", "images/catalog.yaml"])
+def test_only_manifests_of_the_data_folder_are_served(iiif, path):
+    reply = requests.get(f"{iiif}presentation/{path}/manifest.json", timeout=10)
+    assert reply.status_code == 404
+    assert reply.json()["field"] == "manifest"
+
+
+def test_no_path_leaves_the_data_folder(standalone):
+    """Straight to the service's process (the proxy would resolve the dots itself): a
+    manifest and an image beside the data folder exist, and are not served."""
+    base = f"http://{standalone}/services/iiif/"
+    for url in (
+        f"{base}presentation/%2E%2E/outside/manifest.json",
+        f"{base}image/3/..%2Foutside%2Fimage.png/info.json",
+        f"{base}image/3/%2E%2E%2Foutside%2Fimage.png/full/max/0/default.png",
+    ):
+        reply = requests.get(url, timeout=10)
+        assert reply.status_code == 404, url
+        assert reply.json()["field"] in ("manifest", "identifier")
+
+
 def test_deep_zoom_tiles_of_the_large_image(iiif, data):
     """As OpenSeadragon asks: the tiles of a few zoom levels, each the size the tile grid
     says. The first request decodes the 58-megapixel file once; tiles then come from the
@@ -247,6 +268,7 @@ def test_reads_are_open_to_any_origin(iiif):
         assert reply.status_code == 200
         assert reply.headers["Access-Control-Allow-Origin"] == "*"
         assert "Access-Control-Allow-Credentials" not in reply.headers
+        assert reply.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
     preflight = requests.options(
         image_url(iiif, COINS, "info.json"),
         headers={"Origin": ELSEWHERE, "Access-Control-Request-Method": "GET"},
@@ -260,12 +282,17 @@ def test_reads_are_open_to_any_origin(iiif):
 
 
 @pytest.fixture(scope="module")
-def squares(tmp_path_factory) -> Iterator[str]:
+def standalone(tmp_path_factory) -> Iterator[str]:
     """The service's own process, by itself, over a data folder with the validator's test
-    image (1000 x 1000, 10 x 10 squares of the colours the validator checks)."""
+    image (1000 x 1000, 10 x 10 squares of the colours the validator checks), and files
+    beside that folder that it must never serve."""
     from iiif_validator.validator import ValidationInfo
 
     root = tmp_path_factory.mktemp("iiif-data")
+    outside = root.parent / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "manifest.json").write_text('{"type": "Manifest"}')
+    Image.new("RGB", (10, 10)).save(outside / "image.png")
     (root / "test").mkdir()
     image = Image.new("RGB", (1000, 1000))
     colours = ValidationInfo().colorInfo
@@ -295,13 +322,13 @@ def squares(tmp_path_factory) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def test_the_official_validator_passes_every_level_2_test(squares):
+def test_the_official_validator_passes_every_level_2_test(standalone):
     started = time.perf_counter()
     run = subprocess.run(
         [
             str(Path(sys.executable).parent / "iiif-validate.py"),
             "-s",
-            squares,
+            standalone,
             "-p",
             "services/iiif/image/3",
             "-i",

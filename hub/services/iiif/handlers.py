@@ -31,6 +31,9 @@ class BaseHandler(JSONErrors):
         return self.settings["iiif"]
 
     def set_default_headers(self) -> None:
+        # Never framed, as every service's pages (an <img> or a viewer's fetch is no frame).
+        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
+        self.set_header("X-Frame-Options", "DENY")
         self.set_header("Access-Control-Allow-Origin", "*")
         self.set_header("Access-Control-Expose-Headers", "ETag, Link, Content-Type")
         self.set_header("Cache-Control", f"public, max-age={self.iiif.cache_max_age}")
