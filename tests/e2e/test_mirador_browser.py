@@ -15,6 +15,7 @@ import functools
 import http.server
 import io
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def test_mirador_shows_our_public_annotations_where_they_were_drawn(
     annotate(author, hub, PRIVATE, (150, 100, 40, 40), "private")
 
     page = browser.new_page(viewport={"width": 1280, "height": 800})
-    tiles = []
+    tiles = []  # the statuses of the image requests (events arrive during Playwright's waits)
     page.on(
         "response",
         lambda r: tiles.append(r.status) if "/image/3/" in r.url and "/default." in r.url else None,
@@ -191,5 +192,54 @@ def test_mirador_shows_our_public_annotations_where_they_were_drawn(
         assert abs(middle_x - image.width / 2) < 0.05 * image.width
         assert abs(middle_y - image.height / 2) < 0.05 * image.height
         print(f"Mirador: scale {scale:.3f} screen px per image px, {len(tiles)} image requests")
+    finally:
+        page.close()
+
+
+def test_mirador_zooms_deep_into_the_large_image_through_tiles(
+    browser, elsewhere, manifest, screenshots
+):
+    """The 10800 x 5400 relief map: Mirador asks for small tiles at first, then, zoomed in
+    on the Himalaya, for tiles of full-resolution regions (512 pixels of the file each),
+    every one answered by the Image API."""
+    relief = manifest.replace("/coins/", "/relief/")
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    regions: list[tuple[int, int]] = []  # (region width, status) of each image request
+
+    def width(response) -> int | None:
+        """The width of the region an image request asks for (None: not one)."""
+        if "/image/3/" not in response.url or "/default." not in response.url:
+            return None
+        region = response.url.split("/")[-4]
+        return int(region.split(",")[2]) if region.count(",") == 3 else 10800
+
+    page.on("response", lambda r: regions.append((width(r), r.status)) if width(r) else None)
+    try:
+        # Playwright delivers events while it waits, so the waits are its own.
+        started = time.perf_counter()
+        with page.expect_response(lambda r: width(r) is not None, timeout=60_000):
+            page.goto(f"{elsewhere}/index.html?manifest={requests.utils.quote(relief, safe='')}")
+        first = time.perf_counter() - started
+        # As a person zooming on Mount Everest (86.9 E, 28.0 N; the map is equirectangular):
+        # Mirador's own action (updateViewport), 40 times the zoom that shows the whole map.
+        page.wait_for_function(
+            "() => Object.values(window.mirador.store.getState().viewers)[0]?.zoom > 0"
+        )
+        with page.expect_response(lambda r: (width(r) or 10**9) <= 1024, timeout=60_000):
+            page.evaluate(
+                """() => {
+                  const store = window.mirador.store;
+                  const [windowId, viewer] = Object.entries(store.getState().viewers)[0];
+                  store.dispatch({type: "mirador/UPDATE_VIEWPORT", windowId,
+                                  payload: {x: 8007, y: 1860, zoom: viewer.zoom * 40}});
+                }"""
+            )
+        page.wait_for_load_state("networkidle")
+        (screenshots / "mirador-relief-deep-zoom.png").write_bytes(page.screenshot())
+        assert all(status == 200 for _, status in regions), regions
+        print(
+            f"Mirador on the relief map: first image after {first:.1f} s, "
+            f"{len(regions)} image requests, smallest region {min(w for w, _ in regions)} px"
+        )
     finally:
         page.close()
