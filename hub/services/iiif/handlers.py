@@ -50,7 +50,7 @@ class BaseHandler(JSONErrors):
         self.set_header("Access-Control-Allow-Methods", "GET, OPTIONS")
         self.set_header("Access-Control-Allow-Headers", "Accept, Range, If-None-Match")
         self.set_header("Access-Control-Max-Age", "600")
-        self.set_status(204)
+        self.set_status(200)  # with Allow, as every service's OPTIONS (base/openapi.py)
 
     def write_json(self, document: dict, profile: str) -> None:
         # JSON-LD with the profile when asked for, else JSON (what the APIs recommend).
