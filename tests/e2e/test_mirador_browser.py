@@ -27,7 +27,9 @@ from echoes_data import recipe
 from tests.hubclient import free_port_block, wait_for
 from tests.integration.annotations_support import MEDIA_TYPE, new_person, wait_for_service
 
-pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
+#: The module's own hub, not the run's shared one: the strokes on the photograph must be
+#: this test's only, and other modules annotate the same canvas publicly.
+pytestmark = pytest.mark.slow
 
 MIRADOR = Path(__file__).resolve().parent / "mirador" / "node_modules" / "mirador" / "dist"
 CANVAS = "https://heritage.echoes.invalid/images/coins/canvas/1"
