@@ -320,3 +320,22 @@ def test_a_start_keeps_published_runs_readable_and_closes_the_rest(tmp_path):
     assert stat.S_IMODE((tmp_path / "published").stat().st_mode) == 0o755
     assert stat.S_IMODE(run.stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "old-hub.log").stat().st_mode) == 0o600
+
+
+def test_the_iiif_service_serves_the_data_folder_and_links_the_public_annotations(tmp_path):
+    """The IIIF service gets the shared data folder, the annotation service's public URL
+    (its manifests link there) and its own settings; users need no scope for it."""
+    c = _config(tmp_path, port=8000)
+    c.IIIFService.max_area = 1_000_000
+    configure_services(c, by_hand(c, servers="local"))
+    iiif = next(s for s in c.JupyterHub.services if s["name"] == "iiif")
+    environment = iiif["environment"]
+    assert environment["ECHOES_DATA_DIR"] == EchoesHub(config=c).data_dir
+    assert environment["ECHOES_ANNOTATIONS_PUBLIC_URL"] == (
+        "http://annotations--service.localhost:8000/services/annotations/"
+    )
+    given = json.loads(environment["ECHOES_SERVICE_CONFIG"])
+    assert given["IIIFService"]["max_area"] == 1_000_000
+    assert given["ServiceApp"]["public_url"] == "http://iiif--service.localhost:8000/services/iiif/"
+    user = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
+    assert not [scope for scope in user["scopes"] if "iiif" in scope]
