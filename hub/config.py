@@ -19,6 +19,7 @@ from .proxy import EchoesProxy
 from .services.annotations import annotations_service
 from .services.apps.config import apps_service
 from .services.culler import culler_service
+from .services.iiif import iiif_service
 from .spawners.docker import configure_docker_servers
 from .spawners.local import EchoesLocalSpawner
 
@@ -101,6 +102,8 @@ def configure_services(c: Config, deployment: Deployment) -> None:
     apps, apps_roles, apps_scopes = apps_service(c, deployment)
     services.append(apps)
     roles.extend(apps_roles)
+    # The shared data's images and manifests as IIIF, read anonymously (hub/services/iiif/).
+    services.append(iiif_service(c, deployment))
     # Users, and the API tokens of their servers, may use the services above.
     user_scopes = [*annotation_scopes, *apps_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})
