@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev data up test test-fast bench lint clean image docker-engine test-image postgresql lock
+.PHONY: help install install-dev data up test test-fast bench lint clean image docker-engine test-image postgresql libmagic lock
 
 help:
 	@echo "make up     install what running needs (make install) and start the hub (echoes up)"
@@ -115,7 +115,7 @@ up: install data
 	@echo "==> installing Debian's chromium for the browser tests"
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
-test: install-dev data test-image postgresql /usr/bin/chromium
+test: install-dev data test-image postgresql libmagic /usr/bin/chromium
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -164,6 +164,14 @@ postgresql:
 	  else \
 	    echo "==> no PostgreSQL server: its tests are skipped (they fail in CI)"; \
 	  fi; \
+	fi
+
+# Debian's libmagic, which python-magic loads for the official IIIF validator
+# (tests/integration/test_iiif_service.py). Installed from Debian when missing.
+libmagic:
+	@if ! ldconfig -p | grep -q 'libmagic\.so\.1 '; then \
+	  echo "==> installing Debian's libmagic1 for the IIIF validator"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; \
 	fi
 
 lint: $(VENV)/.installed-dev
