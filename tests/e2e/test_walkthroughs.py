@@ -16,6 +16,7 @@ import requests
 
 from echoes_data import recipe
 from tests.e2e import walkthrough
+from tests.e2e.test_lab_browser import draw_before
 from tests.e2e.walkthrough import BrowserTerminal, Step, Watched
 from tests.hubclient import Hub, HubSession, Lab
 from tests.integration.annotations_support import wait_for_service
@@ -320,6 +321,80 @@ def test_a_reviewer_reproduces_a_published_run_as_docs_reproduce_says(
         assert (hub.state_dir / "homes" / rita.name / crate).stat().st_size > 0
 
     actions = [publish, an_account_in_the_group, the_pinned_environment, re_execute, cite]
+    for step, action in walkthrough.walk(found, actions):
+        with me.step(action.__name__.replace("_", "-")):
+            action(step)
+
+
+def draw(hub: Hub, person: HubSession) -> str:
+    """The person draws a region on the coins photograph and saves it; its text. Through
+    the annotation service (tests/e2e/test_lab_browser.py's `draw_before`) until the view's
+    drawing code is replaced (OpenSeadragon and Annotorious): then, in the view."""
+    draw_before(hub, person)
+    return "Drawn before"
+
+
+def test_a_scientist_finds_loads_and_annotates_as_the_readme_says(walk_hub, new_user, watched_page):
+    hub = walk_hub
+    found = walkthrough.steps(README, "A scientist's first analysis")
+    scientist = new_user("walk-scientist")
+    scientist.start_server()
+    me = watched_page("scientist")
+    page = me.page
+    entry_path: list[str] = []
+
+    def log_in(step: Step) -> None:
+        page.goto(address(step.command("http://localhost"), hub), timeout=120_000)
+        log_in_form(page, scientist)
+        lab_is_open(page)
+
+    def the_catalog(step: Step) -> None:
+        tab = page.locator(f".lm-TabBar-tab[title='{step.names[0]}']")
+        assert tab.count() == 1, f"no side bar tab {step.names[0]!r}"
+        panel = page.locator("#echoes-catalog")
+        if not panel.is_visible():
+            tab.click()
+        words, path = step.code
+        page.fill(".echoes-Catalog-search", words)
+        page.locator(".echoes-Catalog-results").wait_for(timeout=60_000)
+        page.click(f".echoes-Catalog-entry[data-path='{path}']")
+        entry = page.locator(f".echoes-Entry[data-path='{path}']")
+        for fact in ("licence", "citation"):
+            assert fact in step.text
+            entry.locator(f"[data-fact='{fact}']").wait_for(timeout=60_000)
+        page.locator(".echoes-Preview-image").wait_for(timeout=60_000)
+        entry_path.append(path)
+
+    def insert_and_run(step: Step) -> None:
+        entry = page.locator(f".echoes-Entry[data-path='{entry_path[0]}']")
+        entry.get_by_role("button", name=step.names[0], exact=True).click()
+        cell = page.locator(".jp-Notebook .jp-Cell.jp-mod-active")
+        cell.locator("text=.read()").first.wait_for(timeout=120_000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+            timeout=120_000
+        )
+        cell.locator(".cm-content").click()
+        page.keyboard.press(step.code[0])
+        output = page.locator(".jp-Notebook .jp-OutputArea-output", has_text="array(")
+        output.first.wait_for(timeout=120_000)
+
+    def search_in_code(step: Step) -> None:
+        page.locator(".jp-Notebook .jp-Cell.jp-mod-active .cm-content").click()
+        page.keyboard.type(step.code[0])
+        page.keyboard.press("Shift+Enter")
+        hits = page.locator(".jp-Notebook .jp-OutputArea-output", has_text="catalog entr")
+        hits.first.wait_for(timeout=120_000)
+        assert entry_path[0] in hits.first.inner_text()
+
+    def annotate(step: Step) -> None:
+        entry = page.locator(f".echoes-Entry[data-path='{entry_path[0]}']")
+        entry.get_by_role("button", name=step.names[0], exact=True).click()
+        page.locator(".echoes-Annotator-frame[data-ready='true']").wait_for(timeout=60_000)
+        text = draw(hub, scientist)
+        yours = page.locator(".echoes-Group-yours .echoes-Item-text", has_text=text)
+        yours.wait_for(timeout=30_000)
+
+    actions = [log_in, the_catalog, insert_and_run, search_in_code, annotate]
     for step, action in walkthrough.walk(found, actions):
         with me.step(action.__name__.replace("_", "-")):
             action(step)
