@@ -352,3 +352,50 @@ def test_an_app_that_never_renders_gets_a_message_not_a_500(hub_factory, tmp_pat
     assert "did not render (timed out); trying again" in hub.log()
     assert "tornado.application" not in hub.log()  # the service's log of uncaught errors
     assert requests.get(hub.service_url("apps"), timeout=30).status_code == 200
+
+
+def test_an_apps_page_shows_description_who_may_open_it_and_versions_to_its_viewers_only(
+    hub, admin, people, tmp_path
+):
+    author, member, stranger, group = people
+    notebook = one_cell_notebook("print('about')")
+    publish_notebook(hub, author, notebook, tmp_path, "about", f"group:{group}")
+    publish_notebook(hub, author, notebook, tmp_path, "about", f"group:{group}")
+    service = hub.service_url("apps")
+    api = f"{service}api/apps/{author.name}/about"
+    token = {"Authorization": f"token {author.new_token()}"}
+    changed = requests.patch(api, json={"description": "Kilns, counted twice"}, headers=token)
+    assert changed.status_code == 200, changed.text
+    page = f"{service}about/{author.name}/about"
+    html = {"Accept": "text/html"}
+    for person in (author, member, stranger, admin):
+        assert person.http.get(f"{service}login", timeout=60).status_code == 200
+
+    for person in (author, member, admin):
+        shown = person.http.get(page, headers=html, timeout=30)
+        assert shown.status_code == 200, (person.name, shown.text[:300])
+        assert "Kilns, counted twice" in shown.text
+        assert f"members of the hub group {group}" in shown.text
+        assert 'data-version="1"' in shown.text and 'data-version="2"' in shown.text
+
+    # Those the app is not shared with get what an unknown app gets: nothing about it.
+    unknown = stranger.http.get(f"{service}about/{author.name}/no-such-app", headers=html)
+    for viewer in (stranger.http, requests.Session()):
+        refused = viewer.get(page, headers=html, timeout=30)
+        assert refused.status_code == unknown.status_code == 404
+        assert "Kilns, counted twice" not in refused.text and "data-version" not in refused.text
+        as_json = viewer.get(page, timeout=30)
+        assert (
+            as_json.status_code == 404
+            and as_json.json()["message"] == f"no app {author.name}/about"
+        )
+    assert "versions" not in stranger.http.get(api, timeout=30).text
+
+    # Nor may anyone but the author (or an admin) edit or unpublish it.
+    for person in (member, stranger):
+        theirs = {"Authorization": f"token {person.new_token()}"}
+        edit = requests.patch(api, json={"title": "Mine now"}, headers=theirs, timeout=30)
+        gone = requests.delete(api, headers=theirs, timeout=30)
+        assert edit.status_code == gone.status_code == 403, (edit.text, gone.text)
+    kept = requests.get(api, headers=token, timeout=30).json()
+    assert (kept["title"], kept["version"], len(kept["versions"])) == ("about", 2, 2)
