@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import requests
 import websocket
 
-from tests.hubclient import HubSession, Kernel, enter_app
+from tests.hubclient import HubSession, Kernel, Lab, enter_app
 from tests.integration.conftest import add_user, login_admin
 from tests.notebooks import one_cell_notebook
 
@@ -399,3 +400,41 @@ def test_an_apps_page_shows_description_who_may_open_it_and_versions_to_its_view
         assert edit.status_code == gone.status_code == 403, (edit.text, gone.text)
     kept = requests.get(api, headers=token, timeout=30).json()
     assert (kept["title"], kept["version"], len(kept["versions"])) == ("about", 2, 2)
+
+
+def test_the_author_opens_the_notebook_behind_an_app_in_jupyterlab_and_only_the_author(hub, people):
+    author, member, _stranger, _group = people
+    author.start_server()
+    lab = Lab(author)
+    assert lab.save_notebook("kilns-source.ipynb", one_cell_notebook()).status_code == 201
+    body = {"path": "kilns-source.ipynb", "name": "in-lab", "share": "hub"}
+    published = lab.send("POST", "apps/publish", body, **{"Content-Type": "application/json"})
+    assert published.status_code in (200, 201), published.text
+    service = hub.service_url("apps")
+    page = f"{service}about/{author.name}/in-lab"
+    html = {"Accept": "text/html"}
+    for person in (author, member):
+        assert person.http.get(f"{service}login", timeout=60).status_code == 200
+
+    shown = author.http.get(page, headers=html, timeout=30).text
+    link = re.search(r'data-lab href="([^"]+)"', shown).group(1)
+    assert link == f"{hub.url}/hub/user-redirect/lab/tree/kilns-source.ipynb"
+    opened = author.http.get(link, timeout=120)
+    assert opened.status_code == 200
+    assert opened.url.split("?")[0] == f"{author.server_url()}lab/tree/kilns-source.ipynb"
+
+    # A viewer sees neither the link nor where the notebook lies.
+    theirs = member.http.get(page, headers=html, timeout=30)
+    assert theirs.status_code == 200 and "data-lab" not in theirs.text
+    assert "kilns-source" not in theirs.text
+    api = f"{service}api/apps/{author.name}/in-lab"
+    assert "source" not in member.http.get(api, timeout=30).json()
+    # A version sent without its path (echoes publish) keeps the one it had.
+    token = author.new_token()
+    again = requests.put(
+        api,
+        json={"notebook": one_cell_notebook()},
+        headers={"Authorization": f"token {token}"},
+        timeout=600,
+    )
+    assert again.status_code == 201 and again.json()["source"] == "kilns-source.ipynb"

@@ -116,6 +116,7 @@ class BaseHandler(ServiceHandler):
         model["thumbnail"] = self.service.thumbnail_url(app)
         if not can_manage(app.author, viewer):
             model.pop("error")  # what went wrong is for the author and admins
+            model.pop("source")  # so is where the notebook lies in the author's server
         return model
 
 
@@ -223,6 +224,10 @@ class AppPageHandler(BaseHandler):
             who=who_may_open(Share.parse(app.share)),
             versions=self.service.store.versions(author, name),
             prefix=self.service.prefix,
+            # The author's own server, through the hub (which starts it if need be).
+            in_lab=self.service.origins.hub_url(f"hub/user-redirect/lab/tree/{app.source}")
+            if app.source and viewer.name == author
+            else "",
             time=time,
         )
 
