@@ -16,6 +16,7 @@ import requests
 
 from echoes_data import recipe
 from tests.e2e import walkthrough
+from tests.e2e.test_apps_browser import KILNS
 from tests.e2e.test_lab_browser import draw_before
 from tests.e2e.walkthrough import BrowserTerminal, Step, Watched
 from tests.hubclient import Hub, HubSession, Lab
@@ -68,20 +69,6 @@ def walk_hub(hub) -> Hub:
     return hub
 
 
-KILNS = {
-    "cells": [
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "execution_count": None,
-            "outputs": [],
-            "source": "print('Kilns of Roman Britain: ' + str(6 * 7))",
-        }
-    ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-    "nbformat": 4,
-    "nbformat_minor": 5,
-}
 KILNS_OUTPUT = "Kilns of Roman Britain: 42"
 
 
@@ -183,7 +170,8 @@ def test_an_author_publishes_an_app_as_the_readme_says(walk_hub, new_user, watch
         assert (app["version"], app["title"], app["share"]) == (2, "Kilns of Kent", "public")
 
     def unpublish(step: Step) -> None:
-        gallery = me.current = me.context.pages[-1] if len(me.context.pages) > 1 else page
+        [gallery] = [p for p in me.context.pages if p.url.startswith(gallery_url)]
+        me.current = gallery
         gallery.reload()
         edit, button = step.names
         gallery.on("dialog", lambda dialog: dialog.accept())
