@@ -32,6 +32,10 @@ from tornado import web
 from traitlets import Integer, Unicode, default
 
 from .approval import REPLACED_ROUTES, ApprovalHandler
+from .services.workshops import WorkshopsService, workshops_settings
+from .services.workshops.join import JoinHandler
+from .services.workshops.store import Store
+from .settings import EchoesHub
 from .throttle import FailureLimit, client_address
 
 #: Hub user names double as parts of system user names and Docker volume names.
@@ -122,7 +126,23 @@ class EchoesAuthenticator(NativeAuthenticator):
             (r"/authorize/([^/]+)", ApprovalHandler),
             (r"/login", LoginHandler),
             (r"/change-password", ChangePasswordHandler),
+            (r"/join/([^/]+)", JoinHandler),
         ]
+
+    @functools.cached_property
+    def workshops(self) -> WorkshopsService:
+        """The workshops service's settings, as the hub reads them."""
+        return workshops_settings(self.config, EchoesHub(config=self.config).state_dir)
+
+    @functools.cached_property
+    def workshops_store(self) -> Store:
+        """The events' store, which the join page takes seats in (services/workshops/)."""
+        store = Store(self.workshops.database_url)
+        store.create_schema()
+        return store
+
+    def is_attendee(self, name: str) -> bool:
+        return name.startswith(self.workshops.account_prefix)
 
     def client_address(self, handler: BaseHandler) -> str:
         request = handler.request
@@ -176,13 +196,22 @@ class EchoesAuthenticator(NativeAuthenticator):
         return 60
 
     async def refresh_user(self, user, handler=None) -> bool:
-        """A session or token lasts only while its account is approved. Accounts with no
-        sign-up record (made through the hub's API) are not ours to judge."""
+        """A session or token lasts only while its account is approved, an attendee's
+        while their event is not revoked. Accounts with no sign-up record (made through
+        the hub's API) are not ours to judge."""
+        if self.is_attendee(user.name):
+            seat = self.workshops_store.seat(user.name)
+            return seat is not None and not self.workshops_store.get(seat.event).revoked
         info = self.get_user(user.name)
         return info is None or bool(info.is_authorized)
 
     def validate_username(self, username: str) -> bool:
-        return username not in RESERVED_USERNAMES and super().validate_username(username)
+        # Attendees' names are made by the join page only (services/workshops/join.py).
+        return (
+            username not in RESERVED_USERNAMES
+            and not self.is_attendee(username)
+            and super().validate_username(username)
+        )
 
     def is_password_strong(self, password: str) -> bool:
         # Refused at sign-up and change rather than failing there with a server error.

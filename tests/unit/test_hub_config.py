@@ -79,7 +79,7 @@ def by_hand(c: Config, servers: str, services_ip: str = "127.0.0.1") -> Deployme
         network="echoes",
         proxy_api_url="http://127.0.0.1:8001",
         proxy_auth_token="f" * 64,
-        service_ports={"annotations": 8004, "apps": 41234},
+        service_ports={"annotations": 8004, "apps": 41234, "workshops": 41240},
     )
 
 
@@ -201,6 +201,7 @@ def test_sections_follow_the_mode_of_the_deployment_not_the_setting(
     assert urls == {
         "annotations": f"http://{gateway}:8004",
         "apps": f"http://{gateway}:41234",
+        "workshops": f"http://{gateway}:41240",
         "idle-culler": None,
     }
     assert c[spawner.__name__].environment["ECHOES_APPS_URL"] == (
@@ -228,7 +229,7 @@ def test_a_start_decides_the_mode_once(tmp_path, no_engine):
 def test_culler_can_be_switched_off(tmp_path):
     c = _config(tmp_path, cull_idle_timeout=0)
     prepare_and_apply(c)
-    assert {s["name"] for s in c.JupyterHub.services} == {"annotations", "apps"}
+    assert {s["name"] for s in c.JupyterHub.services} == {"annotations", "apps", "workshops"}
 
 
 def test_user_names_are_safe_for_system_users_and_volumes():
@@ -269,10 +270,12 @@ def test_with_containers_the_services_listen_where_containers_reach_the_host(tmp
     assert {s["name"]: s["url"] for s in c.JupyterHub.services if "url" in s} == {
         "annotations": "http://172.19.0.1:8004",
         "apps": "http://172.19.0.1:41234",
+        "workshops": "http://172.19.0.1:41240",
     }
     assert c.EchoesDockerSpawner.environment == {
         "ECHOES_ANNOTATIONS_URL": "http://172.19.0.1:8004/services/annotations/",
         "ECHOES_APPS_URL": "http://172.19.0.1:41234/services/apps/",
+        "ECHOES_WORKSHOPS_URL": "http://172.19.0.1:41240/services/workshops/",
     }
 
 
