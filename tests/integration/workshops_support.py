@@ -3,6 +3,7 @@ through the hub's join page as a browser does."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -83,4 +84,4 @@ class Attendee:
         found = re.search(
             r'class="alert alert-danger join_error"[^>]*>\s*(.*?)\s*</p>', reply.text, re.S
         )
-        return reply.status_code, found.group(1) if found else ""
+        return reply.status_code, html.unescape(found.group(1)) if found else ""
