@@ -94,6 +94,8 @@ def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str
     options = workshops_settings(c, settings.state_dir)
     # Join links name the hub's public address, where attendees log in.
     environment = {"ECHOES_HUB_URL": settings.public_url}
+    if deployment.servers == "local":  # folder materials are read from the trainer's home
+        environment["ECHOES_HOMES_DIR"] = str(settings.state_path / "homes")
     entry = service_entry(
         options, deployment, default_port=settings.port + 6, environment=environment, display=True
     )

@@ -7,6 +7,7 @@ Run by the hub as a managed service (`python -m echoes_hub.services.workshops`) 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import ClassVar
 
 from tornado import web
@@ -30,6 +31,7 @@ class WorkshopsApp(ServiceApp):
     async def open(self) -> None:
         self.store = Store(self.service_settings.database_url)
         self.store.create_schema()
+        Path("workshops", "materials").mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log.info("workshops database %s", self.store.engine.url)
 
     async def close(self) -> None:
@@ -43,6 +45,9 @@ class WorkshopsApp(ServiceApp):
             public_url=self.public_url,
             # Join links point at the hub, where attendees are logged in.
             hub_url=os.environ.get("ECHOES_HUB_URL", ""),
+            homes=os.environ.get("ECHOES_HOMES_DIR", ""),
+            # The materials' snapshots, in the hub's state folder (the service's folder).
+            materials=Path("workshops", "materials").resolve(),
             template_path=str(HERE),
         )
 

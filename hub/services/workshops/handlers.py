@@ -20,9 +20,10 @@ from ..base.auth import ServiceHandler
 from ..base.routes import Route
 from ..viewer import Viewer
 from .errors import InvalidEvent, NotAllowed, NotFound
+from .materials import snapshot_files, source_folder, take_snapshot
 from .model import FIELDS, parse_event
 from .openapi import document
-from .store import Event, Store
+from .store import Event, Store, new_event_id
 
 HERE = Path(__file__).parent
 log = logging.getLogger("echoes.workshops")
@@ -53,6 +54,11 @@ class BaseHandler(ServiceHandler):
         """The one link of the event: the hub's join page (hub/services/workshops/join.py)."""
         hub = self.settings["hub_url"]
         return url_path_join(hub, "hub", "join", event.id)
+
+    def snapshot(self, trainer: str, folder: str, event_id: str) -> None:
+        """Copy the trainer's materials folder into the event's snapshot."""
+        source = source_folder(self.settings["homes"], trainer, folder)
+        take_snapshot(source, self.settings["materials"] / event_id)
 
     def visible_events(self) -> list[Event]:
         viewer = self.viewer
@@ -88,7 +94,11 @@ class EventsHandler(BaseHandler):
         )
         body = self.form_fields() if from_form else self.json_body()
         fields = parse_event(body, self.service_settings.max_seats)
-        event = self.store.create(viewer.name, fields, self.service_settings.code_length)
+        event_id = new_event_id()
+        if fields.materials_kind == "folder":  # before the event exists: refused, no event
+            self.snapshot(viewer.name, fields.materials, event_id)
+        options = self.service_settings
+        event = self.store.create(viewer.name, fields, options.code_length, event_id)
         log.info("%s created the event %s (%s)", viewer.name, event.id, event.title)
         if from_form:  # the page's form: back to the page, at the new event
             self.redirect(f"{self.settings['prefix']}#{event.id}", status=303)
@@ -127,6 +137,58 @@ class EventHandler(BaseHandler):
         self.finish(self.event_model(event))
 
 
+class PushHandler(BaseHandler):
+    async def post(self, event_id: str) -> None:
+        """The trainer's update: a new snapshot of their folder (or, for git, a new
+        version to pull); attendees' servers merge it into their homes."""
+        event = self.own_event(event_id)
+        if not event.materials:
+            raise InvalidEvent("this event has no materials", "materials")
+        if not event.materials.startswith(("https://", "http://")):
+            self.snapshot(event.trainer, event.materials, event.id)
+        event = self.store.push_materials(event.id)
+        log.info(
+            "%s pushed version %d of %s's materials",
+            self.viewer.name,
+            event.materials_version,
+            event.id,
+        )
+        self.finish(self.event_model(event))
+
+
+class MaterialsHandler(BaseHandler):
+    """An attendee's materials, asked for by their server (echoes/materials.py)."""
+
+    def attendee_event(self) -> Event:
+        seat = self.store.seat(self.viewer.name)
+        event = self.store.get(seat.event) if seat else None
+        if event is None or event.revoked or not event.materials:
+            raise NotFound("no materials for you: you are not an attendee of an event with any")
+        return event
+
+    async def get(self) -> None:
+        event = self.attendee_event()
+        git = event.materials.startswith(("https://", "http://"))
+        self.finish(
+            {
+                "event": event.id,
+                "title": event.title,
+                "version": event.materials_version,
+                "kind": "git" if git else "folder",
+                "source": event.materials if git else Path(event.materials).name,
+            }
+        )
+
+
+class MaterialsFilesHandler(MaterialsHandler):
+    async def get(self) -> None:
+        event = self.attendee_event()
+        if event.materials.startswith(("https://", "http://")):
+            raise NotFound("git materials are pulled from their repository", "kind")
+        files = snapshot_files(self.settings["materials"] / event.id)
+        self.finish({"version": event.materials_version, "files": files})
+
+
 class OpenAPIHandler(BaseHandler):
     require_user = False
 
@@ -161,5 +223,23 @@ ROUTES = [
             "sessions end; the record stays",
         },
         replies={"get": "Event", "delete": "Event"},
+    ),
+    Route(
+        "api/events/{event_id}/materials",
+        PushHandler,
+        {"post": "Push the materials again (a new snapshot of the trainer's folder)"},
+        replies={"post": "Event"},
+    ),
+    Route(
+        "api/materials",
+        MaterialsHandler,
+        {"get": "The calling attendee's materials: their version, kind and source"},
+        replies={"get": "Materials"},
+    ),
+    Route(
+        "api/materials/files",
+        MaterialsFilesHandler,
+        {"get": "The files of the calling attendee's folder materials (base64)"},
+        replies={"get": "MaterialsFiles"},
     ),
 ]

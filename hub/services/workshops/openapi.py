@@ -47,6 +47,24 @@ SCHEMAS: dict[str, dict] = {
     "Event": EVENT,
     "Events": {"type": "object", "properties": {"events": {"type": "array", "items": EVENT}}},
     "OpenAPI": {"type": "object"},
+    "Materials": {
+        "type": "object",
+        "required": ["event", "version", "kind", "source"],
+        "properties": {
+            "event": {"type": "string"},
+            "title": {"type": "string"},
+            "version": {"type": "integer", "description": "bumped at each push"},
+            "kind": {"type": "string", "enum": ["folder", "git"]},
+            "source": {"type": "string", "description": "the folder's name, or the git URL"},
+        },
+    },
+    "MaterialsFiles": {
+        "type": "object",
+        "properties": {
+            "version": {"type": "integer"},
+            "files": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+    },
 }
 ERRORS = {
     "400": "invalid JSON or event; the reply names the field",

@@ -50,6 +50,8 @@ events = Table(
     Column("code", Text, nullable=False),
     Column("created", Float, nullable=False),
     Column("revoked", Float),  # when, or NULL
+    # Bumped at each push of the materials: attendees' servers pull when it changes.
+    Column("materials_version", Integer, nullable=False, default=1),
 )
 seats = Table(
     "seats",
@@ -76,6 +78,7 @@ class Event:
     code: str
     created: float
     revoked: float | None
+    materials_version: int = 1
     taken: int = 0
 
     @property
@@ -114,6 +117,10 @@ class Seat:
     joined: float
 
 
+def new_event_id() -> str:
+    return secrets.token_hex(4)
+
+
 TAKEN = select(seats.c.event, func.count().label("taken")).group_by(seats.c.event).subquery()
 
 
@@ -127,9 +134,11 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def create(self, trainer: str, fields: EventFields, code_length: int) -> Event:
+    def create(
+        self, trainer: str, fields: EventFields, code_length: int, event_id: str = ""
+    ) -> Event:
         row = {
-            "id": secrets.token_hex(4),
+            "id": event_id or new_event_id(),
             "title": fields.title,
             "trainer": trainer,
             "start": fields.start.timestamp(),
@@ -142,6 +151,7 @@ class Store:
             "code": new_code(code_length),
             "created": time.time(),
             "revoked": None,
+            "materials_version": 1,
         }
         with self.engine.begin() as conn:
             conn.execute(insert(events).values(**row))
@@ -174,6 +184,16 @@ class Store:
                 update(events)
                 .where(events.c.id == event_id, events.c.revoked.is_(None))
                 .values(revoked=time.time())
+            )
+        return self.get(event_id)
+
+    def push_materials(self, event_id: str) -> Event:
+        """A new version of the event's materials: attendees' servers pull it."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(events)
+                .where(events.c.id == event_id)
+                .values(materials_version=events.c.materials_version + 1)
             )
         return self.get(event_id)
 
