@@ -31,7 +31,7 @@ from nativeauthenticator.orm import UserInfo
 from tornado import web
 from traitlets import Integer, Unicode, default
 
-from .approval import REPLACED_ROUTES, ApprovalHandler
+from .approval import REPLACED_ROUTES, ApprovalHandler, ApproveAllHandler
 from .services.workshops import WorkshopsService, workshops_settings
 from .services.workshops.join import JoinHandler
 from .services.workshops.store import Store
@@ -124,6 +124,7 @@ class EchoesAuthenticator(NativeAuthenticator):
         return [
             *kept,
             (r"/authorize/([^/]+)", ApprovalHandler),
+            (r"/authorize-all", ApproveAllHandler),
             (r"/login", LoginHandler),
             (r"/change-password", ChangePasswordHandler),
             (r"/join/([^/]+)", JoinHandler),

@@ -75,3 +75,24 @@ def test_a_code_works_only_within_the_events_hours(tmp_path, start, end, says):
     store, event = store_with_event(tmp_path, seats=2, start=start, end=end)
     with pytest.raises(JoinRefused, match=says):
         store.take_seat(event.id, event.code, "Ada", "guest-a", time.time())
+
+
+def test_materials_merge_by_nbgitpullers_rules(tmp_path):
+    from echoes.materials import merge
+
+    home = tmp_path
+    first = {"a.txt": b"a1", "b.txt": b"b1", "c.txt": b"c1", "sub/d.txt": b"d1"}
+    assert merge(home, "ev", "course", first) == sorted(first)
+    course = home / "course"
+    (course / "a.txt").write_bytes(b"mine")  # the attendee changes a
+    (course / "b.txt").unlink()  # deletes b
+    (course / "e.txt").write_bytes(b"my own e")  # makes e, which the materials add later
+    second = {**first, "a.txt": b"a2", "b.txt": b"b2", "c.txt": b"c2", "e.txt": b"e2"}
+    second["../escape.txt"] = b"x"
+    written = merge(home, "ev", "course", second)
+    assert written == ["b.txt", "c.txt"]
+    assert (course / "a.txt").read_bytes() == b"mine"  # changed: kept
+    assert (course / "b.txt").read_bytes() == b"b2"  # deleted: restored
+    assert (course / "c.txt").read_bytes() == b"c2"  # untouched: updated
+    assert (course / "e.txt").read_bytes() == b"my own e"  # theirs: never replaced
+    assert not (home / "escape.txt").exists()
