@@ -206,6 +206,22 @@ class EchoesAuthenticator(NativeAuthenticator):
         info = self.get_user(user.name)
         return info is None or bool(info.is_authorized)
 
+    def add_user(self, user) -> None:
+        """JupyterHub's hook for every account it adds (admin page, REST API) and, at
+        each start, for every account it has. Attendees were named by the join page,
+        whose names sign-ups may not take (validate_username), so they are not checked
+        again. An account the administrator added gets an approved sign-up record whose
+        password nobody knows: without one NativeAuthenticator could never log it in;
+        the administrator sets its first password at /hub/change-password/<name>."""
+        if self.is_attendee(user.name):
+            return
+        super().add_user(user)
+        if UserInfo.find(self.db, user.name) is None:
+            self.db.add(
+                UserInfo(username=user.name, password=_no_account_hash(), is_authorized=True)
+            )
+            self.db.commit()
+
     def validate_username(self, username: str) -> bool:
         # Attendees' names are made by the join page only (services/workshops/join.py).
         return (

@@ -33,3 +33,21 @@ def test_only_an_administrator_approves_all_and_only_by_post(hub, admin):
     assert admin.http.get(admin.url("/hub/authorize-all"), timeout=30).status_code == 405
     pending.login()
     assert not pending.is_logged_in()
+
+
+def test_a_user_the_administrator_adds_gets_a_password_from_them_and_logs_in(hub, admin):
+    """Issue 16: users added from the admin page could not log in (no sign-up record, so
+    no password, and the admin's password page answered 404)."""
+    person = HubSession(hub, unique_name("added"), f"pw-{uuid.uuid4().hex}")
+    added = admin.api("POST", "/users", json={"usernames": [person.name]})
+    assert added.status_code == 201, added.text
+    page = admin.http.get(admin.url(f"/hub/change-password/{person.name}"), timeout=30)
+    assert page.status_code == 200, page.text[:300]
+    assert person.login_error()[0] == 403  # nobody knows its password yet
+    changed = admin.form(
+        f"/hub/change-password/{person.name}",
+        {"new_password": person.password, "new_password_confirmation": person.password},
+    )
+    assert changed.status_code == 200 and "changed successfully" in changed.text, changed.text
+    person.login()
+    assert person.is_logged_in()
