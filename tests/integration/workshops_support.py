@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import requests
 
@@ -85,3 +86,19 @@ class Attendee:
             r'class="alert alert-danger join_error"[^>]*>\s*(.*?)\s*</p>', reply.text, re.S
         )
         return reply.status_code, html.unescape(found.group(1)) if found else ""
+
+
+def workshops_pid(hub: Hub) -> int | None:
+    """The pid of this hub's workshops service (not of the tether that restarts it), or
+    None: its environment names the hub's state folder, in the database URL."""
+    marker = str(hub.state_dir / "workshops.sqlite")
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            environ = (entry / "environ").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        service = "echoes_hub.services.workshops" in cmdline and "tether" not in cmdline
+        if service and marker in environ:
+            return int(entry.name)
+    return None
