@@ -12,29 +12,26 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.workshops_support import api, hours, make_trainer, new_event
+from tests.integration.workshops_support import api, hours, new_event, new_trainer
 
 pytestmark = pytest.mark.shared_hub
 ECHOES = str(Path(sys.executable).parent / "echoes")
+GIT = "https://github.com/echoes-vre/pottery-course.git"
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{12}$")
 
 
 @pytest.fixture(scope="module")
 def trainer(hub, admin):
-    from tests.integration.conftest import add_user
-
-    person = add_user(hub, admin, "trainer")
-    make_trainer(admin, person)
-    return person
+    return new_trainer(hub, admin)
 
 
 def test_a_trainer_creates_an_event_and_gets_its_join_link_and_code(hub, trainer):
-    event = new_event(hub, trainer, seats=30, cpu=0.5, memory="2G", materials="course")
+    event = new_event(hub, trainer, seats=30, cpu=0.5, memory="2G", materials=GIT)
     assert event["trainer"] == trainer.name
     assert CODE.match(event["code"]), event["code"]
     assert event["join_url"] == f"{hub.url}/hub/join/{event['id']}"
     assert (event["seats"], event["taken"], event["state"]) == (30, 0, "open")
-    assert (event["cpu"], event["memory"], event["materials"]) == (0.5, "2G", "course")
+    assert (event["cpu"], event["memory"], event["materials"]) == (0.5, "2G", GIT)
     listed = api(hub, trainer, "GET").json()["events"]
     assert event["id"] in [e["id"] for e in listed]
 

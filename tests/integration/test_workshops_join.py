@@ -13,17 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.hubclient import HubSession, Terminal, wait_for
-from tests.integration.conftest import add_user
-from tests.integration.workshops_support import Attendee, api, hours, make_trainer, new_event
+from tests.integration.workshops_support import Attendee, api, hours, new_event, new_trainer
 
 pytestmark = pytest.mark.shared_hub
 
 
 @pytest.fixture(scope="module")
 def trainer(hub, admin):
-    person = add_user(hub, admin, "trainer")
-    make_trainer(admin, person)
-    return person
+    return new_trainer(hub, admin)
 
 
 def test_an_attendee_joins_with_the_code_and_is_logged_in_to_an_account_of_their_own(hub, trainer):
@@ -171,3 +168,18 @@ def test_nobody_signs_up_with_a_name_the_join_page_gives_attendees(hub, admin):
     page = admin.http.get(admin.url("/hub/authorize"), timeout=30)
     assert page.status_code == 200 and name not in page.text
     assert admin.api("GET", f"/users/{name}").status_code == 404
+
+
+def test_the_join_form_needs_its_xsrf_token(hub, trainer):
+    """Another site cannot post the form from a visitor's browser and log them in to an
+    account of its choosing (login CSRF)."""
+    event = new_event(hub, trainer)
+    http = Attendee(hub).session.http
+    reply = http.post(
+        event["join_url"],
+        data={"code": event["code"], "display_name": "Ada"},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert reply.status_code == 403, reply.text[:300]
+    assert api(hub, trainer, "GET", f"/{event['id']}").json()["taken"] == 0

@@ -10,8 +10,7 @@ import pytest
 import requests
 
 from tests.hubclient import HubSession, Terminal, wait_for
-from tests.integration.conftest import add_user
-from tests.integration.workshops_support import Attendee, api, hours, make_trainer, new_event
+from tests.integration.workshops_support import Attendee, api, hours, new_event, new_trainer
 
 pytestmark = [
     pytest.mark.shared_hub,
@@ -36,8 +35,7 @@ def text_of(person: HubSession, token: str, path: str) -> str | None:
 
 @pytest.fixture(scope="module")
 def trainer(hub, admin):
-    person = add_user(hub, admin, "trainer")
-    make_trainer(admin, person)
+    person = new_trainer(hub, admin)
     person.start_server()
     return person
 

@@ -26,11 +26,16 @@ def api(hub: Hub, person: HubSession, method: str, path: str = "", **kwargs) -> 
     )
 
 
-def make_trainer(admin: HubSession, person: HubSession, group: str = "trainers") -> None:
+def new_trainer(hub: Hub, admin: HubSession, group: str = "trainers") -> HubSession:
+    """A person signed up, approved and put in the trainers' group by the administrator."""
+    from tests.integration.conftest import add_user
+
+    person = add_user(hub, admin, "trainer")
     created = admin.api("POST", f"/groups/{group}")
     assert created.status_code in (201, 409), created.text
     added = admin.api("POST", f"/groups/{group}/users", json={"users": [person.name]})
     assert added.status_code == 200, added.text
+    return person
 
 
 def hours(start: float, end: float) -> dict[str, str]:
