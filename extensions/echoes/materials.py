@@ -13,15 +13,19 @@ rules of nbgitpuller ("never lose what the student changed"):
 - a file the attendee made under a name the materials then use is kept, never replaced.
 
 What was delivered (each file's digest) is recorded in ``~/.echoes/materials/<event>.json``,
-which is how a change is told from an update.
+which is how a change is told from an update. Materials from a git repository are cloned
+into ``~/<repository name>/`` and updated by nbgitpuller itself (`pull_git`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
+import subprocess
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -63,6 +67,22 @@ def merge(home: Path, event: str, folder: str, files: dict[str, bytes]) -> list[
     return written
 
 
+def repository_folder(url: str) -> str:
+    """The folder a git URL is cloned into: its last path segment without ``.git``."""
+    name = PurePosixPath(urlsplit(url).path).name
+    return name.removesuffix(".git") or "materials"
+
+
+def pull_git(url: str, target: Path) -> None:
+    """Clone `url` into `target`, or update it by nbgitpuller's merge rules. A full clone
+    (depth 0): nbgitpuller's default, one commit, cannot be fetched from a plain
+    (dumb HTTP) git server."""
+    from nbgitpuller.pull import GitPuller
+
+    for _line in GitPuller(url, str(target), depth=0).pull():
+        pass
+
+
 class MaterialsPuller:
     """Asks the workshops service for this server's owner's materials; pulls each new
     version (`check`, called at start and then periodically by echoes.server)."""
@@ -81,7 +101,17 @@ class MaterialsPuller:
                 self.log.warning("workshop materials: %s", message_of(reply))
                 return
             about = reply.json()
-            if about["version"] == self.version or about["kind"] != "folder":
+            if about["version"] == self.version:
+                return
+            if about["kind"] == "git":
+                folder = repository_folder(about["source"])
+                try:
+                    await asyncio.to_thread(pull_git, about["source"], self.home / folder)
+                except (subprocess.CalledProcessError, OSError, ValueError) as error:
+                    self.log.warning("workshop materials from %s: %s", about["source"], error)
+                    return  # tried again at the next check
+                self.version = about["version"]
+                self.log.info("workshop materials v%d pulled into ~/%s", self.version, folder)
                 return
             reply = await send_async(self.http, "GET", url + "/files")
             if reply.is_error:

@@ -5,11 +5,15 @@ push, the attendee's changes are kept, deleted files restored and new ones added
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.hubclient import HubSession, Terminal, wait_for
+from tests.hubclient import HubSession, Terminal, free_port_block, wait_for
 from tests.integration.workshops_support import Attendee, api, hours, new_event, new_trainer
 
 pytestmark = [
@@ -98,3 +102,77 @@ def test_only_attendees_get_materials(hub, trainer, new_user):
         timeout=30,
     )
     assert reply.status_code == 404, reply.text
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Trainer", "-c", "user.email=t@example.org", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def git_server(tmp_path):
+    """A course repository on a plain HTTP server (git's dumb protocol), as a trainer's
+    repository is on any git host; `push(files)` commits and publishes a new version."""
+    work, served = tmp_path / "work", tmp_path / "served"
+    work.mkdir()
+    git("init", "--initial-branch=main", cwd=work)
+
+    def push(files: dict[str, str | None]) -> None:
+        for name, text in files.items():
+            if text is None:
+                (work / name).unlink()
+            else:
+                (work / name).write_text(text)
+        git("add", "-A", cwd=work)
+        git("commit", "-m", "materials", cwd=work)
+        shutil.rmtree(served, ignore_errors=True)
+        git("clone", "--bare", str(work), str(served / "course.git"), cwd=tmp_path)
+        git("update-server-info", cwd=served / "course.git")
+
+    push({"intro.txt": "v1\n", "data.csv": "d1\n"})
+    port = free_port_block(1)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=served,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/course.git"
+        wait_for(lambda: requests.get(f"{url}/HEAD", timeout=5).ok, 30, "the git server")
+        yield url, push
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def test_git_materials_are_pulled_with_nbgitpuller_and_keep_the_attendees_changes(
+    hub, trainer, git_server
+):
+    url, push = git_server
+    event = new_event(hub, trainer, materials=url)
+    attendee = Attendee(hub)
+    assert attendee.join(event).status_code == 302
+    person = attendee.session
+    person.start_server()
+    token = person.new_token()
+    wait_for(lambda: text_of(person, token, "course/intro.txt"), 120, "the clone")
+    edited = contents(
+        person,
+        token,
+        "PUT",
+        "course/intro.txt",
+        json={"type": "file", "format": "text", "content": "my answer\n"},
+    )
+    assert edited.status_code == 200, edited.text
+    assert contents(person, token, "DELETE", "course/data.csv").status_code == 204
+    push({"data.csv": "d2\n", "extra.txt": "new\n"})
+    pushed = api(hub, trainer, "POST", f"/{event['id']}/materials")
+    assert pushed.status_code == 200 and pushed.json()["materials_version"] == 2, pushed.text
+    wait_for(lambda: text_of(person, token, "course/extra.txt"), 120, "the pull")
+    assert text_of(person, token, "course/intro.txt") == "my answer\n"
+    assert text_of(person, token, "course/data.csv") == "d2\n"
