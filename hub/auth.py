@@ -199,7 +199,7 @@ class EchoesAuthenticator(NativeAuthenticator):
     async def refresh_user(self, user, handler=None) -> bool:
         """A session or token lasts only while its account is approved, an attendee's
         while their event is not revoked. Accounts with no sign-up record (made through
-        the hub's API) are not ours to judge."""
+        the hub's API before `add_user` gave them one) are not ours to judge."""
         if self.is_attendee(user.name):
             seat = self.workshops_store.seat(user.name)
             return seat is not None and not self.workshops_store.get(seat.event).revoked
