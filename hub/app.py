@@ -32,6 +32,7 @@ from .prepare import prepare_and_apply
 from .proxy import EchoesProxy
 from .services.annotations import AnnotationsService
 from .services.iiif import IIIFService
+from .services.workshops import WorkshopsService
 from .settings import EchoesHub
 from .spawners.docker import EchoesDockerSpawner
 from .spawners.local import EchoesLocalSpawner
@@ -80,6 +81,7 @@ class EchoesUp(JupyterHub):
             EchoesDockerSpawner,
             AnnotationsService,
             IIIFService,
+            WorkshopsService,
             *self.classes,
         ]
 
