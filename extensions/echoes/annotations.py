@@ -2,6 +2,7 @@
 
     from echoes import annotations as ann
     ann.annotate(ann.region(canvas, 10, 20, 30, 40), "A crack across the rim")
+    ann.annotate(ann.polygon(canvas, [(10, 10), (60, 12), (30, 50)]), "The owl")
     ann.on(canvas)                       # a pandas DataFrame, one row per annotation
     ann.search(q="kiln", motivation="tagging")
     ann.export()                         # a W3C AnnotationCollection (JSON-LD)
@@ -75,6 +76,23 @@ def region(canvas: str | dict, x: float, y: float, w: float, h: float) -> dict:
             "type": "FragmentSelector",
             "conformsTo": "http://www.w3.org/TR/media-frags/",
             "value": f"xywh={_num(x)},{_num(y)},{_num(w)},{_num(h)}",
+        },
+    }
+
+
+def polygon(canvas: str | dict, points: Iterable[tuple[float, float]]) -> dict:
+    """A polygon on an image (IIIF canvas): its corners in pixels, as a W3C SvgSelector
+    (the form Annotorious and Mirador write)."""
+    corners = [(float(x), float(y)) for x, y in points]
+    if len(corners) < 3:
+        raise ValueError("a polygon needs at least 3 points")
+    listed = " ".join(f"{_num(x)},{_num(y)}" for x, y in corners)
+    return {
+        "type": "SpecificResource",
+        "source": canvas,
+        "selector": {
+            "type": "SvgSelector",
+            "value": f'<svg xmlns="http://www.w3.org/2000/svg"><polygon points="{listed}"/></svg>',
         },
     }
 

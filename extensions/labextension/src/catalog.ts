@@ -33,6 +33,8 @@ export interface Entry extends EntrySummary {
   code: string;
   target: string;
   canvas?: { id: string; [key: string]: unknown };
+  /** The image's IIIF Image API `info.json`, when the server lists one (deep zoom). */
+  imageService?: string;
 }
 
 type Preview =
