@@ -544,7 +544,7 @@ export class AnnotationView extends Widget {
       // The keyboard's way to a shape: Enter on the item selects it and brings it into view.
       li.addEventListener('keydown', event => {
         if (event.key === 'Enter' && event.target === li) {
-          this.view?.select(annotation.id, this.mine(annotation));
+          this.view?.select(annotation.id, this.mine(annotation), true);
         }
       });
       li.addEventListener('mouseenter', () => this.view?.highlight(annotation.id));

@@ -206,6 +206,8 @@ export class ImageView {
       this.anno.cancelDrawing();
       this.anno.setDrawingEnabled(false);
     } else {
+      // A rectangle is dragged; a polygon's corners are clicked (the first again closes it).
+      this.anno.setDrawingMode(tool === 'polygon' ? 'click' : 'drag');
       this.anno.setDrawingTool(tool);
       this.anno.setDrawingEnabled(true);
     }
@@ -215,14 +217,16 @@ export class ImageView {
     return this.tool;
   }
 
-  /** Select a shape (editable: its handles show) and bring it into view. */
-  select(id: string | null, editable = false): void {
+  /** Select a shape (editable: its handles show); `fit`: zoom to it too. */
+  select(id: string | null, editable = false, fit = false): void {
     if (!id || !this.shapes.has(id)) {
       this.anno.cancelSelected();
       return;
     }
     this.anno.setSelected(id, editable);
-    this.anno.fitBoundsWithConstraints(id, { padding: 40 });
+    if (fit) {
+      this.anno.fitBoundsWithConstraints(id, { padding: 40 });
+    }
   }
 
   /** Draw one shape stronger (a list item under the mouse or the keyboard). */
