@@ -9,16 +9,20 @@ annotations appear; an AI proposal is accepted. Screenshots go to test-output/sc
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from skimage import data
 
 from echoes.annotations import AnnotationClient, region
 from echoes.annotators import coins
+from echoes.widgets import images
 from echoes_data import recipe
 from tests.e2e.conftest import log_in
 from tests.integration.annotations_support import (
@@ -542,4 +546,152 @@ def test_the_annotation_view_recovers_by_itself_when_the_annotation_service_is_b
     finally:
         if paused:
             os.kill(tether, signal.SIGCONT)
+        context.close()
+
+
+#: A page of another site that uses Annotorious on its own, as its authors document it
+#: (createOSDAnnotator with the W3C adapter on an OpenSeadragon viewer). The libraries come
+#: from the notebook widget's bundle, which exports them.
+ANNOTORIOUS_PAGE = """<!doctype html>
+<html><head><link rel="stylesheet" href="annotator.css"></head>
+<body><div id="osd" style="width: 768px; height: 606px"></div>
+<script type="module">
+import { OpenSeadragon, createOSDAnnotator, W3CImageFormat } from "./annotator.js";
+const viewer = OpenSeadragon({
+  element: document.getElementById("osd"),
+  tileSources: { type: "image", url: "coins.png" },
+  showNavigationControl: false,
+  gestureSettingsMouse: { clickToZoom: false },
+});
+const anno = createOSDAnnotator(viewer, {
+  adapter: W3CImageFormat(CANVAS), drawingEnabled: true, drawingMode: "drag",
+});
+Object.assign(window, { viewer, anno, OpenSeadragon });
+viewer.addHandler("open", () => { document.body.dataset.open = "true"; });
+</script></body></html>"""
+ANNOTORIOUS_SITE = "http://annotorious.invalid/"
+
+
+def annotorious_page(context, site: str = ANNOTORIOUS_SITE):
+    """ANNOTORIOUS_PAGE at ``site``, its files answered by the browser context itself
+    (no server to start): the page, the bundle and its styles (Annotorious's among them:
+    without them its drawing layer is not over the image), the coins photograph."""
+    static = Path(__file__).resolve().parents[2] / "extensions" / "echoes" / "widgets" / "static"
+    files = {
+        "index.html": ("text/html", ANNOTORIOUS_PAGE.replace("CANVAS", json.dumps(CANVAS))),
+        "annotator.js": ("text/javascript", (static / "annotator.js").read_bytes()),
+        "annotator.css": ("text/css", (static / "annotator.css").read_bytes()),
+        "coins.png": ("image/png", images.png_bytes(data.coins())[0]),
+    }
+
+    def answer(route) -> None:
+        name = route.request.url.removeprefix(site).split("?")[0]
+        if name not in files:
+            route.fulfill(status=404, body="")
+            return
+        kind, body = files[name]
+        route.fulfill(status=200, content_type=kind, body=body)
+
+    context.route(f"{site}**", answer)
+
+
+def test_an_annotation_page_written_by_annotorious_is_imported_and_shown_where_drawn(
+    lab_hub, new_user, browser, screenshots
+):
+    """Annotorious itself (on another site, in Chromium) draws a rectangle and a polygon
+    with the mouse on the coins photograph and writes them as W3C annotations; the page of
+    them goes through the annotation service's import route; our view shows both, on the
+    regions Annotorious drew."""
+    hub = lab_hub
+    erin = new_user("lab-e2e-erin")
+    erin.start_server()
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    try:
+        annotorious_page(context)
+        page.goto(ANNOTORIOUS_SITE + "index.html")
+        page.locator("body[data-open='true']").wait_for(timeout=30_000)
+
+        def at(x: float, y: float) -> tuple[float, float]:
+            point = page.evaluate(
+                """([x, y]) => {
+                  const p = viewer.viewport.imageToViewerElementCoordinates(
+                    new OpenSeadragon.Point(x, y));
+                  const box = viewer.element.getBoundingClientRect();
+                  return [box.left + p.x, box.top + p.y];
+                }""",
+                [x, y],
+            )
+            return point[0], point[1]
+
+        drag(page, at(40, 30), at(120, 100))
+        page.wait_for_function("() => anno.getAnnotations().length === 1")
+        page.evaluate(
+            "anno.cancelSelected(); anno.setDrawingMode('click'); anno.setDrawingTool('polygon')"
+        )
+        corners = [(200, 150), (300, 160), (280, 260), (210, 240)]
+        for corner in [*corners, corners[0]]:
+            page.mouse.move(*at(*corner), steps=4)
+            page.mouse.down()
+            page.mouse.up()
+        page.wait_for_function("() => anno.getAnnotations().length === 2")
+        # A comment on each, through Annotorious's API, as its editors do.
+        written = page.evaluate(
+            """() => {
+              for (const [n, a] of anno.getAnnotations().entries()) {
+                anno.updateAnnotation({ ...a, body: [
+                  { type: "TextualBody", purpose: "commenting", value: `Annotorious ${n + 1}` },
+                ] });
+              }
+              return { "@context": "http://www.w3.org/ns/anno.jsonld",
+                       type: "AnnotationPage", items: anno.getAnnotations() };
+            }"""
+        )
+    finally:
+        context.close()
+    (screenshots.parent / "annotorious-page.json").write_text(json.dumps(written, indent=2))
+    rect, polygon = written["items"]
+    assert rect["target"]["selector"]["type"] == "FragmentSelector", rect
+    assert polygon["target"]["selector"]["type"] == "SvgSelector", polygon
+    assert all(a["target"]["source"] == CANVAS for a in written["items"])
+
+    client = AnnotationClient(
+        url=service_url(hub), token=with_token(erin).headers["Authorization"][6:]
+    )
+    imported = client.import_collection(written)
+    assert len(imported) == 2
+
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    try:
+        open_lab(page, hub, erin)
+        open_coins_annotator(page)
+        yours = page.locator(".echoes-Group-yours")
+        yours.locator(".echoes-Item-text", has_text="Annotorious 2").wait_for(timeout=30_000)
+        assert group_ids(page, "yours") == set(imported)
+        shown = drawn(page)
+        by_text = {
+            text: shown[iri]
+            for iri, text in (
+                (i, page.locator(f".echoes-Item[data-id='{i}'] .echoes-Item-text").inner_text())
+                for i in imported
+            )
+        }
+        assert close_to(
+            tuple(round(n) for n in xywh_of(by_text["Annotorious 1"])),
+            tuple(round(n) for n in xywh_of(rect["target"]["selector"])),
+        )
+        assert close_to(
+            tuple(round(n) for n in xywh_of(by_text["Annotorious 1"])), (40, 30, 80, 70)
+        )
+        points = re.search(r'points="([^"]+)"', by_text["Annotorious 2"]["value"]).group(1)
+        assert close_to(
+            tuple(round(float(n)) for n in re.split(r"[ ,]", points)),
+            tuple(n for corner in corners for n in corner),
+        ), points
+        screenshot(page, screenshots / "lab-annotate-annotorious-import.png")
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-erin.png"))
+        raise
+    finally:
         context.close()

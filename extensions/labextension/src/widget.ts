@@ -333,3 +333,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
 }
 
 export default { render };
+
+// The libraries themselves, for a page that uses Annotorious on its own (the browser test
+// that imports what Annotorious writes: tests/e2e/test_lab_browser.py).
+export { createOSDAnnotator, W3CImageFormat } from '@annotorious/openseadragon';
+export { default as OpenSeadragon } from 'openseadragon';
