@@ -17,6 +17,7 @@ import {
   threads,
   verdicts
 } from '../src/model';
+import { MOTIVATION_LABELS, MOTIVATIONS } from '../src/rules';
 
 const CANVAS = 'urn:echoes:canvas:images/coins';
 
@@ -300,5 +301,8 @@ describe('polygons, replies, confidence and motivations in plain words', () => {
     expect(motivationLabel({ id: 'a', motivation: 'replying' })).toBe('Reply');
     expect(motivationLabel({ id: 'a', motivation: 'something-else' })).toBe('something-else');
     expect(motivationLabel({ id: 'a' })).toBe('');
+    for (const m of [...MOTIVATIONS, 'assessing']) {
+      expect(MOTIVATION_LABELS[m]).toMatch(/^[A-Z][a-z ]+$/);
+    }
   });
 });
