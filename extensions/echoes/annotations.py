@@ -271,6 +271,15 @@ class AnnotationClient:
             bodies.append({"type": "TextualBody", "value": note, "purpose": "commenting"})
         return self.annotate(iri, bodies, "assessing", visibility=visibility)
 
+    def reply(self, annotation: dict | str, text: str, visibility: str | None = None) -> dict:
+        """Reply to an annotation (W3C motivation ``replying``, its target the annotation's
+        IRI): the thread under it in the views. As visible as what it answers unless told."""
+        parent = annotation if isinstance(annotation, dict) else self.get(annotation)
+        if not text.strip():
+            raise ValueError("a reply needs a text")
+        shown = visibility or parent.get("visibility") or "private"
+        return self.annotate(parent["id"], text.strip(), "replying", visibility=shown)
+
     def accept(self, annotation: dict | str, note: str | None = None, visibility: str = "public"):
         """Accept a proposed (e.g. software) annotation: an `assessing` reply by you."""
         return self._assess(annotation, "accepted", note, visibility)

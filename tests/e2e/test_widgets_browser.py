@@ -145,6 +145,15 @@ def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
         page.locator(".echoes-annotator .echoes-details", has_text="you accepted it").wait_for(
             timeout=60_000
         )
+        # A reply in the thread under the proposal, sent by the kernel.
+        page.click(".echoes-annotator button.echoes-reply-open")
+        page.fill(".echoes-annotator .echoes-reply-form input", "Coin 13 is a bronze as")
+        page.click(".echoes-annotator button.echoes-reply-send")
+        page.locator(".echoes-annotator .echoes-reply", has_text="Coin 13 is a bronze as").wait_for(
+            timeout=60_000
+        )
+        [reply] = client.search(proposal_id, motivation="replying")
+        assert reply["creator"]["nickname"] == person.name
         page.screenshot(path=str(screenshots / "widgets-annotator.png"), full_page=True)
         [verdict] = client.search(proposal_id, motivation="assessing")
         assert verdict["creator"]["nickname"] == person.name

@@ -298,6 +298,30 @@ def test_verdicts_show_on_proposals_and_assessments_are_not_drawn():
     assert len(shapes) == 1 and shapes[0]["verdict"] == "accepted"
 
 
+def test_replies_show_under_what_they_answer_oldest_first_and_are_not_drawn():
+    note = {"id": "n", "target": region(CANVAS, 1, 2, 3, 4), "motivation": "commenting"}
+
+    def reply(iri: str, text: str, created: str, target: str = "n") -> dict:
+        return {
+            "id": iri,
+            "motivation": "replying",
+            "target": target,
+            "created": created,
+            "body": {"type": "TextualBody", "value": text},
+            "creator": {"type": "Person", "nickname": "bob"},
+        }
+
+    later = reply("r2", "Agreed", "2026-12-01T10:00:00Z")
+    first = reply("r1", "An owl?", "2026-12-01T09:00:00Z")
+    elsewhere = reply("r3", "Not this one", "2026-12-01T08:00:00Z", target="other")
+    [shape] = model.shapes([note, later], ME, 384, 303, replies=[later, first, elsewhere])
+    assert shape["id"] == "n"
+    assert shape["replies"] == [
+        {"id": "r1", "text": "An owl?", "creator": "bob"},
+        {"id": "r2", "text": "Agreed", "creator": "bob"},
+    ]
+
+
 def test_an_annotation_on_the_whole_image_has_no_box():
     whole = {**annotation(9, ME), "target": CANVAS["id"]}
     assert model.shapes([whole], ME, 384, 303)[0]["box"] is None

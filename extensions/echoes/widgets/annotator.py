@@ -6,7 +6,8 @@ with OpenSeadragon and Annotorious) shows the image, the shapes and the form, an
 what the person did as a message: ``{"action": "save", "region": {"kind": "rect", "x":
 ..., "y": ..., "w": ..., "h": ...} or {"kind": "polygon", "points": [[x, y], ...]}`` (image
 pixels), ``"text": ..., "tags": ..., "motivation": ..., "visibility": ..., "id": null}``, or
-``delete``/``accept``/``reject`` with an ``id``, or ``refresh``. This kernel side does
+``delete``/``accept``/``reject`` with an ``id``, ``reply`` with an ``id`` and a ``text``, or
+``refresh``. This kernel side does
 all HTTP through ``echoes.annotations.AnnotationClient`` (with the server's hub token)
 and answers by updating the synced traits; the service's refusals show in ``status``.
 """
@@ -83,7 +84,12 @@ class Annotator(ServiceWidget):
         if self._judged is None and any(model.group_of(a, self.user) == "software" for a in found):
             mine = self.client.search(creator=self.user, motivation=model.ASSESSING)
             self._judged = model.verdicts(mine, self.user)
-        self.shapes = model.shapes(found, self.user, self.width, self.height, self._judged)
+        # Replies target annotations, not the canvas: those the viewer may read, of these.
+        shown = {a.get("id") for a in found}
+        replies = [
+            r for r in self.client.search(motivation=model.REPLYING) if r.get("target") in shown
+        ]
+        self.shapes = model.shapes(found, self.user, self.width, self.height, self._judged, replies)
 
     def _do_save(self, content: dict) -> str:
         args = model.annotation_args(content, self.visibilities)
@@ -97,6 +103,15 @@ class Annotator(ServiceWidget):
             raise model.FormError("draw a rectangle or a polygon on the image first")
         self.client.annotate(target, **args)
         return "saved"
+
+    def _do_reply(self, content: dict) -> str:
+        text = str(content.get("text") or "").strip()
+        if not text:
+            raise model.FormError("write your reply first")
+        if len(text) > model.MAX_TEXT:
+            raise model.FormError(f"the reply is longer than {model.MAX_TEXT} characters")
+        self.client.reply(str(content["id"]), text)
+        return "replied"
 
     def _do_accept(self, content: dict) -> str:
         self.client.accept(str(content["id"]), content.get("note") or None)

@@ -26,6 +26,7 @@ GROUPS = tuple(group["key"] for group in RULES["groups"])
 #: Motivations a person picks from (W3C Web Annotation vocabulary), the default first.
 MOTIVATIONS = tuple(RULES["motivations"]["offered"])
 ASSESSING = RULES["motivations"]["verdict"]
+REPLYING = RULES["motivations"]["reply"]
 VERDICTS = tuple(RULES["verdicts"]["values"])
 MAX_TEXT = 10_000
 
@@ -236,15 +237,28 @@ def shapes(
     width: int,
     height: int,
     judged: dict[str, str] | None = None,
+    replies: Iterable[dict] = (),
 ) -> list[dict]:
     """What the front end draws: one plain dict per annotation, with its group, its box in
-    image pixels (None when it targets the whole image), text, tags and whether the viewer
-    may edit it. Assessments are not drawn: they show as the verdict of their proposal."""
+    image pixels (None when it targets the whole image), text, tags, whether the viewer
+    may edit it and the replies to it, oldest first. Assessments are not drawn: they show
+    as the verdict of their proposal; replies show under what they answer."""
     judged = judged or {}
+    threads: dict[str, list[dict]] = {}
+    for reply in sorted(replies, key=lambda r: str(r.get("created") or "")):
+        if reply.get("motivation") == REPLYING and isinstance(reply.get("target"), str):
+            creator = reply.get("creator") or {}
+            threads.setdefault(reply["target"], []).append(
+                {
+                    "id": reply.get("id"),
+                    "text": bodies_of(reply)[0],
+                    "creator": creator.get("nickname") or creator.get("name") or "",
+                }
+            )
     found = []
     for annotation in annotations:
         motivation = annotation.get("motivation")
-        if motivation == ASSESSING:
+        if motivation in (ASSESSING, REPLYING):
             continue
         creator = annotation.get("creator") or {}
         points = next(
@@ -271,6 +285,7 @@ def shapes(
                 "confidence": annotation.get("confidence"),
                 "editable": group == "yours",
                 "verdict": judged.get(annotation.get("id", "")),
+                "replies": threads.get(annotation.get("id", ""), []),
             }
         )
     order = {g: n for n, g in enumerate(GROUPS)}

@@ -24,6 +24,8 @@ interface WidgetShape {
   confidence: number | null;
   editable: boolean;
   verdict: string | null;
+  /** The replies to it, oldest first. */
+  replies: { id: string; text: string; creator: string }[];
 }
 
 /** The part of anywidget's model this module uses. */
@@ -236,7 +238,27 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
         h('button', { class: 'echoes-reject', onclick: () => send('reject', shape.id) }, 'Reject')
       );
     }
+    actions.append(h('button', { class: 'echoes-reply-open', onclick: () => (thread.hidden = false) }, 'Reply'));
     details.append(actions);
+    // The thread under the annotation, and the form to add to it.
+    if (shape.replies.length) {
+      details.append(
+        h(
+          'ul',
+          { class: 'echoes-replies' },
+          ...shape.replies.map(r => h('li', { class: 'echoes-reply' }, r.text, h('span', { class: 'echoes-facts' }, ` — ${r.creator}`)))
+        )
+      );
+    }
+    const input = h('input', { name: 'reply', placeholder: 'Your reply', 'aria-label': 'Your reply' });
+    const thread = h(
+      'div',
+      { class: 'echoes-reply-form' },
+      input,
+      h('button', { class: 'echoes-reply-send', onclick: () => send('reply', shape.id, input.value) }, 'Send')
+    );
+    thread.hidden = true;
+    details.append(thread);
   }
 
   function select(id: string): void {
@@ -266,8 +288,11 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
     view.setDraft(null);
   }
 
-  function send(action: string, id?: string): void {
+  function send(action: string, id?: string, said?: string): void {
     const message: Record<string, unknown> = { action };
+    if (said !== undefined) {
+      message.text = said;
+    }
     if (action === 'save') {
       Object.assign(message, {
         id: state.editing,
@@ -305,8 +330,8 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   }
 
   model.on('msg:custom', message => {
-    if (message.done) {
-      clearForm();
+    if (message.done && message.done !== 'replied') {
+      clearForm(); // a reply leaves a drawn region and the form be
     }
     if (message.done === 'deleted') {
       state.selected = null;
