@@ -459,3 +459,7 @@ def accept(annotation: dict | str, note: str | None = None) -> dict:
 
 def reject(annotation: dict | str, note: str | None = None) -> dict:
     return client().reject(annotation, note)
+
+
+def reply(annotation: dict | str, text: str, visibility: str | None = None) -> dict:
+    return client().reply(annotation, text, visibility)

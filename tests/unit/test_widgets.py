@@ -154,6 +154,11 @@ def test_a_polygon_drawn_becomes_an_svg_selector_as_annotorious_writes_it():
     assert shape["box"] == [10, 10, 50, 293]
 
 
+def test_a_polygon_needs_three_corners():
+    with pytest.raises(ValueError, match="at least 3 points"):
+        polygon(CANVAS, [(1, 1), (2, 2)])
+
+
 @pytest.mark.parametrize(
     "drawn",
     [
