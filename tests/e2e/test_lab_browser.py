@@ -407,6 +407,15 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         shown = xywh_of(drawn(page)[added["id"]])
         assert shown == pytest.approx([96, 151.5, 38.4, 60.6]), shown
 
+        # The keyboard: Tab to a listed annotation, Enter selects its shape on the image.
+        item = public_list.locator(f".echoes-Item[data-id='{added['id']}']")
+        item.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            f"() => document.querySelector('{FRAME}').echoesView.anno.getSelected()"
+            f".some(a => a.id === {json.dumps(added['id'])})"
+        )
+
         # Bob replies to alice's public note: the reply is shown under it, in a thread.
         note = public_list.locator(".echoes-Item", has_text="Two overlapping coins")
         note.locator(".echoes-ReplyOpen").click()

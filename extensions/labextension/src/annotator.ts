@@ -539,9 +539,9 @@ export class AnnotationView extends Widget {
     buttons.append(replyButton);
     li.append(buttons);
     li.append(this.renderThread(annotation, replyButton));
-    const region = this.view ? regionOf(annotation, this.view.size) : null;
-    if (region) {
-      // The keyboard's way to a shape: Enter on the item selects it and brings it into view.
+    if (this.view) {
+      // The keyboard's way to a shape: Enter on the item selects it and brings it into
+      // view (the view ignores an annotation it does not draw, e.g. one on the whole item).
       li.addEventListener('keydown', event => {
         if (event.key === 'Enter' && event.target === li) {
           this.view?.select(annotation.id, this.mine(annotation), true);
@@ -550,6 +550,7 @@ export class AnnotationView extends Widget {
       li.addEventListener('mouseenter', () => this.view?.highlight(annotation.id));
       li.addEventListener('mouseleave', () => this.view?.highlight(null));
       li.addEventListener('focus', () => this.view?.highlight(annotation.id));
+      li.addEventListener('blur', () => this.view?.highlight(null));
     }
     return li;
   }
