@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import intake
@@ -405,3 +406,18 @@ def test_row_annotations_are_found_per_row():
         {"id": "urn:test:a", "text": "kiln A", "tags": [], "creator": ME, "group": "yours"}
     ]
     assert notes[45][0]["group"] == "public" and notes[1][0]["text"] == "late"
+
+
+def test_the_annotator_ships_its_libraries_and_their_licences():
+    """The notebook Annotator's browser side is one bundle in the package (built by the
+    extension's build): a notebook with no network shows it; the licences go with it."""
+    from echoes.widgets import Annotator
+
+    static = Path(model.__file__).parent / "static"
+    assert str(Annotator._esm) == (static / "annotator.js").read_text()
+    bundle = (static / "annotator.js").read_text()
+    assert "a9s-" in bundle and "OpenSeadragon" in bundle  # Annotorious's and OSD's code
+    assert not re.search(r"""(?:\bimport\s*\(?|\bfrom)\s*["']https?://""", bundle)
+    licences = (static / "LICENSES.txt").read_text()
+    for name in ("openseadragon", "@annotorious/openseadragon", "pixi.js"):
+        assert f"{name} " in licences
