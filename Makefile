@@ -38,7 +38,8 @@ $(VENV_MARK):
 # when the project's dependencies, the extension's sources or the view rules it bundles change.
 LABEXT := extensions/labextension
 LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/* $(LABEXT)/schema/*.json) $(addprefix $(LABEXT)/,\
-	package.json package-lock.json tsconfig.json install.json) extensions/echoes/widgets/view.json \
+	package.json package-lock.json tsconfig.json install.json build-widget.mjs) \
+	extensions/echoes/widgets/view.json extensions/echoes/widgets/widgets.css \
 	$(wildcard extensions/echoes/server/jupyter-config/*.json)
 LABEXT_NODE_DEV := $(LABEXT)/node_modules/.installed-dev
 

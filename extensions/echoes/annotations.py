@@ -2,6 +2,7 @@
 
     from echoes import annotations as ann
     ann.annotate(ann.region(canvas, 10, 20, 30, 40), "A crack across the rim")
+    ann.annotate(ann.polygon(canvas, [(10, 10), (60, 12), (30, 50)]), "The owl")
     ann.on(canvas)                       # a pandas DataFrame, one row per annotation
     ann.search(q="kiln", motivation="tagging")
     ann.export()                         # a W3C AnnotationCollection (JSON-LD)
@@ -81,6 +82,23 @@ def region(canvas: str | dict, x: float, y: float, w: float, h: float) -> dict:
             "type": "FragmentSelector",
             "conformsTo": "http://www.w3.org/TR/media-frags/",
             "value": f"xywh={_num(x)},{_num(y)},{_num(w)},{_num(h)}",
+        },
+    }
+
+
+def polygon(canvas: str | dict, points: Iterable[tuple[float, float]]) -> dict:
+    """A polygon on an image (IIIF canvas): its corners in pixels, as a W3C SvgSelector
+    (the form Annotorious and Mirador write)."""
+    corners = [(float(x), float(y)) for x, y in points]
+    if len(corners) < 3:
+        raise ValueError("a polygon needs at least 3 points")
+    listed = " ".join(f"{_num(x)},{_num(y)}" for x, y in corners)
+    return {
+        "type": "SpecificResource",
+        "source": canvas,
+        "selector": {
+            "type": "SvgSelector",
+            "value": f'<svg xmlns="http://www.w3.org/2000/svg"><polygon points="{listed}"/></svg>',
         },
     }
 
@@ -258,6 +276,15 @@ class AnnotationClient:
         if note:
             bodies.append({"type": "TextualBody", "value": note, "purpose": "commenting"})
         return self.annotate(iri, bodies, "assessing", visibility=visibility)
+
+    def reply(self, annotation: dict | str, text: str, visibility: str | None = None) -> dict:
+        """Reply to an annotation (W3C motivation ``replying``, its target the annotation's
+        IRI): the thread under it in the views. As visible as what it answers unless told."""
+        parent = annotation if isinstance(annotation, dict) else self.get(annotation)
+        if not text.strip():
+            raise ValueError("a reply needs a text")
+        shown = visibility or parent.get("visibility") or "private"
+        return self.annotate(parent["id"], text.strip(), "replying", visibility=shown)
 
     def accept(self, annotation: dict | str, note: str | None = None, visibility: str = "public"):
         """Accept a proposed (e.g. software) annotation: an `assessing` reply by you."""
@@ -438,3 +465,7 @@ def accept(annotation: dict | str, note: str | None = None) -> dict:
 
 def reject(annotation: dict | str, note: str | None = None) -> dict:
     return client().reject(annotation, note)
+
+
+def reply(annotation: dict | str, text: str, visibility: str | None = None) -> dict:
+    return client().reply(annotation, text, visibility)

@@ -37,6 +37,8 @@ export interface Entry extends EntrySummary {
   /** What Annotate shows: an image's canvas, or each canvas of a manifest, with the image
    * entry it shows. */
   canvases?: EntryCanvas[];
+  /** The image's IIIF Image API `info.json`, when the server lists one (deep zoom). */
+  imageService?: string;
 }
 
 export interface EntryCanvas {

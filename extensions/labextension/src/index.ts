@@ -93,6 +93,7 @@ async function openAnnotator(app: JupyterFrontEnd, entry: Entry): Promise<void> 
     item: entry.target,
     canvas: entry.canvas,
     imageUrl: entry.kind === 'image' ? imageUrl(entry.path) : undefined,
+    imageService: entry.imageService,
     me: await whoAmI()
   });
   const widget = new MainAreaWidget({ content });
