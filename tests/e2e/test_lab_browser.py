@@ -256,7 +256,7 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         least = sorted(
             p["confidence"]
             for p in alice_api.get(
-                service_url(hub) + "search", params={"target": CANVAS}, timeout=30
+                service_url(hub) + "search", params={"target": canvas_of(hub)["id"]}, timeout=30
             ).json()["items"]
             if p["creator"]["type"] == "Software"
         )[len(proposals) // 2]
@@ -495,6 +495,65 @@ def test_a_region_made_as_the_notebook_suggests_shows_from_the_image_and_its_man
         context.close()
 
 
+def test_the_view_shows_the_large_image_in_tiles_of_the_hubs_iiif_service(
+    lab_hub, new_user, browser, screenshots
+):
+    """Annotate on the 10800 x 5400 relief map: the view reads the image's info.json from
+    the hub's IIIF service and, zoomed in, asks it for tiles of full-resolution regions,
+    never for the whole file."""
+    hub = lab_hub
+    person = new_user("lab-e2e-deepzoom")
+    context = browser.new_context(viewport={"width": 1400, "height": 950})
+    page = context.new_page()
+    asked: list[tuple[str, int]] = []  # (url, status) of the image requests
+    page.on(
+        "response",
+        lambda r: (
+            asked.append((r.url, r.status)) if "/image/3/" in r.url or "/image/" in r.url else None
+        ),
+    )
+
+    def widest_region() -> int:
+        """The width of the widest region the tile requests asked for since the last clear."""
+        widths = [10800]
+        for url, _status in asked:
+            region = url.split("/")[-4] if "/default." in url else ""
+            if region.count(",") == 3:
+                widths.append(int(region.split(",")[2]))
+        return min(widths)
+
+    try:
+        open_lab(page, hub, person)
+        open_catalog(page)
+        page.fill(".echoes-Catalog-search", "relief")
+        page.click(".echoes-Catalog-entry[data-path='images.relief']")
+        page.locator(".echoes-Entry[data-path='images.relief'] .echoes-Annotate").click()
+        page.locator(".echoes-Annotator-frame[data-ready='true']").wait_for(timeout=60_000)
+        assert any(url.endswith("/info.json") and "iiif--service." in url for url, _ in asked)
+        # Zoomed in as far as OpenSeadragon goes, on the Himalaya (86.9 E, 28.0 N).
+        with page.expect_response(
+            lambda r: "/default." in r.url and widest_region() <= 1024, timeout=60_000
+        ):
+            page.locator(FRAME).evaluate(
+                """frame => {
+                  const viewport = frame.echoesView.viewer.viewport;
+                  const point = viewport.imageToViewportCoordinates(8007, 1860);
+                  viewport.zoomTo(viewport.getMaxZoom(), point, true);
+                  viewport.panTo(point, true);
+                }"""
+            )
+        page.wait_for_load_state("networkidle")
+        screenshot(page, screenshots / "lab-annotate-deep-zoom.png")
+        assert asked and all(status == 200 for _, status in asked), asked
+        whole = [url for url, _ in asked if "/catalog/image/" in url]
+        assert not whole, whole  # the 10800 x 5400 file itself was never fetched
+    except Exception:
+        page.screenshot(path=str(screenshots / "lab-failure-deep-zoom.png"))
+        raise
+    finally:
+        context.close()
+
+
 def draw_before(hub, person) -> AnnotationClient:
     """The person's annotation "Drawn before" on the coins, made through the service
     with the client it returns."""
@@ -636,13 +695,14 @@ viewer.addHandler("open", () => { document.body.dataset.open = "true"; });
 ANNOTORIOUS_SITE = "http://annotorious.invalid/"
 
 
-def annotorious_page(context, site: str = ANNOTORIOUS_SITE):
+def annotorious_page(context, canvas: str, site: str = ANNOTORIOUS_SITE):
     """ANNOTORIOUS_PAGE at ``site``, its files answered by the browser context itself
     (no server to start): the page, the bundle and its styles (Annotorious's among them:
-    without them its drawing layer is not over the image), the coins photograph."""
+    without them its drawing layer is not over the image), the coins photograph, whose
+    annotations target ``canvas``."""
     static = Path(__file__).resolve().parents[2] / "extensions" / "echoes" / "widgets" / "static"
     files = {
-        "index.html": ("text/html", ANNOTORIOUS_PAGE.replace("CANVAS", json.dumps(CANVAS))),
+        "index.html": ("text/html", ANNOTORIOUS_PAGE.replace("CANVAS", json.dumps(canvas))),
         "annotator.js": ("text/javascript", (static / "annotator.js").read_bytes()),
         "annotator.css": ("text/css", (static / "annotator.css").read_bytes()),
         "coins.png": ("image/png", images.png_bytes(data.coins())[0]),
@@ -671,8 +731,9 @@ def test_an_annotation_page_written_by_annotorious_is_imported_and_shown_where_d
     erin.start_server()
     context = browser.new_context(viewport={"width": 1400, "height": 950})
     page = context.new_page()
+    canvas = canvas_of(hub)["id"]
     try:
-        annotorious_page(context)
+        annotorious_page(context, canvas)
         page.goto(ANNOTORIOUS_SITE + "index.html")
         page.locator("body[data-open='true']").wait_for(timeout=30_000)
 
@@ -717,7 +778,7 @@ def test_an_annotation_page_written_by_annotorious_is_imported_and_shown_where_d
     rect, polygon = written["items"]
     assert rect["target"]["selector"]["type"] == "FragmentSelector", rect
     assert polygon["target"]["selector"]["type"] == "SvgSelector", polygon
-    assert all(a["target"]["source"] == CANVAS for a in written["items"])
+    assert all(a["target"]["source"] == canvas for a in written["items"])
 
     client = AnnotationClient(
         url=service_url(hub), token=with_token(erin).headers["Authorization"][6:]

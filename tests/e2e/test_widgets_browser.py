@@ -131,7 +131,9 @@ def test_a_rectangle_drawn_in_the_notebook_is_saved_as_a_region_annotation(
             "f => f.echoesView.anno.getAnnotations().map(a => [a.id, a.target.selector.value])"
         )
         proposals = {
-            a["id"] for a in client.search(coins.COINS_CANVAS) if a["creator"]["type"] == "Software"
+            a["id"]
+            for a in client.search(coins.canvas(data)["id"])
+            if a["creator"]["type"] == "Software"
         }
         boxes = {
             i: [float(n) for n in v.split("=")[-1].split(":")[-1].split(",")]

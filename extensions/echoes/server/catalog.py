@@ -150,7 +150,8 @@ def _canvases(name: str, data_dir: str | None) -> list[dict[str, Any]]:
 
 def entry(path: str, data_dir: str | None = None) -> dict[str, Any]:
     """An entry's metadata, kind, loading code and annotation targets: the catalog item,
-    and the IIIF canvases of an image or a manifest (``canvases``; an image's ``canvas``)."""
+    and the IIIF canvases of an image or a manifest (``canvases``; an image's ``canvas``);
+    an image's identifier in the hub's IIIF Image API (``iiif_image``)."""
     _file, doc, entry_name, name = _find(path, data_dir)
     spec = doc["entries"][entry_name]
     meta = spec.get("metadata") or {}
@@ -160,6 +161,8 @@ def entry(path: str, data_dir: str | None = None) -> dict[str, Any]:
     result["code"] = loading_code(name, meta.get("title", ""), meta.get("licence", ""))
     result["target"] = entry_item(name)
     result["canvases"] = _canvases(name, data_dir)
+    if meta.get("iiif_image"):
+        result["iiif_image"] = meta["iiif_image"]
     if result["kind"] == "image" and result["canvases"]:
         result["canvas"] = result["canvases"][0]["canvas"]
     return result

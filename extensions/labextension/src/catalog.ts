@@ -252,7 +252,11 @@ export class CatalogPanel extends Widget {
       const img = el('img', {
         class: 'echoes-Preview-image',
         alt: entry.title,
-        src: apiUrl(`catalog/image/${encodeURIComponent(entry.path)}`)
+        // A picture no wider than the panel: from the IIIF service when the image has one
+        // (the relief map's file is 10800 pixels wide), else the file itself.
+        src: entry.imageService
+          ? entry.imageService.replace(/info\.json$/, 'full/!480,480/0/default.jpg')
+          : apiUrl(`catalog/image/${encodeURIComponent(entry.path)}`)
       });
       box.append(img, el('div', {}, `${preview.width} × ${preview.height} pixels (${preview.mode})`));
     } else if (preview.kind === 'array' && 'variables' in preview) {

@@ -87,7 +87,9 @@ export class ImageView {
       // URL): the views' toolbars zoom; the keyboard (w a s d, arrows, + -, 0) works as is.
       showNavigationControl: false,
       gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true },
-      crossOriginPolicy: false,
+      // Tiles of the hub's IIIF service come from its own origin, which allows any (CORS
+      // `*`, no credentials): fetched as CORS so the WebGL drawer may read them.
+      crossOriginPolicy: typeof source === 'string' ? 'Anonymous' : false,
       visibilityRatio: 0.5
     });
     this.anno = createOSDAnnotator<ImageAnnotation, W3CImageAnnotation>(this.viewer, {
