@@ -47,6 +47,21 @@ export interface EntryCanvas {
   canvas: { id: string; [key: string]: unknown };
 }
 
+const PREVIEW_SIZE = 480;
+
+/** The preview's picture, no larger than the panel: from the IIIF service when the image
+ * has one (the relief map's file is 10800 pixels wide), else the file itself. A box larger
+ * than a small image is refused by the Image API 3.0 (only `^` enlarges): such images are
+ * asked for whole. */
+function previewImage(entry: Entry, width: number, height: number): string {
+  if (!entry.imageService) {
+    return apiUrl(`catalog/image/${encodeURIComponent(entry.path)}`);
+  }
+  const large = width > PREVIEW_SIZE || height > PREVIEW_SIZE;
+  const size = large ? `!${PREVIEW_SIZE},${PREVIEW_SIZE}` : 'max';
+  return entry.imageService.replace(/info\.json$/, `full/${size}/0/default.jpg`);
+}
+
 type Preview =
   | { kind: 'table'; shape: number[]; columns: string[]; rows: unknown[][] }
   | { kind: 'image'; width: number; height: number; mode: string }
@@ -252,11 +267,7 @@ export class CatalogPanel extends Widget {
       const img = el('img', {
         class: 'echoes-Preview-image',
         alt: entry.title,
-        // A picture no wider than the panel: from the IIIF service when the image has one
-        // (the relief map's file is 10800 pixels wide), else the file itself.
-        src: entry.imageService
-          ? entry.imageService.replace(/info\.json$/, 'full/!480,480/0/default.jpg')
-          : apiUrl(`catalog/image/${encodeURIComponent(entry.path)}`)
+        src: previewImage(entry, preview.width, preview.height)
       });
       box.append(img, el('div', {}, `${preview.width} × ${preview.height} pixels (${preview.mode})`));
     } else if (preview.kind === 'array' && 'variables' in preview) {
