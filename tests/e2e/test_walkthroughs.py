@@ -17,7 +17,8 @@ import requests
 from echoes_data import recipe
 from tests.e2e import walkthrough
 from tests.e2e.test_apps_browser import KILNS
-from tests.e2e.test_lab_browser import draw_before
+from tests.e2e.test_lab_browser import draw as draw_rectangle
+from tests.e2e.test_lab_browser import save
 from tests.e2e.walkthrough import BrowserTerminal, Step, Watched
 from tests.hubclient import Hub, HubSession, Lab
 from tests.integration.annotations_support import wait_for_service
@@ -314,12 +315,13 @@ def test_a_reviewer_reproduces_a_published_run_as_docs_reproduce_says(
             action(step)
 
 
-def draw(hub: Hub, person: HubSession) -> str:
-    """The person draws a region on the coins photograph and saves it; its text. Through
-    the annotation service (tests/e2e/test_lab_browser.py's `draw_before`) until the view's
-    drawing code is replaced (OpenSeadragon and Annotorious): then, in the view."""
-    draw_before(hub, person)
-    return "Drawn before"
+def draw(page) -> str:
+    """In the open view, the person draws a region on the photograph with the mouse
+    (Annotorious's Rectangle tool), describes it, chooses who sees it and saves it; its text."""
+    text = "A coin drawn in the walkthrough"
+    draw_rectangle(page, 0.2, 0.25, 0.45, 0.55)
+    save(page, text, "coin", "private")
+    return text
 
 
 def test_a_scientist_finds_loads_and_annotates_as_the_readme_says(walk_hub, new_user, watched_page):
@@ -378,7 +380,7 @@ def test_a_scientist_finds_loads_and_annotates_as_the_readme_says(walk_hub, new_
         entry = page.locator(f".echoes-Entry[data-path='{entry_path[0]}']")
         entry.get_by_role("button", name=step.names[0], exact=True).click()
         page.locator(".echoes-Annotator-frame[data-ready='true']").wait_for(timeout=60_000)
-        text = draw(hub, scientist)
+        text = draw(page)
         yours = page.locator(".echoes-Group-yours .echoes-Item-text", has_text=text)
         yours.wait_for(timeout=30_000)
 
