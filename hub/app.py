@@ -31,6 +31,8 @@ from .origins import keep_hub_on_its_host
 from .prepare import prepare_and_apply
 from .proxy import EchoesProxy
 from .services.annotations import AnnotationsService
+from .services.iiif import IIIFService
+from .services.workshops import WorkshopsService
 from .settings import EchoesHub
 from .spawners.docker import EchoesDockerSpawner
 from .spawners.local import EchoesLocalSpawner
@@ -78,6 +80,8 @@ class EchoesUp(JupyterHub):
             EchoesLocalSpawner,
             EchoesDockerSpawner,
             AnnotationsService,
+            IIIFService,
+            WorkshopsService,
             *self.classes,
         ]
 

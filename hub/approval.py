@@ -53,5 +53,23 @@ class ApprovalHandler(LocalBase):
         self.redirect(f"{self.hub.base_url}authorize#{username}")
 
 
+class ApproveAllHandler(LocalBase):
+    """POST /hub/authorize-all: approve every pending sign-up at once (a class of 30
+    who signed up need not be approved 30 times)."""
+
+    async def get(self) -> None:
+        raise web.HTTPError(405, "Approving all is a POST from the form at /hub/authorize")
+
+    @needs_scope("admin:users")
+    async def post(self) -> None:
+        pending = self.db.query(UserInfo).filter(UserInfo.is_authorized.is_(False)).all()
+        for info in pending:
+            info.is_authorized = True
+        self.db.commit()
+        names = ", ".join(info.username for info in pending) or "nobody"
+        self.log.info("Administrator %s: approve all: %s", self.current_user.name, names)
+        self.redirect(f"{self.hub.base_url}authorize")
+
+
 #: NativeAuthenticator routes replaced by ApprovalHandler.
 REPLACED_ROUTES = {r"/authorize/([^/]*)", r"/discard/([^/]*)"}

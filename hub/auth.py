@@ -31,7 +31,11 @@ from nativeauthenticator.orm import UserInfo
 from tornado import web
 from traitlets import Integer, Unicode, default
 
-from .approval import REPLACED_ROUTES, ApprovalHandler
+from .approval import REPLACED_ROUTES, ApprovalHandler, ApproveAllHandler
+from .services.workshops import WorkshopsService, workshops_settings
+from .services.workshops.join import JoinHandler
+from .services.workshops.store import Store
+from .settings import EchoesHub
 from .throttle import FailureLimit, client_address
 
 #: Hub user names double as parts of system user names and Docker volume names.
@@ -120,9 +124,26 @@ class EchoesAuthenticator(NativeAuthenticator):
         return [
             *kept,
             (r"/authorize/([^/]+)", ApprovalHandler),
+            (r"/authorize-all", ApproveAllHandler),
             (r"/login", LoginHandler),
             (r"/change-password", ChangePasswordHandler),
+            (r"/join/([^/]+)", JoinHandler),
         ]
+
+    @functools.cached_property
+    def workshops(self) -> WorkshopsService:
+        """The workshops service's settings, as the hub reads them."""
+        return workshops_settings(self.config, EchoesHub(config=self.config).state_dir)
+
+    @functools.cached_property
+    def workshops_store(self) -> Store:
+        """The events' store, which the join page takes seats in (services/workshops/)."""
+        store = Store(self.workshops.database_url)
+        store.create_schema()
+        return store
+
+    def is_attendee(self, name: str) -> bool:
+        return name.startswith(self.workshops.account_prefix)
 
     def client_address(self, handler: BaseHandler) -> str:
         request = handler.request
@@ -176,13 +197,38 @@ class EchoesAuthenticator(NativeAuthenticator):
         return 60
 
     async def refresh_user(self, user, handler=None) -> bool:
-        """A session or token lasts only while its account is approved. Accounts with no
-        sign-up record (made through the hub's API) are not ours to judge."""
+        """A session or token lasts only while its account is approved, an attendee's
+        while their event is not revoked. Accounts with no sign-up record (made through
+        the hub's API before `add_user` gave them one) are not ours to judge."""
+        if self.is_attendee(user.name):
+            seat = self.workshops_store.seat(user.name)
+            return seat is not None and not self.workshops_store.get(seat.event).revoked
         info = self.get_user(user.name)
         return info is None or bool(info.is_authorized)
 
+    def add_user(self, user) -> None:
+        """JupyterHub's hook for every account it adds (admin page, REST API) and, at
+        each start, for every account it has. Attendees were named by the join page,
+        whose names sign-ups may not take (validate_username), so they are not checked
+        again. An account the administrator added gets an approved sign-up record whose
+        password nobody knows: without one NativeAuthenticator could never log it in;
+        the administrator sets its first password at /hub/change-password/<name>."""
+        if self.is_attendee(user.name):
+            return
+        super().add_user(user)
+        if UserInfo.find(self.db, user.name) is None:
+            self.db.add(
+                UserInfo(username=user.name, password=_no_account_hash(), is_authorized=True)
+            )
+            self.db.commit()
+
     def validate_username(self, username: str) -> bool:
-        return username not in RESERVED_USERNAMES and super().validate_username(username)
+        # Attendees' names are made by the join page only (services/workshops/join.py).
+        return (
+            username not in RESERVED_USERNAMES
+            and not self.is_attendee(username)
+            and super().validate_username(username)
+        )
 
     def is_password_strong(self, password: str) -> bool:
         # Refused at sign-up and change rather than failing there with a server error.

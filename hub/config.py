@@ -19,6 +19,8 @@ from .proxy import EchoesProxy
 from .services.annotations import annotations_service
 from .services.apps.config import apps_service
 from .services.culler import culler_service
+from .services.iiif import iiif_service
+from .services.workshops import workshops_service
 from .spawners.docker import configure_docker_servers
 from .spawners.local import EchoesLocalSpawner
 
@@ -101,8 +103,13 @@ def configure_services(c: Config, deployment: Deployment) -> None:
     apps, apps_roles, apps_scopes = apps_service(c, deployment)
     services.append(apps)
     roles.extend(apps_roles)
+    # The shared data's images and manifests as IIIF, read anonymously (hub/services/iiif/).
+    services.append(iiif_service(c, deployment))
+    # Workshops: events, their join codes (hub/services/workshops/).
+    workshops, workshops_scopes = workshops_service(c, deployment)
+    services.append(workshops)
     # Users, and the API tokens of their servers, may use the services above.
-    user_scopes = [*annotation_scopes, *apps_scopes]
+    user_scopes = [*annotation_scopes, *apps_scopes, *workshops_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *user_scopes]
     tell_servers_where_services_are(c, deployment, services)

@@ -22,6 +22,8 @@ from .deployment import Deployment
 from .engine import engine_answers, ensure_network, image_exists, spawner_setting
 from .services.annotations import AnnotationsService
 from .services.apps.config import EchoesApps, app_mode
+from .services.iiif import IIIFService
+from .services.workshops import WorkshopsService
 from .settings import EchoesHub
 from .spawners.docker import DEFAULT_IMAGE, DEFAULT_NETWORK
 
@@ -59,6 +61,9 @@ def prepare(settings: EchoesHub, config: Config) -> Deployment:
             "annotations": AnnotationsService(config=config).port or settings.port + 4,
             # A free port, kept so that a restarted hub gives the proxy the same address.
             "apps": apps.port or kept_port(state / "apps-service-port"),
+            "iiif": IIIFService(config=config).port or kept_port(state / "iiif-service-port"),
+            "workshops": WorkshopsService(config=config).port
+            or kept_port(state / "workshops-service-port"),
         },
     )
 

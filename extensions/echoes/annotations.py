@@ -2,6 +2,7 @@
 
     from echoes import annotations as ann
     ann.annotate(ann.region(canvas, 10, 20, 30, 40), "A crack across the rim")
+    ann.annotate(ann.polygon(canvas, [(10, 10), (60, 12), (30, 50)]), "The owl")
     ann.on(canvas)                       # a pandas DataFrame, one row per annotation
     ann.search(q="kiln", motivation="tagging")
     ann.export()                         # a W3C AnnotationCollection (JSON-LD)
@@ -16,6 +17,7 @@ Targets: ``catalog_item("heritage/archaeometry/pottery")`` is
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -54,16 +56,21 @@ def entry_item(name: str) -> str:
     return catalog_item("heritage/" + name.replace(".", "/"))
 
 
-def entry_canvas(name: str) -> dict:
+def entry_canvas(name: str, data_dir: str | os.PathLike | None = None) -> dict:
     """The IIIF canvas of the image entry ``name``: what region annotations on it target.
 
-    One rule for every view (the JupyterLab extension, the widgets, the AI annotators), so
-    they all show the same annotations on the same picture."""
-    return {
-        "id": "urn:echoes:canvas:" + name.replace(".", "/"),
-        "type": "Canvas",
-        "partOf": [{"id": entry_item(name), "type": "Manifest"}],
-    }
+    Read from the entry's IIIF manifest in the shared data folder (``data_dir``, else as
+    ``echoes.catalog()`` finds it): its ``id``, ``partOf`` the manifest, as any IIIF viewer
+    names the image. One rule (echoes_data.canvases) for every view (the JupyterLab
+    extension, the widgets, the AI annotators), so they all show the same annotations."""
+    from echoes_data import canvases
+
+    from . import catalogs
+
+    found = canvases.canvases(catalogs.root_path(data_dir), load=catalogs.load_yaml_cached)
+    if name not in found:
+        raise LookupError(f"catalog entry {name!r} is not an image of a IIIF manifest")
+    return found[name]
 
 
 def region(canvas: str | dict, x: float, y: float, w: float, h: float) -> dict:
@@ -75,6 +82,23 @@ def region(canvas: str | dict, x: float, y: float, w: float, h: float) -> dict:
             "type": "FragmentSelector",
             "conformsTo": "http://www.w3.org/TR/media-frags/",
             "value": f"xywh={_num(x)},{_num(y)},{_num(w)},{_num(h)}",
+        },
+    }
+
+
+def polygon(canvas: str | dict, points: Iterable[tuple[float, float]]) -> dict:
+    """A polygon on an image (IIIF canvas): its corners in pixels, as a W3C SvgSelector
+    (the form Annotorious and Mirador write)."""
+    corners = [(float(x), float(y)) for x, y in points]
+    if len(corners) < 3:
+        raise ValueError("a polygon needs at least 3 points")
+    listed = " ".join(f"{_num(x)},{_num(y)}" for x, y in corners)
+    return {
+        "type": "SpecificResource",
+        "source": canvas,
+        "selector": {
+            "type": "SvgSelector",
+            "value": f'<svg xmlns="http://www.w3.org/2000/svg"><polygon points="{listed}"/></svg>',
         },
     }
 
@@ -252,6 +276,15 @@ class AnnotationClient:
         if note:
             bodies.append({"type": "TextualBody", "value": note, "purpose": "commenting"})
         return self.annotate(iri, bodies, "assessing", visibility=visibility)
+
+    def reply(self, annotation: dict | str, text: str, visibility: str | None = None) -> dict:
+        """Reply to an annotation (W3C motivation ``replying``, its target the annotation's
+        IRI): the thread under it in the views. As visible as what it answers unless told."""
+        parent = annotation if isinstance(annotation, dict) else self.get(annotation)
+        if not text.strip():
+            raise ValueError("a reply needs a text")
+        shown = visibility or parent.get("visibility") or "private"
+        return self.annotate(parent["id"], text.strip(), "replying", visibility=shown)
 
     def accept(self, annotation: dict | str, note: str | None = None, visibility: str = "public"):
         """Accept a proposed (e.g. software) annotation: an `assessing` reply by you."""
@@ -432,3 +465,7 @@ def accept(annotation: dict | str, note: str | None = None) -> dict:
 
 def reject(annotation: dict | str, note: str | None = None) -> dict:
     return client().reject(annotation, note)
+
+
+def reply(annotation: dict | str, text: str, visibility: str | None = None) -> dict:
+    return client().reply(annotation, text, visibility)

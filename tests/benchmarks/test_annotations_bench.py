@@ -44,12 +44,16 @@ BATCH = 1_000
 rng = random.Random(5)
 
 
+def synthetic_canvas(n: int) -> str:
+    return f"https://heritage.echoes.invalid/synthetic/canvas/{n}"
+
+
 def synthetic_word(n: int) -> str:
     return f"syn{n:05d}"
 
 
 def synthetic(n: int) -> NewAnnotation:
-    canvas = f"urn:echoes:canvas:synthetic/{n % CANVASES}"
+    canvas = synthetic_canvas(n % CANVASES)
     words = " ".join(synthetic_word(rng.randrange(VOCABULARY)) for _ in range(5))
     owner = f"synthetic-user-{n % 100}"
     # Half of each canvas's annotations are public, half private to their synthetic owner.
@@ -181,7 +185,7 @@ def test_annotation_service_at_scale(filled_hub):
     # Queries: the same criteria over HTTP and directly on the database, same run.
     store = Store(f"sqlite:///{hub.state_dir / 'annotations.sqlite'}")
     viewer = Viewer(person.name)
-    targets = [f"urn:echoes:canvas:synthetic/{rng.randrange(CANVASES)}" for _ in range(QUERIES)]
+    targets = [synthetic_canvas(rng.randrange(CANVASES)) for _ in range(QUERIES)]
     words = [synthetic_word(rng.randrange(VOCABULARY)) for _ in range(QUERIES)]
     it_http, it_db, it_inside = iter(targets), iter(targets), iter(targets)
     target_http = timed(lambda: _ok(http.get(f"{service}search", params={"target": next(it_http)})))

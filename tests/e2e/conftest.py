@@ -62,3 +62,22 @@ def log_in(page, at: Hub, person: HubSession) -> None:
     page.fill("input[name=password]", person.password)
     page.click("input[type=submit], button[type=submit]")
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def watched_page(browser, screenshots) -> Iterator:
+    """`watched_page(name)`: a new browser page (its own context: its own cookies) whose
+    steps fail on a traceback, a console error or an uncaught script error
+    (tests/e2e/walkthrough.py, `Watched`); screenshots named after `name`."""
+    from tests.e2e.walkthrough import Watched
+
+    contexts = []
+
+    def make(name: str) -> Watched:
+        context = browser.new_context(viewport={"width": 1400, "height": 950})
+        contexts.append(context)
+        return Watched(context, name, screenshots)
+
+    yield make
+    for context in contexts:
+        context.close()

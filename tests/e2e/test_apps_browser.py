@@ -4,6 +4,9 @@ test-output/screenshots/."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import requests
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -202,5 +205,56 @@ def test_an_author_republishes_from_jupyterlabs_file_menu_and_keeps_the_share(
         page.screenshot(path=str(screenshots / "lab-voila-preview.png"))
         refused = [e for e in errors if "frame-ancestors" in e or "Refused to frame" in e]
         assert not refused, refused
+        # Voila's page does not load our JupyterLab extension, which needs JupyterLab's
+        # file browser (jupyter_server_config.json, VoilaConfiguration.extension_denylist).
+        assert not [e for e in errors if "Shared module" in e], errors
     finally:
         context.close()
+
+
+def test_the_gallery_filters_by_author_share_and_date_and_links_each_apps_page(
+    hub, new_user, watched_page, tmp_path
+):
+    first, second, viewer = new_user("filter-a"), new_user("filter-b"), new_user("filter-v")
+    notebook = tmp_path / "count.ipynb"
+    notebook.write_text(json.dumps(KILNS))
+    for author, share in ((first, "public"), (second, "hub")):
+        result = publish(hub, author, notebook, "count", share)
+        assert result.returncode == 0, result.stderr
+    mine = {
+        first.name: f"[data-app='{first.name}/count']",
+        second.name: f"[data-app='{second.name}/count']",
+    }
+    me = watched_page("gallery-filters")
+    page = me.page
+
+    def shown() -> set[str]:
+        return {name for name, card in mine.items() if page.locator(card).is_visible()}
+
+    with me.step("gallery"):
+        log_in(page, hub, viewer)
+        page.goto(f"{hub.service_url('apps')}login", timeout=120_000)
+        assert shown() == set(mine)
+    with me.step("by-words"):
+        page.fill("[data-filter]", second.name)
+        assert shown() == {second.name}
+        page.fill("[data-filter]", "")
+    with me.step("by-author"):
+        page.select_option("select[name=author]", first.name)
+        assert shown() == {first.name}
+        page.select_option("select[name=author]", "")
+    with me.step("by-share"):
+        page.select_option("select[name=share]", "hub")
+        assert shown() == {second.name}
+        page.select_option("select[name=share]", "")
+    with me.step("by-date"):
+        today = datetime.now(UTC).date()
+        page.fill("input[name=since]", (today + timedelta(days=1)).isoformat())
+        assert shown() == set()
+        page.fill("input[name=since]", today.isoformat())
+        assert shown() == set(mine)
+    with me.step("app-page"):
+        page.locator(mine[second.name]).locator("a.about").click()
+        page.locator("[data-versions] [data-version='1']").wait_for()
+        assert page.locator("[data-who]").inner_text() == "every hub user"
+        assert page.locator("[data-author]").inner_text() == second.name

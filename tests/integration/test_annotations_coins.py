@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from echoes.annotations import AnnotationClient, region
+from echoes.annotations import AnnotationClient, region, to_frame
 from echoes.annotators import coins
+from echoes_data import recipe
 from tests.hubclient import Kernel
 from tests.integration.annotations_support import new_person, service_url, wait_for_service
 from tests.integration.conftest import add_user
@@ -33,16 +34,28 @@ def client_of(hub, admin, prefix: str) -> AnnotationClient:
 
 
 @pytest.fixture(scope="module")
+def data(hub) -> Path:
+    """The hub's shared data folder, as its user servers read it."""
+    return recipe.build(hub.state_dir / "heritage")
+
+
+@pytest.fixture(scope="module")
+def canvas(data) -> str:
+    """The photograph's IIIF canvas, as its manifest in the hub's data names it."""
+    return coins.canvas(data)["id"]
+
+
+@pytest.fixture(scope="module")
 def curator(hub, admin) -> AnnotationClient:
     wait_for_service(hub)
     return client_of(hub, admin, "ann-curator")
 
 
-def test_one_software_annotation_per_coin(curator):
-    iris = coins.annotate(curator)
+def test_one_software_annotation_per_coin(curator, data, canvas):
+    iris = coins.annotate(curator, data_dir=data)
     assert len(iris) == COINS_IN_THE_PHOTOGRAPH
 
-    proposals = curator.search(coins.COINS_CANVAS, creator=coins.NAME)
+    proposals = curator.search(canvas, creator=coins.NAME)
     assert sorted(p["id"] for p in proposals) == sorted(iris)
     boxes = set()
     for proposal in proposals:
@@ -61,16 +74,23 @@ def test_one_software_annotation_per_coin(curator):
         assert 0.5 * w * h < area <= w * h  # a round coin fills most of its box
     assert len(boxes) == COINS_IN_THE_PHOTOGRAPH  # one region per coin, none twice
 
-    # The catalog item of the photograph finds them too (the canvas is part of it).
-    assert len(curator.search(coins.COINS_ITEM, creator=coins.NAME)) == COINS_IN_THE_PHOTOGRAPH
-    frame = curator.on(coins.COINS_CANVAS)
+    # Its IIIF manifest finds them too (the canvas is part of it).
+    manifest = coins.canvas(data)["partOf"][0]["id"]
+    assert len(curator.search(manifest, creator=coins.NAME)) == COINS_IN_THE_PHOTOGRAPH
+    frame = curator.on(canvas)
     assert len(frame) == COINS_IN_THE_PHOTOGRAPH
+
+    # The export lines up with the published manifest: it targets the manifest's canvas.
+    published = json.loads((data / "images" / "coins" / "manifest.json").read_text())
+    exported = to_frame(curator.export(target=canvas))
+    assert len(exported) == COINS_IN_THE_PHOTOGRAPH
+    assert set(exported["source"]) == {published["items"][0]["id"]}
     assert set(frame["creator_type"]) == {"Software"}
     assert set(frame["on_behalf_of"]) == {curator.name}
 
 
-def test_a_person_accepts_or_rejects_a_proposal(curator):
-    first, second = curator.search(coins.COINS_CANVAS, creator=coins.NAME, limit=2)
+def test_a_person_accepts_or_rejects_a_proposal(curator, canvas):
+    first, second = curator.search(canvas, creator=coins.NAME, limit=2)
     accepted = curator.accept(first, "clearly a coin")
     rejected = curator.reject(second["id"])
     for assessment, verdict, on in ((accepted, "accepted", first), (rejected, "rejected", second)):
@@ -91,16 +111,16 @@ def test_a_person_accepts_or_rejects_a_proposal(curator):
     }
 
 
-def test_other_users_do_not_see_private_proposals(hub, admin, curator):
+def test_other_users_do_not_see_private_proposals(hub, admin, curator, canvas):
     visitor = client_of(hub, admin, "ann-visitor")
-    assert visitor.search(coins.COINS_CANVAS) == []
+    assert visitor.search(canvas) == []
 
 
 @pytest.mark.parametrize(
     ("drawn_before", "runs"), [(False, 1), (True, 2)], ids=["fresh", "drawn-by-hand-run-twice"]
 )
 def test_the_notebook_runs_in_a_real_kernel_on_a_user_server(
-    hub, admin, curator, drawn_before, runs
+    hub, admin, curator, data, canvas, drawn_before, runs
 ):
     """annotate-coins.ipynb, cell by cell, in the user's own server: the client finds the
     service from the server's environment and authenticates with the server's token. The
@@ -111,7 +131,7 @@ def test_the_notebook_runs_in_a_real_kernel_on_a_user_server(
     mine = AnnotationClient(url=service_url(hub), token=person.new_token())
     if drawn_before:
         # As the JupyterLab view saves a rectangle drawn with the mouse.
-        target = region(coins.canvas(), 10, 12, 40, 38)
+        target = region(coins.canvas(data), 10, 12, 40, 38)
         mine.annotate(target, "a worn coin", "describing", visibility="private")
     assert person.start_server().status_code in (201, 202)
     kernel = Kernel(person.server_url(), person.new_token())
@@ -125,9 +145,9 @@ def test_the_notebook_runs_in_a_real_kernel_on_a_user_server(
             assert output.strip().endswith("ok")
     finally:
         kernel.close()
-    proposals = mine.search(coins.COINS_CANVAS, creator=coins.NAME)
+    proposals = mine.search(canvas, creator=coins.NAME)
     assert len(proposals) == COINS_IN_THE_PHOTOGRAPH * runs
     assert {p["creator"]["actedOnBehalfOf"]["nickname"] for p in proposals} == {person.name}
     assert len(mine.search(creator=person.name, motivation="assessing")) == 2 * runs
-    hand_made = mine.search(coins.COINS_CANVAS, motivation="describing")
+    hand_made = mine.search(canvas, motivation="describing")
     assert len(hand_made) == int(drawn_before)

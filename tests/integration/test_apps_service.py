@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 import requests
 import websocket
 
-from tests.hubclient import HubSession, Kernel, enter_app
+from tests.hubclient import HubSession, Kernel, Lab, enter_app
 from tests.integration.conftest import add_user, login_admin
 from tests.notebooks import one_cell_notebook
 
@@ -352,3 +353,88 @@ def test_an_app_that_never_renders_gets_a_message_not_a_500(hub_factory, tmp_pat
     assert "did not render (timed out); trying again" in hub.log()
     assert "tornado.application" not in hub.log()  # the service's log of uncaught errors
     assert requests.get(hub.service_url("apps"), timeout=30).status_code == 200
+
+
+def test_an_apps_page_shows_description_who_may_open_it_and_versions_to_its_viewers_only(
+    hub, admin, people, tmp_path
+):
+    author, member, stranger, group = people
+    notebook = one_cell_notebook("print('about')")
+    publish_notebook(hub, author, notebook, tmp_path, "about", f"group:{group}")
+    publish_notebook(hub, author, notebook, tmp_path, "about", f"group:{group}")
+    service = hub.service_url("apps")
+    api = f"{service}api/apps/{author.name}/about"
+    token = {"Authorization": f"token {author.new_token()}"}
+    changed = requests.patch(api, json={"description": "Kilns, counted twice"}, headers=token)
+    assert changed.status_code == 200, changed.text
+    page = f"{service}about/{author.name}/about"
+    html = {"Accept": "text/html"}
+    for person in (author, member, stranger, admin):
+        assert person.http.get(f"{service}login", timeout=60).status_code == 200
+
+    for person in (author, member, admin):
+        shown = person.http.get(page, headers=html, timeout=30)
+        assert shown.status_code == 200, (person.name, shown.text[:300])
+        assert "Kilns, counted twice" in shown.text
+        assert f"members of the hub group {group}" in shown.text
+        assert 'data-version="1"' in shown.text and 'data-version="2"' in shown.text
+
+    # Those the app is not shared with get what an unknown app gets: nothing about it.
+    unknown = stranger.http.get(f"{service}about/{author.name}/no-such-app", headers=html)
+    for viewer in (stranger.http, requests.Session()):
+        refused = viewer.get(page, headers=html, timeout=30)
+        assert refused.status_code == unknown.status_code == 404
+        assert "Kilns, counted twice" not in refused.text and "data-version" not in refused.text
+        as_json = viewer.get(page, timeout=30)
+        assert (
+            as_json.status_code == 404
+            and as_json.json()["message"] == f"no app {author.name}/about"
+        )
+    assert "versions" not in stranger.http.get(api, timeout=30).text
+
+    # Nor may anyone but the author (or an admin) edit or unpublish it.
+    for person in (member, stranger):
+        theirs = {"Authorization": f"token {person.new_token()}"}
+        edit = requests.patch(api, json={"title": "Mine now"}, headers=theirs, timeout=30)
+        gone = requests.delete(api, headers=theirs, timeout=30)
+        assert edit.status_code == gone.status_code == 403, (edit.text, gone.text)
+    kept = requests.get(api, headers=token, timeout=30).json()
+    assert (kept["title"], kept["version"], len(kept["versions"])) == ("about", 2, 2)
+
+
+def test_the_author_opens_the_notebook_behind_an_app_in_jupyterlab_and_only_the_author(hub, people):
+    author, member, _stranger, _group = people
+    author.start_server()
+    lab = Lab(author)
+    assert lab.save_notebook("kilns-source.ipynb", one_cell_notebook()).status_code == 201
+    body = {"path": "kilns-source.ipynb", "name": "in-lab", "share": "hub"}
+    published = lab.send("POST", "apps/publish", body, **{"Content-Type": "application/json"})
+    assert published.status_code in (200, 201), published.text
+    service = hub.service_url("apps")
+    page = f"{service}about/{author.name}/in-lab"
+    html = {"Accept": "text/html"}
+    for person in (author, member):
+        assert person.http.get(f"{service}login", timeout=60).status_code == 200
+
+    shown = author.http.get(page, headers=html, timeout=30).text
+    link = re.search(r'data-lab href="([^"]+)"', shown).group(1)
+    assert link == f"{hub.url}/hub/user-redirect/lab/tree/kilns-source.ipynb"
+    opened = author.http.get(link, timeout=120)
+    assert opened.status_code == 200
+    assert opened.url.split("?")[0] == f"{author.server_url()}lab/tree/kilns-source.ipynb"
+
+    # A viewer sees neither the link nor where the notebook lies.
+    theirs = member.http.get(page, headers=html, timeout=30)
+    assert theirs.status_code == 200 and "data-lab" not in theirs.text
+    assert "kilns-source" not in theirs.text
+    api = f"{service}api/apps/{author.name}/in-lab"
+    assert "source" not in member.http.get(api, timeout=30).json()
+    # A version sent without its path (echoes publish) keeps the one it had.
+    token = author.new_token()
+    again = requests.put(
+        api,
+        json={"notebook": one_cell_notebook()},
+        headers={"Authorization": f"token {token}"},
+        timeout=600,
+    )
+    assert again.status_code == 201 and again.json()["source"] == "kilns-source.ipynb"

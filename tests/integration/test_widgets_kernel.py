@@ -101,9 +101,12 @@ def person(hub, admin, service, prefix: str):
         "import json\n"
         "from echoes.widgets import Annotator, AnnotationTable\n"
         "w = Annotator('images.coins')\n"
-        "print(json.dumps(w.image[:8].hex()))"
+        "print(json.dumps([w.image[:8].hex(), w.canvas_id]))"
     )
-    assert shown == "89504e470d0a1a0a"  # the photograph goes to the browser as PNG
+    assert shown[0] == "89504e470d0a1a0a"  # the photograph goes to the browser as PNG
+    #: The canvas the widget's annotations target: the one the hub's data's manifest names.
+    someone.canvas = shown[1]
+    assert someone.canvas == coins.canvas(hub.state_dir / "heritage")["id"]
     return someone
 
 
@@ -138,7 +141,7 @@ def mine(person: Person, text: str) -> dict:
     """The one annotation of ``person`` with ``text`` on the coins canvas, via the API."""
     found = [
         a
-        for a in person.api.search(coins.COINS_CANVAS, creator=person.name)
+        for a in person.api.search(person.canvas, creator=person.name)
         if text in json.dumps(a.get("body"))
     ]
     assert len(found) == 1, found
@@ -165,7 +168,7 @@ def test_a_drawn_rectangle_saved_in_the_widget_is_a_region_annotation_of_its_use
         "type": "Person",
         "nickname": alice.name,
     }
-    assert stored["target"]["source"]["id"] == coins.COINS_CANVAS
+    assert stored["target"]["source"]["id"] == alice.canvas
     assert stored["target"]["selector"]["value"] == "xywh=100,50,80,60"
     assert stored["motivation"] == "describing" and stored["visibility"] == "public"
     assert [b["value"] for b in stored["body"]] == ["A worn owl", "owl", "silver"]
@@ -233,7 +236,23 @@ def test_its_user_edits_and_deletes_their_own_annotation(alice):
 
     state = alice.click("w", {"action": "delete", "id": hunch["id"]})
     assert state["status"] == {"kind": "ok", "text": "deleted"}
-    assert hunch["id"] not in {a["id"] for a in alice.api.search(coins.COINS_CANVAS)}
+    assert hunch["id"] not in {a["id"] for a in alice.api.search(alice.canvas)}
+
+
+def test_a_region_made_as_coin_segmentation_suggests_shows_in_the_widget(hub, alice):
+    """notebooks/coin_segmentation.ipynb: a coin's region on the canvas of the published
+    IIIF manifest, made with echoes.annotations in the person's kernel."""
+    published = json.loads((hub.state_dir / "heritage/images/coins/manifest.json").read_text())
+    made = alice.run(
+        "from echoes import annotations as ann\n"
+        "on_canvas = ann.entry_canvas('images.coins')\n"
+        "made = ann.annotate(ann.region(on_canvas, 30, 40, 50, 60), 'coin 1', 'identifying')\n"
+        "print(json.dumps(made))"
+    )
+    assert made["target"]["source"]["id"] == published["items"][0]["id"]
+    state = alice.click("w", {"action": "refresh"})
+    [shape] = [s for s in state["shapes"] if s["id"] == made["id"]]
+    assert shape["box"] == [30, 40, 50, 60] and shape["group"] == "yours"
 
 
 def test_software_proposals_are_shown_apart_and_accepted_or_rejected(alice):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from echoes_hub.services.annotations.model import parse_annotation
 
+CANVAS = "https://iiif.example.org/x/canvas/1"
+
 
 def test_from_echoes_import_annotations_gives_the_client_module():
     from echoes import annotations
@@ -45,7 +47,7 @@ def test_to_frame_spells_out_creator_target_and_tags():
             {"type": "TextualBody", "value": "coin 1"},
             {"type": "TextualBody", "value": "coin", "purpose": "tagging"},
         ],
-        "target": ann.region({"id": "urn:echoes:canvas:x", "type": "Canvas"}, 1, 2, 3, 4),
+        "target": ann.region({"id": CANVAS, "type": "Canvas"}, 1, 2, 3, 4),
         "confidence": 0.9,
     }
     row = ann.to_frame([item]).iloc[0]
@@ -54,7 +56,7 @@ def test_to_frame_spells_out_creator_target_and_tags():
         "Software",
         "ada",
     )
-    assert row["source"] == "urn:echoes:canvas:x" and row["selector"] == "xywh=1,2,3,4"
+    assert row["source"] == CANVAS and row["selector"] == "xywh=1,2,3,4"
     assert row["text"] == "coin 1" and row["tags"] == ["coin"] and row["confidence"] == 0.9
 
 

@@ -216,3 +216,26 @@ def test_the_launcher_runs_a_notebook_without_the_hub_package(tmp_path):
     assert (
         json.loads(done.stdout.splitlines()[-1])["error"] == "ZeroDivisionError: division by zero"
     )
+
+
+def test_an_older_database_gets_the_notebooks_path_and_versions_keep_it(tmp_path):
+    """apps.sqlite as written before apps knew their notebook's path: opened as it is."""
+    import sqlite3
+
+    (tmp_path / "apps").mkdir()
+    with sqlite3.connect(tmp_path / "apps" / "apps.sqlite") as db:
+        db.execute(
+            "CREATE TABLE apps (author TEXT NOT NULL, name TEXT NOT NULL, title TEXT NOT NULL,"
+            " description TEXT NOT NULL, share TEXT NOT NULL, version INTEGER NOT NULL,"
+            " published_at FLOAT NOT NULL, ok BOOLEAN NOT NULL, error TEXT NOT NULL,"
+            " PRIMARY KEY (author, name))"
+        )
+        db.execute("INSERT INTO apps VALUES ('alice', 'old', 'Old', '', 'hub', 1, 0, 1, '')")
+    store = AppStore(tmp_path / "apps")
+    assert store.get("alice", "old").source == ""
+    first = store.publish("alice", "pots", parse_publication(body(source="work/pots.ipynb")))
+    again = store.publish("alice", "pots", parse_publication(body()))
+    assert first.source == again.source == "work/pots.ipynb"
+    for bad in ("/etc/passwd", "../bob/x.ipynb", 7):
+        with pytest.raises(InvalidRequest, match="source"):
+            parse_publication(body(source=bad))

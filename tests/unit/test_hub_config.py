@@ -79,7 +79,7 @@ def by_hand(c: Config, servers: str, services_ip: str = "127.0.0.1") -> Deployme
         network="echoes",
         proxy_api_url="http://127.0.0.1:8001",
         proxy_auth_token="f" * 64,
-        service_ports={"annotations": 8004, "apps": 41234},
+        service_ports={"annotations": 8004, "apps": 41234, "iiif": 41235, "workshops": 41240},
     )
 
 
@@ -201,6 +201,8 @@ def test_sections_follow_the_mode_of_the_deployment_not_the_setting(
     assert urls == {
         "annotations": f"http://{gateway}:8004",
         "apps": f"http://{gateway}:41234",
+        "iiif": f"http://{gateway}:41235",
+        "workshops": f"http://{gateway}:41240",
         "idle-culler": None,
     }
     assert c[spawner.__name__].environment["ECHOES_APPS_URL"] == (
@@ -228,7 +230,12 @@ def test_a_start_decides_the_mode_once(tmp_path, no_engine):
 def test_culler_can_be_switched_off(tmp_path):
     c = _config(tmp_path, cull_idle_timeout=0)
     prepare_and_apply(c)
-    assert {s["name"] for s in c.JupyterHub.services} == {"annotations", "apps"}
+    assert {s["name"] for s in c.JupyterHub.services} == {
+        "annotations",
+        "apps",
+        "iiif",
+        "workshops",
+    }
 
 
 def test_user_names_are_safe_for_system_users_and_volumes():
@@ -269,10 +276,14 @@ def test_with_containers_the_services_listen_where_containers_reach_the_host(tmp
     assert {s["name"]: s["url"] for s in c.JupyterHub.services if "url" in s} == {
         "annotations": "http://172.19.0.1:8004",
         "apps": "http://172.19.0.1:41234",
+        "iiif": "http://172.19.0.1:41235",
+        "workshops": "http://172.19.0.1:41240",
     }
     assert c.EchoesDockerSpawner.environment == {
         "ECHOES_ANNOTATIONS_URL": "http://172.19.0.1:8004/services/annotations/",
         "ECHOES_APPS_URL": "http://172.19.0.1:41234/services/apps/",
+        "ECHOES_IIIF_URL": "http://172.19.0.1:41235/services/iiif/",
+        "ECHOES_WORKSHOPS_URL": "http://172.19.0.1:41240/services/workshops/",
     }
 
 
@@ -317,3 +328,22 @@ def test_a_start_keeps_published_runs_readable_and_closes_the_rest(tmp_path):
     assert stat.S_IMODE((tmp_path / "published").stat().st_mode) == 0o755
     assert stat.S_IMODE(run.stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "old-hub.log").stat().st_mode) == 0o600
+
+
+def test_the_iiif_service_serves_the_data_folder_and_links_the_public_annotations(tmp_path):
+    """The IIIF service gets the shared data folder, the annotation service's public URL
+    (its manifests link there) and its own settings; users need no scope for it."""
+    c = _config(tmp_path, port=8000)
+    c.IIIFService.max_area = 1_000_000
+    configure_services(c, by_hand(c, servers="local"))
+    iiif = next(s for s in c.JupyterHub.services if s["name"] == "iiif")
+    environment = iiif["environment"]
+    assert environment["ECHOES_DATA_DIR"] == EchoesHub(config=c).data_dir
+    assert environment["ECHOES_ANNOTATIONS_PUBLIC_URL"] == (
+        "http://annotations--service.localhost:8000/services/annotations/"
+    )
+    given = json.loads(environment["ECHOES_SERVICE_CONFIG"])
+    assert given["IIIFService"]["max_area"] == 1_000_000
+    assert given["ServiceApp"]["public_url"] == "http://iiif--service.localhost:8000/services/iiif/"
+    user = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
+    assert not [scope for scope in user["scopes"] if "iiif" in scope]

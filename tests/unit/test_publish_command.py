@@ -30,6 +30,8 @@ def test_what_the_author_gives_is_sent(tmp_path):
 def test_jupyterlabs_publish_sends_only_the_fields_the_dialog_has(tmp_path):
     (tmp_path / "kilns.ipynb").write_text(json.dumps(NOTEBOOK))
     fields = publishing.check({"path": "kilns.ipynb", "name": "kilns", "share": "", "title": ""})
-    assert set(publishing.publication(str(tmp_path), fields)) == {"notebook", "files"}
+    sent = publishing.publication(str(tmp_path), fields)
+    assert set(sent) == {"notebook", "files", "source"}
+    assert sent["source"] == "kilns.ipynb"  # for the app page's "Open in JupyterLab"
     fields = publishing.check({"path": "kilns.ipynb", "name": "kilns", "description": ""})
     assert publishing.publication(str(tmp_path), fields)["description"] == ""

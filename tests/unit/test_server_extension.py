@@ -120,7 +120,7 @@ def refused(response: HTTPResponse, status: int | tuple[int, ...]) -> str:
     return message
 
 
-def test_catalog_tree_search_entry_and_previews(echoes):
+def test_catalog_tree_search_entry_and_previews(echoes, heritage):
     tree = as_json(echoes("GET", "catalog/tree"))
     themes = {t["name"]: t for t in tree["themes"]}
     assert sorted(themes) == ["archaeometry", "collections", "environment", "images", "sites"]
@@ -133,8 +133,16 @@ def test_catalog_tree_search_entry_and_previews(echoes):
     assert entry["licence"] == "LicenseRef-No-Known-Copyright-Restrictions"
     assert "Brooklyn Museum" in entry["citation"]
     assert "echoes.catalog().images.read().coins.read()" in entry["code"]
-    assert entry["canvas"]["id"] == coins.COINS_CANVAS
+    assert entry["canvas"] == coins.canvas(heritage)  # as its IIIF manifest names it
     assert entry["target"] == "urn:echoes:catalog:heritage/images/coins"
+    # Annotate on the manifest shows its one canvas: the photograph's, the same annotations.
+    manifest = as_json(echoes("GET", "catalog/entry/images.coins_manifest"))
+    assert (
+        manifest["canvases"]
+        == entry["canvases"]
+        == [{"entry": "images.coins", "title": entry["title"], "canvas": entry["canvas"]}]
+    )
+    assert as_json(echoes("GET", "catalog/entry/archaeometry.pottery_kilns"))["canvases"] == []
 
     image = as_json(echoes("GET", "catalog/preview/images.coins"))
     assert (image["width"], image["height"]) == (384, 303)
@@ -217,7 +225,7 @@ def test_when_the_annotation_service_is_gone_every_method_answers_a_502_json_mes
     """What the annotation view polls while the service (or the hub with it) is away: a
     JSON message it can show, never a page or an empty reply; the next poll asks again."""
     for method, path in (
-        ("GET", "annotations/search?target=urn%3Aechoes%3Acanvas%3Aimages%2Fcoins"),
+        ("GET", "annotations/search?target=https%3A%2F%2Fiiif.example.org%2Fcanvas%2F1"),
         ("POST", "annotations/containers/default/"),
         ("DELETE", "annotations/containers/default/1"),
     ):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import intake
@@ -17,7 +18,7 @@ from PIL import Image
 from skimage import data
 
 import echoes
-from echoes.annotations import AnnotationClient, entry_canvas, region, table_row
+from echoes.annotations import AnnotationClient, entry_canvas, polygon, region, table_row
 from echoes.annotators import coins
 from echoes.widgets import images, model
 from echoes_data import recipe
@@ -29,7 +30,8 @@ VIEW_CASES = REPO / "tests" / "fixtures" / "view"
 SCENES = sorted(p.stem for p in VIEW_CASES.glob("*.json") if p.stem != "tags")
 
 ME = "wid-alice"
-CANVAS = coins.canvas()
+#: A canvas for the rules below (the coins' own is read from the data: test_canvases.py).
+CANVAS = {"id": "https://iiif.example.org/coins/canvas/1", "type": "Canvas"}
 
 
 def decoded(png: bytes) -> Image.Image:
@@ -108,7 +110,10 @@ def data_dir() -> Path:
 def test_a_catalog_entry_or_its_reader_shows_its_image_on_its_canvas(data_dir, monkeypatch):
     by_name = images.from_catalog("images.coins", data_dir)
     assert (by_name.width, by_name.height) == (384, 303)
-    assert by_name.canvas == CANVAS and by_name.title == "Greek coins from Pompeii (photograph)"
+    assert (
+        by_name.canvas == coins.canvas(data_dir)
+        and by_name.title == "Greek coins from Pompeii (photograph)"
+    )
     assert np.array_equal(np.asarray(decoded(by_name.png)), data.coins())
     reader = intake.from_yaml_file(str(data_dir / "catalog.yaml"))["images"].read()["coins"]
     assert images.from_reader(reader, data_dir) == by_name
@@ -123,57 +128,64 @@ def test_catalog_entries_that_are_not_images_are_named(data_dir):
         images.from_catalog("images.coin", data_dir)
 
 
-def test_catalog_images_target_canvases_part_of_their_item():
-    assert entry_canvas("images.coins") == CANVAS  # the coins annotator's canvas
-    other = entry_canvas("images.sherds")
-    assert other["id"] == "urn:echoes:canvas:images/sherds"
-    assert other["partOf"] == [
-        {"id": "urn:echoes:catalog:heritage/images/sherds", "type": "Manifest"}
-    ]
+def test_catalog_images_target_the_canvas_their_manifest_names(data_dir):
+    manifest = json.loads((data_dir / "images" / "coins" / "manifest.json").read_text())
+    canvas = {
+        "id": manifest["items"][0]["id"],
+        "type": "Canvas",
+        "partOf": [{"id": manifest["id"], "type": "Manifest"}],
+    }
+    assert entry_canvas("images.coins", data_dir) == canvas
+    assert coins.canvas(data_dir) == canvas  # the coins annotator's proposals
+    assert images.from_catalog("images.coins", data_dir).canvas == canvas  # the widget's
+    with pytest.raises(LookupError, match=r"'archaeometry\.pottery_kilns' is not an image"):
+        entry_canvas("archaeometry.pottery_kilns", data_dir)
 
 
 # --- coordinates ------------------------------------------------------------------------
 
 
-def test_a_rectangle_on_the_shown_image_is_scaled_to_image_pixels():
-    # The 384 x 303 photograph shown at half size.
-    shown = {"width": 192, "height": 151.5}
-    assert model.to_image_rect({"x": 10, "y": 20, "w": 30, "h": 40}, shown, 384, 303) == (
-        20,
-        40,
-        60,
-        80,
-    )
+def test_a_rectangle_drawn_in_image_pixels_is_rounded_and_clipped_to_the_image():
+    # OpenSeadragon measures in image pixels, between pixels: the target is in whole ones.
+    drawn = {"kind": "rect", "x": 40.6, "y": 50.4, "w": 101, "h": 75.75}
+    assert model.region_target(CANVAS, drawn, 384, 303) == region(CANVAS, 41, 50, 101, 76)
+    off = {"kind": "rect", "x": -10, "y": 290, "w": 30, "h": 40}
+    assert model.region_target(CANVAS, off, 384, 303) == region(CANVAS, 0, 290, 20, 13)
 
 
-def test_a_rectangle_dragged_up_and_left_is_turned_round_and_clipped():
-    shown = {"width": 384, "height": 303}
-    assert model.to_image_rect({"x": 50, "y": 60, "w": -20, "h": -30}, shown, 384, 303) == (
-        30,
-        30,
-        20,
-        30,
-    )
-    assert model.to_image_rect({"x": -10, "y": 290, "w": 30, "h": 40}, shown, 384, 303) == (
-        0,
-        290,
-        20,
-        13,
-    )
+def test_a_polygon_drawn_becomes_an_svg_selector_as_annotorious_writes_it():
+    drawn = {"kind": "polygon", "points": [[10.4, 10], [60, 12.6], [30, 350]]}
+    target = model.region_target(CANVAS, drawn, 384, 303)
+    assert target == polygon(CANVAS, [(10, 10), (60, 13), (30, 303)])
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><polygon points="10,10 60,13 30,303"/></svg>'
+    assert target["selector"] == {"type": "SvgSelector", "value": svg}
+    [shape] = model.shapes([{"id": "p", "target": target}], ME, 384, 303)
+    assert shape["points"] == [[10, 10], [60, 13], [30, 303]]
+    assert shape["box"] == [10, 10, 50, 293]
+
+
+def test_a_polygon_needs_three_corners():
+    with pytest.raises(ValueError, match="at least 3 points"):
+        polygon(CANVAS, [(1, 1), (2, 2)])
 
 
 @pytest.mark.parametrize(
-    ("rect", "shown"),
+    "drawn",
     [
-        ({"x": 5, "y": 5, "w": 0, "h": 10}, {"width": 384, "height": 303}),
-        ({"x": 500, "y": 5, "w": 10, "h": 10}, {"width": 384, "height": 303}),
-        ({"x": 5, "y": 5, "w": 10, "h": 10}, {"width": 0, "height": 0}),
-        ({"x": "a", "y": 5, "w": 10, "h": 10}, {"width": 384, "height": 303}),
+        {"kind": "rect", "x": 5, "y": 5, "w": 0, "h": 10},
+        {"kind": "rect", "x": 500, "y": 5, "w": 10, "h": 10},
+        {"kind": "rect", "x": "a", "y": 5, "w": 10, "h": 10},
+        {"kind": "rect", "x": float("nan"), "y": 5, "w": 10, "h": 10},
+        {"kind": "polygon", "points": [[1, 1], [2, 2]]},
+        {"kind": "polygon", "points": [[1, 1], [1, 1], [1, 1]]},
+        {"kind": "polygon", "points": "1,1 2,2 3,3"},
+        {"kind": "circle"},
+        "xywh=1,2,3,4",
     ],
 )
-def test_no_rectangle_is_a_form_error(rect, shown):
+def test_no_region_is_a_form_error(drawn):
     with pytest.raises(model.FormError):
-        model.to_image_rect(rect, shown, 384, 303)
+        model.region_target(CANVAS, drawn, 384, 303)
 
 
 def test_xywh_values_in_pixels_and_percent():
@@ -301,6 +313,30 @@ def test_verdicts_show_on_proposals_and_assessments_are_not_drawn():
     assert len(shapes) == 1 and shapes[0]["verdict"] == "accepted"
 
 
+def test_replies_show_under_what_they_answer_oldest_first_and_are_not_drawn():
+    note = {"id": "n", "target": region(CANVAS, 1, 2, 3, 4), "motivation": "commenting"}
+
+    def reply(iri: str, text: str, created: str, target: str = "n") -> dict:
+        return {
+            "id": iri,
+            "motivation": "replying",
+            "target": target,
+            "created": created,
+            "body": {"type": "TextualBody", "value": text},
+            "creator": {"type": "Person", "nickname": "bob"},
+        }
+
+    later = reply("r2", "Agreed", "2026-12-01T10:00:00Z")
+    first = reply("r1", "An owl?", "2026-12-01T09:00:00Z")
+    elsewhere = reply("r3", "Not this one", "2026-12-01T08:00:00Z", target="other")
+    [shape] = model.shapes([note, later], ME, 384, 303, replies=[later, first, elsewhere])
+    assert shape["id"] == "n"
+    assert shape["replies"] == [
+        {"id": "r1", "text": "An owl?", "creator": "bob"},
+        {"id": "r2", "text": "Agreed", "creator": "bob"},
+    ]
+
+
 def test_an_annotation_on_the_whole_image_has_no_box():
     whole = {**annotation(9, ME), "target": CANVAS["id"]}
     assert model.shapes([whole], ME, 384, 303)[0]["box"] is None
@@ -379,3 +415,18 @@ def test_row_annotations_are_found_per_row():
         {"id": "urn:test:a", "text": "kiln A", "tags": [], "creator": ME, "group": "yours"}
     ]
     assert notes[45][0]["group"] == "public" and notes[1][0]["text"] == "late"
+
+
+def test_the_annotator_ships_its_libraries_and_their_licences():
+    """The notebook Annotator's browser side is one bundle in the package (built by the
+    extension's build): a notebook with no network shows it; the licences go with it."""
+    from echoes.widgets import Annotator
+
+    static = Path(model.__file__).parent / "static"
+    assert str(Annotator._esm) == (static / "annotator.js").read_text()
+    bundle = (static / "annotator.js").read_text()
+    assert "a9s-" in bundle and "OpenSeadragon" in bundle  # Annotorious's and OSD's code
+    assert not re.search(r"""(?:\bimport\s*\(?|\bfrom)\s*["']https?://""", bundle)
+    licences = (static / "LICENSES.txt").read_text()
+    for name in ("openseadragon", "@annotorious/openseadragon", "pixi.js"):
+        assert f"{name} " in licences

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..annotations import entry_canvas, entry_item
+from ..annotations import entry_canvas
 
 NAME = "echoes-coins-annotator"
 VERSION = "1.0"
-#: The photograph's catalog entry; its IIIF canvas is what the proposals target.
+#: The photograph's catalog entry; its IIIF canvas (`canvas`) is what the proposals target.
 COINS_ENTRY = "images.coins"
-COINS_CANVAS = entry_canvas(COINS_ENTRY)["id"]
-COINS_ITEM = entry_item(COINS_ENTRY)
 SOURCE = (
     "scikit-image data.coins(): Greek coins from Pompeii, Brooklyn Museum collection "
     "(public domain), via scikit-image's bundled sample data"
@@ -81,20 +79,22 @@ def segment(image: np.ndarray | None = None) -> list[Coin]:
     return sorted(found, key=lambda c: (int((c.y + c.h / 2) // row_height), c.x))
 
 
-def canvas() -> dict:
-    """The canvas the annotations target, as part of the catalog item of the photograph."""
-    return entry_canvas(COINS_ENTRY)
+def canvas(data_dir: str | None = None) -> dict:
+    """The photograph's IIIF canvas, as its manifest in the shared data folder (``data_dir``,
+    else as ``echoes.catalog()`` finds it) says: the proposals target it."""
+    return entry_canvas(COINS_ENTRY, data_dir)
 
 
-def proposals(coins: list[Coin]) -> list[dict]:
+def proposals(coins: list[Coin], data_dir: str | None = None) -> list[dict]:
     """One annotation document per coin, created by this annotator."""
     from ..annotations import AnnotationClient, region
 
     creator = {"type": "Software", "name": NAME, "version": VERSION}
+    on = canvas(data_dir)
     documents = []
     for number, coin in enumerate(coins, start=1):
         document = AnnotationClient.document(
-            region(canvas(), coin.x, coin.y, coin.w, coin.h),
+            region(on, coin.x, coin.y, coin.w, coin.h),
             [
                 {"type": "TextualBody", "value": f"coin {number}", "purpose": "identifying"},
                 {
@@ -112,12 +112,17 @@ def proposals(coins: list[Coin]) -> list[dict]:
     return documents
 
 
-def annotate(client=None, container: str | None = None, visibility: str = "private") -> list[str]:
+def annotate(
+    client=None,
+    container: str | None = None,
+    visibility: str = "private",
+    data_dir: str | None = None,
+) -> list[str]:
     """Segment the photograph and store one proposal per coin; return their IRIs."""
     from ..annotations import client as default_client
 
     client = client or default_client()
-    documents = proposals(segment())
+    documents = proposals(segment(), data_dir)
     for document in documents:
         document["visibility"] = visibility
     return client.annotate_many(documents, container)

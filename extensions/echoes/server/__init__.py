@@ -10,15 +10,20 @@ Voila's preview in JupyterLab.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from jupyter_server.utils import url_path_join
+from tornado.ioloop import IOLoop, PeriodicCallback
 
 from echoes.hub import Hub
+from echoes.materials import MaterialsPuller
 
 from .handlers import ROUTES
 
 PREFIX = "echoes"
+#: Seconds between two checks for a new version of a workshop's materials.
+MATERIALS_EVERY = 15
 #: JupyterHub's user servers send frame-ancestors 'none' (its components share one host
 #: without `subdomain_host`), which leaves Voila's preview blank. Here each server has a
 #: host of its own (README, "Origins"), so 'self' is this server's own pages only.
@@ -44,3 +49,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         [(url_path_join(base, route), handler, services) for route, handler in ROUTES],
     )
     serverapp.log.info("ECHOES server extension at %s/", base)
+    # A workshop attendee's materials: merged at start, then at each push by the trainer.
+    puller = MaterialsPuller(hub, services["http"], Path(serverapp.root_dir), serverapp.log)
+    IOLoop.current().add_callback(puller.check)
+    PeriodicCallback(puller.check, MATERIALS_EVERY * 1000).start()

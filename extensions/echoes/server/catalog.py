@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from echoes import catalogs
-from echoes.annotations import entry_canvas, entry_item
-from echoes_data import validate
+from echoes.annotations import entry_item
+from echoes_data import canvases, validate
 from echoes_data.validate import CatalogError
 
 #: Rows of a table preview, and how long a preview's cell text may be.
@@ -129,8 +129,29 @@ def loading_code(path: str, title: str = "", licence: str = "") -> str:
     return "\n".join(lines)
 
 
+def _canvases(name: str, data_dir: str | None) -> list[dict[str, Any]]:
+    """What "Annotate" shows of an entry: an image's own IIIF canvas, or each canvas of a
+    manifest; with the image entry it shows and that entry's title."""
+    root = _root(data_dir)
+    try:
+        shown = canvases.manifests(root, load=catalogs.load_yaml_cached)
+    except (OSError, ValueError) as error:  # CatalogError is a ValueError, as bad JSON is
+        raise CatalogError(f"the IIIF manifests cannot be read: {error}") from None
+    pairs = shown.get(name) or [
+        (image, canvas) for found in shown.values() for image, canvas in found if image == name
+    ]
+    result = []
+    for image, canvas in pairs:
+        _file, doc, entry_name, _ = _find(image, data_dir)
+        title = (doc["entries"][entry_name].get("metadata") or {}).get("title", image)
+        result.append({"entry": image, "title": title, "canvas": canvas})
+    return result
+
+
 def entry(path: str, data_dir: str | None = None) -> dict[str, Any]:
-    """An entry's metadata, kind, loading code and annotation targets."""
+    """An entry's metadata, kind, loading code and annotation targets: the catalog item,
+    and the IIIF canvases of an image or a manifest (``canvases``; an image's ``canvas``);
+    an image's identifier in the hub's IIIF Image API (``iiif_image``)."""
     _file, doc, entry_name, name = _find(path, data_dir)
     spec = doc["entries"][entry_name]
     meta = spec.get("metadata") or {}
@@ -139,8 +160,11 @@ def entry(path: str, data_dir: str | None = None) -> dict[str, Any]:
     result["fields"] = meta.get("columns") or meta.get("variables") or {}
     result["code"] = loading_code(name, meta.get("title", ""), meta.get("licence", ""))
     result["target"] = entry_item(name)
-    if result["kind"] == "image":
-        result["canvas"] = entry_canvas(name)
+    result["canvases"] = _canvases(name, data_dir)
+    if meta.get("iiif_image"):
+        result["iiif_image"] = meta["iiif_image"]
+    if result["kind"] == "image" and result["canvases"]:
+        result["canvas"] = result["canvases"][0]["canvas"]
     return result
 
 

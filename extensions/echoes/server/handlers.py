@@ -111,7 +111,13 @@ class SearchHandler(BaseHandler):
 class EntryHandler(BaseHandler):
     @web.authenticated
     def get(self, path: str) -> None:
-        self.reply_json(catalog.entry(path))
+        found = catalog.entry(path)
+        # Deep zoom: the view reads the image's tiles from the hub's IIIF service, at the
+        # address browsers reach it (none when the server does not know the hub's).
+        image, service = found.get("iiif_image"), self.hub.page_url("iiif")
+        if image and service:
+            found["imageService"] = f"{service}image/3/{quote(image, safe='')}/info.json"
+        self.reply_json(found)
 
 
 class PreviewHandler(BaseHandler):

@@ -58,4 +58,6 @@ def publication(root: str, fields: dict[str, str]) -> dict[str, Any]:
         for name in named_files(notebook, folder)
     }
     given = {k: fields[k] for k in ("title", "description", "share") if k in fields}
-    return {"notebook": notebook, "files": files, **given}
+    # Where it lies in this server, for the app page's "Open in JupyterLab".
+    source = str(path.relative_to(Path(root).resolve()))
+    return {"notebook": notebook, "files": files, "source": source, **given}

@@ -1,9 +1,13 @@
-"""``Annotator``: an image with its annotations in a notebook; draw a rectangle to add one.
+"""``Annotator``: an image with its annotations in a notebook; draw a rectangle or a
+polygon to add one, move or resize yours.
 
-The browser side (annotator.js) draws the image, the outlines and the form, and sends
-what the person did as a message: ``{"action": "save", "rect": ..., "display": ...,
-"text": ..., "tags": ..., "motivation": ..., "visibility": ..., "id": null}``, or
-``delete``/``accept``/``reject`` with an ``id``, or ``refresh``. This kernel side does
+The browser side (static/annotator.js, bundled from extensions/labextension/src/widget.ts
+with OpenSeadragon and Annotorious) shows the image, the shapes and the form, and sends
+what the person did as a message: ``{"action": "save", "region": {"kind": "rect", "x":
+..., "y": ..., "w": ..., "h": ...} or {"kind": "polygon", "points": [[x, y], ...]}`` (image
+pixels), ``"text": ..., "tags": ..., "motivation": ..., "visibility": ..., "id": null}``, or
+``delete``/``accept``/``reject`` with an ``id``, ``reply`` with an ``id`` and a ``text``, or
+``refresh``. This kernel side does
 all HTTP through ``echoes.annotations.AnnotationClient`` (with the server's hub token)
 and answers by updating the synced traits; the service's refusals show in ``status``.
 """
@@ -14,26 +18,29 @@ from typing import Any
 
 import traitlets
 
-from echoes.annotations import AnnotationClient, region
+from echoes.annotations import AnnotationClient
 
 from . import images, model
 from .base import HERE, ServiceWidget
 
 
 class Annotator(ServiceWidget):
-    """An image with its annotations; draw a rectangle, describe it, save.
+    """An image with its annotations; draw a rectangle or polygon, describe it, save.
 
     ``Annotator("images.coins")`` (a catalog entry), ``Annotator(reader)`` (its Intake
     reader), or ``Annotator(array_or_pil_or_path, canvas="https://...")``.
     """
 
-    _esm = HERE / "annotator.js"
-    _css = HERE / "widgets.css"
+    # Built by the extension's build (make install); its libraries' licences beside it.
+    _esm = HERE / "static" / "annotator.js"
+    _css = HERE / "static" / "annotator.css"
 
     image = traitlets.Bytes(b"").tag(sync=True)
     width = traitlets.Int(0).tag(sync=True)
     height = traitlets.Int(0).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
+    #: The canvas IRI the regions' selectors are of.
+    source = traitlets.Unicode("").tag(sync=True)
     #: The annotations as drawn (see ``model.shapes``).
     shapes = traitlets.List(traitlets.Dict()).tag(sync=True)
 
@@ -57,6 +64,7 @@ class Annotator(ServiceWidget):
             width=picture.width,
             height=picture.height,
             title=picture.title,
+            source=picture.canvas["id"],
             refresh_every=refresh_every,
         )
         self.canvas = picture.canvas
@@ -76,21 +84,34 @@ class Annotator(ServiceWidget):
         if self._judged is None and any(model.group_of(a, self.user) == "software" for a in found):
             mine = self.client.search(creator=self.user, motivation=model.ASSESSING)
             self._judged = model.verdicts(mine, self.user)
-        self.shapes = model.shapes(found, self.user, self.width, self.height, self._judged)
+        # Replies target annotations, not the canvas: those the viewer may read, of these.
+        shown = {a.get("id") for a in found}
+        replies = [
+            r for r in self.client.search(motivation=model.REPLYING) if r.get("target") in shown
+        ]
+        self.shapes = model.shapes(found, self.user, self.width, self.height, self._judged, replies)
 
     def _do_save(self, content: dict) -> str:
         args = model.annotation_args(content, self.visibilities)
         target = None
-        if content.get("rect"):
-            box = model.to_image_rect(content["rect"], content.get("display") or {}, *self.size)
-            target = region(self.canvas, *box)
+        if content.get("region"):
+            target = model.region_target(self.canvas, content["region"], *self.size)
         if content.get("id"):
             self.client.update(model.edited(self.client.get(content["id"]), args, target))
             return "saved your changes"
         if target is None:
-            raise model.FormError("draw a rectangle on the image first")
+            raise model.FormError("draw a rectangle or a polygon on the image first")
         self.client.annotate(target, **args)
         return "saved"
+
+    def _do_reply(self, content: dict) -> str:
+        text = str(content.get("text") or "").strip()
+        if not text:
+            raise model.FormError("write your reply first")
+        if len(text) > model.MAX_TEXT:
+            raise model.FormError(f"the reply is longer than {model.MAX_TEXT} characters")
+        self.client.reply(str(content["id"]), text)
+        return "replied"
 
     def _do_accept(self, content: dict) -> str:
         self.client.accept(str(content["id"]), content.get("note") or None)

@@ -2,9 +2,9 @@
 
 An image comes as a numpy array, a PIL image, a file path, the name of a catalog entry
 (``"images.coins"``, as ``echoes.search`` names it) or that entry's Intake reader. The
-widget gets PNG bytes and the image's size in pixels; annotations target a canvas that
-is ``partOf`` the catalog item, the convention of the JupyterLab annotation view, so both
-show the same annotations (and the coins annotator's proposals).
+widget gets PNG bytes and the image's size in pixels; annotations target the entry's IIIF
+canvas as its manifest names it (`echoes.annotations.entry_canvas`), as the JupyterLab
+annotation view does, so both show the same annotations (and the coins annotator's proposals).
 """
 
 from __future__ import annotations
@@ -100,17 +100,23 @@ def from_catalog(name: str, data_dir: str | os.PathLike | None = None) -> Pictur
     """The image of catalog entry ``name`` (e.g. ``"images.coins"``)."""
     for entry_name, path, entry in _entries(data_dir):
         if entry_name == name:
-            return _entry_picture(name, path, entry)
+            return _entry_picture(name, path, entry, data_dir)
     raise LookupError(
         f"no file or catalog entry {name!r} (entries are named theme.entry, e.g. 'images.coins')"
     )
 
 
-def _entry_picture(name: str, path: Path, entry: dict) -> Picture:
+def _entry_picture(
+    name: str, path: Path, entry: dict, data_dir: str | os.PathLike | None
+) -> Picture:
     if entry.get("output_instance") != IMAGE_OUTPUT:
         raise LookupError(f"catalog entry {name!r} is not an image")
     meta = entry.get("metadata") or {}
-    return _picture(path, entry_canvas(name), meta.get("title", name))
+    try:
+        canvas = entry_canvas(name, data_dir)
+    except LookupError:
+        canvas = None  # an image no manifest shows: the Annotator asks for canvas=
+    return _picture(path, canvas, meta.get("title", name))
 
 
 def from_reader(reader: Any, data_dir: str | os.PathLike | None = None) -> Picture:
@@ -120,7 +126,7 @@ def from_reader(reader: Any, data_dir: str | os.PathLike | None = None) -> Pictu
     files = {Path(unquote(urlparse(u).path)).resolve() for u in urls}
     for name, path, entry in _entries(data_dir):
         if path in files:
-            return _entry_picture(name, path, entry)
+            return _entry_picture(name, path, entry, data_dir)
     raise LookupError("this reader does not read an entry of the shared catalog")
 
 

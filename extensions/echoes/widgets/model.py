@@ -1,8 +1,8 @@
 """What the notebook widgets show and send, with no widget library: pure functions.
 
-The browser side of a widget only draws and reports what the person did (a rectangle
-in screen pixels, the form's values, the rows they ticked). Everything else lives here,
-where unit tests reach it: screen to image pixels, the annotation a form makes, which
+The browser side of a widget only draws and reports what the person did (a rectangle or
+polygon in image pixels, the form's values, the rows they ticked). Everything else lives
+here, where unit tests reach it: the target a drawn region makes, the annotation a form makes, which
 group an annotation is shown in, and which table rows annotations point at.
 
 The rules of the view (groups, motivations, tags, regions, verdicts) are data in
@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from echoes.annotations import table_row
+from echoes.annotations import polygon, region, table_row
 
 RULES: dict = json.loads((Path(__file__).parent / "view.json").read_text())
 #: The groups an image's annotations are shown in, in the order of the legend.
@@ -26,11 +26,13 @@ GROUPS = tuple(group["key"] for group in RULES["groups"])
 #: Motivations a person picks from (W3C Web Annotation vocabulary), the default first.
 MOTIVATIONS = tuple(RULES["motivations"]["offered"])
 ASSESSING = RULES["motivations"]["verdict"]
+REPLYING = RULES["motivations"]["reply"]
 VERDICTS = tuple(RULES["verdicts"]["values"])
 MAX_TEXT = 10_000
 
 _XYWH = re.compile(RULES["regions"]["xywh"])
 _ROWS = re.compile(r"^row=(.+)$")
+_POLYGON = re.compile(r"""<polygon\b[^>]*\bpoints\s*=\s*(["'])([^"']*)\1""", re.IGNORECASE)
 
 
 class FormError(ValueError):
@@ -40,27 +42,37 @@ class FormError(ValueError):
 # --- coordinates -----------------------------------------------------------------------
 
 
-def to_image_rect(rect: dict, display: dict, width: int, height: int) -> tuple[int, int, int, int]:
-    """A rectangle drawn on the image as shown (``display`` width and height in screen
-    pixels) in pixels of the image itself, clipped to it. A rectangle dragged up or left
-    has a negative width or height; it is turned the right way round."""
+def _number(value: Any) -> float:
+    number = float(value)
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(value)
+    return number
+
+
+def region_target(canvas: dict, drawn: Any, width: int, height: int) -> dict:
+    """The target of a region drawn on the image (the browser sends it in image pixels, as
+    OpenSeadragon and Annotorious measure it): ``{"kind": "rect", "x", "y", "w", "h"}`` or
+    ``{"kind": "polygon", "points": [[x, y], ...]}``, in whole pixels, clipped to the image."""
+    kind = drawn.get("kind") if isinstance(drawn, dict) else None
     try:
-        x, y, w, h = (float(rect[k]) for k in ("x", "y", "w", "h"))
-        shown_w, shown_h = float(display["width"]), float(display["height"])
+        if kind == "rect":
+            x, y, w, h = (_number(drawn[k]) for k in ("x", "y", "w", "h"))
+            left, top = max(0, round(x)), max(0, round(y))
+            right, bottom = min(width, round(x + w)), min(height, round(y + h))
+            if right - left < 1 or bottom - top < 1:
+                raise FormError("draw a rectangle on the image first")
+            return region(canvas, left, top, right - left, bottom - top)
+        if kind == "polygon":
+            points = [
+                (min(width, max(0, round(_number(x)))), min(height, max(0, round(_number(y)))))
+                for x, y in drawn["points"]
+            ]
+            if len(set(points)) < 3:
+                raise FormError("a polygon needs at least 3 corners on the image")
+            return polygon(canvas, points)
     except (KeyError, TypeError, ValueError):
-        raise FormError("the rectangle needs numbers x, y, w, h and the display size") from None
-    if shown_w <= 0 or shown_h <= 0:
-        raise FormError("the image is not shown (display size 0)")
-    if w < 0:
-        x, w = x + w, -w
-    if h < 0:
-        y, h = y + h, -h
-    sx, sy = width / shown_w, height / shown_h
-    left, top = max(0, round(x * sx)), max(0, round(y * sy))
-    right, bottom = min(width, round((x + w) * sx)), min(height, round((y + h) * sy))
-    if right - left < 1 or bottom - top < 1:
-        raise FormError("draw a rectangle on the image first")
-    return left, top, right - left, bottom - top
+        raise FormError("the region needs numbers: x, y, w, h or the polygon's points") from None
+    raise FormError("draw a rectangle or a polygon on the image first")
 
 
 def parse_xywh(value: str, width: int, height: int) -> tuple[float, float, float, float] | None:
@@ -160,6 +172,37 @@ def _selector_values(annotation: dict) -> list[str]:
     return values
 
 
+def _svg_values(annotation: dict) -> list[str]:
+    """The values of an annotation's SvgSelectors (its polygons)."""
+    targets = annotation.get("target")
+    values = []
+    for target in targets if isinstance(targets, list) else [targets]:
+        selectors = target.get("selector") if isinstance(target, dict) else None
+        for selector in selectors if isinstance(selectors, list) else [selectors]:
+            if isinstance(selector, dict) and selector.get("type") == "SvgSelector":
+                values.append(selector.get("value"))
+    return [v for v in values if isinstance(v, str)]
+
+
+def parse_svg_polygon(value: str) -> list[tuple[float, float]] | None:
+    """The corners of the first ``<polygon points="...">`` of an SvgSelector, or None."""
+    match = _POLYGON.search(value or "")
+    if not match:
+        return None
+    try:
+        numbers = [float(n) for n in re.split(r"[\s,]+", match.group(2).strip())]
+    except ValueError:
+        return None
+    if len(numbers) < 6 or len(numbers) % 2:
+        return None
+    return list(zip(numbers[::2], numbers[1::2], strict=True))
+
+
+def _bounds(points: list[tuple[float, float]]) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
 def _first_value(annotation: dict) -> Any:
     """The value of an annotation's first body."""
     bodies = annotation.get("body")
@@ -194,18 +237,35 @@ def shapes(
     width: int,
     height: int,
     judged: dict[str, str] | None = None,
+    replies: Iterable[dict] = (),
 ) -> list[dict]:
     """What the front end draws: one plain dict per annotation, with its group, its box in
-    image pixels (None when it targets the whole image), text, tags and whether the viewer
-    may edit it. Assessments are not drawn: they show as the verdict of their proposal."""
+    image pixels (None when it targets the whole image), text, tags, whether the viewer
+    may edit it and the replies to it, oldest first. Assessments are not drawn: they show
+    as the verdict of their proposal; replies show under what they answer."""
     judged = judged or {}
+    threads: dict[str, list[dict]] = {}
+    for reply in sorted(replies, key=lambda r: str(r.get("created") or "")):
+        if reply.get("motivation") == REPLYING and isinstance(reply.get("target"), str):
+            creator = reply.get("creator") or {}
+            threads.setdefault(reply["target"], []).append(
+                {
+                    "id": reply.get("id"),
+                    "text": bodies_of(reply)[0],
+                    "creator": creator.get("nickname") or creator.get("name") or "",
+                }
+            )
     found = []
     for annotation in annotations:
         motivation = annotation.get("motivation")
-        if motivation == ASSESSING:
+        if motivation in (ASSESSING, REPLYING):
             continue
         creator = annotation.get("creator") or {}
-        box = next(
+        points = next(
+            (p for p in (parse_svg_polygon(v) for v in _svg_values(annotation)) if p), None
+        )
+        box = _bounds(points) if points else None
+        box = box or next(
             (b for b in (parse_xywh(v, width, height) for v in _selector_values(annotation)) if b),
             None,
         )
@@ -216,6 +276,7 @@ def shapes(
                 "id": annotation.get("id"),
                 "group": group,
                 "box": list(box) if box else None,
+                "points": [list(p) for p in points] if points else None,
                 "text": text,
                 "tags": tags,
                 "motivation": ",".join(motivation) if isinstance(motivation, list) else motivation,
@@ -224,6 +285,7 @@ def shapes(
                 "confidence": annotation.get("confidence"),
                 "editable": group == "yours",
                 "verdict": judged.get(annotation.get("id", "")),
+                "replies": threads.get(annotation.get("id", ""), []),
             }
         )
     order = {g: n for n, g in enumerate(GROUPS)}

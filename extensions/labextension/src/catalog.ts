@@ -32,7 +32,34 @@ export interface Entry extends EntrySummary {
   fields: Record<string, string>;
   code: string;
   target: string;
+  /** An image's IIIF canvas (region annotations target it), as its manifest names it. */
   canvas?: { id: string; [key: string]: unknown };
+  /** What Annotate shows: an image's canvas, or each canvas of a manifest, with the image
+   * entry it shows. */
+  canvases?: EntryCanvas[];
+  /** The image's IIIF Image API `info.json`, when the server lists one (deep zoom). */
+  imageService?: string;
+}
+
+export interface EntryCanvas {
+  entry: string;
+  title: string;
+  canvas: { id: string; [key: string]: unknown };
+}
+
+const PREVIEW_SIZE = 480;
+
+/** The preview's picture, no larger than the panel: from the IIIF service when the image
+ * has one (the relief map's file is 10800 pixels wide), else the file itself. A box larger
+ * than a small image is refused by the Image API 3.0 (only `^` enlarges): such images are
+ * asked for whole. */
+function previewImage(entry: Entry, width: number, height: number): string {
+  if (!entry.imageService) {
+    return apiUrl(`catalog/image/${encodeURIComponent(entry.path)}`);
+  }
+  const large = width > PREVIEW_SIZE || height > PREVIEW_SIZE;
+  const size = large ? `!${PREVIEW_SIZE},${PREVIEW_SIZE}` : 'max';
+  return entry.imageService.replace(/info\.json$/, `full/${size}/0/default.jpg`);
 }
 
 type Preview =
@@ -192,7 +219,9 @@ export class CatalogPanel extends Widget {
     });
     const annotate = el('button', { class: 'jp-mod-styled echoes-Annotate' }, 'Annotate');
     annotate.title =
-      entry.kind === 'image' ? 'Open the image to draw and read annotations' : 'Annotate this entry';
+      entry.kind === 'image' || entry.canvases?.length
+        ? 'Open the image to draw and read annotations'
+        : 'Annotate this entry';
     annotate.addEventListener('click', () => this.actions.annotate(entry));
     actions.append(insert, annotate);
     box.append(actions);
@@ -238,7 +267,7 @@ export class CatalogPanel extends Widget {
       const img = el('img', {
         class: 'echoes-Preview-image',
         alt: entry.title,
-        src: apiUrl(`catalog/image/${encodeURIComponent(entry.path)}`)
+        src: previewImage(entry, preview.width, preview.height)
       });
       box.append(img, el('div', {}, `${preview.width} × ${preview.height} pixels (${preview.mode})`));
     } else if (preview.kind === 'array' && 'variables' in preview) {

@@ -7,14 +7,19 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, showErrorMessage } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { requestJSON } from './api';
 import { AnnotationView, imageUrl, Me } from './annotator';
-import { CatalogPanel, Entry } from './catalog';
+import { CatalogPanel, Entry, EntryCanvas } from './catalog';
 import { connectionLost } from './connection';
 import { myApps, publishNotebook } from './publish';
 
@@ -56,7 +61,26 @@ async function insertCode(app: JupyterFrontEnd, tracker: INotebookTracker, code:
   app.shell.activateById(panel!.id);
 }
 
+/** The canvas to show of several (the person chooses), or the only one; null if cancelled. */
+async function chooseCanvas(canvases: EntryCanvas[]): Promise<EntryCanvas | null> {
+  if (canvases.length === 1) {
+    return canvases[0];
+  }
+  const labels = canvases.map((c, i) => `${i + 1}. ${c.title}`);
+  const chosen = await InputDialog.getItem({ title: 'Which image to annotate?', items: labels });
+  return chosen.button.accept && chosen.value ? canvases[labels.indexOf(chosen.value)] : null;
+}
+
 async function openAnnotator(app: JupyterFrontEnd, entry: Entry): Promise<void> {
+  // A manifest shows its canvas as the view of the image entry that canvas paints: one view
+  // and the same annotations, whichever entry Annotate was pressed on.
+  if (entry.kind !== 'image' && entry.canvases?.length) {
+    const shown = await chooseCanvas(entry.canvases);
+    if (!shown) {
+      return;
+    }
+    entry = await requestJSON<Entry>(`catalog/entry/${encodeURIComponent(shown.entry)}`);
+  }
   const id = `echoes-annotate-${entry.path}`;
   for (const widget of app.shell.widgets('main')) {
     if (widget.id === id) {
@@ -69,6 +93,7 @@ async function openAnnotator(app: JupyterFrontEnd, entry: Entry): Promise<void> 
     item: entry.target,
     canvas: entry.canvas,
     imageUrl: entry.kind === 'image' ? imageUrl(entry.path) : undefined,
+    imageService: entry.imageService,
     me: await whoAmI()
   });
   const widget = new MainAreaWidget({ content });

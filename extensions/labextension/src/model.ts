@@ -1,11 +1,18 @@
 // W3C Web Annotation documents as the ECHOES annotation service stores them: building
 // them (the same JSON as `echoes.annotations`), reading them, grouping them for display.
 
-import { parseXywh, Rect, Size, xywh } from './geometry';
-import { ASSESSING, Group, GROUPS, TAG_SEPARATOR, VERDICTS } from './rules';
+import { Region, regionOfSelector, selectorOf, Size } from './geometry';
+import {
+  ASSESSING,
+  Group,
+  GROUPS,
+  MOTIVATION_LABELS,
+  REPLYING,
+  TAG_SEPARATOR,
+  VERDICTS
+} from './rules';
 
 export const ANNO_CONTEXT = 'http://www.w3.org/ns/anno.jsonld';
-export const MEDIA_FRAGMENTS = 'http://www.w3.org/TR/media-frags/';
 
 export type Body = { type?: string; value?: string; purpose?: string; format?: string };
 
@@ -38,13 +45,10 @@ export interface Draft {
   visibility: string;
 }
 
-/** A rectangle on a canvas: the target `echoes.annotations.region(canvas, x, y, w, h)` makes. */
-export function regionTarget(canvas: string | object, rect: Rect): object {
-  return {
-    type: 'SpecificResource',
-    source: canvas,
-    selector: { type: 'FragmentSelector', conformsTo: MEDIA_FRAGMENTS, value: xywh(rect) }
-  };
+/** A region of a canvas: the target `echoes.annotations.region(canvas, x, y, w, h)` (a
+ * rectangle) or `echoes.annotations.polygon(canvas, points)` makes. */
+export function regionTarget(canvas: string | object, region: Region): object {
+  return { type: 'SpecificResource', source: canvas, selector: selectorOf(region) };
 }
 
 /** Tags typed as "a, Roman Britain" (commas: a tag may have spaces), without blanks or repeats. */
@@ -78,9 +82,14 @@ export function buildAnnotation(target: unknown, draft: Draft): Record<string, u
   return doc;
 }
 
-/** An edited annotation: the stored one with a new body, motivation and visibility. */
-export function editedAnnotation(stored: Annotation, draft: Draft): Record<string, unknown> {
-  const fresh = buildAnnotation(stored.target, draft);
+/** An edited annotation: the stored one with a new body, motivation and visibility, and
+ * `target` when its region was moved or resized. */
+export function editedAnnotation(
+  stored: Annotation,
+  draft: Draft,
+  target?: unknown
+): Record<string, unknown> {
+  const fresh = buildAnnotation(target ?? stored.target, draft);
   const kept: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(stored)) {
     if (!['body', 'motivation', 'visibility', 'etag'].includes(key)) {
@@ -194,8 +203,8 @@ export function groupAnnotations(items: Annotation[], me: string): Record<Group,
     groups[key] = [];
   }
   for (const item of items) {
-    if (motivationOf(item) === ASSESSING) {
-      continue; // verdicts on proposals are shown on the proposal, not as annotations
+    if (motivationOf(item) === ASSESSING || isReply(item)) {
+      continue; // verdicts show on their proposal, replies under their annotation
     }
     groups[groupOf(item, me)].push(item);
   }
@@ -232,27 +241,75 @@ export function verdicts(assessments: Annotation[], me: string): Map<string, str
   return new Map([...latest].map(([target, { verdict }]) => [target, verdict]));
 }
 
-/** The rectangle, in pixels of an image of size `image`, an annotation targets (its
- * `xywh=` selector), if any. */
-export function regionOf(annotation: Annotation, image: Size): Rect | null {
+/** The region, in pixels of an image of size `image`, an annotation targets (its `xywh=`
+ * FragmentSelector or SvgSelector polygon), if any. */
+export function regionOf(annotation: Annotation, image: Size): Region | null {
   const targets = Array.isArray(annotation.target) ? annotation.target : [annotation.target];
   for (const target of targets) {
     if (!target || typeof target !== 'object') {
       continue;
     }
     const raw = (target as { selector?: unknown }).selector;
-    const selectors = Array.isArray(raw) ? raw : [raw];
-    for (const selector of selectors) {
-      const value = (selector as { value?: unknown } | undefined)?.value;
-      if (typeof value === 'string') {
-        const rect = parseXywh(value, image);
-        if (rect) {
-          return rect;
-        }
+    for (const selector of Array.isArray(raw) ? raw : [raw]) {
+      const region = regionOfSelector(selector, image);
+      if (region) {
+        return region;
       }
     }
   }
   return null;
+}
+
+/** A motivation in plain words ("commenting" is "Comment"); several joined by commas. */
+export function motivationLabel(annotation: Annotation): string {
+  const m = annotation.motivation;
+  const list = Array.isArray(m) ? m : m ? [m] : [];
+  return list.map(one => MOTIVATION_LABELS[one] ?? one).join(', ');
+}
+
+/** Whether an annotation is a reply (W3C motivation `replying`) to another annotation. */
+export function isReply(annotation: Annotation): boolean {
+  return motivationOf(annotation) === REPLYING && typeof annotation.target === 'string';
+}
+
+/** The reply `AnnotationClient.reply` makes: motivation replying, target the annotation's IRI. */
+export function buildReply(
+  annotation: string,
+  text: string,
+  visibility: string
+): Record<string, unknown> {
+  return {
+    '@context': ANNO_CONTEXT,
+    type: 'Annotation',
+    motivation: REPLYING,
+    target: annotation,
+    visibility,
+    body: { type: 'TextualBody', value: text.trim(), format: 'text/plain' }
+  };
+}
+
+/** The replies to each annotation IRI, oldest first (a thread reads top to bottom). */
+export function threads(replies: Annotation[]): Map<string, Annotation[]> {
+  const found = new Map<string, Annotation[]>();
+  for (const reply of replies) {
+    if (isReply(reply)) {
+      const target = reply.target as string;
+      found.set(target, [...(found.get(target) ?? []), reply]);
+    }
+  }
+  for (const list of found.values()) {
+    list.sort((a, b) => (a.created ?? '').localeCompare(b.created ?? ''));
+  }
+  return found;
+}
+
+/** Whether a proposal is shown at the confidence threshold `least` (0..1): one that says
+ * no confidence is always shown, as are annotations of people. */
+export function confident(annotation: Annotation, least: number): boolean {
+  if (!isSoftware(annotation) || typeof annotation.confidence !== 'number') {
+    return true;
+  }
+  return annotation.confidence >= least;
 }
 
 /** An annotation IRI relative to the service (`containers/default/<id>`), for the pass-through. */

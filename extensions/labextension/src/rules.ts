@@ -12,6 +12,10 @@ export const GROUPS = view.groups.map(({ key, label }) => ({ key: key as Group, 
 export const MOTIVATIONS: string[] = view.motivations.offered;
 /** The motivation of a verdict on a proposal (Accept/Reject make it; never drawn). */
 export const ASSESSING: string = view.motivations.verdict;
+/** The motivation of a reply in a thread under an annotation. */
+export const REPLYING: string = view.motivations.reply;
+/** Each W3C motivation in plain words ("commenting": "Comment"). */
+export const MOTIVATION_LABELS: Record<string, string> = view.motivations.labels;
 export const VERDICTS: string[] = view.verdicts.values;
 export const TAG_SEPARATOR: string = view.tags.separator;
 export const XYWH = new RegExp(view.regions.xywh);

@@ -3,18 +3,23 @@ import {
   annotationPage,
   assessment,
   buildAnnotation,
+  buildReply,
+  confident,
   editedAnnotation,
   errorMessage,
   groupAnnotations,
+  motivationLabel,
   pollMessage,
   regionOf,
   regionTarget,
   servicePath,
   textOf,
+  threads,
   verdicts
 } from '../src/model';
+import { MOTIVATION_LABELS, MOTIVATIONS } from '../src/rules';
 
-const CANVAS = 'urn:echoes:canvas:images/coins';
+const CANVAS = 'https://heritage.echoes.invalid/images/coins/canvas/1';
 
 function person(name: string) {
   return { id: `urn:echoes:user:${name}`, type: 'Person', nickname: name };
@@ -22,7 +27,7 @@ function person(name: string) {
 
 describe('W3C annotation documents', () => {
   it('targets a region as echoes.annotations.region does', () => {
-    expect(regionTarget(CANVAS, { x: 10, y: 20, w: 30, h: 40 })).toEqual({
+    expect(regionTarget(CANVAS, { kind: 'rect', x: 10, y: 20, w: 30, h: 40 })).toEqual({
       type: 'SpecificResource',
       source: CANVAS,
       selector: {
@@ -154,9 +159,9 @@ describe('grouping for display', () => {
   });
 
   it('finds the rectangle of a region annotation, and none for a whole item', () => {
-    const region: Annotation = { id: 'r', target: regionTarget(CANVAS, { x: 1, y: 2, w: 3, h: 4 }) };
+    const region: Annotation = { id: 'r', target: regionTarget(CANVAS, { kind: 'rect', x: 1, y: 2, w: 3, h: 4 }) };
     const size = { width: 384, height: 303 };
-    expect(regionOf(region, size)).toEqual({ x: 1, y: 2, w: 3, h: 4 });
+    expect(regionOf(region, size)).toEqual({ kind: 'rect', x: 1, y: 2, w: 3, h: 4 });
     expect(regionOf({ id: 'i', target: 'urn:echoes:catalog:heritage/images/coins' }, size)).toBeNull();
   });
 });
@@ -225,5 +230,79 @@ describe('a poll of the annotations when the server goes away', () => {
     expect(pollMessage(403, 'you may not read this container')).toBe(
       'you may not read this container. Trying again every few seconds…'
     );
+  });
+});
+
+describe('polygons, replies, confidence and motivations in plain words', () => {
+  const size = { width: 384, height: 303 };
+
+  it('targets a polygon as echoes.annotations.polygon does, and reads it back', () => {
+    const target = regionTarget(CANVAS, { kind: 'polygon', points: [[1, 2], [30, 4], [5, 60]] });
+    expect(target).toEqual({
+      type: 'SpecificResource',
+      source: CANVAS,
+      selector: {
+        type: 'SvgSelector',
+        value: '<svg xmlns="http://www.w3.org/2000/svg"><polygon points="1,2 30,4 5,60"/></svg>'
+      }
+    });
+    expect(regionOf({ id: 'p', target }, size)).toEqual({
+      kind: 'polygon',
+      points: [[1, 2], [30, 4], [5, 60]]
+    });
+  });
+
+  it('an edit that moved the region saves the new target, else keeps the stored one', () => {
+    const stored: Annotation = { id: 'a', target: regionTarget(CANVAS, { kind: 'rect', x: 1, y: 1, w: 2, h: 2 }) };
+    const draft = { text: 'moved', tags: [], motivation: 'commenting', visibility: 'private' };
+    const moved = regionTarget(CANVAS, { kind: 'rect', x: 5, y: 6, w: 7, h: 8 });
+    expect(editedAnnotation(stored, draft, moved).target).toEqual(moved);
+    expect(editedAnnotation(stored, draft).target).toEqual(stored.target);
+  });
+
+  it('a reply targets the annotation, is shown under it, oldest first, and in no group', () => {
+    const reply = buildReply('https://hub/a/1', '  I agree  ', 'public');
+    expect(reply).toEqual({
+      '@context': 'http://www.w3.org/ns/anno.jsonld',
+      type: 'Annotation',
+      motivation: 'replying',
+      target: 'https://hub/a/1',
+      visibility: 'public',
+      body: { type: 'TextualBody', value: 'I agree', format: 'text/plain' }
+    });
+    const later = { ...reply, id: 'r2', created: '2026-12-01T10:00:00Z' } as Annotation;
+    const earlier = { ...reply, id: 'r1', created: '2026-12-01T09:00:00Z' } as Annotation;
+    const onOther = { ...reply, id: 'r3', target: 'https://hub/a/2' } as Annotation;
+    const found = threads([later, earlier, onOther]);
+    expect(found.get('https://hub/a/1')!.map(r => r.id)).toEqual(['r1', 'r2']);
+    expect(found.get('https://hub/a/2')!.map(r => r.id)).toEqual(['r3']);
+    const groups = groupAnnotations([later], 'alice');
+    expect(Object.values(groups).flat()).toEqual([]);
+  });
+
+  it('filters proposals by confidence, never people and never a proposal without one', () => {
+    const software = { type: 'Software', name: 'coins', actedOnBehalfOf: { nickname: 'alice' } };
+    const low: Annotation = { id: 'l', creator: software, confidence: 0.3 };
+    const high: Annotation = { id: 'h', creator: software, confidence: 0.9 };
+    const unsure: Annotation = { id: 'u', creator: software };
+    const said: Annotation = { id: 'p', creator: person('alice'), confidence: 0.1 };
+    expect([low, high, unsure, said].filter(a => confident(a, 0.5)).map(a => a.id)).toEqual([
+      'h',
+      'u',
+      'p'
+    ]);
+    expect([low, high].filter(a => confident(a, 0)).length).toBe(2);
+  });
+
+  it('names every W3C motivation in plain words', () => {
+    expect(motivationLabel({ id: 'a', motivation: 'commenting' })).toBe('Comment');
+    expect(motivationLabel({ id: 'a', motivation: 'identifying' })).toBe('Identification');
+    expect(motivationLabel({ id: 'a', motivation: ['describing', 'tagging'] })).toBe('Description, Tags');
+    expect(motivationLabel({ id: 'a', motivation: 'replying' })).toBe('Reply');
+    expect(motivationLabel({ id: 'a', motivation: 'something-else' })).toBe('something-else');
+    expect(motivationLabel({ id: 'a' })).toBe('');
+    for (const m of [...MOTIVATIONS, 'assessing']) {
+      expect(MOTIVATION_LABELS[m]).toMatch(/^[A-Z][a-z ]+$/);
+    }
   });
 });

@@ -45,6 +45,7 @@ a Software agent acting for one. Visibility: ``private`` (default), ``public`` o
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from traitlets import Integer, Unicode, default, validate
@@ -55,6 +56,8 @@ from ...settings import absolute_sqlite_url
 from ..base.settings import ServiceSettings, service_entry
 
 NAME = "annotations"
+#: In the shared data folder: each image entry's IIIF canvas (catalogs/canvases.py INDEX).
+CANVASES = "canvases.json"
 #: What every user (and their servers' API tokens) needs to use the service; reading the
 #: service's model lets the notebook client find where it listens.
 USER_SCOPES = [f"access:services!service={NAME}", f"read:services!service={NAME}"]
@@ -101,7 +104,20 @@ class AnnotationsService(ServiceSettings):
         postgresql+psycopg://user:password@host/database.""",
     )
 
+    canvases_file = Unicode(
+        config=True,
+        help="""The shared data folder's list of each image entry's IIIF canvas
+        (canvases.json, written by `echoes data build`). At start the service moves the
+        annotations made on the old canvas IRIs (urn:echoes:canvas:<theme>/<entry>) to these
+        canvases (migrate.py). Default: canvases.json in EchoesHub.data_dir.""",
+    )
+
     state_dir = Unicode(".", help="The hub state folder (set from EchoesHub.state_dir).")
+    data_dir = Unicode(".", help="The shared data folder (set from EchoesHub.data_dir).")
+
+    @default("canvases_file")
+    def _default_canvases_file(self) -> str:
+        return str(Path(self.data_dir) / CANVASES)
 
     @default("database_url")
     def _default_database_url(self) -> str:
@@ -116,5 +132,5 @@ class AnnotationsService(ServiceSettings):
 def annotations_service(c: Config, deployment: Deployment) -> tuple[dict, list[str]]:
     """The managed-service entry for the hub, and the scopes users need to use it."""
     settings = deployment.settings
-    options = AnnotationsService(config=c, state_dir=settings.state_dir)
+    options = AnnotationsService(config=c, state_dir=settings.state_dir, data_dir=settings.data_dir)
     return service_entry(options, deployment, default_port=settings.port + 4), USER_SCOPES

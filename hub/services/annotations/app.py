@@ -12,7 +12,7 @@ from typing import ClassVar
 from tornado import web
 
 from ..base.app import ServiceApp
-from . import AnnotationsService
+from . import AnnotationsService, migrate
 from .handlers import ROUTES
 from .service import DEFAULT_CONTAINER, Annotations, ImportQuota
 from .store import Store
@@ -41,6 +41,9 @@ class AnnotationsApp(ServiceApp):
         self.store.create_schema()
         self.store.ensure_container(DEFAULT_CONTAINER, "echoes", "Everyone's annotations")
         self.log.info("annotations database %s", self.store.engine.url)
+        canvases = migrate.read_canvases(self.service_settings.canvases_file, self.log)
+        moved = migrate.move_to_canvases(self.store, canvases)
+        self.log.info("%d annotations moved from old canvas IRIs to IIIF canvases", moved)
 
     async def close(self) -> None:
         if self.writer is not None:  # writes under way finish before the store closes

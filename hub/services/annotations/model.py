@@ -210,7 +210,7 @@ def parse_annotation(doc: Any, imported: bool = False, own_iri: str | None = Non
     motivations = _motivations(doc.get("motivation"), "motivation")
     if "target" not in doc:
         raise ValidationError("an annotation needs a target", "target")
-    targets = _targets(doc["target"])
+    targets = target_iris(doc["target"])
     bodies = _bodies(doc)
     tags = _tags(bodies, motivations)
     text = " ".join(_body_text(b) for b in bodies).strip()
@@ -369,7 +369,9 @@ def _id_of(value: Any, where: str) -> Any:
     return value.get("id") if isinstance(value, dict) else value
 
 
-def _targets(value: Any) -> list[str]:
+def target_iris(value: Any) -> list[str]:
+    """The IRIs an annotation's ``target`` is found by: each source (without fragment) and
+    what it is ``partOf``."""
     items = _as_list(value)
     if not items:
         raise ValidationError("an annotation needs a target", "target")

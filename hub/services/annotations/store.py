@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -363,6 +364,56 @@ class Store:
                 conn.execute(
                     text("DELETE FROM annotation_words WHERE rowid = :pk"), {"pk": current.pk}
                 )
+
+    def rewrite(
+        self,
+        targets: list[str],
+        change: Callable[[dict], tuple[dict, list[str]] | None],
+        action: str,
+        by: str,
+    ) -> int:
+        """Give every live annotation on one of ``targets`` the document that ``change``
+        makes of its own (with the IRIs it is found by), as a new revision; ``change``
+        returns None to leave one as it is. One transaction: all of them or none. Returns
+        how many changed."""
+        if not targets:
+            return 0
+        on_targets = select(facets.c.pk).where(facets.c.kind == "t", facets.c.value.in_(targets))
+        changed = 0
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(annotations).where(
+                    annotations.c.deleted.is_(False), annotations.c.pk.in_(on_targets)
+                )
+            ).all()
+            for record in map(_record, rows):
+                result = change(record.doc)
+                if result is None:
+                    continue
+                doc, found_by = result
+                source = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+                revision = record.revision + 1
+                conn.execute(
+                    update(annotations)
+                    .where(annotations.c.pk == record.pk)
+                    .values(doc=source, revision=revision, modified=doc["modified"])
+                )
+                conn.execute(delete(facets).where(facets.c.pk == record.pk, facets.c.kind == "t"))
+                conn.execute(
+                    insert(facets), [{"kind": "t", "value": t, "pk": record.pk} for t in found_by]
+                )
+                conn.execute(
+                    insert(revisions).values(
+                        pk=record.pk,
+                        revision=revision,
+                        action=action,
+                        by_user=by,
+                        at=doc["modified"],
+                        doc=source,
+                    )
+                )
+                changed += 1
+        return changed
 
     def revisions(self, pk: int) -> list[dict]:
         with self.engine.connect() as conn:

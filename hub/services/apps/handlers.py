@@ -116,6 +116,7 @@ class BaseHandler(ServiceHandler):
         model["thumbnail"] = self.service.thumbnail_url(app)
         if not can_manage(app.author, viewer):
             model.pop("error")  # what went wrong is for the author and admins
+            model.pop("source")  # so is where the notebook lies in the author's server
         return model
 
 
@@ -203,6 +204,43 @@ class GalleryHandler(BaseHandler):
             xsrf="" if viewer.anonymous else self.xsrf_token.decode(),
             time=time,
         )
+
+
+class AppPageHandler(BaseHandler):
+    """An app's own page: its description, who may open it, its versions, and for the
+    author the gallery's edit form. Those who may not open the app get the answer an
+    unknown app gets (404), so that nobody learns which private apps exist."""
+
+    html_pages = True
+
+    async def get(self, author: str, name: str) -> None:
+        viewer = self.viewer
+        app = _viewable(self.service.store, author, name, viewer)
+        if app is None:
+            raise NotFound(f"no app {author}/{name}")
+        self.render(
+            "app.html",
+            app=self.app_model(app, viewer),
+            who=who_may_open(Share.parse(app.share)),
+            versions=self.service.store.versions(author, name),
+            prefix=self.service.prefix,
+            # The author's own server, through the hub (which starts it if need be).
+            in_lab=self.service.origins.hub_url(f"hub/user-redirect/lab/tree/{app.source}")
+            if app.source and viewer.name == author
+            else "",
+            time=time,
+        )
+
+
+def who_may_open(share: Share) -> str:
+    """A share in words, as the publish dialog names it."""
+    if share.kind == "public":
+        return "anyone, without logging in"
+    if share.kind == "hub":
+        return "every hub user"
+    if share.kind == "group":
+        return f"members of the hub group {share.principal}"
+    return f"the hub user {share.principal}"
 
 
 class LoginHandler(BaseHandler):
@@ -532,6 +570,12 @@ APP = "{author}/{name}"
 SERVICE_ROUTES = [
     Route("", GalleryHandler, {"get": "The gallery of the apps the caller may open."}),
     Route("login", LoginHandler, {"get": "Log in through the hub (OAuth), then the gallery."}),
+    Route(
+        f"about/{APP}",
+        AppPageHandler,
+        {"get": "The app's page: description, who may open it, versions."},
+        replies={"get": "Page"},
+    ),
     Route("publish", PublishFormHandler, {"post": "The gallery's publish form (an .ipynb)."}),
     Route(
         "api/openapi.json", OpenApiHandler, {"get": "This description."}, replies={"get": "OpenAPI"}

@@ -88,6 +88,9 @@ class Publication:
     files: dict[str, bytes]
     #: The notebook's own title (its metadata), if it has one.
     notebook_title: str = ""
+    #: Where the notebook is in the author's server (relative to its root), for "Open in
+    #: JupyterLab"; None: not sent (the previous version's is kept).
+    source: str | None = None
 
 
 def _check_relative_path(path: str) -> str:
@@ -139,6 +142,12 @@ def parse_publication(body: object) -> Publication:
     if body.get("description") == "":
         given["description"] = ""
     notebook_title = (notebook.get("metadata") or {}).get("title")
+    source = body.get("source") or None
+    if source is not None:
+        pure = PurePosixPath(source) if isinstance(source, str) else None
+        if not pure or pure.is_absolute() or ".." in pure.parts or len(source) > 1000:
+            raise InvalidRequest("'source' must be the notebook's relative path in your server")
+        source = str(pure)
     return Publication(
         title=given.get("title"),
         description=given.get("description"),
@@ -146,6 +155,7 @@ def parse_publication(body: object) -> Publication:
         notebook=raw,
         files=files,
         notebook_title=notebook_title if isinstance(notebook_title, str) else "",
+        source=source,
     )
 
 

@@ -36,6 +36,10 @@ SCHEMAS: dict[str, dict] = {
             "published_at": {"type": "number", "description": "seconds since the epoch"},
             "ok": {"type": "boolean", "description": "the trial run at publishing succeeded"},
             "error": {"type": "string", "description": "what failed (author and admins only)"},
+            "source": {
+                "type": "string",
+                "description": "the notebook's path in the author's server (author and admins)",
+            },
             "url": {"type": "string", "description": "the app's address"},
             "thumbnail": {"type": "string", "description": "the thumbnail's address, or empty"},
             "versions": {
@@ -68,6 +72,11 @@ SCHEMAS: dict[str, dict] = {
                 "additionalProperties": {"type": "string"},
             },
             "title": {"type": "string", "description": "left out: the previous version's"},
+            "source": {
+                "type": "string",
+                "description": "the notebook's path in the author's server; left out: the "
+                "previous version's",
+            },
             "description": {"type": "string", "description": "left out: the previous version's"},
             "share": {
                 **SHARE,

@@ -80,6 +80,10 @@ class Origins:
     def service_url(self, path: str) -> str:
         return f"{self.scheme}://{self.service_host()}{self.port}{url_path_join(self.prefix, path)}"
 
+    def hub_url(self, path: str) -> str:
+        """An address on the hub's own host (`hub/user-redirect/...`)."""
+        return f"{self.scheme}://{self.domain}{self.port}/{path.lstrip('/')}"
+
     def enter_url(self, author: str, name: str) -> str:
         return self.service_url(f"enter/{author}/{name}")
 

@@ -280,6 +280,9 @@ class Runner:
             # A page that was closed (or never connected) frees its kernel.
             "--MappingKernelManager.cull_idle_timeout=300",
             "--MappingKernelManager.cull_interval=60",
+            # Voila loads every JupyterLab extension of the environment; ours needs
+            # JupyterLab's file browser, which Voila's page lacks (a script error per view).
+            '--VoilaConfiguration.extension_denylist=["echoes-vre-lab"]',
         ]
 
     async def _start(self, key: tuple[str, str], version: int, notebook: Path) -> Instance:

@@ -31,7 +31,9 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 
@@ -54,6 +56,7 @@ apps = Table(
     Column("published_at", Float, nullable=False),
     Column("ok", Boolean, nullable=False, default=True),
     Column("error", Text, nullable=False, default=""),
+    Column("source", Text, nullable=False, default=""),
     PrimaryKeyConstraint("author", "name"),
 )
 versions = Table(
@@ -78,6 +81,8 @@ class App:
     published_at: float
     ok: bool
     error: str
+    #: The notebook's path in the author's server ("" if not known).
+    source: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -124,7 +129,14 @@ class AppStore:
         database = self.root / "apps.sqlite"
         self.engine = database_engine(f"sqlite:///{database}")
         metadata.create_all(self.engine)
+        self._add_source_column()
         database.chmod(0o600)
+
+    def _add_source_column(self) -> None:
+        """Databases written before apps knew their notebook's path get the column."""
+        if "source" not in {c["name"] for c in inspect(self.engine).get_columns("apps")}:
+            with self.engine.begin() as conn:
+                conn.execute(text("ALTER TABLE apps ADD COLUMN source TEXT NOT NULL DEFAULT ''"))
 
     def folder(self, author: str, name: str, version: int) -> Path:
         return self.snapshots / author / name / f"v{version}"
@@ -193,6 +205,9 @@ class AppStore:
             "published_at": now,
             "ok": True,
             "error": "",
+            "source": publication.source
+            if publication.source is not None
+            else (previous.source if previous else ""),
         }
         with self.engine.begin() as conn:
             conn.execute(

@@ -1,0 +1,102 @@
+"""Workshops: events a trainer runs, which attendees join with a code, no sign-up.
+
+This module holds the settings, `WorkshopsService` (read by the hub and by the service,
+hub/services/base/settings.py), and `workshops_service`, the managed-service entry and the
+scopes users need. The service itself is `app.WorkshopsApp` (its own process, on the
+service base), in layers: `model` (an event's fields, checked), `store` (SQLAlchemy:
+events and seats, SQLite WAL by default), thin `handlers` over one route table (page,
+JSON API, OpenAPI generated from it).
+
+Joining happens on the hub (`join`), because only the hub can log a person in: the join
+page takes the event's code and a display name, takes a seat in the same store (one
+statement, so concurrent joins never pass the seat limit), makes a hub account of its
+own for the attendee (`account_prefix` and a random part; the display name is only
+shown), puts it in the event's group and logs it in. The store is the service's; the
+hub, the same account on the same machine, opens it too (SQLite WAL: readers never wait,
+a writer waits `busy_timeout`).
+
+Who creates events: members of the hub group `trainers_group` and administrators.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from traitlets import Integer, Unicode, default, validate
+from traitlets.config import Config
+
+from ...deployment import Deployment
+from ...settings import absolute_sqlite_url
+from ..base.settings import ServiceSettings, service_entry
+
+NAME = "workshops"
+#: Every user (the CLI, a trainer's server) may reach the service with their own tokens.
+USER_SCOPES = [f"access:services!service={NAME}"]
+
+
+class WorkshopsService(ServiceSettings):
+    """Settings of the workshops service (`c.WorkshopsService.<name>`)."""
+
+    name: ClassVar[str] = NAME
+    module: ClassVar[str] = "echoes_hub.services.workshops"
+
+    trainers_group = Unicode(
+        "trainers",
+        config=True,
+        help="""The hub group whose members may create events (administrators may too).
+        Add trainers to it on the hub's admin page.""",
+    )
+
+    account_prefix = Unicode(
+        "guest-",
+        config=True,
+        help="""Attendees' hub accounts are named this prefix and a random part, never
+        after the display name they type, so nobody can join as someone else. Sign-ups
+        with a name that starts with it are refused.""",
+    )
+
+    code_length = Integer(
+        12,
+        min=8,
+        config=True,
+        help="""Characters of an event's join code, from a 32-letter alphabet (5 bits
+        each: 12 give 60 bits). With the hub's limit of failed attempts per address
+        (EchoesAuthenticator.failed_logins_per_address) guessing one is hopeless.""",
+    )
+
+    max_seats = Integer(500, min=1, config=True, help="The most seats one event may have.")
+
+    database_url = Unicode(
+        config=True,
+        help="""SQLAlchemy URL of the workshops database. Default: SQLite file
+        workshops.sqlite in the hub state folder (WAL).""",
+    )
+
+    state_dir = Unicode(".", help="The hub state folder (set from EchoesHub.state_dir).")
+
+    @default("database_url")
+    def _default_database_url(self) -> str:
+        return absolute_sqlite_url(f"sqlite:///{self.state_dir}/workshops.sqlite")
+
+    @validate("database_url")
+    def _absolute_database_url(self, proposal: dict) -> str:
+        return absolute_sqlite_url(proposal["value"])
+
+
+def workshops_settings(c: Config, state_dir: str) -> WorkshopsService:
+    """The service's settings as the hub reads them (the state folder is the hub's)."""
+    return WorkshopsService(config=c, state_dir=state_dir)
+
+
+def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str]]:
+    """The managed-service entry for the hub, and the scopes users need to use it."""
+    settings = deployment.settings
+    options = workshops_settings(c, settings.state_dir)
+    # Join links name the hub's public address, where attendees log in.
+    environment = {"ECHOES_HUB_URL": settings.public_url}
+    if deployment.servers == "local":  # folder materials are read from the trainer's home
+        environment["ECHOES_HOMES_DIR"] = str(settings.state_path / "homes")
+    entry = service_entry(
+        options, deployment, default_port=settings.port + 6, environment=environment, display=True
+    )
+    return entry, USER_SCOPES

@@ -1,0 +1,56 @@
+"""The workshops service process: the service base's Application over the route table.
+
+Run by the hub as a managed service (`python -m echoes_hub.services.workshops`) with its
+`WorkshopsService` settings in the environment (hub/services/base/settings.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from tornado import web
+
+from ..base.app import ServiceApp
+from . import WorkshopsService
+from .handlers import HERE, ROUTES
+from .store import Store
+
+
+class WorkshopsApp(ServiceApp):
+    """Serve the trainers' events."""
+
+    name = "echoes-workshops"
+    description = "The ECHOES workshops service, a JupyterHub managed service."
+    settings_class = WorkshopsService
+    classes: ClassVar[list] = [WorkshopsService]
+
+    store: Store | None = None
+
+    async def open(self) -> None:
+        self.store = Store(self.service_settings.database_url)
+        self.store.create_schema()
+        Path("workshops", "materials").mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.log.info("workshops database %s", self.store.engine.url)
+
+    async def close(self) -> None:
+        self.store.close()
+
+    def make_web_app(self) -> web.Application:
+        return self.web_app(
+            ROUTES,
+            store=self.store,
+            prefix=self.prefix,
+            public_url=self.public_url,
+            # Join links point at the hub, where attendees are logged in.
+            hub_url=os.environ.get("ECHOES_HUB_URL", ""),
+            homes=os.environ.get("ECHOES_HOMES_DIR", ""),
+            # The materials' snapshots, in the hub's state folder (the service's folder).
+            materials=Path("workshops", "materials").resolve(),
+            template_path=str(HERE),
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    WorkshopsApp.launch_instance(argv)

@@ -1,0 +1,109 @@
+"""What the workshop tests share: trainers, events through the service's API, joining
+through the hub's join page as a browser does."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+from tests.hubclient import Hub, HubSession
+
+
+def api(hub: Hub, person: HubSession, method: str, path: str = "", **kwargs) -> requests.Response:
+    """The workshops service's JSON API, with `person`'s hub token."""
+    token = getattr(person, "_workshops_token", None) or person.new_token("workshops")
+    person._workshops_token = token
+    return requests.request(
+        method,
+        f"{hub.service_url('workshops')}api/events{path}",
+        headers={"Authorization": f"token {token}", **kwargs.pop("headers", {})},
+        timeout=60,
+        **kwargs,
+    )
+
+
+def new_trainer(hub: Hub, admin: HubSession, group: str = "trainers") -> HubSession:
+    """A person signed up, approved and put in the trainers' group by the administrator."""
+    from tests.integration.conftest import add_user
+
+    person = add_user(hub, admin, "trainer")
+    created = admin.api("POST", f"/groups/{group}")
+    assert created.status_code in (201, 409), created.text
+    added = admin.api("POST", f"/groups/{group}/users", json={"users": [person.name]})
+    assert added.status_code == 200, added.text
+    return person
+
+
+def hours(start: float, end: float) -> dict[str, str]:
+    """An event's start and end, `start` and `end` hours from now."""
+    now = datetime.now(UTC)
+    return {
+        "start": (now + timedelta(hours=start)).isoformat(),
+        "end": (now + timedelta(hours=end)).isoformat(),
+    }
+
+
+def new_event(hub: Hub, trainer: HubSession, **fields) -> dict:
+    body = {"title": "Pottery in Python", "seats": 5, **hours(-1, 2), **fields}
+    reply = api(hub, trainer, "POST", json=body)
+    assert reply.status_code == 201, reply.text
+    return reply.json()
+
+
+class Attendee:
+    """A person with a browser on an event's join page."""
+
+    def __init__(self, hub: Hub, source: str | None = None) -> None:
+        self.session = HubSession(hub, "", "", source=source)
+
+    def join(
+        self, event: dict, code: str | None = None, display_name: str = "Ada"
+    ) -> requests.Response:
+        """Post the join form; on success the session is logged in (name set)."""
+        http = self.session.http
+        page = http.get(event["join_url"], timeout=30)
+        assert page.status_code == 200, page.text[:300]
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+        reply = http.post(
+            event["join_url"],
+            data={
+                "_xsrf": xsrf,
+                "code": event["code"] if code is None else code,
+                "display_name": display_name,
+            },
+            allow_redirects=False,
+            timeout=60,
+        )
+        if reply.status_code == 302:
+            me = self.session.api("GET", "/user")
+            assert me.status_code == 200, me.text
+            self.session.name = me.json()["name"]
+        return reply
+
+    def join_error(self, event: dict, code: str | None = None) -> tuple[int, str]:
+        """Post the join form; the status and the refusal the page shows."""
+        reply = self.join(event, code)
+        found = re.search(
+            r'class="alert alert-danger join_error"[^>]*>\s*(.*?)\s*</p>', reply.text, re.S
+        )
+        return reply.status_code, html.unescape(found.group(1)) if found else ""
+
+
+def workshops_pid(hub: Hub) -> int | None:
+    """The pid of this hub's workshops service (not of the tether that restarts it), or
+    None: its environment names the hub's state folder, in the database URL."""
+    marker = str(hub.state_dir / "workshops.sqlite")
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+            environ = (entry / "environ").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        service = "echoes_hub.services.workshops" in cmdline and "tether" not in cmdline
+        if service and marker in environ:
+            return int(entry.name)
+    return None
