@@ -18,6 +18,7 @@ httpx is already in every user server (JupyterLab depends on it).
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 from collections.abc import Generator, Mapping
@@ -147,6 +148,41 @@ def beside(public_url: str, name: str) -> str:
         return ""
     parts = urlsplit(public_url)
     return f"{parts.scheme}://{name}--service.{parts.netloc}/services/{name}/"
+
+
+# The command line (`echoes publish`, `echoes workshop`): one way to say which hub.
+
+
+def add_hub_options(parser: argparse.ArgumentParser) -> None:
+    """--hub and --token, as every `echoes` command that talks to the hub takes them."""
+    here = Hub.from_environ()  # inside a user server, what its hub told it
+    parser.add_argument(
+        "--hub",
+        default=os.environ.get("ECHOES_HUB_URL", ""),
+        help="the hub's public address (default: $ECHOES_HUB_URL; inside a user server, its hub)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("ECHOES_TOKEN") or here.token,
+        help="a hub API token (default: $ECHOES_TOKEN; inside a user server, its own)",
+    )
+
+
+def check_hub_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, service_url: str
+) -> None:
+    """A usage error when neither --hub nor ``service_url`` (the service's address given
+    or told to the server) says where to go, or when no token is given."""
+    if not args.hub and not service_url:
+        parser.error("give the hub's address with --hub or $ECHOES_HUB_URL")
+    if not args.token:
+        parser.error("give a hub token with --token or $ECHOES_TOKEN")
+
+
+def hub_of(args: argparse.Namespace) -> Hub:
+    """The hub that --hub and --token name: at its public address, else the one this
+    user server was told."""
+    return Hub.at(args.hub, args.token) if args.hub else Hub.from_environ().with_token(args.token)
 
 
 class _Token(httpx.Auth):

@@ -18,13 +18,20 @@ import argparse
 import ast
 import base64
 import json
-import os
 import sys
 from pathlib import Path
 
 import httpx
 
-from .hub import Hub, ServiceUnavailable, message_of, send
+from .hub import (
+    Hub,
+    ServiceUnavailable,
+    add_hub_options,
+    check_hub_options,
+    hub_of,
+    message_of,
+    send,
+)
 from .localhost import resolve_localhost_names
 
 
@@ -124,20 +131,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="another file to include, relative to the notebook",
     )
     parser.add_argument("--unpublish", action="store_true", help="remove the app")
-    parser.add_argument(
-        "--hub",
-        default=os.environ.get("ECHOES_HUB_URL", ""),
-        help="the hub's public address (default: $ECHOES_HUB_URL; inside a user server, its hub)",
-    )
+    add_hub_options(parser)
     parser.add_argument(
         "--apps",
         default=here.services.get("apps", ""),
         help="the apps service's address (default: $ECHOES_APPS_URL, set in user servers; "
         "else the apps service's own host beside the hub's, http://apps--service.HOST/services/apps/)",
-    )
-    parser.add_argument(
-        "--token",
-        default=os.environ.get("ECHOES_TOKEN") or here.token,
     )
     parser.add_argument(
         "--user",
@@ -147,17 +146,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.unpublish and not args.notebook:
         parser.error("give the NOTEBOOK to publish (or --unpublish)")
-    if not args.hub and not args.apps:
-        parser.error("give the hub's address with --hub or $ECHOES_HUB_URL")
-    if not args.token:
-        parser.error("give a hub token with --token or $ECHOES_TOKEN")
+    check_hub_options(parser, args, args.apps)
     return args
 
 
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     resolve_localhost_names()
-    hub = Hub.at(args.hub, args.token) if args.hub else Hub.from_environ().with_token(args.token)
+    hub = hub_of(args)
     # A trial run of the notebook comes before the reply.
     with hub.client(timeout=600) as http:
         try:

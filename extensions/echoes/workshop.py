@@ -14,12 +14,19 @@ Authenticates with a hub token: --token, $ECHOES_TOKEN or, inside a user server,
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import httpx
 
-from .hub import Hub, ServiceUnavailable, message_of, send
+from .hub import (
+    Hub,
+    ServiceUnavailable,
+    add_hub_options,
+    check_hub_options,
+    hub_of,
+    message_of,
+    send,
+)
 from .localhost import resolve_localhost_names
 
 
@@ -49,12 +56,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--hub",
-        default=os.environ.get("ECHOES_HUB_URL", ""),
-        help="the hub's public address (default: $ECHOES_HUB_URL; inside a user server, its hub)",
-    )
-    parser.add_argument("--token", default=os.environ.get("ECHOES_TOKEN") or here.token)
+    add_hub_options(parser)
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create an event")
     create.add_argument("--title", required=True)
@@ -71,17 +73,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     revoke = commands.add_parser("revoke", help="close an event's code and end its sessions")
     revoke.add_argument("event", help="the event's id")
     args = parser.parse_args(argv)
-    if not args.hub and not here.services.get("workshops"):
-        parser.error("give the hub's address with --hub or $ECHOES_HUB_URL")
-    if not args.token:
-        parser.error("give a hub token with --token or $ECHOES_TOKEN")
+    check_hub_options(parser, args, here.services.get("workshops", ""))
     return args
 
 
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     resolve_localhost_names()
-    hub = Hub.at(args.hub, args.token) if args.hub else Hub.from_environ().with_token(args.token)
+    hub = hub_of(args)
     with hub.client() as http:
         try:
             events = hub.service_url("workshops") + "api/events"

@@ -246,11 +246,15 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
         software = page.locator(".echoes-Group-software > ul > .echoes-Item")
         software.first.wait_for(timeout=30_000)
         assert software.count() == len(proposals)
+        # Every proposal drawn (with, on this shared hub, others' public regions of the
+        # same canvas: other tests' users annotate it too).
         page.wait_for_function(
-            f"() => document.querySelector('{FRAME}').echoesView.anno.getAnnotations().length"
-            f" === {len(proposals)}"
+            f"ids => {{ const shown = new Set(document.querySelector('{FRAME}')"
+            ".echoesView.anno.getAnnotations().map(a => a.id));"
+            " return ids.every(id => shown.has(id)); }",
+            arg=sorted(proposals),
         )
-        assert set(drawn(page)) == group_ids(page, "software") == set(proposals)
+        assert group_ids(page, "software") == set(proposals) <= set(drawn(page))
 
         # Proposals filtered by confidence: the slider leaves out the less confident.
         least = sorted(
@@ -258,12 +262,13 @@ def test_catalog_browser_annotation_view_and_a_second_user(lab_hub, new_user, br
             for p in alice_api.get(
                 service_url(hub) + "search", params={"target": canvas_of(hub)["id"]}, timeout=30
             ).json()["items"]
-            if p["creator"]["type"] == "Software"
+            if p["id"] in proposals
         )[len(proposals) // 2]
         page.locator(".echoes-Threshold input").fill(str(least))
         kept = [p for p in proposals if p in group_ids(page, "software")]
         assert 0 < len(kept) < len(proposals)
-        assert set(drawn(page)) == set(kept)
+        shown = set(drawn(page))
+        assert set(kept) <= shown and not (set(proposals) - set(kept)) & shown
         page.locator(".echoes-Threshold input").fill("0")
         assert software.count() == len(proposals)
         # Motivations in plain words.

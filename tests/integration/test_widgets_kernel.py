@@ -23,10 +23,8 @@ from tests.integration.conftest import add_user
 
 pytestmark = pytest.mark.slow
 
-# Half the photograph's size on screen: a rectangle drawn at (50, 25) 40 x 30 is
-# (100, 50) 80 x 60 in the image's pixels.
-HALF = {"width": 192, "height": 151.5}
-DRAWN = {"x": 50, "y": 25, "w": 40, "h": 30}
+# A rectangle drawn with Annotorious, as the browser sends it: in the image's pixels.
+DRAWN = {"kind": "rect", "x": 100, "y": 50, "w": 80, "h": 60}
 GROUP = "wid-curators"
 
 
@@ -122,13 +120,16 @@ def bob(hub, admin, service):
         yield someone
 
 
-def save(text: str, visibility: str, rect: dict | None = DRAWN, **extra) -> dict:
-    """What the front end sends on Save; ``rect`` None when no rectangle was drawn."""
+def rect(x: float, y: float, w: float, h: float) -> dict:
+    return {"kind": "rect", "x": x, "y": y, "w": w, "h": h}
+
+
+def save(text: str, visibility: str, region: dict | None = DRAWN, **extra) -> dict:
+    """What the front end sends on Save; ``region`` None when nothing was drawn."""
     return {
         "action": "save",
         "id": None,
-        "rect": rect,
-        "display": HALF,
+        "region": region,
         "text": text,
         "tags": "owl, silver",
         "motivation": "describing",
@@ -177,11 +178,15 @@ def test_a_drawn_rectangle_saved_in_the_widget_is_a_region_annotation_of_its_use
     assert shape["id"] == stored["id"] and shape["group"] == "yours" and shape["editable"]
     assert shape["box"] == [100, 50, 80, 60]
 
-    # A private one, dragged up and to the left from (150, 100).
-    rect = {"x": 150, "y": 100, "w": -20, "h": -10}
-    state = alice.click("w", save("A private hunch", "private", rect))
+    # A private one, and a polygon (an SvgSelector).
+    state = alice.click("w", save("A private hunch", "private", rect(260, 180, 40, 20)))
     assert state["status"]["kind"] == "ok"
     assert mine(alice, "A private hunch")["target"]["selector"]["value"] == "xywh=260,180,40,20"
+    corners = [[10, 10], [60, 12], [40, 50]]
+    state = alice.click("w", save("A worn edge", "private", {"kind": "polygon", "points": corners}))
+    assert state["status"]["kind"] == "ok"
+    selector = mine(alice, "A worn edge")["target"]["selector"]
+    assert selector["type"] == "SvgSelector" and "10,10 60,12 40,50" in selector["value"]
 
 
 def test_another_user_sees_public_annotations_and_not_private_ones(alice, bob):
@@ -193,14 +198,14 @@ def test_another_user_sees_public_annotations_and_not_private_ones(alice, bob):
     assert owl["group"] == "public" and owl["creator"] == alice.name and not owl["editable"]
 
     # Alice shares one with their group; Bob, a member, sees it among "your groups".
-    alice.click("w", save("For the curators", f"group:{GROUP}", {"x": 60, "y": 60, "w": 9, "h": 9}))
+    alice.click("w", save("For the curators", f"group:{GROUP}", rect(120, 120, 18, 18)))
     bob.run("w.refresh(); print(json.dumps(len(w.shapes)))")
     shared = {s["text"]: s for s in bob.state("w")["shapes"]}["For the curators"]
     assert shared["group"] == "groups" and shared["visibility"] == f"group:{GROUP}"
 
     # Alice adds one; Bob's widget shows it at its next refresh (the browser's timer
     # sends the same message as the Refresh button).
-    alice.click("w", save("Second owl", "public", {"x": 10, "y": 10, "w": 20, "h": 20}))
+    alice.click("w", save("Second owl", "public", rect(20, 20, 40, 40)))
     state = bob.click("w", {"action": "refresh"})
     assert "Second owl" in {s["text"] for s in state["shapes"]}
 
@@ -217,8 +222,11 @@ def test_changing_another_users_annotation_shows_the_services_refusal(alice, bob
     assert state["status"]["kind"] == "error" and "403" in state["status"]["text"]
     # Nothing changed, and the kernel is still fine (no traceback went up).
     assert mine(alice, "A worn owl")["body"][0]["value"] == "A worn owl"
-    state = bob.click("w", save("no rectangle", "public", rect=None))
-    assert state["status"] == {"kind": "error", "text": "draw a rectangle on the image first"}
+    state = bob.click("w", save("no rectangle", "public", region=None))
+    assert state["status"] == {
+        "kind": "error",
+        "text": "draw a rectangle or a polygon on the image first",
+    }
     state = bob.click("w", {"action": "explode"})
     assert state["status"] == {"kind": "error", "text": "unknown action 'explode'"}
     state = bob.click("w", {"action": "delete"})
@@ -227,7 +235,7 @@ def test_changing_another_users_annotation_shows_the_services_refusal(alice, bob
 
 def test_its_user_edits_and_deletes_their_own_annotation(alice):
     hunch = mine(alice, "A private hunch")
-    moved = {"x": 0, "y": 0, "w": 5, "h": 5}
+    moved = rect(0, 0, 10, 10)
     state = alice.click("w", save("Not a hunch any more", "public", moved, id=hunch["id"]))
     assert state["status"] == {"kind": "ok", "text": "saved your changes"}
     changed = mine(alice, "Not a hunch any more")

@@ -323,11 +323,14 @@ class ContainerHandler(BaseHandler):
 class AnnotationHandler(BaseHandler):
     public_reads = True
 
-    def _resource_headers(self, record) -> None:
-        self.set_header("ETag", self.annotations.etag(record))
+    def _resource_headers(self, record=None) -> None:
+        """LDP's Link and Allow; with ``record``, its JSON-LD ETag and Vary (a GET leaves
+        those to write_document, which makes the ETag of the syntax it writes)."""
         self.set_header("Link", f'<{LDP}Resource>; rel="type"')
         self.set_header("Allow", ", ".join(self.methods()))
-        self.set_header("Vary", "Accept")
+        if record is not None:
+            self.set_header("ETag", self.annotations.etag(record))
+            self.set_header("Vary", "Accept")
 
     def options(self, container: str, annotation: str) -> None:
         self._resource_headers(self.annotations.read(self.viewer, container, annotation))
@@ -339,7 +342,7 @@ class AnnotationHandler(BaseHandler):
     async def get(self, container: str, annotation: str) -> None:
         media_type = self.representation()
         record = self.annotations.read(self.viewer, container, annotation)
-        self._resource_headers(record)
+        self._resource_headers()
         await self.write_document(
             self.annotations.render(record), media_type, self.annotations.etag(record)
         )
