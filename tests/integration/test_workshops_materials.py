@@ -50,6 +50,19 @@ def shell(person: HubSession, command: str) -> None:
     assert status == 0, shown
 
 
+def edit_one_and_delete_another(person, token: str) -> None:
+    """The attendee's own changes to the materials: intro.txt edited, data.csv deleted."""
+    edited = contents(
+        person,
+        token,
+        "PUT",
+        "course/intro.txt",
+        json={"type": "file", "format": "text", "content": "my answer\n"},
+    )
+    assert edited.status_code == 200, edited.text
+    assert contents(person, token, "DELETE", "course/data.csv").status_code == 204
+
+
 def test_a_materials_folder_that_is_not_in_the_trainers_home_is_a_400(hub, trainer):
     body = {"title": "Materials", "seats": 3, **hours(-1, 2), "materials": "nowhere"}
     reply = api(hub, trainer, "POST", json=body)
@@ -73,15 +86,7 @@ def test_materials_reach_the_attendee_and_an_update_keeps_their_changes(hub, tra
     assert text_of(person, token, "course/sub/notes.txt") == "s1\n"
     assert contents(person, token, "GET", "course/leak").status_code == 404
     # The attendee edits one file and deletes another.
-    edited = contents(
-        person,
-        token,
-        "PUT",
-        "course/intro.txt",
-        json={"type": "file", "format": "text", "content": "my answer\n"},
-    )
-    assert edited.status_code == 200, edited.text
-    assert contents(person, token, "DELETE", "course/data.csv").status_code == 204
+    edit_one_and_delete_another(person, token)
     # The trainer changes both, adds one, and pushes.
     shell(
         trainer,
@@ -161,15 +166,7 @@ def test_git_materials_are_pulled_with_nbgitpuller_and_keep_the_attendees_change
     person.start_server()
     token = person.new_token()
     wait_for(lambda: text_of(person, token, "course/intro.txt"), 120, "the clone")
-    edited = contents(
-        person,
-        token,
-        "PUT",
-        "course/intro.txt",
-        json={"type": "file", "format": "text", "content": "my answer\n"},
-    )
-    assert edited.status_code == 200, edited.text
-    assert contents(person, token, "DELETE", "course/data.csv").status_code == 204
+    edit_one_and_delete_another(person, token)
     push({"data.csv": "d2\n", "extra.txt": "new\n"})
     pushed = api(hub, trainer, "POST", f"/{event['id']}/materials")
     assert pushed.status_code == 200 and pushed.json()["materials_version"] == 2, pushed.text
