@@ -24,6 +24,7 @@ import requests
 from PIL import Image
 
 from echoes_data import recipe
+from tests.annotation_cases import note
 from tests.hubclient import free_port_block, wait_for
 from tests.integration.annotations_support import MEDIA_TYPE, new_person, wait_for_service
 
@@ -92,17 +93,14 @@ def manifest(hub) -> str:
 
 
 def annotate(session: requests.Session, hub, text: str, xywh: tuple, visibility: str) -> str:
-    annotation = {
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "type": "Annotation",
-        "motivation": "commenting",
-        "body": {"type": "TextualBody", "value": text, "format": "text/plain"},
-        "target": {
+    annotation = note(
+        text,
+        target={
             "source": CANVAS,
             "selector": {"type": "FragmentSelector", "value": "xywh=" + ",".join(map(str, xywh))},
         },
-        "visibility": visibility,
-    }
+        visibility=visibility,
+    )
     reply = session.post(
         hub.service_url("annotations") + "containers/default/",
         json=annotation,
