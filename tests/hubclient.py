@@ -189,13 +189,21 @@ class Hub:
                 proc.wait()
 
     def kill_leftovers(self, timeout: float = 30) -> None:
-        """Teardown: stop the hub, then every process that outlived it (the proxy, services,
-        user servers): those whose command, environment or folder names this hub's state
-        folder, found by PID. SIGTERM, then SIGKILL for any still there after `timeout`."""
-        self.stop()
-        pids = self._leftover_pids()
+        """Teardown: stop the hub and every process it started (the proxy, services, user
+        servers): those whose command, environment or folder names this hub's state
+        folder, found by PID. All get SIGTERM at once, the hub too (left to itself, it
+        stops its services one after the other, seconds each), then SIGKILL for any still
+        there after `timeout`."""
+        hub = self.proc.pid if self.proc else None
+        pids = [pid for pid in self._leftover_pids() if pid != hub]
         for pid in pids:
             _signal(pid, signal.SIGTERM)
+        self.stop()
+        # And whatever started while the hub stopped.
+        late = [pid for pid in self._leftover_pids() if pid not in pids]
+        for pid in late:
+            _signal(pid, signal.SIGTERM)
+        pids += late
         deadline = time.monotonic() + timeout
         while pids and time.monotonic() < deadline:
             pids = [pid for pid in pids if _alive(pid)]
