@@ -167,6 +167,13 @@ class Group:
         name = "memory.current" if self.hierarchy.version == 2 else "memory.usage_in_bytes"
         return int(self._read("memory", name))
 
+    def oom_kills(self) -> int:
+        """How many of the group's processes the OOM killer stopped (a kernel past the
+        memory limit), as the kernel counts them (0 where it does not)."""
+        name = "memory.events" if self.hierarchy.version == 2 else "memory.oom_control"
+        counts = dict(line.split() for line in self._read("memory", name).splitlines())
+        return int(counts.get("oom_kill", 0))
+
     def limits(self) -> tuple[int, float]:
         """The memory (bytes) and CPUs the group is limited to, read back from the kernel."""
         if self.hierarchy.version == 2:
@@ -239,6 +246,13 @@ def create(
                 continue  # swap is not accounted on this kernel: the memory limit is all
             _write(folder / file, value)
     return group
+
+
+def remove_if_empty(parent: str, hierarchy: Hierarchy) -> None:
+    """Delete this hub's folder once its last group is gone (the kernel refuses otherwise)."""
+    for mount in set(hierarchy.mounts.values()):
+        with contextlib.suppress(OSError):
+            mount.joinpath(*[p for p in parent.split("/") if p]).rmdir()
 
 
 def remove_stale(parent: str, hierarchy: Hierarchy | None = None) -> list[str]:

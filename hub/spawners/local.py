@@ -220,6 +220,7 @@ class EchoesLocalSpawner(ServerProfiles, LocalProcessSpawner):
         if group:
             try:  # ends what the server left (a kernel it did not stop) and the group
                 await asyncio.to_thread(group.remove)
+                cgroups.remove_if_empty(self.cgroup_parent, group.hierarchy)
             except OSError as error:
                 self.log.warning("Could not remove the cgroup of %s: %s", self._log_name, error)
 
