@@ -88,6 +88,12 @@ def hub_parent(state_dir: str | Path) -> str:
     return f"/echoes/{digest}"
 
 
+def group_name(user: str, server: str = "") -> str:
+    """The group of a user's default server is named after them, a named one `user:server`
+    (user names cannot hold ':')."""
+    return f"{user}:{server}" if server else user
+
+
 def group_paths(hierarchy: Hierarchy, parent: str, name: str) -> list[Path]:
     """The group `name` under `parent` in each tree of the hierarchy (one for v2)."""
     if not name or name in (".", "..") or "/" in name:
@@ -246,6 +252,16 @@ def create(
                 continue  # swap is not accounted on this kernel: the memory limit is all
             _write(folder / file, value)
     return group
+
+
+def server_group(parent: str, user: str, server: str = "") -> Group | None:
+    """The group of a running server, to read its memory and OOM kills (the trainer's page
+    does: `parent` is `hub_parent(<state folder>)` unless configured); None without one."""
+    hierarchy = find_hierarchy()
+    if hierarchy is None:
+        return None
+    paths = group_paths(hierarchy, parent, group_name(user, server))
+    return Group(hierarchy, tuple(paths)) if all(p.is_dir() for p in paths) else None
 
 
 def remove_if_empty(parent: str, hierarchy: Hierarchy) -> None:

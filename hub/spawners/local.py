@@ -128,10 +128,6 @@ class EchoesLocalSpawner(ServerProfiles, LocalProcessSpawner):
         os.chown(home, account.pw_uid, account.pw_gid)
         home.chmod(0o700)
 
-    @property
-    def cgroup_name(self) -> str:
-        return f"{self.user.name}:{self.name}" if self.name else self.user.name
-
     def limits_support(self) -> cgroups.Support:
         return cgroups.support(self.cgroup_parent)
 
@@ -152,7 +148,8 @@ class EchoesLocalSpawner(ServerProfiles, LocalProcessSpawner):
                 removed = cgroups.remove_stale(parent)
                 if removed:
                     self.log.info("Removed stale cgroups under %s: %s", parent, removed)
-            return cgroups.create(parent, self.cgroup_name, self.mem_limit, self.cpu_limit)
+            name = cgroups.group_name(self.user.name, self.name)
+            return cgroups.create(parent, name, self.mem_limit, self.cpu_limit)
         except OSError as error:
             if parent not in self._unsupported_logged:
                 self._unsupported_logged.add(parent)
@@ -215,19 +212,11 @@ class EchoesLocalSpawner(ServerProfiles, LocalProcessSpawner):
         await self._remove_cgroup()
 
     async def _remove_cgroup(self) -> None:
-        group = self.cgroup or self._existing_cgroup()
+        group = self.cgroup or cgroups.server_group(self.cgroup_parent, self.user.name, self.name)
         self.cgroup = None
         if group:
             try:  # ends what the server left (a kernel it did not stop) and the group
                 await asyncio.to_thread(group.remove)
                 cgroups.remove_if_empty(self.cgroup_parent, group.hierarchy)
             except OSError as error:
-                self.log.warning("Could not remove the cgroup of %s: %s", self._log_name, error)
-
-    def _existing_cgroup(self) -> cgroups.Group | None:
-        """The group of a server started by an earlier hub process (kept running)."""
-        hierarchy = cgroups.find_hierarchy()
-        if hierarchy is None:
-            return None
-        paths = cgroups.group_paths(hierarchy, self.cgroup_parent, self.cgroup_name)
-        return cgroups.Group(hierarchy, tuple(paths)) if paths[0].exists() else None
+                self.log.warning("Could not remove the cgroup of %s: %s", self.user.name, error)

@@ -51,6 +51,7 @@ def admin(hub: Hub) -> HubSession:
 
 
 def group_of(hub: Hub, name: str) -> cgroups.Group:
+    """The group the server of `name` has or had."""
     paths = cgroups.group_paths(HIERARCHY, cgroups.hub_parent(hub.state_dir), name)
     return cgroups.Group(HIERARCHY, tuple(paths))
 
@@ -78,6 +79,8 @@ def test_a_kernel_past_the_events_memory_is_stopped_and_others_keep_working(hub,
     other.start_server(options={"profile": "workshop"})
 
     group = group_of(hub, guest.name)
+    # What the trainer's page reads: the running server's group, found by its user.
+    assert cgroups.server_group(cgroups.hub_parent(hub.state_dir), guest.name) == group
     assert group.limits() == (512 * 2**20, 0.5)
     assert group_of(hub, other.name).limits() == (2**30, 0.5)
     guest_token, other_token = guest.new_token(), other.new_token()

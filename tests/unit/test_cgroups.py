@@ -17,6 +17,7 @@ from echoes_hub.spawners.cgroups import (
     Hierarchy,
     Support,
     find_hierarchy,
+    group_name,
     group_paths,
     hub_parent,
     limit_files,
@@ -74,6 +75,10 @@ def test_v1_groups_are_the_same_path_in_each_tree() -> None:
         Path("/cg/memory/echoes/0123abcd/alice:lab"),
         Path("/cg/cpu,cpuacct/echoes/0123abcd/alice:lab"),
     ]
+
+
+def test_a_named_server_has_a_group_of_its_own() -> None:
+    assert (group_name("alice"), group_name("alice", "lab")) == ("alice", "alice:lab")
 
 
 def test_v2_groups_are_one_path() -> None:
