@@ -146,7 +146,7 @@ def test_what_an_attendee_costs(hub: Hub) -> None:
     for name, row in (("idle (lab open, no kernel)", idle), ("a kernel idle", kernel_idle)):
         print(
             f"[bench]   {name}: cgroup {row['cgroup_mib']:.0f} MiB, RSS {row['rss_mib']:.0f}"
-            f" MiB, CPU {row["cpu"] * 100:.2f}% of a core"
+            f" MiB, CPU {row['cpu'] * 100:.2f}% of a core"
         )
     print(
         f"[bench]   working (the Tate notebook): peak {working['peak_mib']:.0f} MiB, after "
