@@ -112,3 +112,24 @@ def test_a_kernel_past_the_events_memory_is_stopped_and_others_keep_working(hub,
     guest.stop_server()
     wait_for(lambda: not any(p.exists() for p in group.paths), 60, "the group to be removed")
     other.stop_server()
+
+
+def test_the_spawn_page_offers_sizes_to_people_and_none_to_attendees(hub, admin) -> None:
+    person = add_user(hub, admin, "chooser")
+    page = person.http.get(person.url("/hub/spawn"), timeout=60)
+    assert page.status_code == 200
+    assert 'name="profile" value="standard"' in page.text
+    assert 'name="profile" value="workshop"' in page.text
+    assert "Limits not enforced" not in page.text  # root, with controllers: they hold
+    assert person.server_model() is None  # the form is shown, nothing started yet
+
+    attendee = Attendee(hub)
+    assert attendee.join(new_event(hub, new_trainer(hub, admin), memory="768M")).status_code == 302
+    guest = attendee.session
+    # No form: the page starts the server at once, at the event's size.
+    page = guest.http.get(guest.url("/hub/spawn"), allow_redirects=False, timeout=60)
+    assert page.status_code == 302, page.text[:500]
+    assert "/hub/spawn-pending/" in page.headers["Location"]
+    guest.wait_ready()
+    assert group_of(hub, guest.name).limits() == (768 * 2**20, 1.0)
+    guest.stop_server()
