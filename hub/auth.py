@@ -36,6 +36,7 @@ from .services.workshops import WorkshopsService, workshops_settings
 from .services.workshops.join import JoinHandler
 from .services.workshops.store import Store
 from .settings import EchoesHub
+from .spawners.profiles import Profile, parse_profile
 from .throttle import FailureLimit, client_address
 
 #: Hub user names double as parts of system user names and Docker volume names.
@@ -144,6 +145,22 @@ class EchoesAuthenticator(NativeAuthenticator):
 
     def is_attendee(self, name: str) -> bool:
         return name.startswith(self.workshops.account_prefix)
+
+    def event_profile(self, name: str) -> Profile | None:
+        """The size of an attendee's server: their event's CPU and memory, asked of the
+        store at each spawn (None for everyone else; spawners/profiles.py's rule)."""
+        seat = self.workshops_store.seat(name) if self.is_attendee(name) else None
+        if seat is None:
+            return None
+        event = self.workshops_store.get(seat.event)
+        return parse_profile(
+            {
+                "slug": f"event-{event.id}",
+                "display_name": event.title,
+                "cpu_limit": event.cpu,
+                "mem_limit": event.memory,
+            }
+        )
 
     def client_address(self, handler: BaseHandler) -> str:
         request = handler.request

@@ -31,6 +31,7 @@ from jupyterhub.utils import subdomain_hook_idna
 from requests.adapters import HTTPAdapter
 
 from echoes.localhost import resolve_localhost_names
+from echoes_hub.spawners import cgroups
 
 ECHOES = str(Path(sys.executable).parent / "echoes")
 
@@ -210,6 +211,13 @@ class Hub:
             time.sleep(0.1)
         for pid in pids:
             _signal(pid, signal.SIGKILL)
+        # The servers' cgroups (hub/spawners/cgroups.py) of this hub, emptied above: a
+        # state folder is never used again, so no later hub would remove them.
+        parent = cgroups.hub_parent(self.state_dir)
+        hierarchy = cgroups.find_hierarchy()
+        if hierarchy and cgroups.support(parent).enforced:
+            cgroups.remove_stale(parent, hierarchy)
+            cgroups.remove_if_empty(parent, hierarchy)
 
     def _leftover_pids(self) -> list[int]:
         state = str(self.state_dir).encode()
