@@ -44,7 +44,7 @@ def test_a_bad_file_names_its_line_and_problem(text, line, says):
 
 
 def test_an_e_mail_of_an_earlier_upload_is_refused():
-    with pytest.raises(InvalidPeople, match="line 2: a@x.org is on an earlier upload"):
+    with pytest.raises(InvalidPeople, match=r"line 2: a@x\.org is on an earlier upload"):
         parse_people(b"name,email\nA,a@x.org\n", 5, frozenset({"A@X.org"}))
 
 

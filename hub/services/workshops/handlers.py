@@ -26,7 +26,7 @@ from .expiry import archive_path
 from .materials import snapshot_files, source_folder, take_snapshot
 from .model import FIELDS, new_account_name, parse_event
 from .openapi import document
-from .store import Event, Store, new_event_id
+from .store import Event, Store, iso, new_event_id
 
 HERE = Path(__file__).parent
 log = logging.getLogger("echoes.workshops")
@@ -53,6 +53,10 @@ class BaseHandler(ServiceHandler):
         model["join_url"] = self.join_url(event)
         if event.state(time.time()) != "upcoming":  # the end's archives, once made
             model["archives"] = self.archives_of(event)
+        # When the end's steps were done (expiry.py), or None.
+        ending = self.store.ending(event.id)
+        model["archived"] = iso(ending.archived) if ending.archived else None
+        model["removed"] = iso(ending.removed) if ending.removed else None
         return model
 
     def archives_of(self, event: Event) -> list[dict[str, Any]]:

@@ -40,6 +40,9 @@ EVENT = {
         "group": {"type": "string", "description": "the hub group of its attendees"},
         "state": {"type": "string", "enum": ["upcoming", "open", "ended", "revoked"]},
         "attendees": {"type": "array", "items": {"type": "object"}},
+        "archives": {"type": "array", "items": {"type": "object"}},
+        "archived": {"type": ["string", "null"], "description": "servers stopped, homes archived"},
+        "removed": {"type": ["string", "null"], "description": "the end done: accounts removed"},
     },
 }
 SCHEMAS: dict[str, dict] = {
