@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,3 +148,20 @@ def test_the_cli_uploads_a_csv_and_writes_the_credentials(hub, trainer, tmp_path
         [*command, event["id"], str(people)], capture_output=True, text=True, timeout=120
     )
     assert refused.returncode != 0 and "line 1: no column 'email'" in refused.stderr
+
+
+def test_the_trainers_page_form_uploads_the_csv_and_shows_the_cards(hub, trainer):
+    event = new_event(hub, trainer, seats=3)
+    http = trainer.http  # the trainer's browser: the service's OAuth cookie, its XSRF token
+    page = http.get(hub.service_url("workshops"), headers={"Accept": "text/html"}, timeout=60)
+    action = f"/services/workshops/api/events/{event['id']}/credentials"
+    assert page.status_code == 200 and action in page.text, page.text[:300]
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+    url = f"{hub.service_url('workshops')}api/events/{event['id']}/credentials"
+    files = {"people": ("people.csv", PEOPLE.encode(), "text/csv")}
+    reply = http.post(url, data={"_xsrf": xsrf}, files=files, timeout=60)
+    assert reply.status_code == 201 and reply.text.count('class="card"') == 2, reply.text[:300]
+    # Without the page's XSRF token another site cannot make the trainer's browser post it.
+    forged = http.post(url, files=files, timeout=60)
+    assert forged.status_code == 403, forged.text[:300]
+    assert api(hub, trainer, "GET", f"/{event['id']}").json()["taken"] == 2

@@ -119,6 +119,13 @@ def test_the_end_archives_and_removes_or_keeps_what_the_event_says(hub):
     with zipfile.ZipFile(io.BytesIO(own.content)) as archive:
         assert archive.read("work.txt") == b"Ada's answer\n"
         assert "bob.txt" not in archive.namelist()
+    # The workshops page shows her the link; Eve, who keeps her work, has none.
+    for person, link in ((ada, True), (eve, False)):
+        page = person.http.get(
+            hub.service_url("workshops"), headers={"Accept": "text/html"}, timeout=60
+        )
+        assert page.status_code == 200, page.text[:300]
+        assert ('href="/services/workshops/api/archive"' in page.text) is link
     # Attackers: Bob (another attendee of the event), the rival trainer, Eve.
     for person in (bob, eve):
         for path in (f"/{ending['id']}/archives/{ada.name}", f"/{ending['id']}"):
