@@ -1,14 +1,19 @@
 """The CSV of a trainer's people, checked before anything is made: every refusal names
-its line; the archive of a home is whole or absent, and made once."""
+its line; a one-time password is spent once; the archive of a home is whole or absent,
+and made once."""
 
 from __future__ import annotations
 
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from echoes_hub.services.workshops.credentials import InvalidPeople, parse_people
+from echoes_hub.services.workshops.errors import EventFull
 from echoes_hub.services.workshops.expiry import archive_home
+from tests.unit.test_workshops import store_with_event
 
 
 def people(text: bytes, seats: int = 10, known: frozenset[str] = frozenset()):
@@ -65,3 +70,24 @@ def test_a_home_is_archived_once_and_whole(tmp_path):
     (home / "sub" / "work.txt").write_text("changed after the end")
     assert archive_home(home, target) and target.stat().st_mtime_ns == made
     assert not archive_home(tmp_path / "nobody", tmp_path / "archives" / "guest-2.zip")
+
+
+def test_a_one_time_password_is_spent_once_even_by_logins_at_once(tmp_path):
+    store, event = store_with_event(tmp_path, seats=3)
+    person = {"account": "guest-1", "display_name": "Ada", "email": "a@x.org", "password": b"h"}
+    store.add_people(event.id, [person], time.time())
+    with ThreadPoolExecutor(8) as pool:
+        logins = list(pool.map(lambda _: store.use_password("guest-1", time.time()), range(16)))
+    assert [e.id for e in logins if e is not None] == [event.id]
+    assert store.password_hash("guest-1") is None  # spent: no hash to check any more
+
+
+def test_people_beyond_the_seats_are_refused_all_together(tmp_path):
+    store, event = store_with_event(tmp_path, seats=2)
+    people = [
+        {"account": f"guest-{i}", "display_name": "P", "email": f"{i}@x.org", "password": b"h"}
+        for i in range(3)
+    ]
+    with pytest.raises(EventFull):
+        store.add_people(event.id, people, time.time())
+    assert store.get(event.id).taken == 0 and store.emails_of(event.id) == frozenset()
