@@ -22,6 +22,7 @@ import math
 import os
 import secrets
 import sys
+import time
 
 import bcrypt
 from jupyterhub.handlers.base import BaseHandler
@@ -33,7 +34,8 @@ from traitlets import Integer, Unicode, default
 
 from .approval import REPLACED_ROUTES, ApprovalHandler, ApproveAllHandler
 from .services.workshops import WorkshopsService, workshops_settings
-from .services.workshops.join import JoinHandler
+from .services.workshops.join import JoinHandler, log_in_attendee
+from .services.workshops.model import normal_code
 from .services.workshops.store import Store
 from .settings import EchoesHub
 from .spawners.profiles import Profile, parse_profile
@@ -193,13 +195,22 @@ class EchoesAuthenticator(NativeAuthenticator):
             self.log.warning("Login to %r from %s refused: too many failures", username, address)
             raise LoginThrottled(wait)
         stamps = (self.account_limit.fail(username), self.address_limit.fail(address))
-        hashed = user.password if user is not None else _no_account_hash()
+        attendee = self.is_attendee(username)
+        if attendee:  # a trainer's CSV: a one-time password, typed as codes are
+            hashed = self.workshops_store.password_hash(username) or _no_account_hash()
+            password = normal_code(password)
+        else:
+            hashed = user.password if user is not None else _no_account_hash()
         # bcrypt takes a good part of a second: off the event loop, as every request waits.
         secret = password.encode()[:BCRYPT_BYTES]
         right = await asyncio.to_thread(bcrypt.checkpw, secret, hashed)
-        if user is None or not right or not user.is_authorized:
-            return None
-        if user.has_2fa and not user.is_valid_token(data.get("2fa")):
+        if attendee:
+            # Spent at its first login (one statement: two at once cannot both have it).
+            right = right and self.workshops_store.use_password(username, time.time()) is not None
+        else:
+            right = right and user is not None and bool(user.is_authorized)
+            right = right and not (user.has_2fa and not user.is_valid_token(data.get("2fa")))
+        if not right:
             return None
         # Only this attempt is taken back: earlier failures keep counting, so that
         # logging in to one's own account between guesses at others buys nothing.
@@ -288,7 +299,12 @@ class LoginHandler(native.LoginHandler):
             if name != "_xsrf"
         }
         try:
-            user = await self.login_user(data)
+            if self.authenticator.is_attendee(
+                self.authenticator.normalize_username(data.get("username", ""))
+            ):
+                user = await self.log_in_attendee(data)
+            else:
+                user = await self.login_user(data)
         except LoginThrottled as throttled:
             self.set_status(429)
             self.set_header("Retry-After", str(throttled.seconds))
@@ -300,6 +316,9 @@ class LoginHandler(native.LoginHandler):
             self.finish(await self._render(login_error=REFUSED, username=data.get("username")))
             return
         self._jupyterhub_user = user
+        if self.authenticator.is_attendee(user.name):  # no password to remember a device by
+            self.redirect(self.get_next_url(user))
+            return
         self.set_signed_cookie(
             DEVICE_COOKIE,
             device_mark(self.authenticator.get_user(user.name)),
@@ -310,6 +329,18 @@ class LoginHandler(native.LoginHandler):
             samesite="Lax",
         )
         self.redirect(self.get_next_url(user))
+
+    async def log_in_attendee(self, data: dict):
+        """An account of a trainer's CSV, with its one-time password: logged in as the
+        join page logs attendees in (JupyterHub's own login would refuse the name, which
+        sign-ups may not take), or None."""
+        name = await self.authenticator.authenticate(self, data)
+        seat = self.authenticator.workshops_store.seat(name) if name else None
+        if seat is None:
+            return None
+        event = self.authenticator.workshops_store.get(seat.event)
+        self.log.info("%s logged in to the event %s", name, event.id)
+        return log_in_attendee(self, name, event.group)
 
 
 class ChangePasswordHandler(native.ChangePasswordHandler):

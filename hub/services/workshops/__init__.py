@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from traitlets import Integer, Unicode, default, validate
+from traitlets import Float, Integer, Unicode, default, validate
 from traitlets.config import Config
 
 from ...deployment import Deployment
@@ -32,6 +32,9 @@ from ..base.settings import ServiceSettings, service_entry
 NAME = "workshops"
 #: Every user (the CLI, a trainer's server) may reach the service with their own tokens.
 USER_SCOPES = [f"access:services!service={NAME}"]
+#: What the service itself does on the hub at the end of an event (expiry.py): stop the
+#: attendees' servers, take them out of the event's group, remove their accounts.
+SERVICE_SCOPES = ["read:servers", "delete:servers", "groups", "delete:users"]
 
 
 class WorkshopsService(ServiceSettings):
@@ -66,6 +69,24 @@ class WorkshopsService(ServiceSettings):
 
     max_seats = Integer(500, min=1, config=True, help="The most seats one event may have.")
 
+    expiry_interval = Float(
+        30,
+        min=0.1,
+        config=True,
+        help="""Seconds between two looks for events whose end has passed: their
+        attendees' servers are stopped and, unless they keep their work, their homes
+        archived and removed (docs/workshops.md). An event ends at most this late.""",
+    )
+
+    download_seconds = Float(
+        7 * 24 * 3600,
+        min=0,
+        config=True,
+        help="""Seconds after an event's end during which its attendees (who do not keep
+        their work) may download the archive of their home with their own login; then
+        their accounts are removed. The trainer keeps the archives.""",
+    )
+
     database_url = Unicode(
         config=True,
         help="""SQLAlchemy URL of the workshops database. Default: SQLite file
@@ -89,7 +110,8 @@ def workshops_settings(c: Config, state_dir: str) -> WorkshopsService:
 
 
 def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str]]:
-    """The managed-service entry for the hub, and the scopes users need to use it."""
+    """The managed-service entry for the hub, and the scopes users need to use it (the
+    service's own role: `workshops_role`)."""
     settings = deployment.settings
     options = workshops_settings(c, settings.state_dir)
     # Join links name the hub's public address, where attendees log in.
@@ -100,3 +122,8 @@ def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str
         options, deployment, default_port=settings.port + 6, environment=environment, display=True
     )
     return entry, USER_SCOPES
+
+
+def workshops_role() -> dict:
+    """The service's role on the hub: what the end of an event needs (SERVICE_SCOPES)."""
+    return {"name": "workshops-service", "scopes": SERVICE_SCOPES, "services": [NAME]}

@@ -6,6 +6,7 @@ Run by the hub as a managed service (`python -m echoes_hub.services.workshops`) 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -14,8 +15,12 @@ from tornado import web
 
 from ..base.app import ServiceApp
 from . import WorkshopsService
+from .expiry import Expiry, HubAPI
 from .handlers import HERE, ROUTES
 from .store import Store
+
+#: Attendees' archived homes (expiry.py), in the hub's state folder (the service's folder).
+ARCHIVES = Path("workshops", "archives")
 
 
 class WorkshopsApp(ServiceApp):
@@ -27,14 +32,26 @@ class WorkshopsApp(ServiceApp):
     classes: ClassVar[list] = [WorkshopsService]
 
     store: Store | None = None
+    expiry: asyncio.Task | None = None
 
     async def open(self) -> None:
         self.store = Store(self.service_settings.database_url)
         self.store.create_schema()
         Path("workshops", "materials").mkdir(mode=0o700, parents=True, exist_ok=True)
+        ARCHIVES.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log.info("workshops database %s", self.store.engine.url)
+        options = self.service_settings
+        expiry = Expiry(
+            self.store,
+            HubAPI(os.environ["JUPYTERHUB_API_URL"], os.environ["JUPYTERHUB_API_TOKEN"]),
+            os.environ.get("ECHOES_HOMES_DIR", ""),
+            ARCHIVES.resolve(),
+            options.download_seconds,
+        )
+        self.expiry = asyncio.create_task(expiry.run(options.expiry_interval))
 
     async def close(self) -> None:
+        self.expiry.cancel()
         self.store.close()
 
     def make_web_app(self) -> web.Application:
@@ -48,6 +65,7 @@ class WorkshopsApp(ServiceApp):
             homes=os.environ.get("ECHOES_HOMES_DIR", ""),
             # The materials' snapshots, in the hub's state folder (the service's folder).
             materials=Path("workshops", "materials").resolve(),
+            archives=ARCHIVES.resolve(),
             template_path=str(HERE),
         )
 

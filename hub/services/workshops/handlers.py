@@ -8,6 +8,7 @@ and is sent back to the page. Trainers see their own events, administrators all.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -19,11 +20,13 @@ from jupyterhub.utils import url_path_join
 from ..base.auth import ServiceHandler
 from ..base.routes import Route
 from ..viewer import Viewer
+from .credentials import hash_password, new_password, parse_people, people_csv
 from .errors import InvalidEvent, NotAllowed, NotFound
+from .expiry import archive_path
 from .materials import snapshot_files, source_folder, take_snapshot
-from .model import FIELDS, parse_event
+from .model import FIELDS, new_account_name, parse_event
 from .openapi import document
-from .store import Event, Store, new_event_id
+from .store import Event, Store, iso, new_event_id
 
 HERE = Path(__file__).parent
 log = logging.getLogger("echoes.workshops")
@@ -48,7 +51,30 @@ class BaseHandler(ServiceHandler):
     def event_model(self, event: Event) -> dict[str, Any]:
         model = event.to_dict(time.time(), with_code=True)
         model["join_url"] = self.join_url(event)
+        if event.state(time.time()) != "upcoming":  # the end's archives, once made
+            model["archives"] = self.archives_of(event)
+        # When the end's steps were done (expiry.py), or None.
+        ending = self.store.ending(event.id)
+        model["archived"] = iso(ending.archived) if ending.archived else None
+        model["removed"] = iso(ending.removed) if ending.removed else None
         return model
+
+    def archives_of(self, event: Event) -> list[dict[str, Any]]:
+        """The attendees' archived homes (expiry.py), with their download links."""
+        found = []
+        for seat in self.store.seats_of(event.id):
+            path = archive_path(self.settings["archives"], event.id, seat.account)
+            if path.is_file():
+                url = f"{self.settings['prefix']}api/events/{event.id}/archives/{seat.account}"
+                found.append(
+                    {
+                        "account": seat.account,
+                        "display_name": seat.display_name,
+                        "size": path.stat().st_size,
+                        "url": url,
+                    }
+                )
+        return found
 
     def join_url(self, event: Event) -> str:
         """The one link of the event: the hub's join page (hub/services/workshops/join.py)."""
@@ -59,6 +85,16 @@ class BaseHandler(ServiceHandler):
         """Copy the trainer's materials folder into the event's snapshot."""
         source = source_folder(self.settings["homes"], trainer, folder)
         take_snapshot(source, self.settings["materials"] / event_id)
+
+    def own_archive(self, name: str) -> Path:
+        """The archive of attendee `name`'s home while they may download it; else 404."""
+        seat = self.store.seat(name)
+        ending = self.store.ending(seat.event) if seat else None
+        if ending is None or ending.archived is None:
+            raise NotFound("no archive of your work: your event has not ended", "account")
+        if time.time() >= ending.archived + self.service_settings.download_seconds:
+            raise NotFound("the download time of your archive is over", "account")
+        return archive_path(self.settings["archives"], seat.event, name)
 
     def visible_events(self) -> list[Event]:
         viewer = self.viewer
@@ -75,7 +111,16 @@ class PageHandler(BaseHandler):
             events=[self.event_model(e) for e in self.visible_events()],
             api=url_path_join(self.settings["prefix"], "api/events"),
             xsrf=self.xsrf_token.decode(),
+            archive=self.archive_link(viewer.name),
         )
+
+    def archive_link(self, name: str) -> str:
+        """An attendee's link to their archive, while they may download it."""
+        try:
+            found = self.own_archive(name).is_file()
+        except NotFound:
+            found = False
+        return f"{self.settings['prefix']}api/archive" if found else ""
 
 
 class EventsHandler(BaseHandler):
@@ -94,6 +139,12 @@ class EventsHandler(BaseHandler):
         )
         body = self.form_fields() if from_form else self.json_body()
         fields = parse_event(body, self.service_settings.max_seats)
+        if not fields.keep_work and not self.settings["homes"]:
+            raise InvalidEvent(
+                "with containers attendees keep their work: the service cannot archive "
+                "homes in Docker volumes (tick keep_work)",
+                "keep_work",
+            )
         event_id = new_event_id()
         if fields.materials_kind == "folder":  # before the event exists: refused, no event
             self.snapshot(viewer.name, fields.materials, event_id)
@@ -189,6 +240,90 @@ class MaterialsFilesHandler(MaterialsHandler):
         self.finish({"version": event.materials_version, "files": files})
 
 
+class CredentialsHandler(BaseHandler):
+    """A trainer's CSV of names and e-mails in, printable one-time credentials out."""
+
+    async def post(self, event_id: str) -> None:
+        event = self.own_event(event_id)
+        if event.state(time.time()) in ("ended", "revoked"):
+            raise InvalidEvent(f"the event is {event.state(time.time())}", "id")
+        uploads = self.request.files.get("people")  # the page's form; else the body
+        data = uploads[0]["body"] if uploads else self.request.body
+        people = parse_people(data, event.seats - event.taken, self.store.emails_of(event.id))
+        prefix = self.service_settings.account_prefix
+        passwords = [new_password() for _ in people]
+        hashes = await asyncio.to_thread(lambda: [hash_password(p) for p in passwords])
+        login_url = url_path_join(self.settings["hub_url"], "hub", "login")
+        cards, rows = [], []
+        for person, password, hashed in zip(people, passwords, hashes, strict=True):
+            account = new_account_name(prefix)
+            rows.append(
+                {
+                    "account": account,
+                    "display_name": person.name,
+                    "email": person.email,
+                    "password": hashed,
+                }
+            )
+            cards.append(
+                {
+                    "name": person.name,
+                    "email": person.email,
+                    "username": account,
+                    "password": password,
+                    "login_url": login_url,
+                }
+            )
+        self.store.add_people(event.id, rows, time.time())
+        log.info("%s added %d people to the event %s", self.viewer.name, len(cards), event.id)
+        self.set_header("Cache-Control", "no-store")  # shown once: never from a cache
+        self.set_status(201)
+        accept = self.request.headers.get("Accept", "")
+        if uploads or "text/html" in accept:
+            self.render(
+                "credentials.html",
+                event=self.event_model(event),
+                cards=cards,
+                csv=people_csv(cards),
+            )
+        elif "text/csv" in accept:
+            self.set_header("Content-Type", "text/csv; charset=utf-8")
+            self.finish(people_csv(cards))
+        else:
+            self.finish({"event": event.id, "people": cards})
+
+
+class ArchiveDownload(BaseHandler):
+    async def send_archive(self, path: Path, account: str) -> None:
+        if not path.is_file():
+            raise NotFound(f"no archive of {account}'s home", "account")
+        self.set_header("Content-Type", "application/zip")
+        self.set_header("Content-Disposition", f'attachment; filename="{account}.zip"')
+        self.set_header("Cache-Control", "private, no-store")
+        with path.open("rb") as archive:
+            while chunk := archive.read(1 << 20):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
+
+
+class ArchiveHandler(ArchiveDownload):
+    async def get(self, event_id: str, account: str) -> None:
+        """An attendee's archive, for the event's trainer (and administrators)."""
+        event = self.own_event(event_id)
+        seat = self.store.seat(account)
+        if seat is None or seat.event != event.id:
+            raise NotFound(f"no attendee {account!r} in this event", "account")
+        await self.send_archive(archive_path(self.settings["archives"], event.id, account), account)
+
+
+class MyArchiveHandler(ArchiveDownload):
+    async def get(self) -> None:
+        """The caller's own archive, for `download_seconds` after the end of their event."""
+        name = self.viewer.name
+        await self.send_archive(self.own_archive(name), name)
+
+
 class OpenAPIHandler(BaseHandler):
     require_user = False
 
@@ -229,6 +364,31 @@ ROUTES = [
         PushHandler,
         {"post": "Push the materials again (a new snapshot of the trainer's folder)"},
         replies={"post": "Event"},
+    ),
+    Route(
+        "api/events/{event_id}/credentials",
+        CredentialsHandler,
+        {
+            "post": "Add people from a CSV (columns name, email; text/csv or the page's "
+            "form): one account each, with a one-time password, shown only in this reply "
+            "(JSON, or text/html: cards to print, or text/csv)"
+        },
+        replies={"post": "Credentials"},
+    ),
+    Route(
+        "api/events/{event_id}/archives/{account}",
+        ArchiveHandler,
+        {"get": "An attendee's home as archived at the end of the event (zip)"},
+        replies={"get": "Zip"},
+    ),
+    Route(
+        "api/archive",
+        MyArchiveHandler,
+        {
+            "get": "The caller's own home as archived at the end of their event (zip), "
+            "for WorkshopsService.download_seconds"
+        },
+        replies={"get": "Zip"},
     ),
     Route(
         "api/materials",

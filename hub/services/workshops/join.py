@@ -18,7 +18,6 @@ click. Attendees' sessions last while their event is not revoked
 
 from __future__ import annotations
 
-import secrets
 import time
 
 from jupyterhub import orm
@@ -26,9 +25,23 @@ from jupyterhub.handlers.base import BaseHandler
 from jupyterhub.utils import url_path_join
 
 from .errors import InvalidEvent, JoinRefused, NotFound, WorkshopError, WrongCode
+from .model import MAX_DISPLAY_NAME, new_account_name
 from .store import Store
 
-MAX_DISPLAY_NAME = 60
+
+def log_in_attendee(handler: BaseHandler, account: str, group_name: str):
+    """Log `handler`'s browser in to the attendee `account` (made now if new) in the
+    event's group: after the join form, and after a CSV account's one-time password."""
+    user = handler.user_from_username(account)
+    group = orm.Group.find(handler.db, group_name)
+    if group is None:
+        group = orm.Group(name=group_name)
+        handler.db.add(group)
+    if group not in user.groups:
+        user.groups.append(group)
+    handler.db.commit()
+    handler.set_login_cookie(user)
+    return user
 
 
 class JoinHandler(BaseHandler):
@@ -73,7 +86,7 @@ class JoinHandler(BaseHandler):
             )
             return
         stamp = limit.fail(address)
-        account = self.workshops.account_prefix + secrets.token_hex(5)
+        account = new_account_name(self.workshops.account_prefix)
         try:
             event = self.store.take_seat(event_id, code, display_name, account, time.time())
         except JoinRefused as refused:
@@ -83,15 +96,8 @@ class JoinHandler(BaseHandler):
             await self.answer(refused, None, display_name)
             return
         limit.forgive(address, stamp)
-        user = self.user_from_username(account)
-        group = orm.Group.find(self.db, event.group)
-        if group is None:
-            group = orm.Group(name=event.group)
-            self.db.add(group)
-        user.groups.append(group)
-        self.db.commit()
+        log_in_attendee(self, account, event.group)
         self.log.info("%s joined the event %s as %s", display_name, event.id, account)
-        self.set_login_cookie(user)
         self.redirect(url_path_join(self.hub.base_url, "spawn"))
 
     async def answer(

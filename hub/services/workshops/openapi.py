@@ -40,6 +40,9 @@ EVENT = {
         "group": {"type": "string", "description": "the hub group of its attendees"},
         "state": {"type": "string", "enum": ["upcoming", "open", "ended", "revoked"]},
         "attendees": {"type": "array", "items": {"type": "object"}},
+        "archives": {"type": "array", "items": {"type": "object"}},
+        "archived": {"type": ["string", "null"], "description": "servers stopped, homes archived"},
+        "removed": {"type": ["string", "null"], "description": "the end done: accounts removed"},
     },
 }
 SCHEMAS: dict[str, dict] = {
@@ -58,6 +61,23 @@ SCHEMAS: dict[str, dict] = {
             "source": {"type": "string", "description": "the folder's name, or the git URL"},
         },
     },
+    "Credentials": {
+        "type": "object",
+        "properties": {
+            "event": {"type": "string"},
+            "people": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "string"}
+                        for k in ("name", "email", "username", "password", "login_url")
+                    },
+                },
+            },
+        },
+    },
+    "Zip": {"type": "string", "format": "binary"},
     "MaterialsFiles": {
         "type": "object",
         "properties": {
@@ -67,7 +87,7 @@ SCHEMAS: dict[str, dict] = {
     },
 }
 ERRORS = {
-    "400": "invalid JSON or event; the reply names the field",
+    "400": "invalid JSON, event or CSV; the reply names the field (and a CSV's line)",
     "403": "not authenticated, or not a trainer",
     "404": "no such event among yours",
 }
@@ -81,4 +101,6 @@ def document(routes: list[Route], base_url: str) -> dict[str, Any]:
         description="Events a trainer runs; attendees join at the hub's /hub/join/<id>.",
         schemas=SCHEMAS,
         errors=ERRORS,
+        media_types={"Zip": "application/zip"},
+        alternatives={"Credentials": ("text/html", "text/csv")},
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -61,6 +62,33 @@ seats = Table(
     Column("display_name", Text, nullable=False),
     Column("joined", Float, nullable=False),
 )
+# Trainers' CSV uploads: one row an attendee account (with its seat in `seats`), its
+# one-time password as a bcrypt hash only, used at most once (`used`).
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("account", Text, ForeignKey("seats.account"), primary_key=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("email", Text, nullable=False),
+    Column("password", LargeBinary, nullable=False),
+    Column("used", Float),  # when it logged in, or NULL
+)
+# The end of an event (expiry.py): when its servers were stopped and homes archived,
+# and when its accounts were removed; NULL: not yet.
+endings = Table(
+    "endings",
+    metadata,
+    Column("event", Text, ForeignKey("events.id"), primary_key=True),
+    Column("archived", Float),
+    Column("removed", Float),
+)
+
+
+@dataclass(frozen=True)
+class Ending:
+    event: str
+    archived: float | None = None
+    removed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -236,3 +264,86 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(seats).where(seats.c.account == account)).mappings().first()
         return Seat(**row) if row else None
+
+    # CSV credentials (credentials.py)
+
+    def add_people(self, event_id: str, people: list[dict], now: float) -> None:
+        """Seat every one of `people` (account, display_name, email, password hash) with
+        their credentials, all or none: `EventFull` when the seats run out meanwhile."""
+        count = select(func.count()).where(seats.c.event == event_id).scalar_subquery()
+        limit = select(events.c.seats).where(events.c.id == event_id).scalar_subquery()
+        with self.engine.begin() as conn:
+            for person in people:
+                row = select(
+                    literal(person["account"]),
+                    literal(event_id),
+                    literal(person["display_name"]),
+                    literal(now),
+                ).where(count < limit)
+                columns = ["account", "event", "display_name", "joined"]
+                if not conn.execute(insert(seats).from_select(columns, row)).rowcount:
+                    raise EventFull("the event's seats ran out", "people")
+                conn.execute(
+                    insert(credentials).values(
+                        account=person["account"],
+                        event=event_id,
+                        email=person["email"],
+                        password=person["password"],
+                    )
+                )
+
+    def emails_of(self, event_id: str) -> frozenset[str]:
+        query = select(credentials.c.email).where(credentials.c.event == event_id)
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(query).scalars())
+
+    def password_hash(self, account: str) -> bytes | None:
+        """The hash of `account`'s one-time password, if it has one and it is unused."""
+        query = select(credentials.c.password).where(
+            credentials.c.account == account, credentials.c.used.is_(None)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def use_password(self, account: str, now: float) -> Event | None:
+        """Spend `account`'s one-time password (once: one UPDATE, so two logins at once
+        cannot both have it) if its event is open; the event, or None."""
+        open_events = select(events.c.id).where(
+            events.c.start <= now, events.c.end > now, events.c.revoked.is_(None)
+        )
+        with self.engine.begin() as conn:
+            used = conn.execute(
+                update(credentials)
+                .where(
+                    credentials.c.account == account,
+                    credentials.c.used.is_(None),
+                    credentials.c.event.in_(open_events),
+                )
+                .values(used=now)
+            ).rowcount
+        seat = self.seat(account) if used else None
+        return self.get(seat.event) if seat else None
+
+    # The end of events (expiry.py)
+
+    def due_endings(self, now: float) -> list[Event]:
+        """Ended events whose end is not finished yet (accounts not removed)."""
+        done = select(endings.c.event).where(endings.c.removed.is_not(None))
+        query = self._select().where(events.c.end <= now, events.c.id.not_in(done))
+        with self.engine.connect() as conn:
+            return [Event(**row) for row in conn.execute(query).mappings()]
+
+    def ending(self, event_id: str) -> Ending:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(endings).where(endings.c.event == event_id)).mappings()
+            found = row.first()
+        return Ending(**found) if found else Ending(event_id)
+
+    def mark_ending(self, event_id: str, step: str, now: float) -> Ending:
+        """Record that `step` ("archived" or "removed") of the event's end is done."""
+        with self.engine.begin() as conn:
+            if conn.execute(select(endings.c.event).where(endings.c.event == event_id)).first():
+                conn.execute(update(endings).where(endings.c.event == event_id).values({step: now}))
+            else:
+                conn.execute(insert(endings).values(event=event_id, **{step: now}))
+        return self.ending(event_id)
