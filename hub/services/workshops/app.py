@@ -15,6 +15,7 @@ from tornado import web
 from ..base.app import ServiceApp
 from . import WorkshopsService
 from .handlers import HERE, ROUTES
+from .live import Servers
 from .store import Store
 
 
@@ -49,6 +50,8 @@ class WorkshopsApp(ServiceApp):
             # The materials' snapshots, in the hub's state folder (the service's folder).
             materials=Path("workshops", "materials").resolve(),
             template_path=str(HERE),
+            # Attendees' servers, for the trainer's live page (live.py).
+            servers=Servers.from_environ(os.environ.get("ECHOES_HUB_URL", "")),
         )
 
 

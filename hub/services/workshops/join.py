@@ -25,6 +25,7 @@ from jupyterhub import orm
 from jupyterhub.handlers.base import BaseHandler
 from jupyterhub.utils import url_path_join
 
+from .access import grant_server_access
 from .errors import InvalidEvent, JoinRefused, NotFound, WorkshopError, WrongCode
 from .store import Store
 
@@ -90,6 +91,9 @@ class JoinHandler(BaseHandler):
             self.db.add(group)
         user.groups.append(group)
         self.db.commit()
+        grant_server_access(
+            self.db, user.orm_user, event, self.store, self.workshops.trainers_group, time.time()
+        )
         self.log.info("%s joined the event %s as %s", display_name, event.id, account)
         self.set_login_cookie(user)
         self.redirect(url_path_join(self.hub.base_url, "spawn"))
