@@ -216,7 +216,7 @@ def test_collecting_copies_a_notebook_from_every_running_server_into_the_trainer
     reply = api(hub, trainer, "POST", f"/{event['id']}/collect", json={"path": "answers.ipynb"})
     assert reply.status_code == 200, reply.text
     results = {r["account"]: r for r in reply.json()["attendees"]}
-    folder = "_b_Ada__b_ & co"  # the display name, made a safe file name
+    folder = "_b_Ada__b_ _ co"  # the display name, made a safe file name
     assert results[person.name]["saved"] == f"~/collected/{event['id']}/{folder}/answers.ipynb"
     assert results[bob[0].name]["saved"] is None and results[bob[0].name]["problem"]
     home = Path(hub.state_dir) / "homes" / trainer.name

@@ -79,6 +79,7 @@ class PageHandler(BaseHandler):
             trainer=self.is_trainer(viewer),
             events=[self.event_model(e) for e in self.visible_events()],
             api=url_path_join(self.settings["prefix"], "api/events"),
+            live=url_path_join(self.settings["prefix"], "events"),
             xsrf=self.xsrf_token.decode(),
         )
 
