@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from echoes_data import recipe
 from tests.e2e.conftest import log_in
 from tests.integration.workshops_support import new_event, new_trainer
 
@@ -21,6 +22,7 @@ NAME = "<script>window.pwned = 1</script>Eve"
 def test_an_attendee_raises_a_hand_in_jupyterlab_and_the_trainers_page_shows_it(
     hub, admin, watched_page
 ):
+    recipe.build(hub.state_dir / "heritage")  # JupyterLab's catalog panel reads it
     trainer = new_trainer(hub, admin)
     event = new_event(hub, trainer, title="Pottery, live")
     attendee = watched_page("workshop-attendee")
