@@ -173,17 +173,19 @@ class MaterialsHandler(BaseHandler):
         return event
 
     async def get(self) -> None:
-        event = self.attendee_event()
-        git = event.materials.startswith(("https://", "http://"))
-        self.finish(
-            {
-                "event": event.id,
-                "title": event.title,
-                "version": event.materials_version,
-                "kind": "git" if git else "folder",
-                "source": event.materials if git else Path(event.materials).name,
-            }
-        )
+        self.finish(materials_model(self.attendee_event()))
+
+
+def materials_model(event: Event) -> dict[str, Any]:
+    """What an attendee's server needs to pull the event's materials."""
+    git = event.materials.startswith(("https://", "http://"))
+    return {
+        "event": event.id,
+        "title": event.title,
+        "version": event.materials_version,
+        "kind": "git" if git else "folder",
+        "source": event.materials if git else Path(event.materials).name,
+    }
 
 
 class MaterialsFilesHandler(MaterialsHandler):
@@ -423,16 +425,7 @@ class AttendeeHandler(LiveHandler):
         channel: echoes/materials.py): their event, its materials if any, the trainer's
         messages, their raised hand and who opened their server to help."""
         seat, event = self.my_seat()
-        materials = None
-        if event.materials and not event.revoked:
-            git = event.materials.startswith(("https://", "http://"))
-            materials = {
-                "event": event.id,
-                "title": event.title,
-                "version": event.materials_version,
-                "kind": "git" if git else "folder",
-                "source": event.materials if git else Path(event.materials).name,
-            }
+        materials = materials_model(event) if event.materials and not event.revoked else None
         hand = self.store.last_hand(seat.account)
         self.finish(
             {
