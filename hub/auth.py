@@ -340,7 +340,7 @@ class LoginHandler(native.LoginHandler):
             return None
         event = self.authenticator.workshops_store.get(seat.event)
         self.log.info("%s logged in to the event %s", name, event.id)
-        return log_in_attendee(self, name, event.group)
+        return log_in_attendee(self, name, event)
 
 
 class ChangePasswordHandler(native.ChangePasswordHandler):

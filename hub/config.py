@@ -20,7 +20,7 @@ from .services.annotations import annotations_service
 from .services.apps.config import apps_service
 from .services.culler import culler_service
 from .services.iiif import iiif_service
-from .services.workshops import workshops_role, workshops_service
+from .services.workshops import workshops_service
 from .spawners.docker import configure_docker_servers
 from .spawners.local import EchoesLocalSpawner
 
@@ -106,9 +106,9 @@ def configure_services(c: Config, deployment: Deployment) -> None:
     # The shared data's images and manifests as IIIF, read anonymously (hub/services/iiif/).
     services.append(iiif_service(c, deployment))
     # Workshops: events, their join codes (hub/services/workshops/).
-    workshops, workshops_scopes = workshops_service(c, deployment)
+    workshops, workshops_roles, workshops_scopes = workshops_service(c, deployment)
     services.append(workshops)
-    roles.append(workshops_role())
+    roles.extend(workshops_roles)
     # Users, and the API tokens of their servers, may use the services above.
     user_scopes = [*annotation_scopes, *apps_scopes, *workshops_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})

@@ -28,6 +28,7 @@ from traitlets.config import Config
 from ...deployment import Deployment
 from ...settings import absolute_sqlite_url
 from ..base.settings import ServiceSettings, service_entry
+from .access import attendee_role
 
 NAME = "workshops"
 #: Every user (the CLI, a trainer's server) may reach the service with their own tokens.
@@ -109,9 +110,10 @@ def workshops_settings(c: Config, state_dir: str) -> WorkshopsService:
     return WorkshopsService(config=c, state_dir=state_dir)
 
 
-def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str]]:
-    """The managed-service entry for the hub, and the scopes users need to use it (the
-    service's own role: `workshops_role`)."""
+def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[dict], list[str]]:
+    """The managed-service entry for the hub, the roles it needs (its own, `workshops_role`;
+    the attendees', which lets them share their server with a trainer: access.py), and
+    the scopes users need to use it."""
     settings = deployment.settings
     options = workshops_settings(c, settings.state_dir)
     # Join links name the hub's public address, where attendees log in.
@@ -121,7 +123,7 @@ def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str
     entry = service_entry(
         options, deployment, default_port=settings.port + 6, environment=environment, display=True
     )
-    return entry, USER_SCOPES
+    return entry, [workshops_role(), attendee_role(options.trainers_group)], USER_SCOPES
 
 
 def workshops_role() -> dict:

@@ -17,6 +17,7 @@ from ..base.app import ServiceApp
 from . import WorkshopsService
 from .expiry import Expiry, HubAPI
 from .handlers import HERE, ROUTES
+from .live import Servers
 from .store import Store
 
 #: Attendees' archived homes (expiry.py), in the hub's state folder (the service's folder).
@@ -67,6 +68,8 @@ class WorkshopsApp(ServiceApp):
             materials=Path("workshops", "materials").resolve(),
             archives=ARCHIVES.resolve(),
             template_path=str(HERE),
+            # Attendees' servers, for the trainer's live page (live.py).
+            servers=Servers.from_environ(os.environ.get("ECHOES_HUB_URL", "")),
         )
 
 

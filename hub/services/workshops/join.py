@@ -24,22 +24,33 @@ from jupyterhub import orm
 from jupyterhub.handlers.base import BaseHandler
 from jupyterhub.utils import url_path_join
 
+from .access import grant_server_access
 from .errors import InvalidEvent, JoinRefused, NotFound, WorkshopError, WrongCode
 from .model import MAX_DISPLAY_NAME, new_account_name
-from .store import Store
+from .store import Event, Store
 
 
-def log_in_attendee(handler: BaseHandler, account: str, group_name: str):
+def log_in_attendee(handler: BaseHandler, account: str, event: Event):
     """Log `handler`'s browser in to the attendee `account` (made now if new) in the
-    event's group: after the join form, and after a CSV account's one-time password."""
+    event's group, with the trainer page's access to their server (access.py): after the
+    join form, and after a CSV account's one-time password."""
     user = handler.user_from_username(account)
-    group = orm.Group.find(handler.db, group_name)
+    group = orm.Group.find(handler.db, event.group)
     if group is None:
-        group = orm.Group(name=group_name)
+        group = orm.Group(name=event.group)
         handler.db.add(group)
     if group not in user.groups:
         user.groups.append(group)
     handler.db.commit()
+    authenticator = handler.authenticator
+    grant_server_access(
+        handler.db,
+        user.orm_user,
+        event,
+        authenticator.workshops_store,
+        authenticator.workshops.trainers_group,
+        time.time(),
+    )
     handler.set_login_cookie(user)
     return user
 
@@ -96,7 +107,7 @@ class JoinHandler(BaseHandler):
             await self.answer(refused, None, display_name)
             return
         limit.forgive(address, stamp)
-        log_in_attendee(self, account, event.group)
+        log_in_attendee(self, account, event)
         self.log.info("%s joined the event %s as %s", display_name, event.id, account)
         self.redirect(url_path_join(self.hub.base_url, "spawn"))
 

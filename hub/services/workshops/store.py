@@ -84,6 +84,46 @@ endings = Table(
 )
 
 
+# The trainer's live page (live.py): raised hands, messages to all, the log of trainers
+# opening an attendee's server, and the token each attendee's seat gives the service.
+hands = Table(
+    "hands",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("account", Text, nullable=False, index=True),
+    Column("raised", Float, nullable=False),
+    Column("handled", Float),  # when a trainer marked it handled, or NULL
+    Column("handled_by", Text),
+)
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("sender", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sent", Float, nullable=False),
+)
+helps = Table(
+    "helps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("account", Text, nullable=False, index=True),
+    Column("trainer", Text, nullable=False),
+    Column("opened", Float, nullable=False),
+)
+#: A hub API token owned by the attendee, made by the hub when they join (access.py),
+#: with scopes on their own server only: how the service reads it for the trainer.
+server_access = Table(
+    "server_access",
+    metadata,
+    Column("account", Text, ForeignKey("seats.account"), primary_key=True),
+    Column("token", Text, nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class Ending:
     event: str
@@ -347,3 +387,99 @@ class Store:
             else:
                 conn.execute(insert(endings).values(event=event_id, **{step: now}))
         return self.ending(event_id)
+
+    # The trainer's live page (live.py): hands, messages, helps, the attendees' tokens.
+
+    def raise_hand(self, event_id: str, account: str) -> Hand:
+        """The attendee's raised hand: their open one if they have one, else a new one."""
+        with self.engine.begin() as conn:
+            open_hand = conn.execute(
+                select(hands.c.id).where(hands.c.account == account, hands.c.handled.is_(None))
+            ).first()
+            if open_hand is None:
+                conn.execute(
+                    insert(hands).values(event=event_id, account=account, raised=time.time())
+                )
+        return self.last_hand(account)
+
+    def last_hand(self, account: str) -> Hand | None:
+        query = select(hands).where(hands.c.account == account).order_by(hands.c.id.desc())
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return Hand(**row) if row else None
+
+    def hands_of(self, event_id: str) -> list[Hand]:
+        query = select(hands).where(hands.c.event == event_id).order_by(hands.c.id)
+        with self.engine.connect() as conn:
+            return [Hand(**row) for row in conn.execute(query).mappings()]
+
+    def handle_hand(self, event_id: str, hand_id: int, trainer: str) -> Hand:
+        """Mark a hand of the event handled (idempotent); `NotFound` for another's."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(hands).where(hands.c.id == hand_id, hands.c.event == event_id)
+            ).first()
+            if row is None:
+                raise NotFound(f"no raised hand {hand_id} in this event", "hand")
+            conn.execute(
+                update(hands)
+                .where(hands.c.id == hand_id, hands.c.handled.is_(None))
+                .values(handled=time.time(), handled_by=trainer)
+            )
+            row = conn.execute(select(hands).where(hands.c.id == hand_id)).mappings().first()
+        return Hand(**row)
+
+    def add_message(self, event_id: str, sender: str, text: str) -> dict:
+        now = time.time()
+        with self.engine.begin() as conn:
+            row = {"event": event_id, "sender": sender, "text": text, "sent": now}
+            conn.execute(insert(messages).values(**row))
+        return self.messages_of(event_id)[-1]
+
+    def messages_of(self, event_id: str) -> list[dict]:
+        query = select(messages).where(messages.c.event == event_id).order_by(messages.c.id)
+        with self.engine.connect() as conn:
+            return [{**row, "sent": iso(row["sent"])} for row in conn.execute(query).mappings()]
+
+    def record_help(self, event_id: str, account: str, trainer: str) -> dict:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(helps).values(
+                    event=event_id, account=account, trainer=trainer, opened=time.time()
+                )
+            )
+        return self.helps_of(account)[-1]
+
+    def helps_of(self, account: str) -> list[dict]:
+        """Who opened the attendee's server to help, and when, oldest first."""
+        query = select(helps).where(helps.c.account == account).order_by(helps.c.id)
+        with self.engine.connect() as conn:
+            return [
+                {"trainer": row["trainer"], "opened": iso(row["opened"])}
+                for row in conn.execute(query).mappings()
+            ]
+
+    def set_access(self, account: str, token: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(server_access).values(account=account, token=token))
+
+    def access_token(self, account: str) -> str | None:
+        query = select(server_access.c.token).where(server_access.c.account == account)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+
+@dataclass(frozen=True)
+class Hand:
+    id: int
+    event: str
+    account: str
+    raised: float
+    handled: float | None
+    handled_by: str | None
+
+    def to_dict(self) -> dict:
+        model = asdict(self)
+        model["raised"] = iso(self.raised)
+        model["handled"] = iso(self.handled) if self.handled else None
+        return model
