@@ -32,7 +32,7 @@ from tornado import web
 from traitlets import Integer, Unicode, default
 
 from .approval import REPLACED_ROUTES, ApprovalHandler, ApproveAllHandler
-from .services.workshops import WorkshopsService, workshops_settings
+from .services.workshops import WorkshopsService, pool, workshops_settings
 from .services.workshops.join import JoinHandler
 from .services.workshops.store import Store
 from .settings import EchoesHub
@@ -198,11 +198,15 @@ class EchoesAuthenticator(NativeAuthenticator):
 
     async def refresh_user(self, user, handler=None) -> bool:
         """A session or token lasts only while its account is approved, an attendee's
-        while their event is not revoked. Accounts with no sign-up record (made through
+        (or a pooled account's, services/workshops/pool.py) while their event is not
+        revoked. Accounts with no sign-up record (made through
         the hub's API before `add_user` gave them one) are not ours to judge."""
         if self.is_attendee(user.name):
-            seat = self.workshops_store.seat(user.name)
-            return seat is not None and not self.workshops_store.get(seat.event).revoked
+            store = self.workshops_store
+            seat = store.seat(user.name)
+            # A pooled account (nobody's yet) for its server's own calls to the hub.
+            event = seat.event if seat else pool.pooled_event(store, user.name)
+            return event is not None and not store.get(event).revoked
         info = self.get_user(user.name)
         return info is None or bool(info.is_authorized)
 

@@ -20,7 +20,7 @@ from .services.annotations import annotations_service
 from .services.apps.config import apps_service
 from .services.culler import culler_service
 from .services.iiif import iiif_service
-from .services.workshops import workshops_service
+from .services.workshops import workshops_pool_role, workshops_service
 from .spawners.docker import configure_docker_servers
 from .spawners.local import EchoesLocalSpawner
 
@@ -108,6 +108,9 @@ def configure_services(c: Config, deployment: Deployment) -> None:
     # Workshops: events, their join codes (hub/services/workshops/).
     workshops, workshops_scopes = workshops_service(c, deployment)
     services.append(workshops)
+    pool_role = workshops_pool_role(c, deployment)
+    if pool_role:
+        roles.append(pool_role)
     # Users, and the API tokens of their servers, may use the services above.
     user_scopes = [*annotation_scopes, *apps_scopes, *workshops_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})

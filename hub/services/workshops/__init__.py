@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from traitlets import Integer, Unicode, default, validate
+from traitlets import Float, Integer, Unicode, default, validate
 from traitlets.config import Config
 
 from ...deployment import Deployment
@@ -72,6 +72,42 @@ class WorkshopsService(ServiceSettings):
         workshops.sqlite in the hub state folder (WAL).""",
     )
 
+    pool_servers = Integer(
+        0,
+        min=0,
+        config=True,
+        help="""The warm pool (pool.py): most servers started ahead and waiting for
+        attendees, across all events; each event's pool holds one per free seat within
+        this. Joining then takes a second instead of a server's start. Each waiting
+        server costs memory (docs/workshops.md measures it): set this to what the machine
+        holds beside the attendees' working servers. 0 (the default): no pool, every
+        join starts a server.""",
+    )
+
+    pool_lead_time = Integer(
+        900,
+        min=0,
+        config=True,
+        help="""Seconds before an event's start from which its warm pool fills (it lasts
+        until the event's end).""",
+    )
+
+    pool_concurrent_starts = Integer(
+        4,
+        min=1,
+        config=True,
+        help="""Most pooled servers starting at once, so that filling the pool leaves the
+        machine usable (a start takes about a CPU second or more).""",
+    )
+
+    pool_interval = Float(
+        5.0,
+        min=0.5,
+        config=True,
+        help="""Seconds between two checks of the warm pool: how soon it refills after
+        joins, and how soon a started server becomes claimable.""",
+    )
+
     state_dir = Unicode(".", help="The hub state folder (set from EchoesHub.state_dir).")
 
     @default("database_url")
@@ -86,6 +122,18 @@ class WorkshopsService(ServiceSettings):
 def workshops_settings(c: Config, state_dir: str) -> WorkshopsService:
     """The service's settings as the hub reads them (the state folder is the hub's)."""
     return WorkshopsService(config=c, state_dir=state_dir)
+
+
+#: What the warm pool does through the hub's API: make and delete its accounts, put them
+#: in their event's group, start their servers, see whether they are ready.
+POOL_SCOPES = ["admin:users", "admin:groups", "servers"]
+
+
+def workshops_pool_role(c: Config, deployment: Deployment) -> dict | None:
+    """The role the service needs for its warm pool, or None when the pool is off."""
+    if workshops_settings(c, deployment.settings.state_dir).pool_servers <= 0:
+        return None
+    return {"name": "workshops-pool", "scopes": POOL_SCOPES, "services": [NAME]}
 
 
 def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str]]:

@@ -6,6 +6,8 @@ Run by the hub as a managed service (`python -m echoes_hub.services.workshops`) 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +17,7 @@ from tornado import web
 from ..base.app import ServiceApp
 from . import WorkshopsService
 from .handlers import HERE, ROUTES
+from .pool import HubAPI, WarmPool
 from .store import Store
 
 
@@ -27,14 +30,23 @@ class WorkshopsApp(ServiceApp):
     classes: ClassVar[list] = [WorkshopsService]
 
     store: Store | None = None
+    #: The warm pool's loop (pool.py), when `pool_servers` is on.
+    pool_task: asyncio.Task | None = None
 
     async def open(self) -> None:
         self.store = Store(self.service_settings.database_url)
         self.store.create_schema()
         Path("workshops", "materials").mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log.info("workshops database %s", self.store.engine.url)
+        if self.service_settings.pool_servers > 0:
+            pool = WarmPool(self.store, self.service_settings, HubAPI())
+            self.pool_task = asyncio.create_task(pool.run())
 
     async def close(self) -> None:
+        if self.pool_task is not None:
+            self.pool_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.pool_task
         self.store.close()
 
     def make_web_app(self) -> web.Application:

@@ -25,6 +25,7 @@ from jupyterhub import orm
 from jupyterhub.handlers.base import BaseHandler
 from jupyterhub.utils import url_path_join
 
+from . import pool
 from .errors import InvalidEvent, JoinRefused, NotFound, WorkshopError, WrongCode
 from .store import Store
 
@@ -83,16 +84,22 @@ class JoinHandler(BaseHandler):
             await self.answer(refused, None, display_name)
             return
         limit.forgive(address, stamp)
+        # A server started ahead for this seat (pool.py), if one is ready.
+        account = pool.claim(self.store, event.id, account) or account
         user = self.user_from_username(account)
         group = orm.Group.find(self.db, event.group)
         if group is None:
             group = orm.Group(name=event.group)
             self.db.add(group)
-        user.groups.append(group)
+        if group not in user.groups:
+            user.groups.append(group)
         self.db.commit()
         self.log.info("%s joined the event %s as %s", display_name, event.id, account)
         self.set_login_cookie(user)
-        self.redirect(url_path_join(self.hub.base_url, "spawn"))
+        if user.spawner.ready:
+            self.redirect(user.url)  # the warm lab, at once
+        else:
+            self.redirect(url_path_join(self.hub.base_url, "spawn"))
 
     async def answer(
         self, error: WorkshopError | None, title: str | None, display_name: str = ""
