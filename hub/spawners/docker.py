@@ -29,6 +29,7 @@ from .profiles import (
     read_form,
     render_form,
 )
+from .queue import StartQueue
 
 #: The image `make image` builds.
 DEFAULT_IMAGE = "echoes/singleuser:latest"
@@ -43,8 +44,9 @@ DEFAULT_NETWORK = "echoes"
 safe_name = DockerSpawner().escape
 
 
-class EchoesDockerSpawner(DockerSpawner):
-    """DockerSpawner with a home volume per user, the shared data read-only and profiles."""
+class EchoesDockerSpawner(StartQueue, DockerSpawner):
+    """DockerSpawner with a home volume per user, the shared data read-only and profiles;
+    starts wait their turn in the hub's start queue (queue.py)."""
 
     home_volume = Unicode(
         "{prefix}-home-{username}",

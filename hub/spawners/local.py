@@ -18,6 +18,8 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from traitlets import Unicode, default
 
+from .queue import StartQueue
+
 
 def running_as_root() -> bool:
     return os.geteuid() == 0
@@ -31,8 +33,9 @@ def closed_to_others(path: Path) -> Path | None:
     return None
 
 
-class EchoesLocalSpawner(LocalProcessSpawner):
-    """Local-process spawner with one home folder (and, as root, one system user) per hub user."""
+class EchoesLocalSpawner(StartQueue, LocalProcessSpawner):
+    """Local-process spawner with one home folder (and, as root, one system user) per hub
+    user; starts wait their turn in the hub's start queue (queue.py)."""
 
     home_root = Unicode(
         config=True,
