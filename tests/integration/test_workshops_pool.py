@@ -14,7 +14,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.hubclient import Hub, HubSession, wait_for
-from tests.integration.workshops_support import Attendee, api, hours, new_event, new_trainer
+from tests.integration.workshops_support import (
+    Attendee,
+    api,
+    hours,
+    members,
+    new_event,
+    new_trainer,
+    seated,
+    wait_for_pool,
+    waiting,
+)
 
 #: Servers that may wait in all: the tests' events stay within it.
 POOL = 3
@@ -50,39 +60,6 @@ def event(hub, admin, trainer):
         api(hub, trainer, "DELETE", f"/{one['id']}")
     for one in made:
         wait_for(lambda one=one: not waiting(hub, admin, trainer, one), 120, "the pool to empty")
-
-
-def members(admin: HubSession, event: dict) -> list[str]:
-    reply = admin.api("GET", f"/groups/workshop-{event['id']}")
-    return reply.json()["users"] if reply.status_code == 200 else []
-
-
-def seated(hub: Hub, trainer: HubSession, event: dict) -> list[str]:
-    model = api(hub, trainer, "GET", f"/{event['id']}").json()
-    return [a["account"] for a in model["attendees"]]
-
-
-def waiting(hub: Hub, admin: HubSession, trainer: HubSession, event: dict) -> dict[str, dict]:
-    """The event's pooled accounts (in its group, no seat) with a ready server: name ->
-    the hub's model of the server."""
-    taken = set(seated(hub, trainer, event))
-    ready = {}
-    for name in members(admin, event):
-        if name in taken:
-            continue
-        server = admin.api("GET", f"/users/{name}").json().get("servers", {}).get("")
-        if server and server["ready"]:
-            ready[name] = server
-    return ready
-
-
-def wait_for_pool(hub, admin, trainer, event, size: int) -> dict[str, dict]:
-    return wait_for(
-        lambda: (ready := waiting(hub, admin, trainer, event)) and len(ready) == size and ready,
-        240,
-        f"{size} pooled servers ready for event {event['id']}",
-        interval=1,
-    )
 
 
 def started(server: dict) -> float:
