@@ -45,3 +45,14 @@ def test_the_pool_holds_the_free_seats_within_the_budget_and_its_hours(tmp_path)
     assert not pool.in_window(event, now, 300)  # too early
     assert not pool.in_window(event, event.end, 900)  # ended
     assert not pool.in_window(store.revoke(event.id), now, 900)
+
+
+def test_only_what_passes_the_size_is_removed_and_only_ready_accounts():
+    ready = [pool.Pooled(f"guest-r{i}", "e", 0, 1) for i in range(3)]
+    starting = [pool.Pooled(f"guest-s{i}", "e", 0, None) for i in range(2)]
+    # Filling up (the bug: a negative slice removed ready ones while the pool filled).
+    assert pool.surplus(ready + starting, 20) == []
+    assert pool.surplus(ready + starting, 5) == []
+    assert pool.surplus(ready + starting, 6) == []
+    assert pool.surplus(ready + starting, 3) == ready[:2]
+    assert pool.surplus(starting + ready, 0) == ready

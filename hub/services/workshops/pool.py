@@ -110,6 +110,14 @@ def pool_size(event: Event, waiting_elsewhere: int, settings: WorkshopsService) 
     return max(min(free, settings.pool_servers - waiting_elsewhere), 0)
 
 
+def surplus(rows: list[Pooled], size: int) -> list[Pooled]:
+    """The pooled accounts of an event beyond `size` (joins that found no ready account
+    took seats), to remove now: ready ones only; those still starting count, and go at a
+    later tick once up (the hub deletes no account in the middle of its start)."""
+    extra = len(rows) - size
+    return [row for row in rows if row.ready is not None][:extra] if extra > 0 else []
+
+
 def in_window(event: Event, now: float, lead_time: float) -> bool:
     """Whether `event` has a pool now: from `lead_time` before its start to its end."""
     return not event.revoked and event.start - lead_time <= now < event.end
@@ -194,9 +202,7 @@ class WarmPool:
         for event in events.values():
             mine = [row for row in kept if row.event == event.id]
             size = pool_size(event, len(kept) - len(mine), settings)
-            # Too many: joins that found no ready account took seats. Ready ones go;
-            # those still starting are counted and go at a later tick, once up.
-            for row in [row for row in mine if row.ready is not None][: len(mine) - size]:
+            for row in surplus(mine, size):
                 await self.remove(row, "its event has fewer free seats")
                 kept.remove(row)
             missing = size - len(mine)
