@@ -15,6 +15,9 @@ shown), puts it in the event's group and logs it in. The store is the service's;
 hub, the same account on the same machine, opens it too (SQLite WAL: readers never wait,
 a writer waits `busy_timeout`).
 
+The warm pool (`pool`, in the service process, when `pool_servers` is on) starts servers
+ahead for the free seats, which joins then claim.
+
 Who creates events: members of the hub group `trainers_group` and administrators.
 """
 

@@ -10,6 +10,9 @@ the code works only within the event's hours, up to its seats, until it is revok
 codes count against the client address as failed logins do (the hub's own limit,
 EchoesAuthenticator.failed_logins_per_address), so codes cannot be guessed.
 
+When the event's warm pool (pool.py) has a ready server, the seat gets that account
+instead of a new one, and the attendee goes straight to the running lab.
+
 The regular login form (NativeAuthenticator's accounts, approved by an administrator)
 stays as it is: this page is an extra door into an account of the event, no approval
 click. Attendees' sessions last while their event is not revoked
