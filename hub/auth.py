@@ -33,7 +33,7 @@ from tornado import web
 from traitlets import Integer, Unicode, default
 
 from .approval import REPLACED_ROUTES, ApprovalHandler, ApproveAllHandler
-from .services.workshops import WorkshopsService, workshops_settings
+from .services.workshops import WorkshopsService, pool, workshops_settings
 from .services.workshops.join import JoinHandler, log_in_attendee
 from .services.workshops.model import normal_code
 from .services.workshops.store import Store
@@ -150,11 +150,17 @@ class EchoesAuthenticator(NativeAuthenticator):
 
     def event_profile(self, name: str) -> Profile | None:
         """The size of an attendee's server: their event's CPU and memory, asked of the
-        store at each spawn (None for everyone else; spawners/profiles.py's rule)."""
-        seat = self.workshops_store.seat(name) if self.is_attendee(name) else None
-        if seat is None:
+        store at each spawn (None for everyone else; spawners/profiles.py's rule). A
+        pooled account's server (services/workshops/pool.py) is sized for its event too,
+        since a join attaches it to an attendee as it is."""
+        if not self.is_attendee(name):
             return None
-        event = self.workshops_store.get(seat.event)
+        store = self.workshops_store
+        seat = store.seat(name)
+        event_id = seat.event if seat else pool.pooled_event(store, name)
+        if event_id is None:
+            return None
+        event = store.get(event_id)
         return parse_profile(
             {
                 "slug": f"event-{event.id}",
@@ -226,11 +232,15 @@ class EchoesAuthenticator(NativeAuthenticator):
 
     async def refresh_user(self, user, handler=None) -> bool:
         """A session or token lasts only while its account is approved, an attendee's
-        while their event is not revoked. Accounts with no sign-up record (made through
+        (or a pooled account's, services/workshops/pool.py) while their event is not
+        revoked. Accounts with no sign-up record (made through
         the hub's API before `add_user` gave them one) are not ours to judge."""
         if self.is_attendee(user.name):
-            seat = self.workshops_store.seat(user.name)
-            return seat is not None and not self.workshops_store.get(seat.event).revoked
+            store = self.workshops_store
+            seat = store.seat(user.name)
+            # A pooled account (nobody's yet) for its server's own calls to the hub.
+            event = seat.event if seat else pool.pooled_event(store, user.name)
+            return event is not None and not store.get(event).revoked
         info = self.get_user(user.name)
         return info is None or bool(info.is_authorized)
 

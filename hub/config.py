@@ -78,7 +78,8 @@ def configure_auth(c: Config, deployment: Deployment) -> None:
 def configure_servers(c: Config, deployment: Deployment) -> None:
     settings = deployment.settings
     c.Spawner.default_url = "/lab"
-    c.Spawner.start_timeout = 120
+    # Includes the wait in the start queue (spawners/queue.py) when many start at once.
+    c.Spawner.start_timeout = 300
     c.Spawner.http_timeout = 120
     c.JupyterHub.allow_named_servers = True
     c.JupyterHub.named_server_limit_per_user = settings.named_server_limit

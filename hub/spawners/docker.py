@@ -20,6 +20,7 @@ from traitlets.config import Config
 
 from ..deployment import Deployment
 from .profiles import ServerProfiles, server_profile
+from .queue import StartQueue
 
 #: The image `make image` builds.
 DEFAULT_IMAGE = "echoes/singleuser:latest"
@@ -34,8 +35,9 @@ DEFAULT_NETWORK = "echoes"
 safe_name = DockerSpawner().escape
 
 
-class EchoesDockerSpawner(ServerProfiles, DockerSpawner):
-    """DockerSpawner with a home volume per user, the shared data read-only and profiles."""
+class EchoesDockerSpawner(StartQueue, ServerProfiles, DockerSpawner):
+    """DockerSpawner with a home volume per user, the shared data read-only and profiles;
+    starts wait their turn in the hub's start queue (queue.py)."""
 
     home_volume = Unicode(
         "{prefix}-home-{username}",

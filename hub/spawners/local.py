@@ -29,6 +29,7 @@ from traitlets import Unicode, default
 
 from . import cgroups
 from .profiles import ServerProfiles
+from .queue import StartQueue
 
 
 def running_as_root() -> bool:
@@ -43,9 +44,10 @@ def closed_to_others(path: Path) -> Path | None:
     return None
 
 
-class EchoesLocalSpawner(ServerProfiles, LocalProcessSpawner):
+class EchoesLocalSpawner(StartQueue, ServerProfiles, LocalProcessSpawner):
     """Local-process spawner with one home folder (and, as root, one system user) per hub
-    user, and one cgroup per server."""
+    user, and one cgroup per server; starts wait their turn in the hub's start queue
+    (queue.py)."""
 
     #: The cgroup folders already cleaned of stale groups, and those whose lack of
     #: support has been logged: once per hub process each.

@@ -7,6 +7,7 @@ Run by the hub as a managed service (`python -m echoes_hub.services.workshops`) 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -15,9 +16,11 @@ from tornado import web
 
 from ..base.app import ServiceApp
 from . import WorkshopsService
-from .expiry import Expiry, HubAPI
+from .expiry import Expiry
 from .handlers import HERE, ROUTES
+from .hubapi import HubAPI
 from .live import Servers
+from .pool import WarmPool
 from .store import Store
 
 #: Attendees' archived homes (expiry.py), in the hub's state folder (the service's folder).
@@ -34,6 +37,8 @@ class WorkshopsApp(ServiceApp):
 
     store: Store | None = None
     expiry: asyncio.Task | None = None
+    #: The warm pool's loop (pool.py), when `pool_servers` is on.
+    pool_task: asyncio.Task | None = None
 
     async def open(self) -> None:
         self.store = Store(self.service_settings.database_url)
@@ -44,15 +49,22 @@ class WorkshopsApp(ServiceApp):
         options = self.service_settings
         expiry = Expiry(
             self.store,
-            HubAPI(os.environ["JUPYTERHUB_API_URL"], os.environ["JUPYTERHUB_API_TOKEN"]),
+            HubAPI(),
             os.environ.get("ECHOES_HOMES_DIR", ""),
             ARCHIVES.resolve(),
             options.download_seconds,
         )
         self.expiry = asyncio.create_task(expiry.run(options.expiry_interval))
+        if self.service_settings.pool_servers > 0:
+            pool = WarmPool(self.store, self.service_settings, HubAPI())
+            self.pool_task = asyncio.create_task(pool.run())
 
     async def close(self) -> None:
-        self.expiry.cancel()
+        for task in (self.expiry, self.pool_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self.store.close()
 
     def make_web_app(self) -> web.Application:

@@ -20,7 +20,6 @@ their work are refused there at creation (handlers.py).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import shutil
@@ -28,11 +27,8 @@ import stat
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-
+from .hubapi import HubAPI
 from .store import Event, Store
 
 log = logging.getLogger("echoes.workshops")
@@ -71,49 +67,6 @@ def archive_home(home: Path, target: Path) -> bool:
     finally:
         os.close(folder)
     return True
-
-
-class HubAPI:
-    """The few calls of the hub's REST API the end of an event needs, with the service's
-    token (its role: hub/services/workshops/__init__.py, SERVICE_SCOPES)."""
-
-    def __init__(self, url: str, token: str) -> None:
-        self.url = url.rstrip("/")
-        self.token = token
-
-    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        request = HTTPRequest(
-            f"{self.url}{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-            body=None if body is None else json.dumps(body),
-            allow_nonstandard_methods=True,
-            request_timeout=120,
-        )
-        reply = await AsyncHTTPClient().fetch(request, raise_error=False)
-        if reply.code >= 500 or reply.code in (401, 403, 599):
-            raise RuntimeError(f"hub API {method} {path}: {reply.code} {reply.body!r}")
-        return reply.code, json.loads(reply.body) if reply.body else None
-
-    async def stop_server(self, name: str, timeout: float = 300) -> None:
-        """Stop `name`'s server and wait until it has stopped (nothing if none runs)."""
-        user = f"/users/{quote(name)}"
-        code, _ = await self.call("DELETE", f"{user}/server")
-        if code in (204, 404):
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            code, model = await self.call("GET", user)
-            if code == 404 or "" not in (model.get("servers") or {}):
-                return
-            await asyncio.sleep(1)
-        raise RuntimeError(f"{name}'s server did not stop within {timeout} s")
-
-    async def leave_group(self, name: str, group: str) -> None:
-        await self.call("DELETE", f"/groups/{quote(group)}/users", {"users": [name]})
-
-    async def delete_user(self, name: str) -> None:
-        await self.call("DELETE", f"/users/{quote(name)}")
 
 
 class Expiry:

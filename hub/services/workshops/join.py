@@ -10,6 +10,9 @@ the code works only within the event's hours, up to its seats, until it is revok
 codes count against the client address as failed logins do (the hub's own limit,
 EchoesAuthenticator.failed_logins_per_address), so codes cannot be guessed.
 
+When the event's warm pool (pool.py) has a ready server, the seat gets that account
+instead of a new one, and the attendee goes straight to the running lab.
+
 The regular login form (NativeAuthenticator's accounts, approved by an administrator)
 stays as it is: this page is an extra door into an account of the event, no approval
 click. Attendees' sessions last while their event is not revoked
@@ -24,6 +27,7 @@ from jupyterhub import orm
 from jupyterhub.handlers.base import BaseHandler
 from jupyterhub.utils import url_path_join
 
+from . import pool
 from .access import grant_server_access
 from .errors import InvalidEvent, JoinRefused, NotFound, WorkshopError, WrongCode
 from .model import MAX_DISPLAY_NAME, new_account_name
@@ -107,9 +111,14 @@ class JoinHandler(BaseHandler):
             await self.answer(refused, None, display_name)
             return
         limit.forgive(address, stamp)
-        log_in_attendee(self, account, event)
+        # A server started ahead for this seat (pool.py), if one is ready.
+        account = pool.claim(self.store, event.id, account) or account
+        user = log_in_attendee(self, account, event)
         self.log.info("%s joined the event %s as %s", display_name, event.id, account)
-        self.redirect(url_path_join(self.hub.base_url, "spawn"))
+        if user.spawner.ready:
+            self.redirect(user.url)  # the warm lab, at once
+        else:
+            self.redirect(url_path_join(self.hub.base_url, "spawn"))
 
     async def answer(
         self, error: WorkshopError | None, title: str | None, display_name: str = ""

@@ -123,6 +123,17 @@ server_access = Table(
     Column("token", Text, nullable=False),
 )
 
+# The warm pool (pool.py): hub accounts made ahead for an event's free seats, each with a
+# server started; a join claims a ready one (deletes its row) and seats it.
+pool = Table(
+    "pool",
+    metadata,
+    Column("account", Text, primary_key=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("created", Float, nullable=False),
+    Column("ready", Float),  # when its server answered, or NULL while it starts
+)
+
 
 @dataclass(frozen=True)
 class Ending:
