@@ -41,6 +41,7 @@ INDEX = "index.json"
 CONTEXT = "https://linked.art/ns/v1/linked-art.json"
 SHAPES = Path(__file__).parent / "shapes" / "twins.ttl"
 TWIN_SHAPE = URIRef("urn:echoes:shapes:Twin")
+CHECK_BATCH = 50
 OBJECT = "urn:echoes:object:"
 GRAPH = "urn:echoes:graph:"
 PROVENANCE_GRAPH = GRAPH + "provenance"
@@ -541,8 +542,11 @@ def write(data_dir: Path, base_url: str) -> Path:
         collection = COLLECTIONS[entry]
         records = list(collection.make(source))
         dataset = Dataset()
-        graph = as_rdf(records, dataset.graph(URIRef(GRAPH + collection.name)))
-        check(records, graph)
+        as_rdf(records, dataset.graph(URIRef(GRAPH + collection.name)))
+        # In batches: pyshacl's time grows faster than the graph (14 ms a record in
+        # batches of 50, 22 ms in batches of 200, minutes for the Tate's 4,284 at once).
+        for start in range(0, len(records), CHECK_BATCH):
+            check(records[start : start + CHECK_BATCH])
         provenance(dataset, collection.name, source, len(records))
         by_id = {r["id"].removeprefix(f"{OBJECT}{collection.name}/"): r for r in records}
         (folder / f"{collection.name}.json").write_text(
