@@ -98,7 +98,7 @@ install-dev: $(LABEXT_NODE_DEV) install $(VENV)/.installed-dev $(MIRADOR)/node_m
 # The shared heritage data (catalogs/), rebuilt when its recipe or catalogs change.
 DATA_DIR ?= $(if $(ECHOES_DATA_DIR),$(ECHOES_DATA_DIR),.echoes/heritage)
 DATA_STAMP := $(DATA_DIR)/BUILD.json
-DATA_RECIPE := $(wildcard catalogs/*.py catalogs/heritage-catalogs/*.yaml catalogs/heritage-catalogs/*/*.yaml)
+DATA_RECIPE := $(wildcard catalogs/*.py catalogs/shapes/*.ttl catalogs/heritage-catalogs/*.yaml catalogs/heritage-catalogs/*/*.yaml)
 
 $(DATA_STAMP): $(VENV)/.installed $(DATA_RECIPE)
 	@echo "==> building the shared heritage data in $(DATA_DIR)"

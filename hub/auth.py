@@ -22,6 +22,7 @@ import math
 import os
 import secrets
 import sys
+import time
 
 import bcrypt
 from jupyterhub.handlers.base import BaseHandler
@@ -32,10 +33,12 @@ from tornado import web
 from traitlets import Integer, Unicode, default
 
 from .approval import REPLACED_ROUTES, ApprovalHandler, ApproveAllHandler
-from .services.workshops import WorkshopsService, workshops_settings
-from .services.workshops.join import JoinHandler
+from .services.workshops import WorkshopsService, pool, workshops_settings
+from .services.workshops.join import JoinHandler, log_in_attendee
+from .services.workshops.model import normal_code
 from .services.workshops.store import Store
 from .settings import EchoesHub
+from .spawners.profiles import Profile, parse_profile
 from .throttle import FailureLimit, client_address
 
 #: Hub user names double as parts of system user names and Docker volume names.
@@ -145,6 +148,28 @@ class EchoesAuthenticator(NativeAuthenticator):
     def is_attendee(self, name: str) -> bool:
         return name.startswith(self.workshops.account_prefix)
 
+    def event_profile(self, name: str) -> Profile | None:
+        """The size of an attendee's server: their event's CPU and memory, asked of the
+        store at each spawn (None for everyone else; spawners/profiles.py's rule). A
+        pooled account's server (services/workshops/pool.py) is sized for its event too,
+        since a join attaches it to an attendee as it is."""
+        if not self.is_attendee(name):
+            return None
+        store = self.workshops_store
+        seat = store.seat(name)
+        event_id = seat.event if seat else pool.pooled_event(store, name)
+        if event_id is None:
+            return None
+        event = store.get(event_id)
+        return parse_profile(
+            {
+                "slug": f"event-{event.id}",
+                "display_name": event.title,
+                "cpu_limit": event.cpu,
+                "mem_limit": event.memory,
+            }
+        )
+
     def client_address(self, handler: BaseHandler) -> str:
         request = handler.request
         trusted = getattr(self.parent, "trusted_downstream_ips", [])
@@ -176,13 +201,22 @@ class EchoesAuthenticator(NativeAuthenticator):
             self.log.warning("Login to %r from %s refused: too many failures", username, address)
             raise LoginThrottled(wait)
         stamps = (self.account_limit.fail(username), self.address_limit.fail(address))
-        hashed = user.password if user is not None else _no_account_hash()
+        attendee = self.is_attendee(username)
+        if attendee:  # a trainer's CSV: a one-time password, typed as codes are
+            hashed = self.workshops_store.password_hash(username) or _no_account_hash()
+            password = normal_code(password)
+        else:
+            hashed = user.password if user is not None else _no_account_hash()
         # bcrypt takes a good part of a second: off the event loop, as every request waits.
         secret = password.encode()[:BCRYPT_BYTES]
         right = await asyncio.to_thread(bcrypt.checkpw, secret, hashed)
-        if user is None or not right or not user.is_authorized:
-            return None
-        if user.has_2fa and not user.is_valid_token(data.get("2fa")):
+        if attendee:
+            # Spent at its first login (one statement: two at once cannot both have it).
+            right = right and self.workshops_store.use_password(username, time.time()) is not None
+        else:
+            right = right and user is not None and bool(user.is_authorized)
+            right = right and not (user.has_2fa and not user.is_valid_token(data.get("2fa")))
+        if not right:
             return None
         # Only this attempt is taken back: earlier failures keep counting, so that
         # logging in to one's own account between guesses at others buys nothing.
@@ -198,11 +232,15 @@ class EchoesAuthenticator(NativeAuthenticator):
 
     async def refresh_user(self, user, handler=None) -> bool:
         """A session or token lasts only while its account is approved, an attendee's
-        while their event is not revoked. Accounts with no sign-up record (made through
+        (or a pooled account's, services/workshops/pool.py) while their event is not
+        revoked. Accounts with no sign-up record (made through
         the hub's API before `add_user` gave them one) are not ours to judge."""
         if self.is_attendee(user.name):
-            seat = self.workshops_store.seat(user.name)
-            return seat is not None and not self.workshops_store.get(seat.event).revoked
+            store = self.workshops_store
+            seat = store.seat(user.name)
+            # A pooled account (nobody's yet) for its server's own calls to the hub.
+            event = seat.event if seat else pool.pooled_event(store, user.name)
+            return event is not None and not store.get(event).revoked
         info = self.get_user(user.name)
         return info is None or bool(info.is_authorized)
 
@@ -271,7 +309,12 @@ class LoginHandler(native.LoginHandler):
             if name != "_xsrf"
         }
         try:
-            user = await self.login_user(data)
+            if self.authenticator.is_attendee(
+                self.authenticator.normalize_username(data.get("username", ""))
+            ):
+                user = await self.log_in_attendee(data)
+            else:
+                user = await self.login_user(data)
         except LoginThrottled as throttled:
             self.set_status(429)
             self.set_header("Retry-After", str(throttled.seconds))
@@ -283,6 +326,9 @@ class LoginHandler(native.LoginHandler):
             self.finish(await self._render(login_error=REFUSED, username=data.get("username")))
             return
         self._jupyterhub_user = user
+        if self.authenticator.is_attendee(user.name):  # no password to remember a device by
+            self.redirect(self.get_next_url(user))
+            return
         self.set_signed_cookie(
             DEVICE_COOKIE,
             device_mark(self.authenticator.get_user(user.name)),
@@ -293,6 +339,18 @@ class LoginHandler(native.LoginHandler):
             samesite="Lax",
         )
         self.redirect(self.get_next_url(user))
+
+    async def log_in_attendee(self, data: dict):
+        """An account of a trainer's CSV, with its one-time password: logged in as the
+        join page logs attendees in (JupyterHub's own login would refuse the name, which
+        sign-ups may not take), or None."""
+        name = await self.authenticator.authenticate(self, data)
+        seat = self.authenticator.workshops_store.seat(name) if name else None
+        if seat is None:
+            return None
+        event = self.authenticator.workshops_store.get(seat.event)
+        self.log.info("%s logged in to the event %s", name, event.id)
+        return log_in_attendee(self, name, event)
 
 
 class ChangePasswordHandler(native.ChangePasswordHandler):

@@ -78,7 +78,8 @@ def configure_auth(c: Config, deployment: Deployment) -> None:
 def configure_servers(c: Config, deployment: Deployment) -> None:
     settings = deployment.settings
     c.Spawner.default_url = "/lab"
-    c.Spawner.start_timeout = 120
+    # Includes the wait in the start queue (spawners/queue.py) when many start at once.
+    c.Spawner.start_timeout = 300
     c.Spawner.http_timeout = 120
     c.JupyterHub.allow_named_servers = True
     c.JupyterHub.named_server_limit_per_user = settings.named_server_limit
@@ -106,8 +107,9 @@ def configure_services(c: Config, deployment: Deployment) -> None:
     # The shared data's images and manifests as IIIF, read anonymously (hub/services/iiif/).
     services.append(iiif_service(c, deployment))
     # Workshops: events, their join codes (hub/services/workshops/).
-    workshops, workshops_scopes = workshops_service(c, deployment)
+    workshops, workshops_roles, workshops_scopes = workshops_service(c, deployment)
     services.append(workshops)
+    roles.extend(workshops_roles)
     # Users, and the API tokens of their servers, may use the services above.
     user_scopes = [*annotation_scopes, *apps_scopes, *workshops_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})

@@ -12,7 +12,9 @@
   start and memory while it runs: tests that only need "a hub with these settings" share
   one; tests that stop, restart or break a hub, or look at all of it, have their own.
 
-The terminal summary says how many real hubs the run started. A failed test that used a
+The terminal summary says how many real hubs the run started, and which modules took
+longest (setup, call and teardown of their tests summed: a module's own hub, browser and
+kernels are in its first test's setup and its last one's teardown). A failed test that used a
 `hub` gets the end of that hub's log (services included) and of its apps' Voila logs in
 its report: CI keeps nothing else of a hub once the run is over.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -91,8 +94,24 @@ def tail(path: Path) -> str:
         return f"(unreadable: {e})"
 
 
+#: Seconds per test module (setup + call + teardown), for the terminal summary.
+MODULE_SECONDS: Counter[str] = Counter()
+#: How many of the slowest modules the terminal summary lists.
+SLOWEST_MODULES = 15
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    MODULE_SECONDS[report.nodeid.split("::")[0]] += report.duration
+
+
 @pytest.hookimpl(trylast=True)  # after --durations' list
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if MODULE_SECONDS:
+        terminalreporter.write_sep("=", f"slowest {SLOWEST_MODULES} modules (wall seconds)")
+        for module, seconds in MODULE_SECONDS.most_common(SLOWEST_MODULES):
+            terminalreporter.write_line(f"{seconds:8.1f}s {module}")
+        total = sum(MODULE_SECONDS.values())
+        terminalreporter.write_line(f"{total:8.1f}s in all {len(MODULE_SECONDS)} modules")
     if Hub.starts:
         terminalreporter.write_sep(
             "=",

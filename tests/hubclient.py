@@ -31,6 +31,7 @@ from jupyterhub.utils import subdomain_hook_idna
 from requests.adapters import HTTPAdapter
 
 from echoes.localhost import resolve_localhost_names
+from echoes_hub.spawners import cgroups
 
 ECHOES = str(Path(sys.executable).parent / "echoes")
 
@@ -189,19 +190,34 @@ class Hub:
                 proc.wait()
 
     def kill_leftovers(self, timeout: float = 30) -> None:
-        """Teardown: stop the hub, then every process that outlived it (the proxy, services,
-        user servers): those whose command, environment or folder names this hub's state
-        folder, found by PID. SIGTERM, then SIGKILL for any still there after `timeout`."""
-        self.stop()
-        pids = self._leftover_pids()
+        """Teardown: stop the hub and every process it started (the proxy, services, user
+        servers): those whose command, environment or folder names this hub's state
+        folder, found by PID. All get SIGTERM at once, the hub too (left to itself, it
+        stops its services one after the other, seconds each), then SIGKILL for any still
+        there after `timeout`."""
+        hub = self.proc.pid if self.proc else None
+        pids = [pid for pid in self._leftover_pids() if pid != hub]
         for pid in pids:
             _signal(pid, signal.SIGTERM)
+        self.stop()
+        # And whatever started while the hub stopped.
+        late = [pid for pid in self._leftover_pids() if pid not in pids]
+        for pid in late:
+            _signal(pid, signal.SIGTERM)
+        pids += late
         deadline = time.monotonic() + timeout
         while pids and time.monotonic() < deadline:
             pids = [pid for pid in pids if _alive(pid)]
             time.sleep(0.1)
         for pid in pids:
             _signal(pid, signal.SIGKILL)
+        # The servers' cgroups (hub/spawners/cgroups.py) of this hub, emptied above: a
+        # state folder is never used again, so no later hub would remove them.
+        parent = cgroups.hub_parent(self.state_dir)
+        hierarchy = cgroups.find_hierarchy()
+        if hierarchy and cgroups.support(parent).enforced:
+            cgroups.remove_stale(parent, hierarchy)
+            cgroups.remove_if_empty(parent, hierarchy)
 
     def _leftover_pids(self) -> list[int]:
         state = str(self.state_dir).encode()

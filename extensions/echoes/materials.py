@@ -84,47 +84,57 @@ def pull_git(url: str, target: Path) -> None:
 
 
 class MaterialsPuller:
-    """Asks the workshops service for this server's owner's materials; pulls each new
-    version (`check`, called at start and then periodically by echoes.server)."""
+    """Asks the workshops service for this server's owner's side of their event
+    (``api/attendee``: materials, the trainer's messages, their raised hand, who opened
+    their server to help); pulls each new version of the materials (`check`, called at
+    start and then periodically by echoes.server). `status` is the last answer, which
+    JupyterLab reads from echoes.server (`workshop`): one channel to the service."""
 
     def __init__(self, hub: Hub, http: httpx.AsyncClient, home: Path, log) -> None:
         self.hub, self.http, self.home, self.log = hub, http, home, log
         self.version = 0
+        #: The service's last answer about this attendee; None when not an attendee.
+        self.status: dict | None = None
 
     async def check(self) -> None:
         try:
-            url = self.hub.service_url("workshops") + "api/materials"
-            reply = await send_async(self.http, "GET", url)
+            url = self.hub.service_url("workshops")
+            reply = await send_async(self.http, "GET", url + "api/attendee")
             if reply.status_code == 404:
-                return  # not an attendee, or no materials
+                self.status = None
+                return  # not an attendee
             if reply.is_error:
-                self.log.warning("workshop materials: %s", message_of(reply))
+                self.log.warning("workshop: %s", message_of(reply))
                 return
-            about = reply.json()
-            if about["version"] == self.version:
+            self.status = reply.json()
+            about = self.status.get("materials")
+            if about is None or about["version"] == self.version:
                 return
-            if about["kind"] == "git":
-                folder = repository_folder(about["source"])
-                try:
-                    await asyncio.to_thread(pull_git, about["source"], self.home / folder)
-                except (subprocess.CalledProcessError, OSError, ValueError) as error:
-                    self.log.warning("workshop materials from %s: %s", about["source"], error)
-                    return  # tried again at the next check
-                self.version = about["version"]
-                self.log.info("workshop materials v%d pulled into ~/%s", self.version, folder)
-                return
-            reply = await send_async(self.http, "GET", url + "/files")
-            if reply.is_error:
-                self.log.warning("workshop materials: %s", message_of(reply))
-                return
-            files = {p: base64.b64decode(c) for p, c in reply.json()["files"].items()}
-            written = merge(self.home, about["event"], about["source"], files)
-            self.version = about["version"]
-            self.log.info(
-                "workshop materials v%d merged into ~/%s (%d files written)",
-                self.version,
-                about["source"],
-                len(written),
-            )
+            await self.pull(url + "api/materials", about)
         except ServiceUnavailable:
             return  # no workshops service here (a server not started by our hub)
+
+    async def pull(self, url: str, about: dict) -> None:
+        if about["kind"] == "git":
+            folder = repository_folder(about["source"])
+            try:
+                await asyncio.to_thread(pull_git, about["source"], self.home / folder)
+            except (subprocess.CalledProcessError, OSError, ValueError) as error:
+                self.log.warning("workshop materials from %s: %s", about["source"], error)
+                return  # tried again at the next check
+            self.version = about["version"]
+            self.log.info("workshop materials v%d pulled into ~/%s", self.version, folder)
+            return
+        reply = await send_async(self.http, "GET", url + "/files")
+        if reply.is_error:
+            self.log.warning("workshop materials: %s", message_of(reply))
+            return
+        files = {p: base64.b64decode(c) for p, c in reply.json()["files"].items()}
+        written = merge(self.home, about["event"], about["source"], files)
+        self.version = about["version"]
+        self.log.info(
+            "workshop materials v%d merged into ~/%s (%d files written)",
+            self.version,
+            about["source"],
+            len(written),
+        )

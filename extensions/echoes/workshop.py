@@ -4,8 +4,12 @@
                            [--cpu C] [--memory 2G] [--materials FOLDER|GIT_URL] [--keep-work]
     echoes workshop list
     echoes workshop revoke EVENT_ID
+    echoes workshop credentials EVENT_ID PEOPLE.CSV [--output CREDENTIALS.CSV]
 
 Prints each event's join link and code: attendees open the link and type the code.
+`credentials` gives one account to each row (columns name, email) of a CSV file and
+writes their one-time passwords as CSV (to standard output, or a file only you can read):
+the service shows them this once.
 Authenticates with a hub token: --token, $ECHOES_TOKEN or, inside a user server, its own
 (echoes.hub finds the hub and the workshops service there). Trainers (the hub group
 `trainers`) and administrators create events.
@@ -14,7 +18,9 @@ Authenticates with a hub token: --token, $ECHOES_TOKEN or, inside a user server,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
 import httpx
 
@@ -39,6 +45,27 @@ def request(http: httpx.Client, method: str, url: str, body: dict | None = None)
     if reply.is_error:
         raise WorkshopError(f"{method} {url}: {reply.status_code} {message_of(reply)}")
     return reply.json() if reply.content else {}
+
+
+def write_credentials(http: httpx.Client, url: str, args: argparse.Namespace) -> None:
+    """Upload the CSV of people; write the credentials the service answers (CSV)."""
+    reply = send(
+        http,
+        "POST",
+        url,
+        content=args.people.read_bytes(),
+        headers={"Content-Type": "text/csv", "Accept": "text/csv"},
+    )
+    if reply.is_error:
+        raise WorkshopError(f"POST {url}: {reply.status_code} {message_of(reply)}")
+    if args.output is None:
+        sys.stdout.write(reply.text)
+        return
+    # Passwords: readable by the trainer only, from the first byte written.
+    fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", newline="") as out:
+        out.write(reply.text)
+    print(f"{reply.text.count(chr(10)) - 1} credentials written to {args.output}")
 
 
 def describe(event: dict) -> str:
@@ -72,6 +99,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     commands.add_parser("list", help="your events (administrators: all)")
     revoke = commands.add_parser("revoke", help="close an event's code and end its sessions")
     revoke.add_argument("event", help="the event's id")
+    credentials = commands.add_parser("credentials", help="accounts for a CSV of people")
+    credentials.add_argument("event", help="the event's id")
+    credentials.add_argument("people", type=Path, help="CSV file with columns name, email")
+    credentials.add_argument("--output", type=Path, help="write the credentials' CSV here")
     args = parser.parse_args(argv)
     check_hub_options(parser, args, here.services.get("workshops", ""))
     return args
@@ -100,7 +131,9 @@ def main(argv: list[str]) -> None:
             elif args.command == "list":
                 for event in request(http, "GET", events)["events"]:
                     print(describe(event))
+            elif args.command == "credentials":
+                write_credentials(http, f"{events}/{args.event}/credentials", args)
             else:
                 print(describe(request(http, "DELETE", f"{events}/{args.event}")))
-        except (WorkshopError, ServiceUnavailable) as e:
+        except (WorkshopError, ServiceUnavailable, OSError) as e:
             sys.exit(f"echoes workshop: {e}")

@@ -4,7 +4,7 @@ Each server is a container of ``echoes/singleuser`` on a Docker network of the
 deployment's own. Each hub user has one named volume for the home folder, kept
 when containers are stopped and removed, across server and hub restarts. The
 shared data folder is mounted read-only. Users choose a size (a profile: CPU and
-memory limits) on the spawn page.
+memory limits, profiles.py) on the spawn page, which sets the container's limits.
 
 The hub listens on the network's gateway address so that containers reach its
 API, and the proxy on the host reaches containers by their address on the network.
@@ -15,20 +15,12 @@ switched off on the bridge), only to the host.
 from __future__ import annotations
 
 from dockerspawner import DockerSpawner
-from tornado import web
-from traitlets import Dict, List, TraitError, Unicode, default, validate
+from traitlets import Unicode, default
 from traitlets.config import Config
 
 from ..deployment import Deployment
-from .profiles import (
-    DEFAULT_PROFILES,
-    Profile,
-    ProfileError,
-    choose,
-    parse_profiles,
-    read_form,
-    render_form,
-)
+from .profiles import ServerProfiles, server_profile
+from .queue import StartQueue
 
 #: The image `make image` builds.
 DEFAULT_IMAGE = "echoes/singleuser:latest"
@@ -43,8 +35,9 @@ DEFAULT_NETWORK = "echoes"
 safe_name = DockerSpawner().escape
 
 
-class EchoesDockerSpawner(DockerSpawner):
-    """DockerSpawner with a home volume per user, the shared data read-only and profiles."""
+class EchoesDockerSpawner(StartQueue, ServerProfiles, DockerSpawner):
+    """DockerSpawner with a home volume per user, the shared data read-only and profiles;
+    starts wait their turn in the hub's start queue (queue.py)."""
 
     home_volume = Unicode(
         "{prefix}-home-{username}",
@@ -72,30 +65,6 @@ class EchoesDockerSpawner(DockerSpawner):
         config=True,
         help="Where the shared data appears in the container (exported as ECHOES_DATA_DIR).",
     )
-
-    profiles = List(
-        Dict(),
-        default_value=DEFAULT_PROFILES,
-        config=True,
-        help="""Server sizes users choose from on the spawn page, first one the default.
-        Each is a dict with `slug` (lower-case name, used in API calls as
-        {"profile": slug}), `display_name`, `description`, `cpu_limit` (CPUs, a float)
-        and `mem_limit` (bytes, or a string such as "2G"). The chosen profile sets the
-        container's CPU quota and memory limit. Default: standard (1 CPU, 2 GB) and
-        workshop (0.5 CPU, 1 GB).""",
-    )
-
-    @validate("profiles")
-    def _valid_profiles(self, proposal: dict) -> list[dict]:
-        try:
-            parse_profiles(proposal["value"])
-        except ProfileError as error:
-            raise TraitError(f"EchoesDockerSpawner.profiles: {error}") from None
-        return proposal["value"]
-
-    @property
-    def parsed_profiles(self) -> list[Profile]:
-        return parse_profiles(self.profiles)
 
     @default("image")
     def _default_image(self) -> str:
@@ -130,41 +99,11 @@ class EchoesDockerSpawner(DockerSpawner):
         # A notebook server needs no capabilities and no privilege escalation.
         return {"cap_drop": ["ALL"], "security_opt": ["no-new-privileges"], "pids_limit": 4096}
 
-    @default("options_form")
-    def _default_options_form(self) -> str:
-        profiles = self.parsed_profiles
-        return render_form(profiles) if len(profiles) > 1 else ""
-
-    @default("options_from_form")
-    def _default_options_from_form(self):
-        return lambda formdata: read_form(self.parsed_profiles, formdata)
-
     def get_env(self) -> dict:
         env = super().get_env()
         env["ECHOES_DATA_DIR"] = self.data_path
-        env["ECHOES_PROFILE"] = self.user_options.get("profile") or self.parsed_profiles[0].slug
+        env["ECHOES_PROFILE"] = server_profile(self, self.user_options).slug
         return env
-
-    @default("apply_user_options")
-    def _default_apply_user_options(self):
-        return apply_profile
-
-
-def apply_profile(spawner: EchoesDockerSpawner, user_options: dict) -> None:
-    """Set the server's limits from the chosen profile; an unknown one is an HTTP 400."""
-    try:
-        profile = choose(spawner.parsed_profiles, user_options.get("profile"))
-    except ProfileError as error:
-        raise web.HTTPError(400, str(error)) from None
-    spawner.mem_limit = profile.mem_limit
-    spawner.cpu_limit = profile.cpu_limit
-    spawner.log.info(
-        "Server of %s gets profile %s (%.2g CPU, %d MiB)",
-        spawner.user.name,
-        profile.slug,
-        profile.cpu_limit,
-        profile.mem_limit // 2**20,
-    )
 
 
 def configure_docker_servers(c: Config, deployment: Deployment) -> None:

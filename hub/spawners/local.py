@@ -5,18 +5,31 @@ home folder is private (mode 0700), so users cannot read each other's files and
 cannot write the shared data. Without root every server runs as the hub's own
 user: the homes are separate folders but not a security boundary (fine on a
 laptop, documented in the README).
+
+Each server gets the memory and CPU of its profile (profiles.py: the size chosen on
+the spawn page, an attendee's event's size) from a cgroup of its own (cgroups.py),
+which the server's process joins before it executes the server, so that its kernels
+are in it too; the group goes when the server stops. Where cgroups cannot be written
+(not root, no controllers) servers start without limits, and the log and the spawn page
+say why.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 from traitlets import Unicode, default
+
+from . import cgroups
+from .profiles import ServerProfiles
+from .queue import StartQueue
 
 
 def running_as_root() -> bool:
@@ -31,8 +44,15 @@ def closed_to_others(path: Path) -> Path | None:
     return None
 
 
-class EchoesLocalSpawner(LocalProcessSpawner):
-    """Local-process spawner with one home folder (and, as root, one system user) per hub user."""
+class EchoesLocalSpawner(StartQueue, ServerProfiles, LocalProcessSpawner):
+    """Local-process spawner with one home folder (and, as root, one system user) per hub
+    user, and one cgroup per server; starts wait their turn in the hub's start queue
+    (queue.py)."""
+
+    #: The cgroup folders already cleaned of stale groups, and those whose lack of
+    #: support has been logged: once per hub process each.
+    _cleaned: ClassVar[set[str]] = set()
+    _unsupported_logged: ClassVar[set[str]] = set()
 
     home_root = Unicode(
         config=True,
@@ -44,12 +64,29 @@ class EchoesLocalSpawner(LocalProcessSpawner):
         help="The shared data folder, exported to the server as ECHOES_DATA_DIR.",
     )
 
+    #: This server's cgroup while it runs (None: none, or limits not enforced here).
+    cgroup: cgroups.Group | None = None
+
     system_user_prefix = Unicode(
         "echoes-",
         config=True,
         help="""Prefix of the system user made for each hub user when the hub runs as root,
         so that a hub user called `root` or `daemon` never maps to an existing account.""",
     )
+
+    cgroup_parent = Unicode(
+        config=True,
+        help="""Folder, in the cgroup hierarchy (v2: a subtree the hub may write; v1: the
+        same path in the memory and cpu trees), of this hub's server groups: one per
+        server, named after the user (and `:server` for named servers), holding the
+        profile's limits. Empty groups left in it are removed when the hub starts its
+        first server. Default: /echoes/ and a digest of the state folder, so hubs on one
+        machine never touch each other's groups.""",
+    )
+
+    @default("cgroup_parent")
+    def _default_cgroup_parent(self) -> str:
+        return cgroups.hub_parent(Path(self.home_root).parent)
 
     @default("cmd")
     def _default_cmd(self) -> list[str]:
@@ -93,13 +130,44 @@ class EchoesLocalSpawner(LocalProcessSpawner):
         os.chown(home, account.pw_uid, account.pw_gid)
         home.chmod(0o700)
 
+    def limits_support(self) -> cgroups.Support:
+        return cgroups.support(self.cgroup_parent)
+
+    def limits_note(self) -> str:
+        support = self.limits_support()
+        return "" if support.enforced else f"Limits not enforced here: {support.reason}."
+
+    def _make_cgroup(self) -> cgroups.Group | None:
+        """This server's group with its profile's limits; None (logged once) where
+        cgroups cannot be written, so that the server starts anyway."""
+        parent = self.cgroup_parent
+        support = self.limits_support()
+        try:
+            if not support.enforced:
+                raise cgroups.CgroupError(support.reason)
+            if parent not in self._cleaned:
+                self._cleaned.add(parent)
+                removed = cgroups.remove_stale(parent)
+                if removed:
+                    self.log.info("Removed stale cgroups under %s: %s", parent, removed)
+            name = cgroups.group_name(self.user.name, self.name)
+            return cgroups.create(parent, name, self.mem_limit, self.cpu_limit)
+        except OSError as error:
+            if parent not in self._unsupported_logged:
+                self._unsupported_logged.add(parent)
+                self.log.warning("Servers get no memory or CPU limits: %s", error)
+            return None
+
     def make_preexec_fn(self, name: str):
         home = str(self.home_dir)
         drop_privileges = (
             set_user_setuid(self.system_user, chdir=False) if running_as_root() else None
         )
+        group = self.cgroup
 
         def preexec() -> None:
+            if group:
+                group.join()  # as root still; kernels, forked later, inherit the group
             if drop_privileges:
                 drop_privileges()
             os.chdir(home)  # the server's root folder is the user's home
@@ -134,4 +202,23 @@ class EchoesLocalSpawner(LocalProcessSpawner):
                     "(make clean; make up PYTHON=/usr/bin/python3)."
                 )
         self._ensure_home()
-        return await super().start()
+        self.cgroup = self._make_cgroup()
+        try:
+            return await super().start()
+        except BaseException:
+            await self._remove_cgroup()
+            raise
+
+    async def stop(self, now: bool = False) -> None:
+        await super().stop(now=now)
+        await self._remove_cgroup()
+
+    async def _remove_cgroup(self) -> None:
+        group = self.cgroup or cgroups.server_group(self.cgroup_parent, self.user.name, self.name)
+        self.cgroup = None
+        if group:
+            try:  # ends what the server left (a kernel it did not stop) and the group
+                await asyncio.to_thread(group.remove)
+                cgroups.remove_if_empty(self.cgroup_parent, group.hierarchy)
+            except OSError as error:
+                self.log.warning("Could not remove the cgroup of %s: %s", self.user.name, error)

@@ -1,9 +1,10 @@
 """Server sizes that users choose from on the spawn page.
 
 A profile is a named size (CPU and memory limits) that a spawner applies when it
-starts a server. This module knows nothing of Docker: it validates profiles,
-renders the choice as an HTML form and reads the user's answer back, so that any
-spawner can offer the same choice.
+starts a server. This module knows nothing of Docker or cgroups: it validates
+profiles, renders the choice as an HTML form, reads the user's answer back and holds
+the one rule of which size a server gets (`apply_profile`), so that both spawners
+(`ServerProfiles`, mixed into each) offer the same choice and give the same size.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from html import escape
 
 from jupyterhub.traitlets import ByteSpecification
-from traitlets import TraitError
+from tornado import web
+from traitlets import Dict, List, TraitError, default, validate
+from traitlets.config import Configurable
 
 #: Profile slugs appear in forms, API bodies and logs: keep them plain.
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
@@ -101,8 +104,9 @@ def choose(profiles: list[Profile], slug: str | None) -> Profile:
     raise ProfileError(f"unknown profile {slug!r}; choose one of: {known}")
 
 
-def render_form(profiles: list[Profile]) -> str:
-    """The spawn page's choice: one radio button per profile, the first one checked."""
+def render_form(profiles: list[Profile], note: str = "") -> str:
+    """The spawn page's choice: one radio button per profile, the first one checked, and
+    a note below them (e.g. that limits are not enforced here)."""
     items = []
     for index, p in enumerate(profiles):
         checked = " checked" if index == 0 else ""
@@ -115,6 +119,7 @@ def render_form(profiles: list[Profile]) -> str:
     return (
         '<fieldset class="echoes-profiles"><legend>Server size</legend>'
         + "".join(items)
+        + (f'<p class="echoes-limits">{escape(note)}</p>' if note else "")
         + "</fieldset>"
     )
 
@@ -123,3 +128,89 @@ def read_form(profiles: list[Profile], formdata: dict[str, list[str]]) -> dict:
     """User options from the submitted spawn form (values arrive as lists)."""
     slug = (formdata.get("profile") or [""])[0]
     return {"profile": choose(profiles, slug).slug}
+
+
+class ServerProfiles(Configurable):
+    """The sizes a spawner offers and applies (mixed into both spawners)."""
+
+    profiles = List(
+        Dict(),
+        default_value=DEFAULT_PROFILES,
+        config=True,
+        help="""Server sizes users choose from on the spawn page, first one the default.
+        Each is a dict with `slug` (lower-case name, used in API calls as
+        {"profile": slug}), `display_name`, `description`, `cpu_limit` (CPUs, a float)
+        and `mem_limit` (bytes, or a string such as "2G"). The chosen profile sets the
+        server's CPU quota and memory limit: the container's, or the cgroup of a local
+        server (EchoesLocalSpawner.cgroup_parent). Attendees of a workshop get their
+        event's CPU and memory instead, and no choice. Default: standard (1 CPU, 2 GB)
+        and workshop (0.5 CPU, 1 GB).""",
+    )
+
+    @validate("profiles")
+    def _valid_profiles(self, proposal: dict) -> list[dict]:
+        try:
+            parse_profiles(proposal["value"])
+        except ProfileError as error:
+            raise TraitError(f"{type(self).__name__}.profiles: {error}") from None
+        return proposal["value"]
+
+    @property
+    def parsed_profiles(self) -> list[Profile]:
+        return parse_profiles(self.profiles)
+
+    def limits_note(self) -> str:
+        """What the spawn page says below the sizes ("" when the limits hold)."""
+        return ""
+
+    @default("options_form")
+    def _default_options_form(self):
+        return profile_form
+
+    @default("options_from_form")
+    def _default_options_from_form(self):
+        return lambda formdata: read_form(self.parsed_profiles, formdata)
+
+    @default("apply_user_options")
+    def _default_apply_user_options(self):
+        return apply_profile
+
+
+def profile_form(spawner) -> str:
+    """The spawn page's form: the sizes to choose from, none for an attendee (their event
+    decides) or when there is only one."""
+    profiles = spawner.parsed_profiles
+    if len(profiles) < 2 or event_profile(spawner) is not None:
+        return ""
+    return render_form(profiles, spawner.limits_note())
+
+
+def event_profile(spawner) -> Profile | None:
+    """The size of an attendee's server, from their event (the authenticator knows the
+    workshops' store); None for everyone else."""
+    lookup = getattr(spawner.authenticator, "event_profile", None)
+    return lookup(spawner.user.name) if lookup else None
+
+
+def server_profile(spawner, user_options: dict) -> Profile:
+    """The one rule of both spawners: an attendee's server gets their event's size,
+    anyone else's the profile chosen (the first when none is)."""
+    return event_profile(spawner) or choose(spawner.parsed_profiles, user_options.get("profile"))
+
+
+def apply_profile(spawner, user_options: dict) -> None:
+    """Set the server's limits (Spawner.mem_limit, cpu_limit) at each spawn; an unknown
+    profile is an HTTP 400."""
+    try:
+        profile = server_profile(spawner, user_options)
+    except ProfileError as error:
+        raise web.HTTPError(400, str(error)) from None
+    spawner.mem_limit = profile.mem_limit
+    spawner.cpu_limit = profile.cpu_limit
+    spawner.log.info(
+        "Server of %s gets profile %s (%.2g CPU, %d MiB)",
+        spawner.user.name,
+        profile.slug,
+        profile.cpu_limit,
+        profile.mem_limit // 2**20,
+    )

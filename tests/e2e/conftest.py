@@ -35,8 +35,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator:
+    """One Chromium for the run (a launch takes seconds); every page has a context, so
+    cookies, of its own."""
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         if in_ci():
             pytest.fail(f"{CHROMIUM} is missing (make test installs Debian's chromium)")

@@ -15,6 +15,17 @@ from tests.hubclient import Hub, HubSession, wait_for
 from tests.integration.conftest import add_user
 
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+#: How long the service trusts the hub's answer about who is calling (configured small, so
+#: that a removal from a group applies within seconds).
+AUTH_CACHE_MAX_AGE = 2
+#: The settings of the one hub that the protocol module (its SQLite half) and the schema
+#: module share, `shared_hub(ANNOTATIONS_HUB)`: the short auth cache the protocol's group
+#: test waits on, and imports beyond the hourly limit, which schemathesis generates
+#: (the limit itself is test_annotations_limits.py's, on a hub of its own).
+ANNOTATIONS_HUB = [
+    f"--AnnotationsService.auth_cache_max_age={AUTH_CACHE_MAX_AGE}",
+    "--AnnotationsService.max_imports_per_hour=10000",
+]
 
 
 def service_url(hub: Hub) -> str:

@@ -21,6 +21,8 @@ from echoes_hub.services.annotations.store import Store, metadata
 from tests.annotation_cases import POTTERY, note
 from tests.hubclient import wait_for
 from tests.integration.annotations_support import (
+    ANNOTATIONS_HUB,
+    AUTH_CACHE_MAX_AGE,
     MEDIA_TYPE,
     new_person,
     service_url,
@@ -30,8 +32,6 @@ from tests.integration.annotations_support import (
 
 pytestmark = pytest.mark.slow
 
-#: How long the service trusts the hub's answer about who is calling (configured small here).
-AUTH_CACHE_MAX_AGE = 2
 #: Collections as Mirador and Annotorious write them, with creators of other stores.
 FOREIGN = json.loads((Path(__file__).parents[1] / "fixtures/annotations/foreign.json").read_text())
 
@@ -44,16 +44,17 @@ def send(session, method: str, url: str, document, **headers):
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def hub(request, hub_factory_module):
-    """The harness's hub, its annotation store on SQLite, then on PostgreSQL (emptied first)."""
-    args = [f"--AnnotationsService.auth_cache_max_age={AUTH_CACHE_MAX_AGE}"]
+def hub(request, shared_hub, hub_factory_module):
+    """A hub with a short auth cache, its annotation store on SQLite (the one this module
+    shares with the schema module: its people and containers are this module's own),
+    then one of this module's own on PostgreSQL (emptied first)."""
     if request.param == "sqlite":
-        return hub_factory_module(args=args)
+        return shared_hub(ANNOTATIONS_HUB)
     url = request.getfixturevalue("postgresql_url")
     store = Store(url)
     metadata.drop_all(store.engine)
     store.close()
-    return hub_factory_module(args=[*args, f"--AnnotationsService.database_url={url}"])
+    return hub_factory_module(args=[*ANNOTATIONS_HUB, f"--AnnotationsService.database_url={url}"])
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import json
 import pytest
 
 from tests.integration.annotations_support import (
+    ANNOTATIONS_HUB,
     MEDIA_TYPE,
     new_person,
     service_url,
@@ -28,9 +29,10 @@ MAX_EXAMPLES = 15
 
 
 @pytest.fixture(scope="module")
-def hub(hub_factory_module):
-    # Imports are generated too: let them through the hourly limit (its 429 is documented).
-    return hub_factory_module(args=["--AnnotationsService.max_imports_per_hour=10000"])
+def hub(shared_hub):
+    # Imports are generated too: the hub lets them through the hourly limit (its 429 is
+    # documented). Shared with the protocol module: this module's user is its own.
+    return shared_hub(ANNOTATIONS_HUB)
 
 
 def test_every_answer_matches_the_openapi_description(hub, admin):

@@ -14,6 +14,10 @@ holds exactly what it held before: apps, shares and versions.
 Then the checks one finding each: XSRF, the websockets' Origin and subprotocol, tokens in
 query strings, what refusals tell strangers; and a schemathesis run against the OpenAPI
 document the service serves (generated from its route table).
+
+On the run's shared hub: the people and apps are this module's own; "what it held
+before" is compared over everything the author sees and every snapshot on disk, which
+nothing else changes while the module runs.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from echoes_hub.services.apps.origins import TICKET_ARGUMENT, VIEWER_COOKIE
 from tests.hubclient import BrowserCookiePolicy, HubSession, enter_app
 from tests.integration.conftest import add_user
 from tests.security import METHODS, assert_refused, concrete_paths, run_schemathesis
+
+pytestmark = pytest.mark.shared_hub
 
 REPO = Path(__file__).resolve().parents[2]
 POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"

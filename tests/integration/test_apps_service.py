@@ -1,5 +1,8 @@
 """Published apps through the real hub and proxy: publish with the CLI, open as each kind
 of viewer, republish, unpublish, a broken notebook, and what viewers cannot reach.
+
+On the run's shared hub (its people and apps are its own), but for the app that never
+renders: that one needs a hub whose pages time out within seconds, and reads its log.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import websocket
 from tests.hubclient import HubSession, Kernel, Lab, enter_app
 from tests.integration.conftest import add_user, login_admin
 from tests.notebooks import one_cell_notebook
+
+pytestmark = pytest.mark.shared_hub
 
 REPO = Path(__file__).resolve().parents[2]
 POTTERY = REPO / "notebooks" / "apps" / "pottery-explorer.ipynb"

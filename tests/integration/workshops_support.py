@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from tests.hubclient import Hub, HubSession
+from tests.hubclient import Hub, HubSession, wait_for
 
 
 def api(hub: Hub, person: HubSession, method: str, path: str = "", **kwargs) -> requests.Response:
@@ -107,3 +107,40 @@ def workshops_pid(hub: Hub) -> int | None:
         if service and marker in environ:
             return int(entry.name)
     return None
+
+
+def members(admin: HubSession, event: dict) -> list[str]:
+    reply = admin.api("GET", f"/groups/workshop-{event['id']}")
+    return reply.json()["users"] if reply.status_code == 200 else []
+
+
+def seated(hub: Hub, trainer: HubSession, event: dict) -> list[str]:
+    model = api(hub, trainer, "GET", f"/{event['id']}").json()
+    return [a["account"] for a in model["attendees"]]
+
+
+def waiting(hub: Hub, admin: HubSession, trainer: HubSession, event: dict) -> dict[str, dict]:
+    """The event's pooled accounts (in its group, no seat) with a ready server: name ->
+    the hub's model of the server (one listing of the hub's ready attendees' servers)."""
+    taken = set(seated(hub, trainer, event))
+    ready = admin.api(
+        "GET", "/users", params={"state": "ready", "name_filter": "guest-", "limit": 200}
+    ).json()
+    servers = {user["name"]: user["servers"].get("") for user in ready}
+    return {
+        name: servers[name]
+        for name in members(admin, event)
+        if name not in taken and servers.get(name) and servers[name]["ready"]
+    }
+
+
+def wait_for_pool(
+    hub: Hub, admin: HubSession, trainer: HubSession, event: dict, size: int, timeout: float = 240
+) -> dict[str, dict]:
+    """Wait until `size` pooled servers are ready for `event`; their models."""
+    return wait_for(
+        lambda: (ready := waiting(hub, admin, trainer, event)) and len(ready) == size and ready,
+        timeout,
+        f"{size} pooled servers ready for event {event['id']}",
+        interval=1,
+    )

@@ -39,7 +39,11 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     base = url_path_join(web_app.settings["base_url"], PREFIX)
     hub = Hub.from_environ()
     # One client for the server's life: its connections are kept for the next request.
-    services = {"hub": hub, "http": hub.async_client(timeout=120)}
+    http = hub.async_client(timeout=120)
+    # A workshop attendee's side of their event (materials, messages, raised hand): asked
+    # at start, then every MATERIALS_EVERY seconds; JupyterLab reads the last answer.
+    puller = MaterialsPuller(hub, http, Path(serverapp.root_dir), serverapp.log)
+    services = {"hub": hub, "http": http, "workshop": puller}
     # Set on the application (JupyterHub sets its default there, before or after us); a
     # policy the deployment configured (ServerApp.tornado_settings) is left as it is.
     if "Content-Security-Policy" not in serverapp.tornado_settings.get("headers", {}):
@@ -49,7 +53,5 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         [(url_path_join(base, route), handler, services) for route, handler in ROUTES],
     )
     serverapp.log.info("ECHOES server extension at %s/", base)
-    # A workshop attendee's materials: merged at start, then at each push by the trainer.
-    puller = MaterialsPuller(hub, services["http"], Path(serverapp.root_dir), serverapp.log)
     IOLoop.current().add_callback(puller.check)
     PeriodicCallback(puller.check, MATERIALS_EVERY * 1000).start()

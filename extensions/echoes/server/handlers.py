@@ -12,10 +12,12 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import psutil
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from echoes.hub import Hub, ServiceUnavailable, send_async
+from echoes.materials import MaterialsPuller
 
 from . import catalog, publishing
 
@@ -36,9 +38,10 @@ class BaseHandler(APIHandler):
     """JSON replies; catalog, request and service errors become 4xx/5xx JSON messages.
     Services are reached with the server's own hub token: the browser never holds one."""
 
-    def initialize(self, hub: Hub, http: httpx.AsyncClient) -> None:
+    def initialize(self, hub: Hub, http: httpx.AsyncClient, workshop: MaterialsPuller) -> None:
         self.hub = hub
         self.http = http
+        self.workshop = workshop
 
     async def fetch(
         self, method: str, url: str, body: bytes | None = None, headers: dict | None = None
@@ -215,6 +218,47 @@ class PublishHandler(BaseHandler):
         self.reply(reply)
 
 
+class UsageHandler(BaseHandler):
+    """The memory this server uses: the resident memory of its process and all it
+    started (kernels, terminals), which the workshop trainer's page shows. Measured here
+    because the workshops service cannot see a container's processes."""
+
+    @web.authenticated
+    def get(self) -> None:
+        server = psutil.Process()
+        rss = 0
+        for process in [server, *server.children(recursive=True)]:
+            try:
+                rss += process.memory_info().rss
+            except psutil.Error:  # ended meanwhile, or not ours to read
+                continue
+        self.reply_json({"rss": rss})
+
+
+class WorkshopHandler(BaseHandler):
+    """This attendee's side of their workshop (messages, raised hand, helpers), as the
+    server's last check asked the service (echoes/materials.py): no request of its own."""
+
+    @web.authenticated
+    def get(self) -> None:
+        if self.workshop.status is None:
+            self.reply_json({"error": "not found", "message": "you attend no workshop"}, 404)
+            return
+        self.reply_json(self.workshop.status)
+
+
+class RaiseHandHandler(BaseHandler):
+    """ "I need help": raise the attendee's hand at the workshops service, as them."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        url = f"{self.hub.service_url('workshops')}api/hands"
+        reply = await self.fetch("POST", url, b"{}", {"Content-Type": "application/json"})
+        if not reply.is_error:
+            await self.workshop.check()  # the hand shows at once, not at the next check
+        self.reply(reply)
+
+
 ROUTES: list[tuple[str, type]] = [
     (r"catalog/tree", TreeHandler),
     (r"catalog/search", SearchHandler),
@@ -225,4 +269,7 @@ ROUTES: list[tuple[str, type]] = [
     (r"annotations/(.*)", AnnotationsHandler),
     (r"apps/publish", PublishHandler),
     (r"apps/mine", MyAppsHandler),
+    (r"usage", UsageHandler),
+    (r"workshop", WorkshopHandler),
+    (r"workshop/hand", RaiseHandHandler),
 ]

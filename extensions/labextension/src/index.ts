@@ -22,6 +22,7 @@ import { AnnotationView, imageUrl, Me } from './annotator';
 import { CatalogPanel, Entry, EntryCanvas } from './catalog';
 import { connectionLost } from './connection';
 import { myApps, publishNotebook } from './publish';
+import { workshop } from './workshop';
 
 const ICON = new LabIcon({
   name: 'echoes:catalog',
@@ -201,4 +202,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [plugin, connectionLost];
+export default [plugin, connectionLost, workshop];

@@ -15,6 +15,9 @@ shown), puts it in the event's group and logs it in. The store is the service's;
 hub, the same account on the same machine, opens it too (SQLite WAL: readers never wait,
 a writer waits `busy_timeout`).
 
+The warm pool (`pool`, in the service process, when `pool_servers` is on) starts servers
+ahead for the free seats, which joins then claim.
+
 Who creates events: members of the hub group `trainers_group` and administrators.
 """
 
@@ -22,16 +25,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from traitlets import Integer, Unicode, default, validate
+from traitlets import Float, Integer, Unicode, default, validate
 from traitlets.config import Config
 
 from ...deployment import Deployment
 from ...settings import absolute_sqlite_url
 from ..base.settings import ServiceSettings, service_entry
+from .access import attendee_role
 
 NAME = "workshops"
 #: Every user (the CLI, a trainer's server) may reach the service with their own tokens.
 USER_SCOPES = [f"access:services!service={NAME}"]
+#: What the service itself does on the hub at the end of an event (expiry.py): stop the
+#: attendees' servers, take them out of the event's group, remove their accounts.
+SERVICE_SCOPES = ["read:servers", "delete:servers", "groups", "delete:users"]
 
 
 class WorkshopsService(ServiceSettings):
@@ -66,10 +73,64 @@ class WorkshopsService(ServiceSettings):
 
     max_seats = Integer(500, min=1, config=True, help="The most seats one event may have.")
 
+    expiry_interval = Float(
+        30,
+        min=0.1,
+        config=True,
+        help="""Seconds between two looks for events whose end has passed: their
+        attendees' servers are stopped and, unless they keep their work, their homes
+        archived and removed (docs/workshops.md). An event ends at most this late.""",
+    )
+
+    download_seconds = Float(
+        7 * 24 * 3600,
+        min=0,
+        config=True,
+        help="""Seconds after an event's end during which its attendees (who do not keep
+        their work) may download the archive of their home with their own login; then
+        their accounts are removed. The trainer keeps the archives.""",
+    )
+
     database_url = Unicode(
         config=True,
         help="""SQLAlchemy URL of the workshops database. Default: SQLite file
         workshops.sqlite in the hub state folder (WAL).""",
+    )
+
+    pool_servers = Integer(
+        0,
+        min=0,
+        config=True,
+        help="""The warm pool (pool.py): most servers started ahead and waiting for
+        attendees, across all events; each event's pool holds one per free seat within
+        this. Joining then takes a second instead of a server's start. Each waiting
+        server costs memory (docs/workshops.md measures it): set this to what the machine
+        holds beside the attendees' working servers. 0 (the default): no pool, every
+        join starts a server.""",
+    )
+
+    pool_lead_time = Integer(
+        900,
+        min=0,
+        config=True,
+        help="""Seconds before an event's start from which its warm pool fills (it lasts
+        until the event's end).""",
+    )
+
+    pool_concurrent_starts = Integer(
+        4,
+        min=1,
+        config=True,
+        help="""Most pooled servers starting at once, so that filling the pool leaves the
+        machine usable (a start takes about a CPU second or more).""",
+    )
+
+    pool_interval = Float(
+        5.0,
+        min=0.5,
+        config=True,
+        help="""Seconds between two checks of the warm pool: how soon it refills after
+        joins, and how soon a started server becomes claimable.""",
     )
 
     state_dir = Unicode(".", help="The hub state folder (set from EchoesHub.state_dir).")
@@ -88,8 +149,15 @@ def workshops_settings(c: Config, state_dir: str) -> WorkshopsService:
     return WorkshopsService(config=c, state_dir=state_dir)
 
 
-def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str]]:
-    """The managed-service entry for the hub, and the scopes users need to use it."""
+#: What the warm pool does through the hub's API: make and delete its accounts, put them
+#: in their event's group, start their servers, see whether they are ready.
+POOL_SCOPES = ["admin:users", "admin:groups", "servers"]
+
+
+def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[dict], list[str]]:
+    """The managed-service entry for the hub, the roles it needs (its own, `workshops_role`;
+    the attendees', which lets them share their server with a trainer: access.py), and
+    the scopes users need to use it."""
     settings = deployment.settings
     options = workshops_settings(c, settings.state_dir)
     # Join links name the hub's public address, where attendees log in.
@@ -99,4 +167,11 @@ def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[str
     entry = service_entry(
         options, deployment, default_port=settings.port + 6, environment=environment, display=True
     )
-    return entry, USER_SCOPES
+    return entry, [workshops_role(options), attendee_role(options.trainers_group)], USER_SCOPES
+
+
+def workshops_role(options: WorkshopsService) -> dict:
+    """The service's role on the hub: what the end of an event needs (SERVICE_SCOPES)
+    and, with the warm pool on, what the pool does (POOL_SCOPES)."""
+    scopes = SERVICE_SCOPES + (POOL_SCOPES if options.pool_servers > 0 else [])
+    return {"name": "workshops-service", "scopes": scopes, "services": [NAME]}

@@ -6,6 +6,8 @@ Run by the hub as a managed service (`python -m echoes_hub.services.workshops`) 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -14,8 +16,15 @@ from tornado import web
 
 from ..base.app import ServiceApp
 from . import WorkshopsService
+from .expiry import Expiry
 from .handlers import HERE, ROUTES
+from .hubapi import HubAPI
+from .live import Servers
+from .pool import WarmPool
 from .store import Store
+
+#: Attendees' archived homes (expiry.py), in the hub's state folder (the service's folder).
+ARCHIVES = Path("workshops", "archives")
 
 
 class WorkshopsApp(ServiceApp):
@@ -27,14 +36,35 @@ class WorkshopsApp(ServiceApp):
     classes: ClassVar[list] = [WorkshopsService]
 
     store: Store | None = None
+    expiry: asyncio.Task | None = None
+    #: The warm pool's loop (pool.py), when `pool_servers` is on.
+    pool_task: asyncio.Task | None = None
 
     async def open(self) -> None:
         self.store = Store(self.service_settings.database_url)
         self.store.create_schema()
         Path("workshops", "materials").mkdir(mode=0o700, parents=True, exist_ok=True)
+        ARCHIVES.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log.info("workshops database %s", self.store.engine.url)
+        options = self.service_settings
+        expiry = Expiry(
+            self.store,
+            HubAPI(),
+            os.environ.get("ECHOES_HOMES_DIR", ""),
+            ARCHIVES.resolve(),
+            options.download_seconds,
+        )
+        self.expiry = asyncio.create_task(expiry.run(options.expiry_interval))
+        if self.service_settings.pool_servers > 0:
+            pool = WarmPool(self.store, self.service_settings, HubAPI())
+            self.pool_task = asyncio.create_task(pool.run())
 
     async def close(self) -> None:
+        for task in (self.expiry, self.pool_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self.store.close()
 
     def make_web_app(self) -> web.Application:
@@ -48,7 +78,10 @@ class WorkshopsApp(ServiceApp):
             homes=os.environ.get("ECHOES_HOMES_DIR", ""),
             # The materials' snapshots, in the hub's state folder (the service's folder).
             materials=Path("workshops", "materials").resolve(),
+            archives=ARCHIVES.resolve(),
             template_path=str(HERE),
+            # Attendees' servers, for the trainer's live page (live.py).
+            servers=Servers.from_environ(os.environ.get("ECHOES_HUB_URL", "")),
         )
 
 

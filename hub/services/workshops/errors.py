@@ -37,3 +37,9 @@ class WrongCode(JoinRefused):
 
 class EventFull(JoinRefused):
     status = HTTPStatus.CONFLICT
+
+
+class InvalidRequest(WorkshopError):
+    """A body or parameter of the trainer's or attendee's live routes that is wrong."""
+
+    status = HTTPStatus.BAD_REQUEST

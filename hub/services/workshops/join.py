@@ -10,6 +10,9 @@ the code works only within the event's hours, up to its seats, until it is revok
 codes count against the client address as failed logins do (the hub's own limit,
 EchoesAuthenticator.failed_logins_per_address), so codes cannot be guessed.
 
+When the event's warm pool (pool.py) has a ready server, the seat gets that account
+instead of a new one, and the attendee goes straight to the running lab.
+
 The regular login form (NativeAuthenticator's accounts, approved by an administrator)
 stays as it is: this page is an extra door into an account of the event, no approval
 click. Attendees' sessions last while their event is not revoked
@@ -18,17 +21,42 @@ click. Attendees' sessions last while their event is not revoked
 
 from __future__ import annotations
 
-import secrets
 import time
 
 from jupyterhub import orm
 from jupyterhub.handlers.base import BaseHandler
 from jupyterhub.utils import url_path_join
 
+from . import pool
+from .access import grant_server_access
 from .errors import InvalidEvent, JoinRefused, NotFound, WorkshopError, WrongCode
-from .store import Store
+from .model import MAX_DISPLAY_NAME, new_account_name
+from .store import Event, Store
 
-MAX_DISPLAY_NAME = 60
+
+def log_in_attendee(handler: BaseHandler, account: str, event: Event):
+    """Log `handler`'s browser in to the attendee `account` (made now if new) in the
+    event's group, with the trainer page's access to their server (access.py): after the
+    join form, and after a CSV account's one-time password."""
+    user = handler.user_from_username(account)
+    group = orm.Group.find(handler.db, event.group)
+    if group is None:
+        group = orm.Group(name=event.group)
+        handler.db.add(group)
+    if group not in user.groups:
+        user.groups.append(group)
+    handler.db.commit()
+    authenticator = handler.authenticator
+    grant_server_access(
+        handler.db,
+        user.orm_user,
+        event,
+        authenticator.workshops_store,
+        authenticator.workshops.trainers_group,
+        time.time(),
+    )
+    handler.set_login_cookie(user)
+    return user
 
 
 class JoinHandler(BaseHandler):
@@ -73,7 +101,7 @@ class JoinHandler(BaseHandler):
             )
             return
         stamp = limit.fail(address)
-        account = self.workshops.account_prefix + secrets.token_hex(5)
+        account = new_account_name(self.workshops.account_prefix)
         try:
             event = self.store.take_seat(event_id, code, display_name, account, time.time())
         except JoinRefused as refused:
@@ -83,16 +111,14 @@ class JoinHandler(BaseHandler):
             await self.answer(refused, None, display_name)
             return
         limit.forgive(address, stamp)
-        user = self.user_from_username(account)
-        group = orm.Group.find(self.db, event.group)
-        if group is None:
-            group = orm.Group(name=event.group)
-            self.db.add(group)
-        user.groups.append(group)
-        self.db.commit()
+        # A server started ahead for this seat (pool.py), if one is ready.
+        account = pool.claim(self.store, event.id, account) or account
+        user = log_in_attendee(self, account, event)
         self.log.info("%s joined the event %s as %s", display_name, event.id, account)
-        self.set_login_cookie(user)
-        self.redirect(url_path_join(self.hub.base_url, "spawn"))
+        if user.spawner.ready:
+            self.redirect(user.url)  # the warm lab, at once
+        else:
+            self.redirect(url_path_join(self.hub.base_url, "spawn"))
 
     async def answer(
         self, error: WorkshopError | None, title: str | None, display_name: str = ""

@@ -22,6 +22,8 @@ CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MEMORY = re.compile(r"^[1-9][0-9]*(\.[0-9]+)?[KMGT]?$")
 MAX_CPU = 64.0
 FIELDS = ("title", "start", "end", "seats", "cpu", "memory", "materials", "keep_work")
+#: The longest display name an attendee types (join page) or a trainer's CSV gives.
+MAX_DISPLAY_NAME = 60
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,13 @@ class EventFields:
 def new_code(length: int) -> str:
     """A join code: `length` letters of CODE_ALPHABET, 5 bits of entropy each."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def new_account_name(prefix: str) -> str:
+    """An attendee's hub account: `prefix` (WorkshopsService.account_prefix) and ten random
+    hex digits, never the name they gave, so nobody joins as someone else. The one rule
+    of the join page and of a trainer's CSV."""
+    return prefix + secrets.token_hex(5)
 
 
 def normal_code(typed: str) -> str:

@@ -40,6 +40,9 @@ EVENT = {
         "group": {"type": "string", "description": "the hub group of its attendees"},
         "state": {"type": "string", "enum": ["upcoming", "open", "ended", "revoked"]},
         "attendees": {"type": "array", "items": {"type": "object"}},
+        "archives": {"type": "array", "items": {"type": "object"}},
+        "archived": {"type": ["string", "null"], "description": "servers stopped, homes archived"},
+        "removed": {"type": ["string", "null"], "description": "the end done: accounts removed"},
     },
 }
 SCHEMAS: dict[str, dict] = {
@@ -58,6 +61,23 @@ SCHEMAS: dict[str, dict] = {
             "source": {"type": "string", "description": "the folder's name, or the git URL"},
         },
     },
+    "Credentials": {
+        "type": "object",
+        "properties": {
+            "event": {"type": "string"},
+            "people": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "string"}
+                        for k in ("name", "email", "username", "password", "login_url")
+                    },
+                },
+            },
+        },
+    },
+    "Zip": {"type": "string", "format": "binary"},
     "MaterialsFiles": {
         "type": "object",
         "properties": {
@@ -66,8 +86,101 @@ SCHEMAS: dict[str, dict] = {
         },
     },
 }
+# The trainer's live page and the attendee's side of it (handlers.py, live.py).
+HAND = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "account": {"type": "string"},
+        "raised": _TIME,
+        "handled": {**_TIME, "nullable": True},
+        "handled_by": {"type": "string", "nullable": True},
+    },
+}
+MESSAGE = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "sender": {"type": "string"},
+        "text": {"type": "string"},
+        "sent": _TIME,
+    },
+}
+HELPER = {"type": "object", "properties": {"trainer": {"type": "string"}, "opened": _TIME}}
+SCHEMAS.update(
+    {
+        "Hand": HAND,
+        "Message": MESSAGE,
+        "NewMessage": {
+            "type": "object",
+            "required": ["text"],
+            "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 2000}},
+        },
+        "Help": {**HELPER, "properties": {**HELPER["properties"], "url": {"type": "string"}}},
+        "Collect": {
+            "type": "object",
+            "required": ["path"],
+            "properties": {"path": {"type": "string", "description": "relative to each home"}},
+        },
+        "Collected": {
+            "type": "object",
+            "properties": {
+                "path": {"type": "string"},
+                "attendees": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "Live": {
+            "type": "object",
+            "properties": {
+                "event": EVENT,
+                "attendees": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "account": {"type": "string"},
+                            "display_name": {"type": "string"},
+                            "server": {
+                                "type": "object",
+                                "properties": {
+                                    "state": {
+                                        "type": "string",
+                                        "enum": ["ready", "pending", "stopped", "unknown"],
+                                    },
+                                    "last_activity": {"type": "string", "nullable": True},
+                                    "memory": {
+                                        "type": "integer",
+                                        "nullable": True,
+                                        "description": "bytes resident, the server's processes",
+                                    },
+                                    "notebooks": {"type": "array", "items": {"type": "string"}},
+                                },
+                            },
+                            "hand": {**HAND, "nullable": True},
+                            "helpers": {"type": "array", "items": HELPER},
+                        },
+                    },
+                },
+                "hands": {"type": "array", "items": HAND},
+                "messages": {"type": "array", "items": MESSAGE},
+            },
+        },
+        "Attendee": {
+            "type": "object",
+            "properties": {
+                "event": {"type": "string"},
+                "title": {"type": "string"},
+                "display_name": {"type": "string"},
+                "materials": {"nullable": True, **SCHEMAS["Materials"]},
+                "messages": {"type": "array", "items": MESSAGE},
+                "hand": {**HAND, "nullable": True},
+                "helpers": {"type": "array", "items": HELPER},
+            },
+        },
+    }
+)
 ERRORS = {
-    "400": "invalid JSON or event; the reply names the field",
+    "400": "invalid JSON, event or CSV; the reply names the field (and a CSV's line)",
     "403": "not authenticated, or not a trainer",
     "404": "no such event among yours",
 }
@@ -81,4 +194,6 @@ def document(routes: list[Route], base_url: str) -> dict[str, Any]:
         description="Events a trainer runs; attendees join at the hub's /hub/join/<id>.",
         schemas=SCHEMAS,
         errors=ERRORS,
+        media_types={"Zip": "application/zip"},
+        alternatives={"Credentials": ("text/html", "text/csv")},
     )

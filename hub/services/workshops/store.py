@@ -18,6 +18,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
@@ -61,6 +62,84 @@ seats = Table(
     Column("display_name", Text, nullable=False),
     Column("joined", Float, nullable=False),
 )
+# Trainers' CSV uploads: one row an attendee account (with its seat in `seats`), its
+# one-time password as a bcrypt hash only, used at most once (`used`).
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("account", Text, ForeignKey("seats.account"), primary_key=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("email", Text, nullable=False),
+    Column("password", LargeBinary, nullable=False),
+    Column("used", Float),  # when it logged in, or NULL
+)
+# The end of an event (expiry.py): when its servers were stopped and homes archived,
+# and when its accounts were removed; NULL: not yet.
+endings = Table(
+    "endings",
+    metadata,
+    Column("event", Text, ForeignKey("events.id"), primary_key=True),
+    Column("archived", Float),
+    Column("removed", Float),
+)
+
+
+# The trainer's live page (live.py): raised hands, messages to all, the log of trainers
+# opening an attendee's server, and the token each attendee's seat gives the service.
+hands = Table(
+    "hands",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("account", Text, nullable=False, index=True),
+    Column("raised", Float, nullable=False),
+    Column("handled", Float),  # when a trainer marked it handled, or NULL
+    Column("handled_by", Text),
+)
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("sender", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sent", Float, nullable=False),
+)
+helps = Table(
+    "helps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("account", Text, nullable=False, index=True),
+    Column("trainer", Text, nullable=False),
+    Column("opened", Float, nullable=False),
+)
+#: A hub API token owned by the attendee, made by the hub when they join (access.py),
+#: with scopes on their own server only: how the service reads it for the trainer.
+server_access = Table(
+    "server_access",
+    metadata,
+    Column("account", Text, ForeignKey("seats.account"), primary_key=True),
+    Column("token", Text, nullable=False),
+)
+
+# The warm pool (pool.py): hub accounts made ahead for an event's free seats, each with a
+# server started; a join claims a ready one (deletes its row) and seats it.
+pool = Table(
+    "pool",
+    metadata,
+    Column("account", Text, primary_key=True),
+    Column("event", Text, ForeignKey("events.id"), nullable=False, index=True),
+    Column("created", Float, nullable=False),
+    Column("ready", Float),  # when its server answered, or NULL while it starts
+)
+
+
+@dataclass(frozen=True)
+class Ending:
+    event: str
+    archived: float | None = None
+    removed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -236,3 +315,182 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(seats).where(seats.c.account == account)).mappings().first()
         return Seat(**row) if row else None
+
+    # CSV credentials (credentials.py)
+
+    def add_people(self, event_id: str, people: list[dict], now: float) -> None:
+        """Seat every one of `people` (account, display_name, email, password hash) with
+        their credentials, all or none: `EventFull` when the seats run out meanwhile."""
+        count = select(func.count()).where(seats.c.event == event_id).scalar_subquery()
+        limit = select(events.c.seats).where(events.c.id == event_id).scalar_subquery()
+        with self.engine.begin() as conn:
+            for person in people:
+                row = select(
+                    literal(person["account"]),
+                    literal(event_id),
+                    literal(person["display_name"]),
+                    literal(now),
+                ).where(count < limit)
+                columns = ["account", "event", "display_name", "joined"]
+                if not conn.execute(insert(seats).from_select(columns, row)).rowcount:
+                    raise EventFull("the event's seats ran out", "people")
+                conn.execute(
+                    insert(credentials).values(
+                        account=person["account"],
+                        event=event_id,
+                        email=person["email"],
+                        password=person["password"],
+                    )
+                )
+
+    def emails_of(self, event_id: str) -> frozenset[str]:
+        query = select(credentials.c.email).where(credentials.c.event == event_id)
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(query).scalars())
+
+    def password_hash(self, account: str) -> bytes | None:
+        """The hash of `account`'s one-time password, if it has one and it is unused."""
+        query = select(credentials.c.password).where(
+            credentials.c.account == account, credentials.c.used.is_(None)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def use_password(self, account: str, now: float) -> Event | None:
+        """Spend `account`'s one-time password (once: one UPDATE, so two logins at once
+        cannot both have it) if its event is open; the event, or None."""
+        open_events = select(events.c.id).where(
+            events.c.start <= now, events.c.end > now, events.c.revoked.is_(None)
+        )
+        with self.engine.begin() as conn:
+            used = conn.execute(
+                update(credentials)
+                .where(
+                    credentials.c.account == account,
+                    credentials.c.used.is_(None),
+                    credentials.c.event.in_(open_events),
+                )
+                .values(used=now)
+            ).rowcount
+        seat = self.seat(account) if used else None
+        return self.get(seat.event) if seat else None
+
+    # The end of events (expiry.py)
+
+    def due_endings(self, now: float) -> list[Event]:
+        """Ended events whose end is not finished yet (accounts not removed)."""
+        done = select(endings.c.event).where(endings.c.removed.is_not(None))
+        query = self._select().where(events.c.end <= now, events.c.id.not_in(done))
+        with self.engine.connect() as conn:
+            return [Event(**row) for row in conn.execute(query).mappings()]
+
+    def ending(self, event_id: str) -> Ending:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(endings).where(endings.c.event == event_id)).mappings()
+            found = row.first()
+        return Ending(**found) if found else Ending(event_id)
+
+    def mark_ending(self, event_id: str, step: str, now: float) -> Ending:
+        """Record that `step` ("archived" or "removed") of the event's end is done."""
+        with self.engine.begin() as conn:
+            if conn.execute(select(endings.c.event).where(endings.c.event == event_id)).first():
+                conn.execute(update(endings).where(endings.c.event == event_id).values({step: now}))
+            else:
+                conn.execute(insert(endings).values(event=event_id, **{step: now}))
+        return self.ending(event_id)
+
+    # The trainer's live page (live.py): hands, messages, helps, the attendees' tokens.
+
+    def raise_hand(self, event_id: str, account: str) -> Hand:
+        """The attendee's raised hand: their open one if they have one, else a new one."""
+        with self.engine.begin() as conn:
+            open_hand = conn.execute(
+                select(hands.c.id).where(hands.c.account == account, hands.c.handled.is_(None))
+            ).first()
+            if open_hand is None:
+                conn.execute(
+                    insert(hands).values(event=event_id, account=account, raised=time.time())
+                )
+        return self.last_hand(account)
+
+    def last_hand(self, account: str) -> Hand | None:
+        query = select(hands).where(hands.c.account == account).order_by(hands.c.id.desc())
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return Hand(**row) if row else None
+
+    def hands_of(self, event_id: str) -> list[Hand]:
+        query = select(hands).where(hands.c.event == event_id).order_by(hands.c.id)
+        with self.engine.connect() as conn:
+            return [Hand(**row) for row in conn.execute(query).mappings()]
+
+    def handle_hand(self, event_id: str, hand_id: int, trainer: str) -> Hand:
+        """Mark a hand of the event handled (idempotent); `NotFound` for another's."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                select(hands).where(hands.c.id == hand_id, hands.c.event == event_id)
+            ).first()
+            if row is None:
+                raise NotFound(f"no raised hand {hand_id} in this event", "hand")
+            conn.execute(
+                update(hands)
+                .where(hands.c.id == hand_id, hands.c.handled.is_(None))
+                .values(handled=time.time(), handled_by=trainer)
+            )
+            row = conn.execute(select(hands).where(hands.c.id == hand_id)).mappings().first()
+        return Hand(**row)
+
+    def add_message(self, event_id: str, sender: str, text: str) -> dict:
+        now = time.time()
+        with self.engine.begin() as conn:
+            row = {"event": event_id, "sender": sender, "text": text, "sent": now}
+            conn.execute(insert(messages).values(**row))
+        return self.messages_of(event_id)[-1]
+
+    def messages_of(self, event_id: str) -> list[dict]:
+        query = select(messages).where(messages.c.event == event_id).order_by(messages.c.id)
+        with self.engine.connect() as conn:
+            return [{**row, "sent": iso(row["sent"])} for row in conn.execute(query).mappings()]
+
+    def record_help(self, event_id: str, account: str, trainer: str) -> dict:
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(helps).values(
+                    event=event_id, account=account, trainer=trainer, opened=time.time()
+                )
+            )
+        return self.helps_of(account)[-1]
+
+    def helps_of(self, account: str) -> list[dict]:
+        """Who opened the attendee's server to help, and when, oldest first."""
+        query = select(helps).where(helps.c.account == account).order_by(helps.c.id)
+        with self.engine.connect() as conn:
+            return [
+                {"trainer": row["trainer"], "opened": iso(row["opened"])}
+                for row in conn.execute(query).mappings()
+            ]
+
+    def set_access(self, account: str, token: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(server_access).values(account=account, token=token))
+
+    def access_token(self, account: str) -> str | None:
+        query = select(server_access.c.token).where(server_access.c.account == account)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+
+@dataclass(frozen=True)
+class Hand:
+    id: int
+    event: str
+    account: str
+    raised: float
+    handled: float | None
+    handled_by: str | None
+
+    def to_dict(self) -> dict:
+        model = asdict(self)
+        model["raised"] = iso(self.raised)
+        model["handled"] = iso(self.handled) if self.handled else None
+        return model
