@@ -32,6 +32,7 @@ from requests.adapters import HTTPAdapter
 
 from echoes.localhost import resolve_localhost_names
 from echoes_hub.spawners import cgroups
+from echoes_hub.spawners.local import open_for_traversal
 
 ECHOES = str(Path(sys.executable).parent / "echoes")
 
@@ -74,20 +75,6 @@ def free_port_block(size: int = 3) -> int:
         if base + size < 65536 and all(_port_is_free(base + i) for i in range(size)):
             return base
     raise RuntimeError("no free block of ports")
-
-
-def open_for_traversal(path: Path) -> None:
-    """As root, let other system users (user servers, apps accounts) pass through `path`
-    and the folders above it: root's folders that others cannot enter (pytest's tmp dirs,
-    `mktemp -d`, both 0700) get the execute bit, never the read bit (no listing)."""
-    if os.geteuid() != 0:
-        return
-    for folder in [path, *path.parents]:
-        if folder == Path("/"):
-            break
-        mode = folder.stat().st_mode
-        if not mode & 0o001 and folder.owner() == "root":
-            folder.chmod(mode | 0o011)
 
 
 #: A folder every system user can traverse (pytest's own tmp folders are private to root).

@@ -44,6 +44,21 @@ def closed_to_others(path: Path) -> Path | None:
     return None
 
 
+def open_for_traversal(path: Path) -> list[Path]:
+    """Let other system users pass through `path` and the folders above it that root owns
+    and closes to others (a clone under /root, a `mktemp -d` folder: both 0700): the
+    execute bit only, never the read bit, so nobody can list them. The folders opened."""
+    opened = []
+    for folder in [path, *path.parents]:
+        if folder == Path("/"):
+            break
+        mode = folder.stat().st_mode
+        if not mode & 0o001 and folder.owner() == "root":
+            folder.chmod(mode | 0o011)
+            opened.append(folder)
+    return opened
+
+
 class EchoesLocalSpawner(StartQueue, ServerProfiles, LocalProcessSpawner):
     """Local-process spawner with one home folder (and, as root, one system user) per hub
     user, and one cgroup per server; starts wait their turn in the hub's start queue
@@ -190,18 +205,32 @@ class EchoesLocalSpawner(StartQueue, ServerProfiles, LocalProcessSpawner):
     async def move_certs(self, paths: dict) -> dict:
         return paths  # internal SSL is not used in local mode
 
-    async def start(self):
-        if running_as_root():
-            blocked = closed_to_others(Path(sys.executable))
+    def _open_the_way(self) -> None:
+        """As root each server runs as a system user of its own, who must pass through the
+        folders to the environment's tools and to the homes (the state folder may lie in
+        a clone under /root); a folder root does not own is the administrator's to open."""
+        tools, homes = Path(self.cmd[0]), self.home_dir
+        for target in (tools, homes):
+            opened = open_for_traversal(target.parent)
+            if opened:
+                self.log.warning(
+                    "Let system users pass through %s (execute bit only, no listing) "
+                    "on the way to %s",
+                    ", ".join(map(str, opened)),
+                    target.parent,
+                )
+            blocked = closed_to_others(target)
             if blocked:
                 raise PermissionError(
-                    f"User servers run as their own system users, but the hub's Python "
-                    f"({sys.executable}) lies under {blocked}, which other users cannot enter. "
-                    f"Let them pass through it (chmod o+x {blocked}), or create the virtual "
-                    "environment where they can, with a system Python "
-                    "(make clean; make up PYTHON=/usr/bin/python3)."
+                    f"User servers run as their own system users, but {target} lies under "
+                    f"{blocked}, which they cannot enter. Let them pass through it "
+                    f"(chmod o+x {blocked})."
                 )
+
+    async def start(self):
         self._ensure_home()
+        if running_as_root():
+            self._open_the_way()
         self.cgroup = self._make_cgroup()
         try:
             return await super().start()

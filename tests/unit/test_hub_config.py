@@ -28,7 +28,7 @@ from echoes_hub.prepare import prepare_and_apply
 from echoes_hub.services.culler import CULLER_SCOPES
 from echoes_hub.settings import EchoesHub
 from echoes_hub.spawners.docker import EchoesDockerSpawner
-from echoes_hub.spawners.local import EchoesLocalSpawner, closed_to_others
+from echoes_hub.spawners.local import EchoesLocalSpawner, closed_to_others, open_for_traversal
 
 #: Audit events (PEP 578) of what building the configuration must never do: change files
 #: or folders, open sockets (the Docker engine, a free port), start processes.
@@ -245,6 +245,22 @@ def test_user_names_are_safe_for_system_users_and_volumes():
         assert re.fullmatch(USERNAME_PATTERN, name), name
     for name in refused:
         assert not re.fullmatch(USERNAME_PATTERN, name), name
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root opens folders for system users")
+def test_root_opens_its_closed_folders_for_passing_through_never_for_listing():
+    base = Path(tempfile.mkdtemp(dir="/tmp"))  # 0700, like a clone under /root
+    try:
+        tools = base / "clone" / ".venv" / "bin"
+        tools.mkdir(parents=True)
+        (base / "clone").chmod(0o750)
+        assert open_for_traversal(tools) == [base / "clone", base]
+        assert stat.S_IMODE(base.stat().st_mode) == 0o711
+        assert stat.S_IMODE((base / "clone").stat().st_mode) == 0o751
+        assert closed_to_others(tools / "python") is None
+        assert open_for_traversal(tools) == []  # nothing left to open
+    finally:
+        shutil.rmtree(base)
 
 
 def test_closed_folders_on_the_way_to_the_interpreter_are_found():
