@@ -17,9 +17,10 @@ from tornado import web
 
 from echoes.server.handlers import ROUTES
 from echoes_data import recipe
-from tests.hubclient import Lab
+from tests.hubclient import Lab, wait_for
 from tests.integration.annotations_support import wait_for_service
 from tests.integration.conftest import add_user
+from tests.integration.workshops_support import Attendee, new_event, new_trainer
 from tests.notebooks import one_cell_notebook
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
@@ -45,6 +46,9 @@ SAMPLES = {
     r"annotations/(.*)": "annotations/{note}",
     r"apps/publish": "apps/publish",
     r"apps/mine": "apps/mine",
+    r"usage": "usage",
+    r"workshop": "workshop",
+    r"workshop/hand": "workshop/hand",
 }
 BODIES = {
     ("annotations/(.*)", "POST"): NOTE,
@@ -65,6 +69,9 @@ BAD = {
     ("annotations/(.*)", "DELETE"): ("annotations/no/such/path", None),
     ("apps/publish", "POST"): ("apps/publish", {"path": "../../etc/passwd.ipynb", "name": "x"}),
     ("apps/mine", "GET"): None,
+    ("usage", "GET"): None,
+    ("workshop", "GET"): None,
+    ("workshop/hand", "POST"): None,
 }
 
 
@@ -95,13 +102,18 @@ def _assert_refused(response: requests.Response, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def labs(hub, admin):
-    """Alice's and Bob's JupyterLab; Alice has a notebook, an annotation and a token."""
+    """Alice's and Bob's JupyterLab; Alice has a notebook, an annotation and a token, and
+    attends a workshop, so that its routes (workshop, workshop/hand) answer her."""
     recipe.build(hub.state_dir / "heritage")
     wait_for_service(hub)
-    alice, bob = (add_user(hub, admin, name) for name in ("ext-alice", "ext-bob"))
+    attendee = Attendee(hub)
+    assert attendee.join(new_event(hub, new_trainer(hub, admin))).status_code == 302
+    alice, bob = attendee.session, add_user(hub, admin, "ext-bob")
     for person in (alice, bob):
         person.start_server()
     alice_lab, bob_lab = Lab(alice), Lab(bob)
+    # Her server learns her workshop at its first check of the service, just after start.
+    wait_for(lambda: alice_lab.get("workshop").status_code == 200, 60, "Alice's workshop")
     saved = alice_lab.save_notebook("hello.ipynb", NOTEBOOK)
     assert saved.status_code == 201, saved.text
     created = alice_lab.send("POST", "annotations/containers/default/", NOTE)
