@@ -15,7 +15,11 @@ from tests.integration.workshops_support import Attendee, new_event, new_trainer
 
 @pytest.fixture(scope="module")
 def hub(hub_factory_module) -> Hub:
-    return hub_factory_module(args=["--StartQueue.concurrent_starts=1"])
+    # The hub answers a spawn request at once (202), not after up to 10 s of the start, so
+    # that the progress streams open while the queue is full, however fast starts are.
+    return hub_factory_module(
+        args=["--StartQueue.concurrent_starts=1", "--JupyterHub.slow_spawn_timeout=0"]
+    )
 
 
 def progress(attendee: Attendee) -> list[str]:
