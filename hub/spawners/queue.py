@@ -62,6 +62,13 @@ class StartQueue(LoggingConfigurable):
         turn = self._condition()
         async with turn:
             StartQueue._waiting.append(self)
+            if len(StartQueue._running) >= self.concurrent_starts or self.place() > 0:
+                self.log.info(
+                    "%s waits for a start slot: %d starting, %d before it",
+                    self._log_name,
+                    len(StartQueue._running),
+                    self.place(),
+                )
             try:
                 await turn.wait_for(
                     lambda: len(StartQueue._running) < self.concurrent_starts and self.place() == 0
