@@ -113,7 +113,7 @@ def labs(hub, admin):
         person.start_server()
     alice_lab, bob_lab = Lab(alice), Lab(bob)
     # Her server learns her workshop at its first check of the service, just after start.
-    wait_for(lambda: alice_lab.get("workshop").status_code == 200, 60, "Alice's workshop")
+    wait_for(lambda: alice_lab.get("workshop").json() is not None, 60, "Alice's workshop")
     saved = alice_lab.save_notebook("hello.ipynb", NOTEBOOK)
     assert saved.status_code == 201, saved.text
     created = alice_lab.send("POST", "annotations/containers/default/", NOTE)
@@ -146,7 +146,10 @@ def test_every_route_and_method_of_the_table_is_attacked():
 
 def test_the_owner_reaches_every_route(labs):
     """The samples work for Alice, so the refusals below are about who asks."""
-    alice, _ = labs
+    alice, bob = labs
+    # Bob attends no workshop: null, not a 404 (an error in every user's browser console).
+    nothing = bob.get("workshop")
+    assert (nothing.status_code, nothing.json()) == (200, None), nothing.text
     for route, method, path, _body in _requests():
         if method == "GET":
             response = alice.get(path.format(note=alice.person.note))

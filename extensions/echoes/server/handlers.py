@@ -237,13 +237,12 @@ class UsageHandler(BaseHandler):
 
 class WorkshopHandler(BaseHandler):
     """This attendee's side of their workshop (messages, raised hand, helpers), as the
-    server's last check asked the service (echoes/materials.py): no request of its own."""
+    server's last check asked the service (echoes/materials.py): no request of its own.
+    `null` for everyone who attends none: JupyterLab asks every user's server, and a 404
+    would be an error in each of their browser consoles."""
 
     @web.authenticated
     def get(self) -> None:
-        if self.workshop.status is None:
-            self.reply_json({"error": "not found", "message": "you attend no workshop"}, 404)
-            return
         self.reply_json(self.workshop.status)
 
 

@@ -8,7 +8,7 @@ import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application'
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { CommandToolbarButton } from '@jupyterlab/ui-components';
 
-import { requestJSON, ServiceError } from './api';
+import { requestJSON } from './api';
 
 export const RAISE_HAND = 'echoes:raise-hand';
 /** How often the page reads the server's last answer (the server asks every 15 s). */
@@ -50,14 +50,7 @@ export function notices(before: WorkshopStatus | null, now: WorkshopStatus): str
 }
 
 async function status(): Promise<WorkshopStatus | null> {
-  try {
-    return await requestJSON<WorkshopStatus>('workshop');
-  } catch (error) {
-    if (error instanceof ServiceError && error.status === 404) {
-      return null; // not an attendee
-    }
-    throw error;
-  }
+  return await requestJSON<WorkshopStatus | null>('workshop'); // null: not an attendee
 }
 
 export const workshop: JupyterFrontEndPlugin<void> = {
