@@ -42,6 +42,9 @@ IMAGE = (384, 303)  # the coins photograph, pixels
 def open_lab(page, hub, person) -> None:
     log_in(page, hub, person)
     page.goto(f"{hub.url}/user/{person.name}/lab", timeout=180_000)
+    # A server not started yet: the hub's spawn page offers the sizes; start the first.
+    if page.locator("#spawn_form").count():
+        page.click("#spawn_form [type=submit]")
     page.locator(".lm-TabBar-tab[data-id='echoes-catalog']").wait_for(timeout=180_000)
 
 
