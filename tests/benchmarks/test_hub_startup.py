@@ -10,22 +10,19 @@ Printed as medians and the ratio ECHOES / plain (goal for issue 2: at most 1.1).
 from __future__ import annotations
 
 import os
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
+from tests.benchmarks.plain import plain_jupyterhub
 from tests.benchmarks.report import ratio_line
 from tests.hubclient import Hub, HubSession, make_state_dir, wait_for
 from tests.integration.conftest import STATE_ROOT, add_user, login_admin
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONCURRENT_USERS = int(os.environ.get("BENCH_CONCURRENT_USERS", "20"))
-PLAIN_CONFIG = Path(__file__).with_name("plain_jupyterhub_config.py")
-NODE_BIN = Path(__file__).resolve().parents[2] / "node_modules" / ".bin"
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +30,7 @@ def hubs():
     STATE_ROOT.mkdir(mode=0o711, exist_ok=True)
     ours = Hub(make_state_dir(STATE_ROOT), args=["--EchoesHub.keep_running_on_exit=False"])
     password = uuid.uuid4().hex
-    plain = Hub(
-        make_state_dir(STATE_ROOT),
-        command=[str(Path(sys.executable).parent / "jupyterhub"), "-f", str(PLAIN_CONFIG)],
-    )
-    plain.env = {
-        "BENCH_PORT": str(plain.port),
-        "BENCH_PASSWORD": password,
-        "PATH": f"{NODE_BIN}{os.pathsep}{os.environ['PATH']}",
-    }
+    plain = plain_jupyterhub(password)
     ours.start()
     plain.start()
     yield ours, plain, password

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import threading
 import time
 import uuid
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.benchmarks.plain import plain_jupyterhub
 from tests.benchmarks.report import spread
 from tests.hubclient import Hub, HubSession, make_state_dir, stop_hubs, wait_for
 from tests.integration.conftest import STATE_ROOT, login_admin
@@ -39,8 +39,6 @@ ATTENDEES = [int(n) for n in os.environ.get("BENCH_ATTENDEES", "20").split(",")]
 ARRIVAL = float(os.environ.get("BENCH_ARRIVAL", "60"))
 #: Seconds over which an idle server's CPU use is measured.
 IDLE_WINDOW = 20
-PLAIN_CONFIG = Path(__file__).with_name("plain_jupyterhub_config.py")
-NODE_BIN = Path(__file__).resolve().parents[2] / "node_modules" / ".bin"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -167,15 +165,7 @@ def ours(count: int, pool: bool) -> tuple[list[float], list[str], dict | None]:
 
 def plain(count: int) -> tuple[list[float], list[str]]:
     password = uuid.uuid4().hex
-    hub = Hub(
-        make_state_dir(STATE_ROOT),
-        command=[str(Path(sys.executable).parent / "jupyterhub"), "-f", str(PLAIN_CONFIG)],
-    )
-    hub.env = {
-        "BENCH_PORT": str(hub.port),
-        "BENCH_PASSWORD": password,
-        "PATH": f"{NODE_BIN}{os.pathsep}{os.environ['PATH']}",
-    }
+    hub = plain_jupyterhub(password)
     try:
         hub.start()
         people = []
