@@ -40,11 +40,14 @@ IMAGE = (384, 303)  # the coins photograph, pixels
 
 
 def open_lab(page, hub, person) -> None:
+    """Log in and open the person's JupyterLab. Without a running server the login leads
+    to the spawn page's sizes, as it leads a person: start the first (the default)."""
     log_in(page, hub, person)
-    page.goto(f"{hub.url}/user/{person.name}/lab", timeout=180_000)
-    # A server not started yet: the hub's spawn page offers the sizes; start the first.
+    page.wait_for_url(lambda url: "/hub/login" not in url, timeout=60_000)
     if page.locator("#spawn_form").count():
-        page.click("#spawn_form [type=submit]")
+        with page.expect_navigation(timeout=60_000):
+            page.click("#spawn_form [type=submit]")
+    page.goto(f"{hub.url}/user/{person.name}/lab", timeout=180_000)
     page.locator(".lm-TabBar-tab[data-id='echoes-catalog']").wait_for(timeout=180_000)
 
 
