@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "reproduce": ("echoes.runs.cli:reproduce_main", "re-execute a run and say if it reproduces"),
     "crate": ("echoes.runs.cli:crate_main", "package a run as an RO-Crate"),
     "publish": ("echoes.publish:main", "publish a notebook as a Voila app (apps service)"),
-    "workshop": ("echoes.workshop:main", "create, list or revoke workshop events"),
+    "workshop": ("echoes.workshop:main", "create, list, end or revoke workshop events"),
 }
 
 

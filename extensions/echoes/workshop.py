@@ -1,8 +1,9 @@
-"""`echoes workshop`: create, list and revoke workshop events (the workshops service).
+"""`echoes workshop`: create, list, end and revoke workshop events (the workshops service).
 
     echoes workshop create --title T --start ISO --end ISO --seats N
                            [--cpu C] [--memory 2G] [--materials FOLDER|GIT_URL] [--keep-work]
     echoes workshop list
+    echoes workshop end EVENT_ID
     echoes workshop revoke EVENT_ID
     echoes workshop credentials EVENT_ID PEOPLE.CSV [--output CREDENTIALS.CSV]
 
@@ -97,6 +98,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--keep-work", action="store_true", help="attendees keep their work after the end"
     )
     commands.add_parser("list", help="your events (administrators: all)")
+    end = commands.add_parser("end", help="end an open event now, as at its end time")
+    end.add_argument("event", help="the event's id")
     revoke = commands.add_parser("revoke", help="close an event's code and end its sessions")
     revoke.add_argument("event", help="the event's id")
     credentials = commands.add_parser("credentials", help="accounts for a CSV of people")
@@ -133,6 +136,8 @@ def main(argv: list[str]) -> None:
                     print(describe(event))
             elif args.command == "credentials":
                 write_credentials(http, f"{events}/{args.event}/credentials", args)
+            elif args.command == "end":
+                print(describe(request(http, "POST", f"{events}/{args.event}/end")))
             else:
                 print(describe(request(http, "DELETE", f"{events}/{args.event}")))
         except (WorkshopError, ServiceUnavailable, OSError) as e:

@@ -77,6 +77,17 @@ def test_a_code_works_only_within_the_events_hours(tmp_path, start, end, says):
         store.take_seat(event.id, event.code, "Ada", "guest-a", time.time())
 
 
+def test_ending_an_event_early_closes_its_code_and_makes_it_due_once(tmp_path):
+    store, event = store_with_event(tmp_path, seats=2)
+    now = time.time()
+    ended = store.end_now(event.id, now)
+    assert ended.end == now and ended.state(now + 1) == "ended"
+    assert [e.id for e in store.due_endings(now + 1)] == [event.id]
+    with pytest.raises(JoinRefused, match="ended"):
+        store.take_seat(event.id, event.code, "Ada", "guest-a", now + 1)
+    assert store.end_now(event.id, now + 60).end == now  # ended already: its end stays
+
+
 def test_materials_merge_by_nbgitpullers_rules(tmp_path):
     from echoes.materials import merge
 

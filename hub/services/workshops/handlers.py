@@ -193,6 +193,23 @@ class EventHandler(BaseHandler):
         self.finish(self.event_model(event))
 
 
+class EndHandler(BaseHandler):
+    async def post(self, event_id: str) -> None:
+        """End the event now, not at its end time: servers stop and homes are archived
+        as at the end (expiry.py, at its next round)."""
+        event = self.own_event(event_id)
+        if event.state(time.time()) == "upcoming":
+            raise InvalidEvent("the event has not started: revoke it instead", "id")
+        event = self.store.end_now(event.id, time.time())
+        log.info("%s ended the event %s", self.viewer.name, event.id)
+        if self.request.headers.get("Content-Type", "").startswith(
+            "application/x-www-form-urlencoded"
+        ):  # the page's button: back to the page, at the event
+            self.redirect(f"{self.settings['prefix']}#{event.id}", status=303)
+            return
+        self.finish(self.event_model(event))
+
+
 class PushHandler(BaseHandler):
     async def post(self, event_id: str) -> None:
         """The trainer's update: a new snapshot of their folder (or, for git, a new
@@ -365,6 +382,15 @@ ROUTES = [
             "sessions end; the record stays",
         },
         replies={"get": "Event", "delete": "Event"},
+    ),
+    Route(
+        "api/events/{event_id}/end",
+        EndHandler,
+        {
+            "post": "End the event now: its servers stop and its homes are archived as at "
+            "its end (an upcoming event is revoked instead)"
+        },
+        replies={"post": "Event"},
     ),
     Route(
         "api/events/{event_id}/materials",
