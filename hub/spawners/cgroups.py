@@ -122,6 +122,15 @@ def limit_files(hierarchy: Hierarchy, memory: int, cpu: float) -> dict[str, list
     }
 
 
+def exists(folder: Path) -> bool:
+    """Whether `folder` exists; one the caller may not look into counts as absent, so that
+    its parent decides (a hub not root meets root's 0700 groups)."""
+    try:
+        return folder.exists()
+    except PermissionError:
+        return False
+
+
 def support(parent: str, mounts: str | None = None) -> Support:
     """Whether groups can be made under `parent` here (no side effects); `mounts` is the
     mount table to read (default: this process's)."""
@@ -130,7 +139,7 @@ def support(parent: str, mounts: str | None = None) -> Support:
         return Support(False, "no cgroup hierarchy with the memory and cpu controllers")
     for controller in CONTROLLERS:
         folder = hierarchy.mounts[controller].joinpath(*[p for p in parent.split("/") if p])
-        while not folder.exists():
+        while not exists(folder):
             folder = folder.parent
         if not os.access(folder, os.W_OK):
             who = "the hub does not run as root" if os.geteuid() else "it is read-only"
