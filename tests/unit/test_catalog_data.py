@@ -133,17 +133,31 @@ def test_iiif_manifest_has_one_canvas_per_image_with_its_size(data_dir):
     assert manifest["rights"] == "http://rightsstatements.org/vocab/NKC/1.0/"
 
 
-def test_an_unchanged_build_is_a_no_op_and_a_forced_one_swaps_in_a_whole_folder(tmp_path):
-    target = recipe.build(tmp_path / "heritage", base_url="http://localhost:8000/heritage")
+def test_an_unchanged_build_is_a_no_op_and_a_forced_one_swaps_in_a_whole_folder(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ECHOES_DATA_CACHE", str(tmp_path / "cache"))
+    url = "http://localhost:8000/heritage"
+    target = recipe.build(tmp_path / "heritage", base_url=url)
     stamp = (target / recipe.STAMP).read_text()
-    recipe.build(target, base_url="http://localhost:8000/heritage")
+    recipe.build(target, base_url=url)
     assert (target / recipe.STAMP).read_text() == stamp
     manifest = json.loads((target / "images" / "coins" / "manifest.json").read_text())
     assert manifest["id"] == "http://localhost:8000/heritage/images/coins/manifest.json"
+    # A second folder of the same fingerprint is the cached build, checked.
+    (key,) = [p.name for p in (tmp_path / "cache").iterdir()]
+    assert key == recipe.fingerprint(url)
+    second = recipe.build(tmp_path / "second", base_url=url)
+    assert (second / recipe.STAMP).read_text() == stamp
+    assert validate.check(second / "catalog.yaml", checksums=True) == []
+    # Forced: built anew, whole, and the cache renewed (its damaged file replaced).
+    damaged = tmp_path / "cache" / key / "archaeometry" / "catalog.yaml"
+    damaged.write_text("damaged")
     (target / "stray.txt").write_text("left from an old build")
-    recipe.build(target, base_url="http://localhost:8000/heritage", force=True)
+    recipe.build(target, base_url=url, force=True)
     assert not (target / "stray.txt").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["heritage"]
+    assert damaged.read_bytes() == (target / "archaeometry" / "catalog.yaml").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "heritage", "second"]
 
 
 def test_echoes_catalog_and_search_find_entries_by_words(data_dir, monkeypatch):
