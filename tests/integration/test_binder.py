@@ -2,8 +2,9 @@
 
 SLOW (one to four minutes): like repo2docker, it creates one fresh virtual environment,
 installs binder/requirements.txt into it (pip's cache makes this fast after the first
-time), runs binder/postBuild from a copy of the repository, then runs every notebook in
-notebooks/ and tests/fixtures/notebooks/ with `echoes run` through binder/start.
+time, as the data build's cache does for the data), runs binder/postBuild from a copy of
+the repository, then runs every notebook in notebooks/ and tests/fixtures/notebooks/ with
+`echoes run` through binder/start.
 Nothing from the development environment is used but the Python interpreter.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from echoes_data import recipe
 from tests.notebooks import standalone_notebooks
 
 ROOT = Path(__file__).parents[2]
@@ -55,6 +57,8 @@ def test_binder_environment_runs_every_notebook(tmp_path: Path) -> None:
         "PIP_PROGRESS_BAR": "off",
         "PIP_NO_COMPILE": "1",  # bytecode is written on first import anyway
         "NPM_CONFIG_CACHE": os.environ.get("NPM_CONFIG_CACHE", str(Path.home() / ".npm")),
+        # The data build's cache, as pip's: a build of the same fingerprint is copied.
+        "ECHOES_DATA_CACHE": str(recipe.cache_dir()),
     }
     env.update({k: v for k, v in os.environ.items() if k.startswith(("PIP_INDEX", "PIP_EXTRA"))})
 
