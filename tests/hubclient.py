@@ -132,7 +132,9 @@ class Hub:
             cmd = [*self.command, f"--port={self.port}", *self.args]
         else:
             cmd = [ECHOES, "up", "--port", str(self.port), "--state", str(self.state_dir)]
-            cmd += self.args
+            # No warm pool unless a test asks for one: it would start servers for every
+            # other test's events on a shared hub (tests of the pool set their own size).
+            cmd += ["--WorkshopsService.pool_servers=0", *self.args]
         started = len(self.terminal())
         # Private like the hub's own files: it holds the one-time password.
         fd = os.open(self.terminal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

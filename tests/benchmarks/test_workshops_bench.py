@@ -146,7 +146,7 @@ def waiting_costs(admin: HubSession, servers: dict[str, dict]) -> dict[str, list
 
 
 def ours(count: int, pool: bool) -> tuple[list[float], list[str], dict | None]:
-    args = [f"--WorkshopsService.pool_servers={count}"] if pool else []
+    args = [f"--WorkshopsService.pool_servers={count if pool else 0}"]
     hub = Hub(make_state_dir(STATE_ROOT), args=args)
     try:
         hub.start()

@@ -4,6 +4,7 @@ the free seats within the hub-wide budget, from the lead time before the start t
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -56,3 +57,10 @@ def test_only_what_passes_the_size_is_removed_and_only_ready_accounts():
     assert pool.surplus(ready + starting, 6) == []
     assert pool.surplus(ready + starting, 3) == ready[:2]
     assert pool.surplus(starting + ready, 0) == ready
+
+
+def test_the_pool_is_on_by_default_sized_to_a_quarter_of_the_machines_memory():
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    size = WorkshopsService().pool_servers
+    assert size == min(100, memory // 4 // (150 * 2**20)) and size > 0
+    assert WorkshopsService(pool_servers=0).pool_servers == 0

@@ -15,14 +15,15 @@ shown), puts it in the event's group and logs it in. The store is the service's;
 hub, the same account on the same machine, opens it too (SQLite WAL: readers never wait,
 a writer waits `busy_timeout`).
 
-The warm pool (`pool`, in the service process, when `pool_servers` is on) starts servers
-ahead for the free seats, which joins then claim.
+The warm pool (`pool`, in the service process; on unless `pool_servers` is 0) starts
+servers ahead for the free seats, which joins then claim.
 
 Who creates events: members of the hub group `trainers_group` and administrators.
 """
 
 from __future__ import annotations
 
+import os
 from typing import ClassVar
 
 from traitlets import Float, Integer, Unicode, default, validate
@@ -34,6 +35,10 @@ from ..base.settings import ServiceSettings, service_entry
 from .access import attendee_role
 
 NAME = "workshops"
+#: What one server waiting in the warm pool costs (docs/workshops.md, "Sizing": 115 to
+#: 152 MiB idle, measured), to size the pool's default to the machine.
+POOLED_SERVER_MEMORY = 150 * 2**20
+MAX_DEFAULT_POOL = 100
 #: Every user (the CLI, a trainer's server) may reach the service with their own tokens.
 USER_SCOPES = [f"access:services!service={NAME}"]
 #: What the service itself does on the hub at the end of an event (expiry.py): stop the
@@ -98,16 +103,20 @@ class WorkshopsService(ServiceSettings):
     )
 
     pool_servers = Integer(
-        0,
         min=0,
         config=True,
         help="""The warm pool (pool.py): most servers started ahead and waiting for
         attendees, across all events; each event's pool holds one per free seat within
         this. Joining then takes a second instead of a server's start. Each waiting
-        server costs memory (docs/workshops.md measures it): set this to what the machine
-        holds beside the attendees' working servers. 0 (the default): no pool, every
-        join starts a server.""",
+        server costs memory (docs/workshops.md measures it: about 150 MiB). Default: as
+        many as a quarter of this machine's memory holds at 150 MiB each (40 on 24 GiB,
+        13 on 8 GiB), at most 100. 0: no pool, every join starts a server.""",
     )
+
+    @default("pool_servers")
+    def _default_pool_servers(self) -> int:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return min(MAX_DEFAULT_POOL, memory // 4 // POOLED_SERVER_MEMORY)
 
     pool_lead_time = Integer(
         900,
