@@ -242,6 +242,26 @@ class EchoesLocalSpawner(StartQueue, ServerProfiles, LocalProcessSpawner):
         await super().stop(now=now)
         await self._remove_cgroup()
 
+    async def delete_forever(self) -> None:
+        """The hub deleted the user (JupyterHub calls this for each of their servers): their
+        system user goes too, once their home is gone (the end of a workshop removes it
+        first). A home that stays keeps its owner, so that no later account gets its uid."""
+        if not running_as_root() or self.name or self.home_dir.exists():
+            return
+        try:
+            pwd.getpwnam(self.system_user)
+        except KeyError:
+            return
+        done = await asyncio.to_thread(
+            subprocess.run, ["userdel", self.system_user], capture_output=True, text=True
+        )
+        if done.returncode:
+            self.log.warning(
+                "Could not remove the system user %s: %s", self.system_user, done.stderr
+            )
+        else:
+            self.log.info("Removed the system user %s of %s", self.system_user, self.user.name)
+
     async def _remove_cgroup(self) -> None:
         group = self.cgroup or cgroups.server_group(self.cgroup_parent, self.user.name, self.name)
         self.cgroup = None

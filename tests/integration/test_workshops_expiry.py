@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import pwd
 import signal
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -151,6 +152,11 @@ def test_the_end_archives_and_removes_or_keeps_what_the_event_says(hub):
         interval=1,
     )
     assert admin.api("GET", f"/users/{bob.name}").status_code == 404
+    if os.geteuid() == 0:  # their system users went with them; Eve's, who stays, did not
+        for gone in (ada, bob):
+            with pytest.raises(KeyError):
+                pwd.getpwnam(f"echoes-{gone.name}")
+        assert pwd.getpwnam(f"echoes-{eve.name}")
     assert api(hub, trainer, "GET", f"/{ending['id']}").json()["removed"]
     assert admin.api("GET", f"/users/{eve.name}").status_code == 200
     # The trainer still has the archives, made once.

@@ -120,8 +120,9 @@ class Expiry:
             return
         for seat in seats:
             await self.hub.stop_server(seat.account)  # one started in the download time
-            await self.hub.delete_user(seat.account)
             if archive_path(self.archives, event.id, seat.account).exists():
                 self.remove_home(seat.account)  # and one a server made again since
+            # Homes first: the hub removes the account's system user only without one.
+            await self.hub.delete_user(seat.account)
         self.store.mark_ending(event.id, "removed", now)
         log.info("event %s: %d attendees' accounts removed", event.id, len(seats))
