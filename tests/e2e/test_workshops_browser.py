@@ -1,5 +1,6 @@
-"""The workshop in two browsers: an attendee who joined with a display name that is
-markup clicks "I need help" in JupyterLab, and the trainer's live page shows the raised
+"""The workshop in browsers: three attendees join at once in Chromium, each gets a
+JupyterLab of their own with the trainer's materials; one, who joined with a display
+name that is markup, clicks "I need help", and the trainer's live page shows the raised
 hand, the name as text (its script never runs), and marks it handled."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pytest
 
 from echoes_data import recipe
 from tests.e2e.conftest import log_in
+from tests.integration.test_workshops_materials import shell
 from tests.integration.workshops_support import new_event, new_trainer
 
 pytestmark = [
@@ -19,21 +21,38 @@ pytestmark = [
 NAME = "<script>window.pwned = 1</script>Eve"
 
 
-def test_an_attendee_raises_a_hand_in_jupyterlab_and_the_trainers_page_shows_it(
+def account_of(page) -> str:
+    """The hub account whose server the page shows (/user/<account>/lab)."""
+    return page.url.split("/user/", 1)[1].split("/", 1)[0]
+
+
+def test_three_attendees_join_at_once_and_the_trainers_page_shows_a_raised_hand(
     hub, admin, watched_page
 ):
     recipe.build(hub.state_dir / "heritage")  # JupyterLab's catalog panel reads it
     trainer = new_trainer(hub, admin)
-    event = new_event(hub, trainer, title="Pottery, live")
-    attendee = watched_page("workshop-attendee")
-    page = attendee.page
-    with attendee.step("join"):
-        page.goto(event["join_url"])
-        page.fill("input[name=code]", event["code"])
-        page.fill("input[name=display_name]", NAME)
-        page.click("button[type=submit], input[type=submit]")
-        # The hub starts the server and opens JupyterLab, with the button for attendees.
-        page.locator("#echoes-raise-hand").wait_for(timeout=240_000)
+    trainer.start_server()
+    shell(trainer, "mkdir -p pottery && echo 'Welcome to the course' > pottery/README.md")
+    event = new_event(hub, trainer, title="Pottery, live", materials="pottery")
+    attendees = [watched_page(f"workshop-attendee-{n}") for n in range(3)]
+    # All three send the join form before any lab is up: their servers start together.
+    for attendee, name in zip(attendees, [NAME, "Ada", "Bob"], strict=True):
+        with attendee.step("join"):
+            attendee.page.goto(event["join_url"])
+            attendee.page.fill("input[name=code]", event["code"])
+            attendee.page.fill("input[name=display_name]", name)
+            attendee.page.click("button[type=submit], input[type=submit]")
+    for attendee in attendees:
+        with attendee.step("lab"):
+            # The hub starts the server and opens JupyterLab, with the button for
+            # attendees, and the materials in the file browser.
+            attendee.page.locator("#echoes-raise-hand").wait_for(timeout=240_000)
+            attendee.page.locator(".jp-DirListing-itemName", has_text="pottery").wait_for(
+                timeout=120_000
+            )
+    accounts = [account_of(attendee.page) for attendee in attendees]
+    assert len(set(accounts)) == 3 and all(a.startswith("guest-") for a in accounts), accounts
+    attendee, page = attendees[0], attendees[0].page
     with attendee.step("raise-hand"):
         page.locator("#echoes-raise-hand").click()
         page.get_by_text("Your hand is raised").wait_for(timeout=60_000)
@@ -46,8 +65,8 @@ def test_an_attendee_raises_a_hand_in_jupyterlab_and_the_trainers_page_shows_it(
         hand = live.locator(".raised-hand")
         hand.wait_for(timeout=60_000)
         assert NAME in hand.inner_text(), hand.inner_text()
-        shown = live.locator("#attendees .display-name")
-        assert shown.inner_text() == NAME
+        shown = [name.inner_text() for name in live.locator("#attendees .display-name").all()]
+        assert sorted(shown) == sorted([NAME, "Ada", "Bob"]), shown
         assert live.locator("#attendees script, #hands script").count() == 0
         assert live.evaluate("window.pwned") is None
     with watcher.step("handled"):
