@@ -60,7 +60,7 @@ class WorkshopsApp(ServiceApp):
         )
         self.expiry = asyncio.create_task(expiry.run(options.expiry_interval))
         if self.service_settings.pool_servers > 0:
-            pool = WarmPool(self.store, self.service_settings, HubAPI())
+            pool = WarmPool(self.store, self.service_settings, HubAPI(), self.homes)
             self.pool_task = asyncio.create_task(pool.run())
 
     async def close(self) -> None:
