@@ -15,16 +15,18 @@ The __init__ module hands the service these variables, one mode's only.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from docker.errors import NotFound
+from docker.errors import APIError, NotFound
 
 from ...engine import docker_client
 from ...spawners.docker import home_volume_name
+
+log = logging.getLogger("echoes.workshops")
 
 
 class FolderHomes:
@@ -63,10 +65,16 @@ class VolumeHomes:
         return path if path.is_dir() else None
 
     def remove(self, account: str) -> None:
-        """Remove the volume; the account's containers must be gone (the engine refuses
-        to remove a volume in use: the error is raised)."""
-        with contextlib.suppress(NotFound):  # none: removed already
-            self.client.volumes.get(self.volume_name(account)).remove()
+        """Remove the volume once the account's containers are gone. One still in use (a
+        named server of the account still runs) is kept and logged: the end of events
+        tries again after deleting the account, which stops all its servers."""
+        name = self.volume_name(account)
+        try:
+            self.client.volumes.get(name).remove()
+        except NotFound:
+            pass  # removed already
+        except APIError as error:
+            log.warning("could not remove %s's home volume %s: %s", account, name, error)
 
 
 Homes = FolderHomes | VolumeHomes
