@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from echoes_hub.spawners.docker import safe_name
+from echoes_hub.spawners.docker import DEFAULT_HOME_VOLUME, home_volume_name
 from tests.hubclient import HubSession, wait_for
 from tests.integration.test_docker_spawner import DockerHub, docker, running_docker_hub
 from tests.integration.test_workshops_expiry import my_archive, write
@@ -166,7 +166,7 @@ def test_a_workshop_in_containers_from_materials_to_archives(docker_hub: DockerH
         "the unclaimed pooled account to be deleted",
         interval=1,
     )
-    assert not exists("volume", f"{docker_hub.prefix}-home-{safe_name(spare)}")
+    assert not exists("volume", home_volume_name(DEFAULT_HOME_VOLUME, docker_hub.prefix, spare))
     assert {a["account"] for a in model["archives"]} == {ada.name, bob.name}
     reply = api(hub, trainer, "GET", f"/{event['id']}/archives/{ada.name}")
     assert reply.status_code == 200 and reply.headers["Content-Type"] == "application/zip"
