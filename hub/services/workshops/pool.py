@@ -196,10 +196,12 @@ class WarmPool:
         """Stop and delete a pooled account that no join claimed."""
         if not take_back(self.store, row.account):
             return  # claimed by a join meanwhile: an attendee's now
+        # Its home goes before the account, as at the end of events (expiry.py): a volume
+        # only once its container is gone, a local home before its system user.
+        await self.hub.stop_server(row.account)
+        await asyncio.to_thread(self.homes.remove, row.account)
         code, body = await self.hub.call("DELETE", f"/users/{quote(row.account)}")
         if code not in (204, 404):
             log.warning("warm pool: could not delete %s: %s %s", row.account, code, body)
             return
-        # The hub stopped its server before deleting it, so its home is free to go.
-        await asyncio.to_thread(self.homes.remove, row.account)
         log.info("warm pool: removed %s of event %s: %s", row.account, row.event, why)
