@@ -24,11 +24,13 @@ class Deployment:
     #: The address the hub and the managed services listen on for user servers: loopback,
     #: or the gateway of the containers' network (loopback in a container is the container).
     services_ip: str = "127.0.0.1"
-    #: The user image, its network and the prefix of container names, as the Docker spawner
-    #: is configured (read by whatever runs containers: user servers, apps).
+    #: The user image, its network, the prefix of container names and the name of users'
+    #: home volumes, as the Docker spawner is configured (read by whatever runs containers
+    #: or reaches homes: user servers, apps, workshops).
     image: str = ""
     network: str = ""
     container_prefix: str = "echoes"
+    home_volume: str = ""
     #: The proxy's REST API and its token (kept in the state folder across restarts).
     proxy_api_url: str = ""
     proxy_auth_token: str = ""

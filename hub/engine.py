@@ -3,7 +3,8 @@
 Is an engine there, is an image there, make the deployment's network. Building the
 configuration never calls these: `prepare` does once per start and records the answers
 in the `Deployment`. The spawner and the apps service talk to the engine themselves
-when they run containers.
+when they run containers, the workshops service (with `docker_client`) when it reaches
+homes in volumes.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from .services.apps.config import EchoesApps, app_mode
 from .services.iiif import IIIFService
 from .services.workshops import WorkshopsService
 from .settings import EchoesHub
-from .spawners.docker import DEFAULT_IMAGE, DEFAULT_NETWORK
+from .spawners.docker import DEFAULT_HOME_VOLUME, DEFAULT_IMAGE, DEFAULT_NETWORK
 
 #: What user servers and apps reach in the state folder, with modes of their own (homes,
 #: the apps, runs published for reviewers: docs/reproduce.md); the rest is the hub's only.
@@ -55,6 +55,7 @@ def prepare(settings: EchoesHub, config: Config) -> Deployment:
         image=image,
         network=network,
         container_prefix=spawner_setting(config, "prefix", "echoes"),
+        home_volume=spawner_setting(config, "home_volume", DEFAULT_HOME_VOLUME),
         proxy_api_url=f"http://127.0.0.1:{settings.proxy_api_port}",
         proxy_auth_token=token,
         service_ports={

@@ -133,8 +133,10 @@ class Hub:
         else:
             cmd = [ECHOES, "up", "--port", str(self.port), "--state", str(self.state_dir)]
             # No warm pool unless a test asks for one: it would start servers for every
-            # other test's events on a shared hub (tests of the pool set their own size).
-            cmd += ["--WorkshopsService.pool_servers=0", *self.args]
+            # other test's events on a shared hub (tests of the pool set their own size,
+            # given once: the command line refuses a setting given twice).
+            sized = any(a.startswith("--WorkshopsService.pool_servers=") for a in self.args)
+            cmd += [*([] if sized else ["--WorkshopsService.pool_servers=0"]), *self.args]
         started = len(self.terminal())
         # Private like the hub's own files: it holds the one-time password.
         fd = os.open(self.terminal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

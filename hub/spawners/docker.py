@@ -26,6 +26,8 @@ from .queue import StartQueue
 DEFAULT_IMAGE = "echoes/singleuser:latest"
 #: The network the containers of a deployment share with nothing else.
 DEFAULT_NETWORK = "echoes"
+#: Each hub user's home volume (EchoesDockerSpawner.home_volume).
+DEFAULT_HOME_VOLUME = "{prefix}-home-{username}"
 
 
 #: A user or server name as it appears in container and volume names: DockerSpawner's own
@@ -35,12 +37,19 @@ DEFAULT_NETWORK = "echoes"
 safe_name = DockerSpawner().escape
 
 
+def home_volume_name(template: str, prefix: str, user: str) -> str:
+    """The name of hub user `user`'s home volume: `template` (`home_volume`) with
+    {prefix} and {username} (the name made safe). The one rule of the spawner and of the
+    workshops service, which reaches homes by their volume (services/workshops/homes.py)."""
+    return template.format(prefix=prefix, username=safe_name(user))
+
+
 class EchoesDockerSpawner(StartQueue, ServerProfiles, DockerSpawner):
     """DockerSpawner with a home volume per user, the shared data read-only and profiles;
     starts wait their turn in the hub's start queue (queue.py)."""
 
     home_volume = Unicode(
-        "{prefix}-home-{username}",
+        DEFAULT_HOME_VOLUME,
         config=True,
         help="""Name of the Docker volume that holds a user's home folder, one per hub user
         (shared by the user's named servers). {prefix} is `prefix`, {username} the hub
@@ -88,7 +97,8 @@ class EchoesDockerSpawner(StartQueue, ServerProfiles, DockerSpawner):
 
     @default("volumes")
     def _default_volumes(self) -> dict:
-        return {self.home_volume: {"bind": self.home_path, "mode": "rw"}}
+        name = home_volume_name(self.home_volume, self.prefix, self.user.name)
+        return {name: {"bind": self.home_path, "mode": "rw"}}
 
     @default("read_only_volumes")
     def _default_read_only_volumes(self) -> dict:

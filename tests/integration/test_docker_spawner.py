@@ -24,7 +24,12 @@ from traitlets.config import Config
 
 from echoes_hub.prepare import prepare, prepare_and_apply
 from echoes_hub.settings import EchoesHub
-from echoes_hub.spawners.docker import EchoesDockerSpawner, safe_name
+from echoes_hub.spawners.docker import (
+    DEFAULT_HOME_VOLUME,
+    EchoesDockerSpawner,
+    home_volume_name,
+    safe_name,
+)
 from tests.hubclient import Hub, HubSession, Kernel, make_state_dir
 from tests.integration.conftest import STATE_ROOT, add_user, login_admin
 
@@ -77,7 +82,7 @@ class DockerHub:
         return f"{self.prefix}-{safe_name(person.name)}"
 
     def volume_name(self, person: HubSession) -> str:
-        return f"{self.prefix}-home-{safe_name(person.name)}"
+        return home_volume_name(DEFAULT_HOME_VOLUME, self.prefix, person.name)
 
     def container(self, person: HubSession) -> dict:
         return json.loads(docker("inspect", self.container_name(person)).stdout)[0]

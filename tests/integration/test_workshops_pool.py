@@ -1,7 +1,8 @@
 """The warm pool (hub/services/workshops/pool.py) on a real hub with real servers: before
 an event starts its free seats get servers started ahead; a join gets one of them,
 already running, never one another join got; the pool shrinks as seats fill, its
-unclaimed accounts go when the event ends, and a wrong code claims nothing.
+unclaimed accounts go (with their homes) when the event ends, and a wrong code claims
+nothing.
 
 A hub of the module's own: the pool starts servers for every event of its hub, which on
 the shared hub would be the other modules' events too."""
@@ -132,3 +133,4 @@ def test_unclaimed_pooled_accounts_are_deleted_at_the_end(hub, admin, trainer, e
         interval=2,
     )
     assert members(admin, short) == []
+    assert not (hub.state_dir / "homes" / name).exists()  # with the home its server made

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import requests
 
+from echoes_hub.services.workshops.pool import pooled
+from echoes_hub.services.workshops.store import Store
 from tests.hubclient import Hub, HubSession, wait_for
 
 
@@ -134,13 +136,23 @@ def waiting(hub: Hub, admin: HubSession, trainer: HubSession, event: dict) -> di
     }
 
 
+def claimable(hub: Hub, event: dict) -> set[str]:
+    """The event's pooled accounts the pool has marked ready, which a join may claim (the
+    pool marks them at its next check after the hub says their server is ready)."""
+    store = Store(f"sqlite:///{hub.state_dir / 'workshops.sqlite'}")
+    try:
+        return {row.account for row in pooled(store, event["id"]) if row.ready is not None}
+    finally:
+        store.close()
+
+
 def wait_for_pool(
     hub: Hub, admin: HubSession, trainer: HubSession, event: dict, size: int, timeout: float = 240
 ) -> dict[str, dict]:
-    """Wait until `size` pooled servers are ready for `event`; their models."""
-    return wait_for(
-        lambda: (ready := waiting(hub, admin, trainer, event)) and len(ready) == size and ready,
-        timeout,
-        f"{size} pooled servers ready for event {event['id']}",
-        interval=1,
-    )
+    """Wait until `size` pooled servers are ready for `event`, and claimable; their models."""
+
+    def ready() -> dict[str, dict] | None:
+        found = waiting(hub, admin, trainer, event)
+        return found if len(found) == size and set(found) <= claimable(hub, event) else None
+
+    return wait_for(ready, timeout, f"{size} pooled servers ready for event {event['id']}", 1)

@@ -8,7 +8,7 @@ import pytest
 from jupyterhub import orm
 
 from echoes_hub.services.apps.containers import container_name
-from echoes_hub.spawners.docker import EchoesDockerSpawner
+from echoes_hub.spawners.docker import DEFAULT_HOME_VOLUME, EchoesDockerSpawner, home_volume_name
 
 #: user name -> how it appears in container and volume names ("-" is "-2d", so "--" is free
 #: to separate a user from a server, and an app's author from the app).
@@ -31,6 +31,8 @@ def test_container_and_home_volume_names_are_unchanged(user: str, escaped: str) 
     assert default.object_name == f"echoes-{escaped}"
     assert named.object_name == f"echoes-{escaped}--lab-2d1"
     assert list(default.volume_binds) == list(named.volume_binds) == [f"echoes-home-{escaped}"]
+    # The workshops service finds the same volume by the same rule (workshops/homes.py).
+    assert home_volume_name(DEFAULT_HOME_VOLUME, "echoes", user) == f"echoes-home-{escaped}"
 
 
 @pytest.mark.parametrize(("user", "escaped"), NAMES.items())

@@ -77,6 +77,7 @@ def by_hand(c: Config, servers: str, services_ip: str = "127.0.0.1") -> Deployme
         services_ip=services_ip,
         image="echoes/singleuser:latest",
         network="echoes",
+        home_volume="{prefix}-home-{username}",
         proxy_api_url="http://127.0.0.1:8001",
         proxy_auth_token="f" * 64,
         service_ports={"annotations": 8004, "apps": 41234, "iiif": 41235, "workshops": 41240},
@@ -301,6 +302,11 @@ def test_with_containers_the_services_listen_where_containers_reach_the_host(tmp
         "ECHOES_IIIF_URL": "http://172.19.0.1:41235/services/iiif/",
         "ECHOES_WORKSHOPS_URL": "http://172.19.0.1:41240/services/workshops/",
     }
+    # The workshops service finds homes in volumes named by the spawner's rule (homes.py).
+    [workshops] = [s for s in c.JupyterHub.services if s["name"] == "workshops"]
+    assert workshops["environment"]["ECHOES_HOME_VOLUME"] == "{prefix}-home-{username}"
+    assert workshops["environment"]["ECHOES_CONTAINER_PREFIX"] == "echoes"
+    assert "ECHOES_HOMES_DIR" not in workshops["environment"]
 
 
 def test_without_containers_the_services_stay_on_loopback_and_servers_are_told(tmp_path):

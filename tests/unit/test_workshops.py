@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from echoes_hub.services.workshops import WorkshopsService
-from echoes_hub.services.workshops.errors import EventFull, JoinRefused, WrongCode
+from echoes_hub.services.workshops.errors import EventFull, InvalidEvent, JoinRefused, WrongCode
+from echoes_hub.services.workshops.homes import FolderHomes
+from echoes_hub.services.workshops.materials import source_folder
 from echoes_hub.services.workshops.model import CODE_ALPHABET, new_code, parse_event
 from echoes_hub.services.workshops.store import Store
 
@@ -107,3 +109,20 @@ def test_materials_merge_by_nbgitpullers_rules(tmp_path):
     assert (course / "c.txt").read_bytes() == b"c2"  # untouched: updated
     assert (course / "e.txt").read_bytes() == b"my own e"  # theirs: never replaced
     assert not (home / "escape.txt").exists()
+
+
+def test_a_materials_folder_must_stay_in_the_trainers_home(tmp_path):
+    """In a volume, a link the container reads as /home/jovyan/... would point elsewhere on
+    the host: a folder reached through a link out of the home is refused."""
+    homes = FolderHomes(str(tmp_path / "homes"))
+    home = tmp_path / "homes" / "tina"
+    (home / "course").mkdir(parents=True)
+    (tmp_path / "elsewhere" / "secret").mkdir(parents=True)
+    (home / "out").symlink_to(tmp_path / "elsewhere")
+    assert source_folder(homes, "tina", "course") == home / "course"
+    for folder in ("out/secret", "nowhere"):
+        with pytest.raises(InvalidEvent) as refused:
+            source_folder(homes, "tina", folder)
+        assert refused.value.field == "materials"
+    with pytest.raises(InvalidEvent):
+        source_folder(homes, "nobody", "course")  # no home yet

@@ -171,8 +171,12 @@ def workshops_service(c: Config, deployment: Deployment) -> tuple[dict, list[dic
     options = workshops_settings(c, settings.state_dir)
     # Join links name the hub's public address, where attendees log in.
     environment = {"ECHOES_HUB_URL": settings.public_url}
-    if deployment.servers == "local":  # folder materials are read from the trainer's home
+    # Where homes are (homes.py): for materials, collecting and the end of events.
+    if deployment.servers == "local":
         environment["ECHOES_HOMES_DIR"] = str(settings.state_path / "homes")
+    else:
+        environment["ECHOES_HOME_VOLUME"] = deployment.home_volume
+        environment["ECHOES_CONTAINER_PREFIX"] = deployment.container_prefix
     entry = service_entry(
         options, deployment, default_port=settings.port + 6, environment=environment, display=True
     )

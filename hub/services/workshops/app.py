@@ -18,6 +18,7 @@ from ..base.app import ServiceApp
 from . import WorkshopsService
 from .expiry import Expiry
 from .handlers import HERE, ROUTES
+from .homes import Homes, homes_from_environ
 from .hubapi import HubAPI
 from .live import Servers
 from .pool import WarmPool
@@ -36,11 +37,14 @@ class WorkshopsApp(ServiceApp):
     classes: ClassVar[list] = [WorkshopsService]
 
     store: Store | None = None
+    #: Where each account's home is (homes.py), as the hub described it.
+    homes: Homes | None = None
     expiry: asyncio.Task | None = None
     #: The warm pool's loop (pool.py), when `pool_servers` is on.
     pool_task: asyncio.Task | None = None
 
     async def open(self) -> None:
+        self.homes = homes_from_environ()
         self.store = Store(self.service_settings.database_url)
         self.store.create_schema()
         Path("workshops", "materials").mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -50,13 +54,13 @@ class WorkshopsApp(ServiceApp):
         expiry = Expiry(
             self.store,
             HubAPI(),
-            os.environ.get("ECHOES_HOMES_DIR", ""),
+            self.homes,
             ARCHIVES.resolve(),
             options.download_seconds,
         )
         self.expiry = asyncio.create_task(expiry.run(options.expiry_interval))
         if self.service_settings.pool_servers > 0:
-            pool = WarmPool(self.store, self.service_settings, HubAPI())
+            pool = WarmPool(self.store, self.service_settings, HubAPI(), self.homes)
             self.pool_task = asyncio.create_task(pool.run())
 
     async def close(self) -> None:
@@ -75,7 +79,7 @@ class WorkshopsApp(ServiceApp):
             public_url=self.public_url,
             # Join links point at the hub, where attendees are logged in.
             hub_url=os.environ.get("ECHOES_HUB_URL", ""),
-            homes=os.environ.get("ECHOES_HOMES_DIR", ""),
+            homes=self.homes,
             # The materials' snapshots, in the hub's state folder (the service's folder).
             materials=Path("workshops", "materials").resolve(),
             archives=ARCHIVES.resolve(),

@@ -1,7 +1,8 @@
 """Collecting a notebook from every attendee into the trainer's home, as
-``~/collected/<event>/<display name or account>/<path>`` (local servers: the homes
-folder, as for materials). The file comes from each attendee's server's contents API
-(live.py), never from their home on disk; it is written as the trainer's own file."""
+``~/collected/<event>/<display name or account>/<path>`` (the home's folder or volume:
+homes.py). The file comes from each attendee's server's contents API (live.py), never
+from their home on disk; it is written as the trainer's own file (owned as the home is:
+the trainer's system user locally, the image's user in a volume)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def content_bytes(model: dict[str, Any]) -> bytes:
 
 def write_as_owner(home: Path, relative: PurePosixPath, data: bytes) -> Path:
     """Write ``home/relative``, folders included, owned as ``home`` is (the service runs
-    as the hub's account, root when servers run as their users)."""
+    as the hub's account, root when servers run as their users or in containers)."""
     owner = home.stat()
     target = home.joinpath(*relative.parts)
     folder = home

@@ -12,9 +12,8 @@ Each step is idempotent and the store records when an event's steps 1-2 and 3 we
 done, so a service killed half-way finishes the job at its next start, never archives
 a home twice (an existing zip is kept) and never removes one before its zip is written.
 
-Homes are folders only in the local mode (ECHOES_HOMES_DIR); with containers they are
-Docker volumes, which the service cannot read, so events whose attendees do not keep
-their work are refused there at creation (handlers.py).
+A home is a folder of the homes folder or, with containers, a Docker volume (homes.py):
+removing it removes the volume, which its stopped server no longer uses.
 """
 
 from __future__ import annotations
@@ -22,12 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 import stat
 import time
 import zipfile
 from pathlib import Path
 
+from .homes import Homes
 from .hubapi import HubAPI
 from .store import Event, Store
 
@@ -39,12 +38,12 @@ def archive_path(archives: Path, event_id: str, account: str) -> Path:
     return archives / event_id / f"{account}.zip"
 
 
-def archive_home(home: Path, target: Path) -> bool:
+def archive_home(home: Path | None, target: Path) -> bool:
     """Zip the regular files and folders under `home` into `target`, unless `target`
     exists (an archive is never made twice). False when there is no home."""
     if target.exists():
         return True
-    if not home.is_dir():
+    if home is None or not home.is_dir():
         return False
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
@@ -73,17 +72,13 @@ class Expiry:
     """Ends the events whose end has passed (see the module's docstring)."""
 
     def __init__(
-        self, store: Store, hub: HubAPI, homes: str, archives: Path, download_seconds: float
+        self, store: Store, hub: HubAPI, homes: Homes, archives: Path, download_seconds: float
     ) -> None:
         self.store = store
         self.hub = hub
-        self.homes = Path(homes) if homes else None
+        self.homes = homes
         self.archives = archives
         self.download_seconds = download_seconds
-
-    def remove_home(self, account: str) -> None:
-        if self.homes is not None:
-            shutil.rmtree(self.homes / account, ignore_errors=True)
 
     async def run(self, interval: float) -> None:
         """Every `interval` seconds, until cancelled; a failure is logged and tried again."""
@@ -107,10 +102,11 @@ class Expiry:
                 if event.keep_work:
                     await self.hub.leave_group(seat.account, event.group)
                     continue
-                home = self.homes / seat.account if self.homes else Path("/nonexistent")
+                home = await asyncio.to_thread(self.homes.folder, seat.account)
                 target = archive_path(self.archives, event.id, seat.account)
                 if await asyncio.to_thread(archive_home, home, target):
-                    self.remove_home(seat.account)  # only once its zip is whole
+                    # Only once its zip is whole.
+                    await asyncio.to_thread(self.homes.remove, seat.account)
             ending = self.store.mark_ending(event.id, "archived", now)
             log.info("event %s ended: %d attendees' servers stopped", event.id, len(seats))
         if event.keep_work:
@@ -121,7 +117,8 @@ class Expiry:
         for seat in seats:
             await self.hub.stop_server(seat.account)  # one started in the download time
             if archive_path(self.archives, event.id, seat.account).exists():
-                self.remove_home(seat.account)  # and one a server made again since
+                # And one a server made again since.
+                await asyncio.to_thread(self.homes.remove, seat.account)
             # Homes first: the hub removes the account's system user only without one.
             await self.hub.delete_user(seat.account)
         self.store.mark_ending(event.id, "removed", now)

@@ -144,12 +144,6 @@ class EventsHandler(BaseHandler):
         )
         body = self.form_fields() if from_form else self.json_body()
         fields = parse_event(body, self.service_settings.max_seats)
-        if not fields.keep_work and not self.settings["homes"]:
-            raise InvalidEvent(
-                "with containers attendees keep their work: the service cannot archive "
-                "homes in Docker volumes (tick keep_work)",
-                "keep_work",
-            )
         event_id = new_event_id()
         if fields.materials_kind == "folder":  # before the event exists: refused, no event
             self.snapshot(viewer.name, fields.materials, event_id)
@@ -569,10 +563,8 @@ class CollectHandler(LiveHandler):
         """Copy `path` from every attendee's running server into the trainer's home."""
         event = self.own_event(event_id)
         path = checked_path(self.json_object().get("path"))
-        if not self.settings["homes"]:
-            raise InvalidRequest("collecting needs local servers (the trainer's home)", "path")
-        home = Path(self.settings["homes"]) / event.trainer
-        if home.is_symlink() or not home.is_dir():
+        home = self.settings["homes"].folder(event.trainer)
+        if home is None:
             raise InvalidRequest(f"{event.trainer} has no home here yet", "path")
         seats = self.store.seats_of(event.id)
         folders = folder_names([(s.account, s.display_name) for s in seats])

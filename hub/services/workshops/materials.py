@@ -1,11 +1,12 @@
 """An event's materials as the service keeps them: a snapshot of a folder in the trainer's
 home, taken when the event is created and each time the trainer pushes an update.
 
-The service runs as the hub's account and reads the trainer's home (local servers: the
-homes folder, EchoesLocalSpawner.home_root); attendees' servers fetch the snapshot over
-HTTP (`api/materials`) and merge it into their homes themselves, as their own user, by
-nbgitpuller's rules (echoes/materials.py). Only regular files are copied: a symbolic link
-in the trainer's folder is skipped, so it cannot point the service at another's files.
+The service runs as the hub's account and reads the trainer's home (homes.py: a folder
+of the homes folder, or the trainer's home volume with containers); attendees' servers
+fetch the snapshot over HTTP (`api/materials`) and merge it into their homes themselves,
+as their own user, by nbgitpuller's rules (echoes/materials.py). Only regular files are
+copied: a symbolic link in the trainer's folder is skipped, so it cannot point the
+service at another's files.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import stat
 from pathlib import Path
 
 from .errors import InvalidEvent
+from .homes import Homes
 
 #: The most a snapshot holds: materials are notebooks and small data, not data sets
 #: (those belong in the shared heritage data).
@@ -24,16 +26,16 @@ MAX_BYTES = 50 * 1024 * 1024
 MAX_FILES = 2000
 
 
-def source_folder(homes: str, trainer: str, folder: str) -> Path:
-    """The trainer's folder, refused (400, field materials) when it is not there."""
-    if not homes:
-        raise InvalidEvent(
-            "materials from a folder need local servers (use a git URL with containers)",
-            "materials",
-        )
-    path = Path(homes) / trainer / folder
-    if path.is_symlink() or not path.is_dir():
+def source_folder(homes: Homes, trainer: str, folder: str) -> Path:
+    """The trainer's folder, refused (400, field materials) when it is not there. A
+    symbolic link on the way must stay in the home: in a volume, a link the container
+    reads as /home/... would point elsewhere on the host."""
+    home = homes.folder(trainer)
+    path = home / folder if home else None
+    if path is None or path.is_symlink() or not path.is_dir():
         raise InvalidEvent(f"no folder {folder!r} in {trainer}'s home", "materials")
+    if not path.resolve().is_relative_to(home.resolve()):
+        raise InvalidEvent(f"{folder!r} leads out of {trainer}'s home", "materials")
     return path
 
 

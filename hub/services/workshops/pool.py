@@ -8,7 +8,8 @@ server started, through the hub's REST API with the service's token (so it works
 any spawner: local processes, containers). At most `pool_concurrent_starts` start at
 once and `pool_servers` wait in all; the pool shrinks as seats fill (an attendee who got
 a new account took a seat a pooled one was waiting for) and its unclaimed accounts are
-stopped and deleted when the event ends or is revoked.
+stopped and deleted, with the homes their servers made (homes.py), when the event ends
+or is revoked.
 
 A join (join.py, in the hub) claims a ready account with one statement (`claim`), which
 deletes its pool row and renames the join's seat to it, so two joins never get the
@@ -27,6 +28,7 @@ from urllib.parse import quote
 from sqlalchemy import delete, insert, select, update
 
 from . import WorkshopsService
+from .homes import Homes
 from .hubapi import HubAPI
 from .store import Event, Store, pool, seats
 
@@ -120,10 +122,11 @@ def in_window(event: Event, now: float, lead_time: float) -> bool:
 class WarmPool:
     """Keeps each event's pool at its size (`tick`, every `pool_interval` seconds)."""
 
-    def __init__(self, store: Store, settings: WorkshopsService, hub: HubAPI) -> None:
+    def __init__(self, store: Store, settings: WorkshopsService, hub: HubAPI, homes: Homes) -> None:
         self.store = store
         self.settings = settings
         self.hub = hub
+        self.homes = homes
 
     async def run(self) -> None:
         while True:
@@ -193,6 +196,10 @@ class WarmPool:
         """Stop and delete a pooled account that no join claimed."""
         if not take_back(self.store, row.account):
             return  # claimed by a join meanwhile: an attendee's now
+        # Its home goes before the account, as at the end of events (expiry.py): a volume
+        # only once its container is gone, a local home before its system user.
+        await self.hub.stop_server(row.account)
+        await asyncio.to_thread(self.homes.remove, row.account)
         code, body = await self.hub.call("DELETE", f"/users/{quote(row.account)}")
         if code not in (204, 404):
             log.warning("warm pool: could not delete %s: %s %s", row.account, code, body)
