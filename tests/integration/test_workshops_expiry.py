@@ -83,6 +83,8 @@ def test_the_end_archives_and_removes_or_keeps_what_the_event_says(hub):
     write(ada, ada_token, "work.txt", "Ada's answer\n")
     write(bob, bob_token, "bob.txt", "Bob's notes\n")
     write(eve, eve_token, "kept.txt", "Eve's work\n")
+    # A named server of Ada's stops at the end too.
+    assert ada.start_server("extra").status_code in (201, 202)
     homes = hub.state_dir / "homes"
     assert (homes / ada.name / "work.txt").exists()
     # Before the end nobody has an archive.

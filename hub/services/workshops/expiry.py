@@ -98,7 +98,7 @@ class Expiry:
         seats = self.store.seats_of(event.id)
         if ending.archived is None:
             for seat in seats:
-                await self.hub.stop_server(seat.account)
+                await self.hub.stop_servers(seat.account)
                 if event.keep_work:
                     await self.hub.leave_group(seat.account, event.group)
                     continue
@@ -115,7 +115,7 @@ class Expiry:
         if now < ending.archived + self.download_seconds:
             return
         for seat in seats:
-            await self.hub.stop_server(seat.account)  # one started in the download time
+            await self.hub.stop_servers(seat.account)  # one started in the download time
             if archive_path(self.archives, event.id, seat.account).exists():
                 # And one a server made again since.
                 await asyncio.to_thread(self.homes.remove, seat.account)

@@ -65,9 +65,9 @@ class VolumeHomes:
         return path if path.is_dir() else None
 
     def remove(self, account: str) -> None:
-        """Remove the volume once the account's containers are gone. One still in use (a
-        named server of the account still runs) is kept and logged: the end of events
-        tries again after deleting the account, which stops all its servers."""
+        """Remove the volume once the account's containers are gone (the end and the pool
+        stop all its servers first). One still in use is kept and logged, so that it
+        never stops the other accounts' endings."""
         name = self.volume_name(account)
         try:
             self.client.volumes.get(name).remove()

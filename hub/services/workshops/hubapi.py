@@ -57,19 +57,23 @@ class HubAPI:
                 return found
             offset += len(users)
 
-    async def stop_server(self, name: str, timeout: float = 300) -> None:
-        """Stop `name`'s server and wait until it has stopped (nothing if none runs)."""
+    async def stop_servers(self, name: str, timeout: float = 300) -> None:
+        """Stop every server of `name` (the default one and named ones) and wait until
+        they have stopped (nothing if none runs or the account is gone)."""
         user = f"/users/{quote(name)}"
-        code, _ = await self.call("DELETE", f"{user}/server")
-        if code in (204, 404):
+        code, model = await self.call("GET", user)
+        if code == 404:
             return
+        for server in model.get("servers") or {}:
+            path = f"{user}/server" if server == "" else f"{user}/servers/{quote(server)}"
+            await self.call("DELETE", path)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             code, model = await self.call("GET", user)
-            if code == 404 or "" not in (model.get("servers") or {}):
+            if code == 404 or not model.get("servers"):
                 return
             await asyncio.sleep(1)
-        raise RuntimeError(f"{name}'s server did not stop within {timeout} s")
+        raise RuntimeError(f"{name}'s servers did not stop within {timeout} s")
 
     async def leave_group(self, name: str, group: str) -> None:
         await self.call("DELETE", f"/groups/{quote(group)}/users", {"users": [name]})

@@ -198,7 +198,7 @@ class WarmPool:
             return  # claimed by a join meanwhile: an attendee's now
         # Its home goes before the account, as at the end of events (expiry.py): a volume
         # only once its container is gone, a local home before its system user.
-        await self.hub.stop_server(row.account)
+        await self.hub.stop_servers(row.account)
         await asyncio.to_thread(self.homes.remove, row.account)
         code, body = await self.hub.call("DELETE", f"/users/{quote(row.account)}")
         if code not in (204, 404):
