@@ -102,6 +102,9 @@ def answer(store: ox.Store, request: Request) -> Reply:
     formats = GRAPHS if isinstance(results, ox.QueryTriples) else RESULTS
     chosen = choose(request.accept, list(formats), ALIASES)
     if chosen is None:
+        # Dropped here, in the thread that made it (pyoxigraph's results are bound to it),
+        # not wherever the traceback that would keep it is freed.
+        del results
         raise NotAcceptable(f"this result is served as {', '.join(formats)}", "Accept")
     if formats is GRAPHS:
         body = ox.serialize(results, format=formats[chosen], prefixes=PREFIXES)
