@@ -94,14 +94,22 @@ class Twins:
         self.workers = workers
         self.timeout = timeout
         self._refreshing = asyncio.Lock()
-        # Stores of an earlier run: nobody reads them any more.
-        shutil.rmtree(self.store_dir, ignore_errors=True)
-        self.store_dir.mkdir(mode=0o700, parents=True)
+        self.store_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Stores of an earlier run: nobody reads them any more (only ours: the folder may
+        # be set to one that holds other things).
+        for old in self.store_dir.glob("store-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        #: Why the last load failed (None: it did not).
+        self.failure: str | None = None
         self.current = Snapshot(None, Pool(None, workers, timeout))
 
     def check_loaded(self) -> None:
         """`Loading` while the first load of a build that exists is under way."""
         if self.current.fingerprint is None and build_fingerprint(self.data_dir) is not None:
+            if self.failure:
+                raise Loading(
+                    f"the twins could not be loaded ({self.failure}); the hub's log says more"
+                )
             raise Loading("the twins of the data build are being loaded; try again shortly")
 
     async def query(self, request: Request) -> Reply:
@@ -149,11 +157,13 @@ class Twins:
                 index, records = await loop.run_in_executor(None, read_records, self.data_dir)
             except (OSError, ValueError, KeyError, RuntimeError) as error:
                 log.error("could not load the twins of %s: %s", self.data_dir, error)
+                self.failure = str(error)
                 shutil.rmtree(path, ignore_errors=True)
                 return False
             if build_fingerprint(self.data_dir) != fingerprint:  # rebuilt meanwhile
                 shutil.rmtree(path, ignore_errors=True)
                 return False
+            self.failure = None
             self.current = Snapshot(
                 fingerprint, Pool(path, self.workers, self.timeout), index, records
             )

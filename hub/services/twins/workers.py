@@ -29,6 +29,10 @@ from .query import Reply, Request, answer
 
 log = logging.getLogger(__name__)
 SPAWN = multiprocessing.get_context("spawn")
+#: What a worker says once its store is open; the timeout of its queries starts after it.
+READY = "ready"
+#: Seconds a new worker may take to start (a fresh interpreter, on a busy machine).
+START_TIMEOUT = 60
 
 
 def serve(path: str | None, conn: Connection) -> None:
@@ -36,7 +40,12 @@ def serve(path: str | None, conn: Connection) -> None:
     the first data build), then answer requests until the service closes the pipe."""
     import pyoxigraph
 
-    store = pyoxigraph.Store.read_only(path) if path else pyoxigraph.Store()
+    try:
+        store = pyoxigraph.Store.read_only(path) if path else pyoxigraph.Store()
+    except OSError as error:
+        conn.send(("QueryFailed", f"the store could not be opened: {error}", None))
+        return
+    conn.send(READY)
     while True:
         try:
             request = conn.recv()
@@ -56,9 +65,11 @@ class Worker:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
+        self.closed = False
         self.start()
 
     def start(self) -> None:
+        self.ready = False
         self.conn, theirs = SPAWN.Pipe()
         self.process = SPAWN.Process(
             target=serve, args=(self.path, theirs), daemon=True, name="echoes-twins-worker"
@@ -71,21 +82,41 @@ class Worker:
         self.process.join()
         self.conn.close()
 
+    def close(self) -> None:
+        """Stop for good: a query still running is not given a new worker."""
+        self.closed = True
+        self.stop()
+
+    def replace(self) -> None:
+        self.stop()
+        if not self.closed:
+            self.start()
+
+    def wait_until_ready(self) -> None:
+        """A new worker's start is not counted in its first query's time."""
+        if self.ready:
+            return
+        said = self.conn.recv() if self.conn.poll(START_TIMEOUT) else None
+        if said != READY:
+            self.replace()
+            message = said[1] if isinstance(said, tuple) else "a query worker did not start"
+            raise QueryFailed(message)
+        self.ready = True
+
     def ask(self, request: Request, timeout: float) -> Reply:
         """The reply to ``request`` (blocking: called in a thread), or the error the
         worker reported raised here. Past ``timeout`` seconds the worker is replaced."""
         try:
+            self.wait_until_ready()
             self.conn.send(request)
             done = self.conn.poll(timeout)
             reply = self.conn.recv() if done else None
         except (EOFError, OSError):
-            self.stop()
-            self.start()
+            self.replace()
             raise QueryFailed("the query's worker process died; it was replaced") from None
         if reply is None:
             log.warning("query past %s s: worker %s killed", timeout, self.process.pid)
-            self.stop()
-            self.start()
+            self.replace()
             raise QueryTimeout(
                 f"the query ran longer than {timeout:g} s (TwinsService.query_timeout) "
                 "and was stopped",
@@ -140,7 +171,7 @@ class Pool:
     def close(self) -> None:
         self.closed = True
         for worker in self.workers:
-            worker.stop()
+            worker.close()
         self.threads.shutdown(wait=False)
         if self.path is not None:
             shutil.rmtree(self.path, ignore_errors=True)
