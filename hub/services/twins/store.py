@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..tether import die_with_parent
 from .errors import Loading, NotFound
 from .query import Reply, Request
 from .workers import SPAWN, Pool, Retired
@@ -48,6 +49,7 @@ def load_nquads(files: list[str], path: str) -> None:
     """Make the store at ``path`` from the N-Quads ``files`` (run in a process of its own)."""
     import pyoxigraph
 
+    die_with_parent()
     store = pyoxigraph.Store(path)
     for file in files:
         store.bulk_load(path=file, format=pyoxigraph.RdfFormat.N_QUADS)

@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ..base.errors import ServiceError
+from ..tether import die_with_parent
 from .errors import ERRORS, QueryFailed, QueryTimeout
 from .query import Reply, Request, answer
 
@@ -40,6 +41,8 @@ def serve(path: str | None, conn: Connection) -> None:
     the first data build), then answer requests until the service closes the pipe."""
     import pyoxigraph
 
+    # A query runs on even if the service is killed: it must not outlive the service.
+    die_with_parent()
     try:
         store = pyoxigraph.Store.read_only(path) if path else pyoxigraph.Store()
     except OSError as error:
