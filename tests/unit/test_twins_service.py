@@ -330,3 +330,11 @@ def test_the_openapi_description_is_the_route_table(service):
         "/objects/{collection}/{id}",
     }
     assert document["security"] == []
+
+
+def test_a_bad_graph_iri_is_a_400_naming_the_parameter(store):
+    for parameter in ("default-graph-uri", "named-graph-uri"):
+        given = {"default_graphs" if parameter[0] == "d" else "named_graphs": ("not an iri",)}
+        with pytest.raises(BadQuery) as raised:
+            answer(store, Request("ASK {}", **given))
+        assert raised.value.field == parameter

@@ -254,11 +254,11 @@ def document(base_url: str) -> dict[str, Any]:
                 "schema": {"type": "string", "enum": list(FORMATS)},
             },
         },
-        media_types={"Results": "application/sparql-results+json", "Object": HTML},
+        media_types={"Results": "application/sparql-results+json", "Object": JSON_LD},
         body_media_types=(FORM, SPARQL_QUERY),
         alternatives={
             "Results": (*list(RESULTS)[1:], *GRAPHS),
-            "Object": OBJECT_TYPES[1:],
+            "Object": tuple(t for t in OBJECT_TYPES if t != JSON_LD),
         },
     )
     doc["security"] = []  # anonymous

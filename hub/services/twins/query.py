@@ -80,15 +80,23 @@ def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
+def graphs(iris: tuple[str, ...], parameter: str) -> list[ox.NamedNode]:
+    """The protocol's graph parameter ``parameter`` as nodes; `BadQuery` for a bad IRI."""
+    try:
+        return [ox.NamedNode(iri) for iri in iris]
+    except ValueError as error:
+        raise BadQuery(f"{parameter} is not an IRI: {error}", parameter) from None
+
+
 def answer(store: ox.Store, request: Request) -> Reply:
     """The reply to ``request`` from ``store``: `BadQuery` for a query that does not
     parse, `ReadOnly` for an update, `NotAcceptable` when Accept takes no syntax of the
     result's kind."""
     options = {}
     if request.default_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+        options["default_graph"] = graphs(request.default_graphs, "default-graph-uri")
     if request.named_graphs:
-        options["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+        options["named_graphs"] = graphs(request.named_graphs, "named-graph-uri")
     try:
         results = store.query(request.query, **options)
     except SyntaxError as error:
@@ -97,8 +105,6 @@ def answer(store: ox.Store, request: Request) -> Reply:
                 "the graph is read-only: SPARQL Update is not offered", "query"
             ) from None
         raise BadQuery(f"the query is not SPARQL 1.1: {error}", "query") from None
-    except ValueError as error:  # a bad IRI in the protocol's graph parameters
-        raise BadQuery(str(error), "default-graph-uri") from None
     formats = GRAPHS if isinstance(results, ox.QueryTriples) else RESULTS
     chosen = choose(request.accept, list(formats), ALIASES)
     if chosen is None:
