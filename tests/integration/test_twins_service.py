@@ -2,7 +2,8 @@
 data build: a real SPARQL client (SPARQLWrapper) asks SELECT, ASK and CONSTRUCT in JSON,
 CSV and Turtle, GET and POST; an object's page by content negotiation, its image from the
 IIIF service; a query past the timeout answered in time with the error while a second
-query still works; a bad query is a 400, an update refused. All anonymous.
+query still works; a bad query is a 400, an update refused; every answer as the OpenAPI
+description says (schemathesis). All anonymous.
 
 Times are measured and printed (run with -s to see them), never asserted beyond bounds.
 """
