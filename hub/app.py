@@ -32,6 +32,7 @@ from .prepare import prepare_and_apply
 from .proxy import EchoesProxy
 from .services.annotations import AnnotationsService
 from .services.iiif import IIIFService
+from .services.twins import TwinsService
 from .services.workshops import WorkshopsService
 from .settings import EchoesHub
 from .spawners.docker import EchoesDockerSpawner
@@ -83,6 +84,7 @@ class EchoesUp(JupyterHub):
             StartQueue,
             AnnotationsService,
             IIIFService,
+            TwinsService,
             WorkshopsService,
             *self.classes,
         ]

@@ -20,6 +20,7 @@ from .services.annotations import annotations_service
 from .services.apps.config import apps_service
 from .services.culler import culler_service
 from .services.iiif import iiif_service
+from .services.twins import twins_service
 from .services.workshops import workshops_service
 from .spawners.docker import configure_docker_servers
 from .spawners.local import EchoesLocalSpawner
@@ -106,6 +107,8 @@ def configure_services(c: Config, deployment: Deployment) -> None:
     roles.extend(apps_roles)
     # The shared data's images and manifests as IIIF, read anonymously (hub/services/iiif/).
     services.append(iiif_service(c, deployment))
+    # The twins' graph (SPARQL) and object pages, read anonymously (hub/services/twins/).
+    services.append(twins_service(c, deployment))
     # Workshops: events, their join codes (hub/services/workshops/).
     workshops, workshops_roles, workshops_scopes = workshops_service(c, deployment)
     services.append(workshops)

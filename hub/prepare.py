@@ -23,6 +23,7 @@ from .engine import engine_answers, ensure_network, image_exists, spawner_settin
 from .services.annotations import AnnotationsService
 from .services.apps.config import EchoesApps, app_mode
 from .services.iiif import IIIFService
+from .services.twins import TwinsService
 from .services.workshops import WorkshopsService
 from .settings import EchoesHub
 from .spawners.docker import DEFAULT_HOME_VOLUME, DEFAULT_IMAGE, DEFAULT_NETWORK
@@ -63,6 +64,7 @@ def prepare(settings: EchoesHub, config: Config) -> Deployment:
             # A free port, kept so that a restarted hub gives the proxy the same address.
             "apps": apps.port or kept_port(state / "apps-service-port"),
             "iiif": IIIFService(config=config).port or kept_port(state / "iiif-service-port"),
+            "twins": TwinsService(config=config).port or kept_port(state / "twins-service-port"),
             "workshops": WorkshopsService(config=config).port
             or kept_port(state / "workshops-service-port"),
         },

@@ -44,7 +44,9 @@ def tethered(command: list[str], restart: bool = False) -> list[str]:
     ]
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """Ask Linux to send this process SIGTERM when the thread that started it ends (its
+    parent dies): for a child that must not outlive what started it."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
@@ -68,7 +70,7 @@ def supervise(argv: list[str]) -> int:
     while True:
         started = time.monotonic()
         # The child ends with the tether too, even when the tether is SIGKILLed.
-        child = subprocess.Popen(argv, preexec_fn=_die_with_parent)
+        child = subprocess.Popen(argv, preexec_fn=die_with_parent)
         if stopping:  # asked while it was starting
             child.terminate()
         code = child.wait()
@@ -89,7 +91,7 @@ def main(argv: list[str]) -> None:
     if not argv:
         sys.exit("usage: python -m echoes_hub.services.tether [--restart] COMMAND [ARGS...]")
     parent = os.getppid()
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != parent:
         sys.exit("tether: the hub died before the service started")
     os.umask(0o077)

@@ -80,7 +80,13 @@ def by_hand(c: Config, servers: str, services_ip: str = "127.0.0.1") -> Deployme
         home_volume="{prefix}-home-{username}",
         proxy_api_url="http://127.0.0.1:8001",
         proxy_auth_token="f" * 64,
-        service_ports={"annotations": 8004, "apps": 41234, "iiif": 41235, "workshops": 41240},
+        service_ports={
+            "annotations": 8004,
+            "apps": 41234,
+            "iiif": 41235,
+            "twins": 41236,
+            "workshops": 41240,
+        },
     )
 
 
@@ -203,6 +209,7 @@ def test_sections_follow_the_mode_of_the_deployment_not_the_setting(
         "annotations": f"http://{gateway}:8004",
         "apps": f"http://{gateway}:41234",
         "iiif": f"http://{gateway}:41235",
+        "twins": f"http://{gateway}:41236",
         "workshops": f"http://{gateway}:41240",
         "idle-culler": None,
     }
@@ -235,6 +242,7 @@ def test_culler_can_be_switched_off(tmp_path):
         "annotations",
         "apps",
         "iiif",
+        "twins",
         "workshops",
     }
 
@@ -294,12 +302,14 @@ def test_with_containers_the_services_listen_where_containers_reach_the_host(tmp
         "annotations": "http://172.19.0.1:8004",
         "apps": "http://172.19.0.1:41234",
         "iiif": "http://172.19.0.1:41235",
+        "twins": "http://172.19.0.1:41236",
         "workshops": "http://172.19.0.1:41240",
     }
     assert c.EchoesDockerSpawner.environment == {
         "ECHOES_ANNOTATIONS_URL": "http://172.19.0.1:8004/services/annotations/",
         "ECHOES_APPS_URL": "http://172.19.0.1:41234/services/apps/",
         "ECHOES_IIIF_URL": "http://172.19.0.1:41235/services/iiif/",
+        "ECHOES_TWINS_URL": "http://172.19.0.1:41236/services/twins/",
         "ECHOES_WORKSHOPS_URL": "http://172.19.0.1:41240/services/workshops/",
     }
     # The workshops service finds homes in volumes named by the spawner's rule (homes.py).

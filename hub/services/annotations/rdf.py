@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..base import negotiation
 from .model import ANNO_CONTEXT, CONTEXT, MEDIA_TYPE
 
 LDP_CONTEXT = "http://www.w3.org/ns/ldp.jsonld"
@@ -32,37 +33,10 @@ OFFERED = (MEDIA_TYPE, TURTLE, N_TRIPLES)
 _JSON_LD_ALIASES = ("application/ld+json", "application/json")
 
 
-def _quality(accept: str, offered: str) -> float:
-    """The q the ``Accept`` header gives ``offered``: that of its most specific range."""
-    kinds = _JSON_LD_ALIASES if offered == MEDIA_TYPE else (offered,)
-    best, specificity = 0.0, -1
-    for part in accept.split(","):
-        kind, *params = (p.strip() for p in part.split(";"))
-        kind = kind.lower()
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        for candidate in kinds:
-            major = candidate.split("/")[0]
-            rank = {candidate: 2, f"{major}/*": 1, "*/*": 0}.get(kind, -1)
-            if rank > specificity:
-                best, specificity = q, rank
-    return best
-
-
 def choose(accept: str | None) -> str | None:
     """The media type to answer a request with ``Accept: accept``: JSON-LD when it says
     nothing, else the offered type it rates highest; None when it takes none of them."""
-    if not accept or not accept.strip():
-        return MEDIA_TYPE
-    rated = [(_quality(accept, offered), -i, offered) for i, offered in enumerate(OFFERED)]
-    q, _, best = max(rated)
-    return best if q > 0 else None
+    return negotiation.choose(accept, OFFERED, {MEDIA_TYPE: _JSON_LD_ALIASES})
 
 
 def _inline(value: Any, active: frozenset[str] = frozenset()) -> Any:

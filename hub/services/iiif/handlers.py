@@ -11,7 +11,7 @@ import asyncio
 import json
 from typing import Any
 
-from ..base.auth import JSONErrors
+from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
 from .images import NotFound, identifier_segment
@@ -23,34 +23,24 @@ IMAGE_PROFILE = "http://iiif.io/api/image/3/context.json"
 PRESENTATION_PROFILE = "http://iiif.io/api/presentation/3/context.json"
 
 
-class BaseHandler(JSONErrors):
+class BaseHandler(OpenReads):
     """Anonymous, cacheable, readable from any origin."""
+
+    allowed_headers = "Accept, Range, If-None-Match"
+    exposed_headers = "ETag, Link, Content-Type"
 
     @property
     def iiif(self) -> Any:
         return self.settings["iiif"]
 
     def set_default_headers(self) -> None:
-        # Never framed, as every service's pages (an <img> or a viewer's fetch is no frame).
-        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
-        self.set_header("X-Frame-Options", "DENY")
-        self.set_header("Access-Control-Allow-Origin", "*")
-        self.set_header("Access-Control-Expose-Headers", "ETag, Link, Content-Type")
+        super().set_default_headers()
         self.set_header("Cache-Control", f"public, max-age={self.iiif.cache_max_age}")
-        self.set_header("X-Content-Type-Options", "nosniff")
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.clear_header("Cache-Control")  # a refusal is not kept
         self.set_header("Cache-Control", "no-store")
         super().write_error(status_code, **kwargs)
-
-    def options(self, *args: str, **kwargs: str) -> None:
-        # A preflight (a viewer sending a header of its own): reads only, no credentials.
-        self.set_header("Allow", "GET, OPTIONS")
-        self.set_header("Access-Control-Allow-Methods", "GET, OPTIONS")
-        self.set_header("Access-Control-Allow-Headers", "Accept, Range, If-None-Match")
-        self.set_header("Access-Control-Max-Age", "600")
-        self.set_status(200)  # with Allow, as every service's OPTIONS (base/openapi.py)
 
     def write_json(self, document: dict, profile: str) -> None:
         # JSON-LD with the profile when asked for, else JSON (what the APIs recommend).

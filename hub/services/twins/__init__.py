@@ -1,0 +1,80 @@
+"""The digital twins as a graph and as pages: a managed service on the service base.
+
+Under /services/twins/ (and at twins--service.<domain>, the origin browsers use):
+
+- ``sparql``: the SPARQL 1.1 protocol (GET ``?query=``, POST form or
+  ``application/sparql-query``) over the twins the data build wrote (``<data>/twins/``,
+  catalogs/twins.py), each collection in its own named graph as built. Read-only; every
+  query runs in a worker process that is killed past `TwinsService.query_timeout`.
+- ``objects/<collection>/<id>``: one object, the same IRI ``urn:echoes:object:<collection>/
+  <id>`` as HTML, Linked Art JSON-LD or Turtle, by ``Accept`` (or ``?format=``).
+
+Every read is anonymous and open to any origin (CORS ``*``, never with credentials), as
+the IIIF service's: the shared data are open data. `store` is the core (loading, the
+default-graph rule, the reload when the data build changes), `workers` the query
+processes and their timeout, `pages` the HTML, `handlers` the route table, `app` the process.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from traitlets import Float, Integer
+from traitlets.config import Config
+
+from ...deployment import Deployment
+from ..base.settings import ServiceSettings, service_entry
+
+NAME = "twins"
+
+
+class TwinsService(ServiceSettings):
+    """Settings of the twins service (`c.TwinsService.<name>`). Its port, unless set here,
+    is a free one the hub picks once and keeps in its state folder (hub/prepare.py)."""
+
+    name: ClassVar[str] = NAME
+    module: ClassVar[str] = "echoes_hub.services.twins"
+
+    query_timeout = Float(
+        10.0,
+        min=0.1,
+        config=True,
+        help="""Seconds a SPARQL query (or an object's Turtle) may run, serialisation of
+        its results included. Past it the worker process running it is killed and
+        replaced (pyoxigraph has no timeout of its own) and the request gets 503 with a
+        JSON error saying so.""",
+    )
+
+    query_workers = Integer(
+        2,
+        min=1,
+        config=True,
+        help="""Worker processes that run queries, each with the store open read-only.
+        As many queries run at once; more wait for a free worker. A long query holds
+        one worker at most `query_timeout` seconds.""",
+    )
+
+    reload_check = Float(
+        5.0,
+        min=0.1,
+        config=True,
+        help="""Seconds between two looks at the data folder's build stamp (BUILD.json):
+        when its fingerprint changes, the twins are loaded into a fresh store, which
+        then replaces the old one whole (readers never see half a load).""",
+    )
+
+
+def twins_service(c: Config, deployment: Deployment) -> dict:
+    """The managed-service entry for the hub (anonymous reads: users need no scope)."""
+    settings = deployment.settings
+    options = TwinsService(config=c)
+    environment = {
+        "ECHOES_DATA_DIR": settings.data_dir,
+        # The store is the hub's: in its state folder, which users cannot read.
+        "ECHOES_TWINS_STORE_DIR": str(settings.state_path / "twins"),
+        # Where browsers see the objects' images.
+        "ECHOES_IIIF_PUBLIC_URL": settings.service_public_url("iiif"),
+    }
+    return service_entry(
+        options, deployment, default_port=settings.port + 7, environment=environment
+    )

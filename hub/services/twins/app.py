@@ -1,0 +1,97 @@
+"""The twins service process: the service base's Application over the route table.
+
+Run by the hub as a managed service (`python -m echoes_hub.services.twins`) with its
+`TwinsService` settings, the data folder, the store folder and the IIIF service's public
+URL in the environment (hub/services/twins/__init__.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from tornado import web
+from tornado.ioloop import PeriodicCallback
+from traitlets import Unicode, default
+
+from ..base.app import ServiceApp
+from . import TwinsService
+from .handlers import ROUTES, NoSuchPath, Served
+from .store import Twins
+
+
+class TwinsApp(ServiceApp):
+    """Serve the shared data's twins: SPARQL and object pages."""
+
+    name = "echoes-twins"
+    description = "The digital twins of the shared data as a SPARQL graph and object pages."
+    settings_class = TwinsService
+    classes: ClassVar[list] = [TwinsService]
+    aliases: ClassVar[dict] = {
+        "data-dir": "TwinsApp.data_dir",
+        "store-dir": "TwinsApp.store_dir",
+        "public-url": "ServiceApp.public_url",
+    }
+
+    data_dir = Unicode(
+        config=True,
+        help="The shared data folder whose twins (twins/*.nq) are served. "
+        "Default: ECHOES_DATA_DIR.",
+    )
+
+    @default("data_dir")
+    def _default_data_dir(self) -> str:
+        return os.environ.get("ECHOES_DATA_DIR", "")
+
+    store_dir = Unicode(
+        config=True,
+        help="""Folder of the service's stores (emptied at start; the hub's state folder:
+        <state>/twins). Default: ECHOES_TWINS_STORE_DIR.""",
+    )
+
+    @default("store_dir")
+    def _default_store_dir(self) -> str:
+        return os.environ.get("ECHOES_TWINS_STORE_DIR", "twins-store")
+
+    iiif_url = Unicode(
+        config=True,
+        help="Public URL of the IIIF service, for the images of objects' pages. "
+        "Default: ECHOES_IIIF_PUBLIC_URL.",
+    )
+
+    @default("iiif_url")
+    def _default_iiif_url(self) -> str:
+        return os.environ.get("ECHOES_IIIF_PUBLIC_URL", "")
+
+    twins: Twins | None = None
+    checker: PeriodicCallback | None = None
+
+    async def open(self) -> None:
+        options = self.service_settings
+        self.twins = Twins(
+            Path(self.data_dir),
+            Path(self.store_dir),
+            workers=options.query_workers,
+            timeout=options.query_timeout,
+        )
+        # Listen at once (the first load takes seconds: meanwhile `Loading`), then look
+        # for a new build every reload_check seconds.
+        self.checker = PeriodicCallback(self.twins.refresh, options.reload_check * 1000)
+        self.checker.start()
+        self.checker.io_loop.add_callback(self.twins.refresh)
+
+    def make_web_app(self) -> web.Application:
+        self.log.info("twins of %s, stores in %s", self.data_dir, self.store_dir)
+        served = Served(self.twins, self.public_url, self.iiif_url)
+        return self.web_app(ROUTES, twins=served, default_handler_class=NoSuchPath)
+
+    async def close(self) -> None:
+        if self.checker is not None:
+            self.checker.stop()
+        if self.twins is not None:
+            self.twins.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    TwinsApp.launch_instance(argv)

@@ -1,0 +1,265 @@
+"""Thin tornado handlers of the twins service, and its route table (`ROUTES`).
+
+No handler asks who calls: every read is anonymous (the shared data are open data), and
+every answer may be read by any origin (``Access-Control-Allow-Origin: *``, never with
+credentials). Queries and objects' RDF run in the worker processes (`store.Twins`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from ..base.negotiation import choose
+from ..base.open import OpenReads
+from ..base.openapi import openapi
+from ..base.routes import Route
+from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
+from .pages import render
+from .query import ALIASES, GRAPHS, RESULTS, Request
+from .store import OBJECT, Twins
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+HTML = "text/html"
+JSON_LD = "application/ld+json"
+LINKED_ART = f'{JSON_LD};profile="https://linked.art/ns/v1/linked-art.json"'
+#: An object's representations, the default (a browser's, or no Accept) first.
+OBJECT_TYPES = (HTML, JSON_LD, "text/turtle", "application/n-triples")
+#: ``?format=`` of an object page (for links, where no Accept header can be set).
+FORMATS = {
+    "html": HTML,
+    "json-ld": JSON_LD,
+    "turtle": "text/turtle",
+    "n-triples": "application/n-triples",
+}
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the handlers serve from (the tornado setting ``twins``)."""
+
+    twins: Twins
+    public_url: str
+    iiif_url: str
+
+
+class BaseHandler(OpenReads):
+    allowed_methods = "GET, POST, OPTIONS"
+    allowed_headers = "Accept, Content-Type"
+    exposed_headers = "Content-Type, Vary, Location, Retry-After"
+
+    @property
+    def served(self) -> Served:
+        return self.settings["twins"]
+
+    def write_json(self, document: Any) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.write(json.dumps(document, ensure_ascii=False))
+
+
+class InfoHandler(BaseHandler):
+    def get(self) -> None:
+        served = self.served
+        snapshot = served.twins.current
+        self.write_json(
+            {
+                "service": "twins",
+                "sparql": f"{served.public_url}sparql",
+                "objects": f"{served.public_url}objects/<collection>/<id>",
+                "build": snapshot.fingerprint,
+                "default_graph": "empty: name graphs with GRAPH or FROM (README.md)",
+                "collections": {
+                    name: {
+                        "graph": entry["graph"],
+                        "title": entry["title"],
+                        "objects": entry["objects"],
+                        "licence": entry["licence"],
+                    }
+                    for name, entry in snapshot.index.items()
+                },
+            }
+        )
+
+
+class SparqlHandler(BaseHandler):
+    """The SPARQL 1.1 protocol's query operation; updates are refused (read-only)."""
+
+    async def get(self) -> None:
+        if self.get_query_arguments("update"):
+            raise ReadOnly("the graph is read-only: SPARQL Update is not offered", "update")
+        await self.run(self.get_query_arguments("query"), self.request.query_arguments)
+
+    async def post(self) -> None:
+        kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind == SPARQL_UPDATE or (kind == FORM and self.get_body_arguments("update")):
+            raise ReadOnly("the graph is read-only: SPARQL Update is not offered", "update")
+        if kind == FORM:
+            await self.run(self.get_body_arguments("query"), self.request.body_arguments)
+        elif kind == SPARQL_QUERY:
+            query = self.request.body.decode("utf-8", errors="replace")
+            await self.run([query], self.request.query_arguments)
+        else:
+            raise UnsupportedMediaType(
+                f"POST a query as {FORM} (query=...) or as {SPARQL_QUERY}", "Content-Type"
+            )
+
+    async def run(self, queries: list[str], arguments: dict[str, list[bytes]]) -> None:
+        if len(queries) != 1 or not queries[0].strip():
+            raise BadQuery("give one SPARQL query (query=...)", "query")
+
+        def graphs(name: str) -> tuple[str, ...]:
+            return tuple(v.decode("utf-8", errors="replace") for v in arguments.get(name, []))
+
+        request = Request(
+            queries[0],
+            self.request.headers.get("Accept"),
+            graphs("default-graph-uri"),
+            graphs("named-graph-uri"),
+        )
+        reply = await self.served.twins.query(request)
+        self.set_header("Content-Type", reply.media_type)
+        self.set_header("Vary", "Accept")
+        self.write(reply.body)
+
+
+class ObjectHandler(BaseHandler):
+    """One object: HTML, Linked Art JSON-LD or its triples, by Accept or ?format=."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    async def get(self, collection: str, id: str) -> None:
+        local_id = id
+        twins = self.served.twins
+        record, entry = twins.record(collection, local_id)  # 404 before negotiating
+        given = self.get_query_argument("format", None)
+        if given is not None:
+            if given not in FORMATS:
+                raise NotAcceptable(f"format is one of {', '.join(FORMATS)}", "format")
+            chosen = FORMATS[given]
+        else:
+            accept = self.request.headers.get("Accept")
+            chosen = choose(accept, OBJECT_TYPES, {JSON_LD: ALIASES[JSON_LD]})
+            if chosen is None:
+                raise NotAcceptable(f"an object is served as {', '.join(OBJECT_TYPES)}", "Accept")
+            self.set_header("Vary", "Accept")
+        if chosen == HTML:
+            page = f"{self.served.public_url}objects/{quote(collection)}/{quote(local_id)}"
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.write(render(record, entry, page, self.served.iiif_url))
+        elif chosen == JSON_LD:
+            self.set_header("Content-Type", LINKED_ART)
+            self.write(json.dumps(record, ensure_ascii=False))
+        else:
+            reply = await twins.object_rdf(collection, local_id, chosen)
+            self.set_header("Content-Type", reply.media_type)
+            self.write(reply.body)
+
+
+class ResolveHandler(BaseHandler):
+    """An object's IRI to its page: ``objects?iri=urn:echoes:object:coins/7`` (303)."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    def get(self) -> None:
+        iri = self.get_query_argument("iri", "")
+        collection, slash, local_id = iri.removeprefix(OBJECT).partition("/")
+        if not iri.startswith(OBJECT) or not slash:
+            raise BadQuery(f"iri is {OBJECT}<collection>/<id>", "iri")
+        self.served.twins.record(collection, local_id)
+        url = f"{self.served.public_url}objects/{quote(collection)}/{quote(local_id, safe='')}"
+        self.redirect(url, status=303)
+
+
+class NoSuchPath(BaseHandler):
+    """Any other path: a JSON 404, readable from any origin."""
+
+    def prepare(self) -> None:
+        raise NotFound(f"no such path {self.request.path!r}", "path")
+
+
+class OpenAPIHandler(BaseHandler):
+    allowed_methods = "GET, OPTIONS"
+
+    def get(self) -> None:
+        self.write_json(document(self.served.public_url))
+
+
+ROUTES = [
+    Route(
+        "", InfoHandler, {"get": "The collections and the build loaded"}, replies={"get": "Index"}
+    ),
+    Route("openapi.json", OpenAPIHandler, {"get": "This description"}, replies={"get": "OpenAPI"}),
+    Route(
+        "sparql",
+        SparqlHandler,
+        {
+            "get": "A SPARQL 1.1 query (?query=); results by Accept",
+            "post": "A SPARQL 1.1 query, as a form (query=) or application/sparql-query",
+            "options": "CORS preflight",
+        },
+        query=("query", "default-graph-uri", "named-graph-uri"),
+        replies={"get": "Results", "post": "Results"},
+        body="Query",
+    ),
+    Route(
+        "objects",
+        ResolveHandler,
+        {"get": "Redirect (303) from an object's IRI (?iri=) to its page"},
+        query=("iri",),
+    ),
+    Route(
+        "objects/{collection}/{id}",
+        ObjectHandler,
+        {"get": "The object as HTML, Linked Art JSON-LD, Turtle or N-Triples (Accept, ?format=)"},
+        query=("format",),
+        replies={"get": "Object"},
+    ),
+]
+
+
+def document(base_url: str) -> dict[str, Any]:
+    """The service's OpenAPI description (from `ROUTES`)."""
+    doc = openapi(
+        ROUTES,
+        base_url,
+        title="ECHOES twins service",
+        description="The digital twins of the shared data: a read-only SPARQL 1.1 endpoint "
+        "over their named graphs, and each object's page, read anonymously from any origin.",
+        schemas={
+            "Index": {"type": "object"},
+            "OpenAPI": {"type": "object"},
+            "Results": {"type": "object", "description": "SPARQL results (JSON) or RDF"},
+            "Query": {"type": "object", "properties": {"query": {"type": "string"}}},
+            "Object": {"type": "object", "required": ["id", "type"]},
+        },
+        errors={
+            "400": "a bad query or parameter (named in field)",
+            "404": "no such object",
+            "405": "an update: the graph is read-only",
+            "406": "Accept (or format) takes none of the representations served",
+            "415": "a POST body that is neither a form nor a SPARQL query",
+            "503": "the query ran past TwinsService.query_timeout, or the first load is under way",
+        },
+        query={
+            "query": {"description": "The SPARQL 1.1 query"},
+            "default-graph-uri": {"description": "A graph of the default graph (repeatable)"},
+            "named-graph-uri": {"description": "A graph GRAPH may read (repeatable)"},
+            "iri": {"description": "An object's IRI, urn:echoes:object:<collection>/<id>"},
+            "format": {
+                "description": "The representation, for links: " + ", ".join(FORMATS),
+                "schema": {"type": "string", "enum": list(FORMATS)},
+            },
+        },
+        media_types={"Results": "application/sparql-results+json", "Object": JSON_LD},
+        body_media_types=(FORM, SPARQL_QUERY),
+        alternatives={
+            "Results": (*list(RESULTS)[1:], *GRAPHS),
+            "Object": tuple(t for t in OBJECT_TYPES if t != JSON_LD),
+        },
+    )
+    doc["security"] = []  # anonymous
+    return doc
