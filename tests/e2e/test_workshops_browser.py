@@ -11,8 +11,7 @@ import pytest
 
 from echoes_data import recipe
 from tests.e2e.conftest import log_in
-from tests.integration.test_workshops_materials import shell
-from tests.integration.workshops_support import new_event, new_trainer
+from tests.integration.workshops_support import new_event, new_trainer, shell
 
 pytestmark = [
     pytest.mark.shared_hub,

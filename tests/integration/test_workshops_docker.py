@@ -22,19 +22,20 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
 from echoes_hub.spawners.docker import DEFAULT_HOME_VOLUME, home_volume_name
-from tests.hubclient import HubSession, wait_for
+from tests.hubclient import wait_for
 from tests.integration.test_docker_spawner import DockerHub, docker, running_docker_hub
 from tests.integration.test_workshops_expiry import my_archive, write
 from tests.integration.test_workshops_pool import started
 from tests.integration.workshops_support import (
     Attendee,
     api,
+    contents,
     new_event,
     new_trainer,
     seated,
+    text_of,
     wait_for_pool,
 )
 
@@ -51,21 +52,6 @@ def docker_hub() -> Iterator[DockerHub]:
         "--WorkshopsService.pool_interval=1",
     ) as running:
         yield running
-
-
-def contents(person: HubSession, token: str, method: str, path: str, **kwargs):
-    return requests.request(
-        method,
-        f"{person.server_url()}api/contents/{path}",
-        headers={"Authorization": f"token {token}"},
-        timeout=60,
-        **kwargs,
-    )
-
-
-def text_of(person: HubSession, token: str, path: str) -> str | None:
-    reply = contents(person, token, "GET", path, params={"content": "1", "format": "text"})
-    return reply.json()["content"] if reply.status_code == 200 else None
 
 
 def exists(kind: str, name: str) -> bool:

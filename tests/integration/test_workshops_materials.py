@@ -13,8 +13,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.hubclient import HubSession, Terminal, free_port_block, wait_for
-from tests.integration.workshops_support import Attendee, api, hours, new_event, new_trainer
+from tests.hubclient import free_port_block, wait_for
+from tests.integration.workshops_support import (
+    Attendee,
+    api,
+    contents,
+    hours,
+    new_event,
+    new_trainer,
+    shell,
+    text_of,
+)
 
 pytestmark = [
     pytest.mark.shared_hub,
@@ -22,32 +31,11 @@ pytestmark = [
 ]
 
 
-def contents(person: HubSession, token: str, method: str, path: str, **kwargs):
-    return requests.request(
-        method,
-        f"{person.server_url()}api/contents/{path}",
-        headers={"Authorization": f"token {token}"},
-        timeout=60,
-        **kwargs,
-    )
-
-
-def text_of(person: HubSession, token: str, path: str) -> str | None:
-    reply = contents(person, token, "GET", path, params={"content": "1", "format": "text"})
-    return reply.json()["content"] if reply.status_code == 200 else None
-
-
 @pytest.fixture(scope="module")
 def trainer(hub, admin):
     person = new_trainer(hub, admin)
     person.start_server()
     return person
-
-
-def shell(person: HubSession, command: str) -> None:
-    with Terminal(person.server_url(), person.new_token()) as terminal:
-        status, shown = terminal.run(command)
-    assert status == 0, shown
 
 
 def edit_one_and_delete_another(person, token: str) -> None:

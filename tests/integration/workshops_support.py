@@ -12,7 +12,7 @@ import requests
 
 from echoes_hub.services.workshops.pool import pooled
 from echoes_hub.services.workshops.store import Store
-from tests.hubclient import Hub, HubSession, wait_for
+from tests.hubclient import Hub, HubSession, Terminal, wait_for
 
 
 def api(hub: Hub, person: HubSession, method: str, path: str = "", **kwargs) -> requests.Response:
@@ -156,3 +156,27 @@ def wait_for_pool(
         return found if len(found) == size and set(found) <= claimable(hub, event) else None
 
     return wait_for(ready, timeout, f"{size} pooled servers ready for event {event['id']}", 1)
+
+
+def contents(person: HubSession, token: str, method: str, path: str, **kwargs):
+    """The contents API of `person`'s server, with one of their tokens."""
+    return requests.request(
+        method,
+        f"{person.server_url()}api/contents/{path}",
+        headers={"Authorization": f"token {token}"},
+        timeout=60,
+        **kwargs,
+    )
+
+
+def text_of(person: HubSession, token: str, path: str) -> str | None:
+    """A text file of `person`'s server, or None when it is not there."""
+    reply = contents(person, token, "GET", path, params={"content": "1", "format": "text"})
+    return reply.json()["content"] if reply.status_code == 200 else None
+
+
+def shell(person: HubSession, command: str) -> None:
+    """Run a command in a terminal of `person`'s server (as they would); it must succeed."""
+    with Terminal(person.server_url(), person.new_token()) as terminal:
+        status, shown = terminal.run(command)
+    assert status == 0, shown
