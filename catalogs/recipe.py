@@ -90,16 +90,12 @@ def build(data_dir: Path | str, *, base_url: str | None = None, force: bool = Fa
     shutil.rmtree(work, ignore_errors=True)
     cached = cache_dir() / key
     try:
-        if not force and (cached / STAMP).is_file():
-            shutil.copytree(cached, work)
-            if validate.check(work / "catalog.yaml", checksums=True):  # a damaged copy
-                shutil.rmtree(work)
-                force = True
-        if force or not work.exists():
+        built = force or not copy_cached(cached, work)
+        if built:
             render_all(work, base_url, key)
         make_readable(work)
-        validate.require(work / "catalog.yaml", checksums=True)
-        if not (cached / STAMP).is_file() or force:
+        if built:  # a copy was checked as it came in
+            validate.require(work / "catalog.yaml", checksums=True)
             keep(work, cached)
         swap(work, data_dir)
     finally:
@@ -123,6 +119,19 @@ def render_all(work: Path, base_url: str, key: str) -> None:
     canvases.write_index(work)
     # Every object's digital twin (Linked Art), checked by the SHACL shapes (twins.py).
     twins.write(work, base_url)
+
+
+def copy_cached(cached: Path, work: Path) -> bool:
+    """Copy the cached build into ``work`` if there is one and its copy passes the
+    checks a new build must pass (checksums included); False, and nothing in ``work``,
+    otherwise."""
+    if not (cached / STAMP).is_file():
+        return False
+    shutil.copytree(cached, work)
+    if validate.check(work / "catalog.yaml", checksums=True):  # a damaged copy
+        shutil.rmtree(work)
+        return False
+    return True
 
 
 def keep(work: Path, cached: Path) -> None:
