@@ -44,6 +44,12 @@ class BaseHandler(ServiceHandler):
     def is_trainer(self, viewer: Viewer) -> bool:
         return viewer.admin or self.service_settings.trainers_group in viewer.groups
 
+    def from_page_form(self) -> bool:
+        """Whether the request is a form of the workshops page (answered by going back to
+        the page), not a JSON call."""
+        content_type = self.request.headers.get("Content-Type", "")
+        return content_type.startswith("application/x-www-form-urlencoded")
+
     def own_event(self, event_id: str) -> Event:
         """The event, if the caller runs it (or is an administrator); else 404."""
         event = self.store.get(event_id)
@@ -139,9 +145,7 @@ class EventsHandler(BaseHandler):
             raise NotAllowed(
                 f"only members of the group {group!r} and administrators create events"
             )
-        from_form = self.request.headers.get("Content-Type", "").startswith(
-            "application/x-www-form-urlencoded"
-        )
+        from_form = self.from_page_form()
         body = self.form_fields() if from_form else self.json_body()
         fields = parse_event(body, self.service_settings.max_seats)
         event_id = new_event_id()
@@ -196,9 +200,7 @@ class EndHandler(BaseHandler):
             raise InvalidEvent("the event has not started: revoke it instead", "id")
         event = self.store.end_now(event.id, time.time())
         log.info("%s ended the event %s", self.viewer.name, event.id)
-        if self.request.headers.get("Content-Type", "").startswith(
-            "application/x-www-form-urlencoded"
-        ):  # the page's button: back to the page, at the event
+        if self.from_page_form():  # the page's button: back to the page, at the event
             self.redirect(f"{self.settings['prefix']}#{event.id}", status=303)
             return
         self.finish(self.event_model(event))
