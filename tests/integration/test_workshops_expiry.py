@@ -24,6 +24,7 @@ from tests.integration.conftest import login_admin
 from tests.integration.workshops_support import (
     Attendee,
     api,
+    contents,
     hours,
     new_event,
     new_trainer,
@@ -45,11 +46,8 @@ def hub(hub_factory_module):
 
 
 def write(person: HubSession, token: str, path: str, text: str) -> None:
-    reply = requests.put(
-        f"{person.server_url()}api/contents/{path}",
-        json={"type": "file", "format": "text", "content": text},
-        headers={"Authorization": f"token {token}"},
-        timeout=60,
+    reply = contents(
+        person, token, "PUT", path, json={"type": "file", "format": "text", "content": text}
     )
     assert reply.status_code in (200, 201), reply.text
 

@@ -13,25 +13,13 @@ import pytest
 import requests
 
 from tests.hubclient import HubSession, wait_for
-from tests.integration.workshops_support import Attendee, api, new_event, new_trainer
+from tests.integration.workshops_support import Attendee, api, new_event, new_trainer, on_server
 
 pytestmark = [
     pytest.mark.shared_hub,
     pytest.mark.skipif(os.geteuid() != 0, reason="servers run as other users only as root"),
 ]
 SHOUTY = "<b>Ada</b> & co"
-
-
-def on_server(person: HubSession, token: str, method: str, path: str, **kwargs):
-    """A request to `person`'s server with `token` (someone's API token)."""
-    return requests.request(
-        method,
-        f"{person.server_url()}{path}",
-        headers={"Authorization": f"token {token}"},
-        timeout=60,
-        allow_redirects=False,
-        **kwargs,
-    )
 
 
 def workshop_status(person: HubSession, token: str) -> dict:

@@ -158,15 +158,21 @@ def wait_for_pool(
     return wait_for(ready, timeout, f"{size} pooled servers ready for event {event['id']}", 1)
 
 
-def contents(person: HubSession, token: str, method: str, path: str, **kwargs):
-    """The contents API of `person`'s server, with one of their tokens."""
+def on_server(person: HubSession, token: str, method: str, path: str, **kwargs):
+    """A request to `person`'s server with `token` (someone's API token)."""
     return requests.request(
         method,
-        f"{person.server_url()}api/contents/{path}",
+        f"{person.server_url()}{path}",
         headers={"Authorization": f"token {token}"},
         timeout=60,
+        allow_redirects=False,
         **kwargs,
     )
+
+
+def contents(person: HubSession, token: str, method: str, path: str, **kwargs):
+    """The contents API of `person`'s server, with one of their tokens."""
+    return on_server(person, token, method, f"api/contents/{path}", **kwargs)
 
 
 def text_of(person: HubSession, token: str, path: str) -> str | None:
