@@ -17,6 +17,7 @@ from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
+from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
 from .query import ALIASES, GRAPHS, RESULTS, Request
 from .store import OBJECT, Twins
@@ -72,6 +73,8 @@ class InfoHandler(BaseHandler):
                 "objects": f"{served.public_url}objects/<collection>/<id>",
                 "build": snapshot.fingerprint,
                 "default_graph": "empty: name graphs with GRAPH or FROM (README.md)",
+                "current_view": {"graph": CURRENT, "policy": POLICY, "text": POLICY_TEXT},
+                "interpretations": len(served.twins.commons.docs),
                 "collections": {
                     name: {
                         "graph": entry["graph"],
@@ -114,11 +117,16 @@ class SparqlHandler(BaseHandler):
         def graphs(name: str) -> tuple[str, ...]:
             return tuple(v.decode("utf-8", errors="replace") for v in arguments.get(name, []))
 
+        defaults = graphs("default-graph-uri")
+        views = graphs("view")
+        if views:
+            if views != ("current",):
+                raise BadQuery("view is current (the current view as the default graph)", "view")
+            if defaults:
+                raise BadQuery("give view or default-graph-uri, not both", "view")
+            defaults = (*self.served.twins.sources_graphs(), CURRENT)
         request = Request(
-            queries[0],
-            self.request.headers.get("Accept"),
-            graphs("default-graph-uri"),
-            graphs("named-graph-uri"),
+            queries[0], self.request.headers.get("Accept"), defaults, graphs("named-graph-uri")
         )
         reply = await self.served.twins.query(request)
         self.set_header("Content-Type", reply.media_type)
@@ -157,6 +165,22 @@ class ObjectHandler(BaseHandler):
             reply = await twins.object_rdf(collection, local_id, chosen)
             self.set_header("Content-Type", reply.media_type)
             self.write(reply.body)
+
+
+class InterpretationsHandler(BaseHandler):
+    """What the public annotations about one object say (JSON), newest state of each."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    def get(self, collection: str, id: str) -> None:
+        found = self.served.twins.interpretations(collection, id)
+        self.write_json(
+            {
+                "object": f"{OBJECT}{collection}/{id}",
+                "policy": {"id": POLICY, "text": POLICY_TEXT},
+                "interpretations": found,
+            }
+        )
 
 
 class ResolveHandler(BaseHandler):
@@ -201,7 +225,7 @@ ROUTES = [
             "post": "A SPARQL 1.1 query, as a form (query=) or application/sparql-query",
             "options": "CORS preflight",
         },
-        query=("query", "default-graph-uri", "named-graph-uri"),
+        query=("query", "default-graph-uri", "named-graph-uri", "view"),
         replies={"get": "Results", "post": "Results"},
         body="Query",
     ),
@@ -217,6 +241,12 @@ ROUTES = [
         {"get": "The object as HTML, Linked Art JSON-LD, Turtle or N-Triples (Accept, ?format=)"},
         query=("format",),
         replies={"get": "Object"},
+    ),
+    Route(
+        "objects/{collection}/{id}/interpretations",
+        InterpretationsHandler,
+        {"get": "What the public annotations about the object say: claims, who, status"},
+        replies={"get": "Interpretations"},
     ),
 ]
 
@@ -235,6 +265,11 @@ def document(base_url: str) -> dict[str, Any]:
             "Results": {"type": "object", "description": "SPARQL results (JSON) or RDF"},
             "Query": {"type": "object", "properties": {"query": {"type": "string"}}},
             "Object": {"type": "object", "required": ["id", "type"]},
+            "Interpretations": {
+                "type": "object",
+                "required": ["object", "policy", "interpretations"],
+                "properties": {"interpretations": {"type": "array"}},
+            },
         },
         errors={
             "400": "a bad query or parameter (named in field)",
@@ -248,6 +283,11 @@ def document(base_url: str) -> dict[str, Any]:
             "query": {"description": "The SPARQL 1.1 query"},
             "default-graph-uri": {"description": "A graph of the default graph (repeatable)"},
             "named-graph-uri": {"description": "A graph GRAPH may read (repeatable)"},
+            "view": {
+                "description": "current: the default graph is the current view (the "
+                "collections' graphs and the adopted interpretations)",
+                "schema": {"type": "string", "enum": ["current"]},
+            },
             "iri": {"description": "An object's IRI, urn:echoes:object:<collection>/<id>"},
             "format": {
                 "description": "The representation, for links: " + ", ".join(FORMATS),
