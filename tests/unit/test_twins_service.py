@@ -23,8 +23,8 @@ from traitlets.config import Config
 from echoes_hub.config import configure_services
 from echoes_hub.services.twins import TwinsService
 from echoes_hub.services.twins.app import TwinsApp
-from echoes_hub.services.twins.interpretations import VIEWS
 from echoes_hub.services.twins.errors import BadQuery, NotAcceptable, QueryTimeout, ReadOnly
+from echoes_hub.services.twins.interpretations import VIEWS
 from echoes_hub.services.twins.query import Request, answer
 from echoes_hub.services.twins.store import Twins
 from echoes_hub.settings import EchoesHub
