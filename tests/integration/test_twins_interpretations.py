@@ -11,6 +11,7 @@ The delay from an annotation's write to SPARQL seeing it is measured and printed
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -138,6 +139,21 @@ def test_public_interpretations_join_the_graph_and_no_one_sees_a_private_one(hub
     # The default graph holds no contributor's claim.
     assert select(twins, "ASK { ?s ?p ?o }") == [{"boolean": False}]
 
+    # A time to cite: both interpretations as they are now (a second apart from changes).
+    time.sleep(1)
+    cited = datetime.now(UTC).isoformat()
+    time.sleep(1)
+    bobs = [i["annotation"] for i in said(twins) if i["creator"]["id"].endswith(bob.name)]
+    shown = bob.get(bobs[0], timeout=30)
+    edited = {**shown.json(), "body": depicts(COIN, ATHENA, "Pallas Athena")["body"]}
+    put = bob.put(
+        bobs[0],
+        json=edited,
+        headers={"Content-Type": MEDIA_TYPE, "If-Match": shown.headers["ETag"]},
+        timeout=30,
+    )
+    assert put.status_code == 200, put.text
+
     # Ada accepts her agent's proposal: her belief joins, and the current view adopts it.
     post(ada, container, verdict(proposal.json()["id"], "accepted"))
     in_view = f"SELECT ?what WHERE {{ <{COIN}> <{CRM}P62_depicts> ?what }}"
@@ -156,6 +172,25 @@ def test_public_interpretations_join_the_graph_and_no_one_sees_a_private_one(hub
     assert {(agent_iri, "true"), (ada_iri, "true"), (bob_iri, "true")} <= believers(twins)
     wait_for(lambda: select(twins, in_view, view="current") == [], 60, "the view to drop it")
     assert [c["id"] for c in said(twins)[0]["contest"]] == [bob_iri]
+
+    # The snapshot at the cited time: as things were then, whatever came after.
+    def snapshot() -> dict:
+        reply = requests.get(
+            f"{twins}objects/coins/7/interpretations", params={"at": cited}, timeout=30
+        )
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    then = snapshot()
+    assert [(i["status"], i["text"]) for i in then["interpretations"]] == [
+        ("proposed", "The head of Athena"),
+        ("asserted", "The head of Athena"),
+    ]
+    assert then["interpretations"][0]["contest"] == []
+    assert snapshot()["digest"] == then["digest"] and then["digest"].startswith("sha256:")
+    assert said(twins)[1]["text"] == "The head of Pallas Athena"
+    bad = requests.get(f"{twins}objects/coins/7/interpretations?at=yesterday", timeout=30)
+    assert bad.status_code == 400 and bad.json()["field"] == "at"
 
     # Ada makes the proposal private again: it leaves the page and the graph.
     shown = ada.get(proposal.json()["id"], timeout=30)

@@ -374,6 +374,10 @@ class AnnotationHandler(BaseHandler):
 
 
 class RevisionsHandler(BaseHandler):
+    # Anonymous visitors read the revisions of a public annotation that were public
+    # (what the twins service's dated snapshots read).
+    public_reads = True
+
     def get(self, container: str, annotation: str) -> None:
         self.write_json(
             self.annotations.revisions(self.viewer, container, annotation),

@@ -191,9 +191,9 @@ def openapi(
             f"Bodies up to {max_body_size} bytes, imports up to {max_import_size} bytes. "
             f"Motivations: {', '.join(sorted(MOTIVATIONS))}. Visibility: private (default), "
             "public or group:<name>. Anonymous visitors read public annotations (GET, HEAD, "
-            "OPTIONS on containers, annotations, search and export). Every answer has "
-            "Access-Control-Allow-Origin: * without credentials; a change from another "
-            "origin needs the token. GETs of JSON-LD also answer Turtle or N-Triples "
+            "OPTIONS on containers, annotations, revisions, search, export and changes). "
+            "Every answer has Access-Control-Allow-Origin: * without credentials; a change "
+            "from another origin needs the token. GETs of JSON-LD also answer Turtle or N-Triples "
             "(Accept). PUT needs If-Match (428 without: no lost updates)."
         ),
         schemas=SCHEMAS,

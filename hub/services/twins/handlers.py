@@ -16,6 +16,7 @@ from ..base.negotiation import choose
 from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
+from . import history
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
@@ -46,6 +47,8 @@ class Served:
     twins: Twins
     public_url: str
     iiif_url: str
+    #: The annotation service's own address (where dated snapshots read revisions).
+    annotations_url: str = ""
 
 
 class BaseHandler(OpenReads):
@@ -168,17 +171,30 @@ class ObjectHandler(BaseHandler):
 
 
 class InterpretationsHandler(BaseHandler):
-    """What the public annotations about one object say (JSON), newest state of each."""
+    """What the public annotations about one object say (JSON): now, or ``?at=`` a time
+    (the citable snapshot, history.py), with a digest of what it lists."""
 
     allowed_methods = "GET, OPTIONS"
 
-    def get(self, collection: str, id: str) -> None:
-        found = self.served.twins.interpretations(collection, id)
+    async def get(self, collection: str, id: str) -> None:
+        twins = self.served.twins
+        found = twins.interpretations(collection, id)  # NotFound first
+        given = self.get_query_argument("at", None)
+        at = history.moment(given) if given is not None else None
+        if at is not None:
+            if not self.served.annotations_url:
+                raise NotFound("this service follows no annotation service", "at")
+            obj = f"{OBJECT}{collection}/{id}"
+            found = await history.interpretations_at(
+                twins.commons, self.served.annotations_url, obj, at
+            )
         self.write_json(
             {
                 "object": f"{OBJECT}{collection}/{id}",
+                "at": at.isoformat().replace("+00:00", "Z") if at else None,
                 "policy": {"id": POLICY, "text": POLICY_TEXT},
                 "interpretations": found,
+                "digest": history.digest(found),
             }
         )
 
@@ -245,7 +261,11 @@ ROUTES = [
     Route(
         "objects/{collection}/{id}/interpretations",
         InterpretationsHandler,
-        {"get": "What the public annotations about the object say: claims, who, status"},
+        {
+            "get": "What the public annotations about the object say: claims, who, status; "
+            "?at=: as they were then (a citable snapshot)"
+        },
+        query=("at",),
         replies={"get": "Interpretations"},
     ),
 ]
@@ -289,6 +309,7 @@ def document(base_url: str) -> dict[str, Any]:
                 "schema": {"type": "string", "enum": ["current"]},
             },
             "iri": {"description": "An object's IRI, urn:echoes:object:<collection>/<id>"},
+            "at": {"description": "An ISO 8601 time: the interpretations as they were then"},
             "format": {
                 "description": "The representation, for links: " + ", ".join(FORMATS),
                 "schema": {"type": "string", "enum": list(FORMATS)},

@@ -279,9 +279,11 @@ class Twins:
             store = await self.in_writer(self.open_loaded, path, quads)
             await self.in_writer(self.close_store)
             self.store, self.store_path = store, path
+            published = await self.in_writer(self.checkpoint)
+            # The records and the snapshot queries read change in one step.
             self.failure = None
             self.current = snapshot
-            await self.publish()
+            self.pool.switch(published)
             objects = sum(len(r) for r in records.values())
             log.info("twins of build %s loaded: %d objects", fingerprint[:12], objects)
             return True
