@@ -261,10 +261,18 @@ def service():
         wait_for(taken, 3600, "the synthetic annotations to reach the twins service")
         took = time.monotonic() - started
         print(f"[bench] {written:,} annotations taken from the feed in {took:.0f} s")
-        # Once taken, queries see them after the next snapshot.
-        time.sleep(3)
-        snapshot = max(stores.glob("snapshot-*"), key=lambda p: int(p.name.split("-")[1]))
-        yield url, ox.Store.read_only(str(snapshot))
+
+        # The bare store: the service's newest snapshot once no newer one comes, linked
+        # into a folder of the benchmark's own (the service removes its old snapshots).
+        def newest() -> Path:
+            return max(stores.glob("snapshot-*"), key=lambda p: int(p.name.split("-")[1]))
+
+        last = newest()
+        while time.sleep(3) or newest() != last:
+            last = newest()
+        bare = state / "bare-store"
+        subprocess.run(["cp", "-al", str(last), str(bare)], check=True)
+        yield url, ox.Store.read_only(str(bare))
     finally:
         for process in reversed(processes):  # the follower first, by its PID
             process.terminate()  # (the twins service stops its workers)
