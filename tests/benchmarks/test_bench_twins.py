@@ -267,9 +267,10 @@ def service():
         def newest() -> Path:
             return max(stores.glob("snapshot-*"), key=lambda p: int(p.name.split("-")[1]))
 
-        last = newest()
-        while time.sleep(3) or newest() != last:
+        last = None
+        while last != newest():
             last = newest()
+            time.sleep(3)
         bare = state / "bare-store"
         subprocess.run(["cp", "-al", str(last), str(bare)], check=True)
         yield url, ox.Store.read_only(str(bare))
