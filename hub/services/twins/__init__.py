@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from traitlets import Float, Integer
+from traitlets import Float, Integer, Unicode
 from traitlets.config import Config
 
 from ...deployment import Deployment
@@ -56,6 +56,18 @@ class TwinsService(ServiceSettings):
         help="""Worker processes that run queries, each with the store open read-only.
         As many queries run at once; more wait for a free worker. A long query holds
         one worker at most `query_timeout` seconds.""",
+    )
+
+    oxigraph_url = Unicode(
+        "",
+        config=True,
+        help="""The Oxigraph server (`oxigraph serve`, its root URL, e.g.
+        http://127.0.0.1:7878/) that holds the graph, for a graph larger than the service
+        should hold itself: the service loads each build into it (a PUT per graph), writes
+        the interpretations as SPARQL updates and forwards queries, with the same routes,
+        rules and errors. Start the server with --timeout-s as `query_timeout`. The service
+        must be the server's only writer. Empty (the default): the embedded pyoxigraph
+        store in the hub's state folder.""",
     )
 
     publish_interval = Float(
