@@ -16,6 +16,7 @@ import pytest
 from tests.hubclient import Hub, HubSession
 from tests.integration.conftest import (  # noqa: F401 (fixtures shared with integration)
     admin,
+    data,
     hub,
     hub_factory,
     hub_factory_module,

@@ -23,7 +23,6 @@ from skimage import data
 from echoes.annotations import AnnotationClient, region
 from echoes.annotators import coins
 from echoes.widgets import images
-from echoes_data import recipe
 from tests.e2e.conftest import log_in
 from tests.hubclient import Kernel
 from tests.integration.annotations_support import (
@@ -186,8 +185,7 @@ def on_canvas(session: requests.Session, hub) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def lab_hub(hub):
-    recipe.build(hub.state_dir / "heritage")
+def lab_hub(hub, data):
     wait_for_service(hub)
     return hub
 

@@ -23,7 +23,6 @@ import pytest
 import requests
 from PIL import Image
 
-from echoes_data import recipe
 from tests.annotation_cases import note
 from tests.hubclient import free_port_block, wait_for
 from tests.integration.annotations_support import MEDIA_TYPE, new_person, wait_for_service
@@ -85,8 +84,7 @@ def elsewhere(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def manifest(hub) -> str:
-    recipe.build(hub.state_dir / "heritage")
+def manifest(hub, data) -> str:
     iiif = hub.service_url("iiif")
     wait_for(lambda: requests.get(iiif, timeout=5).status_code == 200, 120, "the IIIF service")
     return f"{iiif}presentation/images/coins/manifest.json"

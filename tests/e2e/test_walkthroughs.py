@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from echoes_data import recipe
 from tests.e2e import walkthrough
 from tests.e2e.test_apps_browser import KILNS
 from tests.e2e.test_lab_browser import draw as draw_rectangle
@@ -61,11 +60,10 @@ def lab_is_open(page) -> None:
 
 
 @pytest.fixture(scope="module")
-def walk_hub(hub) -> Hub:
+def walk_hub(hub, data) -> Hub:
     """The hub as `make up` leaves it: with the shared data built (without it every
     JupyterLab's catalog browser asks for a catalog that is not there, and is answered
     503) and the annotation service answering."""
-    recipe.build(hub.state_dir / "heritage")
     wait_for_service(hub)
     return hub
 

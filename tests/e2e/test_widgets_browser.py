@@ -18,7 +18,6 @@ import requests
 
 from echoes.annotations import AnnotationClient
 from echoes.annotators import coins
-from echoes_data import recipe
 from tests.e2e.conftest import log_in
 from tests.integration.annotations_support import service_url, wait_for_service
 from tests.integration.conftest import add_user
@@ -50,9 +49,8 @@ def notebook(code: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def lab_user(hub, admin):
+def lab_user(hub, admin, data):
     """A person with a running server, the shared data built, and a token of theirs."""
-    recipe.build(hub.state_dir / "heritage")
     wait_for_service(hub)
     person = add_user(hub, admin, "wid-e2e")
     assert person.start_server().status_code in (201, 202)

@@ -9,7 +9,6 @@ import os
 
 import pytest
 
-from echoes_data import recipe
 from tests.e2e.conftest import log_in
 from tests.integration.workshops_support import new_event, new_trainer, shell
 
@@ -26,9 +25,11 @@ def account_of(page) -> str:
 
 
 def test_three_attendees_join_at_once_and_the_trainers_page_shows_a_raised_hand(
-    hub, admin, watched_page
+    hub,
+    admin,
+    watched_page,
+    data,  # the shared data: JupyterLab's catalog panel reads it
 ):
-    recipe.build(hub.state_dir / "heritage")  # JupyterLab's catalog panel reads it
     trainer = new_trainer(hub, admin)
     trainer.start_server()
     shell(trainer, "mkdir -p pottery && echo 'Welcome to the course' > pottery/README.md")

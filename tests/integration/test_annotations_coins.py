@@ -18,7 +18,6 @@ import pytest
 
 from echoes.annotations import AnnotationClient, region, to_frame
 from echoes.annotators import coins
-from echoes_data import recipe
 from tests.hubclient import Kernel
 from tests.integration.annotations_support import new_person, service_url, wait_for_service
 from tests.integration.conftest import add_user
@@ -37,12 +36,6 @@ def client_of(hub, admin, prefix: str) -> AnnotationClient:
     client = AnnotationClient(url=service_url(hub), token=session.headers["Authorization"][6:])
     client.name = session.name
     return client
-
-
-@pytest.fixture(scope="module")
-def data(hub) -> Path:
-    """The hub's shared data folder, as its user servers read it."""
-    return recipe.build(hub.state_dir / "heritage")
 
 
 @pytest.fixture(scope="module")

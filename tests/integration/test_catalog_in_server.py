@@ -11,7 +11,6 @@ import os
 
 import pytest
 
-from echoes_data import recipe
 from tests.hubclient import Kernel
 
 pytestmark = pytest.mark.shared_hub
@@ -20,8 +19,7 @@ AS_ROOT = os.geteuid() == 0
 
 
 @pytest.fixture(scope="module")
-def heritage_hub(hub):
-    recipe.build(hub.state_dir / "heritage")
+def heritage_hub(hub, data):
     return hub
 
 

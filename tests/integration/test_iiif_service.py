@@ -22,7 +22,6 @@ import pytest
 import requests
 from PIL import Image
 
-from echoes_data import recipe
 from tests.hubclient import free_port_block, wait_for
 from tests.integration.annotations_support import MEDIA_TYPE, new_person, wait_for_service
 
@@ -33,12 +32,6 @@ COINS = "images/coins/coins.png"
 RELIEF = "images/relief/shadedrelief.jpg"
 COINS_CANVAS = "https://heritage.echoes.invalid/images/coins/canvas/1"
 ELSEWHERE = "http://127.0.0.2:9999"  # an origin other than the hub's hosts
-
-
-@pytest.fixture(scope="module")
-def data(hub) -> Path:
-    """The hub's shared data folder, built by the recipe (as `make data` does)."""
-    return recipe.build(hub.state_dir / "heritage")
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import json
 
 import pytest
 
-from echoes_data import recipe
 from tests.hubclient import Kernel, Lab
 from tests.integration.annotations_support import service_url, wait_for_service, with_token
 
@@ -43,8 +42,7 @@ def region_note(text: str, visibility: str = "private") -> dict:
 
 
 @pytest.fixture(scope="module")
-def lab_hub(hub):
-    recipe.build(hub.state_dir / "heritage")
+def lab_hub(hub, data):
     wait_for_service(hub)
     return hub
 

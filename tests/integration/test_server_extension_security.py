@@ -16,7 +16,6 @@ import requests
 from tornado import web
 
 from echoes.server.handlers import ROUTES
-from echoes_data import recipe
 from tests.hubclient import Lab, wait_for
 from tests.integration.annotations_support import wait_for_service
 from tests.integration.conftest import add_user
@@ -101,10 +100,9 @@ def _assert_refused(response: requests.Response, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def labs(hub, admin):
+def labs(hub, admin, data):
     """Alice's and Bob's JupyterLab; Alice has a notebook, an annotation and a token, and
     attends a workshop, so that its routes (workshop, workshop/hand) answer her."""
-    recipe.build(hub.state_dir / "heritage")
     wait_for_service(hub)
     attendee = Attendee(hub)
     assert attendee.join(new_event(hub, new_trainer(hub, admin))).status_code == 302

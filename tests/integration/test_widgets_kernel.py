@@ -16,7 +16,6 @@ import pytest
 
 from echoes.annotations import AnnotationClient
 from echoes.annotators import coins
-from echoes_data import recipe
 from tests.hubclient import HubSession, Kernel
 from tests.integration.annotations_support import service_url, wait_for_service
 from tests.integration.conftest import add_user
@@ -82,8 +81,7 @@ class Person:
 
 
 @pytest.fixture(scope="module")
-def service(hub) -> str:
-    recipe.build(hub.state_dir / "heritage")
+def service(hub, data) -> str:
     wait_for_service(hub)
     return service_url(hub)
 
