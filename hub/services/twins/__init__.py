@@ -12,7 +12,8 @@ Under /services/twins/ (and at twins--service.<domain>, the origin browsers use)
 Every read is anonymous and open to any origin (CORS ``*``, never with credentials), as
 the IIIF service's: the shared data are open data. `store` is the core (loading, the
 default-graph rule, the reload when the data build changes), `workers` the query
-processes and their timeout, `pages` the HTML, `handlers` the route table, `app` the process.
+processes and their timeout, `pages` the HTML (with `plot`, its SVG, and `related`, the
+related objects of a load), `handlers` the route table, `app` the process.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ class TwinsService(ServiceSettings):
         help="""Seconds between two looks at the data folder's build stamp (BUILD.json):
         when its fingerprint changes, the twins are loaded into a fresh store, which
         then replaces the old one whole (readers never see half a load).""",
+    )
+
+    related_shown = Integer(
+        24,
+        min=1,
+        config=True,
+        help="""Links an object's page shows per group of related objects (the same artist,
+        kiln, school, epoch, place or photograph); the page says how many more there are
+        (a Tate artist has up to 154 works).""",
     )
 
 

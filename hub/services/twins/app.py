@@ -83,7 +83,12 @@ class TwinsApp(ServiceApp):
 
     def make_web_app(self) -> web.Application:
         self.log.info("twins of %s, stores in %s", self.data_dir, self.store_dir)
-        served = Served(self.twins, self.public_url, self.iiif_url)
+        served = Served(
+            self.twins,
+            self.public_url,
+            self.iiif_url,
+            related_shown=self.service_settings.related_shown,
+        )
         return self.web_app(ROUTES, twins=served, default_handler_class=NoSuchPath)
 
     async def close(self) -> None:

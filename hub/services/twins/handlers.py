@@ -8,7 +8,7 @@ credentials). Queries and objects' RDF run in the worker processes (`store.Twins
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from ..base.routes import Route
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .pages import render
 from .query import ALIASES, GRAPHS, RESULTS, Request
+from .related import Pages
 from .store import OBJECT, Twins
 
 FORM = "application/x-www-form-urlencoded"
@@ -45,6 +46,10 @@ class Served:
     twins: Twins
     public_url: str
     iiif_url: str
+    #: `TwinsService.related_shown`.
+    related_shown: int = 24
+    #: The related objects of the load last served, made once per load.
+    pages: Pages = field(default_factory=Pages)
 
 
 class BaseHandler(OpenReads):
@@ -149,7 +154,17 @@ class ObjectHandler(BaseHandler):
         if chosen == HTML:
             page = f"{self.served.public_url}objects/{quote(collection)}/{quote(local_id)}"
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.write(render(record, entry, page, self.served.iiif_url))
+            snapshot = twins.current
+            related = self.served.pages.related(snapshot.records, snapshot.index, twins.data_dir)
+            html = render(
+                record,
+                entry,
+                page,
+                self.served.iiif_url,
+                related=related,
+                related_shown=self.served.related_shown,
+            )
+            self.write(html)
         elif chosen == JSON_LD:
             self.set_header("Content-Type", LINKED_ART)
             self.write(json.dumps(record, ensure_ascii=False))
