@@ -148,6 +148,35 @@ def test_an_object_page_negotiates_html_linked_art_and_turtle(hub, twins, data):
     assert missing.status_code == 404 and missing.json()["error"] == "NotFound"
 
 
+def test_a_pottery_sample_page_has_its_table_its_kilns_plot_and_related_links_that_resolve(
+    twins, data
+):
+    """The twin page (issue 18) through the hub, anonymously: the measurements table, the
+    plot with one point per sample of the kiln (each a link to its page), and the related
+    objects' links, every one of which answers."""
+    built = json.loads((data / "twins" / "pottery.json").read_text())
+    kiln = built["GB1"]["produced_by"]["took_place_at"][0]["id"]
+    same_kiln = [i for i, r in built.items() if r["produced_by"]["took_place_at"][0]["id"] == kiln]
+    started = time.monotonic()
+    page = requests.get(twins + "objects/pottery/GB1", timeout=10)
+    print(f"\npottery page {1000 * (time.monotonic() - started):.0f} ms")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    html = page.text
+    [table] = re.findall(r'<table class="measurements">.*?</table>', html, flags=re.S)
+    assert len(re.findall(r'<th scope="row">', table)) == len(built["GB1"]["dimension"]) == 9
+    assert '<td class="value">17.8</td><td>percent</td>' in table
+    [svg] = re.findall(r'<svg[^>]*class="echoes-plot".*?</svg>', html, flags=re.S)
+    assert len(re.findall(r"<circle ", svg)) == len(same_kiln) > 1
+    assert len(re.findall(r'<circle class="point this"', svg)) == 1
+    assert "<title " in svg and "<desc " in svg and "(percent)" in svg
+    [related] = re.findall(r'<ul class="related-links">(.*?)</ul>', html)
+    links = [unescape(href) for href in re.findall(r'href="([^"]+)"', related)]
+    assert sorted(links) == sorted(f"{twins}objects/pottery/{i}" for i in same_kiln if i != "GB1")
+    for link in links:
+        reply = requests.get(link, timeout=10)
+        assert reply.status_code == 200 and "<h1>Romano-British pottery specimen" in reply.text
+
+
 def test_a_long_query_is_stopped_at_the_timeout_while_another_still_answers(twins):
     timeout = TwinsService().query_timeout  # the hub's default
 
