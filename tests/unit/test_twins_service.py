@@ -301,6 +301,17 @@ def test_an_object_is_html_linked_art_or_turtle_by_accept_or_format(service):
     assert missing.status_code == 404 and missing.json()["field"] == "id"
 
 
+def test_only_an_objects_page_may_be_framed(service):
+    """JupyterLab's twin panel frames the page (anonymous open data); nothing else is."""
+    page = requests.get(service.url + "objects/synthetic/7", timeout=10)
+    assert page.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert "X-Frame-Options" not in page.headers
+    for other in ("", "sparql?query=ASK{}", "objects?iri=urn:echoes:object:synthetic/7"):
+        reply = requests.get(service.url + other, allow_redirects=False, timeout=10)
+        assert reply.headers["Content-Security-Policy"] == "frame-ancestors 'none'", other
+        assert reply.headers["X-Frame-Options"] == "DENY", other
+
+
 def test_an_objects_iri_resolves_to_its_page(service):
     reply = requests.get(
         service.url + "objects",

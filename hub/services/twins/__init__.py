@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from traitlets import Float, Integer
+from traitlets import Float, Integer, Unicode
 from traitlets.config import Config
 
 from ...deployment import Deployment
@@ -71,6 +71,18 @@ class TwinsService(ServiceSettings):
         help="""Links an object's page shows per group of related objects (the same artist,
         kiln, school, epoch, place or photograph); the page says how many more there are
         (a Tate artist has up to 154 works).""",
+    )
+
+    page_frame_ancestors = Unicode(
+        "*",
+        config=True,
+        help="""Who may frame an object's page (its CSP `frame-ancestors`): JupyterLab's
+        "Open digital twin" panel shows it in a frame, from the user's own host. Any
+        page by default: an object's page is anonymous open data, read with no cookie or
+        token and with nothing to click that acts for the reader, so a page that frames
+        it learns and can do nothing that it could not by fetching it. Narrow it to the
+        hub's hosts with e.g. "http://localhost:8000 http://*.localhost:8000"; "'none'"
+        forbids framing (and the panel). Every other answer of the service is never framed.""",
     )
 
 

@@ -88,6 +88,7 @@ class TwinsApp(ServiceApp):
             self.public_url,
             self.iiif_url,
             related_shown=self.service_settings.related_shown,
+            frame_ancestors=self.service_settings.page_frame_ancestors,
         )
         return self.web_app(ROUTES, twins=served, default_handler_class=NoSuchPath)
 

@@ -48,6 +48,8 @@ class Served:
     iiif_url: str
     #: `TwinsService.related_shown`.
     related_shown: int = 24
+    #: `TwinsService.page_frame_ancestors`.
+    frame_ancestors: str = "*"
     #: The related objects of the load last served, made once per load.
     pages: Pages = field(default_factory=Pages)
 
@@ -79,6 +81,7 @@ class InfoHandler(BaseHandler):
                 "default_graph": "empty: name graphs with GRAPH or FROM (README.md)",
                 "collections": {
                     name: {
+                        "entry": entry["entry"],
                         "graph": entry["graph"],
                         "title": entry["title"],
                         "objects": entry["objects"],
@@ -135,6 +138,12 @@ class ObjectHandler(BaseHandler):
     """One object: HTML, Linked Art JSON-LD or its triples, by Accept or ?format=."""
 
     allowed_methods = "GET, OPTIONS"
+
+    @property
+    def frame_ancestors(self) -> str:
+        # JupyterLab's "Open digital twin" panel frames the page: anonymous open data,
+        # no cookie, no form, nothing a framing page could make a reader do (README).
+        return self.served.frame_ancestors
 
     async def get(self, collection: str, id: str) -> None:
         local_id = id
