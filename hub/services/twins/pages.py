@@ -38,11 +38,18 @@ PLOTS = {
         "urn:echoes:type:de-piles-score/drawing",
     ),
 }
+#: How a plot's title names the group, by its relation.
+GROUP_PHRASES = {
+    "made_at": "made at {}",
+    "epoch": "of the epoch {}",
+    "member_of": "of the {}",
+}
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;"
     "line-height:1.45}table{border-collapse:collapse}th,td{border:1px solid #ccc;"
     "padding:.2rem .5rem;text-align:left}td.value{text-align:right}figure{margin:1rem 0}"
-    "figcaption{font-size:.9rem;color:#444}pre.citation{white-space:pre-wrap;"
+    "figcaption{font-size:.9rem;color:#444}figure.region img{width:8rem;height:auto}"
+    "pre.citation{white-space:pre-wrap;"
     "background:#f4f4f4;padding:.5rem}.interpretation{border-left:3px solid #999;"
     "padding-left:.6rem;margin:.6rem 0}.status-accepted{border-color:#2e7d32}"
     ".status-rejected{border-color:#c62828}.status-contested{border-color:#ef6c00}"
@@ -155,17 +162,16 @@ def measurement_table(found: list[Measurement]) -> str:
     )
 
 
-def group_plot(
-    collection: str, local_id: str, related: Related, objects_url: str
-) -> tuple[str, int]:
-    """The figure of the object among its group (`PLOTS`), and how many points it has;
-    ("", 0) when its collection has no plot or the object lacks the measurements."""
+def group_plot(collection: str, local_id: str, related: Related, objects_url: str) -> str:
+    """The figure of the object among its group (`PLOTS`): one point for each object of
+    the group that has both measurements. "" when its collection has no plot, or the
+    object lacks them."""
     if collection not in PLOTS:
-        return "", 0
+        return ""
     relation, x_id, y_id = PLOTS[collection]
     group = related.group(collection, local_id, relation)
     if group is None:
-        return "", 0
+        return ""
     points, axes = [], {}
     for member in group.members:
         record = related.records[collection][member]
@@ -177,7 +183,7 @@ def group_plot(
         href = f"{objects_url}{quote(collection)}/{quote(member)}"
         points.append(Point(x.value, y.value, label(record), href, member == local_id))
     if not any(p.this for p in points):
-        return "", 0
+        return ""
     this = next(p for p in points if p.this)
     what = GROUP_PHRASES[relation].format(group.label)
     title = f"{this.label} among the {len(points)} {what}"
@@ -188,20 +194,10 @@ def group_plot(
     )
     svg = scatter(points, axes["x"], axes["y"], title, description, f"plot-{relation}")
     caption = (
-        f"{escape(this.label)} (the large pink point) among the {len(points)} "
+        f"{escape(this.label)} (the large outlined point) among the {len(points)} "
         f"{escape(what)}: {escape(axes['y'].title)} against {escape(axes['x'].title)}."
     )
-    return f'<figure class="group-plot">{svg}<figcaption>{caption}</figcaption></figure>', len(
-        points
-    )
-
-
-#: How a plot's title names the group, by its relation.
-GROUP_PHRASES = {
-    "made_at": "made at {}",
-    "epoch": "of the epoch {}",
-    "member_of": "of the {}",
-}
+    return f'<figure class="group-plot">{svg}<figcaption>{caption}</figcaption></figure>'
 
 
 def rights(record: dict[str, Any]) -> list[str]:
@@ -240,7 +236,7 @@ def images(
     for number_, (what, address) in enumerate(image_regions(record), start=1):
         canvas_id, _, region = address.partition(CANVAS_REGION)
         if not (image and region):
-            shown.append(f'<p><a href="{escape(address)}">{escape(what)}</a></p>')
+            shown.append(f"<p>{term({'id': address, '_label': what})}</p>")
             continue
         base = f"{iiif_url}image/3/{quote(image, safe='')}"
         src = f"{base}/{region}/max/0/default.jpg"
@@ -466,7 +462,7 @@ def render(
     places = [term(p) for p in record.get("part_of", [])]
     owners = [term(o) for o in record.get("current_owner", [])]
     groups = [term(g) for g in record.get("member_of", [])]
-    plot, _ = group_plot(collection, local_id, related, objects_url)
+    plot = group_plot(collection, local_id, related, objects_url)
     source = [escape(label(s)) for s in record.get("subject_of", [])]
     iri = escape(record["id"])
     body = "".join(
