@@ -177,6 +177,23 @@ def test_a_pottery_sample_page_has_its_table_its_kilns_plot_and_related_links_th
         assert reply.status_code == 200 and "<h1>Romano-British pottery specimen" in reply.text
 
 
+def test_a_coins_page_links_to_the_iiif_manifest_and_image_a_viewer_opens_for_deep_zoom(hub, twins):
+    """The deep-zoom links of a coin's page answer: the manifest (with the canvas the
+    region is of) and the image's info.json, both from the IIIF service; the whole
+    photograph is drawn from the same image."""
+    html = requests.get(twins + "objects/coins/7", timeout=10).text
+    [manifest] = re.findall(r'<a href="([^"]+)">IIIF manifest</a>', html)
+    [info] = re.findall(r'<a href="([^"]+)">IIIF Image API \(info.json\)</a>', html)
+    [region] = re.findall(r"canvas region <code>([^<]+)</code>", html)
+    iiif = hub.service_url("iiif")
+    assert unescape(manifest).startswith(iiif) and unescape(info).startswith(iiif)
+    canvases = requests.get(unescape(manifest), timeout=10).json()["items"]
+    assert unescape(region).partition("#xywh=")[0] in {c["id"] for c in canvases}
+    assert requests.get(unescape(info), timeout=10).json()["width"] == 384
+    [whole] = re.findall(r'<image href="([^"]+)"', html)
+    assert requests.get(unescape(whole), timeout=30).headers["Content-Type"] == "image/jpeg"
+
+
 def test_a_long_query_is_stopped_at_the_timeout_while_another_still_answers(twins):
     timeout = TwinsService().query_timeout  # the hub's default
 
