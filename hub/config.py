@@ -108,7 +108,8 @@ def configure_services(c: Config, deployment: Deployment) -> None:
     # The shared data's images and manifests as IIIF, read anonymously (hub/services/iiif/).
     services.append(iiif_service(c, deployment))
     # The twins' graph (SPARQL) and object pages, read anonymously (hub/services/twins/).
-    services.append(twins_service(c, deployment))
+    # It follows the annotation service's change feed, at that service's own address.
+    services.append(twins_service(c, deployment, f"{annotations['url']}/services/annotations/"))
     # Workshops: events, their join codes (hub/services/workshops/).
     workshops, workshops_roles, workshops_scopes = workshops_service(c, deployment)
     services.append(workshops)

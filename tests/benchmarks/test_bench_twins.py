@@ -14,8 +14,23 @@ echoes_hub.services.twins`) loads it, then p50/p95 latency of
 
 through the service's HTTP endpoint (a worker process, pipes, serialisation, HTTP) and on
 the bare pyoxigraph store (the service's own store folder, opened read-only in this
-process, results serialised the same way) in the same run, with their ratio. Issue 18's
-goal: p95 under 50 ms and within 2x of the bare store. Not part of the suite: `make bench`.
+process, results serialised the same way) in the same run, with their ratio.
+
+Interpretations: BENCH_TWINS_INTERPRETATIONS (default 20,000) synthetic public annotations
+about the first RECORDED objects (each: "depicts" one of SUBJECTS synthetic subjects, by
+one of 50 software agents acting for 50 synthetic people, with a confidence), and a
+quarter as many verdicts on them (agreements and contests), are written into a real
+annotation service's store, whose process the twins service follows (its change feed)
+like the hub's. Measured: how long the twins service takes them in, then p50/p95 of
+
+- "every interpretation of one object": the nanopublications about it, who made each and
+  its status, and
+- "objects believed to depict X": every object whose interpretation claims it depicts X,
+  with who holds it true (the author, or anyone who agreed);
+
+and the first render of an object's page (HTML, with its interpretations) against the
+same object's Linked Art JSON from the same service. Issue 18's goal: p95 under 50 ms and
+within 2x of the bare store. Not part of the suite: `make bench`.
 """
 
 from __future__ import annotations
@@ -33,10 +48,20 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from echoes_hub.services.annotations.permissions import Viewer
+from echoes_hub.services.annotations.service import DEFAULT_CONTAINER, Annotations
+from echoes_hub.services.annotations.store import Store
 from echoes_hub.services.twins.query import Request, answer
 from tests.hubclient import free_port_block, make_state_dir, wait_for
 
 OBJECTS = int(os.environ.get("BENCH_TWINS_OBJECTS", "500000"))
+INTERPRETATIONS = int(os.environ.get("BENCH_TWINS_INTERPRETATIONS", "20000"))
+#: The objects that have a record (and so a page) and the interpretations.
+RECORDED = min(OBJECTS, 10_000)
+SUBJECTS = 100
+#: The objects the interpretations are about (object n % RECORDED for each).
+ANNOTATED = min(RECORDED, INTERPRETATIONS)
+PEOPLE = 50
 TYPES = 1_000
 QUERIES = 200
 GRAPH = "urn:echoes:graph:synthetic"
@@ -90,7 +115,17 @@ def write_data(data: Path) -> int:
     with open(folder / "synthetic.nq", "w") as out:
         for n in range(OBJECTS):
             out.write(quads(n))
-    (folder / "synthetic.json").write_text("{}")  # the graph only
+    records = {
+        str(n): {
+            "@context": "https://linked.art/ns/v1/linked-art.json",
+            "id": synthetic_object(n),
+            "type": "HumanMadeObject",
+            "_label": f"synthetic object {n}",
+            "identified_by": [{"type": "Identifier", "content": str(n)}],
+        }
+        for n in range(RECORDED)
+    }
+    (folder / "synthetic.json").write_text(json.dumps(records))  # the graph only for the rest
     index = {
         "synthetic": {
             "entry": "synthetic.objects",
@@ -112,16 +147,69 @@ def p(samples: list[float], q: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
 
 
-def line(what: str, service: list[float], bare: list[float]) -> float:
+def line(what: str, service: list[float], bare: list[float], baseline: str = "bare store") -> float:
     ratio = statistics.median(service) / statistics.median(bare)
     print(f"\n[bench] {what} (load average {os.getloadavg()[0]:.2f})")
-    for name, samples in (("service (HTTP)", service), ("bare store", bare)):
+    for name, samples in (("service (HTTP)", service), (baseline, bare)):
         print(
             f"[bench]   {name}: p50 {1000 * p(samples, 50):.1f} ms, "
             f"p95 {1000 * p(samples, 95):.1f} ms (n={len(samples)})"
         )
-    print(f"[bench]   ratio service / bare store (medians): {ratio:.2f}")
+    print(f"[bench]   ratio service / {baseline} (medians): {ratio:.2f}")
     return ratio
+
+
+def synthetic_subject(n: int) -> str:
+    return f"urn:echoes:subject:synthetic/{n % SUBJECTS}"
+
+
+def write_annotations(database: Path, base_url: str) -> int:
+    """The synthetic public interpretations and verdicts, stored as the annotation service
+    stores what it is sent (validated, its creator and times set by the service)."""
+    store = Store(f"sqlite:///{database}")
+    store.create_schema()
+    store.ensure_container(DEFAULT_CONTAINER, "echoes")
+    service = Annotations(store, base_url)
+    made = []
+    for start in range(0, INTERPRETATIONS, 2000):
+        for person in range(PEOPLE):
+            viewer = Viewer(f"synthetic-person-{person}")
+            docs = [
+                {
+                    "type": "Annotation",
+                    "motivation": "identifying",
+                    "visibility": "public",
+                    "target": synthetic_object(n % RECORDED),
+                    "creator": {"type": "Software", "name": "synthetic-agent", "version": "1"},
+                    "confidence": round(rng.random(), 2),
+                    "body": {
+                        "rdf:predicate": "depicts",
+                        "id": synthetic_subject(n),
+                        "label": f"synthetic subject {n % SUBJECTS}",
+                    },
+                }
+                for n in range(start + person, min(start + 2000, INTERPRETATIONS), PEOPLE)
+            ]
+            made += service.create_many(viewer, DEFAULT_CONTAINER, docs, imported=False)
+    verdicts = []
+    for record in rng.sample(made, len(made) // 4):
+        viewer = Viewer(f"synthetic-person-{rng.randrange(PEOPLE)}")
+        value = rng.choice(["agreed", "contested", "accepted"])
+        body = {"type": "TextualBody", "value": value, "purpose": "assessing"}
+        doc = {"type": "Annotation", "motivation": "assessing", "visibility": "public"}
+        verdicts.append((viewer, {**doc, "target": service.iri(record), "body": body}))
+    for viewer, doc in verdicts:
+        service.create(viewer, DEFAULT_CONTAINER, doc)
+    store.close()
+    return len(made) + len(verdicts)
+
+
+def start(module: str, port: int, state: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", module],
+        env={**os.environ, "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}", **env},
+        cwd=state,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -131,18 +219,31 @@ def service():
     started = time.monotonic()
     triples = write_data(data)
     print(f"\n[bench] {triples:,} synthetic triples written in {time.monotonic() - started:.0f} s")
-    port = free_port_block(1)
-    env = {
-        **os.environ,
-        "ECHOES_DATA_DIR": str(data),
-        "ECHOES_TWINS_STORE_DIR": str(stores),
-        "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
-        "ECHOES_SERVICE_CONFIG": json.dumps({"TwinsService": {"query_timeout": 60}}),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "echoes_hub.services.twins"], env=env, cwd=state
-    )
-    url = f"http://127.0.0.1:{port}/services/twins/"
+    twins_port = free_port_block(2)
+    annotations_port = twins_port + 1
+    annotations_url = f"http://127.0.0.1:{annotations_port}/services/annotations/"
+    started = time.monotonic()
+    written = write_annotations(state / "annotations.sqlite", annotations_url)
+    print(f"[bench] {written:,} synthetic annotations stored in {time.monotonic() - started:.0f} s")
+    settings = {"AnnotationsService": {"database_url": f"sqlite:///{state}/annotations.sqlite"}}
+    processes = [
+        start(
+            "echoes_hub.services.annotations",
+            annotations_port,
+            state,
+            ECHOES_SERVICE_CONFIG=json.dumps(settings),
+        ),
+        start(
+            "echoes_hub.services.twins",
+            twins_port,
+            state,
+            ECHOES_DATA_DIR=str(data),
+            ECHOES_TWINS_STORE_DIR=str(stores),
+            ECHOES_ANNOTATIONS_URL=annotations_url,
+            ECHOES_SERVICE_CONFIG=json.dumps({"TwinsService": {"query_timeout": 60}}),
+        ),
+    ]
+    url = f"http://127.0.0.1:{twins_port}/services/twins/"
     try:
         started = time.monotonic()
 
@@ -152,11 +253,31 @@ def service():
 
         wait_for(loaded, 3600, "the synthetic twins to load")
         print(f"[bench] loaded by the service in {time.monotonic() - started:.0f} s")
-        [store_dir] = [p for p in stores.iterdir() if p.name.startswith("store-")]
-        yield url, ox.Store.read_only(str(store_dir))
+        started = time.monotonic()
+
+        def taken() -> bool:
+            return requests.get(url, timeout=10).json()["interpretations"] == written
+
+        wait_for(taken, 3600, "the synthetic annotations to reach the twins service")
+        took = time.monotonic() - started
+        print(f"[bench] {written:,} annotations taken from the feed in {took:.0f} s")
+
+        # The bare store: the service's newest snapshot once no newer one comes, linked
+        # into a folder of the benchmark's own (the service removes its old snapshots).
+        def newest() -> Path:
+            return max(stores.glob("snapshot-*"), key=lambda p: int(p.name.split("-")[1]))
+
+        last = None
+        while last != newest():
+            last = newest()
+            time.sleep(3)
+        bare = state / "bare-store"
+        subprocess.run(["cp", "-al", str(last), str(bare)], check=True)
+        yield url, ox.Store.read_only(str(bare))
     finally:
-        process.terminate()  # by its PID: the service stops its workers
-        process.wait(60)
+        for process in reversed(processes):  # the follower first, by its PID
+            process.terminate()  # (the twins service stops its workers)
+            process.wait(60)
         subprocess.run(["rm", "-rf", str(state)], check=False)
 
 
@@ -193,3 +314,59 @@ def test_objects_of_a_type(service):
     ]
     through, bare = measure(url, store, queries, "application/sparql-results+json")
     line(f"objects of a type (about {OBJECTS // TYPES} objects)", through, bare)
+
+
+DCT = "http://purl.org/dc/terms/"
+INF = "http://www.ics.forth.gr/isl/CRMinf/"
+
+
+def test_every_interpretation_of_one_object(service):
+    url, store = service
+    queries = [
+        f"SELECT ?np ?who ?status WHERE {{ GRAPH ?pi {{ ?np <{DCT}subject> "
+        f"<{synthetic_object(rng.randrange(ANNOTATED))}> ; <{DCT}creator> ?who }} "
+        "OPTIONAL { GRAPH <urn:echoes:graph:views> { ?np <urn:echoes:term:status> ?status } } }"
+        for _ in range(QUERIES)
+    ]
+    through, bare = measure(url, store, queries, "application/sparql-results+json")
+    found = json.loads(answer(store, Request(queries[0])).body)["results"]["bindings"]
+    assert found, "an object with no interpretation: the synthetic annotations are missing"
+    line(
+        f"every interpretation of one object (about {INTERPRETATIONS // ANNOTATED})", through, bare
+    )
+
+
+def test_objects_believed_to_depict_a_subject(service):
+    url, store = service
+    queries = [
+        f"""SELECT DISTINCT ?object ?who WHERE {{
+          GRAPH ?a {{ ?object <{CRM}P62_depicts> <{synthetic_subject(rng.randrange(SUBJECTS))}> }}
+          GRAPH ?p {{ ?act <{INF}J2_concluded_that> ?b ; <{CRM}P14_carried_out_by> ?who .
+                     ?b <{INF}J4_that> ?a ; <{INF}J5_holds_to_be> "true" }} }}"""
+        for _ in range(QUERIES)
+    ]
+    through, bare = measure(url, store, queries, "application/sparql-results+json")
+    found = json.loads(answer(store, Request(queries[0])).body)["results"]["bindings"]
+    assert found, "no believer: the synthetic annotations are missing"
+    line(
+        f"objects believed to depict a subject (about {INTERPRETATIONS // SUBJECTS} beliefs)",
+        through,
+        bare,
+    )
+
+
+def test_the_first_render_of_an_objects_page(service):
+    url, _ = service
+    session = requests.Session()
+    page, record = [], []
+    for n in rng.sample(range(RECORDED), QUERIES):  # each object's page once: a first render
+        address = f"{url}objects/synthetic/{n}"
+        started = time.perf_counter()
+        reply = session.get(address, headers={"Accept": "text/html"})
+        page.append(time.perf_counter() - started)
+        assert reply.status_code == 200, reply.text
+        started = time.perf_counter()
+        reply = session.get(address, headers={"Accept": "application/ld+json"})
+        record.append(time.perf_counter() - started)
+        assert reply.status_code == 200, reply.text
+    line("the first render of an object's page (HTML)", page, record, "its Linked Art JSON")

@@ -3,8 +3,7 @@ that Playwright downloads). Outside CI a missing Chromium skips; in CI it fails.
 
 `hub` is as in tests/integration/conftest.py: the run's shared hub for modules marked
 `shared_hub` (they make people of their own and look at nothing hub-wide), else the
-module's own. `twins` (the twins service's URL, once it loaded the data build `data`) is
-tests/integration/test_twins_service.py's."""
+module's own. `twins` (the twins service's URL, once it loaded the data build `data`) too."""
 
 from __future__ import annotations
 
@@ -17,14 +16,12 @@ import pytest
 from tests.hubclient import Hub, HubSession
 from tests.integration.conftest import (  # noqa: F401 (fixtures shared with integration)
     admin,
+    data,
     hub,
     hub_factory,
     hub_factory_module,
     in_ci,
     new_user,
-)
-from tests.integration.test_twins_service import (  # noqa: F401 (the twins service, loaded)
-    data,
     twins,
 )
 

@@ -13,16 +13,23 @@
 - `admin` is the administrator, logged in through the form with the password the hub printed.
 - `new_user(prefix)` signs a person up through the form, has the admin approve them, logs
   them in, and returns their `HubSession`.
+- `data` is the hub's shared data folder, built (or copied from the build cache); `twins`
+  the twins service's public URL once it has loaded that build.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+import requests
 
+from echoes_data import recipe
 from tests.hubclient import STATE_ROOT, Hub, HubSession, make_state_dir, stop_hubs, wait_for
 
 __all__ = ["STATE_ROOT"]  # imported from here by the modules that make their own hubs
@@ -124,3 +131,25 @@ def new_user(hub, admin) -> Callable[[str], HubSession]:
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="module")
+def data(hub) -> Path:
+    """The hub's shared data folder, built by the recipe (as `make data` does)."""
+    return recipe.build(hub.state_dir / "heritage")
+
+
+@pytest.fixture(scope="module")
+def twins(hub, data) -> str:
+    """The twins service's public URL, once it has loaded the hub's data build."""
+    url = hub.service_url("twins")
+    fingerprint = json.loads((data / "BUILD.json").read_text())["fingerprint"]
+
+    def loaded() -> bool:
+        reply = requests.get(url, timeout=10)
+        return reply.status_code == 200 and reply.json()["build"] == fingerprint
+
+    started = time.monotonic()
+    wait_for(loaded, 180, "the twins service to load the data build")
+    print(f"\ntwins loaded {time.monotonic() - started:.1f} s after the data build")
+    return url

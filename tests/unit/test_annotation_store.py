@@ -218,3 +218,25 @@ def test_containers(service):
             service.create_container(BOB, {"name": name})
     with pytest.raises(NotFound):
         service.create(ALICE, "nowhere", note())
+
+
+def test_the_change_feed_orders_every_change_and_a_database_from_before_it_is_backfilled(
+    service,
+):
+    kept = [service.create(ALICE, DEFAULT_CONTAINER, note(f"n{i}")) for i in range(3)]
+    store = service.store
+    last, records = store.changes_since(0, 100)
+    assert [r.uid for r in records] == [r.uid for r in kept]
+    service.delete(ALICE, DEFAULT_CONTAINER, kept[0].uid, service.etag(kept[0]))
+    after, records = store.changes_since(last, 100)
+    assert after > last and [(r.uid, r.deleted) for r in records] == [(kept[0].uid, True)]
+    assert store.changes_since(after, 100) == (after, [])
+    # One change per annotation read, in the order of its last change.
+    _, both = store.changes_since(0, 100)
+    assert [r.uid for r in both] == [kept[1].uid, kept[2].uid, kept[0].uid]
+    # A database made before the feed existed: its annotations become one change each.
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM changes")
+    store.create_schema()
+    _, backfilled = store.changes_since(0, 100)
+    assert [r.uid for r in backfilled] == [r.uid for r in kept]

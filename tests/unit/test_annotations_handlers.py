@@ -590,3 +590,49 @@ def test_the_openapi_description_names_the_headers_and_media_types_sent(service,
             turtle = alice.get(reply.url, headers={"Accept": "text/turtle"})
             assert turtle.headers["Content-Type"].startswith("text/turtle"), path
     assert "406" in spec["paths"]["/search"]["get"]["responses"]
+
+
+def test_the_change_feed_gives_anonymous_followers_the_public_state_and_waits_for_changes(
+    service, alice
+):
+    url = f"{service.url}containers/default/"
+    feed = f"{service.url}changes"
+    start = requests.get(feed, timeout=30).json()
+    assert start == {"since": 0, "last": 0, "changes": []}
+    public = send(alice, "POST", url, note("for everyone", visibility="public"))
+    private = send(alice, "POST", url, note("for Alice")).json()["id"]
+    first = requests.get(feed, timeout=30).json()
+    assert [c["id"] for c in first["changes"]] == [public.json()["id"], private]
+    assert first["changes"][0]["annotation"]["body"]["value"] == "for everyone"
+    assert first["changes"][1] == {"id": private, "gone": True}  # nothing of it shown
+    # Alice reads her own in full.
+    assert alice.get(feed).json()["changes"][1]["annotation"]["id"] == private
+    # Going private is "gone" for anonymous followers; one entry per annotation.
+    shown = public.json()
+    shown["visibility"] = "private"
+    etag = public.headers["ETag"]
+    assert send(alice, "PUT", shown["id"], shown, **{"If-Match": etag}).status_code == 200
+    later = requests.get(feed, params={"since": first["last"]}, timeout=30).json()
+    assert later["changes"] == [{"id": shown["id"], "gone": True}]
+    assert later["last"] > first["last"]
+    # A long poll answers once a change comes, not at the end of its wait.
+    import threading
+
+    seen: list[dict] = []
+    waiting = threading.Thread(
+        target=lambda: seen.append(
+            requests.get(feed, params={"since": later["last"], "wait": 30}, timeout=60).json()
+        )
+    )
+    waiting.start()
+    made = send(alice, "POST", url, note("news", visibility="public")).json()["id"]
+    waiting.join(timeout=60)
+    assert not waiting.is_alive()
+    assert [c["id"] for c in seen[0]["changes"]] == [made]
+    # Nothing new after a short wait: an empty page, since unchanged.
+    idle = requests.get(feed, params={"since": seen[0]["last"], "wait": 1}, timeout=30).json()
+    assert idle == {"since": seen[0]["last"], "last": seen[0]["last"], "changes": []}
+    for bad in ({"since": "-1"}, {"limit": "5000"}, {"wait": "31"}, {"since": "x"}):
+        reply = requests.get(feed, params=bad, timeout=30)
+        assert reply.status_code == 400, bad
+        assert reply.json()["field"] == next(iter(bad))

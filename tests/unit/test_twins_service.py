@@ -24,6 +24,7 @@ from echoes_hub.config import configure_services
 from echoes_hub.services.twins import TwinsService
 from echoes_hub.services.twins.app import TwinsApp
 from echoes_hub.services.twins.errors import BadQuery, NotAcceptable, QueryTimeout, ReadOnly
+from echoes_hub.services.twins.interpretations import VIEWS
 from echoes_hub.services.twins.query import Request, answer
 from echoes_hub.services.twins.store import Twins
 from echoes_hub.settings import EchoesHub
@@ -144,8 +145,9 @@ def test_a_load_keeps_the_named_graphs_and_a_new_build_replaces_the_store_whole(
             count = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
             reply = await twins.query(Request(count, "text/csv"))
             counts = dict(list(csv.reader(io.StringIO(reply.body.decode())))[1:])
-            assert counts == {twins_data.GRAPH: "200", twins_data.PROVENANCE: "1"}
-            [first] = list(stores.iterdir())
+            # The collection's graphs as built, and the current view's policy described.
+            assert counts == {twins_data.GRAPH: "200", twins_data.PROVENANCE: "1", VIEWS: "5"}
+            [first] = list(stores.glob("store-*"))
             label = (
                 "SELECT ?l FROM <urn:echoes:graph:synthetic> WHERE "
                 f"{{ <urn:echoes:object:synthetic/1> <{twins_data.RDFS_LABEL}> ?l }}"
@@ -155,8 +157,10 @@ def test_a_load_keeps_the_named_graphs_and_a_new_build_replaces_the_store_whole(
             reply = await twins.query(Request(label, "text/csv"))
             assert reply.body.decode().splitlines()[1] == "renamed 1"
             assert twins.current.records["synthetic"]["1"]["_label"] == "renamed 1"
-            # The old store is gone once no query uses it; the new one is the only one.
-            assert [p for p in stores.iterdir()] != [first] and not first.exists()
+            # The old store is gone; the snapshots no worker has open any more too.
+            [second] = list(stores.glob("store-*"))
+            assert second != first and not first.exists()
+            assert len(list(stores.glob("snapshot-*"))) == 1
         finally:
             twins.close()
 
@@ -340,6 +344,7 @@ def test_the_openapi_description_is_the_route_table(service):
         "/sparql",
         "/objects",
         "/objects/{collection}/{id}",
+        "/objects/{collection}/{id}/interpretations",
     }
     assert document["security"] == []
 

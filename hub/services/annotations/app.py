@@ -13,7 +13,7 @@ from tornado import web
 
 from ..base.app import ServiceApp
 from . import AnnotationsService, migrate
-from .handlers import ROUTES
+from .handlers import ROUTES, Signal
 from .service import DEFAULT_CONTAINER, Annotations, ImportQuota
 from .store import Store
 
@@ -62,6 +62,7 @@ class AnnotationsApp(ServiceApp):
             annotations=Annotations(self.store, self.public_url, options.page_size),
             import_quota=ImportQuota(options.max_imports_per_hour),
             writer=self.writer,
+            changed=Signal(),
         )
 
 

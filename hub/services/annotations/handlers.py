@@ -25,6 +25,7 @@ database's write lock; an import is parsed and validated in a thread of its own 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -172,8 +173,12 @@ class BaseHandler(ServiceHandler):
         return self.settings["writer"]
 
     async def in_writer(self, operation: Callable[..., Any], *args: Any) -> Any:
-        """Run ``operation(*args)`` in the writer thread (writes queue there, not the loop)."""
-        return await asyncio.wrap_future(self.writer.submit(operation, *args))
+        """Run ``operation(*args)`` in the writer thread (writes queue there, not the loop);
+        then wake the change feed's waiting readers."""
+        try:
+            return await asyncio.wrap_future(self.writer.submit(operation, *args))
+        finally:
+            self.settings["changed"].fire()
 
     def json_body(self) -> Any:
         kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -369,6 +374,10 @@ class AnnotationHandler(BaseHandler):
 
 
 class RevisionsHandler(BaseHandler):
+    # Anonymous visitors read the revisions of a public annotation that were public
+    # (what the twins service's dated snapshots read).
+    public_reads = True
+
     def get(self, container: str, annotation: str) -> None:
         self.write_json(
             self.annotations.revisions(self.viewer, container, annotation),
@@ -445,6 +454,51 @@ class ExportHandler(SearchHandler):
         query = self.query()
         iri = self._collection_iri("export", query)
         await self.write_document(self.annotations.export(self.viewer, query, iri), media_type)
+
+
+class Signal:
+    """Wakes every reader of the change feed that waits for a change (a long poll)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), seconds)
+
+
+#: Longest wait of a long poll of the change feed, in seconds.
+LONGEST_WAIT = 30
+#: Most changes one page of the feed reads.
+LONGEST_PAGE = 1000
+
+
+class ChangesHandler(BaseHandler):
+    """The change feed (``changes?since=N&limit=&wait=``): what changed after change N,
+    as the requester may read it; with ``wait``, a long poll that answers as soon as
+    something changes (or after ``wait`` seconds with nothing)."""
+
+    public_reads = True
+
+    def number(self, name: str, default: int, largest: int) -> int:
+        value = self.get_query_argument(name, str(default))
+        if not value.isdigit() or int(value) > largest:
+            raise ValidationError(f"{name} must be an integer from 0 to {largest}", name)
+        return int(value)
+
+    async def get(self) -> None:
+        since = self.number("since", 0, 2**62)
+        limit = max(1, self.number("limit", LONGEST_PAGE, LONGEST_PAGE))
+        wait = self.number("wait", 0, LONGEST_WAIT)
+        feed = self.annotations.changes(self.viewer, since, limit)
+        if not feed["changes"] and wait:
+            await self.settings["changed"].wait(wait)
+            feed = self.annotations.changes(self.viewer, since, limit)
+        self.write_json(feed, media_type="application/json")
 
 
 SEARCHABLE = (*SEARCH_PARAMS, "page", "iris")
@@ -546,6 +600,16 @@ ROUTES = [
         SEARCHABLE,
         replies={"get": "AnnotationPage"},
         headers={"get": ("Content-Location", "Vary")},
+    ),
+    Route(
+        "changes",
+        ChangesHandler,
+        {
+            "get": "The change feed: annotations changed after change `since`, as you may "
+            "read them (others `gone`); `wait` seconds of long poll"
+        },
+        ("since", "limit", "wait"),
+        replies={"get": "Changes"},
     ),
     Route(
         "export",

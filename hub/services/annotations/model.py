@@ -35,6 +35,7 @@ from typing import Any
 
 import nh3
 
+from .claims import claims_of, is_claim
 from .errors import ValidationError
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -212,6 +213,7 @@ def parse_annotation(doc: Any, imported: bool = False, own_iri: str | None = Non
         raise ValidationError("an annotation needs a target", "target")
     targets = target_iris(doc["target"])
     bodies = _bodies(doc)
+    claims_of(_as_list(doc.get("body")))  # a claim outside the list of relations: 400
     tags = _tags(bodies, motivations)
     text = " ".join(_body_text(b) for b in bodies).strip()
     visibility, group = _visibility(doc.get("visibility", "private"))
@@ -513,7 +515,7 @@ def _body(body: dict, where: str) -> None:
         _target_object(body, where)
     elif "id" in body:
         _iri(body["id"], f"{where}.id")
-    else:
+    elif not is_claim(body):  # a claim's value is checked by claims.claim_of
         raise ValidationError("a body needs a value (TextualBody) or an id", where)
 
 

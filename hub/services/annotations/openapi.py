@@ -22,6 +22,9 @@ _QUERY_DOCS = {
     "q": "words that must all occur in the bodies",
     "page": "page number, from 0",
     "iris": "1: items as IRIs only",
+    "since": "the number of the last change already read (`last` of the previous reply); 0: all",
+    "limit": "most changes read in one reply (1 to 1000)",
+    "wait": "seconds (up to 30) to wait for a change when there is none yet (long poll)",
     "creators": "importer (default): you become the creator, the original one is kept in "
     "as:attributedTo; keep (administrators, for migrations): store the creators as given",
 }
@@ -42,6 +45,9 @@ _QUERY_SCHEMAS = {
     "iris": {"type": "string", "enum": ["0", "1"]},
     "visibility": {"type": "string", "pattern": r"^(private|public|group:[\w.-]+)$"},
     "creators": {"type": "string", "enum": ["importer", "keep"]},
+    "since": {"type": "integer", "minimum": 0},
+    "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "wait": {"type": "integer", "minimum": 0, "maximum": 30},
 }
 _NODE = {"type": "object", "required": ["id", "type"]}
 _STRING = {"type": "string"}
@@ -86,6 +92,26 @@ SCHEMAS: dict[str, dict] = {
         "properties": {
             "total": {"type": "integer", "minimum": 0},
             "first": {"type": "object", "required": ["items"]},
+        },
+    },
+    "Changes": {
+        "type": "object",
+        "required": ["since", "last", "changes"],
+        "properties": {
+            "since": {"type": "integer"},
+            "last": {"type": "integer"},
+            "changes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id"],
+                    "properties": {
+                        "id": _STRING,
+                        "annotation": {"type": "object"},
+                        "gone": {"type": "boolean"},
+                    },
+                },
+            },
         },
     },
     "Collection": {
@@ -165,9 +191,9 @@ def openapi(
             f"Bodies up to {max_body_size} bytes, imports up to {max_import_size} bytes. "
             f"Motivations: {', '.join(sorted(MOTIVATIONS))}. Visibility: private (default), "
             "public or group:<name>. Anonymous visitors read public annotations (GET, HEAD, "
-            "OPTIONS on containers, annotations, search and export). Every answer has "
-            "Access-Control-Allow-Origin: * without credentials; a change from another "
-            "origin needs the token. GETs of JSON-LD also answer Turtle or N-Triples "
+            "OPTIONS on containers, annotations, revisions, search, export and changes). "
+            "Every answer has Access-Control-Allow-Origin: * without credentials; a change "
+            "from another origin needs the token. GETs of JSON-LD also answer Turtle or N-Triples "
             "(Accept). PUT needs If-Match (428 without: no lost updates)."
         ),
         schemas=SCHEMAS,

@@ -224,6 +224,24 @@ class Annotations:
             raise NotFound(f"no annotation {uid!r} in container {container!r}", "id")
         return record
 
+    def changes(self, viewer: Viewer, since: int, limit: int) -> dict:
+        """The change feed after change ``since``: each annotation changed since, once, in
+        its current state when ``viewer`` may read it, else only its IRI and ``gone``
+        (deleted, or not readable by the viewer any more, or never); ``last`` is where the
+        next request starts. A follower that applies each entry as "this is now the
+        annotation" (or "it is gone") holds what the viewer may read, whatever it missed."""
+        last, records = self.store.changes_since(since, limit)
+        found = []
+        for record in records:
+            entry: dict[str, Any] = {"id": self.iri(record)}
+            readable = permissions.can_read(viewer, record.owner, record.visibility, record.group)
+            if readable and not record.deleted:
+                entry["annotation"] = self.render_raw(record)
+            else:
+                entry["gone"] = True
+            found.append(entry)
+        return {"since": since, "last": last, "changes": found}
+
     def _expected_revision(self, record: Record, if_match: str | None) -> int:
         if if_match is None:
             raise PreconditionRequired("send If-Match with the ETag you read", "If-Match")

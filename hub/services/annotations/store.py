@@ -7,7 +7,9 @@ says so: a GIN index over ``to_tsvector('simple', text)`` does the word search.
 Searchable keys (targets, tags, motivations) live in one narrow ``facets`` table
 indexed by (kind, value), so "all annotations on this canvas" is an index lookup.
 Every change appends the new document to ``revisions``; nothing is overwritten
-without its previous state being kept. One service process owns a database: it
+without its previous state being kept, and appends the annotation to ``changes``, whose
+growing ``seq`` orders every change the store took: the change feed other services follow
+(`changes_since`). One service process owns a database: it
 hands out primary keys itself, which lets a batch insert use plain executemany.
 """
 
@@ -99,6 +101,15 @@ revisions = Table(
     PrimaryKeyConstraint("pk", "revision"),
 )
 
+#: One row per change of an annotation (create, update, delete, rewrite), in the order
+#: taken: what the change feed (`Store.changes_since`) reads.
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("pk", Integer, ForeignKey("annotations.pk"), nullable=False),
+)
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -186,6 +197,13 @@ class Store:
                     )
                 )
             self._next_pk = (conn.scalar(select(func.max(annotations.c.pk))) or 0) + 1
+            # A database from before the change feed: its annotations as one change each.
+            if self._next_pk > 1 and conn.scalar(select(func.count()).select_from(changes)) == 0:
+                conn.execute(
+                    insert(changes).from_select(
+                        ["pk"], select(annotations.c.pk).order_by(annotations.c.pk)
+                    )
+                )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -270,6 +288,7 @@ class Store:
             _bulk(conn, annotations, rows)
             _bulk(conn, facets, facet_rows)
             _bulk(conn, revisions, revision_rows)
+            _changed(conn, [r[0] for r in rows])
             if self.sqlite and word_rows:
                 conn.exec_driver_sql(
                     "INSERT INTO annotation_words(rowid, text) VALUES (?, ?)", word_rows
@@ -317,6 +336,7 @@ class Store:
                     pk=current.pk, revision=revision, action="update", by_user=by, at=now(), doc=doc
                 )
             )
+            _changed(conn, [current.pk])
             if self.sqlite:
                 conn.execute(
                     text("DELETE FROM annotation_words WHERE rowid = :pk"), {"pk": current.pk}
@@ -360,6 +380,7 @@ class Store:
                     doc=current.source,
                 )
             )
+            _changed(conn, [current.pk])
             if self.sqlite:
                 conn.execute(
                     text("DELETE FROM annotation_words WHERE rowid = :pk"), {"pk": current.pk}
@@ -412,6 +433,7 @@ class Store:
                         doc=source,
                     )
                 )
+                _changed(conn, [record.pk])
                 changed += 1
         return changed
 
@@ -430,6 +452,30 @@ class Store:
             }
             for r in rows
         ]
+
+    # the change feed --------------------------------------------------------------------
+
+    def changes_since(self, since: int, limit: int) -> tuple[int, list[Record]]:
+        """The annotations changed after change ``since`` (at most ``limit`` changes read),
+        each once in its current state (deleted ones too), in the order of their last
+        change; and the number of the last change read (``since`` when none)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(changes.c.seq, changes.c.pk)
+                .where(changes.c.seq > since)
+                .order_by(changes.c.seq)
+                .limit(limit)
+            ).all()
+            if not rows:
+                return since, []
+            last = {pk: seq for seq, pk in rows}
+            found = conn.execute(select(annotations).where(annotations.c.pk.in_(last))).all()
+        records = sorted(map(_record, found), key=lambda r: last[r.pk])
+        return rows[-1].seq, records
+
+    def last_change(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.max(changes.c.seq))) or 0
 
     # search ---------------------------------------------------------------------------
 
@@ -520,6 +566,16 @@ def _bulk(conn, table: Table, rows: list[tuple]) -> None:
     names = ", ".join(c.name for c in table.columns)
     marks = ", ".join(mark for _ in table.columns)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+
+
+def _changed(conn, pks: list[int]) -> None:
+    """Log a change of each annotation ``pks``, in the transaction that made it. On
+    PostgreSQL the table is locked first, to the transaction's end: sequence numbers
+    are handed out at insert, so without it a later number could commit before an
+    earlier one and a reader that saw the later would never see the earlier."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"))
+    conn.execute(insert(changes), [{"pk": pk} for pk in pks])
 
 
 def _facet_rows(pk: int, item: NewAnnotation) -> list[dict]:

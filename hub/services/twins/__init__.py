@@ -7,7 +7,11 @@ Under /services/twins/ (and at twins--service.<domain>, the origin browsers use)
   catalogs/twins.py), each collection in its own named graph as built. Read-only; every
   query runs in a worker process that is killed past `TwinsService.query_timeout`.
 - ``objects/<collection>/<id>``: one object, the same IRI ``urn:echoes:object:<collection>/
-  <id>`` as HTML, Linked Art JSON-LD or Turtle, by ``Accept`` (or ``?format=``).
+  <id>`` as HTML, Linked Art JSON-LD or Turtle, by ``Accept`` (or ``?format=``);
+  ``objects/<collection>/<id>/interpretations``: what the public annotations about it say.
+
+The public annotations about objects come from the annotation service's change feed
+(`follow`), each as a nanopublication in the graph (`interpretations`, `commons`).
 
 Every read is anonymous and open to any origin (CORS ``*``, never with credentials), as
 the IIIF service's: the shared data are open data. `store` is the core (loading, the
@@ -55,6 +59,16 @@ class TwinsService(ServiceSettings):
         one worker at most `query_timeout` seconds.""",
     )
 
+    publish_interval = Float(
+        1.0,
+        min=0.0,
+        config=True,
+        help="""Most seconds between two snapshots of the graph that queries read: new
+        public annotations reach SPARQL that much after the service took them (their
+        object pages and JSON at once). Each snapshot is a checkpoint of the store (hard
+        links: milliseconds); the query workers move to it between two queries.""",
+    )
+
     reload_check = Float(
         5.0,
         min=0.1,
@@ -86,8 +100,9 @@ class TwinsService(ServiceSettings):
     )
 
 
-def twins_service(c: Config, deployment: Deployment) -> dict:
-    """The managed-service entry for the hub (anonymous reads: users need no scope)."""
+def twins_service(c: Config, deployment: Deployment, annotations_url: str) -> dict:
+    """The managed-service entry for the hub (anonymous reads: users need no scope);
+    ``annotations_url``: where it reads the annotation service's change feed."""
     settings = deployment.settings
     options = TwinsService(config=c)
     environment = {
@@ -96,6 +111,7 @@ def twins_service(c: Config, deployment: Deployment) -> dict:
         "ECHOES_TWINS_STORE_DIR": str(settings.state_path / "twins"),
         # Where browsers see the objects' images.
         "ECHOES_IIIF_PUBLIC_URL": settings.service_public_url("iiif"),
+        "ECHOES_ANNOTATIONS_URL": annotations_url,
     }
     return service_entry(
         options, deployment, default_port=settings.port + 7, environment=environment

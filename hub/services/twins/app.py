@@ -7,6 +7,7 @@ URL in the environment (hub/services/twins/__init__.py).
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import ClassVar
@@ -17,6 +18,7 @@ from traitlets import Unicode, default
 
 from ..base.app import ServiceApp
 from . import TwinsService
+from .follow import follow
 from .handlers import ROUTES, NoSuchPath, Served
 from .store import Twins
 
@@ -54,6 +56,17 @@ class TwinsApp(ServiceApp):
     def _default_store_dir(self) -> str:
         return os.environ.get("ECHOES_TWINS_STORE_DIR", "twins-store")
 
+    annotations_url = Unicode(
+        config=True,
+        help="""The annotation service's URL (ending in /services/annotations/), whose change
+        feed brings the public annotations about objects; empty: none are followed.
+        Default: ECHOES_ANNOTATIONS_URL.""",
+    )
+
+    @default("annotations_url")
+    def _default_annotations_url(self) -> str:
+        return os.environ.get("ECHOES_ANNOTATIONS_URL", "")
+
     iiif_url = Unicode(
         config=True,
         help="Public URL of the IIIF service, for the images of objects' pages. "
@@ -66,6 +79,7 @@ class TwinsApp(ServiceApp):
 
     twins: Twins | None = None
     checker: PeriodicCallback | None = None
+    follower: asyncio.Task | None = None
 
     async def open(self) -> None:
         options = self.service_settings
@@ -74,12 +88,18 @@ class TwinsApp(ServiceApp):
             Path(self.store_dir),
             workers=options.query_workers,
             timeout=options.query_timeout,
+            publish_interval=options.publish_interval,
         )
+        self.twins.start()
         # Listen at once (the first load takes seconds: meanwhile `Loading`), then look
         # for a new build every reload_check seconds.
         self.checker = PeriodicCallback(self.twins.refresh, options.reload_check * 1000)
         self.checker.start()
         self.checker.io_loop.add_callback(self.twins.refresh)
+        if self.annotations_url:
+            self.follower = asyncio.get_running_loop().create_task(
+                follow(self.twins, self.annotations_url)
+            )
 
     def make_web_app(self) -> web.Application:
         self.log.info("twins of %s, stores in %s", self.data_dir, self.store_dir)
@@ -87,6 +107,7 @@ class TwinsApp(ServiceApp):
             self.twins,
             self.public_url,
             self.iiif_url,
+            self.annotations_url,
             related_shown=self.service_settings.related_shown,
             frame_ancestors=self.service_settings.page_frame_ancestors,
         )
@@ -95,6 +116,8 @@ class TwinsApp(ServiceApp):
     async def close(self) -> None:
         if self.checker is not None:
             self.checker.stop()
+        if self.follower is not None:
+            self.follower.cancel()
         if self.twins is not None:
             self.twins.close()
 

@@ -16,7 +16,9 @@ from ..base.negotiation import choose
 from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
+from . import history
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
+from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
 from .query import ALIASES, GRAPHS, RESULTS, Request
 from .related import Pages
@@ -46,6 +48,8 @@ class Served:
     twins: Twins
     public_url: str
     iiif_url: str
+    #: The annotation service's own address (where dated snapshots read revisions).
+    annotations_url: str = ""
     #: `TwinsService.related_shown`.
     related_shown: int = 24
     #: `TwinsService.page_frame_ancestors`.
@@ -79,6 +83,8 @@ class InfoHandler(BaseHandler):
                 "objects": f"{served.public_url}objects/<collection>/<id>",
                 "build": snapshot.fingerprint,
                 "default_graph": "empty: name graphs with GRAPH or FROM (README.md)",
+                "current_view": {"graph": CURRENT, "policy": POLICY, "text": POLICY_TEXT},
+                "interpretations": len(served.twins.commons.docs),
                 "collections": {
                     name: {
                         "entry": entry["entry"],
@@ -122,11 +128,16 @@ class SparqlHandler(BaseHandler):
         def graphs(name: str) -> tuple[str, ...]:
             return tuple(v.decode("utf-8", errors="replace") for v in arguments.get(name, []))
 
+        defaults = graphs("default-graph-uri")
+        views = graphs("view")
+        if views:
+            if views != ("current",):
+                raise BadQuery("view is current (the current view as the default graph)", "view")
+            if defaults:
+                raise BadQuery("give view or default-graph-uri, not both", "view")
+            defaults = (*self.served.twins.sources_graphs(), CURRENT)
         request = Request(
-            queries[0],
-            self.request.headers.get("Accept"),
-            graphs("default-graph-uri"),
-            graphs("named-graph-uri"),
+            queries[0], self.request.headers.get("Accept"), defaults, graphs("named-graph-uri")
         )
         reply = await self.served.twins.query(request)
         self.set_header("Content-Type", reply.media_type)
@@ -172,6 +183,7 @@ class ObjectHandler(BaseHandler):
                 self.served.iiif_url,
                 related=related,
                 related_shown=self.served.related_shown,
+                interpretations=twins.interpretations(collection, local_id),
             )
             self.write(html)
         elif chosen == JSON_LD:
@@ -181,6 +193,35 @@ class ObjectHandler(BaseHandler):
             reply = await twins.object_rdf(collection, local_id, chosen)
             self.set_header("Content-Type", reply.media_type)
             self.write(reply.body)
+
+
+class InterpretationsHandler(BaseHandler):
+    """What the public annotations about one object say (JSON): now, or ``?at=`` a time
+    (the citable snapshot, history.py), with a digest of what it lists."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    async def get(self, collection: str, id: str) -> None:
+        twins = self.served.twins
+        found = twins.interpretations(collection, id)  # NotFound first
+        given = self.get_query_argument("at", None)
+        at = history.moment(given) if given is not None else None
+        if at is not None:
+            if not self.served.annotations_url:
+                raise NotFound("this service follows no annotation service", "at")
+            obj = f"{OBJECT}{collection}/{id}"
+            found = await history.interpretations_at(
+                twins.commons, self.served.annotations_url, obj, at
+            )
+        self.write_json(
+            {
+                "object": f"{OBJECT}{collection}/{id}",
+                "at": at.isoformat().replace("+00:00", "Z") if at else None,
+                "policy": {"id": POLICY, "text": POLICY_TEXT},
+                "interpretations": found,
+                "digest": history.digest(found),
+            }
+        )
 
 
 class ResolveHandler(BaseHandler):
@@ -225,7 +266,7 @@ ROUTES = [
             "post": "A SPARQL 1.1 query, as a form (query=) or application/sparql-query",
             "options": "CORS preflight",
         },
-        query=("query", "default-graph-uri", "named-graph-uri"),
+        query=("query", "default-graph-uri", "named-graph-uri", "view"),
         replies={"get": "Results", "post": "Results"},
         body="Query",
     ),
@@ -241,6 +282,16 @@ ROUTES = [
         {"get": "The object as HTML, Linked Art JSON-LD, Turtle or N-Triples (Accept, ?format=)"},
         query=("format",),
         replies={"get": "Object"},
+    ),
+    Route(
+        "objects/{collection}/{id}/interpretations",
+        InterpretationsHandler,
+        {
+            "get": "What the public annotations about the object say: claims, who, status; "
+            "?at=: as they were then (a citable snapshot)"
+        },
+        query=("at",),
+        replies={"get": "Interpretations"},
     ),
 ]
 
@@ -259,6 +310,11 @@ def document(base_url: str) -> dict[str, Any]:
             "Results": {"type": "object", "description": "SPARQL results (JSON) or RDF"},
             "Query": {"type": "object", "properties": {"query": {"type": "string"}}},
             "Object": {"type": "object", "required": ["id", "type"]},
+            "Interpretations": {
+                "type": "object",
+                "required": ["object", "policy", "interpretations"],
+                "properties": {"interpretations": {"type": "array"}},
+            },
         },
         errors={
             "400": "a bad query or parameter (named in field)",
@@ -272,7 +328,13 @@ def document(base_url: str) -> dict[str, Any]:
             "query": {"description": "The SPARQL 1.1 query"},
             "default-graph-uri": {"description": "A graph of the default graph (repeatable)"},
             "named-graph-uri": {"description": "A graph GRAPH may read (repeatable)"},
+            "view": {
+                "description": "current: the default graph is the current view (the "
+                "collections' graphs and the adopted interpretations)",
+                "schema": {"type": "string", "enum": ["current"]},
+            },
             "iri": {"description": "An object's IRI, urn:echoes:object:<collection>/<id>"},
+            "at": {"description": "An ISO 8601 time: the interpretations as they were then"},
             "format": {
                 "description": "The representation, for links: " + ", ".join(FORMATS),
                 "schema": {"type": "string", "enum": list(FORMATS)},

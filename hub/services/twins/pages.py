@@ -337,9 +337,13 @@ def licence_link(spdx: str) -> str:
     return f'<a href="https://spdx.org/licenses/{quote(spdx)}.html">{escape(spdx)}</a>'
 
 
-def who(creator: dict[str, Any]) -> str:
-    """A person by nickname; software by name and version, and for whom it acted."""
-    if creator.get("type") == "Software":
+def who(creator: dict[str, Any] | str) -> str:
+    """A person by nickname; software by name and version, and for whom it acted (a
+    person, or a hub user's name)."""
+    if isinstance(creator, str):
+        return escape(creator)
+    kinds = creator.get("type")
+    if "Software" in (kinds if isinstance(kinds, list) else [kinds]):
         name = creator.get("name") or creator.get("id") or "software"
         version = f" {creator['version']}" if creator.get("version") else ""
         text = f"{escape(str(name))}{escape(str(version))} (software)"

@@ -8,9 +8,10 @@ killed (SIGKILL, by its own PID) and a new one started in its place, and the req
 `QueryTimeout`. Workers are started with multiprocessing's ``spawn``: a fresh interpreter,
 never a fork of the service's event loop and threads.
 
-`Pool` is a fixed set of workers on one store. The service replaces the whole pool when
-the data build changes (`store.Twins`): the old one is retired, ends its running queries,
-then stops its workers and removes its store.
+`Pool` is a fixed set of workers. Each query runs on the pool's newest snapshot of the
+graph (`Pool.switch`, a checkpoint of the service's store, store.Twins): a worker on an
+older one opens the newest first, between two queries, so a query runs wholly on one
+snapshot. A snapshot no worker has open any more is removed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import multiprocessing
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -34,6 +36,13 @@ SPAWN = multiprocessing.get_context("spawn")
 READY = "ready"
 #: Seconds a new worker may take to start (a fresh interpreter, on a busy machine).
 START_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Open:
+    """What a worker is told to do between two queries: open the snapshot at ``path``."""
+
+    path: str
 
 
 def serve(path: str | None, conn: Connection) -> None:
@@ -54,6 +63,15 @@ def serve(path: str | None, conn: Connection) -> None:
             request = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return  # the service is gone or stopping
+        if isinstance(request, Open):
+            del store  # closed before the next one opens
+            try:
+                store = pyoxigraph.Store.read_only(request.path)
+            except OSError as error:
+                conn.send(("QueryFailed", f"the store could not be opened: {error}", None))
+                return
+            conn.send(READY)
+            continue
         try:
             reply: object = answer(store, request)
         except ServiceError as error:
@@ -106,10 +124,25 @@ class Worker:
             raise QueryFailed(message)
         self.ready = True
 
-    def ask(self, request: Request, timeout: float) -> Reply:
-        """The reply to ``request`` (blocking: called in a thread), or the error the
-        worker reported raised here. Past ``timeout`` seconds the worker is replaced."""
+    def move_to(self, path: str | None) -> None:
+        """Open the snapshot at ``path`` instead of the one open now (blocking)."""
+        if path == self.path:
+            return
+        self.path = path
+        if path is None:  # an empty store in memory: a new process
+            self.replace()
+            return
+        self.wait_until_ready()  # (one that failed to start is replaced on the new path)
+        if self.ready:
+            self.ready = False
+            self.conn.send(Open(path))
+
+    def ask(self, request: Request, timeout: float, path: str | None) -> Reply:
+        """The reply to ``request`` on the snapshot at ``path`` (blocking: called in a
+        thread), or the error the worker reported raised here. Past ``timeout`` seconds
+        the worker is replaced."""
         try:
+            self.move_to(path)
             self.wait_until_ready()
             self.conn.send(request)
             done = self.conn.poll(timeout)
@@ -131,12 +164,9 @@ class Worker:
         return reply
 
 
-class Retired(Exception):
-    """The pool was replaced while a request waited for it: ask the current one."""
-
-
 class Pool:
-    """``size`` workers on the store at ``path``; a request waits for a free one."""
+    """``size`` workers on the newest snapshot (``path``; None: an empty store in memory);
+    a request waits for a free worker."""
 
     def __init__(self, path: Path | None, size: int, timeout: float) -> None:
         self.path = path
@@ -147,34 +177,40 @@ class Pool:
             self.idle.put_nowait(worker)
         # One thread a worker waits for its answer, beside the event loop.
         self.threads = ThreadPoolExecutor(size, thread_name_prefix="twins-query")
-        self.retired = False
+        #: Older snapshots, removed once no worker has them open.
+        self.older: set[Path] = set()
         self.closed = False
 
     async def ask(self, request: Request) -> Reply:
         worker = await self.idle.get()
         try:
-            if self.closed:
-                raise Retired
+            path = str(self.path) if self.path else None
             return await asyncio.get_running_loop().run_in_executor(
-                self.threads, worker.ask, request, self.timeout
+                self.threads, worker.ask, request, self.timeout, path
             )
         finally:
             self.idle.put_nowait(worker)
-            self._close_if_done()
+            self.remove_unused()
 
-    def retire(self) -> None:
-        """Stop once no query runs any more; then remove the store's folder."""
-        self.retired = True
-        self._close_if_done()
+    def switch(self, path: Path | None) -> None:
+        """Queries from now on run on the snapshot at ``path``."""
+        if self.path is not None and self.path != path:
+            self.older.add(self.path)
+        self.path = path
+        self.remove_unused()
 
-    def _close_if_done(self) -> None:
-        if self.retired and not self.closed and self.idle.qsize() == len(self.workers):
-            self.close()
+    def remove_unused(self) -> None:
+        in_use = {w.path for w in self.workers}
+        for old in list(self.older):
+            if str(old) not in in_use:
+                shutil.rmtree(old, ignore_errors=True)
+                self.older.discard(old)
 
     def close(self) -> None:
         self.closed = True
         for worker in self.workers:
             worker.close()
         self.threads.shutdown(wait=False)
-        if self.path is not None:
-            shutil.rmtree(self.path, ignore_errors=True)
+        for old in [*self.older, self.path]:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
