@@ -26,6 +26,9 @@ from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from echoes_hub.services.twins import TwinsService
+from tests.hubclient import wait_for
+from tests.integration.annotations_support import new_person, service_url
+from tests.integration.test_twins_interpretations import depicts, post
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
@@ -171,6 +174,38 @@ def test_a_coins_page_links_to_the_iiif_manifest_and_image_a_viewer_opens_for_de
     assert requests.get(unescape(info), timeout=10).json()["width"] == 384
     [whole] = re.findall(r'<image href="([^"]+)"', html)
     assert requests.get(unescape(whole), timeout=30).headers["Content-Type"] == "image/jpeg"
+
+
+def test_a_coins_page_shows_its_public_interpretations_grouped_by_claim(hub, admin, twins):
+    """What people and software said of the coin, on its page: an agent's public
+    proposal with its model's name and version, for whom it acted, its confidence and
+    status, grouped under its claim; a private claim is not on the page."""
+    _, ada = new_person(hub, admin, "twp")
+    container = f"{service_url(hub)}containers/default/"
+    owl = f"http://vocab.getty.edu/page/ulan/owl-{ada.name}"  # this test's own claim
+    agent = {"type": "Software", "name": "coin-reader", "version": "1.4"}
+    post(
+        ada,
+        container,
+        depicts(COIN, owl, "an owl", creator=agent, confidence=0.7, visibility="public"),
+    )
+    post(ada, container, depicts(COIN, owl + "-private", "a private owl"))
+
+    def page() -> str:
+        html = requests.get(twins + "objects/coins/7", timeout=10).text
+        return html if owl in html else ""
+
+    html = wait_for(page, 60, "the public interpretation on the coin's page")
+    section = html[html.index("<h2>Interpretations</h2>") :]
+    [group] = re.findall(
+        rf'<section class="claim"><h3>(?:<a [^>]+>depicts</a>|depicts): <a href="{owl}">an owl'
+        r"</a> \(1\)</h3>(.*?)</section>",
+        section,
+    )
+    assert f"by coin-reader 1.4 (software), for {ada.name}" in group
+    assert "confidence 70%" in group and "<strong>proposed</strong>" in group
+    assert "The head of an owl" in group
+    assert "a private owl" not in html
 
 
 def test_a_long_query_is_stopped_at_the_timeout_while_another_still_answers(twins):
