@@ -6,6 +6,9 @@
 - `postgresql_url`: a SQLAlchemy URL of an empty database on a throwaway PostgreSQL server
   (tests/postgresql.py), for tests that run on both SQLite and PostgreSQL. Without a
   PostgreSQL server those tests are skipped, except in CI (CI=true), where that fails.
+- `oxigraph_url`: the root URL of a throwaway Oxigraph server (tests/oxigraph.py), the
+  twins service's other back end; emptied by `DROP ALL` for each test that asks for it.
+  `twins_backend` runs a test on each back end: "" (the embedded store), then that URL.
 - `shared_hub(args=())`: one real hub per distinct command-line settings for the whole
   run, started on first use and stopped at the end (the `hub` of e2e modules and of
   integration modules marked `shared_hub` is `shared_hub()`). A hub costs seconds to
@@ -28,8 +31,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.hubclient import Hub, make_state_dir, open_for_traversal, stop_hubs
+from tests.oxigraph import oxigraph_server
 from tests.postgresql import postgresql_server, server_binaries
 
 
@@ -47,6 +52,29 @@ def postgresql_url() -> Iterator[str]:
         pytest.skip(message)
     with postgresql_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def oxigraph_session() -> Iterator[str]:
+    with oxigraph_server(timeout=2) as url:
+        yield url
+
+
+@pytest.fixture
+def oxigraph_url(oxigraph_session) -> str:
+    reply = requests.post(
+        oxigraph_session + "update",
+        data="DROP ALL",
+        headers={"Content-Type": "application/sparql-update"},
+        timeout=60,
+    )
+    assert reply.status_code in (200, 204), reply.text
+    return oxigraph_session
+
+
+@pytest.fixture(params=["embedded", "server"])
+def twins_backend(request) -> str:
+    return request.getfixturevalue("oxigraph_url") if request.param == "server" else ""
 
 
 @pytest.fixture(scope="session")

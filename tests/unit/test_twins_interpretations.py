@@ -14,9 +14,10 @@ import pytest
 from echoes_hub.services.annotations.errors import ValidationError
 from echoes_hub.services.annotations.model import parse_annotation
 from echoes_hub.services.twins import interpretations as np
+from echoes_hub.services.twins.backends import as_quad
 from echoes_hub.services.twins.commons import Commons
 from echoes_hub.services.twins.query import Request
-from echoes_hub.services.twins.store import Twins, as_quad
+from echoes_hub.services.twins.store import Twins
 from tests import twins_data
 
 CANVAS = "http://iiif.example/services/iiif/images/coins/canvas/1"
@@ -235,7 +236,7 @@ def test_replies_are_listed_and_made_public_only_as_the_feed_says():
 
 
 def test_the_store_takes_feed_entries_queries_see_them_after_a_snapshot_and_a_rebuild_keeps_them(
-    tmp_path,
+    tmp_path, twins_backend
 ):
     data = twins_data.write(tmp_path / "data", "build-1", objects=5)
     thing = "urn:echoes:object:synthetic/3"
@@ -251,7 +252,14 @@ def test_the_store_takes_feed_entries_queries_see_them_after_a_snapshot_and_a_re
         return list(csv.reader(io.StringIO(reply.body.decode())))[1][0]
 
     async def scenario() -> None:
-        twins = Twins(data, tmp_path / "stores", workers=1, timeout=10, publish_interval=0)
+        twins = Twins(
+            data,
+            tmp_path / "stores",
+            workers=1,
+            timeout=10,
+            publish_interval=0,
+            oxigraph_url=twins_backend,
+        )
         try:
             await twins.refresh()
             await twins.take(
@@ -266,7 +274,8 @@ def test_the_store_takes_feed_entries_queries_see_them_after_a_snapshot_and_a_re
             assert (
                 twins.interpretations("synthetic", "4")[0]["claims"][0]["value"]["label"] == "owl"
             )
-            assert await number(twins) == "0"  # the query's snapshot is older
+            if not twins_backend:
+                assert await number(twins) == "0"  # the query's snapshot is older
             await twins.publish()
             assert await number(twins) == "2"
             reply = await twins.query(Request("ASK { ?s ?p ?o }", "text/csv"))

@@ -167,12 +167,14 @@ def test_a_load_keeps_the_named_graphs_and_a_new_build_replaces_the_store_whole(
     run(scenario())
 
 
-def test_a_query_past_the_timeout_is_stopped_in_time_and_the_next_still_runs(tmp_path):
+def test_a_query_past_the_timeout_is_stopped_in_time_and_the_next_still_runs(
+    tmp_path, twins_backend
+):
     data = twins_data.write(tmp_path / "data", "build-1", objects=100)
     ask = Request("ASK { GRAPH ?g { ?s ?p ?o } }")
 
     async def scenario() -> None:
-        twins = Twins(data, tmp_path / "stores", workers=2, timeout=2.0)
+        twins = Twins(data, tmp_path / "stores", workers=2, timeout=2.0, oxigraph_url=twins_backend)
         try:
             await twins.refresh()
             await asyncio.gather(twins.query(ask), twins.query(ask))  # both workers up
@@ -355,3 +357,29 @@ def test_a_bad_graph_iri_is_a_400_naming_the_parameter(store):
         with pytest.raises(BadQuery) as raised:
             answer(store, Request("ASK {}", **given))
         assert raised.value.field == parameter
+
+
+def test_both_back_ends_answer_and_refuse_alike(tmp_path, twins_backend):
+    data = twins_data.write(tmp_path / "data", "build-1", objects=3)
+    select = f"SELECT ?s FROM <{twins_data.GRAPH}> WHERE {{ ?s a ?t }} ORDER BY ?s"
+
+    async def scenario() -> None:
+        twins = Twins(data, tmp_path / "stores", workers=1, timeout=10, oxigraph_url=twins_backend)
+        try:
+            await twins.refresh()
+            reply = await twins.query(Request(select, "text/csv"))
+            assert reply.media_type.startswith("text/csv")
+            assert reply.body.decode().split() == [
+                "s",
+                *(f"urn:echoes:object:synthetic/{n}" for n in (1, 2, 3)),
+            ]
+            reply = await twins.query(Request("ASK { ?s ?p ?o }"))
+            assert json.loads(reply.body)["boolean"] is False  # the default graph is empty
+            with pytest.raises(BadQuery):
+                await twins.query(Request("SELECT ?s WHERE { ?s "))
+            with pytest.raises(NotAcceptable):
+                await twins.query(Request(select, "text/foo"))
+        finally:
+            twins.close()
+
+    run(scenario())

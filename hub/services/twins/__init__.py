@@ -59,6 +59,18 @@ class TwinsService(ServiceSettings):
         one worker at most `query_timeout` seconds.""",
     )
 
+    oxigraph_url = Unicode(
+        "",
+        config=True,
+        help="""The Oxigraph server (`oxigraph serve`, its root URL, e.g.
+        http://127.0.0.1:7878/) that holds the graph, for a graph larger than the service
+        should hold itself: the service loads each build into it (a PUT per graph), writes
+        the interpretations as SPARQL updates and forwards queries, with the same routes,
+        rules and errors. Start the server with --timeout-s as `query_timeout`. The service
+        must be the server's only writer. Empty (the default): the embedded pyoxigraph
+        store in the hub's state folder.""",
+    )
+
     publish_interval = Float(
         1.0,
         min=0.0,

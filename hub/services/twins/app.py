@@ -89,6 +89,7 @@ class TwinsApp(ServiceApp):
             workers=options.query_workers,
             timeout=options.query_timeout,
             publish_interval=options.publish_interval,
+            oxigraph_url=options.oxigraph_url,
         )
         self.twins.start()
         # Listen at once (the first load takes seconds: meanwhile `Loading`), then look
