@@ -263,6 +263,7 @@ def test_interpretations_are_grouped_by_claim_with_who_when_confidence_status_an
             status="accepted",
             status_by=[{"creator": BOB, "verdict": "accepted", "at": "2026-12-02T09:00:00Z"}],
             agree=[BOB],
+            adopted=True,
             replies=[{"creator": BOB, "text": "Yes: the owl", "created": "2026-12-02T09:01Z"}],
         ),
         interpretation("2", text="The helmet is Corinthian", contest=[BOB, ADA]),
@@ -291,7 +292,9 @@ def test_interpretations_are_grouped_by_claim_with_who_when_confidence_status_an
     assert '<span class="agree">1 agree</span>' in first
     assert '<span class="contest">0 contest</span>' in first
     assert "<li>bob, 2026-12-02T09:01Z: Yes: the owl</li>" in first
+    assert '<span class="adopted">In the current view.</span>' in first
     second = athena.split("</article>")[1]
+    assert "In the current view" not in second
     assert "confidence not given" in second and '<span class="contest">2 contest</span>' in second
     assert "Worn; &lt;re-read&gt; in a better light" in sections[2][1]
     assert "status-contested" in sections[1][1]

@@ -370,7 +370,7 @@ def claim_heading(claim: dict[str, Any]) -> str:
 
 def interpretation(item: dict[str, Any]) -> str:
     """One interpretation: who, when, confidence, status (and by whom), agree and contest
-    counts, its text and its replies."""
+    counts, whether the current view adopts it, its text and its replies."""
     status = str(item.get("status") or "proposed")
     when = escape(str(item.get("created", "")))
     if item.get("modified") and item["modified"] != item.get("created"):
@@ -400,7 +400,9 @@ def interpretation(item: dict[str, Any]) -> str:
         f'<p class="status">Status: <strong>{escape(status)}</strong>'
         + (f" ({'; '.join(verdicts)})" if verdicts else "")
         + f'. <span class="agree">{agree} agree</span>, '
-        f'<span class="contest">{contest} contest</span>.</p>'
+        f'<span class="contest">{contest} contest</span>.'
+        + (' <span class="adopted">In the current view.</span>' if item.get("adopted") else "")
+        + "</p>"
         + (f'<ul class="replies">{"".join(replies)}</ul>' if replies else "")
         + "</article>"
     )
