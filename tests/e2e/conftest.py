@@ -3,7 +3,7 @@ that Playwright downloads). Outside CI a missing Chromium skips; in CI it fails.
 
 `hub` is as in tests/integration/conftest.py: the run's shared hub for modules marked
 `shared_hub` (they make people of their own and look at nothing hub-wide), else the
-module's own."""
+module's own. `twins` (the twins service's URL, once it loaded the data build `data`) too."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tests.integration.conftest import (  # noqa: F401 (fixtures shared with int
     hub_factory_module,
     in_ci,
     new_user,
+    twins,
 )
 
 CHROMIUM = "/usr/bin/chromium"

@@ -26,6 +26,9 @@ from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from echoes_hub.services.twins import TwinsService
+from tests.hubclient import wait_for
+from tests.integration.annotations_support import new_person, service_url
+from tests.integration.test_twins_interpretations import depicts, post
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
@@ -125,6 +128,84 @@ def test_an_object_page_negotiates_html_linked_art_and_turtle(hub, twins, data):
     assert resolved.url == page and "<h1>Greek coin 7 from Pompeii</h1>" in resolved.text
     missing = requests.get(twins + "objects/coins/999", timeout=10)
     assert missing.status_code == 404 and missing.json()["error"] == "NotFound"
+
+
+def test_a_pottery_sample_page_has_its_table_its_kilns_plot_and_related_links_that_resolve(
+    twins, data
+):
+    """The twin page (issue 18) through the hub, anonymously: the measurements table, the
+    plot with one point per sample of the kiln (each a link to its page), and the related
+    objects' links, every one of which answers."""
+    built = json.loads((data / "twins" / "pottery.json").read_text())
+    kiln = built["GB1"]["produced_by"]["took_place_at"][0]["id"]
+    same_kiln = [i for i, r in built.items() if r["produced_by"]["took_place_at"][0]["id"] == kiln]
+    started = time.monotonic()
+    page = requests.get(twins + "objects/pottery/GB1", timeout=10)
+    print(f"\npottery page {1000 * (time.monotonic() - started):.0f} ms")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    html = page.text
+    [table] = re.findall(r'<table class="measurements">.*?</table>', html, flags=re.S)
+    assert len(re.findall(r'<th scope="row">', table)) == len(built["GB1"]["dimension"]) == 9
+    assert '<td class="value">17.8</td><td>percent</td>' in table
+    [svg] = re.findall(r'<svg[^>]*class="echoes-plot".*?</svg>', html, flags=re.S)
+    assert len(re.findall(r"<circle ", svg)) == len(same_kiln) > 1
+    assert len(re.findall(r'<circle class="point this"', svg)) == 1
+    assert "<title " in svg and "<desc " in svg and "(percent)" in svg
+    [related] = re.findall(r'<ul class="related-links">(.*?)</ul>', html)
+    links = [unescape(href) for href in re.findall(r'href="([^"]+)"', related)]
+    assert sorted(links) == sorted(f"{twins}objects/pottery/{i}" for i in same_kiln if i != "GB1")
+    for link in links:
+        reply = requests.get(link, timeout=10)
+        assert reply.status_code == 200 and "<h1>Romano-British pottery specimen" in reply.text
+
+
+def test_a_coins_page_links_to_the_iiif_manifest_and_image_a_viewer_opens_for_deep_zoom(hub, twins):
+    """The deep-zoom links of a coin's page answer: the manifest (with the canvas the
+    region is of) and the image's info.json, both from the IIIF service; the whole
+    photograph is drawn from the same image."""
+    html = requests.get(twins + "objects/coins/7", timeout=10).text
+    [manifest] = re.findall(r'<a href="([^"]+)">IIIF manifest</a>', html)
+    [info] = re.findall(r'<a href="([^"]+)">IIIF Image API \(info.json\)</a>', html)
+    [region] = re.findall(r"canvas region <code>([^<]+)</code>", html)
+    iiif = hub.service_url("iiif")
+    assert unescape(manifest).startswith(iiif) and unescape(info).startswith(iiif)
+    canvases = requests.get(unescape(manifest), timeout=10).json()["items"]
+    assert unescape(region).partition("#xywh=")[0] in {c["id"] for c in canvases}
+    assert requests.get(unescape(info), timeout=10).json()["width"] == 384
+    [whole] = re.findall(r'<image href="([^"]+)"', html)
+    assert requests.get(unescape(whole), timeout=30).headers["Content-Type"] == "image/jpeg"
+
+
+def test_a_coins_page_shows_its_public_interpretations_grouped_by_claim(hub, admin, twins):
+    """What people and software said of the coin, on its page: an agent's public
+    proposal with its model's name and version, for whom it acted, its confidence and
+    status, grouped under its claim; a private claim is not on the page."""
+    _, ada = new_person(hub, admin, "twp")
+    container = f"{service_url(hub)}containers/default/"
+    owl = f"http://vocab.getty.edu/page/ulan/owl-{ada.name}"  # this test's own claim
+    agent = {"type": "Software", "name": "coin-reader", "version": "1.4"}
+    post(
+        ada,
+        container,
+        depicts(COIN, owl, "an owl", creator=agent, confidence=0.7, visibility="public"),
+    )
+    post(ada, container, depicts(COIN, owl + "-private", "a private owl"))
+
+    def page() -> str:
+        html = requests.get(twins + "objects/coins/7", timeout=10).text
+        return html if owl in html else ""
+
+    html = wait_for(page, 60, "the public interpretation on the coin's page")
+    section = html[html.index("<h2>Interpretations</h2>") :]
+    [group] = re.findall(
+        rf'<section class="claim"><h3>(?:<a [^>]+>depicts</a>|depicts): <a href="{owl}">an owl'
+        r"</a> \(1\)</h3>(.*?)</section>",
+        section,
+    )
+    assert f"by coin-reader 1.4 (software), for {ada.name}" in group
+    assert "confidence 70%" in group and "<strong>proposed</strong>" in group
+    assert "The head of an owl" in group
+    assert "a private owl" not in html
 
 
 def test_a_long_query_is_stopped_at_the_timeout_while_another_still_answers(twins):

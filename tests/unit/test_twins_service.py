@@ -288,7 +288,8 @@ def test_an_object_is_html_linked_art_or_turtle_by_accept_or_format(service):
     page = service.url + "objects/synthetic/7"
     html = requests.get(page, headers={"Accept": "text/html,*/*;q=0.8"}, timeout=10)
     assert html.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "<h1>thing 7</h1>" in html.text and "Cite as: Made up for the tests." in html.text
+    assert "<h1>thing 7</h1>" in html.text and "<h2>Cite this</h2>" in html.text
+    assert "Made up for the tests." in html.text
     assert html.headers["Vary"] == "Accept"
     linked_art = requests.get(page, headers={"Accept": "application/ld+json"}, timeout=10)
     assert linked_art.headers["Content-Type"].startswith("application/ld+json;profile=")
@@ -304,6 +305,17 @@ def test_an_object_is_html_linked_art_or_turtle_by_accept_or_format(service):
     assert requests.get(page, headers={"Accept": "image/png"}, timeout=10).status_code == 406
     missing = requests.get(service.url + "objects/synthetic/999", timeout=10)
     assert missing.status_code == 404 and missing.json()["field"] == "id"
+
+
+def test_only_an_objects_page_may_be_framed(service):
+    """JupyterLab's twin panel frames the page (anonymous open data); nothing else is."""
+    page = requests.get(service.url + "objects/synthetic/7", timeout=10)
+    assert page.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert "X-Frame-Options" not in page.headers
+    for other in ("", "sparql?query=ASK{}", "objects?iri=urn:echoes:object:synthetic/7"):
+        reply = requests.get(service.url + other, allow_redirects=False, timeout=10)
+        assert reply.headers["Content-Security-Policy"] == "frame-ancestors 'none'", other
+        assert reply.headers["X-Frame-Options"] == "DENY", other
 
 
 def test_an_objects_iri_resolves_to_its_page(service):

@@ -1,6 +1,7 @@
 // The catalog browser side panel: themes and entries of the shared heritage catalog,
-// search, an entry's description, licence, citation and preview, and two actions:
-// insert the loading code into the current notebook, open the annotation view.
+// search, an entry's description, licence, citation and preview, and its actions:
+// insert the loading code into the current notebook, open the annotation view, and, for
+// an entry whose objects have twins, open one object's twin page.
 
 import { Widget } from '@lumino/widgets';
 
@@ -76,6 +77,10 @@ type Preview =
 export interface CatalogActions {
   insertCode(entry: Entry): Promise<void>;
   annotate(entry: Entry): void;
+  /** The twins' collection of the entry's objects (null: they have none). */
+  twinCollection(entry: string): Promise<string | null>;
+  /** Ask which object of `collection`, and open its twin page. */
+  openTwin(collection: string): void;
 }
 
 export class CatalogPanel extends Widget {
@@ -224,6 +229,15 @@ export class CatalogPanel extends Widget {
         : 'Annotate this entry';
     annotate.addEventListener('click', () => this.actions.annotate(entry));
     actions.append(insert, annotate);
+    void this.actions.twinCollection(entry.path).then(collection => {
+      if (!collection) {
+        return;
+      }
+      const twin = el('button', { class: 'jp-mod-styled echoes-OpenTwin' }, 'Digital twin…');
+      twin.title = `Open the page of one object of this entry (${collection}/<id>)`;
+      twin.addEventListener('click', () => this.actions.openTwin(collection));
+      actions.append(twin);
+    });
     box.append(actions);
     box.append(el('div', { class: 'echoes-Preview' }, 'Preview loading…'));
     const facts = el('dl', { class: 'echoes-Entry-facts' });

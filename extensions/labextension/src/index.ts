@@ -1,5 +1,5 @@
 // ECHOES VRE in JupyterLab: the catalog browser (left side panel), the annotation view
-// (main area), the "Publish as App…" command and the link to the apps gallery (in the File
+// (main area), an object's digital twin (main area: src/twin.ts), the "Publish as App…" command and the link to the apps gallery (in the File
 // and Help menus: schema/plugin.json). The server extension echoes.server answers under
 // <base_url>/echoes/.
 
@@ -22,6 +22,7 @@ import { AnnotationView, imageUrl, Me } from './annotator';
 import { CatalogPanel, Entry, EntryCanvas } from './catalog';
 import { connectionLost } from './connection';
 import { myApps, publishNotebook } from './publish';
+import { OPEN_TWIN, openTwin, parseObject, servicePage, twinCollections } from './twin';
 import { workshop } from './workshop';
 
 const ICON = new LabIcon({
@@ -109,17 +110,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'echoes-vre-lab:plugin',
   description: 'Heritage catalog browser, annotation view and "Publish as app"',
   autoStart: true,
-  requires: [INotebookTracker],
+  requires: [INotebookTracker, JupyterFrontEnd.IPaths],
   optional: [ICommandPalette, IFileBrowserFactory],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
+    paths: JupyterFrontEnd.IPaths,
     palette: ICommandPalette | null,
     browsers: IFileBrowserFactory | null
   ) => {
+    // The twins service's pages, where the browser opens them; which entries have twins.
+    const twins = servicePage(paths.urls.hubHost, 'twins');
+    let collections: Promise<Record<string, string>> | null = null;
+    const twinCollection = async (entry: string) => {
+      collections = collections ?? twinCollections(twins);
+      return (await collections)[entry] ?? null;
+    };
     const panel = new CatalogPanel({
       insertCode: entry => insertCode(app, tracker, entry.code),
-      annotate: entry => void openAnnotator(app, entry)
+      annotate: entry => void openAnnotator(app, entry),
+      twinCollection,
+      openTwin: collection => void app.commands.execute(OPEN_TWIN, { collection })
     });
     panel.title.icon = ICON;
     app.shell.add(panel, 'left', { rank: 600 });
@@ -134,6 +145,40 @@ const plugin: JupyterFrontEndPlugin<void> = {
         const path = (args.path as string) ?? 'images.coins';
         const entry = await requestJSON<Entry>(`catalog/entry/${encodeURIComponent(path)}`);
         await openAnnotator(app, entry);
+      }
+    });
+
+    app.commands.addCommand(OPEN_TWIN, {
+      label: 'Open digital twin',
+      caption: "An object's twin page (measurements, related objects, how to cite it)",
+      execute: async args => {
+        if (!twins) {
+          await showErrorMessage(
+            'No twins service',
+            "This server does not know the hub's address: is it started by the ECHOES hub?"
+          );
+          return;
+        }
+        let text = (args.object as string) ?? '';
+        if (!text) {
+          const collection = (args.collection as string) ?? '';
+          const asked = await InputDialog.getText({
+            title: 'Open digital twin',
+            label: 'Object (collection/id, e.g. coins/7, or its IRI)',
+            text: collection ? `${collection}/` : '',
+            placeholder: 'coins/7'
+          });
+          if (!asked.button.accept || !asked.value) {
+            return;
+          }
+          text = asked.value;
+        }
+        const ref = parseObject(text);
+        if (!ref) {
+          await showErrorMessage('Not an object', `“${text}” is not collection/id, e.g. coins/7`);
+          return;
+        }
+        openTwin(app, twins, ref);
       }
     });
 
@@ -190,6 +235,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       palette.addItem({ command: COMMANDS.gallery, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.publish, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.catalog, category: 'ECHOES' });
+      palette.addItem({ command: OPEN_TWIN, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.annotate, category: 'ECHOES', args: { path: 'images.coins' } });
     }
     app.contextMenu.addItem({ command: COMMANDS.publish, selector: '.jp-Notebook', rank: 90 });

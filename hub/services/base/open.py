@@ -3,7 +3,8 @@
 The IIIF service (images, manifests) and the twins service (graph, object pages) serve
 the shared data, which are open data: they never ask the hub who calls (no request waits
 on it), take no cookie or token, and answer any origin (``Access-Control-Allow-Origin:
-*``, never with credentials). Their pages are still never framed.
+*``, never with credentials). Their answers are never framed, unless a handler names who
+may frame it (`frame_ancestors`): the twins service's object pages, which JupyterLab shows.
 """
 
 from __future__ import annotations
@@ -21,10 +22,18 @@ class OpenReads(JSONErrors):
     allowed_headers: ClassVar[str] = "Accept"
     exposed_headers: ClassVar[str] = "Content-Type"
 
+    @property
+    def frame_ancestors(self) -> str:
+        """The pages that may frame this handler's answers (CSP ``frame-ancestors``)."""
+        return "'none'"
+
     def set_default_headers(self) -> None:
-        # Never framed, as every service's pages (an <img> or a fetch is no frame).
-        self.set_header("Content-Security-Policy", "frame-ancestors 'none'")
-        self.set_header("X-Frame-Options", "DENY")
+        # Never framed, as every service's pages (an <img> or a fetch is no frame), unless
+        # the handler says by whom.
+        ancestors = self.frame_ancestors
+        self.set_header("Content-Security-Policy", f"frame-ancestors {ancestors}")
+        if ancestors == "'none'":
+            self.set_header("X-Frame-Options", "DENY")
         self.set_header("Access-Control-Allow-Origin", "*")
         self.set_header("Access-Control-Expose-Headers", self.exposed_headers)
         self.set_header("X-Content-Type-Options", "nosniff")

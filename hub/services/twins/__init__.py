@@ -16,7 +16,8 @@ The public annotations about objects come from the annotation service's change f
 Every read is anonymous and open to any origin (CORS ``*``, never with credentials), as
 the IIIF service's: the shared data are open data. `store` is the core (loading, the
 default-graph rule, the reload when the data build changes), `workers` the query
-processes and their timeout, `pages` the HTML, `handlers` the route table, `app` the process.
+processes and their timeout, `pages` the HTML (with `plot`, its SVG, and `related`, the
+related objects of a load), `handlers` the route table, `app` the process.
 """
 
 from __future__ import annotations
@@ -87,6 +88,27 @@ class TwinsService(ServiceSettings):
         help="""Seconds between two looks at the data folder's build stamp (BUILD.json):
         when its fingerprint changes, the twins are loaded into a fresh store, which
         then replaces the old one whole (readers never see half a load).""",
+    )
+
+    related_shown = Integer(
+        24,
+        min=1,
+        config=True,
+        help="""Links an object's page shows per group of related objects (the same artist,
+        kiln, school, epoch, place or photograph); the page says how many more there are
+        (a Tate artist has up to 154 works).""",
+    )
+
+    page_frame_ancestors = Unicode(
+        "*",
+        config=True,
+        help="""Who may frame an object's page (its CSP `frame-ancestors`): JupyterLab's
+        "Open digital twin" panel shows it in a frame, from the user's own host. Any
+        page by default: an object's page is anonymous open data, read with no cookie or
+        token and with nothing to click that acts for the reader, so a page that frames
+        it learns and can do nothing that it could not by fetching it. Narrow it to the
+        hub's hosts with e.g. "http://localhost:8000 http://*.localhost:8000"; "'none'"
+        forbids framing (and the panel). Every other answer of the service is never framed.""",
     )
 
 

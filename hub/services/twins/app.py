@@ -104,7 +104,14 @@ class TwinsApp(ServiceApp):
 
     def make_web_app(self) -> web.Application:
         self.log.info("twins of %s, stores in %s", self.data_dir, self.store_dir)
-        served = Served(self.twins, self.public_url, self.iiif_url, self.annotations_url)
+        served = Served(
+            self.twins,
+            self.public_url,
+            self.iiif_url,
+            self.annotations_url,
+            related_shown=self.service_settings.related_shown,
+            frame_ancestors=self.service_settings.page_frame_ancestors,
+        )
         return self.web_app(ROUTES, twins=served, default_handler_class=NoSuchPath)
 
     async def close(self) -> None:

@@ -8,7 +8,7 @@ credentials). Queries and objects' RDF run in the worker processes (`store.Twins
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +21,7 @@ from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMedi
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
 from .query import ALIASES, GRAPHS, RESULTS, Request
+from .related import Pages
 from .store import OBJECT, Twins
 
 FORM = "application/x-www-form-urlencoded"
@@ -49,6 +50,12 @@ class Served:
     iiif_url: str
     #: The annotation service's own address (where dated snapshots read revisions).
     annotations_url: str = ""
+    #: `TwinsService.related_shown`.
+    related_shown: int = 24
+    #: `TwinsService.page_frame_ancestors`.
+    frame_ancestors: str = "*"
+    #: The related objects of the load last served, made once per load.
+    pages: Pages = field(default_factory=Pages)
 
 
 class BaseHandler(OpenReads):
@@ -80,6 +87,7 @@ class InfoHandler(BaseHandler):
                 "interpretations": len(served.twins.commons.docs),
                 "collections": {
                     name: {
+                        "entry": entry["entry"],
                         "graph": entry["graph"],
                         "title": entry["title"],
                         "objects": entry["objects"],
@@ -142,6 +150,12 @@ class ObjectHandler(BaseHandler):
 
     allowed_methods = "GET, OPTIONS"
 
+    @property
+    def frame_ancestors(self) -> str:
+        # JupyterLab's "Open digital twin" panel frames the page: anonymous open data,
+        # no cookie, no form, nothing a framing page could make a reader do (README).
+        return self.served.frame_ancestors
+
     async def get(self, collection: str, id: str) -> None:
         local_id = id
         twins = self.served.twins
@@ -160,7 +174,18 @@ class ObjectHandler(BaseHandler):
         if chosen == HTML:
             page = f"{self.served.public_url}objects/{quote(collection)}/{quote(local_id)}"
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            self.write(render(record, entry, page, self.served.iiif_url))
+            snapshot = twins.current
+            related = self.served.pages.related(snapshot.records, snapshot.index, twins.data_dir)
+            html = render(
+                record,
+                entry,
+                page,
+                self.served.iiif_url,
+                related=related,
+                related_shown=self.served.related_shown,
+                interpretations=twins.interpretations(collection, local_id),
+            )
+            self.write(html)
         elif chosen == JSON_LD:
             self.set_header("Content-Type", LINKED_ART)
             self.write(json.dumps(record, ensure_ascii=False))

@@ -1,22 +1,59 @@
-"""An object's page: its Linked Art record as plain HTML, every value escaped.
+"""An object's page: its Linked Art record as a museum's collection page, every value escaped.
 
 What the record says, in the order a reader looks for it: title, identifiers, types,
-production (who, when, where), dimensions and measurements, owner, rights, the source
-(data set, licence, citation) and the images (a region of an image in the IIIF service).
-Links to the same object as JSON-LD and Turtle (``?format=``) and its IRI.
+production (who, when, where), the measurements as a table with a small plot of the object
+among its group (inline SVG made here, `plot`), the images (the region of an image in the
+IIIF service, and the whole image with the region marked), the related objects
+(`related`), rights, the source and how to cite the object, and the interpretations
+people and software made of it (`interpretations_section`). Server-rendered and readable
+without JavaScript; links to the same object as JSON-LD and Turtle (``?format=``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
-CANVAS_REGION = "#xywh="
+from .linkedart import CANVAS_REGION, label
+from .plot import Axis, Point, scatter
+from .related import Canvas, Related
+from .store import OBJECT
 
-
-def label(node: dict[str, Any]) -> str:
-    return str(node.get("_label") or node.get("content") or node.get("id") or node.get("type"))
+#: The images of a whole-image view are asked for at most this size (pixels).
+WHOLE_IMAGE = 800
+#: Per collection, the plot of an object among its group: the group's relation and the
+#: measurements (classification ids, catalogs/twins.py) on the x and y axes. Chosen to
+#: show what the data are known for: the kilns apart by aluminium and iron oxide (Tubb
+#: et al. 1980), the skulls' breadth and height over the epochs, de Piles' colour and
+#: drawing by school. The Tate's records have no dimensions, and rock art and coins no
+#: measurements of the objects: no plot.
+PLOTS = {
+    "pottery": ("made_at", "urn:echoes:type:oxide/Al2O3", "urn:echoes:type:oxide/Fe2O3"),
+    "skulls": ("epoch", "urn:echoes:type:skull/mb", "urn:echoes:type:skull/bh"),
+    "painters": (
+        "member_of",
+        "urn:echoes:type:de-piles-score/colour",
+        "urn:echoes:type:de-piles-score/drawing",
+    ),
+}
+#: How a plot's title names the group, by its relation.
+GROUP_PHRASES = {
+    "made_at": "made at {}",
+    "epoch": "of the epoch {}",
+    "member_of": "of the {}",
+}
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;"
+    "line-height:1.45}table{border-collapse:collapse}th,td{border:1px solid #ccc;"
+    "padding:.2rem .5rem;text-align:left}td.value{text-align:right}figure{margin:1rem 0}"
+    "figcaption{font-size:.9rem;color:#444}figure.region img{width:8rem;height:auto}"
+    "pre.citation{white-space:pre-wrap;"
+    "background:#f4f4f4;padding:.5rem}.interpretation{border-left:3px solid #999;"
+    "padding-left:.6rem;margin:.6rem 0}.status-accepted{border-color:#2e7d32}"
+    ".status-rejected{border-color:#c62828}.status-contested{border-color:#ef6c00}"
+)
 
 
 def term(node: dict[str, Any]) -> str:
@@ -50,13 +87,117 @@ def production(record: dict[str, Any]) -> list[str]:
     return rows
 
 
-def dimensions(record: dict[str, Any]) -> list[str]:
-    rows = [escape(label(d)) for d in record.get("dimension", [])]
+@dataclass(frozen=True)
+class Measurement:
+    """One measurement of the object: what (its classification), value, unit, and who
+    assigned it (empty: the source states it)."""
+
+    what: str
+    what_id: str
+    value: float
+    unit: str
+    by: str = ""
+    when: str = ""
+
+
+def measurement(
+    dimension: dict[str, Any], suffix: str = "", by: str = "", when: str = ""
+) -> Measurement:
+    """A Linked Art dimension as a `Measurement`: what it is is its first classification."""
+    classes = dimension.get("classified_as") or [{}]
+    return Measurement(
+        label(classes[0]) + suffix if classes[0] else label(dimension),
+        classes[0].get("id", ""),
+        dimension["value"],
+        label(dimension["unit"]) if "unit" in dimension else "",
+        by,
+        when,
+    )
+
+
+def measurements(record: dict[str, Any]) -> list[Measurement]:
+    """The object's dimensions, those assigned to it (de Piles' scores, with who and
+    when), and its images' (the size of a coin's region in the photograph)."""
+    found = [measurement(d) for d in record.get("dimension", []) if "value" in d]
     for assignment in record.get("attributed_by", []):
         who = ", ".join(label(a) for a in assignment.get("carried_out_by", []))
-        for d in assignment.get("assigned", []):
-            rows.append(f"{escape(label(d))} (assigned by {escape(who)})")
-    return rows
+        when = label(assignment["timespan"]) if "timespan" in assignment else ""
+        found += [
+            measurement(d, by=who, when=when)
+            for d in assignment.get("assigned", [])
+            if "value" in d
+        ]
+    for visual in record.get("representation", []):
+        for digital in visual.get("digitally_shown_by", []):
+            found += [
+                measurement(d, " of the image region")
+                for d in digital.get("dimension", [])
+                if "value" in d
+            ]
+    return found
+
+
+def number(value: float) -> str:
+    return f"{value:g}"
+
+
+def measurement_table(found: list[Measurement]) -> str:
+    if not found:
+        return ""
+    assigned = any(m.by for m in found)
+    head = '<tr><th scope="col">What</th><th scope="col">Value</th><th scope="col">Unit</th>'
+    head += '<th scope="col">Assigned by</th></tr>' if assigned else "</tr>"
+    rows = []
+    for m in found:
+        row = (
+            f'<tr><th scope="row">{escape(m.what)}</th>'
+            f'<td class="value">{escape(number(m.value))}</td><td>{escape(m.unit)}</td>'
+        )
+        if assigned:
+            row += f"<td>{escape(m.by)}{f' ({escape(m.when)})' if m.when else ''}</td>"
+        rows.append(row + "</tr>")
+    return (
+        '<table class="measurements"><caption>Measurements of this object</caption>'
+        f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def group_plot(collection: str, local_id: str, related: Related, objects_url: str) -> str:
+    """The figure of the object among its group (`PLOTS`): one point for each object of
+    the group that has both measurements. "" when its collection has no plot, or the
+    object lacks them."""
+    if collection not in PLOTS:
+        return ""
+    relation, x_id, y_id = PLOTS[collection]
+    group = related.group(collection, local_id, relation)
+    if group is None:
+        return ""
+    points, axes = [], {}
+    for member in group.members:
+        record = related.records[collection][member]
+        by_kind = {m.what_id: m for m in measurements(record)}
+        if x_id not in by_kind or y_id not in by_kind:
+            continue
+        x, y = by_kind[x_id], by_kind[y_id]
+        axes = axes or {"x": Axis(x.what, x.unit), "y": Axis(y.what, y.unit)}
+        href = f"{objects_url}{quote(collection)}/{quote(member)}"
+        points.append(Point(x.value, y.value, label(record), href, member == local_id))
+    if not any(p.this for p in points):
+        return ""
+    this = next(p for p in points if p.this)
+    what = GROUP_PHRASES[relation].format(group.label)
+    title = f"{this.label} among the {len(points)} {what}"
+    description = (
+        f"Scatter plot of {axes['y'].title} against {axes['x'].title} for the "
+        f"{len(points)} {what}; each point links to its page. "
+        f"This object, highlighted, is at {number(this.x)}, {number(this.y)}."
+    )
+    svg = scatter(points, axes["x"], axes["y"], title, description, f"plot-{relation}")
+    caption = (
+        f"{escape(this.label)} (the large outlined point) among the {len(points)} "
+        f"{escape(what)}: {escape(axes['y'].title)} against {escape(axes['x'].title)}."
+    )
+    return f'<figure class="group-plot">{svg}<figcaption>{caption}</figcaption></figure>'
 
 
 def rights(record: dict[str, Any]) -> list[str]:
@@ -73,8 +214,8 @@ def rights(record: dict[str, Any]) -> list[str]:
     ]
 
 
-def image_regions(record: dict[str, Any]) -> list[str]:
-    """Each image of the object, as the IIIF addresses of its region in the image."""
+def image_regions(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each image of the object: what it shows, and the IIIF address of its region."""
     found = []
     for visual in record.get("representation", []):
         for digital in visual.get("digitally_shown_by", []):
@@ -83,9 +224,235 @@ def image_regions(record: dict[str, Any]) -> list[str]:
     return found
 
 
-def render(record: dict[str, Any], entry: dict[str, Any], page_url: str, iiif_url: str) -> str:
+def images(
+    record: dict[str, Any], entry: dict[str, Any], iiif_url: str, canvases: dict[str, Canvas]
+) -> str:
+    """Each image: its region from the IIIF Image API; with the region's canvas known, the
+    whole image with the region marked (SVG over the image, no script) and the links a
+    IIIF viewer opens for deep zoom (the image's info.json, the manifest, the canvas
+    region)."""
+    image = entry.get("iiif_image")
+    shown = []
+    for number_, (what, address) in enumerate(image_regions(record), start=1):
+        canvas_id, _, region = address.partition(CANVAS_REGION)
+        if not (image and region):
+            shown.append(f"<p>{term({'id': address, '_label': what})}</p>")
+            continue
+        base = f"{iiif_url}image/3/{quote(image, safe='')}"
+        src = f"{base}/{region}/max/0/default.jpg"
+        parts = [
+            f'<figure class="region"><img src="{escape(src)}" alt="{escape(what)}">'
+            f"<figcaption>{escape(what)}</figcaption></figure>"
+        ]
+        canvas = canvases.get(canvas_id)
+        links = [f'<a href="{escape(base)}/info.json">IIIF Image API (info.json)</a>']
+        if canvas is not None:
+            parts.append(whole_image(canvas, base, region, what, f"whole-{number_}"))
+            manifest = f"{iiif_url}presentation/{quote(canvas.manifest)}"
+            links.insert(0, f'<a href="{escape(manifest)}">IIIF manifest</a>')
+        links.append(f"canvas region <code>{escape(address)}</code>")
+        parts.append(
+            "<p>Deep zoom: open the IIIF manifest or the image's info.json in a IIIF viewer "
+            f"(Mirador, OpenSeadragon). {'; '.join(links)}.</p>"
+        )
+        shown.append("".join(parts))
+    return "".join(shown)
+
+
+def whole_image(canvas: Canvas, base: str, region: str, what: str, key: str) -> str:
+    """The whole image, the region outlined on it, in the canvas's pixels."""
+    try:
+        x, y, w, h = (float(v) for v in region.split(","))
+    except ValueError:
+        return ""
+    large = max(canvas.width, canvas.height) > WHOLE_IMAGE
+    size = f"!{WHOLE_IMAGE},{WHOLE_IMAGE}" if large else "max"
+    src = f"{base}/full/{size}/0/default.jpg"
+    title = f"{what}, outlined on the whole image"
+    description = (
+        f"{canvas.label}, {canvas.width} by {canvas.height} pixels, with the region "
+        f"x {x:g}, y {y:g}, {w:g} by {h:g} pixels outlined."
+    )
+    return (
+        '<figure class="whole-image">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="whole" '
+        f'viewBox="0 0 {canvas.width} {canvas.height}" width="{min(canvas.width, 640)}" '
+        f'aria-labelledby="{key}-title {key}-desc">'
+        f'<title id="{key}-title">{escape(title)}</title>'
+        f'<desc id="{key}-desc">{escape(description)}</desc>'
+        f'<image href="{escape(src)}" x="0" y="0" width="{canvas.width}" '
+        f'height="{canvas.height}"/>'
+        f'<rect class="region" x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" fill="none" '
+        f'stroke="#d81b60" stroke-width="3"/></svg>'
+        f"<figcaption>{escape(title)}: {escape(canvas.label)}.</figcaption></figure>"
+    )
+
+
+def related_section(
+    related: Related, collection: str, local_id: str, objects_url: str, shown: int
+) -> str:
+    """Each group the object is in with others: links to their pages (the first ``shown``
+    of them, and how many more)."""
+    parts = []
+    for group in related.groups_of(collection, local_id):
+        others = [m for m in group.members if m != local_id]
+        records = related.records[collection]
+        links = [
+            f'<li><a href="{escape(objects_url)}{quote(collection)}/{quote(m)}">'
+            f"{escape(label(records[m]))}</a></li>"
+            for m in others[:shown]
+        ]
+        more = len(others) - len(links)
+        parts.append(
+            f'<section class="related" data-relation="{escape(group.relation)}">'
+            f"<h3>{escape(group.heading)} ({len(others)})</h3>"
+            f'<ul class="related-links">{"".join(links)}</ul>'
+            + (f"<p>and {more} more.</p>" if more > 0 else "")
+            + "</section>"
+        )
+    return "".join(parts)
+
+
+def cite(record: dict[str, Any], entry: dict[str, Any], page_url: str) -> str:
+    """The object's IRI, the source's citation and licence, a citation ready to copy."""
+    citation = (
+        f"{label(record)}. Digital twin {record['id']}, from {entry['title']} "
+        f"({entry['licence']}). {entry['citation']} ECHOES VRE: {page_url}"
+    )
+    return (
+        f'<dl class="cite"><dt>IRI</dt><dd><code>{escape(record["id"])}</code></dd>'
+        f"<dt>Source</dt><dd>{escape(entry['title'])} ({escape(entry['entry'])})</dd>"
+        f"<dt>Licence</dt><dd>{licence_link(entry['licence'])}</dd>"
+        f"<dt>Cite the source as</dt><dd>{escape(entry['citation'])}</dd></dl>"
+        "<p>Ready to copy:</p>"
+        f'<pre class="citation">{escape(citation)}</pre>'
+        f'<p><a href="{escape(page_url)}?format=json-ld">This record as Linked Art '
+        "JSON-LD</a></p>"
+    )
+
+
+def licence_link(spdx: str) -> str:
+    if spdx.startswith("LicenseRef-") or not spdx:
+        return escape(spdx)
+    return f'<a href="https://spdx.org/licenses/{quote(spdx)}.html">{escape(spdx)}</a>'
+
+
+def who(creator: dict[str, Any] | str) -> str:
+    """A person by nickname; software by name and version, and for whom it acted (a
+    person, or a hub user's name)."""
+    if isinstance(creator, str):
+        return escape(creator)
+    kinds = creator.get("type")
+    if "Software" in (kinds if isinstance(kinds, list) else [kinds]):
+        name = creator.get("name") or creator.get("id") or "software"
+        version = f" {creator['version']}" if creator.get("version") else ""
+        text = f"{escape(str(name))}{escape(str(version))} (software)"
+        for_whom = creator.get("actedOnBehalfOf")
+        return f"{text}, for {who(for_whom)}" if for_whom else text
+    return escape(str(creator.get("nickname") or creator.get("name") or creator.get("id", "?")))
+
+
+def claim_key(claim: dict[str, Any]) -> tuple[str, str]:
+    value = claim.get("value") or {}
+    return str(claim.get("property", "")), str(value.get("id") or value.get("label") or "")
+
+
+def claim_heading(claim: dict[str, Any]) -> str:
+    value = claim.get("value") or {}
+    prop = escape(str(claim.get("property", "")))
+    if claim.get("crm", "").startswith("http"):
+        prop = f'<a href="{escape(claim["crm"])}">{prop}</a>'
+    shown = escape(str(value.get("label") or value.get("id") or ""))
+    if str(value.get("id", "")).startswith("http"):
+        shown = f'<a href="{escape(value["id"])}">{shown}</a>'
+    return f"{prop}: {shown}"
+
+
+def interpretation(item: dict[str, Any]) -> str:
+    """One interpretation: who, when, confidence, status (and by whom), agree and contest
+    counts, whether the current view adopts it, its text and its replies."""
+    status = str(item.get("status") or "proposed")
+    when = escape(str(item.get("created", "")))
+    if item.get("modified") and item["modified"] != item.get("created"):
+        when += f", changed {escape(str(item['modified']))}"
+    confidence = item.get("confidence")
+    facts = [
+        f"by {who(item.get('creator') or {})}",
+        f"on {when}",
+        "confidence " + (f"{float(confidence):.0%}" if confidence is not None else "not given"),
+    ]
+    verdicts = [
+        f"{escape(str(v.get('verdict', '')))} by {who(v.get('creator') or {})}"
+        + (f" on {escape(str(v['at']))}" if v.get("at") else "")
+        for v in item.get("status_by", [])
+    ]
+    agree, contest = len(item.get("agree", [])), len(item.get("contest", []))
+    replies = [
+        f"<li>{who(r.get('creator') or {})}, {escape(str(r.get('created', '')))}: "
+        f"{escape(str(r.get('text', '')))}</li>"
+        for r in item.get("replies", [])
+    ]
+    return (
+        f'<article class="interpretation status-{escape(status)}" '
+        f'data-id="{escape(str(item.get("id", "")))}">'
+        f"<p>{escape(str(item.get('text', '')))}</p>"
+        f'<p class="facts">{"; ".join(facts)}.</p>'
+        f'<p class="status">Status: <strong>{escape(status)}</strong>'
+        + (f" ({'; '.join(verdicts)})" if verdicts else "")
+        + f'. <span class="agree">{agree} agree</span>, '
+        f'<span class="contest">{contest} contest</span>.'
+        + (' <span class="adopted">In the current view.</span>' if item.get("adopted") else "")
+        + "</p>"
+        + (f'<ul class="replies">{"".join(replies)}</ul>' if replies else "")
+        + "</article>"
+    )
+
+
+def interpretations_section(items: list[dict[str, Any]]) -> str:
+    """The interpretations of an object (the twins' interpretations contract, README),
+    grouped by claim: one group per (property, value id or label), in the order first
+    met; an interpretation of several claims shows in each of their groups, one of none
+    in "Notes", last. Every value escaped. "" when there are none."""
+    if not items:
+        return ""
+    groups: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    notes: list[str] = []
+    for item in items:
+        shown = interpretation(item)
+        claims = item.get("claims") or []
+        if not claims:
+            notes.append(shown)
+        for claim in claims:
+            key = claim_key(claim)
+            groups.setdefault(key, (claim_heading(claim), []))[1].append(shown)
+    parts = [
+        f'<section class="claim"><h3>{heading} ({len(shown)})</h3>{"".join(shown)}</section>'
+        for heading, shown in groups.values()
+    ]
+    if notes:
+        parts.append(
+            f'<section class="claim notes"><h3>Notes ({len(notes)})</h3>{"".join(notes)}</section>'
+        )
+    return "".join(parts)
+
+
+def render(
+    record: dict[str, Any],
+    entry: dict[str, Any],
+    page_url: str,
+    iiif_url: str,
+    *,
+    related: Related | None = None,
+    related_shown: int = 24,
+    interpretations: list[dict[str, Any]] | None = None,
+) -> str:
     """The page of ``record`` (its collection's index ``entry``); ``page_url``: this
-    page's address (without query), ``iiif_url``: the IIIF service's public URL."""
+    page's address (without query), ``iiif_url``: the IIIF service's public URL;
+    ``related``: the load's related objects and canvases (none: no related objects, plot
+    or whole image); ``interpretations``: shown when given (`interpretations_section`)."""
+    related = related or Related({})
+    collection, _, local_id = record["id"].removeprefix(OBJECT).partition("/")
+    objects_url = page_url[: page_url.rindex("/objects/") + len("/objects/")]
     title = escape(label(record))
     identifiers = [
         f"{escape(i['content'])}{kinds(i)}"
@@ -101,25 +468,8 @@ def render(record: dict[str, Any], entry: dict[str, Any], page_url: str, iiif_ur
     places = [term(p) for p in record.get("part_of", [])]
     owners = [term(o) for o in record.get("current_owner", [])]
     groups = [term(g) for g in record.get("member_of", [])]
-    images = []
-    image = entry.get("iiif_image")
-    for what, address in image_regions(record):
-        region = address.partition(CANVAS_REGION)[2]
-        if image and region:
-            base = f"{iiif_url}image/3/{quote(image, safe='')}"
-            src = f"{base}/{region}/max/0/default.jpg"
-            images.append(
-                f'<a href="{escape(base)}/info.json"><img src="{escape(src)}" '
-                f'alt="{escape(what)}"></a> {escape(what)}'
-            )
-        else:
-            images.append(f'<a href="{escape(address)}">{escape(what)}</a>')
-    source = [
-        f"{escape(entry['title'])} ({escape(entry['entry'])})",
-        f"Licence: {escape(entry['licence'])}",
-        f"Cite as: {escape(entry['citation'])}",
-    ]
-    source += [escape(label(s)) for s in record.get("subject_of", [])]
+    plot = group_plot(collection, local_id, related, objects_url)
+    source = [escape(label(s)) for s in record.get("subject_of", [])]
     iri = escape(record["id"])
     body = "".join(
         [
@@ -128,14 +478,20 @@ def render(record: dict[str, Any], entry: dict[str, Any], page_url: str, iiif_ur
             section("Names", items(names)),
             section("Identifiers", items(identifiers)),
             section("Production", items(production(record))),
-            section("Dimensions and measurements", items(dimensions(record))),
+            section("Measurements", measurement_table(measurements(record)) + plot),
+            section("Images", images(record, entry, iiif_url, related.canvases)),
             section("Statements", items(statements)),
             section("Part of", items(places)),
             section("Member of", items(groups)),
             section("Current owner", items(owners)),
+            section(
+                "Related objects",
+                related_section(related, collection, local_id, objects_url, related_shown),
+            ),
             section("Rights", items(rights(record))),
-            section("Images", items(images)),
-            section("Source, rights and citation", items(source)),
+            section("Source records", items(source)),
+            section("Cite this", cite(record, entry, page_url)),
+            section("Interpretations", interpretations_section(interpretations or [])),
             section(
                 "This object as data",
                 items(
@@ -149,5 +505,6 @@ def render(record: dict[str, Any], entry: dict[str, Any], page_url: str, iiif_ur
     )
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        f"<title>{title}</title></head>\n<body>\n{body}</body>\n</html>\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{title}</title><style>{STYLE}</style></head>\n<body>\n{body}</body>\n</html>\n"
     )

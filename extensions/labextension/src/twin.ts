@@ -1,0 +1,94 @@
+// "Open digital twin": an object's page, as the twins service serves it
+// (hub/services/twins/, objects/<collection>/<id>), in a main-area panel. The page is
+// anonymous open data, server-rendered with no script: the panel frames it from the
+// twins service's own host (which allows it: TwinsService.page_frame_ancestors), in a
+// sandbox that grants it nothing, and sends it no cookie and no referrer.
+
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { IFrame, MainAreaWidget } from '@jupyterlab/apputils';
+
+export const OPEN_TWIN = 'echoes:open-twin';
+/** The IRI of an object's twin: urn:echoes:object:<collection>/<id>. */
+export const OBJECT_IRI = 'urn:echoes:object:';
+
+/** Where a browser opens the service `name`: the host the hub gives it beside its own
+ * (JupyterHub's `subdomain_host`, `<name>--service.<domain>`), the rule of the server
+ * extension's `beside` (extensions/echoes/hub.py). "" when the page knows no hub host
+ * (a JupyterLab not started by the hub). */
+export function servicePage(hubHost: string | undefined, name: string): string {
+  if (!hubHost) {
+    return '';
+  }
+  const hub = new URL(hubHost);
+  return `${hub.protocol}//${name}--service.${hub.host}/services/${name}/`;
+}
+
+export interface ObjectRef {
+  collection: string;
+  id: string;
+}
+
+/** `coins/7` or `urn:echoes:object:coins/7` as an object; null when it is neither. */
+export function parseObject(text: string): ObjectRef | null {
+  const trimmed = text.trim();
+  const given = trimmed.startsWith(OBJECT_IRI) ? trimmed.slice(OBJECT_IRI.length) : trimmed;
+  const slash = given.indexOf('/');
+  if (slash <= 0 || slash === given.length - 1) {
+    return null;
+  }
+  const collection = given.slice(0, slash);
+  const id = given.slice(slash + 1);
+  return /^[\w.-]+$/.test(collection) && !id.includes('/') ? { collection, id } : null;
+}
+
+/** The address of the object's page at the twins service `service`. */
+export function twinPage(service: string, ref: ObjectRef): string {
+  return `${service}objects/${encodeURIComponent(ref.collection)}/${encodeURIComponent(ref.id)}`;
+}
+
+/** The twins service's index (`GET /`) as catalog entry path -> collection. */
+export function collectionsByEntry(index: {
+  collections?: Record<string, { entry?: string }>;
+}): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [name, collection] of Object.entries(index.collections ?? {})) {
+    if (collection.entry) {
+      found[collection.entry] = name;
+    }
+  }
+  return found;
+}
+
+/** The catalog entries that have twins, read once from the twins service (anonymous:
+ * no credentials). Empty when the service cannot be reached. */
+export function twinCollections(service: string): Promise<Record<string, string>> {
+  if (!service) {
+    return Promise.resolve({});
+  }
+  return fetch(service, { credentials: 'omit', headers: { Accept: 'application/json' } })
+    .then(reply => (reply.ok ? reply.json() : {}))
+    .then(collectionsByEntry)
+    .catch(() => ({}));
+}
+
+/** Show the object's page in a main-area panel (the one already open, if it is). */
+export function openTwin(app: JupyterFrontEnd, service: string, ref: ObjectRef): void {
+  const id = `echoes-twin-${ref.collection}-${ref.id}`.replace(/[^\w-]/g, '_');
+  for (const widget of app.shell.widgets('main')) {
+    if (widget.id === id) {
+      app.shell.activateById(id);
+      return;
+    }
+  }
+  // No sandbox exception: the page needs no script, form, popup or same-origin access.
+  const content = new IFrame({ sandbox: [], referrerPolicy: 'no-referrer' });
+  content.url = twinPage(service, ref);
+  content.addClass('echoes-TwinPage');
+  const widget = new MainAreaWidget({ content });
+  widget.id = id;
+  widget.title.label = `Twin: ${ref.collection}/${ref.id}`;
+  widget.title.caption = `${OBJECT_IRI}${ref.collection}/${ref.id}`;
+  widget.title.closable = true;
+  app.shell.add(widget, 'main');
+  app.shell.activateById(id);
+}

@@ -1,0 +1,59 @@
+jest.mock('@jupyterlab/application', () => ({ JupyterFrontEnd: {} }), { virtual: true });
+jest.mock('@jupyterlab/apputils', () => ({}), { virtual: true });
+
+import { collectionsByEntry, parseObject, servicePage, twinPage } from '../src/twin';
+
+describe("where the twins service's pages are", () => {
+  it('is the host the hub gives the service beside its own, as echoes.hub.beside says', () => {
+    expect(servicePage('http://localhost:8000', 'twins')).toBe(
+      'http://twins--service.localhost:8000/services/twins/'
+    );
+    expect(servicePage('https://vre.example.org/', 'twins')).toBe(
+      'https://twins--service.vre.example.org/services/twins/'
+    );
+  });
+
+  it('is nowhere when the page knows no hub', () => {
+    expect(servicePage(undefined, 'twins')).toBe('');
+    expect(servicePage('', 'twins')).toBe('');
+  });
+});
+
+describe('which object a person names', () => {
+  it('takes collection/id and the IRI', () => {
+    expect(parseObject('coins/7')).toEqual({ collection: 'coins', id: '7' });
+    expect(parseObject(' urn:echoes:object:rock-art/7.1 ')).toEqual({
+      collection: 'rock-art',
+      id: '7.1'
+    });
+  });
+
+  it('refuses anything else', () => {
+    for (const text of ['', 'coins', 'coins/', '/7', 'a b/7', 'coins/7/x', '../x/7']) {
+      expect(parseObject(text)).toBeNull();
+    }
+  });
+
+  it("escapes the id in the page's address", () => {
+    expect(twinPage('http://t/services/twins/', { collection: 'tate', id: 'a b?' })).toBe(
+      'http://t/services/twins/objects/tate/a%20b%3F'
+    );
+  });
+});
+
+describe("the twins service's index", () => {
+  it('maps each catalog entry to its collection', () => {
+    const index = {
+      collections: {
+        coins: { entry: 'images.coins', objects: 24 },
+        pottery: { entry: 'archaeometry.pottery_kilns' },
+        old: {}
+      }
+    };
+    expect(collectionsByEntry(index)).toEqual({
+      'images.coins': 'coins',
+      'archaeometry.pottery_kilns': 'pottery'
+    });
+    expect(collectionsByEntry({})).toEqual({});
+  });
+});

@@ -1,0 +1,94 @@
+"""The twin page in a real browser (Debian's chromium) behind the real hub, as a museum
+visitor and as a researcher in JupyterLab: anonymously, a coin's page shows its region
+of the photograph (from the IIIF service) and the whole photograph with the region
+outlined; a pottery sample's page shows the plot of its kiln's samples, and a related
+link leads to another sample's page. In JupyterLab, the catalog browser's "Open digital
+twin…" on the coins entry and the command palette's "Open digital twin" each open an
+object's page in a main-area panel, framed from the twins service's host. Screenshots
+go to test-output/screenshots/ (twin-*.png)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.test_lab_browser import open_catalog, open_lab
+
+pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
+
+
+def loaded_images(page_or_frame, selector: str) -> list[int]:
+    """The natural widths of the images ``selector`` finds (0: not loaded)."""
+    return page_or_frame.locator(selector).evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+
+
+def test_a_visitor_reads_a_coins_page_and_a_pottery_samples_plot_and_follows_a_related_link(
+    twins, watched_page
+):
+    visitor = watched_page("twin-visitor")
+    page = visitor.page
+    with visitor.step("coin"):
+        reply = page.goto(twins + "objects/coins/7")
+        assert reply.status == 200
+        assert page.locator("h1").inner_text() == "Greek coin 7 from Pompeii"
+        page.locator("figure.region img").wait_for()
+        page.wait_for_function(
+            "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)"
+        )
+        [width] = loaded_images(page, "figure.region img")
+        assert width == 42  # the region xywh=25,104,42,41, at its full size
+        whole = page.locator("svg.whole")
+        assert whole.is_visible() and whole.locator("rect.region").count() == 1
+        assert page.locator("a", has_text="IIIF manifest").count() == 1
+    with visitor.step("pottery"):
+        page.goto(twins + "objects/pottery/GB1")
+        plot = page.locator("svg.echoes-plot")
+        assert plot.is_visible()
+        assert plot.locator("circle.point").count() == 22  # kiln 1's samples
+        assert plot.locator("circle.this").count() == 1
+        assert "kiln 1 (Gloucester)" in page.locator("figure.group-plot figcaption").inner_text()
+    with visitor.step("related"):
+        link = page.locator(".related-links a", has_text="specimen GA1").first
+        with page.expect_navigation():
+            link.click()
+        assert page.url == twins + "objects/pottery/GA1"
+        assert page.locator("h1").inner_text() == "Romano-British pottery specimen GA1"
+        assert page.locator("svg.echoes-plot circle.this").count() == 1
+
+
+def test_jupyterlab_opens_a_twin_from_the_catalog_browser_and_from_the_palette(
+    hub, twins, new_user, watched_page
+):
+    person = new_user("twin")
+    researcher = watched_page("twin-lab")
+    page = researcher.page
+    with researcher.step("catalog"):
+        open_lab(page, hub, person)
+        open_catalog(page)
+        page.fill(".echoes-Catalog-search", "coins pompeii")
+        page.locator(".echoes-Catalog-results").wait_for(timeout=60_000)
+        page.click(".echoes-Catalog-entry[data-path='images.coins']")
+        button = page.locator(".echoes-Entry[data-path='images.coins'] .echoes-OpenTwin")
+        button.click(timeout=30_000)
+        asked = page.locator(".jp-Dialog input")
+        assert asked.input_value() == "coins/"
+        asked.fill("coins/7")
+        asked.press("Enter")
+        frame = page.frame_locator(".echoes-TwinPage iframe")
+        assert frame.locator("h1").inner_text(timeout=30_000) == "Greek coin 7 from Pompeii"
+        frame.locator("figure.region img").wait_for()
+        tab = page.locator(".lm-TabBar-tab", has_text="Twin: coins/7")
+        assert tab.count() == 1
+    with researcher.step("palette"):
+        page.keyboard.press("Control+Shift+C")
+        page.locator(".lm-CommandPalette-input").fill("Open digital twin")
+        page.locator(".lm-CommandPalette-item", has_text="Open digital twin").first.click()
+        asked = page.locator(".jp-Dialog input")
+        asked.fill("urn:echoes:object:pottery/GB1")
+        asked.press("Enter")
+        frame = page.frame_locator(".echoes-TwinPage iframe >> visible=true")
+        heading = frame.locator("h1")
+        assert heading.inner_text(timeout=30_000) == "Romano-British pottery specimen GB1"
+        assert frame.locator("svg.echoes-plot circle.point").count() == 22
+        # A related link navigates inside the panel.
+        frame.locator(".related-links a", has_text="specimen GA1").first.click()
+        frame.locator("h1", has_text="specimen GA1").wait_for(timeout=30_000)
