@@ -328,6 +328,7 @@ def test_the_openapi_description_is_the_route_table(service):
         "/sparql",
         "/objects",
         "/objects/{collection}/{id}",
+        "/search",
     }
     assert document["security"] == []
 

@@ -8,7 +8,7 @@ credentials). Queries and objects' RDF run in the worker processes (`store.Twins
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from ..base.routes import Route
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .pages import render
 from .query import ALIASES, GRAPHS, RESULTS, Request
+from .search import MAX_LIMIT, Query, Search
 from .store import OBJECT, Twins
 
 FORM = "application/x-www-form-urlencoded"
@@ -45,6 +46,12 @@ class Served:
     twins: Twins
     public_url: str
     iiif_url: str
+    #: The search index of the current snapshot (search.py).
+    search: Search = field(default_factory=Search)
+
+    def page_url(self, collection: str, local_id: str) -> str:
+        """The object's page (``objects/<collection>/<id>``), each part escaped."""
+        return f"{self.public_url}objects/{quote(collection, safe='')}/{quote(local_id, safe='')}"
 
 
 class BaseHandler(OpenReads):
@@ -70,6 +77,7 @@ class InfoHandler(BaseHandler):
                 "service": "twins",
                 "sparql": f"{served.public_url}sparql",
                 "objects": f"{served.public_url}objects/<collection>/<id>",
+                "search": f"{served.public_url}search?q=<words>",
                 "build": snapshot.fingerprint,
                 "default_graph": "empty: name graphs with GRAPH or FROM (README.md)",
                 "collections": {
@@ -147,7 +155,7 @@ class ObjectHandler(BaseHandler):
                 raise NotAcceptable(f"an object is served as {', '.join(OBJECT_TYPES)}", "Accept")
             self.set_header("Vary", "Accept")
         if chosen == HTML:
-            page = f"{self.served.public_url}objects/{quote(collection)}/{quote(local_id)}"
+            page = self.served.page_url(collection, local_id)
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.write(render(record, entry, page, self.served.iiif_url))
         elif chosen == JSON_LD:
@@ -170,8 +178,25 @@ class ResolveHandler(BaseHandler):
         if not iri.startswith(OBJECT) or not slash:
             raise BadQuery(f"iri is {OBJECT}<collection>/<id>", "iri")
         self.served.twins.record(collection, local_id)
-        url = f"{self.served.public_url}objects/{quote(collection)}/{quote(local_id, safe='')}"
-        self.redirect(url, status=303)
+        self.redirect(self.served.page_url(collection, local_id), status=303)
+
+
+class SearchHandler(BaseHandler):
+    """Objects whose names, identifiers or statements hold every word (search.py)."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    def get(self) -> None:
+        twins = self.served.twins
+        twins.check_loaded()
+        snapshot = twins.current
+        query = Query.parse(
+            self.get_query_argument("q", None),
+            self.get_query_argument("collection", None),
+            self.get_query_argument("limit", None),
+            snapshot.index,
+        )
+        self.write_json(self.served.search.answer(snapshot, query, self.served.page_url))
 
 
 class NoSuchPath(BaseHandler):
@@ -218,6 +243,13 @@ ROUTES = [
         query=("format",),
         replies={"get": "Object"},
     ),
+    Route(
+        "search",
+        SearchHandler,
+        {"get": "Objects whose names, identifiers or statements hold every word of q"},
+        query=("q", "collection", "limit"),
+        replies={"get": "SearchResults"},
+    ),
 ]
 
 
@@ -235,6 +267,27 @@ def document(base_url: str) -> dict[str, Any]:
             "Results": {"type": "object", "description": "SPARQL results (JSON) or RDF"},
             "Query": {"type": "object", "properties": {"query": {"type": "string"}}},
             "Object": {"type": "object", "required": ["id", "type"]},
+            "SearchResults": {
+                "type": "object",
+                "required": ["query", "collection", "total", "results"],
+                "properties": {
+                    "query": {"type": "string"},
+                    "collection": {"type": "string", "nullable": True},
+                    "total": {"type": "integer", "description": "matches, before limit"},
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "collection", "local_id", "label", "type", "page"],
+                            "properties": {
+                                name: {"type": "string"}
+                                for name in ("id", "collection", "local_id", "label", "type")
+                            }
+                            | {"page": {"type": "string", "format": "uri"}},
+                        },
+                    },
+                },
+            },
         },
         errors={
             "400": "a bad query or parameter (named in field)",
@@ -252,6 +305,12 @@ def document(base_url: str) -> dict[str, Any]:
             "format": {
                 "description": "The representation, for links: " + ", ".join(FORMATS),
                 "schema": {"type": "string", "enum": list(FORMATS)},
+            },
+            "q": {"description": "Words an object's names, identifiers or statements hold"},
+            "collection": {"description": "Only this collection's objects (`GET /` lists them)"},
+            "limit": {
+                "description": f"At most this many results (default 20, at most {MAX_LIMIT})",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
             },
         },
         media_types={"Results": "application/sparql-results+json", "Object": JSON_LD},
