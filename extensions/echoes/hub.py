@@ -1,7 +1,7 @@
 """The hub seen from the user side: where it and its services are, who I am, which groups.
 
-Every program on the user side finds the hub here: the notebook client
-(echoes.annotations), the widgets, the server extension (echoes.server) and
+Every program on the user side finds the hub here: the notebook clients
+(echoes.annotations, echoes.twins), the widgets, the server extension (echoes.server) and
 `echoes publish`. Inside a user server, JupyterHub tells the server its hub API
 (JUPYTERHUB_API_URL), its token (JUPYTERHUB_API_TOKEN) and its owner
 (JUPYTERHUB_USER), and the ECHOES hub tells it where each service listens,
@@ -109,9 +109,11 @@ class Hub:
 
     # HTTP: clients that send this hub's token with every request.
 
-    def client(self, timeout: float = 60) -> httpx.Client:
-        """A blocking client (a kernel, a command line); close it, or use it in ``with``."""
-        return httpx.Client(auth=_Token(self.token), timeout=timeout)
+    def client(self, timeout: float = 60, *, anonymous: bool = False) -> httpx.Client:
+        """A blocking client (a kernel, a command line); close it, or use it in ``with``.
+        ``anonymous``: send no token, for the services every read of which is anonymous
+        (twins, IIIF): they take none, and a credential goes only where it is needed."""
+        return httpx.Client(auth=None if anonymous else _Token(self.token), timeout=timeout)
 
     def async_client(self, timeout: float = 60) -> httpx.AsyncClient:
         """An async client (the server extension); one for the life of the process."""
