@@ -394,10 +394,23 @@ def to_frame(items: list[dict] | dict):
     return pd.DataFrame([_row(a) for a in items], columns=COLUMNS)
 
 
-def _row(annotation: dict) -> dict:
-    creator = annotation.get("creator") or {}
+def creator_columns(creator: Any) -> dict[str, Any]:
+    """A W3C creator (a Person or a Software agent; a list of them: the first; a bare
+    name) as the columns every table of contributions has (annotations here, the twins'
+    interpretations in echoes.twins): ``creator`` (nickname, else name), ``creator_type``
+    and ``on_behalf_of`` (whom a program acted for)."""
     creator = creator[0] if isinstance(creator, list) and creator else creator
     creator = creator if isinstance(creator, dict) else {"name": creator}
+    behalf = creator.get("actedOnBehalfOf") or {}
+    behalf = behalf if isinstance(behalf, dict) else {"name": behalf}
+    return {
+        "creator": creator.get("nickname") or creator.get("name"),
+        "creator_type": creator.get("type"),
+        "on_behalf_of": behalf.get("nickname") or behalf.get("name"),
+    }
+
+
+def _row(annotation: dict) -> dict:
     bodies = annotation.get("body", [])
     bodies = bodies if isinstance(bodies, list) else [bodies]
     texts = [b.get("value", "") for b in bodies if isinstance(b, dict)]
@@ -416,9 +429,7 @@ def _row(annotation: dict) -> dict:
     return {
         "id": annotation.get("id"),
         "motivation": ",".join(motivation) if isinstance(motivation, list) else motivation,
-        "creator": creator.get("nickname") or creator.get("name"),
-        "creator_type": creator.get("type"),
-        "on_behalf_of": (creator.get("actedOnBehalfOf") or {}).get("nickname"),
+        **creator_columns(annotation.get("creator")),
         "text": " ".join(t for t in texts if t not in tags),
         "tags": tags,
         "source": source,

@@ -306,6 +306,7 @@ MEASUREMENT_COLUMNS = ["what", "value", "unit", "assigned_by", "type"]
 SEARCH_COLUMNS = ["id", "collection", "local_id", "label", "type", "page"]
 INTERPRETATION_COLUMNS = [
     "interpretation",
+    "annotation",
     "creator",
     "creator_type",
     "model",
@@ -357,23 +358,23 @@ def interpretations_frame(document: dict[str, Any]) -> pd.DataFrame:
     (an interpretation without claims: one row, its claim columns empty). ``creator`` is
     a person's nickname (or name) or a program's name; ``model`` and ``version`` are a
     program's (creator_type ``Software``), ``on_behalf_of`` whom it acted for; ``value``
-    the claimed value's label (``value_id`` its IRI); ``agree``, ``contest`` and
-    ``replies`` are counts."""
+    the claimed value's label (``value_id`` its IRI); ``annotation`` the W3C annotation
+    it was made as (to reply to, accept or reject with echoes.annotations); ``agree``,
+    ``contest`` and ``replies`` are counts."""
     import pandas as pd
+
+    from .annotations import creator_columns
 
     rows = []
     for item in document.get("interpretations", []):
         creator = item.get("creator") or {}
-        software = creator.get("type") == "Software"
-        behalf = creator.get("actedOnBehalfOf") or {}
-        behalf = behalf if isinstance(behalf, dict) else {"nickname": str(behalf)}
+        software = isinstance(creator, dict) and creator.get("type") == "Software"
         common = {
             "interpretation": item.get("id"),
-            "creator": creator.get("nickname") or creator.get("name"),
-            "creator_type": creator.get("type"),
+            "annotation": item.get("annotation"),
+            **creator_columns(creator),
             "model": creator.get("name") if software else None,
             "version": creator.get("version") if software else None,
-            "on_behalf_of": behalf.get("nickname") or behalf.get("name"),
             "created": item.get("created"),
             "confidence": item.get("confidence"),
             "status": item.get("status"),

@@ -83,6 +83,7 @@ def test_interpretations_are_one_row_per_interpretation_and_claim():
         first["value_id"] == "urn:echoes:place:kiln/2" and second["crm"] == "crm:P89_falls_within"
     )
     assert (first["agree"], first["contest"], first["replies"]) == (1, 2, 1)
+    assert first["annotation"] == "http://annotations/1" and pd.isna(person["annotation"])
     assert first["confidence"] == 0.72 and first["status"] == "proposed"
     assert first["created"] == pd.Timestamp("2026-12-01T10:00:00Z")
     assert (person["creator"], person["creator_type"]) == ("bob", "Person")
