@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from .hub import Hub, send
+from .hub import Hub, ServiceRefused, refusal, send
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
@@ -32,15 +32,8 @@ SERVICE = "annotations"
 MARKER = f"/services/{SERVICE}/"
 
 
-class AnnotationServiceError(RuntimeError):
-    """The service refused a request; ``status`` and ``reply`` say why."""
-
-    def __init__(self, status: int, reply: Any) -> None:
-        message = reply.get("message") if isinstance(reply, dict) else str(reply)
-        field = reply.get("field") if isinstance(reply, dict) else None
-        super().__init__(f"{status}: {message}" + (f" (field {field})" if field else ""))
-        self.status = status
-        self.reply = reply
+class AnnotationServiceError(ServiceRefused):
+    """The annotation service refused a request; ``status`` and ``reply`` say why."""
 
 
 # --- targets -------------------------------------------------------------------------
@@ -179,7 +172,7 @@ class AnnotationClient:
             url = self.url + url.split(MARKER, 1)[1]
         reply = send(self.session, method, url, **kwargs)
         if reply.status_code >= 400:
-            raise AnnotationServiceError(reply.status_code, _json(reply))
+            raise AnnotationServiceError(reply.status_code, refusal(reply))
         return reply
 
     def _send(self, method: str, url: str, document: Any, **headers) -> httpx.Response:
@@ -356,13 +349,6 @@ class AnnotationClient:
         if keep_creators:
             url += "?creators=keep"
         return self._send("POST", url, collection).json()["items"]
-
-
-def _json(reply: httpx.Response) -> Any:
-    try:
-        return reply.json()
-    except ValueError:
-        return {"message": reply.text[:500]}
 
 
 COLUMNS = [

@@ -23,6 +23,7 @@ import os
 import re
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,6 +37,27 @@ STARTED_BY_HUB = "is this server started by the ECHOES hub?"
 
 class ServiceUnavailable(RuntimeError):
     """The hub or a service cannot be found, reached or asked; the message says which."""
+
+
+class ServiceRefused(RuntimeError):
+    """A service refused a request (4xx, 5xx): ``status``, and ``reply`` its JSON error
+    (``{"error", "message", "field"}``), whose message and field the text says."""
+
+    def __init__(self, status: int, reply: Any, what: str = "") -> None:
+        message = reply.get("message") if isinstance(reply, dict) else str(reply)
+        field = reply.get("field") if isinstance(reply, dict) else None
+        text = f"{status}: {message}" + (f" (field {field})" if field else "")
+        super().__init__(f"{what}: {text}" if what else text)
+        self.status = status
+        self.reply = reply
+
+
+def refusal(reply: httpx.Response) -> Any:
+    """The body of a refusal: its JSON, else its text as the message."""
+    try:
+        return reply.json()
+    except ValueError:
+        return {"message": reply.text[:500] or reply.reason_phrase}
 
 
 @dataclass(frozen=True)

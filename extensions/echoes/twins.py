@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import httpx
 
-from .hub import Hub, ServiceUnavailable, message_of, send
+from .hub import Hub, ServiceRefused, ServiceUnavailable, refusal, send
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,18 +61,8 @@ BOOLEAN = XSD + "boolean"
 DATETIME = XSD + "dateTime"
 
 
-class TwinsServiceError(RuntimeError):
+class TwinsServiceError(ServiceRefused):
     """The twins service refused a request; ``status`` and ``reply`` (its JSON) say why."""
-
-    def __init__(self, status: int, reply: Any, what: str = "") -> None:
-        message = reply.get("message") if isinstance(reply, dict) else str(reply)
-        problem = reply.get("field") if isinstance(reply, dict) else None
-        prefix = f"{what}: " if what else ""
-        super().__init__(
-            f"{prefix}{status}: {message}" + (f" (field {problem})" if problem else "")
-        )
-        self.status = status
-        self.reply = reply
 
 
 class MissingEndpoint(TwinsServiceError):
@@ -105,10 +95,7 @@ class TwinsClient:
         reply = send(self.http, method, self.url + path, **options)
         if reply.status_code < 400:
             return reply
-        try:
-            body = reply.json()
-        except ValueError:
-            body = {"message": message_of(reply)}
+        body = refusal(reply)
         if reply.status_code == 404 and isinstance(body, dict) and body.get("field") == "path":
             raise MissingEndpoint(reply.status_code, body, what or f"{method} {path}")
         raise TwinsServiceError(reply.status_code, body, what)
