@@ -11,7 +11,7 @@ the new one. No web framework here: the handler (handlers.py) is a thin layer ov
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,8 +97,14 @@ class Query:
 
     @classmethod
     def parse(
-        cls, q: str | None, collection: str | None, limit: str | None, collections: Any
+        cls,
+        q: str | None,
+        collection: str | None,
+        limit: str | None,
+        collections: Mapping[str, Any],
     ) -> Query:
+        """The search ``q`` (words), in ``collection`` (one of ``collections``) if given,
+        at most ``limit`` results (a query argument: text)."""
         text = (q or "").strip()
         if not text:
             raise BadQuery("give the words to search for (q=...)", "q")
@@ -133,7 +139,9 @@ class Search:
             index = self._index = Index.of(snapshot)
         return index
 
-    def answer(self, snapshot: Snapshot, query: Query, page_url: Any) -> dict[str, Any]:
+    def answer(
+        self, snapshot: Snapshot, query: Query, page_url: Callable[[str, str], str]
+    ) -> dict[str, Any]:
         """The JSON answer; ``page_url(collection, local_id)`` is an object's page."""
         found = self.index(snapshot).find(query.words, query.collection)
         return {
