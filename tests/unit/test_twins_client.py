@@ -183,7 +183,7 @@ def test_a_twin_is_named_by_collection_and_id_or_by_its_iri(ref):
 
 
 @pytest.mark.parametrize("ref", ["coins", "urn:echoes:object:coins/", "/7", ""])
-def test_a_name_that_is_no_twins_is_refused(ref):
+def test_a_name_that_names_no_twin_is_refused(ref):
     with pytest.raises(ValueError, match="<collection>/<id>"):
         twins.parse_ref(ref)
 
