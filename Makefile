@@ -95,10 +95,11 @@ install: $(VENV)/.installed node_modules/.installed
 install-dev: $(LABEXT_NODE_DEV) install $(VENV)/.installed-dev $(MIRADOR)/node_modules/.installed
 	@echo "==> installed the development tools"
 
-# The shared heritage data (catalogs/), rebuilt when its recipe or catalogs change.
+# The shared heritage data (catalogs/), rebuilt when its recipe or catalogs change, or the
+# code of another package the recipe runs (echoes_data.twins.CODE: the coins' segmentation).
 DATA_DIR ?= $(if $(ECHOES_DATA_DIR),$(ECHOES_DATA_DIR),.echoes/heritage)
 DATA_STAMP := $(DATA_DIR)/BUILD.json
-DATA_RECIPE := $(wildcard catalogs/*.py catalogs/shapes/*.ttl catalogs/heritage-catalogs/*.yaml catalogs/heritage-catalogs/*/*.yaml)
+DATA_RECIPE := $(wildcard catalogs/*.py catalogs/shapes/*.ttl catalogs/heritage-catalogs/*.yaml catalogs/heritage-catalogs/*/*.yaml extensions/echoes/annotators/coins.py)
 
 $(DATA_STAMP): $(VENV)/.installed $(DATA_RECIPE)
 	@echo "==> building the shared heritage data in $(DATA_DIR)"

@@ -12,6 +12,7 @@ digital twins and their SHACL check take a minute of CPU.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -35,7 +36,8 @@ PACKAGES = (
 
 
 def fingerprint(base_url: str) -> str:
-    """Hash of what decides the built bytes: recipe code, catalogs, package versions."""
+    """Hash of what decides the built bytes: recipe code and the code it runs of other
+    packages (`twins.CODE`), shapes, catalogs, package versions."""
     digest = hashlib.sha256(base_url.encode())
     here = Path(__file__).parent
     files = [*here.glob("*.py"), *twins.SHAPES.parent.glob("*.ttl")]
@@ -43,11 +45,22 @@ def fingerprint(base_url: str) -> str:
     named += [
         (f"catalogs/{p.relative_to(CATALOGS).as_posix()}", p) for p in CATALOGS.rglob("*.yaml")
     ]
+    # Code of other packages the build runs: a changed segmentation is a changed build,
+    # though the package's version (hashed below) stays the same in a checkout.
+    named += [(module, code_file(module)) for module in twins.CODE]
     for name, path in sorted(named):
         digest.update(name.encode() + path.read_bytes())
     for package in PACKAGES:
         digest.update(f"{package}=={sources.version(package)}".encode())
     return digest.hexdigest()
+
+
+def code_file(module: str) -> Path:
+    """The source file of ``module``, found without importing it."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin:
+        raise ModuleNotFoundError(f"the data build needs {module}, which is not installed")
+    return Path(spec.origin)
 
 
 def base_url_of(base_url: str | None) -> str:

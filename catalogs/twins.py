@@ -5,8 +5,10 @@ each entry that `COLLECTIONS` names it reads the built table (or image) and make
 per object, in Linked Art (CIDOC-CRM in JSON-LD, https://linked.art/): identifiers, titles,
 types (Getty AAT ids from `cromulent`'s vocabulary where it has one, ECHOES' own
 ``urn:echoes:type:`` terms where it has none), production, dimensions with units, the
-owner, rights, and the source record with its dataset's licence and citation. Each object's
-IRI is ``urn:echoes:object:<collection>/<id>``.
+owner, rights, and the source record, which names its data set by IRI
+(``urn:echoes:dataset:<theme.entry>``): the data set, with its licence and citation, is
+described once in the collection's graph, not in every record. Each object's IRI is
+``urn:echoes:object:<collection>/<id>``.
 
 Every record is read as RDF (by the terms of the Linked Art context that cromulent ships:
 nothing is fetched; `triples` says why not by a JSON-LD processor) and checked against
@@ -15,7 +17,7 @@ the build with a `TwinError` naming the object and the property. The data folder
 ``twins/``, per collection its records (``<collection>.json``) and their triples as N-Quads
 (``<collection>.nq``): the collection's own named graph ``urn:echoes:graph:<collection>``
 (what the source says, nothing else) and its provenance in ``urn:echoes:graph:provenance``;
-``index.json`` lists the collections (for a twins service to load: not built yet).
+``index.json`` lists the collections (the twins service, hub/services/twins/, loads them).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ PROVENANCE_GRAPH = GRAPH + "provenance"
 AAT = "http://vocab.getty.edu/aat/"
 LOCAL_TYPE = "urn:echoes:type:"
 VOID = Namespace("http://rdfs.org/ns/void#")
+#: Modules outside this package whose code decides what the twins say (the coins' regions):
+#: the build's fingerprint hashes their files too (recipe.fingerprint).
+CODE = ("echoes.annotators.coins",)
 
 
 class TwinError(RuntimeError):
@@ -173,6 +178,12 @@ class Source:
             found["access_point"] = [{"id": provenance["origin"], "type": "DigitalObject"}]
         return found
 
+    def reference(self) -> dict[str, Any]:
+        """The data set as a record names it: its IRI only. Its description (`dataset`)
+        is written once per collection, not once per record (the Tate's 4,284 records
+        repeated it as blank nodes: 4,284 copies of one citation and licence)."""
+        return {"id": self.iri, "type": "DigitalObject", "_label": self.meta["title"]}
+
     def record(self, local_id: str, label: str) -> dict[str, Any]:
         """The source record an object's twin was made from: a row (or region) of the entry."""
         return {
@@ -180,7 +191,7 @@ class Source:
             "type": "LinguisticObject",
             "_label": f"{label}, in {self.meta['title']}",
             "classified_as": [aat("DataRecord")],
-            "digitally_carried_by": [self.dataset()],
+            "digitally_carried_by": [self.reference()],
         }
 
 
@@ -473,12 +484,13 @@ def shapes() -> Graph:
     return Graph().parse(SHAPES, format="turtle")
 
 
-def check(records: list[dict], graph: Graph | None = None) -> None:
+def check(records: list[dict], described: list[dict] = ()) -> None:
     """Validate ``records`` against the shapes; raise `TwinError` naming each object and
-    property that does not conform."""
+    property that does not conform. ``described``: the nodes the records name by IRI only
+    (their data set, `Source.dataset`), checked with them but not as twins."""
     import pyshacl
 
-    graph = graph if graph is not None else as_rdf(records, Graph())
+    graph = as_rdf([*records, *described], Graph())
     # Each twin a target node of the Twin shape (not pyshacl's focus_nodes: with it, the
     # nested shapes are skipped, a unit's absence too). In place: the graph is ours, and a
     # copy of the Tate's 220,000 triples takes long.
@@ -542,11 +554,13 @@ def write(data_dir: Path, base_url: str) -> Path:
         collection = COLLECTIONS[entry]
         records = list(collection.make(source))
         dataset = Dataset()
-        as_rdf(records, dataset.graph(URIRef(GRAPH + collection.name)))
+        # The records name their data set by its IRI; it is described once, here.
+        described = [source.dataset()]
+        as_rdf([*records, *described], dataset.graph(URIRef(GRAPH + collection.name)))
         # In batches: pyshacl's time grows faster than the graph (14 ms a record in
         # batches of 50, 22 ms in batches of 200, minutes for the Tate's 4,284 at once).
         for start in range(0, len(records), CHECK_BATCH):
-            check(records[start : start + CHECK_BATCH])
+            check(records[start : start + CHECK_BATCH], described)
         provenance(dataset, collection.name, source, len(records))
         by_id = {r["id"].removeprefix(f"{OBJECT}{collection.name}/"): r for r in records}
         (folder / f"{collection.name}.json").write_text(

@@ -1,4 +1,5 @@
-"""ECHOES VRE in a notebook: the shared heritage catalogs, annotations and run helpers."""
+"""ECHOES VRE in a notebook: the shared heritage catalogs, the digital twins (``twin``,
+``sparql``, ``twins.search``), annotations and run helpers."""
 
 # No `from __future__ import annotations` here: it would bind the name `annotations` in
 # this package to a __future__ feature, and `from echoes import annotations` would return
@@ -12,7 +13,11 @@ __version__ = "0.1.0"
 _LAZY = {
     "catalog": "echoes.catalogs",
     "search": "echoes.catalogs",
+    "twin": "echoes.twins",
+    "sparql": "echoes.twins",
 }
+#: Modules reached as attributes without an import of their own (``echoes.twins.search``).
+_MODULES = {"twins"}
 
 
 def __getattr__(name: str) -> Any:
@@ -20,4 +25,6 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _MODULES:
+        return importlib.import_module(f"echoes.{name}")  # binds the attribute itself
     raise AttributeError(f"module 'echoes' has no attribute {name!r}")

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from .hub import Hub, send
+from .hub import Hub, ServiceRefused, refusal, send
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
@@ -32,15 +32,8 @@ SERVICE = "annotations"
 MARKER = f"/services/{SERVICE}/"
 
 
-class AnnotationServiceError(RuntimeError):
-    """The service refused a request; ``status`` and ``reply`` say why."""
-
-    def __init__(self, status: int, reply: Any) -> None:
-        message = reply.get("message") if isinstance(reply, dict) else str(reply)
-        field = reply.get("field") if isinstance(reply, dict) else None
-        super().__init__(f"{status}: {message}" + (f" (field {field})" if field else ""))
-        self.status = status
-        self.reply = reply
+class AnnotationServiceError(ServiceRefused):
+    """The annotation service refused a request; ``status`` and ``reply`` say why."""
 
 
 # --- targets -------------------------------------------------------------------------
@@ -179,7 +172,7 @@ class AnnotationClient:
             url = self.url + url.split(MARKER, 1)[1]
         reply = send(self.session, method, url, **kwargs)
         if reply.status_code >= 400:
-            raise AnnotationServiceError(reply.status_code, _json(reply))
+            raise AnnotationServiceError(reply.status_code, refusal(reply))
         return reply
 
     def _send(self, method: str, url: str, document: Any, **headers) -> httpx.Response:
@@ -358,13 +351,6 @@ class AnnotationClient:
         return self._send("POST", url, collection).json()["items"]
 
 
-def _json(reply: httpx.Response) -> Any:
-    try:
-        return reply.json()
-    except ValueError:
-        return {"message": reply.text[:500]}
-
-
 COLUMNS = [
     "id",
     "motivation",
@@ -394,10 +380,23 @@ def to_frame(items: list[dict] | dict):
     return pd.DataFrame([_row(a) for a in items], columns=COLUMNS)
 
 
-def _row(annotation: dict) -> dict:
-    creator = annotation.get("creator") or {}
+def creator_columns(creator: Any) -> dict[str, Any]:
+    """A W3C creator (a Person or a Software agent; a list of them: the first; a bare
+    name) as the columns every table of contributions has (annotations here, the twins'
+    interpretations in echoes.twins): ``creator`` (nickname, else name), ``creator_type``
+    and ``on_behalf_of`` (whom a program acted for)."""
     creator = creator[0] if isinstance(creator, list) and creator else creator
     creator = creator if isinstance(creator, dict) else {"name": creator}
+    behalf = creator.get("actedOnBehalfOf") or {}
+    behalf = behalf if isinstance(behalf, dict) else {"name": behalf}
+    return {
+        "creator": creator.get("nickname") or creator.get("name"),
+        "creator_type": creator.get("type"),
+        "on_behalf_of": behalf.get("nickname") or behalf.get("name"),
+    }
+
+
+def _row(annotation: dict) -> dict:
     bodies = annotation.get("body", [])
     bodies = bodies if isinstance(bodies, list) else [bodies]
     texts = [b.get("value", "") for b in bodies if isinstance(b, dict)]
@@ -416,9 +415,7 @@ def _row(annotation: dict) -> dict:
     return {
         "id": annotation.get("id"),
         "motivation": ",".join(motivation) if isinstance(motivation, list) else motivation,
-        "creator": creator.get("nickname") or creator.get("name"),
-        "creator_type": creator.get("type"),
-        "on_behalf_of": (creator.get("actedOnBehalfOf") or {}).get("nickname"),
+        **creator_columns(annotation.get("creator")),
         "text": " ".join(t for t in texts if t not in tags),
         "tags": tags,
         "source": source,

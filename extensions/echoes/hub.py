@@ -1,7 +1,7 @@
 """The hub seen from the user side: where it and its services are, who I am, which groups.
 
-Every program on the user side finds the hub here: the notebook client
-(echoes.annotations), the widgets, the server extension (echoes.server) and
+Every program on the user side finds the hub here: the notebook clients
+(echoes.annotations, echoes.twins), the widgets, the server extension (echoes.server) and
 `echoes publish`. Inside a user server, JupyterHub tells the server its hub API
 (JUPYTERHUB_API_URL), its token (JUPYTERHUB_API_TOKEN) and its owner
 (JUPYTERHUB_USER), and the ECHOES hub tells it where each service listens,
@@ -23,6 +23,7 @@ import os
 import re
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,6 +37,27 @@ STARTED_BY_HUB = "is this server started by the ECHOES hub?"
 
 class ServiceUnavailable(RuntimeError):
     """The hub or a service cannot be found, reached or asked; the message says which."""
+
+
+class ServiceRefused(RuntimeError):
+    """A service refused a request (4xx, 5xx): ``status``, and ``reply`` its JSON error
+    (``{"error", "message", "field"}``), whose message and field the text says."""
+
+    def __init__(self, status: int, reply: Any, what: str = "") -> None:
+        message = reply.get("message") if isinstance(reply, dict) else str(reply)
+        field = reply.get("field") if isinstance(reply, dict) else None
+        text = f"{status}: {message}" + (f" (field {field})" if field else "")
+        super().__init__(f"{what}: {text}" if what else text)
+        self.status = status
+        self.reply = reply
+
+
+def refusal(reply: httpx.Response) -> Any:
+    """The body of a refusal: its JSON, else its text as the message."""
+    try:
+        return reply.json()
+    except ValueError:
+        return {"message": reply.text[:500] or reply.reason_phrase}
 
 
 @dataclass(frozen=True)
@@ -109,9 +131,11 @@ class Hub:
 
     # HTTP: clients that send this hub's token with every request.
 
-    def client(self, timeout: float = 60) -> httpx.Client:
-        """A blocking client (a kernel, a command line); close it, or use it in ``with``."""
-        return httpx.Client(auth=_Token(self.token), timeout=timeout)
+    def client(self, timeout: float = 60, *, anonymous: bool = False) -> httpx.Client:
+        """A blocking client (a kernel, a command line); close it, or use it in ``with``.
+        ``anonymous``: send no token, for the services every read of which is anonymous
+        (twins, IIIF): they take none, and a credential goes only where it is needed."""
+        return httpx.Client(auth=None if anonymous else _Token(self.token), timeout=timeout)
 
     def async_client(self, timeout: float = 60) -> httpx.AsyncClient:
         """An async client (the server extension); one for the life of the process."""

@@ -256,3 +256,23 @@ def test_every_answer_matches_the_openapi_description(twins):
     real = {"collection": "coins", "id": "7"}
     run = run_schemathesis(spec, {}, 15, real, modes=[GenerationMode.POSITIVE])
     assert not run.failures, "\n\n".join(run.failures)
+
+
+def test_search_finds_objects_by_their_names_identifiers_and_statements(twins, data):
+    """Through the hub and proxy, anonymously: names first, then statements (a Tate
+    work's medium), each result with its IRI and public page; bad input a 400 naming it."""
+    reply = requests.get(twins + "search", params={"q": "COIN", "limit": 100}, timeout=10)
+    assert reply.status_code == 200 and reply.headers["Access-Control-Allow-Origin"] == "*"
+    body = reply.json()
+    coins = json.loads((data / "twins" / "coins.json").read_text())
+    found = [r["id"] for r in body["results"]]
+    assert found[: len(coins)] == [record["id"] for record in coins.values()]
+    assert body["total"] == len(found) > len(coins)  # and what only a statement names
+    assert {r["collection"] for r in body["results"][len(coins) :]} == {"tate"}
+    first = body["results"][0]
+    assert first["page"] == twins + "objects/coins/1" and first["type"] == "HumanMadeObject"
+    assert requests.get(first["page"], timeout=10).status_code == 200
+    only = requests.get(twins + "search", params={"q": "GA1", "collection": "pottery"}, timeout=10)
+    assert [r["local_id"] for r in only.json()["results"]] == ["GA1"]
+    refused = requests.get(twins + "search", params={"q": "coin", "limit": "0"}, timeout=10)
+    assert refused.status_code == 400 and refused.json()["field"] == "limit"

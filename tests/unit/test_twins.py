@@ -10,15 +10,17 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
-from rdflib import Graph
+from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
 from echoes_data import DEFAULT_BASE_URL, twins
 
 REPO = Path(__file__).resolve().parents[2]
+CRM = Namespace("http://www.cidoc-crm.org/cidoc-crm/")
 COUNTS = {"tate": 4284, "painters": 54, "pottery": 48, "skulls": 150, "rock-art": 103, "coins": 24}
 
 
@@ -30,13 +32,19 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="module")
-def first_records(data_dir) -> dict[str, list[dict]]:
+def sources(data_dir) -> dict[str, twins.Source]:
+    """Each collection's source (its catalog entry in the built data), by collection."""
+    found = twins.sources(data_dir, DEFAULT_BASE_URL).items()
+    return {twins.COLLECTIONS[entry].name: source for entry, source in found}
+
+
+@pytest.fixture(scope="module")
+def first_records(sources) -> dict[str, list[dict]]:
     """The first two records of every collection, made from the built data."""
     found = {}
-    for entry, source in twins.sources(data_dir, DEFAULT_BASE_URL).items():
-        collection = twins.COLLECTIONS[entry]
-        made = collection.make(source)
-        found[collection.name] = [next(made), next(made)]
+    for name, source in sources.items():
+        made = twins.COLLECTIONS[source.entry].make(source)
+        found[name] = [next(made), next(made)]
     return found
 
 
@@ -91,10 +99,36 @@ def test_a_tate_artwork_has_its_artist_year_owner_and_source(data_dir):
     assert production["timespan"]["begin_of_the_begin"] == "1990-01-01T00:00:00Z"
     assert work["current_owner"][0]["_label"] == "Tate"
     dataset = work["subject_of"][0]["digitally_carried_by"][0]
-    assert dataset["id"] == "urn:echoes:dataset:collections.tate"
-    assert dataset["subject_to"][0]["classified_as"][0]["id"].endswith("/CC0-1.0")
-    citation = dataset["referred_to_by"][0]
-    assert citation["content"].startswith("Tate (2014). Tate Collection metadata.")
+    assert dataset == {
+        "id": "urn:echoes:dataset:collections.tate",
+        "type": "DigitalObject",
+        "_label": "Tate collection, artworks made 1990 to 2012",
+    }
+
+
+def test_each_data_set_is_described_once_in_its_collections_graph_not_in_every_record(
+    data_dir, sources
+):
+    """The records name their data set by IRI; its citation and licence are in the
+    collection's graph once (they were 4,284 blank-node copies in the Tate's)."""
+    for name, source in sources.items():
+        dataset = Dataset()
+        dataset.parse(data_dir / twins.FOLDER / f"{name}.nq", format="nquads")
+        graph = dataset.graph(URIRef(f"urn:echoes:graph:{name}"))
+        iri = URIRef(source.iri)
+        cited = [
+            statement
+            for statement in graph.objects(iri, CRM.P67i_is_referred_to_by)
+            if (statement, RDF.type, CRM.E33_Linguistic_Object) in graph
+        ]
+        assert len(cited) == 2, name  # its citation and its rights statement
+        citations = [c for c in graph.objects(None, CRM.P190_has_symbolic_content)]
+        citation = " ".join(source.meta["citation"].split())
+        assert citations.count(Literal(citation)) == 1, name
+        licence = twins.licence(source.meta["licence"])["id"]
+        assert len(list(graph.subjects(CRM.P2_has_type, URIRef(licence)))) == 1, name
+    tate = sources["tate"]
+    assert tate.meta["citation"].startswith("Tate (2014). Tate Collection metadata.")
 
 
 def test_the_records_read_as_a_json_ld_processor_reads_them(first_records):
@@ -109,9 +143,16 @@ def test_the_records_read_as_a_json_ld_processor_reads_them(first_records):
             assert isomorphic(reference, ours), f"{name}: {record['id']}"
 
 
-def test_the_records_of_every_collection_conform_to_the_shapes(first_records):
-    for records in first_records.values():
-        twins.check(records)  # raises if not
+def test_the_records_of_every_collection_conform_to_the_shapes(first_records, sources):
+    for name, records in first_records.items():
+        twins.check(records, [sources[name].dataset()])  # raises if not
+
+
+def test_a_data_set_without_its_citation_stops_the_build(first_records, sources):
+    dataset = sources["coins"].dataset()
+    del dataset["referred_to_by"]  # its citation and rights statement
+    with pytest.raises(twins.TwinError, match="the source data set has a citation"):
+        twins.check(first_records["coins"], [dataset])
 
 
 def test_a_record_without_its_source_stops_the_build_naming_object_and_property(first_records):
@@ -135,3 +176,22 @@ def test_a_term_linked_art_does_not_know_is_refused(first_records):
     record["colour"] = "red"
     with pytest.raises(twins.TwinError, match="'colour' is no term of Linked Art"):
         twins.check([record])
+
+
+def test_the_build_fingerprint_covers_the_code_of_other_packages_the_twins_run(
+    tmp_path, monkeypatch
+):
+    """A changed build is never served from the cache of an older one: the fingerprint
+    that keys the cache (recipe.fingerprint) hashes every module of another package that
+    the recipe imports (the coins' segmentation), not only the package's version."""
+    from echoes_data import recipe
+
+    imported = set()
+    for module in (REPO / "catalogs").glob("*.py"):
+        imported |= set(re.findall(r"^\s*from (echoes\.[\w.]+) import", module.read_text(), re.M))
+    assert imported and imported <= set(twins.CODE)
+    before = recipe.fingerprint(DEFAULT_BASE_URL)
+    changed = tmp_path / "coins.py"
+    changed.write_bytes(recipe.code_file("echoes.annotators.coins").read_bytes() + b"\n# new\n")
+    monkeypatch.setattr(recipe, "code_file", lambda module: changed)
+    assert recipe.fingerprint(DEFAULT_BASE_URL) != before

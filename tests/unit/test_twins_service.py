@@ -347,6 +347,7 @@ def test_the_openapi_description_is_the_route_table(service):
         "/objects",
         "/objects/{collection}/{id}",
         "/objects/{collection}/{id}/interpretations",
+        "/search",
     }
     assert document["security"] == []
 

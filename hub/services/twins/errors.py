@@ -8,7 +8,8 @@ from ..base.errors import ServiceError
 
 
 class BadQuery(ServiceError):
-    """The query is not SPARQL 1.1 (the parser's message says where), or is missing."""
+    """The query is not SPARQL 1.1 (the parser's message says where), or is missing; or
+    another parameter (an IRI, a search's words or limit) is not what it must be."""
 
     status = HTTPStatus.BAD_REQUEST
 

@@ -22,6 +22,7 @@ from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
 from .query import ALIASES, GRAPHS, RESULTS, Request
 from .related import Pages
+from .search import MAX_LIMIT, Query, Search
 from .store import OBJECT, Twins
 
 FORM = "application/x-www-form-urlencoded"
@@ -56,6 +57,12 @@ class Served:
     frame_ancestors: str = "*"
     #: The related objects of the load last served, made once per load.
     pages: Pages = field(default_factory=Pages)
+    #: The search index of the current snapshot (search.py).
+    search: Search = field(default_factory=Search)
+
+    def page_url(self, collection: str, local_id: str) -> str:
+        """The object's page (``objects/<collection>/<id>``), each part escaped."""
+        return f"{self.public_url}objects/{quote(collection, safe='')}/{quote(local_id, safe='')}"
 
 
 class BaseHandler(OpenReads):
@@ -81,6 +88,7 @@ class InfoHandler(BaseHandler):
                 "service": "twins",
                 "sparql": f"{served.public_url}sparql",
                 "objects": f"{served.public_url}objects/<collection>/<id>",
+                "search": f"{served.public_url}search?q=<words>",
                 "build": snapshot.fingerprint,
                 "default_graph": "empty: name graphs with GRAPH or FROM (README.md)",
                 "current_view": {"graph": CURRENT, "policy": POLICY, "text": POLICY_TEXT},
@@ -172,7 +180,7 @@ class ObjectHandler(BaseHandler):
                 raise NotAcceptable(f"an object is served as {', '.join(OBJECT_TYPES)}", "Accept")
             self.set_header("Vary", "Accept")
         if chosen == HTML:
-            page = f"{self.served.public_url}objects/{quote(collection)}/{quote(local_id)}"
+            page = self.served.page_url(collection, local_id)
             self.set_header("Content-Type", "text/html; charset=utf-8")
             snapshot = twins.current
             related = self.served.pages.related(snapshot.records, snapshot.index, twins.data_dir)
@@ -235,8 +243,25 @@ class ResolveHandler(BaseHandler):
         if not iri.startswith(OBJECT) or not slash:
             raise BadQuery(f"iri is {OBJECT}<collection>/<id>", "iri")
         self.served.twins.record(collection, local_id)
-        url = f"{self.served.public_url}objects/{quote(collection)}/{quote(local_id, safe='')}"
-        self.redirect(url, status=303)
+        self.redirect(self.served.page_url(collection, local_id), status=303)
+
+
+class SearchHandler(BaseHandler):
+    """Objects whose names, identifiers or statements hold every word (search.py)."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    def get(self) -> None:
+        twins = self.served.twins
+        twins.check_loaded()
+        snapshot = twins.current
+        query = Query.parse(
+            self.get_query_argument("q", None),
+            self.get_query_argument("collection", None),
+            self.get_query_argument("limit", None),
+            snapshot.index,
+        )
+        self.write_json(self.served.search.answer(snapshot, query, self.served.page_url))
 
 
 class NoSuchPath(BaseHandler):
@@ -293,6 +318,13 @@ ROUTES = [
         query=("at",),
         replies={"get": "Interpretations"},
     ),
+    Route(
+        "search",
+        SearchHandler,
+        {"get": "Objects whose names, identifiers or statements hold every word of q"},
+        query=("q", "collection", "limit"),
+        replies={"get": "SearchResults"},
+    ),
 ]
 
 
@@ -314,6 +346,27 @@ def document(base_url: str) -> dict[str, Any]:
                 "type": "object",
                 "required": ["object", "policy", "interpretations"],
                 "properties": {"interpretations": {"type": "array"}},
+            },
+            "SearchResults": {
+                "type": "object",
+                "required": ["query", "collection", "total", "results"],
+                "properties": {
+                    "query": {"type": "string"},
+                    "collection": {"type": "string", "nullable": True},
+                    "total": {"type": "integer", "description": "matches, before limit"},
+                    "results": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "collection", "local_id", "label", "type", "page"],
+                            "properties": {
+                                name: {"type": "string"}
+                                for name in ("id", "collection", "local_id", "label", "type")
+                            }
+                            | {"page": {"type": "string", "format": "uri"}},
+                        },
+                    },
+                },
             },
         },
         errors={
@@ -338,6 +391,12 @@ def document(base_url: str) -> dict[str, Any]:
             "format": {
                 "description": "The representation, for links: " + ", ".join(FORMATS),
                 "schema": {"type": "string", "enum": list(FORMATS)},
+            },
+            "q": {"description": "Words an object's names, identifiers or statements hold"},
+            "collection": {"description": "Only this collection's objects (`GET /` lists them)"},
+            "limit": {
+                "description": f"At most this many results (default 20, at most {MAX_LIMIT})",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
             },
         },
         media_types={"Results": "application/sparql-results+json", "Object": JSON_LD},
