@@ -16,8 +16,9 @@ _LAZY = {
     "twin": "echoes.twins",
     "sparql": "echoes.twins",
 }
-#: Modules reached as attributes without an import of their own (``echoes.twins.search``).
-_MODULES = {"twins"}
+#: Modules reached as attributes without an import of their own (``echoes.twins.search``,
+#: ``echoes.annotations.annotate``).
+_MODULES = {"twins", "annotations"}
 
 
 def __getattr__(name: str) -> Any:

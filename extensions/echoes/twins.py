@@ -65,10 +65,6 @@ class TwinsServiceError(ServiceRefused):
     """The twins service refused a request; ``status`` and ``reply`` (its JSON) say why."""
 
 
-class MissingEndpoint(TwinsServiceError):
-    """The service has no such path (yet): a feature this client knows, the service not."""
-
-
 def parse_ref(ref: str) -> tuple[str, str]:
     """``coins/7`` or ``urn:echoes:object:coins/7`` -> (collection, local id)."""
     collection, slash, local_id = ref.removeprefix(OBJECT).partition("/")
@@ -91,14 +87,11 @@ class TwinsClient:
 
     def request(self, method: str, path: str, what: str = "", **options: Any) -> httpx.Response:
         """``path`` (relative to the service) answered 2xx, else a `TwinsServiceError`
-        with the service's message (`MissingEndpoint` for a path it does not serve)."""
+        with the service's message."""
         reply = send(self.http, method, self.url + path, **options)
         if reply.status_code < 400:
             return reply
-        body = refusal(reply)
-        if reply.status_code == 404 and isinstance(body, dict) and body.get("field") == "path":
-            raise MissingEndpoint(reply.status_code, body, what or f"{method} {path}")
-        raise TwinsServiceError(reply.status_code, body, what)
+        raise TwinsServiceError(reply.status_code, refusal(reply), what)
 
     @cached_property
     def info(self) -> dict[str, Any]:
@@ -245,22 +238,12 @@ class Twin:
 
     @property
     def interpretations(self) -> pd.DataFrame:
-        """What contributors (people and software) claim about it, one row per claim:
-        `interpretations_frame` of ``objects/<collection>/<id>/interpretations``. Read anew
-        on each access: claims are added, agreed with and contested."""
+        """What contributors (people and software) claim about it in public, one row per
+        claim: `interpretations_frame` of ``objects/<collection>/<id>/interpretations``.
+        Read anew on each access: claims are added, agreed with and contested. Your own
+        private ones are in the annotation service (echoes.annotations.on)."""
         path = object_path(self.collection, self.local_id) + "/interpretations"
-        try:
-            reply = self.client.request("GET", path, f"the interpretations of {self.iri}")
-        except MissingEndpoint as missing:
-            raise MissingEndpoint(
-                missing.status,
-                {
-                    "message": f"this twins service has no interpretations endpoint yet "
-                    f"(GET {self.client.url}{path} answered 404 'no such path'); "
-                    "it is being built (issue 18)",
-                    "field": "path",
-                },
-            ) from None
+        reply = self.client.request("GET", path, f"the interpretations of {self.iri}")
         return interpretations_frame(reply.json())
 
     def __repr__(self) -> str:

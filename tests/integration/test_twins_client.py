@@ -19,7 +19,6 @@ import pytest
 
 from tests.hubclient import Kernel
 from tests.integration.conftest import add_user
-from tests.integration.test_twins_service import data, twins  # noqa: F401 (fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "pottery_kilns_twins.ipynb"
@@ -44,7 +43,7 @@ def last_json(output: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def kernel(hub, admin, twins) -> Iterator[Kernel]:  # noqa: F811 (the imported fixture)
+def kernel(hub, admin, twins) -> Iterator[Kernel]:
     """A kernel on a new user's own server, once the service has loaded the build."""
     person = add_user(hub, admin, "twins-client")
     assert person.start_server().status_code in (201, 202)
@@ -53,7 +52,7 @@ def kernel(hub, admin, twins) -> Iterator[Kernel]:  # noqa: F811 (the imported f
     kernel.close()
 
 
-def test_a_twin_its_sparql_counts_and_a_search_in_a_users_kernel(kernel, data, twins):  # noqa: F811
+def test_a_twin_its_sparql_counts_and_a_search_in_a_users_kernel(kernel, data, twins):
     started = time.monotonic()
     output = kernel.execute(
         "import json, os, httpx, echoes\n"
@@ -104,18 +103,38 @@ def test_a_twin_its_sparql_counts_and_a_search_in_a_users_kernel(kernel, data, t
     assert found[0]["id"] == "urn:echoes:object:coins/1" and found[0]["page"].startswith(twins)
 
 
-def test_interpretations_name_the_endpoint_the_service_lacks(kernel, twins):  # noqa: F811
+def test_a_public_attribution_made_in_the_kernel_is_among_the_twins_interpretations(kernel):
     output = kernel.execute(
-        "try:\n"
-        f"    echoes.twin('pottery/{SPECIMEN}').interpretations\n"
-        "except echoes.twins.MissingEndpoint as missing:\n"
-        "    print(missing)\n"
+        "import json, time, echoes\n"
+        f"iri = 'urn:echoes:object:pottery/{SPECIMEN}'\n"
+        "agent = {'type': 'Software', 'name': 'kiln-distance', 'version': '0.1'}\n"
+        "made = echoes.annotations.annotate(iri, {'rdf:predicate': 'produced_at',\n"
+        "    'id': 'urn:echoes:place:kiln/2', 'label': 'kiln 2'}, 'identifying',\n"
+        "    visibility='public', creator=agent, confidence=0.6)\n"
+        f"twin = echoes.twin('pottery/{SPECIMEN}')\n"
+        "for _ in range(60):\n"
+        "    found = twin.interpretations\n"
+        "    mine = found[found['annotation'] == made['id']]\n"
+        "    if len(mine):\n"
+        "        break\n"
+        "    time.sleep(0.5)\n"
+        "row = mine.iloc[0]\n"
+        "keys = ('creator_type', 'model', 'version', 'confidence', 'status',\n"
+        "    'property', 'value_id')\n"
+        "print(json.dumps({k: str(row[k]) for k in keys}))\n"
     )
-    assert "no interpretations endpoint" in output
-    assert f"objects/pottery/{SPECIMEN}/interpretations" in output
+    assert last_json(output) == {
+        "creator_type": "Software",
+        "model": "kiln-distance",
+        "version": "0.1",
+        "confidence": "0.6",
+        "status": "proposed",
+        "property": "produced_at",
+        "value_id": "urn:echoes:place:kiln/2",
+    }
 
 
-def test_the_pottery_kilns_notebook_runs_in_a_users_kernel(kernel, twins):  # noqa: F811
+def test_the_pottery_kilns_notebook_runs_in_a_users_kernel(kernel, twins):
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert notebook.metadata["echoes"]["needs_hub"]
     results, output = None, ""

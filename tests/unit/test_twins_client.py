@@ -231,10 +231,9 @@ def test_a_twin_has_its_record_graph_and_page(client, service):
         client.twin("synthetic/99")
 
 
-def test_interpretations_name_the_missing_endpoint_rather_than_inventing_any(client):
-    with pytest.raises(twins.MissingEndpoint, match="no interpretations endpoint") as missing:
-        _ = client.twin("synthetic/3").interpretations
-    assert "objects/synthetic/3/interpretations" in str(missing.value)
+def test_an_object_no_one_has_interpreted_has_an_empty_frame_of_the_columns(client):
+    found = client.twin("synthetic/3").interpretations
+    assert len(found) == 0 and list(found.columns) == list(twins.INTERPRETATION_COLUMNS)
 
 
 def test_sparql_selects_a_frame_asks_a_bool_and_constructs_a_graph(client):
