@@ -259,3 +259,10 @@ def test_an_unknown_service_is_a_502_json_naming_it(echoes, jp_root_dir):
     body = {"path": "hello.ipynb", "name": "hello"}
     response = echoes("POST", "apps/publish", body, **{"Content-Type": "application/json"})
     assert "apps service" in refused(response, 502)
+
+
+def test_pages_name_no_service_page_without_the_hubs_host(echoes):
+    # With a hub (JUPYTERHUB_HOST), the twins service's own host beside it: the browser
+    # test opens a twin through it (tests/e2e/test_twins_browser.py).
+    reply = echoes("GET", "pages")
+    assert reply.code == 200 and json.loads(reply.body) == {"twins": ""}

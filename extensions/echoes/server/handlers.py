@@ -152,6 +152,18 @@ class MeHandler(BaseHandler):
         self.reply_json({"name": me.name, "groups": me.groups})
 
 
+class PagesHandler(BaseHandler):
+    """Where the browser opens the services' pages (their own hosts beside the hub's:
+    `Hub.page_url`), for the pages JupyterLab shows; "" when the hub's host is unknown."""
+
+    #: The services whose pages JupyterLab opens.
+    SERVICES = ("twins",)
+
+    @web.authenticated
+    def get(self) -> None:
+        self.reply_json({name: self.hub.page_url(name) for name in self.SERVICES})
+
+
 class AnnotationsHandler(BaseHandler):
     """The annotation service, reached with the server's hub token."""
 
@@ -265,6 +277,7 @@ ROUTES: list[tuple[str, type]] = [
     (r"catalog/preview/([\w.-]+)", PreviewHandler),
     (r"catalog/image/([\w.-]+)", ImageHandler),
     (r"me", MeHandler),
+    (r"pages", PagesHandler),
     (r"annotations/(.*)", AnnotationsHandler),
     (r"apps/publish", PublishHandler),
     (r"apps/mine", MyAppsHandler),

@@ -22,7 +22,7 @@ import { AnnotationView, imageUrl, Me } from './annotator';
 import { CatalogPanel, Entry, EntryCanvas } from './catalog';
 import { connectionLost } from './connection';
 import { myApps, publishNotebook } from './publish';
-import { OPEN_TWIN, openTwin, parseObject, servicePage, twinCollections } from './twin';
+import { OPEN_TWIN, openTwin, parseObject, twinCollections } from './twin';
 import { workshop } from './workshop';
 
 const ICON = new LabIcon({
@@ -110,20 +110,28 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'echoes-vre-lab:plugin',
   description: 'Heritage catalog browser, annotation view and "Publish as app"',
   autoStart: true,
-  requires: [INotebookTracker, JupyterFrontEnd.IPaths],
+  requires: [INotebookTracker],
   optional: [ICommandPalette, IFileBrowserFactory],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
-    paths: JupyterFrontEnd.IPaths,
     palette: ICommandPalette | null,
     browsers: IFileBrowserFactory | null
   ) => {
-    // The twins service's pages, where the browser opens them; which entries have twins.
-    const twins = servicePage(paths.urls.hubHost, 'twins');
+    // The twins service's pages, where the browser opens them (the server extension
+    // knows: echoes.hub's page_url); which entries have twins.
+    let pages: Promise<string> | null = null;
+    const twinsPages = () => {
+      pages =
+        pages ??
+        requestJSON<Record<string, string>>('pages')
+          .then(found => found.twins ?? '')
+          .catch(() => '');
+      return pages;
+    };
     let collections: Promise<Record<string, string>> | null = null;
     const twinCollection = async (entry: string) => {
-      collections = collections ?? twinCollections(twins);
+      collections = collections ?? twinsPages().then(twinCollections);
       return (await collections)[entry] ?? null;
     };
     const panel = new CatalogPanel({
@@ -152,6 +160,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       label: 'Open digital twin',
       caption: "An object's twin page (measurements, related objects, how to cite it)",
       execute: async args => {
+        const twins = await twinsPages();
         if (!twins) {
           await showErrorMessage(
             'No twins service',

@@ -11,18 +11,6 @@ export const OPEN_TWIN = 'echoes:open-twin';
 /** The IRI of an object's twin: urn:echoes:object:<collection>/<id>. */
 export const OBJECT_IRI = 'urn:echoes:object:';
 
-/** Where a browser opens the service `name`: the host the hub gives it beside its own
- * (JupyterHub's `subdomain_host`, `<name>--service.<domain>`), the rule of the server
- * extension's `beside` (extensions/echoes/hub.py). "" when the page knows no hub host
- * (a JupyterLab not started by the hub). */
-export function servicePage(hubHost: string | undefined, name: string): string {
-  if (!hubHost) {
-    return '';
-  }
-  const hub = new URL(hubHost);
-  return `${hub.protocol}//${name}--service.${hub.host}/services/${name}/`;
-}
-
 export interface ObjectRef {
   collection: string;
   id: string;

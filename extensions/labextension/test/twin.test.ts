@@ -1,23 +1,7 @@
 jest.mock('@jupyterlab/application', () => ({ JupyterFrontEnd: {} }), { virtual: true });
 jest.mock('@jupyterlab/apputils', () => ({}), { virtual: true });
 
-import { collectionsByEntry, parseObject, servicePage, twinPage } from '../src/twin';
-
-describe("where the twins service's pages are", () => {
-  it('is the host the hub gives the service beside its own, as echoes.hub.beside says', () => {
-    expect(servicePage('http://localhost:8000', 'twins')).toBe(
-      'http://twins--service.localhost:8000/services/twins/'
-    );
-    expect(servicePage('https://vre.example.org/', 'twins')).toBe(
-      'https://twins--service.vre.example.org/services/twins/'
-    );
-  });
-
-  it('is nowhere when the page knows no hub', () => {
-    expect(servicePage(undefined, 'twins')).toBe('');
-    expect(servicePage('', 'twins')).toBe('');
-  });
-});
+import { collectionsByEntry, parseObject, twinPage } from '../src/twin';
 
 describe('which object a person names', () => {
   it('takes collection/id and the IRI', () => {
