@@ -12,9 +12,11 @@ echoes_hub.services.twins`) loads it, then p50/p95 latency of
 - "objects of a type": ``SELECT ?o FROM <graph> WHERE { ?o crm:P2_has_type <type> }``
   (about 500 objects)
 
-through the service's HTTP endpoint (a worker process, pipes, serialisation, HTTP) and on
+through the service's HTTP endpoint (a worker process, pipes, serialisation, HTTP), on
 the bare pyoxigraph store (the service's own store folder, opened read-only in this
-process, results serialised the same way) in the same run, with their ratio.
+process, results serialised the same way), and on the same folder served by Oxigraph's
+own server (``oxigraph serve-read-only``: the bare store with the same SPARQL protocol
+over HTTP, and no more), in the same run, with the ratios.
 
 Interpretations: BENCH_TWINS_INTERPRETATIONS (default 20,000) synthetic public annotations
 about the first RECORDED objects (each: "depicts" one of SUBJECTS synthetic subjects, by
@@ -52,6 +54,7 @@ from echoes_hub.services.annotations.permissions import Viewer
 from echoes_hub.services.annotations.service import DEFAULT_CONTAINER, Annotations
 from echoes_hub.services.annotations.store import Store
 from echoes_hub.services.twins.query import Request, answer
+from tests import oxigraph
 from tests.hubclient import free_port_block, make_state_dir, wait_for
 
 OBJECTS = int(os.environ.get("BENCH_TWINS_OBJECTS", "500000"))
@@ -147,16 +150,19 @@ def p(samples: list[float], q: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
 
 
-def line(what: str, service: list[float], bare: list[float], baseline: str = "bare store") -> float:
-    ratio = statistics.median(service) / statistics.median(bare)
+def line(what: str, service: list[float], **baselines: list[float]) -> None:
+    """Print p50/p95 of the service and of each baseline (its name with spaces for _),
+    and the ratio of the medians of the service to each."""
     print(f"\n[bench] {what} (load average {os.getloadavg()[0]:.2f})")
-    for name, samples in (("service (HTTP)", service), (baseline, bare)):
+    named = {name.replace("_", " "): samples for name, samples in baselines.items()}
+    for name, samples in {"service (HTTP)": service, **named}.items():
         print(
             f"[bench]   {name}: p50 {1000 * p(samples, 50):.1f} ms, "
             f"p95 {1000 * p(samples, 95):.1f} ms (n={len(samples)})"
         )
-    print(f"[bench]   ratio service / {baseline} (medians): {ratio:.2f}")
-    return ratio
+    for name, samples in named.items():
+        ratio = statistics.median(service) / statistics.median(samples)
+        print(f"[bench]   ratio service / {name} (medians): {ratio:.2f}")
 
 
 def synthetic_subject(n: int) -> str:
@@ -273,7 +279,24 @@ def service():
             time.sleep(3)
         bare = state / "bare-store"
         subprocess.run(["cp", "-al", str(last), str(bare)], check=True)
-        yield url, ox.Store.read_only(str(bare))
+        server_port = free_port_block(1)
+        processes.append(
+            subprocess.Popen(
+                [
+                    oxigraph.binary(),
+                    "serve-read-only",
+                    "--location",
+                    str(bare),
+                    "--bind",
+                    f"127.0.0.1:{server_port}",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        server = f"http://127.0.0.1:{server_port}/query"
+        wait_for(lambda: answers(server), 60, "the Oxigraph server on the bare store", 0.2)
+        yield url, ox.Store.read_only(str(bare)), server
     finally:
         for process in reversed(processes):  # the follower first, by its PID
             process.terminate()  # (the twins service stops its workers)
@@ -281,39 +304,56 @@ def service():
         subprocess.run(["rm", "-rf", str(state)], check=False)
 
 
-def measure(url: str, store: ox.Store, queries: list[str], accept: str) -> tuple[list, list]:
+def answers(server: str) -> bool:
+    try:
+        return requests.get(server, params={"query": "ASK {}"}, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
+
+
+def timed_get(session: requests.Session, url: str, query: str, accept: str) -> float:
+    started = time.perf_counter()
+    reply = session.get(url, params={"query": query}, headers={"Accept": accept})
+    took = time.perf_counter() - started
+    assert reply.status_code == 200, reply.text
+    return took
+
+
+def measure(service: tuple, queries: list[str], accept: str) -> dict[str, list[float]]:
+    """Each query through the service, on the bare store, and by Oxigraph's server."""
+    url, store, server = service
     session = requests.Session()
-    through, bare = [], []
+    found: dict[str, list[float]] = {"service": [], "bare_store": [], "bare_store_over_HTTP": []}
     for query in queries:
-        started = time.perf_counter()
-        reply = session.get(url + "sparql", params={"query": query}, headers={"Accept": accept})
-        through.append(time.perf_counter() - started)
-        assert reply.status_code == 200, reply.text
+        found["service"].append(timed_get(session, url + "sparql", query, accept))
         started = time.perf_counter()
         answer(store, Request(query, accept))
-        bare.append(time.perf_counter() - started)
-    return through, bare
+        found["bare_store"].append(time.perf_counter() - started)
+        found["bare_store_over_HTTP"].append(timed_get(session, server, query, accept))
+    return found
 
 
 def test_every_triple_about_one_object(service):
-    url, store = service
     queries = [
         f"DESCRIBE <{synthetic_object(rng.randrange(OBJECTS))}> FROM <{GRAPH}>"
         for _ in range(QUERIES)
     ]
-    through, bare = measure(url, store, queries, "application/n-triples")
-    line("every triple about one object (DESCRIBE, 20 triples)", through, bare)
+    line(
+        "every triple about one object (DESCRIBE, 20 triples)",
+        **measure(service, queries, "application/n-triples"),
+    )
 
 
 def test_objects_of_a_type(service):
-    url, store = service
     queries = [
         f"SELECT ?o FROM <{GRAPH}> WHERE {{ ?o <{CRM}P2_has_type> "
         f"<{synthetic_type(rng.randrange(TYPES))}> }}"
         for _ in range(QUERIES)
     ]
-    through, bare = measure(url, store, queries, "application/sparql-results+json")
-    line(f"objects of a type (about {OBJECTS // TYPES} objects)", through, bare)
+    line(
+        f"objects of a type (about {OBJECTS // TYPES} objects)",
+        **measure(service, queries, "application/sparql-results+json"),
+    )
 
 
 DCT = "http://purl.org/dc/terms/"
@@ -321,23 +361,23 @@ INF = "http://www.ics.forth.gr/isl/CRMinf/"
 
 
 def test_every_interpretation_of_one_object(service):
-    url, store = service
+    _, store, _ = service
     queries = [
         f"SELECT ?np ?who ?status WHERE {{ GRAPH ?pi {{ ?np <{DCT}subject> "
         f"<{synthetic_object(rng.randrange(ANNOTATED))}> ; <{DCT}creator> ?who }} "
         "OPTIONAL { GRAPH <urn:echoes:graph:views> { ?np <urn:echoes:term:status> ?status } } }"
         for _ in range(QUERIES)
     ]
-    through, bare = measure(url, store, queries, "application/sparql-results+json")
     found = json.loads(answer(store, Request(queries[0])).body)["results"]["bindings"]
     assert found, "an object with no interpretation: the synthetic annotations are missing"
     line(
-        f"every interpretation of one object (about {INTERPRETATIONS // ANNOTATED})", through, bare
+        f"every interpretation of one object (about {INTERPRETATIONS // ANNOTATED})",
+        **measure(service, queries, "application/sparql-results+json"),
     )
 
 
 def test_objects_believed_to_depict_a_subject(service):
-    url, store = service
+    _, store, _ = service
     queries = [
         f"""SELECT DISTINCT ?object ?who WHERE {{
           GRAPH ?a {{ ?object <{CRM}P62_depicts> <{synthetic_subject(rng.randrange(SUBJECTS))}> }}
@@ -345,18 +385,16 @@ def test_objects_believed_to_depict_a_subject(service):
                      ?b <{INF}J4_that> ?a ; <{INF}J5_holds_to_be> "true" }} }}"""
         for _ in range(QUERIES)
     ]
-    through, bare = measure(url, store, queries, "application/sparql-results+json")
     found = json.loads(answer(store, Request(queries[0])).body)["results"]["bindings"]
     assert found, "no believer: the synthetic annotations are missing"
     line(
         f"objects believed to depict a subject (about {INTERPRETATIONS // SUBJECTS} beliefs)",
-        through,
-        bare,
+        **measure(service, queries, "application/sparql-results+json"),
     )
 
 
 def test_the_first_render_of_an_objects_page(service):
-    url, _ = service
+    url, _, _ = service
     session = requests.Session()
     page, record = [], []
     for n in rng.sample(range(RECORDED), QUERIES):  # each object's page once: a first render
@@ -369,4 +407,4 @@ def test_the_first_render_of_an_objects_page(service):
         reply = session.get(address, headers={"Accept": "application/ld+json"})
         record.append(time.perf_counter() - started)
         assert reply.status_code == 200, reply.text
-    line("the first render of an object's page (HTML)", page, record, "its Linked Art JSON")
+    line("the first render of an object's page (HTML)", page, its_Linked_Art_JSON=record)
