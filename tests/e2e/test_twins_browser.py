@@ -4,14 +4,22 @@ of the photograph (from the IIIF service) and the whole photograph with the regi
 outlined; a pottery sample's page shows the plot of its kiln's samples, and a related
 link leads to another sample's page. In JupyterLab, the catalog browser's "Open digital
 twin…" on the coins entry and the command palette's "Open digital twin" each open an
-object's page in a main-area panel, framed from the twins service's host. Screenshots
-go to test-output/screenshots/ (twin-*.png)."""
+object's page in a main-area panel, framed from the twins service's host; the panel's
+"Agree" on another person's interpretation opens the annotation service's form in a tab
+of its own, logged in, and the answer recorded there shows in the panel. Screenshots go
+to test-output/screenshots/ (twin-*.png)."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
 from tests.e2e.test_lab_browser import open_catalog, open_lab
+from tests.hubclient import wait_for
+from tests.integration.annotations_support import new_person
+from tests.integration.test_twins_answers import interpretation_of, made
+from tests.integration.test_twins_interpretations import depicts, said
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
@@ -55,10 +63,17 @@ def test_a_visitor_reads_a_coins_page_and_a_pottery_samples_plot_and_follows_a_r
         assert page.locator("svg.echoes-plot circle.this").count() == 1
 
 
-def test_jupyterlab_opens_a_twin_from_the_catalog_browser_and_from_the_palette(
-    hub, twins, new_user, watched_page
+def test_jupyterlab_opens_twins_from_the_catalog_and_the_palette_and_agrees_in_a_panel(
+    hub, admin, twins, new_user, watched_page
 ):
     person = new_user("twin")
+    # Someone else's public interpretation of coin 7, for the panel's Agree.
+    _, other = new_person(hub, admin, "twin-o")
+    label = f"Athena {uuid.uuid4().hex[:6]}"
+    theirs = made(
+        other, hub, depicts("urn:echoes:object:coins/7", "urn:x:athena", label, visibility="public")
+    )
+    wait_for(lambda: theirs in [i["annotation"] for i in said(twins)], 60, "the interpretation")
     researcher = watched_page("twin-lab")
     page = researcher.page
     with researcher.step("catalog"):
@@ -92,3 +107,27 @@ def test_jupyterlab_opens_a_twin_from_the_catalog_browser_and_from_the_palette(
         # A related link navigates inside the panel.
         frame.locator(".related-links a", has_text="specimen GA1").first.click()
         frame.locator("h1", has_text="specimen GA1").wait_for(timeout=30_000)
+    with researcher.step("agree"):
+        tab.click()  # back to coin 7's panel
+        frame = page.frame_locator(".echoes-TwinPage iframe >> visible=true")
+        article = frame.locator("article.interpretation", has_text=f"The head of {label}")
+        assert article.locator(".agree").inner_text() == "0 agree"
+        with page.expect_popup() as opened:
+            article.locator("a.answer", has_text="Agree").click()
+        form = opened.value  # a tab of its own, outside the panel's sandbox, logged in
+        form.locator("button", has_text="Record my answer").wait_for(timeout=60_000)
+        assert form.locator("input[name=verdict][value=agreed]").is_checked()
+        assert f"The head of {label}" in form.locator("blockquote").inner_text()
+        form.fill("textarea[name=text]", "The owl agrees")
+        form.click("button:has-text('Record my answer')")
+        form.locator("[role=status]", has_text="recorded").wait_for(timeout=30_000)
+        form.close()
+        wait_for(
+            lambda: interpretation_of(twins, theirs)["agree"],
+            60,
+            "the agreement on the object",
+        )
+        page.locator(".echoes-TwinPage iframe >> visible=true").evaluate("f => { f.src = f.src; }")
+        article = frame.locator("article.interpretation", has_text=f"The head of {label}")
+        assert article.locator(".agree").inner_text(timeout=30_000) == "1 agree"
+        assert "The owl agrees" in article.locator(".replies").inner_text()

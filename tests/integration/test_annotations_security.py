@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -67,6 +68,9 @@ BODIES = {
     "NewContainer": {"name": "alice-box", "label": "taken over"},
     "Collection": {"type": "AnnotationPage", "items": [note("imported over")]},
 }
+#: What an attacker posts to a form route (no JSON body: the answer form, respond.py):
+#: a public agreement with Alice's annotation, in her name or theirs.
+FORM = {"verdict": "agreed", "text": "taken over", "visibility": "public"}
 
 
 @pytest.fixture(scope="module")
@@ -116,13 +120,20 @@ def store_state(world: dict) -> tuple:
     return containers, items, history
 
 
-def attacks(service: str, ids: dict) -> list[tuple[str, str, str, dict | None]]:
-    """(what, method, URL, body) for every method of every route, and the OAuth callback."""
+def attacks(service: str, ids: dict) -> list[tuple[str, str, str, dict | str | None]]:
+    """(what, method, URL, body) for every method of every route, and the OAuth callback.
+    A body is JSON (a dict) or, for a route without a JSON body, a form (a str); the
+    form and the URL's ``to`` name Alice's annotation."""
     found = []
+    alices = f"{service}containers/{ids['container']}/{ids['annotation']}"
     for route in ROUTES:
         url = service + route.path.format(**ids)  # a new {parameter} fails here: add it
+        if "to" in route.query:
+            url += "?" + urlencode({"to": alices})
         for method in route.methods:
-            body = BODIES[route.body] if method in ("post", "put") else None
+            body = None
+            if method in ("post", "put"):
+                body = BODIES[route.body] if route.body else urlencode({**FORM, "to": alices})
             found.append((f"{method.upper()} /{route.path}", method.upper(), url, body))
     found.append(("GET /oauth_callback", "GET", f"{service}oauth_callback?code=x&state=y", None))
     return found
@@ -167,9 +178,11 @@ def test_every_route_refuses_the_attacker_and_changes_nothing(world, attacker):
     problems = []
     for what, method, url, body in attacks(world["service"], world["ids"]):
         headers = {"If-Match": "*"} if method in ("PUT", "DELETE") else {}
-        if body is not None:
+        if isinstance(body, str):
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
             headers["Content-Type"] = MEDIA_TYPE
-        data = json.dumps(body) if body is not None else None
+        data = body if isinstance(body, str) or body is None else json.dumps(body)
         reply = session.request(
             method, url, data=data, headers=headers, timeout=60, allow_redirects=False
         )

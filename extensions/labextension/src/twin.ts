@@ -2,7 +2,7 @@
 // (hub/services/twins/, objects/<collection>/<id>), in a main-area panel. The page is
 // anonymous open data, server-rendered with no script: the panel frames it from the
 // twins service's own host (which allows it: TwinsService.page_frame_ancestors), in a
-// sandbox that grants it nothing, and sends it no cookie and no referrer.
+// sandbox that grants it only new tabs, and sends it no cookie and no referrer.
 
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { IFrame, MainAreaWidget } from '@jupyterlab/apputils';
@@ -68,8 +68,14 @@ export function openTwin(app: JupyterFrontEnd, service: string, ref: ObjectRef):
       return;
     }
   }
-  // No sandbox exception: the page needs no script, form, popup or same-origin access.
-  const content = new IFrame({ sandbox: [], referrerPolicy: 'no-referrer' });
+  // The page needs no script, form or same-origin access. Its Agree, Contest and Reply
+  // links open the annotation service's form in a tab of its own, outside the sandbox
+  // (where the reader's login and the form's XSRF check work as on any page).
+  const content = new IFrame({ referrerPolicy: 'no-referrer' });
+  // Set on the element: IFrame's own list misspells the popups-to-escape token.
+  content.node
+    .querySelector('iframe')
+    ?.setAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
   content.url = twinPage(service, ref);
   content.addClass('echoes-TwinPage');
   const widget = new MainAreaWidget({ content });

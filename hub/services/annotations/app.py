@@ -7,6 +7,7 @@ its `AnnotationsService` settings in the environment (hub/services/base/settings
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import ClassVar
 
 from tornado import web
@@ -63,6 +64,8 @@ class AnnotationsApp(ServiceApp):
             import_quota=ImportQuota(options.max_imports_per_hour),
             writer=self.writer,
             changed=Signal(),
+            # The form behind "Agree", "Contest" and "Reply" (respond.py).
+            template_path=str(Path(__file__).parent),
         )
 
 

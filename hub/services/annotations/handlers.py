@@ -37,11 +37,12 @@ from tornado import web
 
 from ..base.auth import ServiceHandler
 from ..base.routes import Route
-from . import jsontext, rdf
+from . import jsontext, rdf, respond
 from .errors import Forbidden, NotAcceptable, UnsupportedMediaType, ValidationError
 from .model import MEDIA_TYPE
 from .openapi import openapi
-from .service import Annotations, ImportQuota
+from .permissions import person
+from .service import DEFAULT_CONTAINER, Annotations, ImportQuota
 from .store import Query
 
 SEARCH_PARAMS = ("target", "creator", "motivation", "tag", "visibility", "q")
@@ -501,6 +502,65 @@ class ChangesHandler(BaseHandler):
         self.write_json(feed, media_type="application/json")
 
 
+class RespondHandler(BaseHandler):
+    """The form behind a page's "Agree", "Contest" and "Reply" links (respond.py): GET
+    shows it, for the annotation ``to`` the reader may read; POST (with the XSRF token)
+    records the answer in the default container and says where it is."""
+
+    def answered(self, to: str) -> dict:
+        """The annotation ``to`` as the reader may read it (404 otherwise: no hint that
+        one they may not read exists)."""
+        container, uid = respond.answered(to, self.annotations.base_url)
+        return self.annotations.render(self.annotations.read(self.viewer, container, uid))
+
+    def form(self, doc: dict, verdict: str, **shown: Any) -> None:
+        viewer = self.viewer
+        offered = respond.choices(doc, person(viewer.name)["id"])
+        visibilities = [("public", "Everyone: it counts in the commons"), ("private", "Only me")]
+        visibilities += [(f"group:{g}", f"The group {g}") for g in sorted(viewer.groups)]
+        back = self.get_argument("back", "")
+        self.render(
+            "respond.html",
+            answered=doc,
+            words=respond.words(doc),
+            offered=offered,
+            verdict=respond.chosen(verdict, offered),
+            visibilities=visibilities,
+            back=back if respond.same_site(back, self.annotations.base_url) else "",
+            xsrf=self.xsrf_token.decode(),
+            **{"text": "", "visibility": "public", "error": "", "made": "", **shown},
+        )
+
+    async def get(self) -> None:
+        doc = self.answered(self.get_query_argument("to", ""))
+        self.form(doc, self.get_query_argument("verdict", ""))
+
+    async def post(self) -> None:
+        to = self.get_body_argument("to", "")
+        doc = self.answered(to)
+        verdict = self.get_body_argument("verdict", "")
+        text = self.get_body_argument("text", "")
+        visibility = self.get_body_argument("visibility", "public")
+        offered = respond.choices(doc, person(self.viewer.name)["id"])
+        groups = {f"group:{g}" for g in self.viewer.groups}
+        try:
+            if visibility not in {"public", "private", *groups}:
+                raise ValidationError(
+                    "visibility is public, private or one of your groups", "visibility"
+                )
+            made = respond.answer(to, verdict, text, visibility, offered)
+            record = await self.in_writer(
+                self.annotations.create, self.viewer, DEFAULT_CONTAINER, made
+            )
+        except ValidationError as error:
+            self.set_status(error.status)
+            self.form(doc, verdict, text=text, visibility=visibility, error=error.message)
+            return
+        self.set_status(201)
+        self.set_header("Location", self.annotations.iri(record))
+        self.form(doc, verdict, made=self.annotations.iri(record), visibility=visibility)
+
+
 SEARCHABLE = (*SEARCH_PARAMS, "page", "iris")
 
 ROUTES = [
@@ -610,6 +670,18 @@ ROUTES = [
         },
         ("since", "limit", "wait"),
         replies={"get": "Changes"},
+    ),
+    Route(
+        "respond",
+        RespondHandler,
+        {
+            "get": "The form (HTML) to agree with, contest or reply to the annotation `to`, "
+            "for a person in a browser; `verdict` preselects agreed or contested, `back` a "
+            "page of this hub to return to",
+            "post": "Record the form's answer (form fields to, verdict, text, visibility, "
+            "_xsrf) in the default container (201, Location; the form again on a 400)",
+        },
+        ("to", "verdict", "back"),
     ),
     Route(
         "export",

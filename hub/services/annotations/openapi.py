@@ -25,6 +25,10 @@ _QUERY_DOCS = {
     "since": "the number of the last change already read (`last` of the previous reply); 0: all",
     "limit": "most changes read in one reply (1 to 1000)",
     "wait": "seconds (up to 30) to wait for a change when there is none yet (long poll)",
+    "to": "the IRI of the annotation answered (one of this service's)",
+    "verdict": "agreed or contested (accepted or rejected for the person an agent acts "
+    "for); empty: a reply",
+    "back": "a page of this hub's domain the form links back to (others are ignored)",
     "creators": "importer (default): you become the creator, the original one is kept in "
     "as:attributedTo; keep (administrators, for migrations): store the creators as given",
 }
@@ -48,6 +52,7 @@ _QUERY_SCHEMAS = {
     "since": {"type": "integer", "minimum": 0},
     "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
     "wait": {"type": "integer", "minimum": 0, "maximum": 30},
+    "verdict": {"type": "string", "enum": ["", "agreed", "contested", "accepted", "rejected"]},
 }
 _NODE = {"type": "object", "required": ["id", "type"]}
 _STRING = {"type": "string"}

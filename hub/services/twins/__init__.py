@@ -105,8 +105,10 @@ class TwinsService(ServiceSettings):
         help="""Who may frame an object's page (its CSP `frame-ancestors`): JupyterLab's
         "Open digital twin" panel shows it in a frame, from the user's own host. Any
         page by default: an object's page is anonymous open data, read with no cookie or
-        token and with nothing to click that acts for the reader, so a page that frames
-        it learns and can do nothing that it could not by fetching it. Narrow it to the
+        token and with nothing to click that acts for the reader (its Agree, Contest and
+        Reply open the annotation service's form in a tab of its own, where the reader
+        confirms), so a page that frames it learns and can do nothing that it could not
+        by fetching it. Narrow it to the
         hub's hosts with e.g. "http://localhost:8000 http://*.localhost:8000"; "'none'"
         forbids framing (and the panel). Every other answer of the service is never framed.""",
     )

@@ -5,7 +5,8 @@ production (who, when, where), the measurements as a table with a small plot of 
 among its group (inline SVG made here, `plot`), the images (the region of an image in the
 IIIF service, and the whole image with the region marked), the related objects
 (`related`), rights, the source and how to cite the object, and the interpretations
-people and software made of it (`interpretations_section`). Server-rendered and readable
+people and software made of it (`interpretations_section`), each with links to agree,
+contest or reply on the annotation service's own form. Server-rendered and readable
 without JavaScript; links to the same object as JSON-LD and Turtle (``?format=``).
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from .linkedart import CANVAS_REGION, label
 from .plot import Axis, Point, scatter
@@ -368,9 +369,27 @@ def claim_heading(claim: dict[str, Any]) -> str:
     return f"{prop}: {shown}"
 
 
-def interpretation(item: dict[str, Any]) -> str:
+def answer_links(annotation: str, page_url: str) -> str:
+    """Agree, Contest and Reply: links to the form of the annotation service that holds
+    ``annotation`` (its ``respond``, hub/services/annotations/respond.py), where the reader
+    logs in and confirms; this page acts for nobody. A new tab: the twin panel's frame
+    may not show the service. "" for an annotation of no service (no ``containers/``)."""
+    service, found, _ = annotation.partition("containers/")
+    if not found or not service.startswith(("http://", "https://")):
+        return ""
+    links = [
+        f'<a class="answer" href="{escape(service)}respond?'
+        f'{escape(urlencode({"to": annotation, "verdict": verdict, "back": page_url}))}" '
+        f'target="_blank" rel="noopener">{name}</a>'
+        for verdict, name in (("agreed", "Agree"), ("contested", "Contest"), ("", "Reply"))
+    ]
+    return f'<p class="answers">{" ".join(links)}</p>'
+
+
+def interpretation(item: dict[str, Any], page_url: str = "") -> str:
     """One interpretation: who, when, confidence, status (and by whom), agree and contest
-    counts, whether the current view adopts it, its text and its replies."""
+    counts, whether the current view adopts it, its text, its replies and the links to
+    answer it (`answer_links`, given the page's ``page_url``)."""
     status = str(item.get("status") or "proposed")
     when = escape(str(item.get("created", "")))
     if item.get("modified") and item["modified"] != item.get("created"):
@@ -404,11 +423,12 @@ def interpretation(item: dict[str, Any]) -> str:
         + (' <span class="adopted">In the current view.</span>' if item.get("adopted") else "")
         + "</p>"
         + (f'<ul class="replies">{"".join(replies)}</ul>' if replies else "")
+        + (answer_links(str(item.get("annotation", "")), page_url) if page_url else "")
         + "</article>"
     )
 
 
-def interpretations_section(items: list[dict[str, Any]]) -> str:
+def interpretations_section(items: list[dict[str, Any]], page_url: str = "") -> str:
     """The interpretations of an object (the twins' interpretations contract, README),
     grouped by claim: one group per (property, value id or label), in the order first
     met; an interpretation of several claims shows in each of their groups, one of none
@@ -418,7 +438,7 @@ def interpretations_section(items: list[dict[str, Any]]) -> str:
     groups: dict[tuple[str, str], tuple[str, list[str]]] = {}
     notes: list[str] = []
     for item in items:
-        shown = interpretation(item)
+        shown = interpretation(item, page_url)
         claims = item.get("claims") or []
         if not claims:
             notes.append(shown)
@@ -491,7 +511,7 @@ def render(
             section("Rights", items(rights(record))),
             section("Source records", items(source)),
             section("Cite this", cite(record, entry, page_url)),
-            section("Interpretations", interpretations_section(interpretations or [])),
+            section("Interpretations", interpretations_section(interpretations or [], page_url)),
             section(
                 "This object as data",
                 items(
