@@ -6,8 +6,8 @@ among its group (inline SVG made here, `plot`), the images (the region of an ima
 IIIF service, and the whole image with the region marked), the related objects
 (`related`), rights, the source and how to cite the object, the interpretations
 people and software made of it (`interpretations_section`) and the analyses that used it
-(`analyses_section`). Server-rendered and readable
-without JavaScript; links to the same object as JSON-LD and Turtle (``?format=``).
+(`analyses_section`). Server-rendered and readable without JavaScript; links to the same
+object as JSON-LD and Turtle (``?format=``).
 """
 
 from __future__ import annotations
