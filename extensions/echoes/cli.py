@@ -13,10 +13,11 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "up": ("echoes_hub.app:main", "start the hub (see `echoes up --help`)"),
     "data": ("echoes_data.cli:main", "build or check the shared heritage data (`echoes data -h`)"),
-    # runs (issue 7): papermill runs with run records, reproduction, RO-Crate
+    # runs (issue 7): papermill runs with run records, reproduction, RO-Crate; link (18)
     "run": ("echoes.runs.cli:run_main", "run a notebook with papermill and record the run"),
     "reproduce": ("echoes.runs.cli:reproduce_main", "re-execute a run and say if it reproduces"),
     "crate": ("echoes.runs.cli:crate_main", "package a run as an RO-Crate"),
+    "link": ("echoes.runs.cli:link_main", "list a run on the twin pages of the objects it named"),
     "publish": ("echoes.publish:main", "publish a notebook as a Voila app (apps service)"),
     "workshop": ("echoes.workshop:main", "create, list, end or revoke workshop events"),
 }

@@ -3,21 +3,30 @@ twins service: people and an agent annotate coin 7 (a region of the photograph, 
 object's IRI) with structured claims; the public ones become nanopublications that a
 real SPARQL client (SPARQLWrapper, anonymous) finds with who believes what; a private
 one never shows, in any graph, to anyone; the status and the current view follow the
-verdicts; an annotation made private leaves the graph.
+verdicts; an annotation made private leaves the graph. A person runs a notebook that
+names coin 7 (`echoes run`) and links the run (`echoes link`): the coin's twin lists it
+among its analyses, not its interpretations; another person's private link never shows.
 
 The delay from an annotation's write to SPARQL seeing it is measured and printed (-s).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
+import nbformat
 import pytest
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from tests.hubclient import wait_for
+from echoes.annotations import AnnotationClient
+from echoes.runs.link import run_iri
+from tests.hubclient import ECHOES, wait_for
 from tests.integration.annotations_support import MEDIA_TYPE, new_person, service_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
@@ -209,3 +218,87 @@ def test_public_interpretations_join_the_graph_and_no_one_sees_a_private_one(hub
         "the private proposal to leave the graph",
     )
     assert said(twins)[0]["creator"]["id"] == bob_iri
+
+
+def study(folder: Path) -> Path:
+    """A tiny analysis of coin 7: its code names the coin's twin by IRI."""
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                'COIN = "urn:echoes:object:coins/7"  # echoes.twin(COIN) in a user server\n'
+                'print(COIN.rsplit("/", 1)[-1])'
+            )
+        ],
+        metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "P"}},
+    )
+    folder.mkdir()
+    nbformat.write(notebook, folder / "coin_study.ipynb")
+    return folder / "coin_study.ipynb"
+
+
+def echoes(*args: str, user: str) -> str:
+    """The `echoes` command as ``user`` runs it in their server (JUPYTERHUB_USER)."""
+    env = {**os.environ, "JUPYTERHUB_USER": user}
+    done = subprocess.run([ECHOES, *args], capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def analyses(twins: str) -> list[dict]:
+    reply = requests.get(f"{twins}objects/coins/7/interpretations", timeout=30)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["analyses"]
+
+
+def test_a_linked_run_is_listed_on_its_objects_twin_and_a_private_link_never_is(
+    hub, admin, twins, tmp_path
+):
+    ada, _ = new_person(hub, admin, "anla")
+    bob, _ = new_person(hub, admin, "anlb")
+    runs = {}
+    for person in (bob, ada):
+        notebook = study(tmp_path / person.name)
+        echoes("run", str(notebook), "--no-progress", user=person.name)
+        runs[person.name] = notebook.with_name("coin_study.out.run.json")
+    record = json.loads(runs[ada.name].read_text())
+    assert record["objects"] == [COIN]
+    hub_options = ["--hub", hub.url]
+    # Bob links his run privately first: the feed, in order, would bring it before Ada's.
+    echoes(
+        "link",
+        str(runs[bob.name]),
+        "--visibility",
+        "private",
+        *hub_options,
+        "--token",
+        bob.new_token("link"),
+        user=bob.name,
+    )
+    token = ada.new_token("link")
+    started = time.monotonic()
+    printed = echoes("link", str(runs[ada.name]), *hub_options, "--token", token, user=ada.name)
+    assert printed.startswith(f"{COIN}: linked (")
+    output = runs[ada.name].with_name("coin_study.out.ipynb")  # the run, named by its notebook
+    again = echoes("link", str(output), *hub_options, "--token", token, user=ada.name)
+    assert again.startswith(f"{COIN}: already linked (")
+    mine = AnnotationClient(url=service_url(hub), token=token).search(COIN, motivation="linking")
+    assert len(mine) == 1  # linking twice made one annotation
+    env = {**os.environ, "JUPYTERHUB_USER": bob.name}
+    theirs = [ECHOES, "link", str(runs[ada.name]), *hub_options, "--token", bob.new_token()]
+    refused = subprocess.run(theirs, capture_output=True, text=True, env=env, check=False)
+    assert refused.returncode == 1 and "link only your own runs" in refused.stderr
+
+    [used] = wait_for(lambda: analyses(twins), 60, "the linked run on coin 7's twin")
+    print(f"\na linked run on the twin's JSON {time.monotonic() - started:.1f} s after the link")
+    assert used["run"] == run_iri(record) and used["label"] == "coin_study.ipynb"
+    assert used["creator"]["id"] == f"urn:echoes:user:{ada.name}"
+    assert used["ran"] == record["finished"]
+    assert used["annotation"] not in {i["annotation"] for i in said(twins)}  # claims nothing
+    page = requests.get(f"{twins}objects/coins/7", headers={"Accept": "text/html"}, timeout=30)
+    assert "<h2>Analyses that used this object</h2>" in page.text
+    assert (
+        f"<strong>coin_study.ipynb</strong>, run by {ada.name} on {record['finished']}" in page.text
+    )
+    assert run_iri(record) in page.text
+    assert bob.name not in page.text  # his link is private: not on the page, not in the JSON
+    assert [a["creator"]["id"] for a in analyses(twins)] == [used["creator"]["id"]]

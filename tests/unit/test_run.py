@@ -86,6 +86,34 @@ def test_run_as_a_python_call_records_the_image_from_the_environment(
     assert result.record["environment"]["identity"] == "image:echoes/singleuser:2026.11"
     assert result.record["parameters"] == {"seed": 3}
     assert result.record["data"] == []  # reads nothing but code
+    assert result.record["objects"] == []  # names no heritage object
+
+
+def test_the_objects_a_notebook_names_by_iri_or_twin_call_are_found() -> None:
+    from echoes.runs.record import objects_in
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell('echoes.twin("skulls/1") in prose is no code'),
+            nbformat.v4.new_code_cell(
+                "import echoes\n"
+                "coin = echoes.twin('coins/7')\n"
+                'pot = echoes.twin( "pottery/GA1" )\n'
+                "ref = 'tate/21926'\n"
+                "echoes.twin(ref)  # a variable: not named here\n"
+                "# see urn:echoes:object:painters/da-vinci.\n"
+                "again = twin('coins/7')"
+            ),
+        ]
+    )
+    parameters = {"compare_with": "urn:echoes:object:rock-art/6", "n": 3}
+    assert objects_in(nb, parameters) == [
+        "urn:echoes:object:coins/7",
+        "urn:echoes:object:painters/da-vinci",
+        "urn:echoes:object:pottery/GA1",
+        "urn:echoes:object:rock-art/6",
+    ]
+    assert objects_in(nb, {"path": "coins/7"}) == objects_in(nb, {})  # not a twin's IRI
 
 
 def test_a_failing_cell_is_recorded_and_the_cli_fails(work: Path) -> None:

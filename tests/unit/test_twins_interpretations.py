@@ -1,6 +1,7 @@
 """Interpretations in the graph, without HTTP: which annotations are about which objects,
 their nanopublications (CIDOC-CRM claims, CRMinf beliefs, provenance), their status, the
-current view's policy, and the service's store taking them from change-feed entries."""
+current view's policy, and the service's store taking them from change-feed entries; and
+the runs linked to objects, which are analyses of them, not interpretations."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import io
 import pyoxigraph as ox
 import pytest
 
+from echoes.annotations import AnnotationClient
+from echoes.runs.link import run_body, run_iri
 from echoes_hub.services.annotations.errors import ValidationError
 from echoes_hub.services.annotations.model import parse_annotation
 from echoes_hub.services.twins import interpretations as np
@@ -233,6 +236,48 @@ def test_replies_are_listed_and_made_public_only_as_the_feed_says():
     removed, added = commons.apply({"id": BASE + "n1", "gone": True})
     assert commons.interpretations(COIN_2) == [] and not added
     assert {q[3][1] for q in removed} >= set(np.graphs_of("urn:echoes:interpretation:n1"))
+
+
+RECORD = {
+    "schema": "https://echoes-vre.org/schemas/run-record/1",
+    "notebook": {"input": "/home/ada/coin_study.ipynb"},
+    "finished": "2026-12-02T07:59:00+00:00",
+    "objects": [COIN_1],
+}
+
+
+def test_a_run_linked_to_an_object_is_an_analysis_of_it_not_an_interpretation():
+    # The annotation `echoes link` posts, as the annotation service accepts and stores it.
+    document = AnnotationClient.document(COIN_1, run_body(RECORD), "linking", visibility="public")
+    stored = parse_annotation(document).doc
+    commons = Commons(objects())
+    removed, added = commons.apply(
+        annotation("l1", stored["target"], stored["body"], **{"motivation": "linking"})
+    )
+    assert not removed and not added  # no nanopublication: it claims nothing
+    assert commons.interpretations(COIN_1) == []
+    [used] = commons.analyses(COIN_1)
+    assert used == {
+        "run": run_iri(RECORD),
+        "label": "coin_study.ipynb",
+        "ran": "2026-12-02T07:59:00+00:00",
+        "annotation": BASE + "l1",
+        "creator": ADA,
+        "created": "2026-12-02T08:00:00.000Z",
+    }
+    assert run_iri(RECORD) == run_iri(dict(RECORD))  # the record's digest: stable
+    # A reply to it answers no interpretation: no graph either.
+    reply = annotation("r1", BASE + "l1", {"type": "TextualBody", "value": "Nice"}, BOB)
+    assert commons.apply(
+        {**reply, "annotation": {**reply["annotation"], "motivation": "replying"}}
+    ) == ([], [])
+    # A link to a web page is a claim of the usual kind (its words, its nanopublication).
+    page = {"id": "https://example.org/owls", "type": "Text"}
+    _, added = commons.apply(annotation("l2", COIN_1, page, motivation="linking"))
+    assert added and [i["annotation"] for i in commons.interpretations(COIN_1)] == [BASE + "l2"]
+    # Made private (or deleted): gone from the object.
+    commons.apply({"id": BASE + "l1", "gone": True})
+    assert commons.analyses(COIN_1) == []
 
 
 def test_the_store_takes_feed_entries_queries_see_them_after_a_snapshot_and_a_rebuild_keeps_them(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from echoes_hub.services.twins.pages import (
+    analyses_section,
     interpretations_section,
     measurements,
     render,
@@ -310,6 +311,28 @@ def test_the_page_shows_interpretations_only_when_given_and_escapes_them():
     )
     assert "<h2>Interpretations</h2>" in page
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_analyses_that_used_an_object_say_which_notebook_who_when_and_the_run():
+    page = render(POTTERY["A1"], ENTRY, OBJECTS + "pottery/A1", "http://iiif/", analyses=[])
+    assert "<h2>Analyses that used this object</h2>" in page
+    assert "No public analysis names this object yet." in page
+    hostile = {
+        "run": 'urn:echoes:run:sha256:ab"><script>',
+        "label": "<b>kilns</b>.ipynb",
+        "ran": "2026-12-02T08:00:00+00:00",
+        "annotation": "http://annotations.example/x",
+        "creator": {"type": "Person", "nickname": "<i>ada</i>"},
+        "created": "2026-12-02T09:00:00Z",
+    }
+    shown = analyses_section([hostile])
+    assert "<script>" not in shown and "<b>" not in shown and "<i>" not in shown
+    assert "&lt;b&gt;kilns&lt;/b&gt;.ipynb</strong>, run by &lt;i&gt;ada&lt;/i&gt; on " in shown
+    assert "2026-12-02T08:00:00+00:00" in shown  # when it ran, not when it was linked
+    assert "urn:echoes:run:sha256:ab&quot;&gt;&lt;script&gt;" in shown
+    # Not given (a page made without the commons): no section.
+    page = render(POTTERY["A1"], ENTRY, OBJECTS + "pottery/A1", "http://iiif/")
+    assert "Analyses that used" not in page
 
 
 def test_measurements_include_those_assigned_with_who_and_when():

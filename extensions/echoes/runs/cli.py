@@ -1,4 +1,4 @@
-"""Command lines of `echoes run`, `echoes reproduce` and `echoes crate` (thin: parse, call)."""
+"""Command lines of `echoes run`, `reproduce`, `crate` and `link` (thin: parse, call)."""
 
 from __future__ import annotations
 
@@ -144,3 +144,60 @@ def crate_main(argv: list[str]) -> None:
     except (FileNotFoundError, ValueError, PermissionError) as error:
         _fail(str(error))
     print(f"RO-Crate: {path}")
+
+
+def link_main(argv: list[str]) -> None:
+    from ..hub import (
+        Hub,
+        ServiceRefused,
+        ServiceUnavailable,
+        add_hub_options,
+        check_hub_options,
+        hub_of,
+    )
+    from ..localhost import resolve_localhost_names
+
+    here = Hub.from_environ()
+    parser = argparse.ArgumentParser(
+        prog="echoes link",
+        description="Link a run to the heritage objects its record names: one linking "
+        "annotation per object, whose twin page then lists the run among the analyses "
+        "that used it (when public). Linking again makes no second annotation.",
+    )
+    parser.add_argument("run", metavar="RUN", help="a run record (.run.json) or output notebook")
+    parser.add_argument(
+        "--visibility",
+        default="public",
+        help="public (the default: the twins' pages show it), private or group:NAME",
+    )
+    add_hub_options(parser)
+    parser.add_argument(
+        "--annotations",
+        default=here.services.get("annotations", ""),
+        help="the annotation service's address (default: $ECHOES_ANNOTATIONS_URL, set in "
+        "user servers; else its own host beside the hub's)",
+    )
+    args = parser.parse_args(argv)
+    check_hub_options(parser, args, args.annotations)
+    resolve_localhost_names()
+    from ..annotations import AnnotationClient
+    from .link import link
+
+    hub = hub_of(args)
+    try:
+        client = AnnotationClient(args.annotations or hub.service_url("annotations"), args.token)
+        links = link(args.run, client, args.visibility)
+    except (
+        FileNotFoundError,
+        ValueError,
+        PermissionError,
+        ServiceRefused,
+        ServiceUnavailable,
+    ) as error:
+        _fail(str(error))
+    if not links:
+        print(f"{args.run}: the run names no heritage object; nothing to link")
+    for found in links:
+        print(
+            f"{found.object}: {'linked' if found.made else 'already linked'} ({found.annotation})"
+        )

@@ -165,6 +165,7 @@ def run(
             **environment,
         },
         "data": rec.data_entries(reads, rec.names_in(source, parameters), roots),
+        "objects": rec.objects_in(source, parameters),
         "started": rec.iso(started),
         "finished": rec.iso(finished),
         "duration_s": round(finished - started, 3),

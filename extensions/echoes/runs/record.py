@@ -14,6 +14,9 @@ entry that describes it (any ``*.yaml`` catalog under the data roots, Intake 2 o
 recorded and the licence. Catalog entries that the notebook's code or parameters
 name are recorded too: Python cannot see files that C libraries open (Parquet
 through Arrow, HDF5, netCDF), and `echoes.catalog().theme.read().entry` names them.
+The heritage objects the code or parameters name (`objects_in`: a twin's IRI, or
+``echoes.twin("coins/7")``) are recorded as ``objects``, so that `echoes link` can tell
+the objects' twins which analyses used them.
 """
 
 from __future__ import annotations
@@ -251,11 +254,39 @@ def data_entries(
     return entries
 
 
+def _code(notebook: dict[str, Any]) -> str:
+    return "\n".join(c["source"] for c in notebook["cells"] if c["cell_type"] == "code")
+
+
 def names_in(notebook: dict[str, Any], parameters: dict[str, Any]) -> set[str]:
     """The identifiers and strings a notebook's code and parameters mention."""
-    code = "\n".join(c["source"] for c in notebook["cells"] if c["cell_type"] == "code")
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", _code(notebook)))
     return words | {v for v in parameters.values() if isinstance(v, str)}
+
+
+# --- heritage objects -------------------------------------------------------------------
+
+#: The IRI of a heritage object's digital twin (the twins service's).
+OBJECT = "urn:echoes:object:"
+#: <collection>/<id>, the id not ending in "." or ":" (an IRI ending a sentence).
+_REF = r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.:-]*[A-Za-z0-9_-]"
+_OBJECT_IRI = re.compile(re.escape(OBJECT) + _REF)
+#: ``twin("coins/7")``: a string literal <collection>/<id> passed to echoes.twin.
+_TWIN_CALL = re.compile(rf"""\btwin\(\s*(["'])({_REF})\1\s*\)""")
+
+
+def objects_in(notebook: dict[str, Any], parameters: dict[str, Any]) -> list[str]:
+    """The twin IRIs a notebook's code and parameters name, sorted: written as IRIs
+    (``urn:echoes:object:coins/7``), or as ``echoes.twin("coins/7")`` in the code.
+
+    As with catalog entries (`names_in`), named is not proven used: an object named in a
+    comment counts too, one reached only through a variable (``twin(ref)``) does not.
+    """
+    code = _code(notebook)
+    texts = [code, *(v for v in parameters.values() if isinstance(v, str))]
+    found = {m.group(0) for text in texts for m in _OBJECT_IRI.finditer(text)}
+    found |= {OBJECT + m.group(2) for m in _TWIN_CALL.finditer(code)}
+    return sorted(found)
 
 
 # --- cells ------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ changes (an assessment changes the status, and perhaps the adoption, of what it 
 an interpretation that comes, goes or moves to other objects changes its responses'
 graphs). The current view may hold one triple for several adopted interpretations: it is
 counted, and leaves the graph with the last of them. `interpretations` gives the pages,
-the notebook API and the JSON route what is said about one object. No I/O here.
+the notebook API and the JSON route what is said about one object, `analyses` the runs
+linked to it (which say nothing about it, so have no graph). No I/O here.
 """
 
 from __future__ import annotations
@@ -34,12 +35,21 @@ class Commons:
     counted: Counter = field(default_factory=Counter)
     #: The interpretations of each object (object IRI -> annotation IRIs).
     of_object: dict[str, list[str]] = field(default_factory=dict)
+    #: The analyses (linked runs) of each object (object IRI -> annotation IRIs).
+    analyses_of: dict[str, list[str]] = field(default_factory=dict)
 
     # --- what is what ------------------------------------------------------------------
 
     def about(self, annotation: str) -> list[str]:
+        """The objects ``annotation`` interprets (none for an analysis: it claims nothing)."""
         doc = self.docs.get(annotation)
-        return self.objects.objects_of(doc) if doc is not None else []
+        if doc is None or np.run_of(doc) is not None:
+            return []
+        return self.objects.objects_of(doc)
+
+    def _listed(self, doc: dict) -> dict[str, list[str]]:
+        """Where the objects of ``doc`` list it: among their analyses or interpretations."""
+        return self.analyses_of if np.run_of(doc) is not None else self.of_object
 
     def answered(self, annotation: str) -> list[str]:
         """The interpretations (of objects) that the response ``annotation`` answers."""
@@ -138,8 +148,8 @@ class Commons:
         self.docs[annotation] = doc
         for target in np.responds_to(doc):
             self.answers.setdefault(target, []).append(annotation)
-        for obj in self.about(annotation):
-            self.of_object.setdefault(obj, []).append(annotation)
+        for obj in self.objects.objects_of(doc):
+            self._listed(doc).setdefault(obj, []).append(annotation)
 
     def _forget(self, annotation: str) -> None:
         doc = self.docs.get(annotation)
@@ -149,8 +159,8 @@ class Commons:
             answers = self.answers.get(target, [])
             if annotation in answers:
                 answers.remove(annotation)
-        for obj in self.about(annotation):
-            listed = self.of_object.get(obj, [])
+        for obj in self.objects.objects_of(doc):
+            listed = self._listed(doc).get(obj, [])
             if annotation in listed:
                 listed.remove(annotation)
         del self.docs[annotation]
@@ -210,4 +220,23 @@ class Commons:
             "contest": contest,
             "replies": replies,
             "adopted": np.adopted(state, agree, contest),
+        }
+
+    # --- the analyses that used an object ----------------------------------------------
+
+    def analyses(self, obj: str) -> list[dict[str, Any]]:
+        """The runs linked to the object ``obj`` by public ``linking`` annotations, oldest
+        link first, as the twin page and ``objects/<c>/<id>/interpretations`` show them."""
+        return [self.describe_analysis(a) for a in self.analyses_of.get(obj, [])]
+
+    def describe_analysis(self, annotation: str) -> dict[str, Any]:
+        doc = self.docs[annotation]
+        run = np.run_of(doc) or {}
+        return {
+            "run": run.get("id"),
+            "label": run.get("label"),
+            "ran": run.get("created"),
+            "annotation": annotation,
+            "creator": doc.get("creator"),
+            "created": doc.get("created"),
         }

@@ -192,6 +192,7 @@ class ObjectHandler(BaseHandler):
                 related=related,
                 related_shown=self.served.related_shown,
                 interpretations=twins.interpretations(collection, local_id),
+                analyses=twins.analyses(collection, local_id),
             )
             self.write(html)
         elif chosen == JSON_LD:
@@ -205,7 +206,8 @@ class ObjectHandler(BaseHandler):
 
 class InterpretationsHandler(BaseHandler):
     """What the public annotations about one object say (JSON): now, or ``?at=`` a time
-    (the citable snapshot, history.py), with a digest of what it lists."""
+    (the citable snapshot, history.py), with a digest of what it lists; and the analyses
+    (runs) linked to it by then."""
 
     allowed_methods = "GET, OPTIONS"
 
@@ -214,6 +216,11 @@ class InterpretationsHandler(BaseHandler):
         found = twins.interpretations(collection, id)  # NotFound first
         given = self.get_query_argument("at", None)
         at = history.moment(given) if given is not None else None
+        analyses = [
+            a
+            for a in twins.analyses(collection, id)
+            if at is None or ((made := history.stamp_of(a, "created")) is not None and made <= at)
+        ]
         if at is not None:
             if not self.served.annotations_url:
                 raise NotFound("this service follows no annotation service", "at")
@@ -228,6 +235,7 @@ class InterpretationsHandler(BaseHandler):
                 "policy": {"id": POLICY, "text": POLICY_TEXT},
                 "interpretations": found,
                 "digest": history.digest(found),
+                "analyses": analyses,
             }
         )
 
@@ -313,7 +321,7 @@ ROUTES = [
         InterpretationsHandler,
         {
             "get": "What the public annotations about the object say: claims, who, status; "
-            "?at=: as they were then (a citable snapshot)"
+            "the analyses (runs) linked to it; ?at=: as they were then (a citable snapshot)"
         },
         query=("at",),
         replies={"get": "Interpretations"},
@@ -344,8 +352,18 @@ def document(base_url: str) -> dict[str, Any]:
             "Object": {"type": "object", "required": ["id", "type"]},
             "Interpretations": {
                 "type": "object",
-                "required": ["object", "policy", "interpretations"],
-                "properties": {"interpretations": {"type": "array"}},
+                "required": ["object", "policy", "interpretations", "analyses"],
+                "properties": {
+                    "interpretations": {"type": "array"},
+                    "analyses": {
+                        "type": "array",
+                        "description": "runs linked to the object (echoes link), oldest first",
+                        "items": {
+                            "type": "object",
+                            "required": ["run", "label", "annotation", "creator", "created"],
+                        },
+                    },
+                },
             },
             "SearchResults": {
                 "type": "object",

@@ -29,6 +29,11 @@ graphs (https://nanopub.net/guidelines/working_draft/):
 - ``#pubinfo``: when it was published, by whom, what it is about (``dcterms:subject``
   the object), its visibility, and the annotation it comes from.
 
+**Analyses are not interpretations** (`run_of`): a ``linking`` annotation whose body is
+a run (``urn:echoes:run:...``, as `echoes link` writes it) says that an analysis used the
+object, and claims nothing about it: it has no nanopublication, and the object lists it
+among its analyses.
+
 **Status** (`status`): an agent's annotation is *proposed* until the person it acts for
 accepts or rejects it (*accepted*, *rejected*); a person's is *asserted*. Any other
 person's "rejected" or "contested" makes a proposed or asserted one *contested*; their
@@ -57,6 +62,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 SCHEMA = "http://schema.org/"
 #: The few terms of our own (status, confidence, visibility): no common vocabulary has them.
 ECHOES = "urn:echoes:term:"
+#: A run of a notebook (extensions/echoes/runs/link.py names runs so).
+RUN = "urn:echoes:run:"
 #: Verdicts of an assessment (a TextualBody with purpose assessing) and what each holds.
 VERDICTS = {"accepted": True, "agreed": True, "rejected": False, "contested": False}
 #: A verdict only the person an agent acts for gives (their own agent's proposal).
@@ -222,6 +229,17 @@ def verdict_of(doc: dict) -> str | None:
             value = str(body.get("value", "") if isinstance(body, dict) else "").strip().lower()
             if value in VERDICTS:
                 return value
+    return None
+
+
+def run_of(doc: dict) -> dict | None:
+    """The run a ``linking`` annotation links its target to (its body), or None: the
+    annotation is then no analysis."""
+    if "linking" not in as_list(doc.get("motivation")):
+        return None
+    for body in bodies(doc):
+        if isinstance(body, dict) and str(body.get("id", "")).startswith(RUN):
+            return body
     return None
 
 

@@ -4,10 +4,11 @@ What the record says, in the order a reader looks for it: title, identifiers, ty
 production (who, when, where), the measurements as a table with a small plot of the object
 among its group (inline SVG made here, `plot`), the images (the region of an image in the
 IIIF service, and the whole image with the region marked), the related objects
-(`related`), rights, the source and how to cite the object, and the interpretations
+(`related`), rights, the source and how to cite the object, the interpretations
 people and software made of it (`interpretations_section`), each with links to agree,
-contest or reply on the annotation service's own form. Server-rendered and readable
-without JavaScript; links to the same object as JSON-LD and Turtle (``?format=``).
+contest or reply on the annotation service's own form, and the analyses that used it
+(`analyses_section`). Server-rendered and readable without JavaScript; links to the same
+object as JSON-LD and Turtle (``?format=``).
 """
 
 from __future__ import annotations
@@ -456,6 +457,21 @@ def interpretations_section(items: list[dict[str, Any]], page_url: str = "") -> 
     return "".join(parts)
 
 
+def analyses_section(analyses: list[dict[str, Any]]) -> str:
+    """The runs linked to the object (`Commons.analyses`): the notebook, who ran it, when,
+    and the run's IRI; a plain sentence when there are none. Every value escaped."""
+    if not analyses:
+        return "<p>No public analysis names this object yet.</p>"
+    rows = [
+        f'<li class="analysis" data-run="{escape(str(a.get("run", "")))}">'
+        f"<strong>{escape(str(a.get('label') or 'a notebook'))}</strong>, run by "
+        f"{who(a.get('creator') or {})} on {escape(str(a.get('ran') or a.get('created', '')))}"
+        f"; run <code>{escape(str(a.get('run', '')))}</code></li>"
+        for a in analyses
+    ]
+    return f'<ul class="analyses">{"".join(rows)}</ul>'
+
+
 def render(
     record: dict[str, Any],
     entry: dict[str, Any],
@@ -465,11 +481,13 @@ def render(
     related: Related | None = None,
     related_shown: int = 24,
     interpretations: list[dict[str, Any]] | None = None,
+    analyses: list[dict[str, Any]] | None = None,
 ) -> str:
     """The page of ``record`` (its collection's index ``entry``); ``page_url``: this
     page's address (without query), ``iiif_url``: the IIIF service's public URL;
     ``related``: the load's related objects and canvases (none: no related objects, plot
-    or whole image); ``interpretations``: shown when given (`interpretations_section`)."""
+    or whole image); ``interpretations``: shown when given (`interpretations_section`);
+    ``analyses``: the runs that used the object (`analyses_section`), when given."""
     related = related or Related({})
     collection, _, local_id = record["id"].removeprefix(OBJECT).partition("/")
     objects_url = page_url[: page_url.rindex("/objects/") + len("/objects/")]
@@ -512,6 +530,10 @@ def render(
             section("Source records", items(source)),
             section("Cite this", cite(record, entry, page_url)),
             section("Interpretations", interpretations_section(interpretations or [], page_url)),
+            section(
+                "Analyses that used this object",
+                analyses_section(analyses) if analyses is not None else "",
+            ),
             section(
                 "This object as data",
                 items(

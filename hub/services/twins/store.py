@@ -125,6 +125,11 @@ class Twins:
         record, _ = self.record(collection, local_id)
         return self.commons.interpretations(record["id"])
 
+    def analyses(self, collection: str, local_id: str) -> list[dict[str, Any]]:
+        """The runs publicly linked to the object (NotFound for no such object)."""
+        record, _ = self.record(collection, local_id)
+        return self.commons.analyses(record["id"])
+
     async def object_rdf(self, collection: str, local_id: str, accept: str | None) -> Reply:
         """The object's triples (its concise bounded description and its source
         record's, in its collection's graph) in the syntax ``accept`` asks for."""
