@@ -6,14 +6,17 @@ link leads to another sample's page. In JupyterLab, the catalog browser's "Open 
 twin…" on the coins entry and the command palette's "Open digital twin" each open an
 object's page in a main-area panel, framed from the twins service's host; the panel's
 "Agree" on another person's interpretation opens the annotation service's form in a tab
-of its own, logged in, and the answer recorded there shows in the panel. Screenshots go
-to test-output/screenshots/ (twin-*.png)."""
+of its own, logged in, and the answer recorded there shows in the panel; the panel's
+"Image and its annotations" opens the coin's photograph in the annotation view
+(OpenSeadragon, Annotorious), zoomed to the coin. Screenshots go to
+test-output/screenshots/ (twin-*.png)."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+import requests
 
 from tests.e2e.test_lab_browser import open_catalog, open_lab
 from tests.hubclient import wait_for
@@ -131,3 +134,28 @@ def test_jupyterlab_opens_twins_from_the_catalog_and_the_palette_and_agrees_in_a
         article = frame.locator("article.interpretation", has_text=f"The head of {label}")
         assert article.locator(".agree").inner_text(timeout=30_000) == "1 agree"
         assert "The owl agrees" in article.locator(".replies").inner_text()
+    with researcher.step("image"):
+        page.locator(".echoes-TwinImage").click()
+        view = page.locator(".echoes-Annotator-frame[data-ready='true']")
+        view.wait_for(timeout=60_000)
+        record = requests.get(
+            f"{twins}objects/coins/7", headers={"Accept": "application/ld+json"}, timeout=30
+        ).json()
+        [point] = record["representation"][0]["digitally_shown_by"][0]["access_point"]
+        x, y, w, h = (int(v) for v in point["id"].rpartition("xywh=")[2].split(","))
+
+        def shown() -> list[float]:  # the image rectangle in view, in pixels
+            return view.evaluate(
+                """frame => {
+                  const viewport = frame.echoesView.viewer.viewport;
+                  const r = viewport.viewportToImageRectangle(viewport.getBounds(true));
+                  return [r.x, r.y, r.width, r.height];
+                }"""
+            )
+
+        def on_the_coin() -> bool:
+            left, top, width, height = shown()
+            inside = left <= x and top <= y and x + w <= left + width and y + h <= top + height
+            return inside and width < 4 * w  # the coin, not the whole photograph (384 wide)
+
+        wait_for(on_the_coin, 30, "the view zoomed to coin 7", 0.5)

@@ -9,7 +9,7 @@ import { Widget } from '@lumino/widgets';
 
 import { apiUrl, request, requestJSON, sendJSON, ServiceError } from './api';
 import { el } from './dom';
-import { describeRegion, Region } from './geometry';
+import { describeRegion, Rect, Region } from './geometry';
 import { ImageView, Shape, tileSource, Tool } from './imageview';
 import {
   Annotation,
@@ -60,6 +60,8 @@ export interface AnnotatorOptions {
   imageUrl?: string;
   /** The image's IIIF Image API `info.json`, when the entry has one (tiles, deep zoom). */
   imageService?: string;
+  /** A region of the image to show first (an object's, from its twin panel). */
+  focus?: Rect;
   me: Me;
 }
 
@@ -113,6 +115,14 @@ export class AnnotationView extends Widget {
     super.dispose();
   }
 
+  /** Zoom to a region of the image (once it is shown; before, when it opens). */
+  focusOn(region: Rect): void {
+    this.options.focus = region;
+    if (this.view?.size.width) {
+      this.view.fit(region);
+    }
+  }
+
   /** The IRI annotations of this view target (the canvas of an image, else the item). */
   get target(): string {
     return this.options.canvas?.id ?? this.options.item;
@@ -155,7 +165,12 @@ export class AnnotationView extends Widget {
     home.addEventListener('click', () => this.view?.home());
     tools.append(zoomIn, zoomOut, home);
     this.view = new ImageView(frame, tileSource(url, this.options.imageService), canvas, {
-      opened: () => this.draw(),
+      opened: () => {
+        this.draw();
+        if (this.options.focus) {
+          this.view?.fit(this.options.focus);
+        }
+      },
       drawn: region => this.drawn(region),
       changed: (id, region) => {
         if (this.editing?.annotation.id === id) {

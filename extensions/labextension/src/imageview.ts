@@ -17,7 +17,7 @@ import {
 } from '@annotorious/openseadragon';
 import '@annotorious/openseadragon/annotorious-openseadragon.css';
 
-import { Region, regionOfSelector, rounded, selectorOf, Size } from './geometry';
+import { Rect, Region, regionOfSelector, rounded, selectorOf, Size } from './geometry';
 
 /** A shape to show: its id, region (image pixels) and how it is drawn. */
 export interface Shape {
@@ -244,6 +244,18 @@ export class ImageView {
 
   home(): void {
     this.viewer.viewport.goHome();
+  }
+
+  /** Zoom and pan to a region of the image (pixels), with a margin of a third of it. */
+  fit(region: Rect): void {
+    const margin = Math.max(region.w, region.h) / 3;
+    const shown = this.viewer.viewport.imageToViewportRectangle(
+      region.x - margin,
+      region.y - margin,
+      region.w + 2 * margin,
+      region.h + 2 * margin
+    );
+    this.viewer.viewport.fitBounds(shown, true);
   }
 
   /** Where a point of the image is on the page (tests and keyboard focus use it). */

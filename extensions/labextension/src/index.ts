@@ -21,8 +21,9 @@ import { requestJSON } from './api';
 import { AnnotationView, imageUrl, Me } from './annotator';
 import { CatalogPanel, Entry, EntryCanvas } from './catalog';
 import { connectionLost } from './connection';
+import { Rect } from './geometry';
 import { myApps, publishNotebook } from './publish';
-import { OPEN_TWIN, openTwin, parseObject, twinCollections } from './twin';
+import { OPEN_TWIN, objectRegion, openTwin, parseObject, twinCollections } from './twin';
 import { workshop } from './workshop';
 
 const ICON = new LabIcon({
@@ -73,7 +74,9 @@ async function chooseCanvas(canvases: EntryCanvas[]): Promise<EntryCanvas | null
   return chosen.button.accept && chosen.value ? canvases[labels.indexOf(chosen.value)] : null;
 }
 
-async function openAnnotator(app: JupyterFrontEnd, entry: Entry): Promise<void> {
+/** The annotation view of `entry` (one view per entry); `focus`: a region of its image
+ * to show (an object's, from its twin panel). */
+async function openAnnotator(app: JupyterFrontEnd, entry: Entry, focus?: Rect): Promise<void> {
   // A manifest shows its canvas as the view of the image entry that canvas paints: one view
   // and the same annotations, whichever entry Annotate was pressed on.
   if (entry.kind !== 'image' && entry.canvases?.length) {
@@ -87,10 +90,14 @@ async function openAnnotator(app: JupyterFrontEnd, entry: Entry): Promise<void> 
   for (const widget of app.shell.widgets('main')) {
     if (widget.id === id) {
       app.shell.activateById(id);
+      if (focus) {
+        ((widget as MainAreaWidget<AnnotationView>).content).focusOn(focus);
+      }
       return;
     }
   }
   const content = new AnnotationView({
+    focus,
     title: entry.title,
     item: entry.target,
     canvas: entry.canvas,
@@ -187,7 +194,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
           await showErrorMessage('Not an object', `“${text}” is not collection/id, e.g. coins/7`);
           return;
         }
-        openTwin(app, twins, ref);
+        // An object of an image entry (a coin): its image in the annotation view too.
+        collections = collections ?? twinsPages().then(twinCollections);
+        const byEntry = await collections;
+        const entryPath = Object.keys(byEntry).find(path => byEntry[path] === ref.collection);
+        const entry = entryPath
+          ? await requestJSON<Entry>(`catalog/entry/${encodeURIComponent(entryPath)}`).catch(() => null)
+          : null;
+        const showImage =
+          entry?.kind === 'image'
+            ? async () => openAnnotator(app, entry, (await objectRegion(twins, ref)) ?? undefined)
+            : undefined;
+        openTwin(app, twins, ref, showImage);
       }
     });
 

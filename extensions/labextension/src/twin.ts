@@ -5,7 +5,9 @@
 // sandbox that grants it only new tabs, and sends it no cookie and no referrer.
 
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { IFrame, MainAreaWidget } from '@jupyterlab/apputils';
+import { IFrame, MainAreaWidget, ToolbarButton } from '@jupyterlab/apputils';
+
+import { Rect } from './geometry';
 
 export const OPEN_TWIN = 'echoes:open-twin';
 /** The IRI of an object's twin: urn:echoes:object:<collection>/<id>. */
@@ -47,6 +49,32 @@ export function collectionsByEntry(index: {
   return found;
 }
 
+/** The region of its image an object's Linked Art record shows it in (a coin's part of
+ * the photograph: its first representation's access point, `<canvas>#xywh=x,y,w,h`). */
+export function imageRegion(record: {
+  representation?: { digitally_shown_by?: { access_point?: { id?: string }[] }[] }[];
+}): Rect | null {
+  const point = record.representation?.[0]?.digitally_shown_by?.[0]?.access_point?.[0]?.id;
+  const found = /#xywh=(\d+),(\d+),(\d+),(\d+)$/.exec(point ?? '');
+  if (!found) {
+    return null;
+  }
+  const [x, y, w, h] = found.slice(1).map(Number);
+  return { x, y, w, h };
+}
+
+/** The object's region, from its record at the twins service (anonymous); null when it
+ * has none or the service cannot say. */
+export function objectRegion(service: string, ref: ObjectRef): Promise<Rect | null> {
+  return fetch(twinPage(service, ref), {
+    credentials: 'omit',
+    headers: { Accept: 'application/ld+json' }
+  })
+    .then(reply => (reply.ok ? reply.json() : {}))
+    .then(imageRegion)
+    .catch(() => null);
+}
+
 /** The catalog entries that have twins, read once from the twins service (anonymous:
  * no credentials). Empty when the service cannot be reached. */
 export function twinCollections(service: string): Promise<Record<string, string>> {
@@ -59,8 +87,14 @@ export function twinCollections(service: string): Promise<Record<string, string>
     .catch(() => ({}));
 }
 
-/** Show the object's page in a main-area panel (the one already open, if it is). */
-export function openTwin(app: JupyterFrontEnd, service: string, ref: ObjectRef): void {
+/** Show the object's page in a main-area panel (the one already open, if it is);
+ * `showImage`, when the object has an image: the toolbar's "Image and its annotations". */
+export function openTwin(
+  app: JupyterFrontEnd,
+  service: string,
+  ref: ObjectRef,
+  showImage?: () => void
+): void {
   const id = `echoes-twin-${ref.collection}-${ref.id}`.replace(/[^\w-]/g, '_');
   for (const widget of app.shell.widgets('main')) {
     if (widget.id === id) {
@@ -83,6 +117,19 @@ export function openTwin(app: JupyterFrontEnd, service: string, ref: ObjectRef):
   widget.title.label = `Twin: ${ref.collection}/${ref.id}`;
   widget.title.caption = `${OBJECT_IRI}${ref.collection}/${ref.id}`;
   widget.title.closable = true;
+  if (showImage) {
+    // The page shows the image still; deep zoom with everyone's annotations, and one's
+    // own to add, is the annotation view's (OpenSeadragon and Annotorious).
+    widget.toolbar.addItem(
+      'image',
+      new ToolbarButton({
+        className: 'echoes-TwinImage',
+        label: 'Image and its annotations',
+        tooltip: "The object's image in deep zoom, with the annotations you may read",
+        onClick: showImage
+      })
+    );
+  }
   app.shell.add(widget, 'main');
   app.shell.activateById(id);
 }

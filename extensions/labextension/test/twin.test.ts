@@ -1,7 +1,7 @@
 jest.mock('@jupyterlab/application', () => ({ JupyterFrontEnd: {} }), { virtual: true });
 jest.mock('@jupyterlab/apputils', () => ({}), { virtual: true });
 
-import { collectionsByEntry, parseObject, twinPage } from '../src/twin';
+import { collectionsByEntry, imageRegion, parseObject, twinPage } from '../src/twin';
 
 describe('which object a person names', () => {
   it('takes collection/id and the IRI', () => {
@@ -39,5 +39,25 @@ describe("the twins service's index", () => {
       'archaeometry.pottery_kilns': 'pottery'
     });
     expect(collectionsByEntry({})).toEqual({});
+  });
+});
+
+describe("an object's region of its image", () => {
+  it("is its record's first access point's xywh", () => {
+    const record = {
+      representation: [
+        {
+          digitally_shown_by: [
+            { access_point: [{ id: 'http://i/canvas/coins#xywh=25,104,42,41' }] }
+          ]
+        }
+      ]
+    };
+    expect(imageRegion(record)).toEqual({ x: 25, y: 104, w: 42, h: 41 });
+  });
+
+  it('is null for an object with no image region', () => {
+    expect(imageRegion({})).toBeNull();
+    expect(imageRegion({ representation: [{ digitally_shown_by: [{ access_point: [{ id: 'http://i/x.png' }] }] }] })).toBeNull();
   });
 });
