@@ -5,19 +5,17 @@ the real twins service on loopback over a small synthetic build (tests/twins_dat
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-import requests
 from rdflib import Graph, URIRef
 
 import echoes
 from echoes import twins
 from echoes.hub import Hub
 from tests import twins_data
-from tests.unit.test_twins_service import Service
+from tests.unit.test_twins_service import Service, loaded_service
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -199,16 +197,8 @@ def test_echoes_exposes_the_twins_api_lazily():
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[Service]:
-    folder = tmp_path_factory.mktemp("twins-client")
-    service = Service(twins_data.write(folder / "data", "build-1", objects=12), folder / "stores")
-    try:
-        until = time.monotonic() + 30
-        while requests.get(service.url + "sparql?query=ASK{}", timeout=10).status_code == 503:
-            assert time.monotonic() < until, "the twins never loaded"
-            time.sleep(0.1)
+    with loaded_service(tmp_path_factory.mktemp("twins-client"), objects=12) as service:
         yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture

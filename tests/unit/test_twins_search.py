@@ -7,7 +7,6 @@ in-process service), literal Linked Art records for the matching rules."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +16,7 @@ from echoes_hub.services.twins.errors import BadQuery
 from echoes_hub.services.twins.search import Index, Query, Search, entry
 from echoes_hub.services.twins.store import Twins
 from tests import twins_data
-from tests.unit.test_twins_service import Service
+from tests.unit.test_twins_service import Service, loaded_service
 
 
 def artwork(title: str, medium: str, number: str) -> dict:
@@ -132,16 +131,8 @@ def test_the_index_is_made_once_per_load_and_anew_for_a_new_build(tmp_path):
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[Service]:
-    folder = tmp_path_factory.mktemp("twins-search")
-    service = Service(twins_data.write(folder / "data", "build-1", objects=30), folder / "stores")
-    try:
-        until = time.monotonic() + 30
-        while requests.get(service.url + "search?q=thing", timeout=10).status_code == 503:
-            assert time.monotonic() < until, "the twins never loaded"
-            time.sleep(0.1)
+    with loaded_service(tmp_path_factory.mktemp("twins-search"), objects=30) as service:
         yield service
-    finally:
-        service.stop()
 
 
 def test_search_answers_json_with_each_objects_iri_and_page(service):

@@ -12,6 +12,7 @@ import io
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -222,10 +223,12 @@ class Service(InProcess):
         await self.app.close()
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory) -> Iterator[Service]:
-    folder = tmp_path_factory.mktemp("twins")
-    service = Service(twins_data.write(folder / "data", "build-1"), folder / "stores")
+@contextmanager
+def loaded_service(folder: Path, objects: int = 50) -> Iterator[Service]:
+    """The service over a synthetic build of ``objects`` objects in ``folder``, once it
+    has loaded it; stopped afterwards."""
+    data = twins_data.write(folder / "data", "build-1", objects=objects)
+    service = Service(data, folder / "stores")
     try:
         deadline = time.monotonic() + 30
         while requests.get(service.url + "sparql?query=ASK{}", timeout=10).status_code == 503:
@@ -234,6 +237,12 @@ def service(tmp_path_factory) -> Iterator[Service]:
         yield service
     finally:
         service.stop()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Iterator[Service]:
+    with loaded_service(tmp_path_factory.mktemp("twins")) as service:
+        yield service
 
 
 def test_the_protocol_takes_get_form_posts_and_sparql_query_posts(service):

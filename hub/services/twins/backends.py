@@ -110,15 +110,13 @@ class Embedded:
             self.loaded = None
 
     def show(self) -> None:
-        """Queries from now on read the build `load` loaded; the old store goes."""
-        if self.loaded is None:  # no build any more: an empty store
-            self.writer.submit(self._close).result()
-            self.pool.switch(None)
-            return
-        store, path, snapshot = self.loaded
-        self.loaded = None
+        """Queries from now on read the build `load` loaded (none any more: an empty
+        store); the old store goes."""
+        loaded, self.loaded = self.loaded, None
         self.writer.submit(self._close).result()
-        self.store, self.path = store, path
+        snapshot = None
+        if loaded is not None:
+            self.store, self.path, snapshot = loaded
         self.pool.switch(snapshot)
 
     def _open(self, path: Path, quads: list[Quad]) -> pyoxigraph.Store:
