@@ -138,6 +138,13 @@ def test_public_interpretations_join_the_graph_and_no_one_sees_a_private_one(hub
     assert (first["status"], second["status"]) == ("proposed", "asserted")
     assert first["claims"][0]["value"] == {"id": ATHENA, "label": "Athena"}
     assert first["text"] == "The head of Athena"
+    assert first["regions"] == [
+        {"canvas": canvas, "bounds": [float(v) for v in inner[5:].split(",")]}
+    ]
+    # The page draws the agent's region, dashed, on the whole photograph.
+    page = requests.get(f"{twins}objects/coins/7", headers={"Accept": "text/html"}, timeout=30)
+    mark = f'class="interpretation-region status-proposed" x="{x + w // 4}" y="{y + h // 4}"'
+    assert mark in page.text
 
     # Bob's private claim is nowhere: in no graph, and not for anyone (SPARQL is anonymous).
     zeus = f"ASK {{ GRAPH ?g {{ ?s ?p <{ZEUS}> }} }}"

@@ -333,3 +333,27 @@ def test_the_store_takes_feed_entries_queries_see_them_after_a_snapshot_and_a_re
             twins.close()
 
     asyncio.run(scenario())
+
+
+def test_the_image_regions_an_annotation_targets_are_their_bounding_boxes():
+    doc = {
+        "target": [
+            {
+                "source": "http://c/1",
+                "selector": {"type": "FragmentSelector", "value": "xywh=1,2,3,4"},
+            },
+            {
+                "source": "http://c/1",
+                "selector": {
+                    "type": "SvgSelector",
+                    "value": '<svg><polygon points="10,10 20,5 30,40"/></svg>',
+                },
+            },
+            "urn:echoes:object:coins/7",
+            {"source": "http://c/1", "selector": {"type": "FragmentSelector", "value": "row=3"}},
+        ]
+    }
+    assert np.image_regions(doc) == [
+        {"canvas": "http://c/1", "bounds": [1.0, 2.0, 3.0, 4.0]},
+        {"canvas": "http://c/1", "bounds": [10.0, 5.0, 20.0, 35.0]},
+    ]

@@ -213,6 +213,42 @@ def test_a_coins_page_shows_its_region_on_the_whole_image_with_the_iiif_links(bu
     assert f"{iiif}image/3/images%2Fcoins%2Fcoins.png/info.json" in page
 
 
+def test_the_regions_of_public_interpretations_are_dashed_on_the_whole_image(built):
+    index, records, path = built
+    related = Pages().related(records, index, path)
+    canvas = records["coins"]["7"]["representation"][0]["digitally_shown_by"][0]
+    canvas_id = canvas["access_point"][0]["id"].partition("#")[0]
+    said = [
+        {
+            "annotation": "http://a.example/containers/default/1",
+            "text": "Athena's <owl>",
+            "status": "proposed",
+            "regions": [
+                {"canvas": canvas_id, "bounds": [30.0, 110.0, 20.0, 15.0]},
+                {"canvas": "http://elsewhere/canvas", "bounds": [1, 1, 1, 1]},
+            ],
+        }
+    ]
+    page = render(
+        records["coins"]["7"],
+        index["coins"],
+        OBJECTS + "coins/7",
+        "http://iiif.example/services/iiif/",
+        related=related,
+        interpretations=said,
+    )
+    whole = ET.fromstring(re.search(r'<svg[^>]*class="whole".*?</svg>', page).group(0))
+    [mark] = [r for r in whole.iter(f"{SVG}rect") if "interpretation-region" in r.get("class")]
+    assert (mark.get("x"), mark.get("y"), mark.get("width"), mark.get("height")) == (
+        "30",
+        "110",
+        "20",
+        "15",
+    )
+    assert mark.find(f"{SVG}title").text == "Athena's <owl>"  # escaped in the markup
+    assert "1 region(s) of public interpretations dashed" in whole.find(f"{SVG}desc").text
+
+
 def test_cite_this_gives_the_iri_citation_licence_and_the_json_ld_link():
     page = render(POTTERY["A1"], ENTRY, OBJECTS + "pottery/A1", "http://iiif/")
     cite = page[page.index("<h2>Cite this</h2>") :]

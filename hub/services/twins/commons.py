@@ -220,6 +220,7 @@ class Commons:
             "contest": contest,
             "replies": replies,
             "adopted": np.adopted(state, agree, contest),
+            "regions": np.image_regions(doc),
         }
 
     # --- the analyses that used an object ----------------------------------------------

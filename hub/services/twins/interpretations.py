@@ -169,8 +169,9 @@ class ObjectIndex:
         return rows[max(first, 1) - 1 : min(end, first + MOST_ROWS - 1, len(rows))]
 
 
-def _centre(kind: Any, value: str) -> tuple[float, float] | None:
-    """The centre of an image region selector (a FragmentSelector's xywh, an SVG polygon)."""
+def _bounds(kind: Any, value: str) -> tuple[float, float, float, float] | None:
+    """The bounding box (x, y, w, h) of an image region selector (a FragmentSelector's
+    xywh, an SVG polygon)."""
     if kind == "SvgSelector":
         found = _POINTS.search(value)
         if not found:
@@ -180,12 +181,38 @@ def _centre(kind: Any, value: str) -> tuple[float, float] | None:
         except ValueError:
             return None
         xs, ys = [p[0] for p in points], [p[1] for p in points]
-        return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+        if not xs or not ys:
+            return None
+        return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
     box = _XYWH.match(value)
     if box is None:
         return None
     x, y, w, h = map(float, box.groups())
+    return x, y, w, h
+
+
+def _centre(kind: Any, value: str) -> tuple[float, float] | None:
+    """The centre of an image region selector."""
+    box = _bounds(kind, value)
+    if box is None:
+        return None
+    x, y, w, h = box
     return x + w / 2, y + h / 2
+
+
+def image_regions(doc: dict) -> list[dict[str, Any]]:
+    """The image regions an annotation targets: each ``{canvas, bounds: [x, y, w, h]}``
+    (a polygon by its bounding box), in the order its targets name them."""
+    found = []
+    for target in as_list(doc.get("target")):
+        if not isinstance(target, dict) or not isinstance(target.get("source"), str):
+            continue
+        for selector in as_list(target.get("selector")):
+            if isinstance(selector, dict) and isinstance(selector.get("value"), str):
+                box = _bounds(selector.get("type"), selector["value"])
+                if box is not None:
+                    found.append({"canvas": target["source"], "bounds": list(box)})
+    return found
 
 
 def responds_to(doc: dict) -> list[str]:

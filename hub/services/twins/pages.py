@@ -227,12 +227,16 @@ def image_regions(record: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def images(
-    record: dict[str, Any], entry: dict[str, Any], iiif_url: str, canvases: dict[str, Canvas]
+    record: dict[str, Any],
+    entry: dict[str, Any],
+    iiif_url: str,
+    canvases: dict[str, Canvas],
+    interpretations: list[dict[str, Any]] = (),
 ) -> str:
     """Each image: its region from the IIIF Image API; with the region's canvas known, the
-    whole image with the region marked (SVG over the image, no script) and the links a
-    IIIF viewer opens for deep zoom (the image's info.json, the manifest, the canvas
-    region)."""
+    whole image with the region marked, and the regions of ``interpretations`` on it
+    (SVG over the image, no script), and the links a IIIF viewer opens for deep zoom (the
+    image's info.json, the manifest, the canvas region)."""
     image = entry.get("iiif_image")
     shown = []
     for number_, (what, address) in enumerate(image_regions(record), start=1):
@@ -249,7 +253,13 @@ def images(
         canvas = canvases.get(canvas_id)
         links = [f'<a href="{escape(base)}/info.json">IIIF Image API (info.json)</a>']
         if canvas is not None:
-            parts.append(whole_image(canvas, base, region, what, f"whole-{number_}"))
+            marks = [
+                (r["bounds"], str(i.get("text") or ""), str(i.get("status") or "proposed"))
+                for i in interpretations
+                for r in i.get("regions", [])
+                if r.get("canvas") == canvas_id
+            ]
+            parts.append(whole_image(canvas, base, region, what, f"whole-{number_}", marks))
             manifest = f"{iiif_url}presentation/{quote(canvas.manifest)}"
             links.insert(0, f'<a href="{escape(manifest)}">IIIF manifest</a>')
         links.append(f"canvas region <code>{escape(address)}</code>")
@@ -261,8 +271,17 @@ def images(
     return "".join(shown)
 
 
-def whole_image(canvas: Canvas, base: str, region: str, what: str, key: str) -> str:
-    """The whole image, the region outlined on it, in the canvas's pixels."""
+def whole_image(
+    canvas: Canvas,
+    base: str,
+    region: str,
+    what: str,
+    key: str,
+    marks: list[tuple[list[float], str, str]] = (),
+) -> str:
+    """The whole image, the region outlined on it, in the canvas's pixels; and each mark
+    (the bounds of an interpretation's region, its words and status), dashed, its words
+    its title (shown on hover)."""
     try:
         x, y, w, h = (float(v) for v in region.split(","))
     except ValueError:
@@ -271,9 +290,16 @@ def whole_image(canvas: Canvas, base: str, region: str, what: str, key: str) -> 
     size = f"!{WHOLE_IMAGE},{WHOLE_IMAGE}" if large else "max"
     src = f"{base}/full/{size}/0/default.jpg"
     title = f"{what}, outlined on the whole image"
+    annotated = [
+        f'<rect class="interpretation-region status-{escape(status)}" x="{bx:g}" y="{by:g}" '
+        f'width="{bw:g}" height="{bh:g}" fill="none" stroke="#1565c0" stroke-width="2" '
+        f'stroke-dasharray="6 4"><title>{escape(words)}</title></rect>'
+        for (bx, by, bw, bh), words, status in marks
+    ]
     description = (
         f"{canvas.label}, {canvas.width} by {canvas.height} pixels, with the region "
-        f"x {x:g}, y {y:g}, {w:g} by {h:g} pixels outlined."
+        f"x {x:g}, y {y:g}, {w:g} by {h:g} pixels outlined"
+        + (f"; {len(marks)} region(s) of public interpretations dashed." if marks else ".")
     )
     return (
         '<figure class="whole-image">'
@@ -285,7 +311,7 @@ def whole_image(canvas: Canvas, base: str, region: str, what: str, key: str) -> 
         f'<image href="{escape(src)}" x="0" y="0" width="{canvas.width}" '
         f'height="{canvas.height}"/>'
         f'<rect class="region" x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" fill="none" '
-        f'stroke="#d81b60" stroke-width="3"/></svg>'
+        f'stroke="#d81b60" stroke-width="3"/>{"".join(annotated)}</svg>'
         f"<figcaption>{escape(title)}: {escape(canvas.label)}.</figcaption></figure>"
     )
 
@@ -517,7 +543,10 @@ def render(
             section("Identifiers", items(identifiers)),
             section("Production", items(production(record))),
             section("Measurements", measurement_table(measurements(record)) + plot),
-            section("Images", images(record, entry, iiif_url, related.canvases)),
+            section(
+                "Images",
+                images(record, entry, iiif_url, related.canvases, interpretations or []),
+            ),
             section("Statements", items(statements)),
             section("Part of", items(places)),
             section("Member of", items(groups)),
