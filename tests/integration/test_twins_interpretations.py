@@ -309,3 +309,12 @@ def test_a_linked_run_is_listed_on_its_objects_twin_and_a_private_link_never_is(
     assert run_iri(record) in page.text
     assert bob.name not in page.text  # his link is private: not on the page, not in the JSON
     assert [a["creator"]["id"] for a in analyses(twins)] == [used["creator"]["id"]]
+    # In the graph: what the run used, in a graph of its own; nothing of Bob's run.
+    used_by = (
+        f"SELECT ?run WHERE {{ GRAPH ?g {{ ?run <http://www.w3.org/ns/prov#used> <{COIN}> }} }}"
+    )
+    wait_for(
+        lambda: {row["run"] for row in select(twins, used_by)} == {run_iri(record)},
+        60,
+        "SPARQL to see which run used coin 7",
+    )

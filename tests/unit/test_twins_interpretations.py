@@ -254,7 +254,12 @@ def test_a_run_linked_to_an_object_is_an_analysis_of_it_not_an_interpretation():
     removed, added = commons.apply(
         annotation("l1", stored["target"], stored["body"], **{"motivation": "linking"})
     )
-    assert not removed and not added  # no nanopublication: it claims nothing
+    # No nanopublication (it claims nothing): a graph of its own, of what the run used.
+    graph = np.iri(np.ANALYSIS + "l1")
+    run = np.iri(run_iri(RECORD))
+    assert not removed and {q[3] for q in added} == {graph}
+    assert (run, np.iri(np.PROV + "used"), np.iri(COIN_1), graph) in added
+    assert (run, np.iri(np.PROV + "wasAssociatedWith"), np.iri(ADA["id"]), graph) in added
     assert commons.interpretations(COIN_1) == []
     [used] = commons.analyses(COIN_1)
     assert used == {
@@ -275,9 +280,9 @@ def test_a_run_linked_to_an_object_is_an_analysis_of_it_not_an_interpretation():
     page = {"id": "https://example.org/owls", "type": "Text"}
     _, added = commons.apply(annotation("l2", COIN_1, page, motivation="linking"))
     assert added and [i["annotation"] for i in commons.interpretations(COIN_1)] == [BASE + "l2"]
-    # Made private (or deleted): gone from the object.
-    commons.apply({"id": BASE + "l1", "gone": True})
-    assert commons.analyses(COIN_1) == []
+    # Made private (or deleted): gone from the object and from the graph.
+    removed, _ = commons.apply({"id": BASE + "l1", "gone": True})
+    assert commons.analyses(COIN_1) == [] and {q[3] for q in removed} == {graph}
 
 
 def test_the_store_takes_feed_entries_queries_see_them_after_a_snapshot_and_a_rebuild_keeps_them(

@@ -9,7 +9,8 @@ an interpretation that comes, goes or moves to other objects changes its respons
 graphs). The current view may hold one triple for several adopted interpretations: it is
 counted, and leaves the graph with the last of them. `interpretations` gives the pages,
 the notebook API and the JSON route what is said about one object, `analyses` the runs
-linked to it (which say nothing about it, so have no graph). No I/O here.
+linked to it (which say nothing about it: no nanopublication, only a graph of what each
+run used). No I/O here.
 """
 
 from __future__ import annotations
@@ -76,6 +77,8 @@ class Commons:
         doc = self.docs.get(annotation)
         if doc is None:
             return set(), set()
+        if np.run_of(doc) is not None:
+            return set(np.analysis_quads(annotation, doc, self.objects.objects_of(doc))), set()
         objects = self.about(annotation)
         if objects:
             own = set(np.nanopub_quads(annotation, doc, objects))

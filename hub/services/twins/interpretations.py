@@ -32,7 +32,8 @@ graphs (https://nanopub.net/guidelines/working_draft/):
 **Analyses are not interpretations** (`run_of`): a ``linking`` annotation whose body is
 a run (``urn:echoes:run:...``, as `echoes link` writes it) says that an analysis used the
 object, and claims nothing about it: it has no nanopublication, and the object lists it
-among its analyses.
+among its analyses. In the graph it is a named graph of its own,
+``urn:echoes:analysis:<uid>`` (`analysis_quads`): the run ``prov:used`` the objects.
 
 **Status** (`status`): an agent's annotation is *proposed* until the person it acts for
 accepts or rejects it (*accepted*, *rejected*); a person's is *asserted*. Any other
@@ -519,6 +520,33 @@ def nanopub_quads(
     ]
     if answers is not None:
         found.append((np_, iri(ECHOES + "answers"), iri(answers), pubinfo))
+    return found
+
+
+#: The named graph of each link of a run to objects: ``urn:echoes:analysis:<uid>``.
+ANALYSIS = "urn:echoes:analysis:"
+
+
+def analysis_quads(annotation: str, doc: dict, objects: list[str]) -> list[Quad]:
+    """A public link of a run to ``objects`` (`run_of`), in a named graph of its own (so
+    that two links of one run share no quad): the run used each object (PROV), its name,
+    when it ended, who ran it, and the annotation it comes from."""
+    run = run_of(doc) or {}
+    graph = iri(ANALYSIS + annotation.rstrip("/").rsplit("/", 1)[-1])
+    activity = iri(str(run.get("id", "")))
+    found: list[Quad] = [
+        (activity, iri(RDF + "type"), iri(PROV + "Activity"), graph),
+        (graph, iri(PROV + "wasDerivedFrom"), iri(annotation), graph),
+    ]
+    found += [(activity, iri(PROV + "used"), iri(obj), graph) for obj in objects]
+    if isinstance(run.get("label"), str):
+        found.append((activity, iri(RDFS + "label"), literal(run["label"]), graph))
+    if isinstance(run.get("created"), str):
+        ended = literal(run["created"], XSD + "dateTime")
+        found.append((activity, iri(PROV + "endedAtTime"), ended, graph))
+    creator = doc.get("creator") or {}
+    if isinstance(creator, dict) and isinstance(creator.get("id"), str):
+        found.append((activity, iri(PROV + "wasAssociatedWith"), iri(creator["id"]), graph))
     return found
 
 
