@@ -246,6 +246,14 @@ class Twin:
         reply = self.client.request("GET", path, f"the interpretations of {self.iri}")
         return interpretations_frame(reply.json())
 
+    @property
+    def analyses(self) -> pd.DataFrame:
+        """The runs linked to it in public (``echoes link``), one row each:
+        `analyses_frame` of ``objects/<collection>/<id>/interpretations``."""
+        path = object_path(self.collection, self.local_id) + "/interpretations"
+        reply = self.client.request("GET", path, f"the analyses of {self.iri}")
+        return analyses_frame(reply.json())
+
     def __repr__(self) -> str:
         return f"<Twin {self.iri}: {self.title}>"
 
@@ -368,6 +376,34 @@ def interpretations_frame(document: dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=INTERPRETATION_COLUMNS)
     frame["created"] = pd.to_datetime(frame["created"], utc=True, format="ISO8601")
     frame["confidence"] = pd.to_numeric(frame["confidence"]).astype("Float64")
+    return frame
+
+
+ANALYSIS_COLUMNS = ["run", "notebook", "ran", "creator", "linked", "annotation"]
+
+
+def analyses_frame(document: dict[str, Any]) -> pd.DataFrame:
+    """One row per run of the service's ``interpretations`` answer's ``analyses``:
+    ``run`` its IRI, ``notebook`` the notebook's name, ``ran`` when it finished,
+    ``creator`` who ran and linked it, ``linked`` when, ``annotation`` the link."""
+    import pandas as pd
+
+    from .annotations import creator_columns
+
+    rows = [
+        {
+            "run": item.get("run"),
+            "notebook": item.get("label"),
+            "ran": item.get("ran"),
+            "creator": creator_columns(item.get("creator"))["creator"],
+            "linked": item.get("created"),
+            "annotation": item.get("annotation"),
+        }
+        for item in document.get("analyses", [])
+    ]
+    frame = pd.DataFrame(rows, columns=ANALYSIS_COLUMNS)
+    for column in ("ran", "linked"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     return frame
 
 

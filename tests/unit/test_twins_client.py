@@ -92,6 +92,28 @@ def test_interpretations_are_one_row_per_interpretation_and_claim():
     assert len(twins.interpretations_frame({"interpretations": []})) == 0
 
 
+def test_analyses_are_one_row_per_linked_run():
+    document = {
+        "analyses": [
+            {
+                "run": "urn:echoes:run:sha256:ab",
+                "label": "coin_study.ipynb",
+                "ran": "2026-12-02T07:59:00+00:00",
+                "annotation": "http://annotations/9",
+                "creator": {"id": "urn:echoes:user:ada", "type": "Person", "nickname": "ada"},
+                "created": "2026-12-02T08:00:00.000Z",
+            }
+        ]
+    }
+    [row] = twins.analyses_frame(document).to_dict("records")
+    assert row["run"] == "urn:echoes:run:sha256:ab" and row["notebook"] == "coin_study.ipynb"
+    assert row["creator"] == "ada" and row["annotation"] == "http://annotations/9"
+    assert row["ran"] == pd.Timestamp("2026-12-02T07:59:00Z")
+    assert row["linked"] == pd.Timestamp("2026-12-02T08:00:00Z")
+    empty = twins.analyses_frame({"interpretations": []})
+    assert list(empty.columns) == twins.ANALYSIS_COLUMNS and len(empty) == 0
+
+
 def binding(value: str, datatype: str | None = None, kind: str = "literal") -> dict:
     term = {"type": kind, "value": value}
     return term | ({"datatype": datatype} if datatype else {})
