@@ -22,7 +22,7 @@ from tests.e2e.test_lab_browser import open_catalog, open_lab
 from tests.hubclient import wait_for
 from tests.integration.annotations_support import new_person
 from tests.integration.test_twins_answers import interpretation_of, made
-from tests.integration.test_twins_interpretations import depicts, said
+from tests.integration.test_twins_interpretations import depicts
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
@@ -76,7 +76,7 @@ def test_jupyterlab_opens_twins_from_the_catalog_and_the_palette_and_agrees_in_a
     theirs = made(
         other, hub, depicts("urn:echoes:object:coins/7", "urn:x:athena", label, visibility="public")
     )
-    wait_for(lambda: theirs in [i["annotation"] for i in said(twins)], 60, "the interpretation")
+    wait_for(lambda: interpretation_of(twins, theirs, "coins/7"), 60, "the interpretation")
     researcher = watched_page("twin-lab")
     page = researcher.page
     with researcher.step("catalog"):
@@ -126,7 +126,7 @@ def test_jupyterlab_opens_twins_from_the_catalog_and_the_palette_and_agrees_in_a
         form.locator("[role=status]", has_text="recorded").wait_for(timeout=30_000)
         form.close()
         wait_for(
-            lambda: interpretation_of(twins, theirs)["agree"],
+            lambda: interpretation_of(twins, theirs, "coins/7")["agree"],
             60,
             "the agreement on the object",
         )

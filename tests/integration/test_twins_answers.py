@@ -18,12 +18,15 @@ import requests
 
 from tests.hubclient import HubSession, wait_for
 from tests.integration.annotations_support import MEDIA_TYPE, new_person, service_url
-from tests.integration.test_twins_interpretations import depicts, said
+from tests.integration.test_twins_interpretations import depicts
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
 
-COIN = "urn:echoes:object:coins/7"
-ATHENA = "http://vocab.getty.edu/page/ulan/athena-example"
+# Coin 5, and a subject of this module's own: test_twins_interpretations, on the same
+# shared hub, counts every interpretation of coin 7 and every believer of its Athena.
+PATH = "coins/5"
+COIN = f"urn:echoes:object:{PATH}"
+ATHENA = "urn:echoes:test:athena-answers"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
@@ -38,14 +41,17 @@ def made(session: requests.Session, hub, document: dict) -> str:
     return reply.json()["id"]
 
 
-def interpretation_of(twins: str, annotation: str) -> dict | None:
-    return next((i for i in said(twins) if i["annotation"] == annotation), None)
+def interpretation_of(twins: str, annotation: str, path: str = PATH) -> dict | None:
+    """The interpretation made as ``annotation`` of the object ``path``, if it is there."""
+    reply = requests.get(f"{twins}objects/{path}/interpretations", timeout=30)
+    assert reply.status_code == 200, reply.text
+    return next((i for i in reply.json()["interpretations"] if i["annotation"] == annotation), None)
 
 
 def answer_link(twins: str, annotation: str, name: str) -> str:
-    """The address of the link ``name`` (Agree, Contest, Reply) of ``annotation`` on coin
-    7's page, as a visitor's browser reads it."""
-    page = requests.get(f"{twins}objects/coins/7", headers=BROWSER, timeout=30)
+    """The address of the link ``name`` (Agree, Contest, Reply) of ``annotation`` on the
+    object's page, as a visitor's browser reads it."""
+    page = requests.get(f"{twins}objects/{PATH}", headers=BROWSER, timeout=30)
     assert page.status_code == 200
     for article in re.findall(r"<article .*?</article>", page.text, re.S):
         for href, text in re.findall(r'<a class="answer" href="([^"]+)"[^>]*>([^<]+)</a>', article):
@@ -84,11 +90,11 @@ def test_a_reader_agrees_from_the_twin_page_through_the_annotation_services_form
     assert "The head of Athena" in form.text
     fields = form_fields(form.text)
     assert fields["verdict"] == "agreed" and fields["to"] == ada_says
-    assert fields["back"] == f"{twins}objects/coins/7"
+    assert fields["back"] == f"{twins}objects/{PATH}"
     done = respond(bob, hub, {**fields, "text": "Same owl on the reverse", "visibility": "public"})
     assert done.status_code == 201, done.text[:500]
     answer = done.headers["Location"]
-    assert f'href="{answer}"' in done.text and f'href="{twins}objects/coins/7"' in done.text
+    assert f'href="{answer}"' in done.text and f'href="{twins}objects/{PATH}"' in done.text
 
     bob_iri = f"urn:echoes:user:{bob.name}"
     wait_for(

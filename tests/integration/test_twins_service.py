@@ -93,10 +93,12 @@ def test_ask_sees_the_named_graphs_and_an_empty_default_graph(twins):
         ),
         "urn:echoes:graph:provenance",
     }
-    # Beside the sources: the current view's description and the interpretations (the
-    # nanopublications of the public annotations other tests on this hub made).
-    others = names - sources - {"urn:echoes:graph:views"}
-    assert sources <= names and all(g.startswith("urn:echoes:interpretation:") for g in others)
+    # Beside the sources: the current view (its description, and what it adopted, if any)
+    # and what other tests on this hub made public: the nanopublications of their
+    # interpretations, the graphs of their linked runs.
+    others = names - sources - {"urn:echoes:graph:views", "urn:echoes:graph:current"}
+    made = ("urn:echoes:interpretation:", "urn:echoes:analysis:")
+    assert sources <= names and all(g.startswith(made) for g in others), others
 
 
 def test_construct_answers_turtle(twins):
