@@ -513,11 +513,17 @@ class RespondHandler(BaseHandler):
         container, uid = respond.answered(to, self.annotations.base_url)
         return self.annotations.render(self.annotations.read(self.viewer, container, uid))
 
+    def offered(self, doc: dict) -> dict[str, str]:
+        """The verdicts the reader may give ``doc`` (respond.choices)."""
+        return respond.choices(doc, person(self.viewer.name)["id"])
+
+    def visibilities(self) -> dict[str, str]:
+        """Who the reader may show their answer to: value -> the form's label."""
+        found = {"public": "Everyone: it counts in the commons", "private": "Only me"}
+        return found | {f"group:{g}": f"The group {g}" for g in sorted(self.viewer.groups)}
+
     def form(self, doc: dict, verdict: str, **shown: Any) -> None:
-        viewer = self.viewer
-        offered = respond.choices(doc, person(viewer.name)["id"])
-        visibilities = [("public", "Everyone: it counts in the commons"), ("private", "Only me")]
-        visibilities += [(f"group:{g}", f"The group {g}") for g in sorted(viewer.groups)]
+        offered = self.offered(doc)
         back = self.get_argument("back", "")
         self.render(
             "respond.html",
@@ -525,7 +531,7 @@ class RespondHandler(BaseHandler):
             words=respond.words(doc),
             offered=offered,
             verdict=respond.chosen(verdict, offered),
-            visibilities=visibilities,
+            visibilities=list(self.visibilities().items()),
             back=back if respond.same_site(back, self.annotations.base_url) else "",
             xsrf=self.xsrf_token.decode(),
             **{"text": "", "visibility": "public", "error": "", "made": "", **shown},
@@ -541,14 +547,12 @@ class RespondHandler(BaseHandler):
         verdict = self.get_body_argument("verdict", "")
         text = self.get_body_argument("text", "")
         visibility = self.get_body_argument("visibility", "public")
-        offered = respond.choices(doc, person(self.viewer.name)["id"])
-        groups = {f"group:{g}" for g in self.viewer.groups}
         try:
-            if visibility not in {"public", "private", *groups}:
+            if visibility not in self.visibilities():
                 raise ValidationError(
                     "visibility is public, private or one of your groups", "visibility"
                 )
-            made = respond.answer(to, verdict, text, visibility, offered)
+            made = respond.answer(to, verdict, text, visibility, self.offered(doc))
             record = await self.in_writer(
                 self.annotations.create, self.viewer, DEFAULT_CONTAINER, made
             )
