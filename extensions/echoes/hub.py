@@ -174,7 +174,8 @@ def beside(public_url: str, name: str) -> str:
     return f"{parts.scheme}://{name}--service.{parts.netloc}/services/{name}/"
 
 
-# The command line (`echoes publish`, `echoes workshop`): one way to say which hub.
+# The command line (`echoes publish`, `echoes workshop`, `echoes link`): one way to say
+# which hub, and which service.
 
 
 def add_hub_options(parser: argparse.ArgumentParser) -> None:
@@ -189,6 +190,18 @@ def add_hub_options(parser: argparse.ArgumentParser) -> None:
         "--token",
         default=os.environ.get("ECHOES_TOKEN") or here.token,
         help="a hub API token (default: $ECHOES_TOKEN; inside a user server, its own)",
+    )
+
+
+def add_service_option(parser: argparse.ArgumentParser, name: str, what: str) -> None:
+    """--<name>: the address of the managed service ``name`` (``what`` it is called),
+    by default the one a user server was told ($ECHOES_<NAME>_URL), else none: then the
+    command asks `Hub.service_url` for its own host beside the hub's."""
+    parser.add_argument(
+        f"--{name}",
+        default=Hub.from_environ().services.get(name, ""),
+        help=f"{what}'s address (default: $ECHOES_{name.upper()}_URL, set in user servers; "
+        f"else its own host beside the hub's, http://{name}--service.HOST/services/{name}/)",
     )
 
 

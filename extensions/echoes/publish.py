@@ -27,6 +27,7 @@ from .hub import (
     Hub,
     ServiceUnavailable,
     add_hub_options,
+    add_service_option,
     check_hub_options,
     hub_of,
     message_of,
@@ -132,12 +133,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--unpublish", action="store_true", help="remove the app")
     add_hub_options(parser)
-    parser.add_argument(
-        "--apps",
-        default=here.services.get("apps", ""),
-        help="the apps service's address (default: $ECHOES_APPS_URL, set in user servers; "
-        "else the apps service's own host beside the hub's, http://apps--service.HOST/services/apps/)",
-    )
+    add_service_option(parser, "apps", "the apps service")
     parser.add_argument(
         "--user",
         default=here.user,

@@ -242,17 +242,18 @@ class Twin:
         claim: `interpretations_frame` of ``objects/<collection>/<id>/interpretations``.
         Read anew on each access: claims are added, agreed with and contested. Your own
         private ones are in the annotation service (echoes.annotations.on)."""
-        path = object_path(self.collection, self.local_id) + "/interpretations"
-        reply = self.client.request("GET", path, f"the interpretations of {self.iri}")
-        return interpretations_frame(reply.json())
+        return interpretations_frame(self._said())
 
     @property
     def analyses(self) -> pd.DataFrame:
         """The runs linked to it in public (``echoes link``), one row each:
         `analyses_frame` of ``objects/<collection>/<id>/interpretations``."""
+        return analyses_frame(self._said())
+
+    def _said(self) -> dict[str, Any]:
+        """The service's ``objects/<collection>/<id>/interpretations`` answer, anew."""
         path = object_path(self.collection, self.local_id) + "/interpretations"
-        reply = self.client.request("GET", path, f"the analyses of {self.iri}")
-        return analyses_frame(reply.json())
+        return self.client.request("GET", path, f"what is said of {self.iri}").json()
 
     def __repr__(self) -> str:
         return f"<Twin {self.iri}: {self.title}>"

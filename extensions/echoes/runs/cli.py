@@ -148,16 +148,15 @@ def crate_main(argv: list[str]) -> None:
 
 def link_main(argv: list[str]) -> None:
     from ..hub import (
-        Hub,
         ServiceRefused,
         ServiceUnavailable,
         add_hub_options,
+        add_service_option,
         check_hub_options,
         hub_of,
     )
     from ..localhost import resolve_localhost_names
 
-    here = Hub.from_environ()
     parser = argparse.ArgumentParser(
         prog="echoes link",
         description="Link a run to the heritage objects its record names: one linking "
@@ -171,12 +170,7 @@ def link_main(argv: list[str]) -> None:
         help="public (the default: the twins' pages show it), private or group:NAME",
     )
     add_hub_options(parser)
-    parser.add_argument(
-        "--annotations",
-        default=here.services.get("annotations", ""),
-        help="the annotation service's address (default: $ECHOES_ANNOTATIONS_URL, set in "
-        "user servers; else its own host beside the hub's)",
-    )
+    add_service_option(parser, "annotations", "the annotation service")
     args = parser.parse_args(argv)
     check_hub_options(parser, args, args.annotations)
     resolve_localhost_names()
