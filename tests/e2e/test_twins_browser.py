@@ -91,7 +91,8 @@ def test_jupyterlab_opens_twins_from_the_catalog_and_the_palette_and_agrees_in_a
         assert asked.input_value() == "coins/"
         asked.fill("coins/7")
         asked.press("Enter")
-        frame = page.frame_locator(".echoes-TwinPage iframe")
+        # Each panel by its own id: another panel's frame may still be the visible one.
+        frame = page.frame_locator("#echoes-twin-coins-7 iframe")
         assert frame.locator("h1").inner_text(timeout=30_000) == "Greek coin 7 from Pompeii"
         frame.locator("figure.region img").wait_for()
         tab = page.locator(".lm-TabBar-tab", has_text="Twin: coins/7")
@@ -103,7 +104,7 @@ def test_jupyterlab_opens_twins_from_the_catalog_and_the_palette_and_agrees_in_a
         asked = page.locator(".jp-Dialog input")
         asked.fill("urn:echoes:object:pottery/GB1")
         asked.press("Enter")
-        frame = page.frame_locator(".echoes-TwinPage iframe >> visible=true")
+        frame = page.frame_locator("#echoes-twin-pottery-GB1 iframe")
         heading = frame.locator("h1")
         assert heading.inner_text(timeout=30_000) == "Romano-British pottery specimen GB1"
         assert frame.locator("svg.echoes-plot circle.point").count() == 22
@@ -112,7 +113,7 @@ def test_jupyterlab_opens_twins_from_the_catalog_and_the_palette_and_agrees_in_a
         frame.locator("h1", has_text="specimen GA1").wait_for(timeout=30_000)
     with researcher.step("agree"):
         tab.click()  # back to coin 7's panel
-        frame = page.frame_locator(".echoes-TwinPage iframe >> visible=true")
+        frame = page.frame_locator("#echoes-twin-coins-7 iframe")
         article = frame.locator("article.interpretation", has_text=f"The head of {label}")
         assert article.locator(".agree").inner_text() == "0 agree"
         with page.expect_popup() as opened:
@@ -130,7 +131,7 @@ def test_jupyterlab_opens_twins_from_the_catalog_and_the_palette_and_agrees_in_a
             60,
             "the agreement on the object",
         )
-        page.locator(".echoes-TwinPage iframe >> visible=true").evaluate("f => { f.src = f.src; }")
+        page.locator("#echoes-twin-coins-7 iframe").evaluate("f => { f.src = f.src; }")
         article = frame.locator("article.interpretation", has_text=f"The head of {label}")
         assert article.locator(".agree").inner_text(timeout=30_000) == "1 agree"
         assert "The owl agrees" in article.locator(".replies").inner_text()
