@@ -356,6 +356,7 @@ def test_the_openapi_description_is_the_route_table(service):
         "/objects",
         "/objects/{collection}/{id}",
         "/objects/{collection}/{id}/interpretations",
+        "/oai",
         "/search",
     }
     assert document["security"] == []

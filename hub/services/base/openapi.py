@@ -42,6 +42,7 @@ def openapi(
     query: Mapping[str, dict] | None = None,
     media_types: Mapping[str, str] | None = None,
     body_media_types: tuple[str, ...] = ("application/json",),
+    body_media_types_of: Mapping[str, tuple[str, ...]] | None = None,
     alternatives: Mapping[str, tuple[str, ...]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -51,9 +52,10 @@ def openapi(
     each answered with the `Error` schema; ``query``: per query parameter its
     ``description`` and ``schema`` (default a string); ``media_types``: the media type of
     a reply schema other than application/json; ``body_media_types``: what request bodies
-    may be sent as; ``alternatives``: the other media types a reply schema is also served
-    as (text, by content negotiation); ``headers``: name -> description of the reply
-    headers the routes name (`Route.headers`)."""
+    may be sent as (``body_media_types_of``: per body schema, where not those);
+    ``alternatives``: the other media types a reply schema is also served as (text, by
+    content negotiation); ``headers``: name -> description of the reply headers the
+    routes name (`Route.headers`)."""
     query = query or {}
     media_types = media_types or {}
     alternatives = alternatives or {}
@@ -85,6 +87,8 @@ def openapi(
         operations = {}
         for method, summary in route.methods.items():
             code, what = SUCCESS.get(method, ("200", "OK"))
+            if method in route.success:
+                code, what = route.success[method], "OK"
             success: dict[str, Any] = {"description": what}
             if method in route.replies:
                 success["content"] = content(route.replies[method])
@@ -109,7 +113,12 @@ def openapi(
                 body = {"schema": {"$ref": f"#/components/schemas/{route.body}"}}
                 operation["requestBody"] = {
                     "required": True,
-                    "content": {media_type: body for media_type in body_media_types},
+                    "content": {
+                        media_type: body
+                        for media_type in (body_media_types_of or {}).get(
+                            route.body, body_media_types
+                        )
+                    },
                 }
             operations[method] = operation
         paths["/" + route.path] = operations

@@ -25,6 +25,9 @@ class Route:
     body: str = ""
     #: Per method, the headers of the success reply (the service's OpenAPI describes each).
     headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Per method, a success status other than the method's usual one (a POST that
+    #: only reads, as a SPARQL query or an OAI-PMH request, answers 200, not 201).
+    success: dict[str, str] = field(default_factory=dict)
 
     @property
     def pattern(self) -> str:

@@ -9,6 +9,8 @@ Under /services/twins/ (and at twins--service.<domain>, the origin browsers use)
 - ``objects/<collection>/<id>``: one object, the same IRI ``urn:echoes:object:<collection>/
   <id>`` as HTML, Linked Art JSON-LD or Turtle, by ``Accept`` (or ``?format=``);
   ``objects/<collection>/<id>/interpretations``: what the public annotations about it say.
+- ``oai``: an OAI-PMH 2.0 provider of the twins (``oai_dc`` and EDM, a set per
+  collection) and of the public interpretations (`oai`, `provider`, `crosswalk`).
 
 The public annotations about objects come from the annotation service's change feed
 (`follow`), each as a nanopublication in the graph (`interpretations`, `commons`).
@@ -111,6 +113,27 @@ class TwinsService(ServiceSettings):
         by fetching it. Narrow it to the
         hub's hosts with e.g. "http://localhost:8000 http://*.localhost:8000"; "'none'"
         forbids framing (and the panel). Every other answer of the service is never framed.""",
+    )
+
+    oai_page_size = Integer(
+        200,
+        min=1,
+        config=True,
+        help="""Records (or identifiers) per answer of the OAI-PMH provider (``oai``); a
+        longer list ends with a resumption token for the next page.""",
+    )
+
+    oai_repository_name = Unicode(
+        "ECHOES VRE: digital twins and their public interpretations",
+        config=True,
+        help="The repository's name in the OAI-PMH provider's Identify answer.",
+    )
+
+    oai_admin_email = Unicode(
+        "root@localhost",
+        config=True,
+        help="""The address the OAI-PMH provider's Identify answer gives harvesters to
+        write to (the protocol requires one): set it to the deployment's contact.""",
     )
 
 

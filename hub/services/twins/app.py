@@ -109,8 +109,7 @@ class TwinsApp(ServiceApp):
             self.public_url,
             self.iiif_url,
             self.annotations_url,
-            related_shown=self.service_settings.related_shown,
-            frame_ancestors=self.service_settings.page_frame_ancestors,
+            options=self.service_settings,
         )
         return self.web_app(ROUTES, twins=served, default_handler_class=NoSuchPath)
 

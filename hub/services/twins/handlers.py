@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from ..base.negotiation import choose
 from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
-from . import history
+from . import TwinsService, history, oai, provider
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
@@ -51,14 +52,14 @@ class Served:
     iiif_url: str
     #: The annotation service's own address (where dated snapshots read revisions).
     annotations_url: str = ""
-    #: `TwinsService.related_shown`.
-    related_shown: int = 24
-    #: `TwinsService.page_frame_ancestors`.
-    frame_ancestors: str = "*"
+    #: The service's settings (related_shown, page_frame_ancestors, the oai_ ones).
+    options: TwinsService = field(default_factory=TwinsService)
     #: The related objects of the load last served, made once per load.
     pages: Pages = field(default_factory=Pages)
     #: The search index of the current snapshot (search.py).
     search: Search = field(default_factory=Search)
+    #: The OAI-PMH provider's records of the current snapshot (provider.py).
+    harvested: provider.Provider = field(default_factory=provider.Provider)
 
     def page_url(self, collection: str, local_id: str) -> str:
         """The object's page (``objects/<collection>/<id>``), each part escaped."""
@@ -162,7 +163,7 @@ class ObjectHandler(BaseHandler):
     def frame_ancestors(self) -> str:
         # JupyterLab's "Open digital twin" panel frames the page: anonymous open data,
         # no cookie, no form, nothing a framing page could make a reader do (README).
-        return self.served.frame_ancestors
+        return self.served.options.page_frame_ancestors
 
     async def get(self, collection: str, id: str) -> None:
         local_id = id
@@ -190,7 +191,7 @@ class ObjectHandler(BaseHandler):
                 page,
                 self.served.iiif_url,
                 related=related,
-                related_shown=self.served.related_shown,
+                related_shown=self.served.options.related_shown,
                 interpretations=twins.interpretations(collection, local_id),
                 analyses=twins.analyses(collection, local_id),
             )
@@ -272,6 +273,38 @@ class SearchHandler(BaseHandler):
         self.write_json(self.served.search.answer(snapshot, query, self.served.page_url))
 
 
+class OaiHandler(BaseHandler):
+    """The OAI-PMH 2.0 provider (oai.py): GET, or POST as a form. Its errors are the
+    protocol's (HTTP 200, ``<error code=...>``), which harvesters read."""
+
+    def get(self) -> None:
+        self.answer(self.request.query_arguments)
+
+    def post(self) -> None:
+        kind = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind != FORM:
+            raise UnsupportedMediaType(f"POST an OAI-PMH request as {FORM}", "Content-Type")
+        self.answer(self.request.body_arguments)
+
+    def answer(self, raw: dict[str, list[bytes]]) -> None:
+        served = self.served
+        twins = served.twins
+        twins.check_loaded()
+        options = served.options
+        repository = served.harvested.repository(
+            twins.current,
+            twins.commons,
+            base_url=f"{served.public_url}oai",
+            name=options.oai_repository_name,
+            admin_email=options.oai_admin_email,
+            page_size=options.oai_page_size,
+            page_url=served.page_url,
+            iiif_url=served.iiif_url,
+        )
+        self.set_header("Content-Type", "text/xml; charset=utf-8")
+        self.write(oai.answer(repository, oai.as_arguments(raw), datetime.now(UTC)))
+
+
 class NoSuchPath(BaseHandler):
     """Any other path: a JSON 404, readable from any origin."""
 
@@ -302,6 +335,7 @@ ROUTES = [
         query=("query", "default-graph-uri", "named-graph-uri", "view"),
         replies={"get": "Results", "post": "Results"},
         body="Query",
+        success={"post": "200"},
     ),
     Route(
         "objects",
@@ -327,6 +361,19 @@ ROUTES = [
         replies={"get": "Interpretations"},
     ),
     Route(
+        "oai",
+        OaiHandler,
+        {
+            "get": "OAI-PMH 2.0: the twins (oai_dc, edm) and the public interpretations (oai_dc)",
+            "post": "OAI-PMH 2.0, the request as a form",
+            "options": "CORS preflight",
+        },
+        query=("verb", "metadataPrefix", "identifier", "set", "from", "until", "resumptionToken"),
+        replies={"get": "OAI-PMH", "post": "OAI-PMH"},
+        body="OaiRequest",
+        success={"post": "200"},
+    ),
+    Route(
         "search",
         SearchHandler,
         {"get": "Objects whose names, identifiers or statements hold every word of q"},
@@ -350,6 +397,12 @@ def document(base_url: str) -> dict[str, Any]:
             "Results": {"type": "object", "description": "SPARQL results (JSON) or RDF"},
             "Query": {"type": "object", "properties": {"query": {"type": "string"}}},
             "Object": {"type": "object", "required": ["id", "type"]},
+            "OAI-PMH": {"type": "string", "description": "An OAI-PMH 2.0 response (XML)"},
+            "OaiRequest": {
+                "type": "object",
+                "required": ["verb"],
+                "properties": {"verb": {"type": "string", "enum": list(oai.VERBS)}},
+            },
             "Interpretations": {
                 "type": "object",
                 "required": ["object", "policy", "interpretations", "analyses"],
@@ -410,6 +463,16 @@ def document(base_url: str) -> dict[str, Any]:
                 "description": "The representation, for links: " + ", ".join(FORMATS),
                 "schema": {"type": "string", "enum": list(FORMATS)},
             },
+            "verb": {
+                "description": "The OAI-PMH verb",
+                "schema": {"type": "string", "enum": list(oai.VERBS)},
+            },
+            "metadataPrefix": {"description": "OAI-PMH: oai_dc or edm"},
+            "identifier": {"description": "OAI-PMH: a record's identifier (a twin's IRI)"},
+            "set": {"description": "OAI-PMH: twins, twins:<collection> or interpretations"},
+            "from": {"description": "OAI-PMH: records changed at or after (UTC)"},
+            "until": {"description": "OAI-PMH: records changed at or before (UTC)"},
+            "resumptionToken": {"description": "OAI-PMH: continue a list"},
             "q": {"description": "Words an object's names, identifiers or statements hold"},
             "collection": {"description": "Only this collection's objects (`GET /` lists them)"},
             "limit": {
@@ -417,8 +480,13 @@ def document(base_url: str) -> dict[str, Any]:
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
             },
         },
-        media_types={"Results": "application/sparql-results+json", "Object": JSON_LD},
+        media_types={
+            "Results": "application/sparql-results+json",
+            "Object": JSON_LD,
+            "OAI-PMH": "text/xml",
+        },
         body_media_types=(FORM, SPARQL_QUERY),
+        body_media_types_of={"OaiRequest": (FORM,)},
         alternatives={
             "Results": (*list(RESULTS)[1:], *GRAPHS),
             "Object": tuple(t for t in OBJECT_TYPES if t != JSON_LD),

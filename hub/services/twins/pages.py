@@ -366,18 +366,23 @@ def licence_link(spdx: str) -> str:
 
 
 def who(creator: dict[str, Any] | str) -> str:
+    """`creator_text`, escaped for the page."""
+    return escape(creator_text(creator))
+
+
+def creator_text(creator: dict[str, Any] | str) -> str:
     """A person by nickname; software by name and version, and for whom it acted (a
     person, or a hub user's name)."""
     if isinstance(creator, str):
-        return escape(creator)
+        return creator
     kinds = creator.get("type")
     if "Software" in (kinds if isinstance(kinds, list) else [kinds]):
         name = creator.get("name") or creator.get("id") or "software"
         version = f" {creator['version']}" if creator.get("version") else ""
-        text = f"{escape(str(name))}{escape(str(version))} (software)"
+        text = f"{name}{version} (software)"
         for_whom = creator.get("actedOnBehalfOf")
-        return f"{text}, for {who(for_whom)}" if for_whom else text
-    return escape(str(creator.get("nickname") or creator.get("name") or creator.get("id", "?")))
+        return f"{text}, for {creator_text(for_whom)}" if for_whom else text
+    return str(creator.get("nickname") or creator.get("name") or creator.get("id", "?"))
 
 
 def claim_key(claim: dict[str, Any]) -> tuple[str, str]:

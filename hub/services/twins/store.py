@@ -19,6 +19,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,32 @@ INDEX = "index.json"
 OBJECT = "urn:echoes:object:"
 
 
-def build_fingerprint(data_dir: Path) -> str | None:
-    """The fingerprint of the data build in ``data_dir`` (None: no build, or no twins)."""
+def build_stamp(data_dir: Path) -> dict[str, Any]:
+    """The data build's stamp (``BUILD.json``: its fingerprint, when it was built); empty
+    for none."""
     try:
         stamp = json.loads((data_dir / BUILD_STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
+def build_fingerprint(data_dir: Path) -> str | None:
+    """The fingerprint of the data build in ``data_dir`` (None: no build, or no twins)."""
+    stamp = build_stamp(data_dir)
     return stamp.get("fingerprint") if (data_dir / FOLDER / INDEX).is_file() else None
+
+
+def build_time(data_dir: Path) -> datetime:
+    """When the data build in ``data_dir`` was made (its stamp's ``built``; else the
+    stamp file's time): the datestamp its records are harvested with."""
+    try:
+        return datetime.fromisoformat(build_stamp(data_dir)["built"]).astimezone(UTC)
+    except (KeyError, TypeError, ValueError):
+        try:
+            return datetime.fromtimestamp((data_dir / BUILD_STAMP).stat().st_mtime, UTC)
+        except OSError:
+            return datetime.now(UTC)
 
 
 def read_records(data_dir: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -64,6 +84,8 @@ class Snapshot:
     index: dict[str, Any] = field(default_factory=dict)
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     objects: ObjectIndex = field(default_factory=ObjectIndex)
+    #: When the build was made (`build_time`).
+    built: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class Twins:
@@ -193,7 +215,9 @@ class Twins:
             name = f"{fingerprint[:12]}-{uuid.uuid4().hex[:6]}"
             try:
                 index, records = await loop.run_in_executor(None, read_records, self.data_dir)
-                snapshot = Snapshot(fingerprint, index, records, ObjectIndex.of(index, records))
+                objects = ObjectIndex.of(index, records)
+                built = build_time(self.data_dir)
+                snapshot = Snapshot(fingerprint, index, records, objects, built)
                 # The interpretations found anew among the new build's objects.
                 await self.graph.load(self.data_dir, name, self.commons.rebuilt(snapshot.objects))
             except (OSError, ValueError, KeyError, RuntimeError, QueryFailed) as error:
