@@ -15,6 +15,7 @@ from xml.etree.ElementTree import fromstring, tostring
 
 import pytest
 import rdflib
+import rdflib.compare
 import requests
 from oaipmh_scythe import Scythe
 from sickle import Sickle
@@ -282,3 +283,43 @@ def test_a_token_taken_before_a_rebuild_is_refused_and_a_new_harvest_sees_the_ne
                 next(pages)
         again = list(Sickle(service.url + "oai").ListIdentifiers(metadataPrefix="oai_dc"))
         assert len(again) == 35
+
+
+def test_the_commons_is_described_in_dcat_and_void_at_the_well_known_path(service, built):
+    index = json.loads((built / "twins" / "index.json").read_text())
+    url = service.url + ".well-known/void"
+    assert requests.get(service.url, timeout=10).json()["void"] == url
+    reply = requests.get(url, timeout=10)
+    assert reply.status_code == 200 and reply.headers["Content-Type"].startswith("text/turtle")
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    turtle = rdflib.Graph().parse(data=reply.text, format="turtle")
+    as_json = requests.get(url, headers={"Accept": "application/ld+json"}, timeout=10)
+    assert as_json.headers["Content-Type"].startswith("application/ld+json")
+    assert rdflib.compare.isomorphic(
+        turtle, rdflib.Graph().parse(data=as_json.text, format="json-ld")
+    )
+    refused = requests.get(url, headers={"Accept": "image/png"}, timeout=10)
+    assert refused.status_code == 406 and refused.json()["field"] == "Accept"
+
+    DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
+    DCT = rdflib.Namespace("http://purl.org/dc/terms/")
+    catalog = rdflib.URIRef(url + "#catalog")
+    datasets = set(turtle.objects(catalog, DCAT.dataset))
+    assert len(datasets) == len(index) + 1  # each collection, and the interpretations
+    for name, entry in index.items():
+        dataset = rdflib.URIRef(f"{url}#{name}")
+        assert dataset in datasets and (dataset, rdflib.RDF.type, VOID.Dataset) in turtle
+        assert turtle.value(dataset, VOID.entities).toPython() == entry["objects"]
+        assert str(turtle.value(dataset, VOID.uriSpace)) == f"urn:echoes:object:{name}/"
+        assert str(turtle.value(dataset, DCT.bibliographicCitation)) == entry["citation"]
+        assert turtle.value(dataset, DCT.license) is not None
+    tate = rdflib.URIRef(f"{url}#tate")
+    assert (
+        str(turtle.value(tate, DCT.license)) == "http://creativecommons.org/publicdomain/zero/1.0/"
+    )
+    # The services it names answer.
+    for service_node in turtle.objects(catalog, DCAT.service):
+        endpoint = str(turtle.value(service_node, DCAT.endpointURL))
+        probe = {"query": "ASK {}"} if endpoint.endswith("sparql") else {"verb": "Identify"}
+        assert requests.get(endpoint, params=probe, timeout=10).status_code == 200

@@ -180,6 +180,10 @@ class Commons:
 
     # --- what is said about an object --------------------------------------------------
 
+    def public_interpretations(self) -> list[str]:
+        """Every interpretation held (annotation IRIs, each once), in the order taken."""
+        return list(dict.fromkeys(a for listed in self.of_object.values() for a in listed))
+
     def interpretations(self, obj: str) -> list[dict[str, Any]]:
         """Every public interpretation of the object ``obj``, oldest first, as the twin
         page, the notebook API and ``objects/<c>/<id>/interpretations`` show it."""

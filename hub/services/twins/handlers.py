@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+import pyoxigraph as ox
+
 from ..base.negotiation import choose
 from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
-from . import TwinsService, history, oai, provider
+from . import TwinsService, dataset, history, oai, provider
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
@@ -34,6 +36,8 @@ JSON_LD = "application/ld+json"
 LINKED_ART = f'{JSON_LD};profile="https://linked.art/ns/v1/linked-art.json"'
 #: An object's representations, the default (a browser's, or no Accept) first.
 OBJECT_TYPES = (HTML, JSON_LD, "text/turtle", "application/n-triples")
+#: The commons' description (dataset.py), Turtle by default.
+DATASET_TYPES = ("text/turtle", JSON_LD, "application/n-triples")
 #: ``?format=`` of an object page (for links, where no Accept header can be set).
 FORMATS = {
     "html": HTML,
@@ -90,6 +94,8 @@ class InfoHandler(BaseHandler):
                 "sparql": f"{served.public_url}sparql",
                 "objects": f"{served.public_url}objects/<collection>/<id>",
                 "search": f"{served.public_url}search?q=<words>",
+                "oai_pmh": f"{served.public_url}oai",
+                "void": f"{served.public_url}{dataset.PATH}",
                 "build": snapshot.fingerprint,
                 "default_graph": "empty: name graphs with GRAPH or FROM (README.md)",
                 "current_view": {"graph": CURRENT, "policy": POLICY, "text": POLICY_TEXT},
@@ -305,6 +311,27 @@ class OaiHandler(BaseHandler):
         self.write(oai.answer(repository, oai.as_arguments(raw), datetime.now(UTC)))
 
 
+class DatasetHandler(BaseHandler):
+    """The DCAT catalogue and VoID description of the commons (dataset.py), by Accept."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    def get(self) -> None:
+        twins = self.served.twins
+        twins.check_loaded()
+        chosen = choose(self.request.headers.get("Accept"), DATASET_TYPES, ALIASES)
+        if chosen is None:
+            raise NotAcceptable(
+                f"the description is served as {', '.join(DATASET_TYPES)}", "Accept"
+            )
+        triples = dataset.description(
+            twins.current, len(twins.commons.public_interpretations()), self.served.public_url
+        )
+        self.set_header("Content-Type", f"{chosen}; charset=utf-8")
+        self.set_header("Vary", "Accept")
+        self.write(ox.serialize(triples, format=GRAPHS[chosen], prefixes=dataset.PREFIXES))
+
+
 class NoSuchPath(BaseHandler):
     """Any other path: a JSON 404, readable from any origin."""
 
@@ -374,6 +401,12 @@ ROUTES = [
         success={"post": "200"},
     ),
     Route(
+        dataset.PATH,
+        DatasetHandler,
+        {"get": "The commons described for catalogues: DCAT and VoID (Turtle, JSON-LD)"},
+        replies={"get": "Dataset"},
+    ),
+    Route(
         "search",
         SearchHandler,
         {"get": "Objects whose names, identifiers or statements hold every word of q"},
@@ -398,6 +431,7 @@ def document(base_url: str) -> dict[str, Any]:
             "Query": {"type": "object", "properties": {"query": {"type": "string"}}},
             "Object": {"type": "object", "required": ["id", "type"]},
             "OAI-PMH": {"type": "string", "description": "An OAI-PMH 2.0 response (XML)"},
+            "Dataset": {"type": "string", "description": "DCAT and VoID, in RDF"},
             "OaiRequest": {
                 "type": "object",
                 "required": ["verb"],
@@ -484,12 +518,14 @@ def document(base_url: str) -> dict[str, Any]:
             "Results": "application/sparql-results+json",
             "Object": JSON_LD,
             "OAI-PMH": "text/xml",
+            "Dataset": "text/turtle",
         },
         body_media_types=(FORM, SPARQL_QUERY),
         body_media_types_of={"OaiRequest": (FORM,)},
         alternatives={
             "Results": (*list(RESULTS)[1:], *GRAPHS),
             "Object": tuple(t for t in OBJECT_TYPES if t != JSON_LD),
+            "Dataset": DATASET_TYPES[1:],
         },
     )
     doc["security"] = []  # anonymous

@@ -62,9 +62,8 @@ def changed(item: dict[str, Any], fallback: datetime) -> datetime:
 
 
 def interpretation_items(commons: Commons, fallback: datetime) -> list[Item]:
-    annotations = dict.fromkeys(a for listed in commons.of_object.values() for a in listed)
     items = []
-    for annotation in annotations:
+    for annotation in commons.public_interpretations():
         described = commons.describe(annotation)
         objects = commons.about(annotation)
         items.append(
