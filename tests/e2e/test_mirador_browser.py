@@ -241,3 +241,29 @@ def test_mirador_zooms_deep_into_the_large_image_through_tiles(
         )
     finally:
         page.close()
+
+
+def test_mirador_opens_a_coins_own_manifest_from_the_twins_service(
+    hub, browser, elsewhere, manifest, screenshots
+):
+    """Coin 7's manifest (the twins service's): Mirador shows its label, the photograph
+    through the Image API, and the coin's region as an annotation named after it."""
+    twins = hub.service_url("twins")
+    coin = f"{twins}objects/coins/7/manifest.json"
+    wait_for(lambda: requests.get(coin, timeout=5).status_code == 200, 120, "the twins service")
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    tiles = []
+    page.on(
+        "response",
+        lambda r: tiles.append(r.status) if "/image/3/" in r.url and "/default." in r.url else None,
+    )
+    try:
+        page.goto(f"{elsewhere}/index.html?manifest={requests.utils.quote(coin, safe='')}")
+        page.get_by_text("Greek coin 7 from Pompeii").first.wait_for(timeout=60_000)
+        page.get_by_text("Coin 7 in the photograph").first.wait_for(timeout=60_000)
+        page.locator(".openseadragon-canvas").first.wait_for(timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        (screenshots / "mirador-coin-7-manifest.png").write_bytes(page.screenshot())
+        assert tiles and all(status == 200 for status in tiles), tiles
+    finally:
+        page.close()

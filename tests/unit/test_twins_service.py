@@ -356,6 +356,8 @@ def test_the_openapi_description_is_the_route_table(service):
         "/objects",
         "/objects/{collection}/{id}",
         "/objects/{collection}/{id}/interpretations",
+        "/objects/{collection}/{id}/manifest.json",
+        "/iiif/collection.json",
         "/oai",
         "/.well-known/void",
         "/search",

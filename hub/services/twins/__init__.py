@@ -9,6 +9,8 @@ Under /services/twins/ (and at twins--service.<domain>, the origin browsers use)
 - ``objects/<collection>/<id>``: one object, the same IRI ``urn:echoes:object:<collection>/
   <id>`` as HTML, Linked Art JSON-LD or Turtle, by ``Accept`` (or ``?format=``);
   ``objects/<collection>/<id>/interpretations``: what the public annotations about it say.
+- ``objects/<collection>/<id>/manifest.json``: the IIIF manifest of an object shown in an
+  image, ``iiif/collection.json`` a collection of them all (`manifests`).
 - ``oai``: an OAI-PMH 2.0 provider of the twins (``oai_dc`` and EDM, a set per
   collection) and of the public interpretations (`oai`, `provider`, `crosswalk`).
 
@@ -149,6 +151,8 @@ def twins_service(c: Config, deployment: Deployment, annotations_url: str) -> di
         # Where browsers see the objects' images.
         "ECHOES_IIIF_PUBLIC_URL": settings.service_public_url("iiif"),
         "ECHOES_ANNOTATIONS_URL": annotations_url,
+        # Where browsers read the annotations the objects' manifests link to.
+        "ECHOES_ANNOTATIONS_PUBLIC_URL": settings.service_public_url("annotations"),
     }
     return service_entry(
         options, deployment, default_port=settings.port + 7, environment=environment

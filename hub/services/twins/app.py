@@ -77,6 +77,17 @@ class TwinsApp(ServiceApp):
     def _default_iiif_url(self) -> str:
         return os.environ.get("ECHOES_IIIF_PUBLIC_URL", "")
 
+    annotations_public_url = Unicode(
+        config=True,
+        help="""Public URL of the annotation service, which the objects' IIIF manifests
+        link to for the public annotations on their canvases. Default:
+        ECHOES_ANNOTATIONS_PUBLIC_URL.""",
+    )
+
+    @default("annotations_public_url")
+    def _default_annotations_public_url(self) -> str:
+        return os.environ.get("ECHOES_ANNOTATIONS_PUBLIC_URL", "")
+
     twins: Twins | None = None
     checker: PeriodicCallback | None = None
     follower: asyncio.Task | None = None
@@ -109,6 +120,7 @@ class TwinsApp(ServiceApp):
             self.public_url,
             self.iiif_url,
             self.annotations_url,
+            annotations_public_url=self.annotations_public_url,
             options=self.service_settings,
         )
         return self.web_app(ROUTES, twins=served, default_handler_class=NoSuchPath)

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 from xml.etree.ElementTree import Element, SubElement, register_namespace
 
-from .linkedart import CANVAS_REGION, label
+from .linkedart import CANVAS_REGION, image_service, label
 from .pages import creator_text, image_regions, measurements, number
 
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -154,7 +154,7 @@ def _image(twin: Twin) -> tuple[str, str] | None:
     for _, address in image_regions(twin.record):
         _, _, region = address.partition(CANVAS_REGION)
         if image and region:
-            service = f"{twin.iiif_url}image/3/{quote(image, safe='')}"
+            service = image_service(twin.iiif_url, image)
             return f"{service}/{region}/max/0/default.jpg", service
     return None
 

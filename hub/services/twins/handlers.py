@@ -19,7 +19,7 @@ from ..base.negotiation import choose
 from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
-from . import TwinsService, dataset, history, oai, provider
+from . import TwinsService, dataset, history, manifests, oai, provider
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
@@ -56,6 +56,8 @@ class Served:
     iiif_url: str
     #: The annotation service's own address (where dated snapshots read revisions).
     annotations_url: str = ""
+    #: Its public address (what the objects' IIIF manifests link to).
+    annotations_public_url: str = ""
     #: The service's settings (related_shown, page_frame_ancestors, the oai_ ones).
     options: TwinsService = field(default_factory=TwinsService)
     #: The related objects of the load last served, made once per load.
@@ -94,6 +96,7 @@ class InfoHandler(BaseHandler):
                 "sparql": f"{served.public_url}sparql",
                 "objects": f"{served.public_url}objects/<collection>/<id>",
                 "search": f"{served.public_url}search?q=<words>",
+                "iiif_collection": f"{served.public_url}{manifests.COLLECTION}",
                 "oai_pmh": f"{served.public_url}oai",
                 "void": f"{served.public_url}{dataset.PATH}",
                 "build": snapshot.fingerprint,
@@ -279,6 +282,47 @@ class SearchHandler(BaseHandler):
         self.write_json(self.served.search.answer(snapshot, query, self.served.page_url))
 
 
+class ManifestHandler(BaseHandler):
+    """The IIIF Presentation 3 manifest of an object shown in an image (manifests.py)."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    def get(self, collection: str, id: str) -> None:
+        served = self.served
+        twins = served.twins
+        record, entry = twins.record(collection, id)
+        snapshot = twins.current
+        canvases = served.pages.related(snapshot.records, snapshot.index, twins.data_dir).canvases
+        if not manifests.shown(record, entry, canvases):
+            raise NotFound(f"{record['id']} is shown in no image: it has no manifest", "id")
+        manifest = manifests.object_manifest(
+            record,
+            entry,
+            served.page_url(collection, id),
+            served.iiif_url,
+            canvases,
+            served.annotations_public_url,
+        )
+        self.set_header("Content-Type", f'{JSON_LD};profile="{manifests.CONTEXT}"')
+        self.write(json.dumps(manifest, ensure_ascii=False))
+
+
+class CollectionHandler(BaseHandler):
+    """A IIIF collection of every object's manifest (manifests.py)."""
+
+    allowed_methods = "GET, OPTIONS"
+
+    def get(self) -> None:
+        served = self.served
+        twins = served.twins
+        twins.check_loaded()
+        snapshot = twins.current
+        canvases = served.pages.related(snapshot.records, snapshot.index, twins.data_dir).canvases
+        document = manifests.collection(snapshot, canvases, served.page_url, served.public_url)
+        self.set_header("Content-Type", f'{JSON_LD};profile="{manifests.CONTEXT}"')
+        self.write(json.dumps(document, ensure_ascii=False))
+
+
 class OaiHandler(BaseHandler):
     """The OAI-PMH 2.0 provider (oai.py): GET, or POST as a form. Its errors are the
     protocol's (HTTP 200, ``<error code=...>``), which harvesters read."""
@@ -388,6 +432,18 @@ ROUTES = [
         replies={"get": "Interpretations"},
     ),
     Route(
+        "objects/{collection}/{id}/manifest.json",
+        ManifestHandler,
+        {"get": "The IIIF Presentation 3 manifest of an object shown in an image"},
+        replies={"get": "Manifest"},
+    ),
+    Route(
+        manifests.COLLECTION,
+        CollectionHandler,
+        {"get": "A IIIF Presentation 3 collection of every object's manifest"},
+        replies={"get": "Manifest"},
+    ),
+    Route(
         "oai",
         OaiHandler,
         {
@@ -432,6 +488,11 @@ def document(base_url: str) -> dict[str, Any]:
             "Object": {"type": "object", "required": ["id", "type"]},
             "OAI-PMH": {"type": "string", "description": "An OAI-PMH 2.0 response (XML)"},
             "Dataset": {"type": "string", "description": "DCAT and VoID, in RDF"},
+            "Manifest": {
+                "type": "object",
+                "required": ["@context", "id", "type", "label", "items"],
+                "description": "IIIF Presentation 3",
+            },
             "OaiRequest": {
                 "type": "object",
                 "required": ["verb"],
@@ -519,6 +580,7 @@ def document(base_url: str) -> dict[str, Any]:
             "Object": JSON_LD,
             "OAI-PMH": "text/xml",
             "Dataset": "text/turtle",
+            "Manifest": JSON_LD,
         },
         body_media_types=(FORM, SPARQL_QUERY),
         body_media_types_of={"OaiRequest": (FORM,)},

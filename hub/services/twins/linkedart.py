@@ -4,6 +4,7 @@ plots all need to read the same way."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 #: How an access point names a region of a IIIF canvas (a media fragment).
 CANVAS_REGION = "#xywh="
@@ -12,3 +13,9 @@ CANVAS_REGION = "#xywh="
 def label(node: dict[str, Any]) -> str:
     """What to call a node: its label, its content (a name, a statement), else its id."""
     return str(node.get("_label") or node.get("content") or node.get("id") or node.get("type"))
+
+
+def image_service(iiif_url: str, image: str) -> str:
+    """The IIIF Image API 3 base of the data folder's image ``image`` (its path, e.g.
+    ``images/coins/coins.png``) in the IIIF service at ``iiif_url``."""
+    return f"{iiif_url}image/3/{quote(image, safe='')}"

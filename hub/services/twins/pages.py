@@ -18,7 +18,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .linkedart import CANVAS_REGION, label
+from .linkedart import CANVAS_REGION, image_service, label
 from .plot import Axis, Point, scatter
 from .related import Canvas, Related
 from .store import OBJECT
@@ -244,7 +244,7 @@ def images(
         if not (image and region):
             shown.append(f"<p>{term({'id': address, '_label': what})}</p>")
             continue
-        base = f"{iiif_url}image/3/{quote(image, safe='')}"
+        base = image_service(iiif_url, image)
         src = f"{base}/{region}/max/0/default.jpg"
         parts = [
             f'<figure class="region"><img src="{escape(src)}" alt="{escape(what)}">'
