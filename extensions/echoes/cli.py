@@ -20,6 +20,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "link": ("echoes.runs.cli:link_main", "list a run on the twin pages of the objects it named"),
     "publish": ("echoes.publish:main", "publish a notebook as a Voila app (apps service)"),
     "workshop": ("echoes.workshop:main", "create, list, end or revoke workshop events"),
+    # federation (issue 19): other projects' collections in, as twins (hub side)
+    "harvest": (
+        "echoes_hub.services.twins.harvest.cli:main",
+        "declare and harvest OAI-PMH sources into the twins (hub side)",
+    ),
 }
 
 

@@ -141,7 +141,7 @@ def test_the_index_is_made_once_per_load():
 def built() -> tuple[dict, dict, Path]:
     path = Path(os.environ.get("ECHOES_DATA_DIR") or REPO / ".echoes" / "heritage")
     assert (path / "twins" / "index.json").is_file(), f"no data build at {path}: run `make data`"
-    index, records = read_records(path)
+    index, records = read_records([path])
     return index, records, path
 
 

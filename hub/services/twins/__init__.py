@@ -138,6 +138,23 @@ class TwinsService(ServiceSettings):
         write to (the protocol requires one): set it to the deployment's contact.""",
     )
 
+    harvest_timeout = Float(
+        30.0,
+        min=1.0,
+        config=True,
+        help="""Seconds one answer of a harvested source may take (`echoes harvest run`,
+        its --timeout): past it the source's harvest stops with that reason and what was
+        harvested before is kept.""",
+    )
+
+    harvest_max_bytes = Integer(
+        50 * 1024 * 1024,
+        min=1024,
+        config=True,
+        help="""Bytes one answer of a harvested source may have (`echoes harvest run`, its
+        --max-bytes): a larger answer stops the source's harvest.""",
+    )
+
 
 def twins_service(c: Config, deployment: Deployment, annotations_url: str) -> dict:
     """The managed-service entry for the hub (anonymous reads: users need no scope);
@@ -148,6 +165,8 @@ def twins_service(c: Config, deployment: Deployment, annotations_url: str) -> di
         "ECHOES_DATA_DIR": settings.data_dir,
         # The store is the hub's: in its state folder, which users cannot read.
         "ECHOES_TWINS_STORE_DIR": str(settings.state_path / "twins"),
+        # What `echoes harvest` brought in (harvest/): the hub's too.
+        "ECHOES_TWINS_HARVEST_DIR": str(settings.state_path / "harvest"),
         # Where browsers see the objects' images.
         "ECHOES_IIIF_PUBLIC_URL": settings.service_public_url("iiif"),
         "ECHOES_ANNOTATIONS_URL": annotations_url,

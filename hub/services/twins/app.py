@@ -56,6 +56,16 @@ class TwinsApp(ServiceApp):
     def _default_store_dir(self) -> str:
         return os.environ.get("ECHOES_TWINS_STORE_DIR", "twins-store")
 
+    harvest_dir = Unicode(
+        config=True,
+        help="""Folder the harvest writes (`echoes harvest`: <state>/harvest), whose twins
+        are served beside the data build's; empty: none. Default: ECHOES_TWINS_HARVEST_DIR.""",
+    )
+
+    @default("harvest_dir")
+    def _default_harvest_dir(self) -> str:
+        return os.environ.get("ECHOES_TWINS_HARVEST_DIR", "")
+
     annotations_url = Unicode(
         config=True,
         help="""The annotation service's URL (ending in /services/annotations/), whose change
@@ -101,6 +111,7 @@ class TwinsApp(ServiceApp):
             timeout=options.query_timeout,
             publish_interval=options.publish_interval,
             oxigraph_url=options.oxigraph_url,
+            harvest_dir=Path(self.harvest_dir) if self.harvest_dir else None,
         )
         self.twins.start()
         # Listen at once (the first load takes seconds: meanwhile `Loading`), then look

@@ -55,8 +55,9 @@ def term(value: tuple) -> pyoxigraph.NamedNode | pyoxigraph.Literal:
     return pyoxigraph.Literal(value[1])
 
 
-def nquads_files(data_dir: Path) -> list[str]:
-    return sorted(str(f) for f in (data_dir / FOLDER).glob("*.nq"))
+def nquads_files(roots: list[Path]) -> list[str]:
+    """The N-Quads of the twins of each folder of ``roots`` (the data build, the harvest)."""
+    return [str(f) for root in roots for f in sorted((root / FOLDER).glob("*.nq"))]
 
 
 def load_nquads(files: list[str], path: str) -> None:
@@ -88,10 +89,10 @@ class Embedded:
     async def in_writer(self, operation: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.writer, operation, *args)
 
-    async def load(self, data_dir: Path, name: str, quads: list[Quad]) -> None:
-        """Load the build of ``data_dir`` and ``quads`` into a new store (not shown yet)."""
+    async def load(self, roots: list[Path], name: str, quads: list[Quad]) -> None:
+        """Load the twins of ``roots`` and ``quads`` into a new store (not shown yet)."""
         path = self.store_dir / f"store-{name}"
-        files = nquads_files(data_dir)
+        files = nquads_files(roots)
         process = SPAWN.Process(
             target=load_nquads, args=(files, str(path)), name="echoes-twins-load"
         )
@@ -99,7 +100,7 @@ class Embedded:
         await asyncio.get_running_loop().run_in_executor(None, process.join)
         if process.exitcode != 0:
             shutil.rmtree(path, ignore_errors=True)
-            raise RuntimeError(f"loading the twins of {data_dir} failed (exit {process.exitcode})")
+            raise RuntimeError(f"loading the twins of {files} failed (exit {process.exitcode})")
         store = await self.in_writer(self._open, path, quads)
         self.loaded = (store, path, await self.in_writer(self._checkpoint, store))
 
@@ -205,11 +206,11 @@ class Server:
         if reply.code >= 300:
             raise QueryFailed(f"the Oxigraph server refused an update: {reply.body[:500]!r}")
 
-    async def load(self, data_dir: Path, name: str, quads: list[Quad]) -> None:
+    async def load(self, roots: list[Path], name: str, quads: list[Quad]) -> None:
         """Replace each graph of the build (each PUT atomic), drop the graphs no longer in
         it (the interpretations' among them, as ``quads`` holds them anew), add ``quads``."""
         loop = asyncio.get_running_loop()
-        built = await loop.run_in_executor(None, graphs_of, nquads_files(data_dir))
+        built = await loop.run_in_executor(None, graphs_of, nquads_files(roots))
         listed = await self.call(
             HTTPRequest(
                 self.url + "query?" + urlencode({"query": "SELECT DISTINCT ?g { GRAPH ?g {} }"}),

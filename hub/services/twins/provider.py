@@ -1,8 +1,9 @@
 """What the twins service's OAI-PMH provider (`oai`) offers: every twin and every public
 interpretation, with their sets and datestamps.
 
-- A twin's identifier is its IRI (``urn:echoes:object:coins/7``), its datestamp the data
-  build's time (a build writes every record anew), its sets ``twins`` and
+- A twin's identifier is its IRI (``urn:echoes:object:coins/7``), its datestamp the time
+  its folder was written (the data build's, or the last harvest's that changed it: each
+  writes every record of the folder anew), its sets ``twins`` and
   ``twins:<collection>``; it is offered as ``oai_dc`` and ``edm`` (`crosswalk`).
 - A public interpretation's identifier is its annotation's IRI, its datestamp the
   annotation's last change, its set ``interpretations``; it is offered as ``oai_dc``.
@@ -33,6 +34,7 @@ def twin_items(
     items = []
     for collection, records in snapshot.records.items():
         entry = snapshot.index[collection]
+        built = datetime.fromisoformat(entry["built"]) if "built" in entry else snapshot.built
         for local_id, record in records.items():
             twin = crosswalk.Twin(record, entry, page_url(collection, local_id), iiif_url)
 
@@ -42,7 +44,7 @@ def twin_items(
             items.append(
                 Item(
                     record["id"],
-                    snapshot.built,
+                    built,
                     (TWINS_SET, f"{TWINS_SET}:{collection}"),
                     tuple(crosswalk.FORMATS),
                     metadata,

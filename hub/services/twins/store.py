@@ -65,14 +65,34 @@ def build_time(data_dir: Path) -> datetime:
             return datetime.now(UTC)
 
 
-def read_records(data_dir: Path) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """The index of collections and, per collection, its records by local id."""
-    folder = data_dir / FOLDER
-    index = json.loads((folder / INDEX).read_text(encoding="utf-8"))
-    records = {
-        name: json.loads((folder / f"{name}.json").read_text(encoding="utf-8")) for name in index
-    }
+def read_records(roots: list[Path]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The index of collections and, per collection, its records by local id, of each
+    folder of ``roots`` that has twins (the data build first, then the harvest). Each
+    index entry says when its folder was built (``built``, an ISO time): its records'
+    datestamp for harvesters. A collection a folder before already has is left out."""
+    index: dict[str, Any] = {}
+    records: dict[str, dict[str, Any]] = {}
+    for root in roots:
+        folder = root / FOLDER
+        if not (folder / INDEX).is_file():
+            continue
+        built = build_time(root).isoformat()
+        for name, entry in json.loads((folder / INDEX).read_text(encoding="utf-8")).items():
+            if name in index:
+                log.warning("collection %s of %s left out: an earlier folder has it", name, root)
+                continue
+            index[name] = {**entry, "built": entry.get("built", built)}
+            records[name] = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
     return index, records
+
+
+def fingerprint_of(roots: list[Path]) -> str | None:
+    """The fingerprint of what ``roots`` hold: the data build's (None: no build), with the
+    harvest's after it when there is one."""
+    prints = [build_fingerprint(root) for root in roots]
+    if not prints or prints[0] is None:
+        return None
+    return "+".join(p for p in prints if p)
 
 
 @dataclass
@@ -101,8 +121,11 @@ class Twins:
         timeout: float,
         publish_interval: float = 1.0,
         oxigraph_url: str = "",
+        harvest_dir: Path | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
+        #: Where the twins come from: the data build, and what was harvested (harvest/).
+        self.roots = [self.data_dir, *([Path(harvest_dir)] if harvest_dir else [])]
         self.publish_interval = publish_interval
         self._writing = asyncio.Lock()
         store_dir = Path(store_dir)
@@ -122,7 +145,7 @@ class Twins:
 
     def check_loaded(self) -> None:
         """`Loading` while the first load of a build that exists is under way."""
-        if self.current.fingerprint is None and build_fingerprint(self.data_dir) is not None:
+        if self.current.fingerprint is None and fingerprint_of(self.roots) is not None:
             if self.failure:
                 raise Loading(
                     f"the twins could not be loaded ({self.failure}); the hub's log says more"
@@ -202,7 +225,7 @@ class Twins:
         """Load the data build if it changed since the last load; True when it did."""
         if self._writing.locked():
             return False
-        fingerprint = build_fingerprint(self.data_dir)
+        fingerprint = fingerprint_of(self.roots)
         if fingerprint == self.current.fingerprint:
             return False
         async with self._writing:
@@ -214,18 +237,18 @@ class Twins:
             loop = asyncio.get_running_loop()
             name = f"{fingerprint[:12]}-{uuid.uuid4().hex[:6]}"
             try:
-                index, records = await loop.run_in_executor(None, read_records, self.data_dir)
+                index, records = await loop.run_in_executor(None, read_records, self.roots)
                 objects = ObjectIndex.of(index, records)
                 built = build_time(self.data_dir)
                 snapshot = Snapshot(fingerprint, index, records, objects, built)
                 # The interpretations found anew among the new build's objects.
-                await self.graph.load(self.data_dir, name, self.commons.rebuilt(snapshot.objects))
+                await self.graph.load(self.roots, name, self.commons.rebuilt(snapshot.objects))
             except (OSError, ValueError, KeyError, RuntimeError, QueryFailed) as error:
                 log.error("could not load the twins of %s: %s", self.data_dir, error)
                 self.failure = str(error)
                 self.graph.drop_loaded()
                 return False
-            if build_fingerprint(self.data_dir) != fingerprint:  # rebuilt meanwhile
+            if fingerprint_of(self.roots) != fingerprint:  # rebuilt (or harvested) meanwhile
                 self.graph.drop_loaded()
                 return False
             # The records and the graph queries read change in one step.

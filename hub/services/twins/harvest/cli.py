@@ -1,0 +1,122 @@
+"""`echoes harvest`: the administrator declares sources and harvests them, on the hub's
+machine, into the hub's harvest folder (``<state>/harvest``; the state folder as `echoes
+up` finds it: ``--state``, ECHOES_STATE_DIR, or ``.echoes`` here).
+
+    echoes harvest add NAME --url URL --title T --licence SPDX --citation C [--set S]
+                            [--prefix oai_dc|edm]
+    echoes harvest list
+    echoes harvest run [NAME ...]
+
+Each run prints its progress (records, records per second) and a line per source; a
+source that fails is reported with the reason and the others are harvested. Exit status 1
+when any failed. The twins service picks the harvest up within
+`TwinsService.reload_check` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ....settings import EchoesHub
+from .. import TwinsService
+from .folder import HarvestFolder
+from .oaipmh import Report, harvest
+from .sources import BadSource, Source, read_sources, save_source
+
+
+def harvest_folder(state: str | None) -> tuple[HarvestFolder, Path]:
+    """The harvest folder and the data folder of the hub whose state folder is ``state``."""
+    settings = EchoesHub(state_dir=state) if state else EchoesHub()
+    return HarvestFolder(settings.state_path / "harvest"), Path(settings.data_dir)
+
+
+def built_collections(data_dir: Path) -> set[str]:
+    try:
+        return set(json.loads((data_dir / "twins" / "index.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return set()
+
+
+def show(report: Report) -> None:
+    line = (
+        f"{report.source}: {report.seen} records, {report.rate:.0f}/s "
+        f"(+{report.added} new, {report.changed} changed, {report.withdrawn} withdrawn, "
+        f"{len(report.failed)} unreadable)"
+    )
+    print(line, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    defaults = TwinsService()
+    parser = argparse.ArgumentParser(prog="echoes harvest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--state", help="the hub's state folder (default: as `echoes up`)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add = commands.add_parser("add", help="declare a source (or change its declaration)")
+    add.add_argument("name", help="the twins' collection: lower-case letters, digits, hyphens")
+    add.add_argument("--url", required=True, help="the OAI-PMH base URL")
+    add.add_argument("--title", required=True, help="the collection's title")
+    add.add_argument("--licence", required=True, help="the records' licence (SPDX id)")
+    add.add_argument("--citation", required=True, help="how to cite the source")
+    add.add_argument("--set", default="", help="harvest only this set")
+    add.add_argument("--prefix", default="oai_dc", help="metadata format: oai_dc or edm")
+    commands.add_parser("list", help="the sources and their last harvest")
+    run = commands.add_parser("run", help="harvest the sources named (default: all)")
+    run.add_argument("names", nargs="*")
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=defaults.harvest_timeout,
+        help="seconds an answer may take (TwinsService.harvest_timeout)",
+    )
+    run.add_argument(
+        "--max-bytes",
+        type=int,
+        default=defaults.harvest_max_bytes,
+        help="bytes an answer may have (TwinsService.harvest_max_bytes)",
+    )
+    args = parser.parse_args(argv)
+    folder, data_dir = harvest_folder(args.state)
+    try:
+        sources = read_sources(folder.root)
+        if args.command == "add":
+            source = Source(
+                name=args.name,
+                url=args.url,
+                title=args.title,
+                licence=args.licence,
+                citation=args.citation,
+                metadata_prefix=args.prefix,
+                set=args.set,
+            )
+            save_source(folder.root, source, built_collections(data_dir))
+            print(f"source {source.name} declared in {folder.root / 'sources.json'}")
+        elif args.command == "list":
+            for name, source in sources.items():
+                last = (folder.state(name).get("harvests") or [{}])[-1]
+                when = last.get("finished") or "never"
+                print(f"{name}\t{source.url}\t{source.metadata_prefix}\tlast harvest: {when}")
+        else:
+            unknown = sorted(set(args.names) - set(sources))
+            if unknown:
+                sys.exit(f"echoes harvest: no source {', '.join(unknown)} (echoes harvest list)")
+            failed = False
+            for name in args.names or list(sources):
+                report = harvest(
+                    sources[name],
+                    folder,
+                    timeout=args.timeout,
+                    max_bytes=args.max_bytes,
+                    progress=show,
+                )
+                for problem in report.failed:
+                    print(f"{name}: {problem['identifier']}: {problem['reason']}", file=sys.stderr)
+                if report.error:
+                    failed = True
+                    print(f"{name}: harvest failed: {report.error}", file=sys.stderr)
+            if failed:
+                sys.exit(1)
+    except BadSource as error:
+        sys.exit(f"echoes harvest: {error}")

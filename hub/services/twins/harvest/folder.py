@@ -1,0 +1,127 @@
+"""The harvest folder (``<state>/harvest``, the hub's): what was harvested, in the data
+build's layout so that the twins service serves it beside the build (store.py).
+
+    sources.json              the sources declared (sources.py)
+    BUILD.json                the fingerprint of what twins/ holds, and when it was written
+    twins/index.json          one entry per source, as the build's index has
+    twins/<name>.json         its twins' Linked Art records, by local id
+    twins/<name>.nq           their triples, and their provenance
+    origins/<name>.json       per local id: the source's identifier, datestamp, address,
+                              when it was harvested, when the source withdrew it
+    raw/<name>/<local>.xml    each record as the source sent it
+    state/<name>.json         the last complete harvest (where the next one starts), and
+                              the report of each harvest
+
+Every file is replaced whole (written beside, flushed, renamed), and BUILD.json last: the
+twins service loads a harvest once it is written, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .records import Origin
+
+BUILD_STAMP = "BUILD.json"
+TWINS = "twins"
+INDEX = "index.json"
+
+
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text``, so that a crash leaves the old file or the new one."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def read_json(path: Path, default: Any) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return default
+
+
+class HarvestFolder:
+    """The harvest folder at ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def index(self) -> dict[str, Any]:
+        return read_json(self.root / TWINS / INDEX, {})
+
+    def records(self, name: str) -> dict[str, dict[str, Any]]:
+        return read_json(self.root / TWINS / f"{name}.json", {})
+
+    def origins(self, name: str) -> dict[str, Origin]:
+        return {
+            k: Origin(**v) for k, v in read_json(self.root / "origins" / f"{name}.json", {}).items()
+        }
+
+    def state(self, name: str) -> dict[str, Any]:
+        return read_json(self.root / "state" / f"{name}.json", {"last": None, "harvests": []})
+
+    def raw_path(self, name: str, local: str) -> Path:
+        return self.root / "raw" / name / f"{local}.xml"
+
+    def keep_raw(self, name: str, local: str, xml: str) -> None:
+        write_atomically(self.raw_path(name, local), xml)
+
+    def write_collection(
+        self,
+        name: str,
+        entry: dict[str, Any],
+        records: dict[str, dict[str, Any]],
+        origins: dict[str, Origin],
+        quads: list[ox.Quad],
+    ) -> None:
+        """Write one source's twins, their triples, origins and index entry; then the
+        stamp, whose new fingerprint tells the twins service to load them."""
+        twins = self.root / TWINS
+        write_atomically(twins / f"{name}.json", json.dumps(records, ensure_ascii=False))
+        write_atomically(twins / f"{name}.nq", ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+        origins_text = json.dumps({k: asdict(v) for k, v in origins.items()}, ensure_ascii=False)
+        write_atomically(self.root / "origins" / f"{name}.json", origins_text)
+        index = self.index()
+        index[name] = entry
+        write_atomically(twins / INDEX, json.dumps(index, indent=2, ensure_ascii=False))
+        self.stamp()
+
+    def save_state(self, name: str, state: dict[str, Any]) -> None:
+        write_atomically(self.root / "state" / f"{name}.json", json.dumps(state, indent=2))
+
+    def stamp(self) -> None:
+        """A new BUILD.json: the digest of every file under twins/, and the time."""
+        digest = hashlib.sha256()
+        for path in sorted((self.root / TWINS).glob("*")):
+            if path.name.startswith("."):
+                continue
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        stamp = {
+            "fingerprint": "harvest-" + digest.hexdigest(),
+            "built": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        write_atomically(self.root / BUILD_STAMP, json.dumps(stamp, indent=2))

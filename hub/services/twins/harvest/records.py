@@ -1,0 +1,307 @@
+"""A harvested record as a twin: what its metadata says (`Described`, read from Dublin Core
+or EDM), its Linked Art record, in the shape the data build's have (so its page, search
+and the OAI-PMH provider read it as any twin), and its triples in the collection's named
+graph, with where it came from in the provenance graph. No I/O here.
+
+The source's words stay the source's: each text is kept as the source gave it (a
+statement, a name, a date as written), nothing is guessed from it. A record the source
+deleted keeps its twin (interpretations may point at it), marked withdrawn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+from lxml import etree
+
+from ..crosswalk import DC, DCTERMS, EDM, ORE, RDF
+from ..store import OBJECT
+
+CRM = "http://www.cidoc-crm.org/cidoc-crm/"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDF_TYPE = RDF + "type"
+PROV = "http://www.w3.org/ns/prov#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+ECHOES = "urn:echoes:term:"
+PROVENANCE_GRAPH = "urn:echoes:graph:provenance"
+AAT = "http://vocab.getty.edu/aat/"
+PRIMARY_NAME = {"id": AAT + "300404670", "type": "Type", "_label": "Primary Name"}
+SOURCE_NUMBER = {"id": AAT + "300404621", "type": "Type", "_label": "Owner-Assigned Number"}
+RECORD = {"id": AAT + "300438434", "type": "Type", "_label": "Entry or Record"}
+DESCRIPTION = {"id": AAT + "300435416", "type": "Type", "_label": "Description"}
+#: A local id as it may stand in a path and an IRI as it is.
+SAFE = re.compile(r"[A-Za-z0-9._:~-]+")
+
+
+@dataclass
+class Described:
+    """What a harvested record's metadata says, element by element, as given."""
+
+    titles: list[str] = field(default_factory=list)
+    creators: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    descriptions: list[str] = field(default_factory=list)
+    identifiers: list[str] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)
+    rights: list[str] = field(default_factory=list)
+    shown_at: list[str] = field(default_factory=list)
+    shown_by: list[str] = field(default_factory=list)
+    providers: list[str] = field(default_factory=list)
+
+
+def _texts(element: Any, *names: str) -> list[str]:
+    found = []
+    for name in names:
+        for node in element.iter(name):
+            value = (node.text or "").strip() or node.get(f"{{{RDF}}}resource", "").strip()
+            if value and value not in found:
+                found.append(value)
+    return found
+
+
+def from_oai_dc(metadata: Any) -> Described:
+    """Simple Dublin Core (``oai_dc:dc``)."""
+
+    def dc(name: str) -> list[str]:
+        return _texts(metadata, f"{{{DC}}}{name}")
+
+    return Described(
+        titles=dc("title"),
+        creators=dc("creator"),
+        dates=dc("date"),
+        types=dc("type"),
+        descriptions=dc("description"),
+        identifiers=dc("identifier"),
+        subjects=dc("subject"),
+        places=dc("coverage"),
+        media=dc("format"),
+        rights=dc("rights"),
+    )
+
+
+def from_edm(metadata: Any) -> Described:
+    """The Europeana Data Model: the ``edm:ProvidedCHO`` and its ``ore:Aggregation``."""
+    cho = next(metadata.iter(f"{{{EDM}}}ProvidedCHO"), None)
+    if cho is None:
+        raise ValueError("an EDM record without an edm:ProvidedCHO")
+    aggregations = list(metadata.iter(f"{{{ORE}}}Aggregation"))
+
+    def of_cho(*names: str) -> list[str]:
+        return _texts(cho, *names)
+
+    def of_aggregation(name: str) -> list[str]:
+        return [v for a in aggregations for v in _texts(a, f"{{{EDM}}}{name}")]
+
+    return Described(
+        titles=of_cho(f"{{{DC}}}title"),
+        creators=of_cho(f"{{{DC}}}creator"),
+        dates=of_cho(f"{{{DC}}}date", f"{{{DCTERMS}}}created"),
+        types=of_cho(f"{{{DC}}}type"),
+        descriptions=of_cho(f"{{{DC}}}description"),
+        identifiers=of_cho(f"{{{DC}}}identifier"),
+        subjects=of_cho(f"{{{DC}}}subject"),
+        places=of_cho(f"{{{DCTERMS}}}spatial", f"{{{DC}}}coverage"),
+        media=of_cho(f"{{{DCTERMS}}}medium", f"{{{DC}}}format"),
+        rights=of_aggregation("rights"),
+        shown_at=of_aggregation("isShownAt"),
+        shown_by=of_aggregation("isShownBy"),
+        providers=of_aggregation("dataProvider"),
+    )
+
+
+READERS = {"oai_dc": from_oai_dc, "edm": from_edm}
+
+
+def described(prefix: str, metadata: Any) -> Described:
+    """What the metadata element of a record in the format ``prefix`` says."""
+    if not isinstance(metadata, etree._Element):
+        raise ValueError("no metadata")
+    return READERS[prefix](metadata)
+
+
+def local_id(identifier: str) -> str:
+    """The twin's local id for a source's record identifier: the identifier itself when
+    it is safe in a path, else its safe characters and a digest of it (stable, unique)."""
+    if SAFE.fullmatch(identifier):
+        return identifier
+    readable = "-".join(SAFE.findall(identifier))[:80]
+    return f"{readable}-{hashlib.sha256(identifier.encode()).hexdigest()[:10]}"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where one record came from: its source (collection name and title), its
+    identifier and datestamp there, the address that gives it, and when it was taken."""
+
+    collection: str
+    source_title: str
+    dataset: str
+    identifier: str
+    datestamp: str
+    url: str
+    harvested: str
+    withdrawn: str = ""  # when the source said it was deleted (empty: it was not)
+
+
+def twin_record(origin: Origin, said: Described) -> dict[str, Any]:
+    """The twin's Linked Art record."""
+    local = local_id(origin.identifier)
+    title = said.titles[0] if said.titles else origin.identifier
+    names = [
+        {"type": "Name", "content": t, "classified_as": [PRIMARY_NAME] if i == 0 else []}
+        for i, t in enumerate(said.titles or [title])
+    ]
+    identifiers = [
+        {"type": "Identifier", "content": i, "classified_as": [SOURCE_NUMBER] if n == 0 else []}
+        for n, i in enumerate([origin.identifier, *said.identifiers])
+    ]
+    record: dict[str, Any] = {
+        "@context": "https://linked.art/ns/v1/linked-art.json",
+        "id": f"{OBJECT}{origin.collection}/{local}",
+        "type": "HumanMadeObject",
+        "_label": title,
+        "identified_by": names + identifiers,
+        "classified_as": [{"type": "Type", "_label": t} for t in said.types],
+        "subject_of": [
+            {
+                "id": f"urn:echoes:record:{origin.collection}/{local}",
+                "type": "LinguisticObject",
+                "_label": f"{title}, in {origin.source_title}",
+                "classified_as": [RECORD],
+                "digitally_carried_by": [
+                    {
+                        "id": origin.dataset,
+                        "type": "DigitalObject",
+                        "_label": origin.source_title,
+                        "access_point": [{"id": origin.url, "type": "DigitalObject"}],
+                    }
+                ],
+            }
+        ],
+    }
+    statements = [
+        {"type": "LinguisticObject", "content": d, "classified_as": [DESCRIPTION]}
+        for d in said.descriptions
+    ]
+    statements += [
+        {"type": "LinguisticObject", "content": m, "_label": f"Medium: {m}"} for m in said.media
+    ]
+    statements += [{"type": "LinguisticObject", "content": f"Subject: {s}"} for s in said.subjects]
+    if statements:
+        record["referred_to_by"] = statements
+    production: dict[str, Any] = {}
+    if said.creators:
+        production["carried_out_by"] = [{"type": "Actor", "_label": c} for c in said.creators]
+    if said.dates:
+        production["timespan"] = {"type": "TimeSpan", "_label": said.dates[0]}
+    if said.places:
+        production["took_place_at"] = [{"type": "Place", "_label": p} for p in said.places]
+    if production:
+        record["produced_by"] = {"type": "Production", **production}
+    if said.providers:
+        record["current_owner"] = [{"type": "Group", "_label": p} for p in said.providers]
+    images = [*said.shown_by, *said.shown_at]
+    if images:
+        record["representation"] = [
+            {
+                "type": "VisualItem",
+                "_label": f"{title}, as its source shows it",
+                "digitally_shown_by": [
+                    {
+                        "type": "DigitalObject",
+                        "access_point": [{"id": url, "type": "DigitalObject"}],
+                    }
+                    for url in images
+                ],
+            }
+        ]
+    return record
+
+
+def withdrawn(record: dict[str, Any], when: str) -> dict[str, Any]:
+    """``record`` marked withdrawn by its source at ``when``: kept, since interpretations
+    may point at it."""
+    note = {
+        "type": "LinguisticObject",
+        "content": f"Withdrawn by its source on {when}: kept here, since interpretations "
+        "may point at it.",
+    }
+    return {**record, "referred_to_by": [*record.get("referred_to_by", []), note]}
+
+
+def _node(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def twin_quads(origin: Origin, record: dict[str, Any], graph: str) -> list[ox.Quad]:
+    """The twin's triples in its collection's ``graph`` (CIDOC-CRM, as the data build's)
+    and its source record's provenance in the provenance graph."""
+    me = _node(record["id"])
+    source = _node(record["subject_of"][0]["id"])
+    in_graph = _node(graph)
+    quads = [
+        ox.Quad(me, _node(RDF_TYPE), _node(CRM + "E22_Human-Made_Object"), in_graph),
+        ox.Quad(me, _node(RDFS_LABEL), ox.Literal(record["_label"]), in_graph),
+        ox.Quad(me, _node(CRM + "P129i_is_subject_of"), source, in_graph),
+        ox.Quad(source, _node(RDFS_LABEL), ox.Literal(record["subject_of"][0]["_label"]), in_graph),
+    ]
+    for number, statement in enumerate(record.get("referred_to_by", []), start=1):
+        node = _node(f"{record['id']}#statement-{number}")
+        quads += [
+            ox.Quad(me, _node(CRM + "P67i_is_referred_to_by"), node, in_graph),
+            ox.Quad(
+                node,
+                _node(CRM + "P190_has_symbolic_content"),
+                ox.Literal(statement["content"]),
+                in_graph,
+            ),
+        ]
+    produced = record.get("produced_by")
+    if produced:
+        production = _node(f"{record['id']}#production")
+        quads.append(ox.Quad(me, _node(CRM + "P108i_was_produced_by"), production, in_graph))
+        for number, actor in enumerate(produced.get("carried_out_by", []), start=1):
+            node = _node(f"{record['id']}#maker-{number}")
+            quads += [
+                ox.Quad(production, _node(CRM + "P14_carried_out_by"), node, in_graph),
+                ox.Quad(node, _node(RDFS_LABEL), ox.Literal(actor["_label"]), in_graph),
+            ]
+        if "timespan" in produced:
+            node = _node(f"{record['id']}#date")
+            quads += [
+                ox.Quad(production, _node(CRM + "P4_has_time-span"), node, in_graph),
+                ox.Quad(
+                    node, _node(RDFS_LABEL), ox.Literal(produced["timespan"]["_label"]), in_graph
+                ),
+            ]
+    provenance = _node(PROVENANCE_GRAPH)
+    stamp = ox.NamedNode(XSD + "dateTime")
+    quads += [
+        ox.Quad(source, _node(DCTERMS + "source"), _node(origin.url), provenance),
+        ox.Quad(source, _node(DCTERMS + "identifier"), ox.Literal(origin.identifier), provenance),
+        ox.Quad(source, _node(DCTERMS + "isPartOf"), _node(origin.dataset), provenance),
+        ox.Quad(source, _node(DCTERMS + "modified"), ox.Literal(origin.datestamp), provenance),
+        ox.Quad(
+            source,
+            _node(PROV + "generatedAtTime"),
+            ox.Literal(origin.harvested, datatype=stamp),
+            provenance,
+        ),
+    ]
+    if origin.withdrawn:
+        quads.append(
+            ox.Quad(
+                source,
+                _node(ECHOES + "withdrawnBySource"),
+                ox.Literal(origin.withdrawn),
+                provenance,
+            )
+        )
+    return quads

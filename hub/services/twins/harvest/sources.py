@@ -1,0 +1,80 @@
+"""The sources the commons harvests, each declared once: its name (the twins' collection),
+protocol, address, set, metadata format, licence, title and citation. Kept in the harvest
+folder's ``sources.json``, written by `echoes harvest add` (cli.py); a declaration with a
+mistake is refused with a message naming the field."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .folder import write_atomically
+
+SOURCES = "sources.json"
+#: The protocols harvested (OAI-PMH 2.0 only, so far).
+PROTOCOLS = ("oai-pmh",)
+#: The OAI-PMH metadata formats read (records.py).
+FORMATS = ("oai_dc", "edm")
+NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+class BadSource(ValueError):
+    """A declaration that cannot be harvested: the message names the field."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    url: str
+    title: str
+    licence: str
+    citation: str
+    protocol: str = "oai-pmh"
+    metadata_prefix: str = "oai_dc"
+    set: str = ""
+
+    def check(self, taken: set[str] = frozenset()) -> Source:
+        """This source, or BadSource naming what is wrong; ``taken``: names in use."""
+        if not NAME.fullmatch(self.name):
+            raise BadSource(
+                f"name {self.name!r}: lower-case letters, digits and hyphens, a letter first"
+            )
+        if self.name in taken:
+            raise BadSource(f"name {self.name!r} is a collection already")
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise BadSource(f"url {self.url!r}: an http or https address")
+        if self.protocol not in PROTOCOLS:
+            raise BadSource(f"protocol {self.protocol!r}: one of {', '.join(PROTOCOLS)}")
+        if self.metadata_prefix not in FORMATS:
+            raise BadSource(
+                f"metadata_prefix {self.metadata_prefix!r}: one of {', '.join(FORMATS)}"
+            )
+        for name in ("title", "licence", "citation"):
+            if not getattr(self, name).strip():
+                raise BadSource(f"{name}: say it (the twins' pages and records carry it)")
+        return self
+
+
+def read_sources(folder: Path) -> dict[str, Source]:
+    """The sources declared in the harvest ``folder`` (none yet: empty)."""
+    path = folder / SOURCES
+    if not path.is_file():
+        return {}
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+        return {name: Source(**fields) for name, fields in found.items()}
+    except (ValueError, TypeError) as error:
+        raise BadSource(f"{path}: {error}") from error
+
+
+def save_source(folder: Path, source: Source, taken: set[str]) -> None:
+    """Declare ``source`` (or change its declaration), after checking it."""
+    sources = read_sources(folder)
+    source.check(taken - {source.name})
+    sources[source.name] = source
+    document = {name: asdict(s) for name, s in sorted(sources.items())}
+    write_atomically(folder / SOURCES, json.dumps(document, indent=2, ensure_ascii=False))

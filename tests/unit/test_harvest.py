@@ -1,0 +1,241 @@
+"""Harvesting in (hub/services/twins/harvest/): `echoes harvest` against a real OAI-PMH
+provider we did not write (pyoai's, tests/oai_provider.py, over synthetic test records)
+and against our own twins service's provider, over real HTTP. A first harvest, an
+incremental one with a changed, a deleted and a new record, one with nothing new; a source
+that answers garbage, one that hangs and one that never ends; bad declarations. Then the
+twins service serves what was harvested beside the data build: pages, SPARQL, and its own
+OAI-PMH provider."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+from echoes_hub.services.twins.harvest.folder import HarvestFolder
+from echoes_hub.services.twins.harvest.oaipmh import harvest
+from echoes_hub.services.twins.harvest.records import local_id
+from echoes_hub.services.twins.harvest.sources import BadSource, Source, read_sources
+from tests import twins_data
+from tests.hubclient import ECHOES
+from tests.oai_provider import Provider, Record, museum_records
+from tests.unit.test_twins_oai import built, running  # noqa: F401 (fixtures)
+from tests.unit.test_twins_service import Service
+
+
+def museum(url: str, **more: str) -> Source:
+    return Source(
+        name="museum",
+        url=url,
+        title="A small museum (synthetic test records)",
+        licence="CC0-1.0",
+        citation="Synthetic test records of a small museum, made for ECHOES VRE's tests.",
+        **more,
+    )
+
+
+def echoes(*args: str, state: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [ECHOES, "harvest", "--state", str(state), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_a_first_an_incremental_and_an_idle_harvest(tmp_path):
+    folder = HarvestFolder(tmp_path / "harvest")
+    records = museum_records()
+    with Provider(records, batch_size=3) as provider:
+        source = museum(provider.url)
+        first = harvest(source, folder)
+        assert (first.error, first.seen, first.added) == ("", 10, 10)
+        assert provider.requests >= 5  # Identify and four pages
+        twins = folder.records("museum")
+        local = local_id("oai:museum.example:4")
+        coin = twins[local]
+        assert coin["id"] == "urn:echoes:object:museum/oai:museum.example:4"
+        assert coin["_label"] == "Tetradrachm of Alexander the Great"
+        assert coin["produced_by"]["carried_out_by"][0]["_label"] == "Mint of Amphipolis"
+        assert coin["produced_by"]["timespan"]["_label"] == "c. 325 BC"
+        origin = folder.origins("museum")[local]
+        assert origin.identifier == "oai:museum.example:4"
+        assert origin.url.startswith(provider.url + "?verb=GetRecord")
+        assert requests.get(origin.url, timeout=10).status_code == 200  # the source's own
+        raw = folder.raw_path("museum", local).read_text()
+        assert "Tetradrachm" in raw and "oai:museum.example:4" in raw  # as the source sent it
+        index = folder.index()["museum"]
+        assert index["objects"] == 10 and index["licence"] == "CC0-1.0"
+        assert index["source"]["url"] == provider.url
+        stamp = json.loads((folder.root / "BUILD.json").read_text())["fingerprint"]
+
+        # The source changes one record, deletes one and adds one, all after the harvest.
+        later = datetime.now(UTC).replace(microsecond=0)
+        time.sleep(1.1)
+        records[3] = replace(
+            records[3], datestamp=later, dc={**records[3].dc, "title": ["Tetradrachm, Amphipolis"]}
+        )
+        records[6] = replace(records[6], datestamp=later, deleted=True)
+        records.append(
+            Record("oai:museum.example:11", later, ["coins"], {"title": ["Solidus of Justinian"]})
+        )
+        provider.records = records
+        last = folder.state("museum")["last"]  # the first answer's responseDate
+        second = harvest(source, folder)
+        assert second.asked_from == last
+        assert (second.error, second.seen) == ("", 3)
+        assert (second.added, second.changed, second.withdrawn) == (1, 1, 1)
+        twins = folder.records("museum")
+        assert len(twins) == 11  # the deleted one is kept
+        assert (
+            twins[local]["id"] == coin["id"] and twins[local]["_label"] == "Tetradrachm, Amphipolis"
+        )
+        book = twins[local_id("oai:museum.example:7")]
+        assert "Withdrawn by its source" in book["referred_to_by"][-1]["content"]
+        assert folder.origins("museum")[local_id("oai:museum.example:7")].withdrawn
+        assert json.loads((folder.root / "BUILD.json").read_text())["fingerprint"] != stamp
+
+        # Nothing new: nothing written, the twins service has nothing to load again.
+        stamp = (folder.root / "BUILD.json").read_text()
+        third = harvest(source, folder)
+        assert (third.error, third.seen, third.added, third.changed) == ("", 0, 0, 0)
+        assert (folder.root / "BUILD.json").read_text() == stamp
+        reports = json.loads((folder.root / "state" / "museum.json").read_text())["harvests"]
+        assert len(reports) == 3
+
+
+@pytest.mark.parametrize(
+    ("mode", "said"),
+    [("garbage", "not XML"), ("hang", "no answer"), ("huge", "larger than")],
+)
+def test_a_source_that_misbehaves_fails_alone_and_keeps_what_was_harvested(tmp_path, mode, said):
+    folder = HarvestFolder(tmp_path / "harvest")
+    with Provider(museum_records()) as provider:
+        source = museum(provider.url)
+        assert harvest(source, folder).error == ""
+        kept = folder.records("museum")
+        provider.mode = mode
+        started = time.monotonic()
+        report = harvest(source, folder, timeout=2.0, max_bytes=1 << 20)
+        assert said in report.error, report.error
+        assert time.monotonic() - started < 20  # bounded: it cannot hold the harvest
+    assert folder.records("museum") == kept
+    state = json.loads((folder.root / "state" / "museum.json").read_text())
+    assert state["harvests"][-1]["error"] == report.error
+
+
+def test_a_dtd_in_an_answer_is_refused_before_it_is_parsed(tmp_path):
+    folder = HarvestFolder(tmp_path / "harvest")
+    with Provider(museum_records()) as provider:
+        bomb = (
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]><OAI-PMH>&lol2;</OAI-PMH>'
+        )
+        provider.handle = lambda arguments: bomb  # what every request now gets
+        report = harvest(museum(provider.url), folder, timeout=5.0)
+    assert "DTD" in report.error and not folder.records("museum")
+
+
+def test_the_command_declares_lists_and_runs_and_names_what_is_wrong(tmp_path):
+    state = tmp_path / "state"
+    with Provider(museum_records(), batch_size=4) as provider:
+        declared = echoes(
+            "add",
+            "museum",
+            "--url",
+            provider.url,
+            "--title",
+            "A small museum (synthetic test records)",
+            "--licence",
+            "CC0-1.0",
+            "--citation",
+            "Synthetic test records.",
+            state=state,
+        )
+        assert declared.returncode == 0, declared.stderr
+        assert read_sources(state / "harvest")["museum"].url == provider.url
+        ran = echoes("run", state=state)
+        assert ran.returncode == 0, ran.stderr
+        assert "museum: 10 records" in ran.stderr and "+10 new" in ran.stderr
+        listed = echoes("list", state=state)
+        assert listed.stdout.startswith("museum\t" + provider.url) and "never" not in listed.stdout
+    for args, named in [
+        (["add", "Museum", "--url", "http://x.example/oai"], "name 'Museum'"),
+        (["add", "m", "--url", "ftp://x.example/oai"], "url 'ftp://x.example/oai'"),
+        (["add", "m", "--url", "http://x.example/oai", "--prefix", "marc"], "metadata_prefix"),
+    ]:
+        refused = echoes(
+            *args, "--title", "t", "--licence", "CC0-1.0", "--citation", "c", state=state
+        )
+        assert refused.returncode != 0 and named in refused.stderr, refused.stderr
+    missing = echoes("run", "nope", state=state)
+    assert missing.returncode != 0 and "no source nope" in missing.stderr
+    with pytest.raises(BadSource, match="licence"):
+        Source(name="m", url="http://x.example/oai", title="t", licence=" ", citation="c").check()
+
+
+def test_the_twins_service_serves_harvested_twins_beside_the_build(tmp_path):
+    folder = HarvestFolder(tmp_path / "harvest")
+    with Provider(museum_records()) as provider:
+        assert harvest(museum(provider.url), folder).error == ""
+    data = twins_data.write(tmp_path / "data", "build-1", objects=5)
+    with running(Service(data, tmp_path / "stores", harvest_dir=str(folder.root))) as service:
+        index = requests.get(service.url, timeout=10).json()["collections"]
+        assert set(index) == {"synthetic", "museum"} and index["museum"]["objects"] == 10
+        page = requests.get(
+            service.url + "objects/museum/oai:museum.example:5", headers={"Accept": "text/html"}
+        )
+        assert page.status_code == 200 and "Denarius of Hadrian" in page.text
+        assert "Mint of Rome" in page.text and "A small museum" in page.text
+        query = (
+            "SELECT ?label WHERE { GRAPH <urn:echoes:graph:museum> { "
+            "<urn:echoes:object:museum/oai:museum.example:5> "
+            "<http://www.w3.org/2000/01/rdf-schema#label> ?label } }"
+        )
+        found = requests.get(service.url + "sparql", params={"query": query}, timeout=10).json()
+        assert [b["label"]["value"] for b in found["results"]["bindings"]] == [
+            "Denarius of Hadrian"
+        ]
+        where = (
+            "SELECT ?url WHERE { GRAPH <urn:echoes:graph:provenance> { ?record "
+            "<http://purl.org/dc/terms/identifier> 'oai:museum.example:5' ; "
+            "<http://purl.org/dc/terms/source> ?url } }"
+        )
+        found = requests.get(service.url + "sparql", params={"query": where}, timeout=10).json()
+        assert found["results"]["bindings"][0]["url"]["value"].startswith(provider.url)
+        # And it gives them out again, through its own provider, in their own set.
+        listed = requests.get(
+            service.url + "oai",
+            params={"verb": "ListIdentifiers", "metadataPrefix": "oai_dc", "set": "twins:museum"},
+            timeout=10,
+        )
+        assert listed.text.count("<identifier>") == 10
+
+
+def test_our_own_provider_harvested_as_edm_round_trips_the_coins(tmp_path, built):  # noqa: F811
+    with running(Service(built, tmp_path / "stores", oai_page_size=7)) as ours:
+        source = Source(
+            name="echoes-coins",
+            url=ours.url + "oai",
+            title="ECHOES coins, harvested back",
+            licence="LicenseRef-No-Known-Copyright-Restrictions",
+            citation="ECHOES VRE",
+            metadata_prefix="edm",
+            set="twins:coins",
+        )
+        folder = HarvestFolder(tmp_path / "harvest")
+        report = harvest(source, folder)
+    assert (report.error, report.added, report.failed) == ("", 24, [])
+    twins = folder.records("echoes-coins")
+    coin = twins[local_id("urn:echoes:object:coins/7")]
+    assert coin["_label"] == "Greek coin 7 from Pompeii"
+    assert coin["current_owner"][0]["_label"] == "Brooklyn Museum"
+    [shown] = coin["representation"][0]["digitally_shown_by"][:1]
+    assert shown["access_point"][0]["id"].endswith("/25,104,42,41/max/0/default.jpg")
