@@ -69,7 +69,7 @@ def test_a_first_an_incremental_and_an_idle_harvest(tmp_path):
         assert origin.identifier == "oai:museum.example:4"
         assert origin.url.startswith(provider.url + "?verb=GetRecord")
         assert requests.get(origin.url, timeout=10).status_code == 200  # the source's own
-        raw = folder.raw_path("museum", local).read_text()
+        raw = folder.raw("museum")[local]
         assert "Tetradrachm" in raw and "oai:museum.example:4" in raw  # as the source sent it
         index = folder.index()["museum"]
         assert index["objects"] == 10 and index["licence"] == "CC0-1.0"

@@ -8,7 +8,7 @@ build's layout so that the twins service serves it beside the build (store.py).
     twins/<name>.nq           their triples, and their provenance
     origins/<name>.json       per local id: the source's identifier, datestamp, address,
                               when it was harvested, when the source withdrew it
-    raw/<name>/<local>.xml    each record as the source sent it
+    raw/<name>.json           each record as the source sent it (its XML), by local id
     state/<name>.json         the last complete harvest (where the next one starts), and
                               the report of each harvest
 
@@ -84,11 +84,9 @@ class HarvestFolder:
     def state(self, name: str) -> dict[str, Any]:
         return read_json(self.root / "state" / f"{name}.json", {"last": None, "harvests": []})
 
-    def raw_path(self, name: str, local: str) -> Path:
-        return self.root / "raw" / name / f"{local}.xml"
-
-    def keep_raw(self, name: str, local: str, xml: str) -> None:
-        write_atomically(self.raw_path(name, local), xml)
+    def raw(self, name: str) -> dict[str, str]:
+        """Each record of the source ``name`` as it sent it, by local id."""
+        return read_json(self.root / "raw" / f"{name}.json", {})
 
     def write_collection(
         self,
@@ -97,10 +95,12 @@ class HarvestFolder:
         records: dict[str, dict[str, Any]],
         origins: dict[str, Origin],
         quads: list[ox.Quad],
+        raw: dict[str, str],
     ) -> None:
-        """Write one source's twins, their triples, origins and index entry; then the
-        stamp, whose new fingerprint tells the twins service to load them."""
+        """Write one source's twins, their triples, origins, raw records and index entry;
+        then the stamp, whose new fingerprint tells the twins service to load them."""
         twins = self.root / TWINS
+        write_atomically(self.root / "raw" / f"{name}.json", json.dumps(raw, ensure_ascii=False))
         write_atomically(twins / f"{name}.json", json.dumps(records, ensure_ascii=False))
         write_atomically(twins / f"{name}.nq", ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
         origins_text = json.dumps({k: asdict(v) for k, v in origins.items()}, ensure_ascii=False)

@@ -121,6 +121,7 @@ def harvest(
     state = folder.state(source.name)
     records = folder.records(source.name)
     origins = folder.origins(source.name)
+    raw = folder.raw(source.name)
     client = GuardedSickle(source.url, timeout=timeout, max_bytes=max_bytes)
     try:
         identify = client.Identify()
@@ -141,7 +142,7 @@ def harvest(
                 response_date = answered.text.strip()
             for record in listing:
                 report.seen += 1
-                take(source, folder, record, records, origins, report, now)
+                take(source, record, records, origins, raw, report, now)
                 if progress and report.seen % 100 == 0:
                     report.seconds = time.monotonic() - started
                     progress(report)
@@ -156,7 +157,7 @@ def harvest(
         quads = [
             q for local, r in records.items() for q in twin_quads(origins[local], r, entry["graph"])
         ]
-        folder.write_collection(source.name, entry, records, origins, quads)
+        folder.write_collection(source.name, entry, records, origins, quads, raw)
     if not report.error:
         state["last"] = response_date
         state["granularity"] = granularity
@@ -169,14 +170,14 @@ def harvest(
 
 def take(
     source: Source,
-    folder: HarvestFolder,
     record: Any,
     records: dict[str, dict[str, Any]],
     origins: dict[str, Origin],
+    raw: dict[str, str],
     report: Report,
     now: str,
 ) -> None:
-    """One harvested record into ``records`` and ``origins`` (by local id)."""
+    """One harvested record into ``records``, ``origins`` and ``raw`` (by local id)."""
     header = record.header
     identifier = header.identifier
     local = local_id(identifier)
@@ -203,7 +204,7 @@ def take(
     )
     new = twin_record(origin, said)
     old = records.get(local)
-    folder.keep_raw(source.name, local, record.raw)
+    raw[local] = record.raw
     if old == new:
         report.unchanged += 1
         return
