@@ -25,8 +25,8 @@ from echoes_hub.services.twins.harvest.sources import BadSource, Source, read_so
 from tests import twins_data
 from tests.hubclient import ECHOES
 from tests.oai_provider import Provider, Record, museum_records
-from tests.unit.test_twins_oai import built, running  # noqa: F401 (fixtures)
-from tests.unit.test_twins_service import Service
+from tests.unit.test_twins_oai import built  # noqa: F401 (a fixture)
+from tests.unit.test_twins_service import Service, running
 
 
 def museum(url: str, **more: str) -> Source:

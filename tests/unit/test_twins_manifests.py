@@ -10,8 +10,8 @@ import pytest
 import requests
 from iiif_prezi3 import Collection, Manifest
 
-from tests.unit.test_twins_oai import built, running  # noqa: F401 (fixtures)
-from tests.unit.test_twins_service import Service
+from tests.unit.test_twins_oai import built  # noqa: F401 (a fixture)
+from tests.unit.test_twins_service import Service, running
 
 PHOTOGRAPH = "https://heritage.echoes.invalid/images/coins/canvas/1"
 PROFILE = 'application/ld+json;profile="http://iiif.io/api/presentation/3/context.json"'

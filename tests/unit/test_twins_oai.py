@@ -9,7 +9,6 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from xml.etree.ElementTree import fromstring, tostring
 
@@ -22,7 +21,7 @@ from sickle import Sickle
 from sickle.oaiexceptions import BadResumptionToken
 
 from tests import twins_data
-from tests.unit.test_twins_service import Service
+from tests.unit.test_twins_service import Service, running
 
 REPO = Path(__file__).resolve().parents[2]
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -41,19 +40,6 @@ def data_build() -> Path:
 @pytest.fixture(scope="module")
 def built() -> Path:
     return data_build()
-
-
-@contextmanager
-def running(service: Service) -> Iterator[Service]:
-    """``service`` once its first load is done (503 until then); stopped afterwards."""
-    try:
-        deadline = time.monotonic() + 60
-        while requests.get(service.url + "oai?verb=Identify", timeout=10).status_code == 503:
-            assert time.monotonic() < deadline, "the twins never loaded"
-            time.sleep(0.2)
-        yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture(scope="module")

@@ -226,19 +226,25 @@ class Service(InProcess):
 
 
 @contextmanager
-def loaded_service(folder: Path, objects: int = 50) -> Iterator[Service]:
-    """The service over a synthetic build of ``objects`` objects in ``folder``, once it
-    has loaded it; stopped afterwards."""
-    data = twins_data.write(folder / "data", "build-1", objects=objects)
-    service = Service(data, folder / "stores")
+def running(service: Service) -> Iterator[Service]:
+    """``service`` once its first load is done (503 until then); stopped afterwards."""
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while requests.get(service.url + "sparql?query=ASK{}", timeout=10).status_code == 503:
             assert time.monotonic() < deadline, "the twins never loaded"
             time.sleep(0.1)
         yield service
     finally:
         service.stop()
+
+
+@contextmanager
+def loaded_service(folder: Path, objects: int = 50) -> Iterator[Service]:
+    """The service over a synthetic build of ``objects`` objects in ``folder``, once it
+    has loaded it; stopped afterwards."""
+    data = twins_data.write(folder / "data", "build-1", objects=objects)
+    with running(Service(data, folder / "stores")) as service:
+        yield service
 
 
 @pytest.fixture(scope="module")
