@@ -239,3 +239,25 @@ def test_our_own_provider_harvested_as_edm_round_trips_the_coins(tmp_path, built
     assert coin["current_owner"][0]["_label"] == "Brooklyn Museum"
     [shown] = coin["representation"][0]["digitally_shown_by"][:1]
     assert shown["access_point"][0]["id"].endswith("/25,104,42,41/max/0/default.jpg")
+
+
+def test_a_resumption_token_that_expires_fails_the_harvest_and_the_next_one_starts_again(
+    tmp_path,
+):
+    folder = HarvestFolder(tmp_path / "harvest")
+    with Provider(museum_records(), batch_size=3) as provider:
+        answer = provider.handle
+
+        def expiring(arguments: dict[str, str]) -> bytes:
+            # As a source whose tokens expire: pyoai's own badResumptionToken answer.
+            if "resumptionToken" in arguments:
+                return answer({"verb": arguments["verb"], "resumptionToken": "expired"})
+            return answer(arguments)
+
+        provider.handle = expiring
+        report = harvest(museum(provider.url), folder)
+        assert "BadResumptionToken" in report.error and report.seen == 3
+        assert not folder.records("museum") and folder.state("museum")["last"] is None
+        provider.handle = answer  # the source mended: the next harvest takes everything
+        again = harvest(museum(provider.url), folder)
+        assert (again.error, again.asked_from, again.added) == ("", None, 10)

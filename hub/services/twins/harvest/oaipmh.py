@@ -27,14 +27,20 @@ import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as checked_xml
 from lxml import etree
-from sickle import Sickle
-from sickle.oaiexceptions import NoRecordsMatch, OAIError
+from sickle import Sickle, oaiexceptions
+from sickle.oaiexceptions import NoRecordsMatch
 
 from .folder import HarvestFolder
 from .records import Origin, described, local_id, twin_quads, twin_record, withdrawn
 from .sources import Source
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
+#: The OAI-PMH errors sickle raises (each its own class: they share no base but Exception).
+OAI_ERRORS = tuple(
+    kind
+    for kind in vars(oaiexceptions).values()
+    if isinstance(kind, type) and issubclass(kind, Exception)
+)
 #: Reports kept per source (state/<name>.json).
 REPORTS_KEPT = 20
 
@@ -146,9 +152,9 @@ def harvest(
                 if progress and report.seen % 100 == 0:
                     report.seconds = time.monotonic() - started
                     progress(report)
-    except (SourceFailed, OAIError, etree.XMLSyntaxError) as error:
+    except (SourceFailed, etree.XMLSyntaxError, *OAI_ERRORS) as error:
         code = type(error).__name__
-        report.error = f"{code}: {error}" if isinstance(error, OAIError) else str(error)
+        report.error = f"{code}: {error}" if isinstance(error, OAI_ERRORS) else str(error)
     report.seconds = time.monotonic() - started
     report.finished = datetime.now(UTC).isoformat(timespec="seconds")
     changed = report.added + report.changed + report.withdrawn
