@@ -24,7 +24,7 @@ from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMedi
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
 from .query import ALIASES, GRAPHS, RESULTS, Request
-from .related import Pages
+from .related import Pages, Related
 from .search import MAX_LIMIT, Query, Search
 from .store import OBJECT, Twins
 
@@ -66,6 +66,11 @@ class Served:
     search: Search = field(default_factory=Search)
     #: The OAI-PMH provider's records of the current snapshot (provider.py).
     harvested: provider.Provider = field(default_factory=provider.Provider)
+
+    def related(self) -> Related:
+        """The related objects and image canvases of the load served now."""
+        snapshot = self.twins.current
+        return self.pages.related(snapshot.records, snapshot.index, self.twins.data_dir)
 
     def page_url(self, collection: str, local_id: str) -> str:
         """The object's page (``objects/<collection>/<id>``), each part escaped."""
@@ -192,8 +197,7 @@ class ObjectHandler(BaseHandler):
         if chosen == HTML:
             page = self.served.page_url(collection, local_id)
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            snapshot = twins.current
-            related = self.served.pages.related(snapshot.records, snapshot.index, twins.data_dir)
+            related = self.served.related()
             html = render(
                 record,
                 entry,
@@ -291,8 +295,7 @@ class ManifestHandler(BaseHandler):
         served = self.served
         twins = served.twins
         record, entry = twins.record(collection, id)
-        snapshot = twins.current
-        canvases = served.pages.related(snapshot.records, snapshot.index, twins.data_dir).canvases
+        canvases = served.related().canvases
         if not manifests.shown(record, entry, canvases):
             raise NotFound(f"{record['id']} is shown in no image: it has no manifest", "id")
         manifest = manifests.object_manifest(
@@ -316,9 +319,8 @@ class CollectionHandler(BaseHandler):
         served = self.served
         twins = served.twins
         twins.check_loaded()
-        snapshot = twins.current
-        canvases = served.pages.related(snapshot.records, snapshot.index, twins.data_dir).canvases
-        document = manifests.collection(snapshot, canvases, served.page_url, served.public_url)
+        canvases = served.related().canvases
+        document = manifests.collection(twins.current, canvases, served.page_url, served.public_url)
         self.set_header("Content-Type", f'{JSON_LD};profile="{manifests.CONTEXT}"')
         self.write(json.dumps(document, ensure_ascii=False))
 
