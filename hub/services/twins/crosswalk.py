@@ -83,6 +83,14 @@ class Twin:
     iiif_url: str
 
 
+def dc_root(parent: Element | None = None) -> Element:
+    """An ``oai_dc:dc`` element (under ``parent``, if given), with its schema location."""
+    attributes = {f"{{{XSI}}}schemaLocation": f"{OAI_DC} {FORMATS['oai_dc'][0]}"}
+    if parent is None:
+        return Element(f"{{{OAI_DC}}}dc", attributes)
+    return SubElement(parent, f"{{{OAI_DC}}}dc", attributes)
+
+
 def _add(parent: Element, namespace: str, name: str, text: str = "", **attributes: str) -> None:
     if text or attributes:
         element = SubElement(parent, f"{{{namespace}}}{name}", attributes)
@@ -115,9 +123,7 @@ def _measured(record: dict[str, Any]) -> list[str]:
 def twin_dc(twin: Twin) -> Element:
     """An object as simple Dublin Core (``oai_dc:dc``)."""
     record, entry = twin.record, twin.entry
-    root = Element(
-        f"{{{OAI_DC}}}dc", {f"{{{XSI}}}schemaLocation": f"{OAI_DC} {FORMATS['oai_dc'][0]}"}
-    )
+    root = dc_root()
     names = _names(record, "Name") or [label(record)]
     for name in names:
         _add(root, DC, "title", name)
@@ -218,9 +224,7 @@ def twin_edm(twin: Twin) -> Element:
 def interpretation_dc(item: dict[str, Any], objects: list[str]) -> Element:
     """A public interpretation (as the commons describes it) as simple Dublin Core: its
     words, who made it, when, what it is about, its status and confidence."""
-    root = Element(
-        f"{{{OAI_DC}}}dc", {f"{{{XSI}}}schemaLocation": f"{OAI_DC} {FORMATS['oai_dc'][0]}"}
-    )
+    root = dc_root()
     claims = [
         f"{c['words']} {c['value'].get('label') or c['value'].get('id') or c['value'].get('value')}"
         for c in item.get("claims", [])

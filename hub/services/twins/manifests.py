@@ -19,6 +19,7 @@ from urllib.parse import quote
 from ..iiif.presentation import annotations_page
 from .crosswalk import RIGHTS
 from .linkedart import CANVAS_REGION, image_service, label
+from .pages import image_regions
 from .related import Canvas
 from .store import Snapshot
 
@@ -32,12 +33,10 @@ COLLECTION = "iiif/collection.json"
 def regions(record: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Each region of an image the object is: what it shows, its canvas, its xywh."""
     found = []
-    for visual in record.get("representation", []):
-        for digital in visual.get("digitally_shown_by", []):
-            for point in digital.get("access_point", []):
-                canvas, _, region = point["id"].partition(CANVAS_REGION)
-                if region:
-                    found.append((label(visual), canvas, region))
+    for what, address in image_regions(record):
+        canvas, _, region = address.partition(CANVAS_REGION)
+        if region:
+            found.append((what, canvas, region))
     return found
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from .crosswalk import DC, FORMATS, OAI_DC, XSI
+from .crosswalk import DC, FORMATS, XSI, dc_root
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -275,11 +275,7 @@ def list_sets(repository: Repository, given: dict[str, str], _: datetime) -> Ele
         SubElement(described, "setName").text = one.name
         if one.description:
             about = SubElement(described, "setDescription")
-            dc = SubElement(
-                about,
-                f"{{{OAI_DC}}}dc",
-                {f"{{{XSI}}}schemaLocation": f"{OAI_DC} {FORMATS['oai_dc'][0]}"},
-            )
+            dc = dc_root(about)
             for name, texts in one.description.items():
                 for text in texts:
                     SubElement(dc, f"{{{DC}}}{name}").text = text

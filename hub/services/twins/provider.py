@@ -53,31 +53,33 @@ def twin_items(
     return items
 
 
-def changed(item: dict[str, Any], fallback: datetime) -> datetime:
-    """When an interpretation last changed (its annotation's modified, else created)."""
+def changed(doc: dict[str, Any], fallback: datetime) -> datetime:
+    """When an annotation last changed (its modified, else created)."""
     for name in ("modified", "created"):
         try:
-            return datetime.fromisoformat(str(item[name]).replace("Z", "+00:00")).astimezone(UTC)
+            return datetime.fromisoformat(str(doc[name]).replace("Z", "+00:00")).astimezone(UTC)
         except (KeyError, ValueError):
             continue
     return fallback
 
 
 def interpretation_items(commons: Commons, fallback: datetime) -> list[Item]:
-    items = []
-    for annotation in commons.public_interpretations():
-        described = commons.describe(annotation)
-        objects = commons.about(annotation)
-        items.append(
-            Item(
-                annotation,
-                changed(described, fallback),
-                (INTERPRETATIONS_SET,),
-                crosswalk.INTERPRETATION_FORMATS,
-                lambda _, d=described, o=objects: crosswalk.interpretation_dc(d, o),
-            )
+    """The public interpretations' items; each is described (its status, verdicts and
+    replies) only when a record's metadata is written, not for every list."""
+
+    def metadata(_: str, annotation: str) -> Any:
+        return crosswalk.interpretation_dc(commons.describe(annotation), commons.about(annotation))
+
+    return [
+        Item(
+            annotation,
+            changed(commons.docs[annotation], fallback),
+            (INTERPRETATIONS_SET,),
+            crosswalk.INTERPRETATION_FORMATS,
+            lambda prefix, a=annotation: metadata(prefix, a),
         )
-    return items
+        for annotation in commons.public_interpretations()
+    ]
 
 
 def sets(snapshot: Snapshot) -> list[Set]:
