@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 from sickle import Sickle
 
+from echoes_hub.services.twins.harvest.fetch import Limits
 from echoes_hub.services.twins.harvest.folder import HarvestFolder
-from echoes_hub.services.twins.harvest.oaipmh import harvest
+from echoes_hub.services.twins.harvest.run import harvest
 from echoes_hub.services.twins.harvest.sources import Source
 from tests.benchmarks.report import ratio_line
 from tests.oai_provider import Provider, Record
@@ -59,7 +60,7 @@ def test_our_harvest_against_a_bare_sickle_loop(tmp_path):
             citation="Synthetic, made by the benchmark.",
         )
         started = time.perf_counter()
-        report = harvest(source, HarvestFolder(tmp_path / "harvest"), timeout=60)
+        report = harvest(source, HarvestFolder(tmp_path / "harvest"), limits=Limits(timeout=60))
         ours_seconds = time.perf_counter() - started
     assert bare == RECORDS and (report.error, report.added) == ("", RECORDS)
     print(

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from echoes_hub.services.twins.harvest.fetch import Limits
 from echoes_hub.services.twins.harvest.folder import HarvestFolder
-from echoes_hub.services.twins.harvest.oaipmh import harvest
 from echoes_hub.services.twins.harvest.records import local_id
+from echoes_hub.services.twins.harvest.run import harvest
 from echoes_hub.services.twins.harvest.sources import BadSource, Source, read_sources
 from tests import twins_data
 from tests.hubclient import ECHOES
@@ -123,7 +124,7 @@ def test_a_source_that_misbehaves_fails_alone_and_keeps_what_was_harvested(tmp_p
         kept = folder.records("museum")
         provider.mode = mode
         started = time.monotonic()
-        report = harvest(source, folder, timeout=2.0, max_bytes=1 << 20)
+        report = harvest(source, folder, limits=Limits(2.0, 1 << 20))
         assert said in report.error, report.error
         assert time.monotonic() - started < 20  # bounded: it cannot hold the harvest
     assert folder.records("museum") == kept
@@ -139,7 +140,7 @@ def test_a_dtd_in_an_answer_is_refused_before_it_is_parsed(tmp_path):
             b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]><OAI-PMH>&lol2;</OAI-PMH>'
         )
         provider.handle = lambda arguments: bomb  # what every request now gets
-        report = harvest(museum(provider.url), folder, timeout=5.0)
+        report = harvest(museum(provider.url), folder, limits=Limits(timeout=5.0))
     assert "DTD" in report.error and not folder.records("museum")
 
 
@@ -165,11 +166,13 @@ def test_the_command_declares_lists_and_runs_and_names_what_is_wrong(tmp_path):
         assert ran.returncode == 0, ran.stderr
         assert "museum: 10 records" in ran.stderr and "+10 new" in ran.stderr
         listed = echoes("list", state=state)
-        assert listed.stdout.startswith("museum\t" + provider.url) and "never" not in listed.stdout
+        assert listed.stdout.startswith(f"museum\toai-pmh\t{provider.url}\tby hand\t")
+        assert "never" not in listed.stdout
     for args, named in [
         (["add", "Museum", "--url", "http://x.example/oai"], "name 'Museum'"),
         (["add", "m", "--url", "ftp://x.example/oai"], "url 'ftp://x.example/oai'"),
         (["add", "m", "--url", "http://x.example/oai", "--prefix", "marc"], "metadata_prefix"),
+        (["add", "m", "--url", "http://x.example/oai", "--query-file", "nope.rq"], "nope.rq"),
     ]:
         refused = echoes(
             *args, "--title", "t", "--licence", "CC0-1.0", "--citation", "c", state=state

@@ -2,15 +2,16 @@
 machine, into the hub's harvest folder (``<state>/harvest``; the state folder as `echoes
 up` finds it: ``--state``, ECHOES_STATE_DIR, or ``.echoes`` here).
 
-    echoes harvest add NAME --url URL --title T --licence SPDX --citation C [--set S]
-                            [--prefix oai_dc|edm]
+    echoes harvest add NAME --url URL --title T --licence SPDX --citation C
+                            [--protocol P] [--set S] [--prefix oai_dc|edm]
+                            [--query-file Q.rq] [--schedule hourly|daily|weekly]
     echoes harvest list
     echoes harvest run [NAME ...]
 
-Each run prints its progress (records, records per second) and a line per source; a
-source that fails is reported with the reason and the others are harvested. Exit status 1
-when any failed. The twins service picks the harvest up within
-`TwinsService.reload_check` seconds.
+Each run shows its progress (a bar on a terminal: records, records per second) and a line
+per source; a source that fails is reported with the reason and the others are harvested.
+Exit status 1 when any failed. The twins service picks the harvest up within
+`TwinsService.reload_check` seconds, and harvests the sources with a schedule by itself.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ import json
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from ....settings import EchoesHub
 from .. import TwinsService
+from .fetch import Limits
 from .folder import HarvestFolder
-from .oaipmh import Report, harvest
-from .sources import BadSource, Source, read_sources, save_source
+from .run import Report, harvest
+from .sources import PROTOCOLS, SCHEDULES, BadSource, Source, read_sources, save_source
 
 
 def harvest_folder(state: str | None) -> tuple[HarvestFolder, Path]:
@@ -40,13 +44,39 @@ def built_collections(data_dir: Path) -> set[str]:
         return set()
 
 
-def show(report: Report) -> None:
-    line = (
+def summary(report: Report) -> str:
+    return (
         f"{report.source}: {report.seen} records, {report.rate:.0f}/s "
         f"(+{report.added} new, {report.changed} changed, {report.withdrawn} withdrawn, "
         f"{len(report.failed)} unreadable)"
     )
-    print(line, file=sys.stderr, flush=True)
+
+
+class Progress:
+    """A bar on a terminal (records, of how many when the source says, per second); a
+    line per source wherever the output goes."""
+
+    def __init__(self) -> None:
+        self.bar: tqdm | None = None
+
+    def __call__(self, report: Report) -> None:
+        if self.bar is None:
+            self.bar = tqdm(desc=report.source, unit=" records", disable=None, file=sys.stderr)
+        self.bar.total = report.total
+        self.bar.update(report.seen - self.bar.n)
+        if report.finished:
+            self.bar.close()
+            self.bar = None
+            print(summary(report), file=sys.stderr, flush=True)
+
+
+def read_query(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadSource(f"--query-file {path}: {error}") from error
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,8 +90,11 @@ def main(argv: list[str] | None = None) -> None:
     add.add_argument("--title", required=True, help="the collection's title")
     add.add_argument("--licence", required=True, help="the records' licence (SPDX id)")
     add.add_argument("--citation", required=True, help="how to cite the source")
-    add.add_argument("--set", default="", help="harvest only this set")
-    add.add_argument("--prefix", default="oai_dc", help="metadata format: oai_dc or edm")
+    add.add_argument("--protocol", default="oai-pmh", choices=PROTOCOLS, help="how to ask it")
+    add.add_argument("--set", default="", help="OAI-PMH: harvest only this set")
+    add.add_argument("--prefix", default="oai_dc", help="OAI-PMH: metadata format, oai_dc or edm")
+    add.add_argument("--query-file", type=Path, help="SPARQL: the file of the CONSTRUCT query")
+    add.add_argument("--schedule", default="", choices=[s for s in SCHEDULES if s])
     commands.add_parser("list", help="the sources and their last harvest")
     run = commands.add_parser("run", help="harvest the sources named (default: all)")
     run.add_argument("names", nargs="*")
@@ -88,8 +121,11 @@ def main(argv: list[str] | None = None) -> None:
                 title=args.title,
                 licence=args.licence,
                 citation=args.citation,
+                protocol=args.protocol,
                 metadata_prefix=args.prefix,
                 set=args.set,
+                query=read_query(args.query_file),
+                schedule=args.schedule,
             )
             save_source(folder.root, source, built_collections(data_dir))
             print(f"source {source.name} declared in {folder.root / 'sources.json'}")
@@ -97,7 +133,8 @@ def main(argv: list[str] | None = None) -> None:
             for name, source in sources.items():
                 last = (folder.state(name).get("harvests") or [{}])[-1]
                 when = last.get("finished") or "never"
-                print(f"{name}\t{source.url}\t{source.metadata_prefix}\tlast harvest: {when}")
+                every = source.schedule or "by hand"
+                print(f"{name}\t{source.protocol}\t{source.url}\t{every}\tlast harvest: {when}")
         else:
             unknown = sorted(set(args.names) - set(sources))
             if unknown:
@@ -107,9 +144,8 @@ def main(argv: list[str] | None = None) -> None:
                 report = harvest(
                     sources[name],
                     folder,
-                    timeout=args.timeout,
-                    max_bytes=args.max_bytes,
-                    progress=show,
+                    limits=Limits(args.timeout, args.max_bytes),
+                    progress=Progress(),
                 )
                 for problem in report.failed:
                     print(f"{name}: {problem['identifier']}: {problem['reason']}", file=sys.stderr)

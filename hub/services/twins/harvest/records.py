@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,33 @@ class Described:
     shown_at: list[str] = field(default_factory=list)
     shown_by: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
+    image_services: list[str] = field(default_factory=list)  # IIIF Image API bases
+
+
+@dataclass(frozen=True)
+class Harvested:
+    """One record as a protocol listed it: ``said`` what its metadata says, None when the
+    source deleted it; ``problem`` why it could not be read (then nothing else counts)."""
+
+    identifier: str
+    datestamp: str = ""
+    url: str = ""
+    raw: str = ""
+    said: Described | None = None
+    problem: str = ""
+
+
+@dataclass
+class Listing:
+    """A protocol's answer: its records (read as they are iterated, so a failure midway
+    raises SourceFailed from the iteration), the moment the next harvest asks from, and
+    whether the records are all the source has (then a twin not listed is withdrawn)."""
+
+    records: Iterator[Harvested]
+    answered: str
+    whole: bool = False
+    total: int | None = None  # how many records, when the source says
+    state: dict[str, Any] = field(default_factory=dict)  # the protocol's own, kept
 
 
 def _texts(element: Any, *names: str) -> list[str]:

@@ -1,7 +1,7 @@
 """The sources the commons harvests, each declared once: its name (the twins' collection),
-protocol, address, set, metadata format, licence, title and citation. Kept in the harvest
-folder's ``sources.json``, written by `echoes harvest add` (cli.py); a declaration with a
-mistake is refused with a message naming the field."""
+protocol, address, set, metadata format or query, licence, title, citation and schedule.
+Kept in the harvest folder's ``sources.json``, written by `echoes harvest add` (cli.py); a
+declaration with a mistake is refused with a message naming the field."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ from urllib.parse import urlsplit
 from .folder import write_atomically
 
 SOURCES = "sources.json"
-#: The protocols harvested (OAI-PMH 2.0 only, so far).
+#: The protocols harvested, each listed by its module (run.LIST_RECORDS).
 PROTOCOLS = ("oai-pmh",)
 #: The OAI-PMH metadata formats read (records.py).
 FORMATS = ("oai_dc", "edm")
+#: How often a source is harvested by itself (the twins service's schedule), in seconds;
+#: "" is only when an administrator asks.
+SCHEDULES = {"": 0, "hourly": 3600, "daily": 86400, "weekly": 7 * 86400}
 NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
 
 
@@ -33,8 +36,10 @@ class Source:
     licence: str
     citation: str
     protocol: str = "oai-pmh"
-    metadata_prefix: str = "oai_dc"
-    set: str = ""
+    metadata_prefix: str = "oai_dc"  # OAI-PMH's metadata format
+    set: str = ""  # OAI-PMH's set
+    query: str = ""  # SPARQL's CONSTRUCT query
+    schedule: str = ""  # a key of SCHEDULES
 
     def check(self, taken: set[str] = frozenset()) -> Source:
         """This source, or BadSource naming what is wrong; ``taken``: names in use."""
@@ -49,9 +54,16 @@ class Source:
             raise BadSource(f"url {self.url!r}: an http or https address")
         if self.protocol not in PROTOCOLS:
             raise BadSource(f"protocol {self.protocol!r}: one of {', '.join(PROTOCOLS)}")
-        if self.metadata_prefix not in FORMATS:
+        if self.protocol == "oai-pmh" and self.metadata_prefix not in FORMATS:
             raise BadSource(
                 f"metadata_prefix {self.metadata_prefix!r}: one of {', '.join(FORMATS)}"
+            )
+        if self.protocol == "sparql" and "CONSTRUCT" not in self.query.upper():
+            raise BadSource("query: a SPARQL CONSTRUCT query (a SPARQL source needs one)")
+        if self.schedule not in SCHEDULES:
+            raise BadSource(
+                f"schedule {self.schedule!r}: one of {', '.join(s for s in SCHEDULES if s)}, "
+                "or none"
             )
         for name in ("title", "licence", "citation"):
             if not getattr(self, name).strip():

@@ -1,0 +1,69 @@
+"""Asking a source, bounded: every answer has a time limit and a size limit, and is
+checked before anything parses it (XML by defusedxml: no DTD, no entities; JSON as JSON).
+An answer that breaks a limit, or no answer, is `SourceFailed`: it ends that source's
+harvest with the reason, and the platform goes on."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as checked_xml_tree
+
+
+class SourceFailed(Exception):
+    """The source answered in a way that ends its harvest (the message says how)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long an answer may take and how large it may be
+    (`TwinsService.harvest_timeout`, `TwinsService.harvest_max_bytes`)."""
+
+    timeout: float = 30.0
+    max_bytes: int = 50 << 20
+
+
+def get(url: str, limits: Limits, params: dict[str, str] | None = None) -> requests.Response:
+    """GET ``url``, its body read whole within ``limits``; a 4xx or 5xx is returned as is
+    (the protocol says what it means)."""
+    started = time.monotonic()
+    try:
+        response = requests.get(url, params=params, timeout=limits.timeout, stream=True)
+        body = bytearray()
+        for chunk in response.iter_content(1 << 16):
+            body += chunk
+            if len(body) > limits.max_bytes:
+                raise SourceFailed(f"{url}: an answer larger than {limits.max_bytes} bytes")
+            if time.monotonic() - started > limits.timeout:
+                raise SourceFailed(f"{url}: an answer still coming after {limits.timeout:g} s")
+        response.close()
+    except requests.RequestException as error:
+        raise SourceFailed(f"no answer: {error}") from error
+    response._content = bytes(body)
+    return response
+
+
+def check_xml(body: bytes) -> None:
+    """SourceFailed unless ``body`` is XML without a DTD or entities."""
+    try:
+        checked_xml_tree(body, forbid_dtd=True)
+    except DefusedXmlException as error:
+        raise SourceFailed(f"an answer with a DTD or entities, refused: {error}") from error
+    except Exception as error:  # the parser's own error types vary
+        raise SourceFailed(f"an answer that is not XML: {error}") from error
+
+
+def get_json(url: str, limits: Limits) -> Any:
+    """The JSON document at ``url`` (JSON-LD included), or SourceFailed saying why not."""
+    response = get(url, limits)
+    if not response.ok:
+        raise SourceFailed(f"{url}: HTTP {response.status_code}")
+    try:
+        return json.loads(response.content)
+    except ValueError as error:
+        raise SourceFailed(f"{url}: an answer that is not JSON: {error}") from error

@@ -1,0 +1,197 @@
+"""Harvesting one source into the harvest folder, whatever its protocol, incrementally and
+idempotently. The protocol's module (`PROTOCOLS`) lists the source's records; this merges
+them into what was harvested before:
+
+- **Incremental.** The first harvest takes everything; each next one gives the protocol the
+  moment the last complete one started (as the source said it: OAI-PMH's
+  ``responseDate``), and the protocol asks for what changed since where it can. A new
+  record adds a twin, a changed one replaces its record (same IRI, so the interpretations
+  made on it stay), a deleted one marks its twin withdrawn (never dropped), an unchanged
+  one is left as it was. A protocol whose listing is whole (a IIIF collection) withdraws
+  the records it no longer lists.
+- **A source cannot take the platform down.** Every answer is bounded (fetch.py); one that
+  ends the harvest keeps what was harvested before for the next try (nothing is written
+  half). A record that cannot be read is reported (its identifier and why) and the
+  harvest goes on.
+- **Nothing is lost.** Each record as the source sent it is kept beside its twin
+  (folder.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from . import oaipmh
+from .fetch import Limits, SourceFailed
+from .folder import HarvestFolder
+from .records import Harvested, Listing, Origin, local_id, twin_quads, twin_record, withdrawn
+from .sources import Source
+
+#: Reports kept per source (state/<name>.json).
+REPORTS_KEPT = 20
+
+
+@dataclass
+class Report:
+    """What one harvest of one source did."""
+
+    source: str
+    started: str
+    asked_from: str | None = None
+    finished: str = ""
+    seen: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+    total: int | None = None  # records listed, when the source says
+
+    @property
+    def rate(self) -> float:
+        return self.seen / self.seconds if self.seconds else 0.0
+
+
+class ListRecords(Protocol):
+    def __call__(
+        self, source: Source, since: str | None, state: dict[str, Any], limits: Limits
+    ) -> Listing: ...
+
+
+#: Each protocol's way of listing a source's records, by the name a source gives
+#: (sources.PROTOCOLS).
+LIST_RECORDS: dict[str, ListRecords] = {"oai-pmh": oaipmh.list_records}
+
+
+def harvest(
+    source: Source,
+    folder: HarvestFolder,
+    *,
+    limits: Limits | None = None,
+    progress: Callable[[Report], None] | None = None,
+) -> Report:
+    """Harvest ``source`` into ``folder`` (from its last complete harvest on), each answer
+    within ``limits`` (default: Limits())."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    report = Report(source.name, now)
+    started = time.monotonic()
+    state = folder.state(source.name)
+    records = folder.records(source.name)
+    origins = folder.origins(source.name)
+    raw = folder.raw(source.name)
+    listed: set[str] = set()
+    report.asked_from = state.get("last")
+    try:
+        listing = LIST_RECORDS[source.protocol](
+            source, state.get("last"), state.get("protocol", {}), limits or Limits()
+        )
+        report.total = listing.total
+        for item in listing.records:
+            report.seen += 1
+            listed.add(local_id(item.identifier))
+            take(source, item, records, origins, raw, report, now)
+            if progress and report.seen % 100 == 0:
+                report.seconds = time.monotonic() - started
+                progress(report)
+        if listing.whole:
+            for local in set(records) - listed:
+                withdraw(records, origins, local, now, now, report)
+    except SourceFailed as error:
+        report.error = str(error)
+    report.seconds = time.monotonic() - started
+    report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+    changed = report.added + report.changed + report.withdrawn
+    if not report.error and (changed or source.name not in folder.index()):
+        entry = index_entry(source, len(records), now)
+        quads = [
+            q for local, r in records.items() for q in twin_quads(origins[local], r, entry["graph"])
+        ]
+        folder.write_collection(source.name, entry, records, origins, quads, raw)
+    if not report.error:
+        state["last"] = listing.answered
+        state["protocol"] = listing.state
+    state["harvests"] = [*state.get("harvests", []), asdict(report)][-REPORTS_KEPT:]
+    folder.save_state(source.name, state)
+    if progress:
+        progress(report)
+    return report
+
+
+def withdraw(
+    records: dict[str, dict[str, Any]],
+    origins: dict[str, Origin],
+    local: str,
+    when: str,
+    now: str,
+    report: Report,
+) -> None:
+    """Mark the twin ``local`` withdrawn by its source at ``when`` (once)."""
+    if local in origins and not origins[local].withdrawn:
+        origins[local] = replace(origins[local], withdrawn=when, harvested=now)
+        records[local] = withdrawn(records[local], when)
+        report.withdrawn += 1
+
+
+def take(
+    source: Source,
+    item: Harvested,
+    records: dict[str, dict[str, Any]],
+    origins: dict[str, Origin],
+    raw: dict[str, str],
+    report: Report,
+    now: str,
+) -> None:
+    """One listed record into ``records``, ``origins`` and ``raw`` (by local id)."""
+    local = local_id(item.identifier)
+    if item.problem:
+        report.failed.append({"identifier": item.identifier, "reason": item.problem})
+        return
+    if item.said is None:
+        withdraw(records, origins, local, item.datestamp or now, now, report)
+        return
+    origin = Origin(
+        collection=source.name,
+        source_title=source.title,
+        dataset=f"urn:echoes:dataset:harvested.{source.name}",
+        identifier=item.identifier,
+        datestamp=item.datestamp,
+        url=item.url,
+        harvested=now,
+    )
+    new = twin_record(origin, item.said)
+    old = records.get(local)
+    raw[local] = item.raw
+    if old == new:
+        report.unchanged += 1
+        return
+    report.added += old is None
+    report.changed += old is not None
+    records[local] = new
+    origins[local] = origin
+
+
+def index_entry(source: Source, objects: int, now: str) -> dict[str, Any]:
+    """The source's entry in the harvest folder's index, as the data build writes them."""
+    return {
+        "entry": f"harvested.{source.name}",
+        "graph": f"urn:echoes:graph:{source.name}",
+        "dataset": f"urn:echoes:dataset:harvested.{source.name}",
+        "title": source.title,
+        "licence": source.licence,
+        "citation": source.citation,
+        "iiif_image": None,
+        "objects": objects,
+        "built": now,
+        "source": {
+            "protocol": source.protocol,
+            "url": source.url,
+            "set": source.set,
+            "metadata_prefix": source.metadata_prefix,
+        },
+    }
