@@ -3,7 +3,8 @@
 `InProcess` runs the application on a loopback port in a thread with its own event loop,
 so tests speak real HTTP to it with `requests`. Who is calling is the only stand-in: the
 service base's seam (hub/services/base/auth.py, `CALLER`) answers with the hub user a
-request names in the `USER_HEADER` header (`session(name)` sets it); no header, no user.
+request names in the `USER_HEADER` header (`session(name)` sets it; `session(name,
+admin=True)` an administrator); no header, no user.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from tornado.testing import bind_unused_port
 from echoes_hub.services.base.auth import CALLER
 
 USER_HEADER = "X-Test-User"
+ADMIN_HEADER = "X-Test-Admin"
 
 
 async def caller(handler: web.RequestHandler) -> dict[str, Any] | None:
     """The user model the hub would give for the user the request names (no groups)."""
     name = handler.request.headers.get(USER_HEADER)
-    return {"kind": "user", "name": name, "admin": False, "groups": []} if name else None
+    admin = handler.request.headers.get(ADMIN_HEADER) == "yes"
+    return {"kind": "user", "name": name, "admin": admin, "groups": []} if name else None
 
 
 class InProcess:
@@ -55,10 +58,13 @@ class InProcess:
         self.thread.start()
 
     @staticmethod
-    def session(name: str) -> requests.Session:
-        """A client the service takes for hub user ``name``."""
+    def session(name: str, admin: bool = False) -> requests.Session:
+        """A client the service takes for hub user ``name`` (an administrator, with
+        ``admin``)."""
         session = requests.Session()
         session.headers[USER_HEADER] = name
+        if admin:
+            session.headers[ADMIN_HEADER] = "yes"
         session.name = name  # type: ignore[attr-defined]
         return session
 

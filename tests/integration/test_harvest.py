@@ -2,13 +2,17 @@
 real OAI-PMH provider's records (pyoai's, over synthetic test records) into the hub's
 harvest folder; the hub's twins service serves them within seconds; a person interprets a
 harvested object in public; the source changes the record, and after the next harvest
-the twin shows the change under the same IRI with the interpretation still on it.
+the twin shows the change under the same IRI with the interpretation still on it. A source
+with a schedule is harvested by the service itself; the sources page and its "Harvest
+now" are the administrators' only, through every way in.
 
-The module's own hub: the harvested collection must not show in the shared hub's twins.
+The module's own hub (its schedule looked at every second): the harvested collections
+must not show in the shared hub's twins.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,6 +32,11 @@ PATH = "museum/oai:museum.example:4"
 OBJECT = f"urn:echoes:object:{PATH}"
 
 
+@pytest.fixture(scope="module")
+def hub(hub_factory_module):
+    return hub_factory_module(args=["--TwinsService.harvest_check=1"])
+
+
 def harvest(hub, *args: str) -> str:
     done = subprocess.run(
         [ECHOES, "harvest", "--state", str(hub.state_dir), *args],
@@ -41,8 +50,8 @@ def harvest(hub, *args: str) -> str:
     return done.stderr
 
 
-def title(twins: str) -> str | None:
-    reply = requests.get(f"{twins}objects/{PATH}?format=json-ld", timeout=10)
+def title(twins: str, path: str = PATH) -> str | None:
+    reply = requests.get(f"{twins}objects/{path}?format=json-ld", timeout=10)
     return reply.json()["_label"] if reply.status_code == 200 else None
 
 
@@ -94,3 +103,83 @@ def test_a_harvested_object_is_a_twin_and_its_interpretations_survive_a_reharves
         )
         asked = requests.get(f"{twins}sparql", params={"query": query}, timeout=10).json()
         assert asked["boolean"] is True
+
+
+def test_a_scheduled_source_is_harvested_by_the_service_and_the_page_is_the_administrators(
+    hub, admin, twins, new_user
+):
+    shelf = "shelf/oai:museum.example:2"
+    records = museum_records()
+    with Provider(records, batch_size=4) as provider, Provider([]) as broken:
+        for name, url, schedule in [("shelf", provider.url, "hourly"), ("broken", broken.url, "")]:
+            harvest(
+                hub,
+                *("add", name, "--url", url, "--title", f"The {name} (synthetic test records)"),
+                *("--licence", "CC0-1.0", "--citation", "Synthetic test records."),
+                *(["--schedule", schedule] if schedule else []),
+            )
+        # Never harvested and hourly: due at once, harvested by the service itself.
+        wait_for(lambda: title(twins, shelf) == "River Landscape with Ferry", 60, "the schedule")
+        assert broken.requests == 0  # by hand only
+
+        page_url = f"{twins}harvest"
+        page = admin.http.get(page_url, headers={"Accept": "text/html"}, timeout=60)
+        assert page.status_code == 200, page.text[:300]
+        assert 'id="shelf"' in page.text and "hourly" in page.text and "by hand" in page.text
+        assert "Access-Control-Allow-Origin" not in page.headers
+        listed = {s["name"]: s for s in admin.http.get(f"{twins}harvest/sources").json()["sources"]}
+        assert listed["shelf"]["twins"] == 10 and listed["shelf"]["last"]["added"] == 10
+        assert listed["broken"]["last"] is None
+
+        # "Harvest now" on the page's form: the broken source fails, said on the page.
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+        broken.mode = "garbage"
+        assert f"{twins}harvest/sources/broken/harvest".endswith(listed["broken"]["harvest_url"])
+        asked = admin.http.post(
+            f"{twins}harvest/sources/broken/harvest",
+            data={"_xsrf": xsrf},
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert asked.status_code == 303, asked.text[:300]
+
+        def failed() -> str:
+            last = admin.http.get(f"{twins}harvest/sources").json()["sources"]
+            return next(s for s in last if s["name"] == "broken")["last"] or {}
+
+        wait_for(lambda: failed().get("error"), 60, "the broken source's harvest")
+        assert "not XML" in failed()["error"]
+        page = admin.http.get(page_url, headers={"Accept": "text/html"}, timeout=60)
+        assert "failed: " in page.text and "not XML" in page.text
+        # Without the XSRF token, the administrator's own cookie does nothing.
+        forged = admin.http.post(f"{twins}harvest/sources/shelf/harvest", data={}, timeout=60)
+        assert forged.status_code == 403
+
+        # Anyone else: refused by cookie and by token, and nothing is harvested.
+        person = new_user("harvester")
+        token = person.new_token()
+        for method, path in [
+            ("GET", "harvest"),
+            ("GET", "harvest/sources"),
+            ("POST", "harvest/sources/shelf/harvest"),
+        ]:
+            by_token = requests.request(
+                method, f"{twins}{path}", headers={"Authorization": f"token {token}"}, timeout=60
+            )
+            # A user's token does not even reach the service (no access:services scope).
+            assert by_token.status_code == 403, (path, by_token.text[:300])
+            assert "shelf" not in by_token.text
+            assert "Access-Control-Allow-Origin" not in by_token.headers
+        # Nor their browser: the hub refuses to sign them in to the service.
+        by_cookie = person.http.get(page_url, headers={"Accept": "text/html"}, timeout=60)
+        assert by_cookie.status_code == 403 and "shelf" not in by_cookie.text
+        assert by_cookie.url.startswith(f"{hub.url}/hub/api/oauth2/authorize")
+        # An administrator's script: a token of theirs reads the sources.
+        scripted = requests.get(
+            f"{twins}harvest/sources",
+            headers={"Authorization": f"token {admin.new_token()}"},
+            timeout=60,
+        )
+        assert [s["name"] for s in scripted.json()["sources"]] == ["broken", "museum", "shelf"]
+        anonymous = requests.get(f"{twins}harvest/sources", timeout=60)
+        assert anonymous.status_code == 403

@@ -22,9 +22,9 @@ from echoes_hub.services.twins.harvest.fetch import Limits
 from echoes_hub.services.twins.harvest.folder import HarvestFolder
 from echoes_hub.services.twins.harvest.records import local_id
 from echoes_hub.services.twins.harvest.run import harvest
-from echoes_hub.services.twins.harvest.sources import BadSource, Source, read_sources
+from echoes_hub.services.twins.harvest.sources import BadSource, Source, read_sources, save_source
 from tests import twins_data
-from tests.hubclient import ECHOES
+from tests.hubclient import ECHOES, wait_for
 from tests.oai_provider import Provider, Record, museum_records
 from tests.unit.test_twins_oai import built  # noqa: F401 (a fixture)
 from tests.unit.test_twins_service import Service, running
@@ -264,3 +264,62 @@ def test_a_resumption_token_that_expires_fails_the_harvest_and_the_next_one_star
         provider.handle = answer  # the source mended: the next harvest takes everything
         again = harvest(museum(provider.url), folder)
         assert (again.error, again.asked_from, again.added) == ("", None, 10)
+
+
+def test_a_source_is_due_by_its_schedule_and_harvested_once_at_a_time(tmp_path):
+    from echoes_hub.services.twins.harvest.schedule import due
+
+    folder = HarvestFolder(tmp_path / "harvest")
+    sources = {
+        "hourly": replace(museum("http://x.example/oai"), name="hourly", schedule="hourly"),
+        "daily": replace(museum("http://x.example/oai"), name="daily", schedule="daily"),
+        "by-hand": replace(museum("http://x.example/oai"), name="by-hand"),
+    }
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    assert due(sources, folder, now) == ["hourly", "daily"]  # never harvested
+    for name in sources:
+        folder.save_state(
+            name, {"last": None, "harvests": [{"started": "2026-12-03T10:30:00+00:00"}]}
+        )
+    assert due(sources, folder, now) == ["hourly"]
+    with folder.harvesting("hourly") as alone:
+        assert alone
+        refused = harvest(sources["hourly"], folder)
+        assert refused.error == "a harvest of hourly is running already"
+        assert folder.state("hourly")["harvests"] == [{"started": "2026-12-03T10:30:00+00:00"}]
+
+
+def test_the_sources_api_is_the_administrators_and_harvests_when_asked(tmp_path):
+    harvested = tmp_path / "harvest"
+    data = twins_data.write(tmp_path / "data", "build-1", objects=5)
+    with Provider(museum_records(), batch_size=4) as provider:
+        save_source(harvested, museum(provider.url), set())
+        service = Service(data, tmp_path / "stores", harvest_dir=str(harvested))
+        with running(service):
+            sources = f"{service.url}harvest/sources"
+            ada = service.session("ada")
+            for method, url in [
+                ("GET", f"{service.url}harvest"),
+                ("GET", sources),
+                ("POST", f"{sources}/museum/harvest"),
+            ]:
+                refused = ada.request(method, url, timeout=10)
+                assert refused.status_code == 403 and refused.json()["error"] == "NotAllowed"
+            assert requests.get(sources, timeout=10).status_code == 403  # anonymous
+            assert provider.requests == 0
+
+            root = service.session("root", admin=True)
+            assert root.get(sources, timeout=10).json()["sources"][0]["last"] is None
+            asked = root.post(f"{sources}/museum/harvest", timeout=10)
+            assert asked.status_code == 202 and asked.json()["source"] == "museum"
+            unknown = root.post(f"{sources}/nope/harvest", timeout=10)
+            assert unknown.status_code == 404 and "nope" in unknown.json()["message"]
+
+            def last() -> dict:
+                return root.get(sources, timeout=10).json()["sources"][0]["last"] or {}
+
+            wait_for(lambda: last().get("finished"), 60, "the harvest asked for")
+            assert (last()["added"], last()["error"]) == (10, "")
+            page = root.get(f"{service.url}harvest", headers={"Accept": "text/html"}, timeout=10)
+            assert page.status_code == 200 and 'id="museum"' in page.text
+            assert "Harvest now" in page.text

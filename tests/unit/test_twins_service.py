@@ -369,8 +369,13 @@ def test_the_openapi_description_is_the_route_table(service):
         "/oai",
         "/.well-known/void",
         "/search",
+        "/harvest",
+        "/harvest/sources",
+        "/harvest/sources/{name}/harvest",
     }
     assert document["security"] == []
+    harvest = document["paths"]["/harvest/sources/{name}/harvest"]["post"]
+    assert harvest["security"] == [{"hubToken": []}] and "202" in harvest["responses"]
 
 
 def test_a_bad_graph_iri_is_a_400_naming_the_parameter(store):

@@ -13,6 +13,8 @@ Under /services/twins/ (and at twins--service.<domain>, the origin browsers use)
   image, ``iiif/collection.json`` a collection of them all (`manifests`).
 - ``oai``: an OAI-PMH 2.0 provider of the twins (``oai_dc`` and EDM, a set per
   collection) and of the public interpretations (`oai`, `provider`, `crosswalk`).
+- ``harvest``: the administrators' sources page, its JSON and "Harvest now"
+  (`harvesting`); the harvests in (`harvest`) run in the service on their schedule.
 
 The public annotations about objects come from the annotation service's change feed
 (`follow`), each as a nanopublication in the graph (`interpretations`, `commons`).
@@ -145,6 +147,15 @@ class TwinsService(ServiceSettings):
         help="""Seconds one answer of a harvested source may take (`echoes harvest run`,
         its --timeout): past it the source's harvest stops with that reason and what was
         harvested before is kept.""",
+    )
+
+    harvest_check = Float(
+        60.0,
+        min=0.5,
+        config=True,
+        help="""Seconds between two looks at the harvest's sources for those whose schedule
+        (hourly, daily, weekly: `echoes harvest add --schedule`) says they are due; the
+        service harvests them one at a time, as the sources page's "Harvest now".""",
     )
 
     harvest_max_bytes = Integer(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -20,7 +21,12 @@ from ..base.app import ServiceApp
 from . import TwinsService
 from .follow import follow
 from .handlers import ROUTES, NoSuchPath, Served
+from .harvest.fetch import Limits
+from .harvest.folder import HarvestFolder
+from .harvest.schedule import Harvester
 from .store import Twins
+
+HERE = Path(__file__).parent
 
 
 class TwinsApp(ServiceApp):
@@ -101,6 +107,8 @@ class TwinsApp(ServiceApp):
     twins: Twins | None = None
     checker: PeriodicCallback | None = None
     follower: asyncio.Task | None = None
+    harvester: Harvester | None = None
+    scheduler: PeriodicCallback | None = None
 
     async def open(self) -> None:
         options = self.service_settings
@@ -123,6 +131,17 @@ class TwinsApp(ServiceApp):
             self.follower = asyncio.get_running_loop().create_task(
                 follow(self.twins, self.annotations_url)
             )
+        if self.harvest_dir:
+            limits = Limits(options.harvest_timeout, options.harvest_max_bytes)
+            self.harvester = Harvester(HarvestFolder(Path(self.harvest_dir)), limits)
+            self.scheduler = PeriodicCallback(self.check_schedule, options.harvest_check * 1000)
+            self.scheduler.start()
+
+    def check_schedule(self) -> None:
+        try:
+            self.harvester.check_schedule(datetime.now(UTC))
+        except Exception:  # a broken sources.json: said, and looked at again next time
+            self.log.exception("could not read the harvest's sources")
 
     def make_web_app(self) -> web.Application:
         self.log.info("twins of %s, stores in %s", self.data_dir, self.store_dir)
@@ -134,11 +153,22 @@ class TwinsApp(ServiceApp):
             annotations_public_url=self.annotations_public_url,
             options=self.service_settings,
         )
-        return self.web_app(ROUTES, twins=served, default_handler_class=NoSuchPath)
+        return self.web_app(
+            ROUTES,
+            twins=served,
+            harvester=self.harvester,
+            prefix=self.prefix,
+            template_path=str(HERE),
+            default_handler_class=NoSuchPath,
+        )
 
     async def close(self) -> None:
         if self.checker is not None:
             self.checker.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        if self.harvester is not None:
+            await asyncio.to_thread(self.harvester.close)
         if self.follower is not None:
             self.follower.cancel()
         if self.twins is not None:

@@ -21,6 +21,7 @@ from ..base.openapi import openapi
 from ..base.routes import Route
 from . import TwinsService, dataset, history, manifests, oai, provider
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
+from .harvesting import HarvestingHandler, HarvestNowHandler, SourcesHandler, SourcesPage
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
 from .pages import render
 from .query import ALIASES, GRAPHS, RESULTS, Request
@@ -471,6 +472,20 @@ ROUTES = [
         query=("q", "collection", "limit"),
         replies={"get": "SearchResults"},
     ),
+    Route("harvest", SourcesPage, {"get": "Administrators: the harvested sources page"}),
+    Route(
+        "harvest/sources",
+        SourcesHandler,
+        {"get": "Administrators: each source, its last harvests, one going on"},
+        replies={"get": "Sources"},
+    ),
+    Route(
+        "harvest/sources/{name}/harvest",
+        HarvestNowHandler,
+        {"post": "Administrators: harvest the source now (after those waiting)"},
+        replies={"post": "Asked"},
+        success={"post": "202"},
+    ),
 ]
 
 
@@ -484,6 +499,8 @@ def document(base_url: str) -> dict[str, Any]:
         "over their named graphs, and each object's page, read anonymously from any origin.",
         schemas={
             "Index": {"type": "object"},
+            "Sources": {"type": "object", "required": ["sources"]},
+            "Asked": {"type": "object", "required": ["source", "asked"]},
             "OpenAPI": {"type": "object"},
             "Results": {"type": "object", "description": "SPARQL results (JSON) or RDF"},
             "Query": {"type": "object", "properties": {"query": {"type": "string"}}},
@@ -592,5 +609,9 @@ def document(base_url: str) -> dict[str, Any]:
             "Dataset": DATASET_TYPES[1:],
         },
     )
-    doc["security"] = []  # anonymous
+    doc["security"] = []  # anonymous, but for the administrators' harvest routes
+    for route in ROUTES:
+        if issubclass(route.handler, HarvestingHandler):
+            for operation in doc["paths"]["/" + route.path].values():
+                operation["security"] = [{"hubToken": []}]
     return doc

@@ -11,6 +11,8 @@ build's layout so that the twins service serves it beside the build (store.py).
     raw/<name>.json           each record as the source sent it (its XML), by local id
     state/<name>.json         the last complete harvest (where the next one starts), and
                               the report of each harvest
+    state/<name>.lock         held while the source is harvested (one harvest at a time:
+                              the command's or the twins service's)
 
 Every file is replaced whole (written beside, flushed, renamed), and BUILD.json last: the
 twins service loads a harvest once it is written, never half of one.
@@ -18,10 +20,13 @@ twins service loads a harvest once it is written, never half of one.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +114,23 @@ class HarvestFolder:
         index[name] = entry
         write_atomically(twins / INDEX, json.dumps(index, indent=2, ensure_ascii=False))
         self.stamp()
+
+    @contextmanager
+    def harvesting(self, name: str) -> Iterator[bool]:
+        """Hold the source's lock while the block runs; yield False (and hold nothing)
+        when another process or thread holds it. The system drops a dead holder's lock."""
+        path = self.root / "state" / f"{name}.lock"
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with path.open("a") as file:
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(file, fcntl.LOCK_UN)
 
     def save_state(self, name: str, state: dict[str, Any]) -> None:
         write_atomically(self.root / "state" / f"{name}.json", json.dumps(state, indent=2))

@@ -77,7 +77,21 @@ def harvest(
     progress: Callable[[Report], None] | None = None,
 ) -> Report:
     """Harvest ``source`` into ``folder`` (from its last complete harvest on), each answer
-    within ``limits`` (default: Limits())."""
+    within ``limits`` (default: Limits()); one harvest of a source at a time."""
+    with folder.harvesting(source.name) as alone:
+        if not alone:
+            report = Report(source.name, datetime.now(UTC).isoformat(timespec="seconds"))
+            report.error = f"a harvest of {source.name} is running already"
+            return report
+        return harvest_alone(source, folder, limits or Limits(), progress)
+
+
+def harvest_alone(
+    source: Source,
+    folder: HarvestFolder,
+    limits: Limits,
+    progress: Callable[[Report], None] | None,
+) -> Report:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     report = Report(source.name, now)
     started = time.monotonic()
@@ -89,7 +103,7 @@ def harvest(
     report.asked_from = state.get("last")
     try:
         listing = LIST_RECORDS[source.protocol](
-            source, state.get("last"), state.get("protocol", {}), limits or Limits()
+            source, state.get("last"), state.get("protocol", {}), limits
         )
         report.total = listing.total
         for item in listing.records:
