@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from .localhost import resolve_localhost_names
+
 #: subcommand -> (module:function taking argv, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
     "up": ("echoes_hub.app:main", "start the hub (see `echoes up --help`)"),
@@ -43,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     if name not in COMMANDS:
         sys.exit(f"echoes: unknown command {name!r}\n\n{usage()}")
     module, function = COMMANDS[name][0].split(":")
+    # Every command may talk to a hub as a browser does (publish, workshop, link, a harvest
+    # of another hub), whose services are on hosts under `.localhost` by default.
+    resolve_localhost_names()
     try:
         command = getattr(importlib.import_module(module), function)
     except ModuleNotFoundError as error:

@@ -2,7 +2,7 @@
 resolves them, whatever the system's resolver says: glibc without nss-myhostname, as on
 these machines, does not know them. The hub gives every user, service and app author an
 origin of its own under `<domain>` (`localhost` by default), so programs that talk to it
-as a browser does (`echoes publish`, the tests) call `resolve_localhost_names()` once."""
+as a browser does (the `echoes` command, the tests) call `resolve_localhost_names()` once."""
 
 from __future__ import annotations
 

@@ -33,7 +33,6 @@ from .hub import (
     message_of,
     send,
 )
-from .localhost import resolve_localhost_names
 
 
 class PublishError(Exception):
@@ -148,7 +147,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
-    resolve_localhost_names()
     hub = hub_of(args)
     # A trial run of the notebook comes before the reply.
     with hub.client(timeout=600) as http:

@@ -34,7 +34,6 @@ from .hub import (
     message_of,
     send,
 )
-from .localhost import resolve_localhost_names
 
 
 class WorkshopError(Exception):
@@ -113,7 +112,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
-    resolve_localhost_names()
     hub = hub_of(args)
     with hub.client() as http:
         try:

@@ -4,7 +4,8 @@ harvest folder; the hub's twins service serves them within seconds; a person int
 harvested object in public; the source changes the record, and after the next harvest
 the twin shows the change under the same IRI with the interpretation still on it. A source
 with a schedule is harvested by the service itself; the sources page and its "Harvest
-now" are the administrators' only, through every way in.
+now" are the administrators' only, through every way in. And a second hub (the run's
+shared one) is harvested over its OAI-PMH provider: its coins come here as EDM.
 
 The module's own hub (its schedule looked at every second): the harvested collections
 must not show in the shared hub's twins.
@@ -20,6 +21,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
+from echoes_data import recipe
+from echoes_hub.services.twins.harvest.records import local_id
 from tests.hubclient import ECHOES, wait_for
 from tests.integration.annotations_support import new_person
 from tests.integration.test_twins_answers import interpretation_of, made
@@ -183,3 +186,39 @@ def test_a_scheduled_source_is_harvested_by_the_service_and_the_page_is_the_admi
         assert [s["name"] for s in scripted.json()["sources"]] == ["broken", "museum", "shelf"]
         anonymous = requests.get(f"{twins}harvest/sources", timeout=60)
         assert anonymous.status_code == 403
+
+
+def test_a_second_hubs_coins_come_in_over_its_oai_pmh_provider_with_their_provenance(
+    hub, twins, shared_hub
+):
+    other = shared_hub()
+    recipe.build(other.state_dir / "heritage")
+    other_twins = other.service_url("twins")
+    wait_for(lambda: requests.get(other_twins, timeout=10).status_code == 200, 120, "its twins")
+    harvest(
+        hub,
+        *("add", "other-coins", "--url", f"{other_twins}oai", "--set", "twins:coins"),
+        *("--prefix", "edm", "--title", "Greek coins from Pompeii, from another hub"),
+        *("--licence", "LicenseRef-No-Known-Copyright-Restrictions"),
+        *("--citation", "Brooklyn Museum, Greek coins from Pompeii, through another hub."),
+    )
+    said = harvest(hub, "run", "other-coins")
+    assert "other-coins: 24 records" in said and "+24 new" in said, said
+    path = f"other-coins/{local_id('urn:echoes:object:coins/7')}"
+    wait_for(lambda: title(twins, path) == "Greek coin 7 from Pompeii", 60, "the coin's twin")
+    record = requests.get(f"{twins}objects/{path}?format=json-ld", timeout=10).json()
+    # Its image is the other hub's region of the photograph (EDM's isShownBy).
+    shown = record["representation"][0]["digitally_shown_by"]
+    assert any(
+        a["id"].startswith(other.host_url("iiif", "service"))
+        for d in shown
+        for a in d["access_point"]
+    ), shown
+    query = (
+        "SELECT ?source WHERE { GRAPH <urn:echoes:graph:provenance> { ?r "
+        "<http://purl.org/dc/terms/identifier> 'urn:echoes:object:coins/7' ; "
+        "<http://purl.org/dc/terms/source> ?source } }"
+    )
+    found = requests.get(f"{twins}sparql", params={"query": query}, timeout=10).json()
+    sources = [b["source"]["value"] for b in found["results"]["bindings"]]
+    assert sources and sources[0].startswith(f"{other_twins}oai?verb=GetRecord"), sources

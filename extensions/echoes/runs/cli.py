@@ -155,7 +155,6 @@ def link_main(argv: list[str]) -> None:
         check_hub_options,
         hub_of,
     )
-    from ..localhost import resolve_localhost_names
 
     parser = argparse.ArgumentParser(
         prog="echoes link",
@@ -173,7 +172,6 @@ def link_main(argv: list[str]) -> None:
     add_service_option(parser, "annotations", "the annotation service")
     args = parser.parse_args(argv)
     check_hub_options(parser, args, args.annotations)
-    resolve_localhost_names()
     from ..annotations import AnnotationClient
     from .link import link
 
