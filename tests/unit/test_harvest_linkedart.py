@@ -43,7 +43,7 @@ class Handler(SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_GET(self) -> None:
         server: StaticServer = self.server.owner  # type: ignore[attr-defined]
         server.asked.append(self.path)
         mode = server.modes.get(self.path.split("?")[0], "ok")
@@ -65,7 +65,7 @@ class Handler(SimpleHTTPRequestHandler):
             pass  # the harvester hung up, as it should
         return None
 
-    do_POST = do_GET  # noqa: N815 (a SPARQL endpoint is asked by POST)
+    do_POST = do_GET  # a SPARQL endpoint is asked by POST
 
 
 class StaticServer:
@@ -204,9 +204,8 @@ def test_a_stream_is_harvested_then_read_back_only_as_far_as_the_last_harvest(tm
         art = twins[local_id(stream.url_of(9))]
         made = records[8]["produced_by"]
         assert art["_label"] == records[8]["_label"]
-        assert art["produced_by"]["carried_out_by"][0]["_label"] == (
-            made["carried_out_by"][0]["_label"]
-        )
+        maker = made["carried_out_by"][0]["_label"]
+        assert art["produced_by"]["carried_out_by"][0]["_label"] == maker
         assert art["produced_by"]["timespan"]["_label"] == made["timespan"]["_label"]
         medium = records[8]["referred_to_by"][0]["content"]
         assert any(s["content"] == medium for s in art["referred_to_by"])
@@ -245,9 +244,8 @@ def test_a_stream_is_harvested_then_read_back_only_as_far_as_the_last_harvest(tm
         assert twins[local_id(stream.url_of(2))]["_label"] == "Greek coin 2, renamed"
         gone = twins[local_id(stream.url_of(3))]
         assert "Withdrawn by its source" in gone["referred_to_by"][-1]["content"]
-        assert folder.origins("museum")[local_id(stream.url_of(3))].withdrawn == (
-            stream.activities[15]["endTime"]
-        )
+        deleted = stream.activities[15]["endTime"]
+        assert folder.origins("museum")[local_id(stream.url_of(3))].withdrawn == deleted
 
         # Nothing new: the last page is read, nothing is fetched, nothing written.
         stamp = (folder.root / "BUILD.json").read_text()
@@ -303,7 +301,7 @@ def test_a_record_that_cannot_be_read_is_reported_and_the_others_are_harvested(t
 
 def test_a_single_linked_art_record_is_a_source_of_its_own(tmp_path):
     folder = HarvestFolder(tmp_path / "harvest")
-    with published(tmp_path) as (server, stream, records):
+    with published(tmp_path) as (_, stream, records):
         report = harvest(source(stream.url_of(9)), folder)
     assert (report.error, report.added) == ("", 1)
     [twin] = folder.records("museum").values()
@@ -312,7 +310,7 @@ def test_a_single_linked_art_record_is_a_source_of_its_own(tmp_path):
 
 def test_the_command_declares_and_harvests_a_linked_art_source(tmp_path):
     state = tmp_path / "state"
-    with published(tmp_path) as (server, stream, records):
+    with published(tmp_path) as (server, _, _):
 
         def echoes(*args: str) -> subprocess.CompletedProcess:
             return subprocess.run(
