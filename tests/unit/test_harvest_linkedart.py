@@ -290,12 +290,14 @@ def test_a_record_that_cannot_be_read_is_reported_and_the_others_are_harvested(t
         other = {**records[4], "@context": "https://schema.org/"}
         (tmp_path / "site" / "objects" / "5.json").write_text(json.dumps(other))
         (tmp_path / "site" / "objects" / "6.json").unlink()
+        (tmp_path / "site" / "objects" / "7.json").write_text("[" * 100_000)
         report = harvest(source(f"{server.url}/activity/all.json"), folder)
-    assert (report.error, report.seen, report.added) == ("", 14, 11)
+    assert (report.error, report.seen, report.added) == ("", 14, 10)
     reasons = {f["identifier"]: f["reason"] for f in report.failed}
     assert "not JSON" in reasons[stream.url_of(4)]
     assert "not Linked Art's" in reasons[stream.url_of(5)]
     assert "HTTP 404" in reasons[stream.url_of(6)]
+    assert "nested too deep" in reasons[stream.url_of(7)]
     assert local_id(stream.url_of(4)) not in folder.records("museum")
 
 

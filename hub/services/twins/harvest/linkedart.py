@@ -50,7 +50,7 @@ from typing import Any
 
 import requests
 
-from .fetch import Limits, SourceFailed, bounded, get_json
+from .fetch import Limits, SourceFailed, bounded
 from .records import AAT, PRIMARY_NAME, Described, Harvested, Listing
 from .sources import Source
 
@@ -103,6 +103,8 @@ def fetch_json(url: str, limits: Limits) -> tuple[Any, str]:
         return json.loads(text), text
     except ValueError as error:  # UnicodeDecodeError is one
         raise SourceFailed(f"{url}: an answer that is not JSON: {error}") from error
+    except RecursionError as error:  # JSON nested deeper than the parser goes
+        raise SourceFailed(f"{url}: an answer nested too deep to read") from error
 
 
 def moment(value: Any) -> datetime | None:
@@ -149,7 +151,7 @@ def read_stream(
         if page_url in pages_read:
             raise SourceFailed(f"{page_url}: the stream's pages go round in a circle")
         pages_read.add(page_url)
-        page = get_json(page_url, limits)
+        page, _ = fetch_json(page_url, limits)
         items = page.get("orderedItems") if isinstance(page, dict) else None
         if not isinstance(items, list):
             raise SourceFailed(f"{page_url}: a page without orderedItems")

@@ -38,6 +38,7 @@ from .sources import Source
 
 LA = "https://linked.art/ns/terms/"
 OBJECT = CRM + "E22_Human-Made_Object"
+TYPED = ox.NamedNode(OBJECT)
 #: The RDF formats read, by media type, and what is asked for.
 FORMATS = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
@@ -47,8 +48,10 @@ FORMATS = {
 ACCEPT = "application/n-triples, text/turtle;q=0.9"
 #: How much of an endpoint's refusal a report quotes.
 MESSAGE_CHARS = 300
-#: How deep below an object its description is followed.
+#: How deep below an object its description is followed, and over how many nodes at most
+#: (an answer whose nodes all link to each other cannot make one object's reading explode).
 DEPTH = 6
+NODES = 2000
 #: The Linked Art JSON keys of the CRM terms read (as the Linked Art context maps them).
 KEYS = {
     RDFS_LABEL: "_label",
@@ -96,7 +99,7 @@ def list_records(
     answered = datetime.now(UTC).isoformat(timespec="seconds")
     graph = Graph(triples)
     objects = sorted(
-        {t.subject for t in triples if t.predicate.value == RDF_TYPE and t.object.value == OBJECT},
+        {t.subject for t in triples if t.predicate.value == RDF_TYPE and t.object == TYPED},
         key=str,
     )
     return Listing(records(graph, objects, answered), answered, whole=True, total=len(objects))
@@ -148,33 +151,42 @@ class Graph:
                     todo.append(triple.object)
         return found
 
-    def as_linked_art(self, node: Node, depth: int = 0, path: frozenset = frozenset()) -> dict:
-        """``node`` in the JSON shape of Linked Art, as far as the terms in KEYS go; each
-        list in a stable order, whatever order the endpoint answered in."""
-        shaped: dict[str, Any] = {}
-        if isinstance(node, ox.NamedNode):
-            shaped["id"] = node.value
-        if depth >= DEPTH or node in path:
+    def as_linked_art(self, subject: Node) -> dict[str, Any]:
+        """``subject`` in the JSON shape of Linked Art, as far as the terms in KEYS go and
+        at most NODES nodes and DEPTH steps below it; each list in a stable order,
+        whatever order the endpoint answered in."""
+        budget = NODES
+
+        def shape(node: Node, depth: int, path: frozenset[Node]) -> dict[str, Any]:
+            nonlocal budget
+            budget -= 1
+            shaped: dict[str, Any] = {"id": node.value} if isinstance(node, ox.NamedNode) else {}
+            if depth >= DEPTH or node in path or budget <= 0:
+                return shaped
+            values: dict[str, list[Any]] = defaultdict(list)
+            for triple in self.about.get(node, []):
+                predicate, value = triple.predicate.value, triple.object
+                if isinstance(value, ox.Triple):
+                    continue  # a quoted triple (RDF-star): not Linked Art's
+                if predicate == RDF_TYPE:
+                    if value.value in TYPES:
+                        shaped["type"] = TYPES[value.value]
+                    continue
+                key = KEYS.get(predicate)
+                if key is None:
+                    continue
+                if key in TEXTS:
+                    values[key].append(value.value)
+                elif isinstance(value, ox.Literal):
+                    values[key].append({"_label": value.value})
+                else:
+                    values[key].append(shape(value, depth + 1, path | {node}))
+            for key, found in values.items():
+                ordered = sorted(found, key=lambda v: json.dumps(v, sort_keys=True))
+                shaped[key] = ordered[0] if key in TEXTS else ordered
             return shaped
-        values: dict[str, list[Any]] = defaultdict(list)
-        for triple in self.about.get(node, []):
-            predicate, value = triple.predicate.value, triple.object
-            if predicate == RDF_TYPE and value.value in TYPES:
-                shaped["type"] = TYPES[value.value]
-                continue
-            key = KEYS.get(predicate)
-            if key is None:
-                continue
-            if key in TEXTS:
-                values[key].append(value.value)
-            elif isinstance(value, ox.Literal):
-                values[key].append({"_label": value.value})
-            else:
-                values[key].append(self.as_linked_art(value, depth + 1, path | {node}))
-        for key, found in values.items():
-            ordered = sorted(found, key=lambda v: json.dumps(v, sort_keys=True))
-            shaped[key] = ordered[0] if key in TEXTS else ordered
-        return shaped
+
+        return shape(subject, 0, frozenset())
 
 
 def records(graph: Graph, objects: list[Node], answered: str) -> Iterator[Harvested]:
