@@ -1,7 +1,9 @@
 """Harvest in: other projects' collections become twins of the commons.
 
 A source is declared once (`sources`); `echoes harvest run` (`cli`) harvests it (`run`):
-its protocol's module lists its records (`oaipmh`, with sickle), every answer bounded
+its protocol's module lists its records (`oaipmh`, with sickle; `linkedart`, a IIIF
+Change Discovery stream of Linked Art records, or one record; `sparql`, a CONSTRUCT
+query's answer, read as Linked Art's CRM terms by the same reader), every answer bounded
 (`fetch`), and each record becomes a twin with its provenance and raw record (`records`)
 in the hub's harvest folder (`folder`: ``<state>/harvest``, in the data build's layout);
 the twins service serves them beside the data build's (store.py reads both folders).

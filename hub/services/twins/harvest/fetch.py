@@ -31,19 +31,36 @@ class Limits:
 def get(url: str, limits: Limits, params: dict[str, str] | None = None) -> requests.Response:
     """GET ``url``, its body read whole within ``limits``; a 4xx or 5xx is returned as is
     (the protocol says what it means)."""
+    return bounded("GET", url, limits, params=params)
+
+
+def post(
+    url: str, limits: Limits, data: bytes | str, headers: dict[str, str] | None = None
+) -> requests.Response:
+    """POST ``data`` to ``url`` (a SPARQL query, say), the answer read as `get` reads it."""
+    body = data.encode("utf-8") if isinstance(data, str) else data
+    return bounded("POST", url, limits, data=body, headers=headers)
+
+
+def bounded(method: str, url: str, limits: Limits, **arguments: Any) -> requests.Response:
+    """Ask ``url``, its body read whole within ``limits``, or SourceFailed."""
     started = time.monotonic()
     try:
-        response = requests.get(url, params=params, timeout=limits.timeout, stream=True)
-        body = bytearray()
+        response = requests.request(method, url, timeout=limits.timeout, stream=True, **arguments)
+    except requests.RequestException as error:
+        raise SourceFailed(f"no answer: {error}") from error
+    body = bytearray()
+    try:
         for chunk in response.iter_content(1 << 16):
             body += chunk
             if len(body) > limits.max_bytes:
                 raise SourceFailed(f"{url}: an answer larger than {limits.max_bytes} bytes")
             if time.monotonic() - started > limits.timeout:
                 raise SourceFailed(f"{url}: an answer still coming after {limits.timeout:g} s")
-        response.close()
     except requests.RequestException as error:
         raise SourceFailed(f"no answer: {error}") from error
+    finally:
+        response.close()  # an answer left half read is not kept open
     response._content = bytes(body)
     return response
 
