@@ -86,7 +86,12 @@ def main(argv: list[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     add = commands.add_parser("add", help="declare a source (or change its declaration)")
     add.add_argument("name", help="the twins' collection: lower-case letters, digits, hyphens")
-    add.add_argument("--url", required=True, help="the OAI-PMH base URL")
+    add.add_argument(
+        "--url",
+        required=True,
+        help="the source's address (by protocol: the OAI-PMH base URL, the Change Discovery "
+        "stream or Linked Art record, the SPARQL endpoint)",
+    )
     add.add_argument("--title", required=True, help="the collection's title")
     add.add_argument("--licence", required=True, help="the records' licence (SPDX id)")
     add.add_argument("--citation", required=True, help="how to cite the source")

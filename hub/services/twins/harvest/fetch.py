@@ -75,12 +75,20 @@ def check_xml(body: bytes) -> None:
         raise SourceFailed(f"an answer that is not XML: {error}") from error
 
 
-def get_json(url: str, limits: Limits) -> Any:
+def get_json(url: str, limits: Limits, accept: str = "application/json") -> Any:
     """The JSON document at ``url`` (JSON-LD included), or SourceFailed saying why not."""
-    response = get(url, limits)
+    return get_json_text(url, limits, accept)[0]
+
+
+def get_json_text(url: str, limits: Limits, accept: str = "application/json") -> tuple[Any, str]:
+    """The JSON document at ``url`` and its text as the source sent it."""
+    response = bounded("GET", url, limits, headers={"Accept": accept})
     if not response.ok:
         raise SourceFailed(f"{url}: HTTP {response.status_code}")
     try:
-        return json.loads(response.content)
-    except ValueError as error:
+        text = response.content.decode("utf-8")
+        return json.loads(text), text
+    except ValueError as error:  # UnicodeDecodeError is one
         raise SourceFailed(f"{url}: an answer that is not JSON: {error}") from error
+    except RecursionError as error:  # JSON nested deeper than the parser goes
+        raise SourceFailed(f"{url}: an answer nested too deep to read") from error

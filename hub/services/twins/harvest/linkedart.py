@@ -42,7 +42,6 @@ and custodian, ``equivalent``, ``attributed_by``; they stay in the raw record, k
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -50,7 +49,7 @@ from typing import Any
 
 import requests
 
-from .fetch import Limits, SourceFailed, bounded
+from .fetch import Limits, SourceFailed, get_json_text
 from .records import AAT, PRIMARY_NAME, Described, Harvested, Listing
 from .sources import Source
 
@@ -76,7 +75,7 @@ def list_records(
     """The records changed in the source's stream ``since`` (all of them when None), or
     the one record at its address."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    document, text = fetch_json(source.url, limits)
+    document, text = get_json_text(source.url, limits, ACCEPT)
     kind = document.get("type") if isinstance(document, dict) else None
     if kind == OBJECT_TYPE:
         said = read_record(source.url, document, text, now)
@@ -91,20 +90,6 @@ def list_records(
         return Listing(iter([]), since or now, total=0, state=state)
     taken = {"taken_at_last": at_newest}
     return Listing(records(changes, limits), newest or now, total=len(changes), state=taken)
-
-
-def fetch_json(url: str, limits: Limits) -> tuple[Any, str]:
-    """The JSON document at ``url`` and its text as the source sent it."""
-    response = bounded("GET", url, limits, headers={"Accept": ACCEPT})
-    if not response.ok:
-        raise SourceFailed(f"{url}: HTTP {response.status_code}")
-    try:
-        text = response.content.decode("utf-8")
-        return json.loads(text), text
-    except ValueError as error:  # UnicodeDecodeError is one
-        raise SourceFailed(f"{url}: an answer that is not JSON: {error}") from error
-    except RecursionError as error:  # JSON nested deeper than the parser goes
-        raise SourceFailed(f"{url}: an answer nested too deep to read") from error
 
 
 def moment(value: Any) -> datetime | None:
@@ -151,7 +136,7 @@ def read_stream(
         if page_url in pages_read:
             raise SourceFailed(f"{page_url}: the stream's pages go round in a circle")
         pages_read.add(page_url)
-        page, _ = fetch_json(page_url, limits)
+        page, _ = get_json_text(page_url, limits, ACCEPT)
         items = page.get("orderedItems") if isinstance(page, dict) else None
         if not isinstance(items, list):
             raise SourceFailed(f"{page_url}: a page without orderedItems")
@@ -209,7 +194,7 @@ def records(changes: list[Change], limits: Limits) -> Iterator[Harvested]:
             yield Harvested(change.identifier, change.when)
             continue
         try:
-            document, text = fetch_json(change.identifier, limits)
+            document, text = get_json_text(change.identifier, limits, ACCEPT)
         except SourceFailed as error:
             if isinstance(error.__cause__, requests.RequestException):  # no answer: down
                 raise

@@ -211,5 +211,6 @@ def index_entry(source: Source, objects: int, now: str) -> dict[str, Any]:
             "url": source.url,
             "set": source.set,
             "metadata_prefix": source.metadata_prefix,
+            "query": source.query,
         },
     }
