@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from . import oaipmh
+from . import iiif, oaipmh
 from .fetch import Limits, SourceFailed
 from .folder import HarvestFolder
 from .records import Harvested, Listing, Origin, local_id, twin_quads, twin_record, withdrawn
@@ -66,7 +66,7 @@ class ListRecords(Protocol):
 
 #: Each protocol's way of listing a source's records, by the name a source gives
 #: (sources.PROTOCOLS).
-LIST_RECORDS: dict[str, ListRecords] = {"oai-pmh": oaipmh.list_records}
+LIST_RECORDS: dict[str, ListRecords] = {"oai-pmh": oaipmh.list_records, "iiif": iiif.list_records}
 
 
 def harvest(
