@@ -233,7 +233,26 @@ def test_manifests_that_misbehave_fail_alone_and_the_others_are_harvested(tmp_pa
         site.write("garbage.json", '{"id": "x", "type": "Manifest", "label": ')
         site.write("huge.json", json.dumps({"padding": "x" * (QUICK.max_bytes + 1)}))
         site.write("collection-of-one.json", (SOURCES / "collection.json").read_text())
-        names = ["good.json", "garbage.json", "huge.json", "hang/slow.json", "missing.json"]
+        site.write("deep.json", "[" * 30000 + "]" * 30000)  # within the size limit
+        strange = {
+            "id": site.url + "strange.json",
+            "type": "Manifest",
+            "label": 5,
+            "summary": "not a language map",
+            "metadata": [1, {"label": None}, {"label": {"en": ["Date"]}, "value": [2]}],
+            "rights": ["not", "a", "string"],
+            "items": ["x", {"items": 3}, {"items": [{"items": [{"body": "y"}]}]}],
+        }
+        site.write("strange.json", strange)
+        names = [
+            "good.json",
+            "strange.json",
+            "garbage.json",
+            "huge.json",
+            "hang/slow.json",
+            "missing.json",
+            "deep.json",
+        ]
         top = {
             "id": site.url + "top.json",
             "type": "Collection",
@@ -246,18 +265,22 @@ def test_manifests_that_misbehave_fail_alone_and_the_others_are_harvested(tmp_pa
         started = time.monotonic()
         report = harvest(source(url), folder, limits=QUICK)
         assert time.monotonic() - started < 10  # the hang costs its timeout, once
-        assert (report.error, report.seen, report.added) == ("", 6, 1)
+        assert (report.error, report.seen, report.added) == ("", 8, 2)
         reasons = {f["identifier"].removeprefix(site.url): f["reason"] for f in report.failed}
         assert "not JSON" in reasons["garbage.json"]
         assert "larger than" in reasons["huge.json"]
         assert "no answer" in reasons["hang/slow.json"]
         assert "HTTP 404" in reasons["missing.json"]
         assert "not a IIIF Manifest: a Collection" in reasons["collection-of-one.json"]
-        assert list(folder.records("museum")) == [local_id(site.url + "good.json")]
+        assert "not JSON" in reasons["deep.json"]
+        twins = folder.records("museum")
+        assert list(twins) == [local_id(site.url + n) for n in ("good.json", "strange.json")]
+        # An odd shape is read for what it says, never a crash.
+        assert twins[local_id(site.url + "strange.json")]["_label"] == "5"
         # Mended, the failed ones come in; the good one is not withdrawn meanwhile.
         site.write("garbage.json", (SOURCES / "coin-2-v3.json").read_text())
         again = harvest(source(url), folder, limits=QUICK)
-        assert (again.added, again.unchanged, again.withdrawn) == (1, 1, 0)
+        assert (again.added, again.unchanged, again.withdrawn) == (1, 2, 0)
 
 
 @pytest.mark.parametrize(

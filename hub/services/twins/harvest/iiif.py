@@ -75,11 +75,23 @@ def document(url: str, limits: Limits) -> tuple[Any, str]:
     text = response.content.decode("utf-8", errors="replace")
     try:
         found = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deep
         raise SourceFailed(f"{url}: an answer that is not JSON: {error}") from error
     if not isinstance(found, dict):
         raise SourceFailed(f"{url}: a JSON answer that is not a IIIF resource (no object)")
     return found, text
+
+
+#: What reading a document of an unexpected shape may raise (nothing is trusted in it).
+UNREADABLE = (TypeError, ValueError, AttributeError, KeyError, RecursionError)
+
+
+def upgraded(found: dict[str, Any], url: str) -> dict[str, Any]:
+    """A collection or manifest as Presentation 3, or SourceFailed saying why not."""
+    try:
+        return upgrade(found)
+    except UNREADABLE as error:
+        raise SourceFailed(f"{url}: a document that cannot be read: {error!r}") from error
 
 
 def list_records(
@@ -88,7 +100,7 @@ def list_records(
     """Every manifest of the source (``since`` unused: IIIF cannot say what changed)."""
     answered = datetime.now(UTC).isoformat(timespec="seconds")
     found, text = document(source.url, limits)
-    top = upgrade(found)
+    top = upgraded(found, source.url)
     if kind(top) == "Manifest":
         item = harvested(ident(top) or source.url, found, text)
         return Listing(iter([item]), answered, whole=True, total=1)
@@ -119,7 +131,7 @@ def walk(url: str, top: dict[str, Any], limits: Limits) -> list[str]:
                 seen.add(identifier)
                 if len(seen) > MAX_COLLECTIONS + 1:  # + 1: the source's url and its id
                     raise SourceFailed(f"{url}: more than {MAX_COLLECTIONS} collections")
-                sub = upgrade(document(identifier, limits)[0])
+                sub = upgraded(document(identifier, limits)[0], identifier)
                 if kind(sub) != "Collection":
                     raise SourceFailed(f"{identifier}: listed as a Collection, not one")
                 seen.add(ident(sub))
@@ -145,12 +157,15 @@ def manifests_of(identifiers: list[str], limits: Limits) -> Iterator[Harvested]:
 
 def harvested(identifier: str, found: dict[str, Any], text: str) -> Harvested:
     """One manifest (as sent: ``found``, ``text``) as a harvested record."""
-    manifest = upgrade(found)
-    if kind(manifest) != "Manifest":
-        return Harvested(identifier, problem=f"not a IIIF Manifest: a {kind(manifest) or '?'}")
     try:
+        manifest = upgraded(found, identifier)
+        if kind(manifest) != "Manifest":
+            problem = f"not a IIIF Manifest: a {kind(manifest) or '?'}"
+            return Harvested(identifier, problem=problem)
         said = described(manifest)
-    except (TypeError, ValueError, AttributeError, KeyError) as error:
+    except SourceFailed as error:
+        return Harvested(identifier, problem=str(error))
+    except UNREADABLE as error:
         return Harvested(identifier, problem=f"a manifest that cannot be read: {error!r}")
     stamp = manifest.get("navDate")
     return Harvested(identifier, stamp if isinstance(stamp, str) else "", identifier, text, said)
@@ -167,16 +182,11 @@ def plain(value: Any) -> str:
 
 def values(language_map: Any) -> list[str]:
     """Every value of a language map, in every language, each once."""
+    given = language_map.values() if isinstance(language_map, dict) else [language_map]
     found: list[str] = []
-    if isinstance(language_map, dict):
-        for given in language_map.values():
-            for value in as_list(given):
-                text = plain(value)
-                if text and text not in found:
-                    found.append(text)
-    elif language_map is not None:  # a plain string where a map belongs
-        text = plain(language_map)
-        if text:
+    for value in (v for g in given for v in as_list(g)):  # a string where a map belongs too
+        text = plain(value) if isinstance(value, (str, int, float)) else ""
+        if text and text not in found:
             found.append(text)
     return found
 
