@@ -23,6 +23,9 @@ from .plot import Axis, Point, scatter
 from .related import Canvas, Related
 from .store import OBJECT
 
+#: What a IIIF Image API service conforms to in Linked Art (no version: its info.json says
+#: which); a harvested record's images have one (harvest/records.py).
+IIIF_IMAGE_API = "http://iiif.io/api/image"
 #: The images of a whole-image view are asked for at most this size (pixels).
 WHOLE_IMAGE = 800
 #: Per collection, the plot of an object among its group: the group's relation and the
@@ -51,6 +54,7 @@ STYLE = (
     "line-height:1.45}table{border-collapse:collapse}th,td{border:1px solid #ccc;"
     "padding:.2rem .5rem;text-align:left}td.value{text-align:right}figure{margin:1rem 0}"
     "figcaption{font-size:.9rem;color:#444}figure.region img{width:8rem;height:auto}"
+    "figure.served img{max-width:100%;height:auto}"
     "pre.citation{white-space:pre-wrap;"
     "background:#f4f4f4;padding:.5rem}.interpretation{border-left:3px solid #999;"
     "padding-left:.6rem;margin:.6rem 0}.status-accepted{border-color:#2e7d32}"
@@ -226,6 +230,46 @@ def image_regions(record: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def image_services(record: dict[str, Any]) -> dict[str, str]:
+    """The images of the object that a IIIF Image API service of their own gives (a
+    harvested record's, harvest/records.py): the service, by the image's access point."""
+    found = {}
+    for visual in record.get("representation", []):
+        for digital in visual.get("digitally_shown_by", []):
+            services = [
+                point["id"]
+                for service in digital.get("digitally_available_via", [])
+                if any(c.get("id") == IIIF_IMAGE_API for c in service.get("conforms_to", []))
+                for point in service.get("access_point", [])
+                if point.get("id", "").startswith(("http://", "https://"))
+            ]
+            for point in digital.get("access_point", []):
+                if services:
+                    found[point["id"]] = services[0]
+    return found
+
+
+def served_image(what: str, service: str, record: dict[str, Any]) -> str:
+    """An image from its own IIIF Image API service (its source's), at most
+    `WHOLE_IMAGE` pixels wide or high, and the links a IIIF viewer opens for deep zoom."""
+    src = f"{service}/full/!{WHOLE_IMAGE},{WHOLE_IMAGE}/0/default.jpg"
+    links = [f'<a href="{escape(service)}/info.json">IIIF Image API (info.json)</a>']
+    manifests = [
+        point["id"]
+        for source in record.get("subject_of", [])
+        for carrier in source.get("digitally_carried_by", [])
+        for point in carrier.get("access_point", [])
+        if point.get("id", "").startswith(("http://", "https://"))
+    ]
+    links += [f'<a href="{escape(m)}">the source\'s record</a>' for m in manifests[:1]]
+    return (
+        f'<figure class="served"><img src="{escape(src)}" alt="{escape(what)}">'
+        f"<figcaption>{escape(what)}</figcaption></figure>"
+        "<p>Deep zoom: open the image's info.json in a IIIF viewer (Mirador, "
+        f"OpenSeadragon). {'; '.join(links)}.</p>"
+    )
+
+
 def images(
     record: dict[str, Any],
     entry: dict[str, Any],
@@ -238,8 +282,12 @@ def images(
     (SVG over the image, no script), and the links a IIIF viewer opens for deep zoom (the
     image's info.json, the manifest, the canvas region)."""
     image = entry.get("iiif_image")
+    served = image_services(record)
     shown = []
     for number_, (what, address) in enumerate(image_regions(record), start=1):
+        if address in served:
+            shown.append(served_image(what, served[address], record))
+            continue
         canvas_id, _, region = address.partition(CANVAS_REGION)
         if not (image and region):
             shown.append(f"<p>{term({'id': address, '_label': what})}</p>")

@@ -75,13 +75,9 @@ def check_xml(body: bytes) -> None:
         raise SourceFailed(f"an answer that is not XML: {error}") from error
 
 
-def get_json(url: str, limits: Limits, accept: str = "application/json") -> Any:
-    """The JSON document at ``url`` (JSON-LD included), or SourceFailed saying why not."""
-    return get_json_text(url, limits, accept)[0]
-
-
 def get_json_text(url: str, limits: Limits, accept: str = "application/json") -> tuple[Any, str]:
-    """The JSON document at ``url`` and its text as the source sent it."""
+    """The JSON document at ``url`` (JSON-LD included) and its text as the source sent it,
+    or SourceFailed saying why not."""
     response = bounded("GET", url, limits, headers={"Accept": accept})
     if not response.ok:
         raise SourceFailed(f"{url}: HTTP {response.status_code}")

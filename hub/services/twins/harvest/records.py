@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from lxml import etree
 
 from ..crosswalk import DC, DCTERMS, EDM, ORE, RDF
+from ..pages import IIIF_IMAGE_API
 from ..store import OBJECT
 
 CRM = "http://www.cidoc-crm.org/cidoc-crm/"
@@ -34,6 +35,7 @@ PRIMARY_NAME = {"id": AAT + "300404670", "type": "Type", "_label": "Primary Name
 SOURCE_NUMBER = {"id": AAT + "300404621", "type": "Type", "_label": "Owner-Assigned Number"}
 RECORD = {"id": AAT + "300438434", "type": "Type", "_label": "Entry or Record"}
 DESCRIPTION = {"id": AAT + "300435416", "type": "Type", "_label": "Description"}
+DIGITAL_IMAGE = {"id": AAT + "300215302", "type": "Type", "_label": "Digital Image"}
 #: A local id as it may stand in a path and an IRI as it is.
 SAFE = re.compile(r"[A-Za-z0-9._:~-]+")
 
@@ -250,7 +252,38 @@ def twin_record(origin: Origin, said: Described) -> dict[str, Any]:
                 ],
             }
         ]
+    for number, service in enumerate(said.image_services, start=1):
+        record.setdefault("representation", []).append(iiif_image(title, number, service))
     return record
+
+
+def iiif_image(title: str, number: int, service: str) -> dict[str, Any]:
+    """An image of the object through its IIIF Image API ``service``, as Linked Art's
+    digital integration has it: the image (a DigitalObject) with its access point, the
+    whole at its largest size, and available via the service (a DigitalService that
+    conforms to the Image API)."""
+    return {
+        "type": "VisualItem",
+        "_label": f"{title}, image {number} of its source",
+        "digitally_shown_by": [
+            {
+                "type": "DigitalObject",
+                "_label": f"{title}, image {number} (IIIF Image API)",
+                "classified_as": [DIGITAL_IMAGE],
+                "format": "image/jpeg",
+                "access_point": [
+                    {"id": f"{service}/full/max/0/default.jpg", "type": "DigitalObject"}
+                ],
+                "digitally_available_via": [
+                    {
+                        "type": "DigitalService",
+                        "access_point": [{"id": service, "type": "DigitalObject"}],
+                        "conforms_to": [{"id": IIIF_IMAGE_API, "type": "InformationObject"}],
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def withdrawn(record: dict[str, Any], when: str) -> dict[str, Any]:

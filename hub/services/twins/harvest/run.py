@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from . import linkedart, oaipmh, sparql
+from . import iiif, linkedart, oaipmh, sparql
 from .fetch import Limits, SourceFailed
 from .folder import HarvestFolder
 from .records import Harvested, Listing, Origin, local_id, twin_quads, twin_record, withdrawn
@@ -68,6 +68,7 @@ class ListRecords(Protocol):
 #: (sources.PROTOCOLS).
 LIST_RECORDS: dict[str, ListRecords] = {
     "oai-pmh": oaipmh.list_records,
+    "iiif": iiif.list_records,
     "linked-art": linkedart.list_records,
     "sparql": sparql.list_records,
 }

@@ -15,7 +15,7 @@ from .folder import write_atomically
 
 SOURCES = "sources.json"
 #: The protocols harvested, each listed by its module (run.LIST_RECORDS).
-PROTOCOLS = ("oai-pmh", "linked-art", "sparql")
+PROTOCOLS = ("oai-pmh", "iiif", "linked-art", "sparql")
 #: The OAI-PMH metadata formats read (records.py).
 FORMATS = ("oai_dc", "edm")
 #: How often a source is harvested by itself (the twins service's schedule), in seconds;
