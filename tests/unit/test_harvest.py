@@ -323,3 +323,53 @@ def test_the_sources_api_is_the_administrators_and_harvests_when_asked(tmp_path)
             page = root.get(f"{service.url}harvest", headers={"Accept": "text/html"}, timeout=10)
             assert page.status_code == 200 and 'id="museum"' in page.text
             assert "Harvest now" in page.text
+
+
+def test_a_file_of_declarations_declares_them_all_or_names_the_file_and_line(tmp_path):
+    state = tmp_path / "state"
+    good = tmp_path / "sources.yaml"
+    good.write_text(
+        "sources:\n"
+        "  museum:\n"
+        "    url: https://museum.example/oai\n"
+        "    title: A museum's paintings\n"
+        "    licence: CC0-1.0\n"
+        "    citation: The museum (2026)\n"
+        "    metadata_prefix: edm\n"
+        "    schedule: daily\n"
+        "  graph:\n"
+        "    protocol: sparql\n"
+        "    url: https://graph.example/sparql\n"
+        "    title: A graph\n"
+        "    licence: CC-BY-4.0\n"
+        "    citation: The graph (2026)\n"
+        "    query: |\n"
+        "      CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }\n",
+        encoding="utf-8",
+    )
+    done = echoes("import", str(good), state=state)
+    assert done.returncode == 0 and "2 sources declared" in done.stdout, done.stderr
+    declared = read_sources(state / "harvest")
+    assert declared["museum"].schedule == "daily" and declared["museum"].metadata_prefix == "edm"
+    assert declared["graph"].query.startswith("CONSTRUCT")
+    for text, line, says in [
+        (
+            "sources:\n  m:\n    url: http://x.example/oai\n    colour: red\n",
+            4,
+            "no field 'colour'",
+        ),
+        ("sources:\n  m:\n    url: http://x.example/oai\n    title: t\n", 3, "licence: say it"),
+        (
+            "sources:\n  Museum:\n    url: http://x.example/oai\n    title: t\n"
+            "    licence: CC0-1.0\n    citation: c\n",
+            2,
+            "name 'Museum'",
+        ),
+        ("sources:\n  m: [1, 2\n", 3, "not valid YAML"),
+    ]:
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(text, encoding="utf-8")
+        refused = echoes("import", str(bad), state=state)
+        assert refused.returncode != 0, text
+        assert f"{bad}, line {line}: " in refused.stderr and says in refused.stderr, refused.stderr
+    assert set(read_sources(state / "harvest")) == {"museum", "graph"}  # nothing half-declared

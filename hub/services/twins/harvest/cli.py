@@ -5,6 +5,7 @@ up` finds it: ``--state``, ECHOES_STATE_DIR, or ``.echoes`` here).
     echoes harvest add NAME --url URL --title T --licence SPDX --citation C
                             [--protocol P] [--set S] [--prefix oai_dc|edm]
                             [--query-file Q.rq] [--schedule hourly|daily|weekly]
+    echoes harvest import SOURCES.yaml
     echoes harvest list
     echoes harvest run [NAME ...]
 
@@ -28,7 +29,16 @@ from .. import TwinsService
 from .fetch import Limits
 from .folder import HarvestFolder
 from .run import Report, harvest
-from .sources import PROTOCOLS, SCHEDULES, BadSource, Source, read_sources, save_source
+from .sources import (
+    DECLARATIONS,
+    PROTOCOLS,
+    SCHEDULES,
+    BadSource,
+    Source,
+    read_declarations,
+    read_sources,
+    save_source,
+)
 
 
 def harvest_folder(state: str | None) -> tuple[HarvestFolder, Path]:
@@ -100,6 +110,13 @@ def main(argv: list[str] | None = None) -> None:
     add.add_argument("--prefix", default="oai_dc", help="OAI-PMH: metadata format, oai_dc or edm")
     add.add_argument("--query-file", type=Path, help="SPARQL: the file of the CONSTRUCT query")
     add.add_argument("--schedule", default="", choices=[s for s in SCHEDULES if s])
+    imported = commands.add_parser(
+        "import",
+        help="declare the sources a YAML file declares (all, or none when one is wrong)",
+        description="A file of declarations:\n\n" + DECLARATIONS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    imported.add_argument("file", type=Path)
     commands.add_parser("list", help="the sources and their last harvest")
     run = commands.add_parser("run", help="harvest the sources named (default: all)")
     run.add_argument("names", nargs="*")
@@ -134,6 +151,12 @@ def main(argv: list[str] | None = None) -> None:
             )
             save_source(folder.root, source, built_collections(data_dir))
             print(f"source {source.name} declared in {folder.root / 'sources.json'}")
+        elif args.command == "import":
+            declared = read_declarations(args.file, built_collections(data_dir))
+            for source in declared:
+                save_source(folder.root, source, built_collections(data_dir))
+            names = ", ".join(s.name for s in declared) or "none"
+            print(f"{len(declared)} sources declared from {args.file}: {names}")
         elif args.command == "list":
             for name, source in sources.items():
                 last = (folder.state(name).get("harvests") or [{}])[-1]

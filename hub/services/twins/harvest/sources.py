@@ -1,15 +1,19 @@
 """The sources the commons harvests, each declared once: its name (the twins' collection),
 protocol, address, set, metadata format or query, licence, title, citation and schedule.
-Kept in the harvest folder's ``sources.json``, written by `echoes harvest add` (cli.py); a
-declaration with a mistake is refused with a message naming the field."""
+Kept in the harvest folder's ``sources.json``, written by `echoes harvest add`, or by
+`echoes harvest import` from a YAML file of declarations (`read_declarations`, the shape
+`DECLARATIONS` shows); a declaration with a mistake is refused with a message naming the
+field (and in a file, the file and line)."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import yaml
 
 from .folder import write_atomically
 
@@ -22,6 +26,20 @@ FORMATS = ("oai_dc", "edm")
 #: "" is only when an administrator asks.
 SCHEDULES = {"": 0, "hourly": 3600, "daily": 86400, "weekly": 7 * 86400}
 NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+#: A file of declarations, as `echoes harvest import` reads it.
+DECLARATIONS = """\
+sources:
+  museum:                       # the name: the twins' collection
+    url: https://museum.example/oai
+    title: A museum's paintings
+    licence: CC0-1.0
+    citation: The museum (2026)
+    protocol: oai-pmh           # or iiif, linked-art, sparql
+    metadata_prefix: edm        # OAI-PMH: oai_dc or edm; set: a set
+    schedule: daily             # or hourly, weekly; left out: by hand
+"""
 
 
 class BadSource(ValueError):
@@ -90,3 +108,48 @@ def save_source(folder: Path, source: Source, taken: set[str]) -> None:
     sources[source.name] = source
     document = {name: asdict(s) for name, s in sorted(sources.items())}
     write_atomically(folder / SOURCES, json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def read_declarations(path: Path, taken: set[str] = frozenset()) -> list[Source]:
+    """The sources a YAML file declares (`DECLARATIONS`), each checked; BadSource naming
+    the file, the line and what is wrong otherwise."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadSource(f"{path}: {error}") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise BadSource(f"{path}{where}: not valid YAML: {error}") from error
+
+    def bad(node: yaml.Node | None, message: str) -> BadSource:
+        where = f", line {node.start_mark.line + 1}" if node is not None else ""
+        return BadSource(f"{path}{where}: {message}")
+
+    top = dict((k.value, v) for k, v in root.value) if isinstance(root, yaml.MappingNode) else {}
+    listed = top.get("sources")
+    if not isinstance(listed, yaml.MappingNode):
+        raise bad(root, "a mapping 'sources:' of source names to their declarations")
+    known = {f.name for f in fields(Source)} - {"name"}
+    found: list[Source] = []
+    for key, node in listed.value:
+        if not isinstance(node, yaml.MappingNode):
+            raise bad(node, f"{key.value}: a mapping of fields ({', '.join(sorted(known))})")
+        given: dict[str, str] = {}
+        for field_key, value in node.value:
+            if field_key.value not in known:
+                raise bad(field_key, f"{key.value}: no field {field_key.value!r}")
+            if not isinstance(value, yaml.ScalarNode):
+                raise bad(value, f"{key.value}: {field_key.value} is a text")
+            given[field_key.value] = value.value
+        for needed in ("url", "title", "licence", "citation"):
+            if needed not in given:
+                raise bad(node, f"{key.value}: {needed}: say it")
+        source = Source(name=str(key.value), **given)
+        try:
+            source.check(taken - {source.name} | {s.name for s in found})
+        except BadSource as error:
+            raise bad(key, str(error)) from error
+        found.append(source)
+    return found
