@@ -5,7 +5,8 @@ harvested object in public; the source changes the record, and after the next ha
 the twin shows the change under the same IRI with the interpretation still on it. A source
 with a schedule is harvested by the service itself; the sources page and its "Harvest
 now" are the administrators' only, through every way in. And a second hub (the run's
-shared one) is harvested over its OAI-PMH provider: its coins come here as EDM.
+shared one) is harvested over its OAI-PMH provider (its coins come here as EDM) and its
+IIIF collection (their images then come from its IIIF image server).
 
 The module's own hub (its schedule looked at every second): the harvested collections
 must not show in the shared hub's twins.
@@ -188,7 +189,7 @@ def test_a_scheduled_source_is_harvested_by_the_service_and_the_page_is_the_admi
         assert anonymous.status_code == 403
 
 
-def test_a_second_hubs_coins_come_in_over_its_oai_pmh_provider_with_their_provenance(
+def test_a_second_hubs_coins_come_in_over_oai_pmh_and_iiif_with_their_provenance(
     hub, twins, shared_hub
 ):
     other = shared_hub()
@@ -222,3 +223,30 @@ def test_a_second_hubs_coins_come_in_over_its_oai_pmh_provider_with_their_proven
     found = requests.get(f"{twins}sparql", params={"query": query}, timeout=10).json()
     sources = [b["source"]["value"] for b in found["results"]["bindings"]]
     assert sources and sources[0].startswith(f"{other_twins}oai?verb=GetRecord"), sources
+
+    # Its IIIF collection: the coins' manifests, their images from its IIIF image server.
+    harvest(
+        hub,
+        *("add", "other-manifests", "--protocol", "iiif", "--url"),
+        f"{other_twins}iiif/collection.json",
+        *("--title", "Greek coins from Pompeii, another hub's IIIF manifests"),
+        *("--licence", "LicenseRef-No-Known-Copyright-Restrictions"),
+        *("--citation", "Brooklyn Museum, Greek coins from Pompeii, through another hub."),
+    )
+    said = harvest(hub, "run", "other-manifests")
+    assert "other-manifests: 24 records" in said and "+24 new" in said, said
+    manifest = f"{other_twins}objects/coins/7/manifest.json"
+    path = f"other-manifests/{local_id(manifest)}"
+    wait_for(lambda: title(twins, path) is not None, 60, "the manifest's twin")
+    record = requests.get(f"{twins}objects/{path}?format=json-ld", timeout=10).json()
+    images = [
+        a["id"]
+        for r in record["representation"]
+        for d in r["digitally_shown_by"]
+        for a in d["access_point"]
+        if a["id"].endswith("/default.jpg")
+    ]
+    assert images and images[0].startswith(other.host_url("iiif", "service")), images
+    image = requests.get(images[0], timeout=60)
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/jpeg"
+    assert image.content[:3] == b"\xff\xd8\xff"

@@ -6,6 +6,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+#: What a IIIF Image API service conforms to in Linked Art (no version: its info.json says
+#: which); a harvested record's images have one (harvest/records.py).
+IIIF_IMAGE_API = "http://iiif.io/api/image"
 #: How an access point names a region of a IIIF canvas (a media fragment).
 CANVAS_REGION = "#xywh="
 

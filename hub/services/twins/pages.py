@@ -18,14 +18,11 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .linkedart import CANVAS_REGION, image_service, label
+from .linkedart import CANVAS_REGION, IIIF_IMAGE_API, image_service, label
 from .plot import Axis, Point, scatter
 from .related import Canvas, Related
 from .store import OBJECT
 
-#: What a IIIF Image API service conforms to in Linked Art (no version: its info.json says
-#: which); a harvested record's images have one (harvest/records.py).
-IIIF_IMAGE_API = "http://iiif.io/api/image"
 #: The images of a whole-image view are asked for at most this size (pixels).
 WHOLE_IMAGE = 800
 #: Per collection, the plot of an object among its group: the group's relation and the

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from lxml import etree
 
 from ..crosswalk import DC, DCTERMS, EDM, ORE, RDF
-from ..pages import IIIF_IMAGE_API
+from ..linkedart import IIIF_IMAGE_API
 from ..store import OBJECT
 
 CRM = "http://www.cidoc-crm.org/cidoc-crm/"
