@@ -142,6 +142,11 @@ def data(hub) -> Path:
 @pytest.fixture(scope="module")
 def twins(hub, data) -> str:
     """The twins service's public URL, once it has loaded the hub's data build."""
+    return loaded_twins(hub, data)
+
+
+def loaded_twins(hub: Hub, data: Path) -> str:
+    """`hub`'s twins service's public URL, once it has loaded the data build ``data``."""
     url = hub.service_url("twins")
     fingerprint = json.loads((data / "BUILD.json").read_text())["fingerprint"]
 

@@ -5,8 +5,9 @@ harvested object in public; the source changes the record, and after the next ha
 the twin shows the change under the same IRI with the interpretation still on it. A source
 with a schedule is harvested by the service itself; the sources page and its "Harvest
 now" are the administrators' only, through every way in. And a second hub (the run's
-shared one) is harvested over its OAI-PMH provider (its coins come here as EDM) and its
-IIIF collection (their images then come from its IIIF image server).
+shared one) is harvested over its OAI-PMH provider (every twin, and a public
+interpretation made there, with their provenance) and its IIIF collection (the coins'
+images then come from its IIIF image server).
 
 The module's own hub (its schedule looked at every second): the harvested collections
 must not show in the shared hub's twins.
@@ -26,6 +27,7 @@ from echoes_data import recipe
 from echoes_hub.services.twins.harvest.records import local_id
 from tests.hubclient import ECHOES, wait_for
 from tests.integration.annotations_support import new_person
+from tests.integration.conftest import loaded_twins, login_admin
 from tests.integration.test_twins_answers import interpretation_of, made
 from tests.integration.test_twins_interpretations import depicts
 from tests.oai_provider import Provider, museum_records
@@ -189,40 +191,50 @@ def test_a_scheduled_source_is_harvested_by_the_service_and_the_page_is_the_admi
         assert anonymous.status_code == 403
 
 
-def test_a_second_hubs_coins_come_in_over_oai_pmh_and_iiif_with_their_provenance(
+def test_a_second_hubs_twins_and_interpretations_come_in_with_their_provenance(
     hub, twins, shared_hub
 ):
     other = shared_hub()
-    recipe.build(other.state_dir / "heritage")
-    other_twins = other.service_url("twins")
-    wait_for(lambda: requests.get(other_twins, timeout=10).status_code == 200, 120, "its twins")
+    other_twins = loaded_twins(other, recipe.build(other.state_dir / "heritage"))
+    # A person there interprets a coin in public; its provider offers it.
+    _, ada = new_person(other, login_admin(other), "federated")
+    coin = "urn:echoes:object:coins/17"  # no other module's coin: the hub is shared
+    subject = "urn:echoes:test:herakles-federated"
+    annotation = made(ada, other, depicts(coin, subject, "Herakles", visibility="public"))
+    wait_for(lambda: interpretation_of(other_twins, annotation, "coins/17"), 60, "it, there")
+    objects = sum(
+        c["objects"] for c in requests.get(other_twins, timeout=10).json()["collections"].values()
+    )
+
+    # Everything its provider offers (no set), as Dublin Core: every twin and interpretation.
     harvest(
         hub,
-        *("add", "other-coins", "--url", f"{other_twins}oai", "--set", "twins:coins"),
-        *("--prefix", "edm", "--title", "Greek coins from Pompeii, from another hub"),
-        *("--licence", "LicenseRef-No-Known-Copyright-Restrictions"),
-        *("--citation", "Brooklyn Museum, Greek coins from Pompeii, through another hub."),
+        *("add", "other-hub", "--url", f"{other_twins}oai"),
+        *("--title", "The twins of another ECHOES hub"),
+        *("--licence", "LicenseRef-Each-Collection-Its-Own"),
+        *("--citation", "Another ECHOES hub's commons, through its OAI-PMH provider."),
     )
-    said = harvest(hub, "run", "other-coins")
-    assert "other-coins: 24 records" in said and "+24 new" in said, said
-    path = f"other-coins/{local_id('urn:echoes:object:coins/7')}"
-    wait_for(lambda: title(twins, path) == "Greek coin 7 from Pompeii", 60, "the coin's twin")
+    said = harvest(hub, "run", "other-hub")
+    assert "harvest failed" not in said, said
+    path = f"other-hub/{local_id(coin)}"
+    wait_for(lambda: title(twins, path) == "Greek coin 17 from Pompeii", 60, "the coin's twin")
+    info = requests.get(twins, timeout=10).json()["collections"]["other-hub"]
+    assert info["objects"] == objects  # every object, none twice
     record = requests.get(f"{twins}objects/{path}?format=json-ld", timeout=10).json()
-    # Its image is the other hub's region of the photograph (EDM's isShownBy).
-    shown = record["representation"][0]["digitally_shown_by"]
-    assert any(
-        a["id"].startswith(other.host_url("iiif", "service"))
-        for d in shown
-        for a in d["access_point"]
-    ), shown
+    notes = [s for s in record["referred_to_by"] if "Herakles" in s.get("content", "")]
+    assert notes and notes[0]["identified_by"][0]["content"] == annotation, record
+    assert ada.name in notes[0]["content"]
+    page = requests.get(f"{twins}objects/{path}", headers={"Accept": "text/html"}, timeout=10)
+    assert "Herakles" in page.text
     query = (
-        "SELECT ?source WHERE { GRAPH <urn:echoes:graph:provenance> { ?r "
-        "<http://purl.org/dc/terms/identifier> 'urn:echoes:object:coins/7' ; "
-        "<http://purl.org/dc/terms/source> ?source } }"
+        "PREFIX dct: <http://purl.org/dc/terms/> SELECT ?source ?twin WHERE { GRAPH "
+        "<urn:echoes:graph:provenance> { ?n a <urn:echoes:term:HarvestedInterpretation> ; "
+        f"dct:identifier '{annotation}' ; dct:source ?source ; dct:subject ?twin }} }}"
     )
     found = requests.get(f"{twins}sparql", params={"query": query}, timeout=10).json()
-    sources = [b["source"]["value"] for b in found["results"]["bindings"]]
-    assert sources and sources[0].startswith(f"{other_twins}oai?verb=GetRecord"), sources
+    bindings = found["results"]["bindings"]
+    assert [b["twin"]["value"] for b in bindings] == [f"urn:echoes:object:{path}"], bindings
+    assert bindings[0]["source"]["value"].startswith(f"{other_twins}oai?verb=GetRecord")
 
     # Its IIIF collection: the coins' manifests, their images from its IIIF image server.
     harvest(

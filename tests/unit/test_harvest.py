@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
 
@@ -373,3 +374,58 @@ def test_a_file_of_declarations_declares_them_all_or_names_the_file_and_line(tmp
         assert refused.returncode != 0, text
         assert f"{bad}, line {line}: " in refused.stderr and says in refused.stderr, refused.stderr
     assert set(read_sources(state / "harvest")) == {"museum", "graph"}  # nothing half-declared
+
+
+def test_a_sources_interpretations_go_on_the_twins_they_are_about_with_their_provenance(tmp_path):
+    folder = HarvestFolder(tmp_path / "harvest")
+    records = museum_records()
+    note = Record(
+        identifier="https://museum.example/annotations/1",
+        datestamp=datetime(2024, 2, 1, 9, 0, tzinfo=UTC),
+        dc={
+            "title": ["The tetradrachm shows Alexander as Herakles"],
+            "creator": ["Ada Lovelace"],
+            "date": ["2024-02-01"],
+            "type": ["Annotation"],
+            "description": ["Status: accepted; confidence 0.9"],
+            "relation": ["oai:museum.example:4"],
+        },
+    )
+    with Provider([*records, note], batch_size=4) as provider:
+        source = museum(provider.url)
+        first = harvest(source, folder)
+        assert (first.error, first.added) == ("", 11)
+        twins = folder.records("museum")
+        assert len(twins) == 10  # the interpretation is no twin of its own
+        said = [
+            s
+            for s in twins["oai:museum.example:4"]["referred_to_by"]
+            if "Ada" in s.get("content", "")
+        ]
+        assert said and said[0]["content"].startswith(
+            "Ada Lovelace (2024-02-01), in A small museum"
+        )
+        assert said[0]["identified_by"][0]["content"] == "https://museum.example/annotations/1"
+        assert not any("Ada" in str(twins[k]) for k in twins if k != "oai:museum.example:4")
+        graph = ox.Store()
+        graph.load(path=str(folder.root / "twins" / "museum.nq"), format=ox.RdfFormat.N_QUADS)
+        asked = graph.query(
+            "PREFIX dct: <http://purl.org/dc/terms/> ASK { GRAPH <urn:echoes:graph:provenance> {"
+            " ?n a <urn:echoes:term:HarvestedInterpretation> ;"
+            " dct:identifier 'https://museum.example/annotations/1' ;"
+            " dct:subject <urn:echoes:object:museum/oai:museum.example:4> } }"
+        )
+        assert bool(asked)
+
+        # Nothing new: nothing written; the source withdraws it: said so, kept.
+        assert harvest(source, folder).added == 0
+        provider.records = [
+            *records,
+            replace(note, deleted=True, datestamp=datetime.now(UTC).replace(microsecond=0)),
+        ]
+        third = harvest(source, folder)
+        assert (third.withdrawn, third.changed) == (1, 0), third
+        kept = folder.records("museum")["oai:museum.example:4"]["referred_to_by"]
+        assert any(
+            "Ada" in s["content"] and "Withdrawn by its source" in s["content"] for s in kept
+        )

@@ -9,6 +9,8 @@ build's layout so that the twins service serves it beside the build (store.py).
     origins/<name>.json       per local id: the source's identifier, datestamp, address,
                               when it was harvested, when the source withdrew it
     raw/<name>.json           each record as the source sent it (its XML), by local id
+    interpretations/<name>.json  the source's interpretations of its objects (records.Note),
+                              by local id: statements on those objects' twins
     state/<name>.json         the last complete harvest (where the next one starts), and
                               the report of each harvest
     state/<name>.lock         held while the source is harvested (one harvest at a time:
@@ -34,7 +36,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .records import Origin
+from .records import Note, Origin, Taken
 
 BUILD_STAMP = "BUILD.json"
 TWINS = "twins"
@@ -86,6 +88,10 @@ class HarvestFolder:
             k: Origin(**v) for k, v in read_json(self.root / "origins" / f"{name}.json", {}).items()
         }
 
+    def notes(self, name: str) -> dict[str, Note]:
+        found = read_json(self.root / "interpretations" / f"{name}.json", {})
+        return {k: Note(**v) for k, v in found.items()}
+
     def state(self, name: str) -> dict[str, Any]:
         return read_json(self.root / "state" / f"{name}.json", {"last": None, "harvests": []})
 
@@ -94,22 +100,23 @@ class HarvestFolder:
         return read_json(self.root / "raw" / f"{name}.json", {})
 
     def write_collection(
-        self,
-        name: str,
-        entry: dict[str, Any],
-        records: dict[str, dict[str, Any]],
-        origins: dict[str, Origin],
-        quads: list[ox.Quad],
-        raw: dict[str, str],
+        self, name: str, entry: dict[str, Any], taken: Taken, quads: list[ox.Quad]
     ) -> None:
-        """Write one source's twins, their triples, origins, raw records and index entry;
-        then the stamp, whose new fingerprint tells the twins service to load them."""
+        """Write one source's twins, their triples, origins, raw records, interpretations
+        and index entry; then the stamp, whose new fingerprint tells the twins service to
+        load them."""
         twins = self.root / TWINS
-        write_atomically(self.root / "raw" / f"{name}.json", json.dumps(raw, ensure_ascii=False))
-        write_atomically(twins / f"{name}.json", json.dumps(records, ensure_ascii=False))
+
+        def text(found: dict[str, Any]) -> str:
+            return json.dumps(found, ensure_ascii=False)
+
+        write_atomically(self.root / "raw" / f"{name}.json", text(taken.raw))
+        notes = {k: asdict(v) for k, v in taken.notes.items()}
+        write_atomically(self.root / "interpretations" / f"{name}.json", text(notes))
+        write_atomically(twins / f"{name}.json", text(taken.records))
         write_atomically(twins / f"{name}.nq", ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-        origins_text = json.dumps({k: asdict(v) for k, v in origins.items()}, ensure_ascii=False)
-        write_atomically(self.root / "origins" / f"{name}.json", origins_text)
+        origins = {k: asdict(v) for k, v in taken.origins.items()}
+        write_atomically(self.root / "origins" / f"{name}.json", text(origins))
         index = self.index()
         index[name] = entry
         write_atomically(twins / INDEX, json.dumps(index, indent=2, ensure_ascii=False))

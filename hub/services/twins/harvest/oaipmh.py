@@ -70,7 +70,9 @@ def list_records(
             listing = None
     except (etree.XMLSyntaxError, *OAI_ERRORS) as error:
         raise failure(error) from error
-    answered = datetime.now(UTC).isoformat(timespec="seconds")
+    # Nothing new (noRecordsMatch: no responseDate to go by): the next harvest asks from
+    # the same moment, never from this machine's clock, which may run ahead of the source's.
+    answered = since or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     total = None
     if listing is not None:
         said = listing.oai_response.xml.find(f"{OAI}responseDate")

@@ -6,6 +6,11 @@ graph, with where it came from in the provenance graph. No I/O here.
 The source's words stay the source's: each text is kept as the source gave it (a
 statement, a name, a date as written), nothing is guessed from it. A record the source
 deleted keeps its twin (interpretations may point at it), marked withdrawn.
+
+A record that is an interpretation of objects rather than an object (Dublin Core
+``dc:type`` Annotation with ``dc:relation`` to the objects, as an ECHOES hub's provider
+offers its public interpretations) is a `Note`: a statement on the twins of the objects
+it relates to, with who said it, when, the original's address, and its provenance.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyoxigraph as ox
@@ -58,6 +63,12 @@ class Described:
     shown_by: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
     image_services: list[str] = field(default_factory=list)  # IIIF Image API bases
+    relations: list[str] = field(default_factory=list)  # dc:relation: what it is about
+
+    @property
+    def interpretation(self) -> bool:
+        """Whether the record is an interpretation of the objects it relates to."""
+        return "Annotation" in self.types and bool(self.relations)
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,7 @@ def from_oai_dc(metadata: Any) -> Described:
         places=dc("coverage"),
         media=dc("format"),
         rights=dc("rights"),
+        relations=dc("relation"),
     )
 
 
@@ -178,6 +190,110 @@ class Origin:
     url: str
     harvested: str
     withdrawn: str = ""  # when the source said it was deleted (empty: it was not)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A harvested interpretation: what it says, who said it and when, the objects it is
+    about (the source's identifiers of them), and where it came from."""
+
+    identifier: str  # the source's identifier of it (an ECHOES hub's: the annotation's IRI)
+    datestamp: str
+    url: str
+    harvested: str
+    about: list[str]
+    title: str
+    creators: list[str]
+    dates: list[str]
+    descriptions: list[str]
+    withdrawn: str = ""
+
+    @classmethod
+    def of(cls, identifier: str, datestamp: str, url: str, now: str, said: Described) -> Note:
+        return cls(
+            identifier=identifier,
+            datestamp=datestamp,
+            url=url,
+            harvested=now,
+            about=said.relations,
+            title=said.titles[0] if said.titles else "An interpretation",
+            creators=said.creators,
+            dates=said.dates,
+            descriptions=said.descriptions,
+        )
+
+    def same_as(self, other: Note | None) -> bool:
+        """Whether ``other`` says the same (when it was harvested aside)."""
+        return other is not None and replace(other, harvested=self.harvested) == self
+
+
+@dataclass
+class Taken:
+    """What a source gave so far, by local id: its twins' records, their origins, the
+    raw records, and its interpretations of its objects."""
+
+    records: dict[str, dict[str, Any]]
+    origins: dict[str, Origin]
+    raw: dict[str, str]
+    notes: dict[str, Note]
+
+
+#: How a twin's statement that is a harvested interpretation is classified.
+INTERPRETATION = {
+    "id": ECHOES + "harvested-interpretation",
+    "type": "Type",
+    "_label": "Interpretation, harvested",
+}
+
+
+def note_statement(note: Note, source_title: str) -> dict[str, Any]:
+    """The statement a harvested interpretation is on its objects' twins."""
+    who = ", ".join(note.creators) or "someone"
+    when = f" ({note.dates[0]})" if note.dates else ""
+    said = " ".join([note.title, *note.descriptions])
+    gone = f" Withdrawn by its source on {note.withdrawn}." if note.withdrawn else ""
+    statement: dict[str, Any] = {
+        "id": note_id(note),
+        "type": "LinguisticObject",
+        "content": f"{who}{when}, in {source_title}: {said}{gone}",
+        "classified_as": [INTERPRETATION],
+        "identified_by": [{"type": "Identifier", "content": note.identifier}],
+        "subject_of": [
+            {"type": "DigitalObject", "access_point": [{"id": note.url, "type": "DigitalObject"}]}
+        ],
+    }
+    creation: dict[str, Any] = {"type": "Creation"}
+    if note.creators:
+        creation["carried_out_by"] = [{"type": "Actor", "_label": c} for c in note.creators]
+    if note.dates:
+        creation["timespan"] = {"type": "TimeSpan", "_label": note.dates[0]}
+    statement["created_by"] = creation
+    return statement
+
+
+def note_id(note: Note) -> str:
+    return f"urn:echoes:interpretation:harvested/{local_id(note.identifier)}"
+
+
+def without_notes(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``record`` without the harvested interpretations on it (as its source gave it)."""
+    if record is None:
+        return None
+    kept = [
+        s
+        for s in record.get("referred_to_by", [])
+        if INTERPRETATION not in s.get("classified_as", [])
+    ]
+    stripped = {k: v for k, v in record.items() if k != "referred_to_by"}
+    return {**stripped, "referred_to_by": kept} if kept else stripped
+
+
+def with_notes(record: dict[str, Any], notes: list[Note], source_title: str) -> dict[str, Any]:
+    """``record`` (as its source gave it) with the harvested interpretations about it."""
+    if not notes:
+        return record
+    statements = [note_statement(n, source_title) for n in notes]
+    return {**record, "referred_to_by": [*record.get("referred_to_by", []), *statements]}
 
 
 def twin_record(origin: Origin, said: Described) -> dict[str, Any]:
@@ -364,5 +480,32 @@ def twin_quads(origin: Origin, record: dict[str, Any], graph: str) -> list[ox.Qu
                 ox.Literal(origin.withdrawn),
                 provenance,
             )
+        )
+    return quads
+
+
+def note_quads(note: Note, twins: list[str], dataset: str) -> list[ox.Quad]:
+    """Where a harvested interpretation came from, in the provenance graph: the source's
+    identifier and address of it, the objects' twins it is on, when it was harvested."""
+    me = _node(note_id(note))
+    provenance = _node(PROVENANCE_GRAPH)
+    stamp = ox.NamedNode(XSD + "dateTime")
+    quads = [
+        ox.Quad(me, _node(RDF_TYPE), _node(ECHOES + "HarvestedInterpretation"), provenance),
+        ox.Quad(me, _node(DCTERMS + "identifier"), ox.Literal(note.identifier), provenance),
+        ox.Quad(me, _node(DCTERMS + "source"), _node(note.url), provenance),
+        ox.Quad(me, _node(DCTERMS + "isPartOf"), _node(dataset), provenance),
+        ox.Quad(me, _node(DCTERMS + "modified"), ox.Literal(note.datestamp), provenance),
+        ox.Quad(
+            me,
+            _node(PROV + "generatedAtTime"),
+            ox.Literal(note.harvested, datatype=stamp),
+            provenance,
+        ),
+    ]
+    quads += [ox.Quad(me, _node(DCTERMS + "subject"), _node(t), provenance) for t in twins]
+    if note.withdrawn:
+        quads.append(
+            ox.Quad(me, _node(ECHOES + "withdrawnBySource"), ox.Literal(note.withdrawn), provenance)
         )
     return quads

@@ -28,7 +28,20 @@ from typing import Any, Protocol
 from . import iiif, linkedart, oaipmh, sparql
 from .fetch import Limits, SourceFailed
 from .folder import HarvestFolder
-from .records import Harvested, Listing, Origin, local_id, twin_quads, twin_record, withdrawn
+from .records import (
+    Harvested,
+    Listing,
+    Note,
+    Origin,
+    Taken,
+    local_id,
+    note_quads,
+    twin_quads,
+    twin_record,
+    with_notes,
+    withdrawn,
+    without_notes,
+)
 from .sources import Source
 
 #: Reports kept per source (state/<name>.json).
@@ -101,9 +114,12 @@ def harvest_alone(
     report = Report(source.name, now)
     started = time.monotonic()
     state = folder.state(source.name)
-    records = folder.records(source.name)
-    origins = folder.origins(source.name)
-    raw = folder.raw(source.name)
+    taken = Taken(
+        folder.records(source.name),
+        folder.origins(source.name),
+        folder.raw(source.name),
+        folder.notes(source.name),
+    )
     listed: set[str] = set()
     report.asked_from = state.get("last")
     try:
@@ -114,24 +130,28 @@ def harvest_alone(
         for item in listing.records:
             report.seen += 1
             listed.add(local_id(item.identifier))
-            take(source, item, records, origins, raw, report, now)
+            take(source, item, taken, report, now)
             if progress and report.seen % 100 == 0:
                 report.seconds = time.monotonic() - started
                 progress(report)
         if listing.whole:
-            for local in set(records) - listed:
-                withdraw(records, origins, local, now, now, report)
+            for local in (set(taken.records) | set(taken.notes)) - listed:
+                withdraw(taken, local, now, now, report)
     except SourceFailed as error:
         report.error = str(error)
     report.seconds = time.monotonic() - started
     report.finished = datetime.now(UTC).isoformat(timespec="seconds")
     changed = report.added + report.changed + report.withdrawn
     if not report.error and (changed or source.name not in folder.index()):
-        entry = index_entry(source, len(records), now)
+        entry = index_entry(source, len(taken.records), now)
+        annotate(source, taken)
         quads = [
-            q for local, r in records.items() for q in twin_quads(origins[local], r, entry["graph"])
+            q
+            for local, r in taken.records.items()
+            for q in twin_quads(taken.origins[local], r, entry["graph"])
         ]
-        folder.write_collection(source.name, entry, records, origins, quads, raw)
+        quads += notes_quads(taken, entry["dataset"])
+        folder.write_collection(source.name, entry, taken, quads)
     if not report.error:
         state["last"] = listing.answered
         state["protocol"] = listing.state
@@ -142,37 +162,34 @@ def harvest_alone(
     return report
 
 
-def withdraw(
-    records: dict[str, dict[str, Any]],
-    origins: dict[str, Origin],
-    local: str,
-    when: str,
-    now: str,
-    report: Report,
-) -> None:
-    """Mark the twin ``local`` withdrawn by its source at ``when`` (once)."""
-    if local in origins and not origins[local].withdrawn:
-        origins[local] = replace(origins[local], withdrawn=when, harvested=now)
-        records[local] = withdrawn(records[local], when)
+def withdraw(taken: Taken, local: str, when: str, now: str, report: Report) -> None:
+    """Mark the twin or interpretation ``local`` withdrawn by its source at ``when`` (once)."""
+    origin, note = taken.origins.get(local), taken.notes.get(local)
+    if origin is not None and not origin.withdrawn:
+        taken.origins[local] = replace(origin, withdrawn=when, harvested=now)
+        taken.records[local] = withdrawn(taken.records[local], when)
+        report.withdrawn += 1
+    elif note is not None and not note.withdrawn:
+        taken.notes[local] = replace(note, withdrawn=when, harvested=now)
         report.withdrawn += 1
 
 
-def take(
-    source: Source,
-    item: Harvested,
-    records: dict[str, dict[str, Any]],
-    origins: dict[str, Origin],
-    raw: dict[str, str],
-    report: Report,
-    now: str,
-) -> None:
-    """One listed record into ``records``, ``origins`` and ``raw`` (by local id)."""
+def take(source: Source, item: Harvested, taken: Taken, report: Report, now: str) -> None:
+    """One listed record into what was ``taken`` (by local id)."""
     local = local_id(item.identifier)
     if item.problem:
         report.failed.append({"identifier": item.identifier, "reason": item.problem})
         return
     if item.said is None:
-        withdraw(records, origins, local, item.datestamp or now, now, report)
+        withdraw(taken, local, item.datestamp or now, now, report)
+        return
+    taken.raw[local] = item.raw
+    if item.said.interpretation:
+        note = Note.of(item.identifier, item.datestamp, item.url, now, item.said)
+        old_note = taken.notes.get(local)
+        count(report, old_note is None, note.same_as(old_note))
+        if not note.same_as(old_note):
+            taken.notes[local] = note
         return
     origin = Origin(
         collection=source.name,
@@ -184,15 +201,41 @@ def take(
         harvested=now,
     )
     new = twin_record(origin, item.said)
-    old = records.get(local)
-    raw[local] = item.raw
-    if old == new:
+    old = without_notes(taken.records.get(local))
+    count(report, old is None, old == new)
+    if old != new:
+        taken.records[local] = new
+        taken.origins[local] = origin
+
+
+def count(report: Report, new: bool, same: bool) -> None:
+    if same:
         report.unchanged += 1
-        return
-    report.added += old is None
-    report.changed += old is not None
-    records[local] = new
-    origins[local] = origin
+    else:
+        report.added += new
+        report.changed += not new
+
+
+def annotate(source: Source, taken: Taken) -> None:
+    """Put on each twin the source's interpretations about it (by the source's identifier
+    of the object), and no others."""
+    about: dict[str, list[Note]] = {}
+    for note in taken.notes.values():
+        for identifier in note.about:
+            about.setdefault(identifier, []).append(note)
+    for local, record in taken.records.items():
+        on_it = about.get(taken.origins[local].identifier, [])
+        taken.records[local] = with_notes(without_notes(record), on_it, source.title)
+
+
+def notes_quads(taken: Taken, dataset: str) -> list:
+    """The provenance of each interpretation, with the twins it is on."""
+    twin_of = {taken.origins[k].identifier: r["id"] for k, r in taken.records.items()}
+    return [
+        q
+        for note in taken.notes.values()
+        for q in note_quads(note, [twin_of[i] for i in note.about if i in twin_of], dataset)
+    ]
 
 
 def index_entry(source: Source, objects: int, now: str) -> dict[str, Any]:
