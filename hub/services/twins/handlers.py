@@ -1,8 +1,9 @@
 """Thin tornado handlers of the twins service, and its route table (`ROUTES`).
 
-No handler asks who calls: every read is anonymous (the shared data are open data), and
-every answer may be read by any origin (``Access-Control-Allow-Origin: *``, never with
-credentials). Queries and objects' RDF run in the worker processes (`store.Twins`).
+No handler here asks who calls: every read is anonymous (the shared data are open data),
+and every answer may be read by any origin (``Access-Control-Allow-Origin: *``, never with
+credentials). Queries and objects' RDF run in the worker processes (`store.Twins`). The
+administrators' harvest routes (harvesting.py) are the exception, and say who calls.
 """
 
 from __future__ import annotations
