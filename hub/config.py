@@ -90,6 +90,7 @@ def configure_servers(c: Config, deployment: Deployment) -> None:
     c.JupyterHub.spawner_class = EchoesLocalSpawner
     c.EchoesLocalSpawner.home_root = str(settings.state_path / "homes")
     c.EchoesLocalSpawner.data_dir = settings.data_dir
+    c.EchoesLocalSpawner.harvested_dir = settings.harvested_dir
 
 
 def configure_services(c: Config, deployment: Deployment) -> None:

@@ -38,7 +38,7 @@ def prepare(settings: EchoesHub, config: Config) -> Deployment:
     user servers run (EchoesHub.spawner). `config` is the hub's configuration as read
     from the config file and command line, for the spawner's and services' settings."""
     state = settings.state_path
-    prepare_state(state, Path(settings.data_dir))
+    prepare_state(state, Path(settings.data_dir), Path(settings.harvested_dir))
     # Kept across restarts so that a new hub can talk to the proxy that kept running.
     token = secret_file(state / "proxy_auth_token")
     image = spawner_setting(config, "image", DEFAULT_IMAGE)
@@ -49,6 +49,8 @@ def prepare(settings: EchoesHub, config: Config) -> Deployment:
     apps = EchoesApps(config=config)
     prepare_apps_containers(apps, servers, image, network)
     prepare_data(Path(settings.data_dir))
+    # Made before a container mounts it (Docker would make a missing one root's).
+    prepare_data(Path(settings.harvested_dir))
     return Deployment(
         settings=settings,
         servers=servers,
@@ -79,20 +81,21 @@ def prepare_and_apply(c: Config) -> Deployment:
     return deployment
 
 
-def prepare_state(state: Path, data_dir: Path) -> None:
+def prepare_state(state: Path, data_dir: Path, harvested_dir: Path) -> None:
     state.mkdir(mode=0o711, parents=True, exist_ok=True)
     # Users' servers must traverse the state folder to reach their homes and the data,
     # never list it.
     state.chmod(0o711)
-    close_state_files(state, data_dir)
+    close_state_files(state, data_dir, harvested_dir)
 
 
-def close_state_files(state: Path, data_dir: Path) -> None:
+def close_state_files(state: Path, data_dir: Path, harvested_dir: Path) -> None:
     """Make what an older version left in the state folder (0644 databases, logs,
-    secrets) readable by the hub's account only. The homes, the shared data and the apps
-    folder keep their own modes; the apps' own database is closed here too."""
+    secrets) readable by the hub's account only. The homes, the shared data, the
+    harvested collections' catalog and the apps folder keep their own modes; the apps'
+    own database is closed here too."""
     for path in [*state.iterdir(), *state.glob("apps/apps.sqlite*")]:
-        if path.name in SHARED_IN_STATE or path == data_dir or path.is_symlink():
+        if path.name in SHARED_IN_STATE or path in (data_dir, harvested_dir) or path.is_symlink():
             continue
         path.chmod(0o700 if path.is_dir() else 0o600)
 

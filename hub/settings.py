@@ -156,6 +156,25 @@ class EchoesHub(LoggingConfigurable):
     def _absolute_data_dir(self, proposal: dict) -> str:
         return absolute_path(proposal["value"])
 
+    harvested_dir = Unicode(
+        config=True,
+        help="""The harvested collections' Intake catalog (`echoes harvest` and the twins
+        service write it: one Parquet table per source and catalog.yaml), read-only for
+        every user server, where `echoes.catalog()` shows it as the theme `harvested`.
+        Local servers find it through the environment variable ECHOES_HARVESTED_DIR;
+        containers see it at /srv/harvested. Not in the data folder, which `echoes data
+        build` replaces whole, nor in the harvest folder (<state>/harvest), the hub's only.
+        Environment: ECHOES_HARVESTED_DIR. Default: `harvested` in the state folder.""",
+    )
+
+    @default("harvested_dir")
+    def _default_harvested_dir(self) -> str:
+        return absolute_path(_env("ECHOES_HARVESTED_DIR", str(self.state_path / "harvested")))
+
+    @validate("harvested_dir")
+    def _absolute_harvested_dir(self, proposal: dict) -> str:
+        return absolute_path(proposal["value"])
+
     log_file = Unicode(
         config=True,
         help="""File that receives the hub's full log, with the output of its proxy, managed

@@ -1,7 +1,10 @@
 """The shared heritage catalogs in a notebook: ``echoes.catalog()`` and ``echoes.search()``.
 
 The root catalog is ``catalog.yaml`` in the shared data folder: ``$ECHOES_DATA_DIR`` (set by
-the hub for every user server), else ``/srv/heritage`` (containers, Binder).
+the hub for every user server), else ``/srv/heritage`` (containers, Binder). When the hub
+harvests other projects' collections (`echoes harvest`), their catalog is the theme
+``harvested`` beside the data's themes: ``catalog.yaml`` in ``$ECHOES_HARVESTED_DIR`` (set
+by the hub), else ``/srv/harvested`` (containers); without one, the tree is the data's.
 """
 
 from __future__ import annotations
@@ -17,13 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import intake
+from intake.readers.datatypes import YAMLFile
 from intake.readers.entry import Catalog
+from intake.readers.readers import YAMLCatalogReader
 
 from echoes_data import validate
 
 DATA_DIR_ENV = "ECHOES_DATA_DIR"
 CONTAINER_DATA_DIR = Path("/srv/heritage")
 ROOT = "catalog.yaml"
+HARVESTED_DIR_ENV = "ECHOES_HARVESTED_DIR"
+CONTAINER_HARVESTED_DIR = Path("/srv/harvested")
+#: The theme of the harvested collections in the root catalog.
+HARVESTED = "harvested"
 
 
 def root_path(path: str | os.PathLike | None = None) -> Path:
@@ -41,13 +50,50 @@ def root_path(path: str | os.PathLike | None = None) -> Path:
     )
 
 
+def harvested_path() -> Path | None:
+    """The harvested collections' catalog file, if the hub wrote one: in
+    ``$ECHOES_HARVESTED_DIR``, else ``/srv/harvested``; None without one."""
+    folder = os.environ.get(HARVESTED_DIR_ENV)
+    file = (Path(folder) if folder else CONTAINER_HARVESTED_DIR) / ROOT
+    return file if file.is_file() else None
+
+
+def themes(root: Path) -> list[tuple[str, Path]]:
+    """The catalog files of the tree: the root (its themes are its entries), and the
+    harvested collections' as the theme ``harvested`` (prefix "harvested."), if any."""
+    harvested = harvested_path()
+    return [("", root), *([(f"{HARVESTED}.", harvested)] if harvested else [])]
+
+
+def walk(root: Path) -> Iterator[tuple[str, Path, dict, str]]:
+    """validate.walk over the whole tree (``themes``): (``theme.entry``, catalog file, its
+    parsed YAML, entry name) for every data entry, the harvested ones included."""
+    for prefix, file in themes(root):
+        yield from validate.walk(file, prefix, load=load_yaml_cached)
+
+
 def catalog(path: str | os.PathLike | None = None, *, check: bool = True) -> Catalog:
-    """The root Intake catalog; with ``check``, a broken catalog raises a CatalogError that
-    names each catalog file and entry at fault (missing file, licence, path, metadata)."""
-    file = root_path(path)
+    """The root Intake catalog, with the theme ``harvested`` when the hub harvested
+    collections; with ``check``, a broken catalog raises a CatalogError that names each
+    catalog file and entry at fault (missing file, licence, path, metadata)."""
+    files = themes(root_path(path))
     if check:
-        validate.require(file, load=load_yaml_cached)
-    return intake.from_yaml_file(str(file))
+        problems = [p for _, file in files for p in validate.check(file, load=load_yaml_cached)]
+        if problems:
+            raise validate.CatalogError(problems)
+    root = intake.from_yaml_file(str(files[0][1]))
+    for _, file in files[1:]:
+        add_harvested(root, file)
+    return root
+
+
+def add_harvested(root: Catalog, file: Path) -> None:
+    """The harvested collections' catalog ``file`` as the root's theme ``harvested``, an
+    entry as the root's own themes are (Intake's YAMLCatalogReader)."""
+    doc, _ = load_yaml_cached(file)
+    meta = (doc or {}).get("metadata") or {}
+    shown = {k: meta[k] for k in ("title", "description") if k in meta}
+    root.add_entry(YAMLCatalogReader(YAMLFile(url=str(file)), metadata=shown), name=HARVESTED)
 
 
 def opening_code(name: str) -> str:
@@ -185,7 +231,7 @@ def search(text: str, path: str | os.PathLike | None = None) -> SearchResults:
 # Parsed catalog files and search indexes, kept while the files are unchanged: a rebuild
 # swaps the folder (new inodes) and an edit changes mtime and size.
 _PARSED: dict[Path, tuple[tuple, dict]] = {}
-_INDEXES: dict[Path, tuple[list[Path], tuple, tuple]] = {}
+_INDEXES: dict[tuple[Path, Path | None], tuple[list[Path], tuple, tuple]] = {}
 
 
 def _stamp(files: list[Path]) -> tuple:
@@ -211,11 +257,13 @@ def load_yaml_cached(file: Path) -> tuple[dict | None, list[validate.Problem]]:
 def _index(root: Path) -> tuple[list[tuple], str, list[int]]:
     """Items (theme.entry, file, parsed file, entry, lower-case searchable text) of every
     entry, their texts joined in one string, and where each item's text starts in it."""
-    cached = _INDEXES.get(root)
+    # A harvested catalog that appears or goes is another tree.
+    key = (root, harvested_path())
+    cached = _INDEXES.get(key)
     if cached and cached[1] and _stamp(cached[0]) == cached[1]:
         return cached[2]
     items, files = [], {root}
-    for name, file, doc, entry_name in validate.walk(root, load=load_yaml_cached):
+    for name, file, doc, entry_name in walk(root):
         files.add(file)
         meta = doc["entries"][entry_name].get("metadata") or {}
         text = name.replace(".", " ").replace("_", " ") + " " + json.dumps(meta, ensure_ascii=False)
@@ -226,7 +274,7 @@ def _index(root: Path) -> tuple[list[tuple], str, list[int]]:
         offset += len(item[4]) + 1
     index = (items, "\n".join(item[4] for item in items), starts)
     ordered = sorted(files)
-    _INDEXES[root] = (ordered, _stamp(ordered), index)
+    _INDEXES[key] = (ordered, _stamp(ordered), index)
     return index
 
 

@@ -3,8 +3,9 @@
 Each server is a container of ``echoes/singleuser`` on a Docker network of the
 deployment's own. Each hub user has one named volume for the home folder, kept
 when containers are stopped and removed, across server and hub restarts. The
-shared data folder is mounted read-only. Users choose a size (a profile: CPU and
-memory limits, profiles.py) on the spawn page, which sets the container's limits.
+shared data folder and the harvested collections' catalog are mounted read-only.
+Users choose a size (a profile: CPU and memory limits, profiles.py) on the spawn page,
+which sets the container's limits.
 
 The hub listens on the network's gateway address so that containers reach its
 API, and the proxy on the host reaches containers by their address on the network.
@@ -75,6 +76,19 @@ class EchoesDockerSpawner(StartQueue, ServerProfiles, DockerSpawner):
         help="Where the shared data appears in the container (exported as ECHOES_DATA_DIR).",
     )
 
+    harvested_dir = Unicode(
+        config=True,
+        help="""Host folder with the harvested collections' catalog, mounted read-only at
+        `harvested_path`. Set from EchoesHub.harvested_dir; empty means none is mounted.""",
+    )
+
+    harvested_path = Unicode(
+        "/srv/harvested",
+        config=True,
+        help="""Where the harvested collections' catalog appears in the container (exported
+        as ECHOES_HARVESTED_DIR): `echoes.catalog()`'s theme `harvested`.""",
+    )
+
     @default("image")
     def _default_image(self) -> str:
         return DEFAULT_IMAGE
@@ -102,7 +116,8 @@ class EchoesDockerSpawner(StartQueue, ServerProfiles, DockerSpawner):
 
     @default("read_only_volumes")
     def _default_read_only_volumes(self) -> dict:
-        return {self.data_dir: self.data_path} if self.data_dir else {}
+        mounts = {self.data_dir: self.data_path, self.harvested_dir: self.harvested_path}
+        return {host: inside for host, inside in mounts.items() if host}
 
     @default("extra_host_config")
     def _default_extra_host_config(self) -> dict:
@@ -112,6 +127,8 @@ class EchoesDockerSpawner(StartQueue, ServerProfiles, DockerSpawner):
     def get_env(self) -> dict:
         env = super().get_env()
         env["ECHOES_DATA_DIR"] = self.data_path
+        if self.harvested_dir:
+            env["ECHOES_HARVESTED_DIR"] = self.harvested_path
         env["ECHOES_PROFILE"] = server_profile(self, self.user_options).slug
         return env
 
@@ -122,3 +139,4 @@ def configure_docker_servers(c: Config, deployment: Deployment) -> None:
     c.JupyterHub.spawner_class = EchoesDockerSpawner
     c.JupyterHub.hub_connect_ip = deployment.services_ip
     c.EchoesDockerSpawner.data_dir = deployment.settings.data_dir
+    c.EchoesDockerSpawner.harvested_dir = deployment.settings.harvested_dir

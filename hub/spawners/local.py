@@ -79,6 +79,12 @@ class EchoesLocalSpawner(StartQueue, ServerProfiles, LocalProcessSpawner):
         help="The shared data folder, exported to the server as ECHOES_DATA_DIR.",
     )
 
+    harvested_dir = Unicode(
+        config=True,
+        help="""The harvested collections' catalog folder (EchoesHub.harvested_dir),
+        exported to the server as ECHOES_HARVESTED_DIR; empty: none.""",
+    )
+
     #: This server's cgroup while it runs (None: none, or limits not enforced here).
     cgroup: cgroups.Group | None = None
 
@@ -198,6 +204,8 @@ class EchoesLocalSpawner(StartQueue, ServerProfiles, LocalProcessSpawner):
     def get_env(self) -> dict:
         env = super().get_env()
         env["ECHOES_DATA_DIR"] = self.data_dir
+        if self.harvested_dir:
+            env["ECHOES_HARVESTED_DIR"] = self.harvested_dir
         # Kernels and terminals find the environment's tools (python, pip, papermill).
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
         return env

@@ -1,6 +1,7 @@
 """Harvesting in, through the real hub: the administrator's `echoes harvest` brings a
 real OAI-PMH provider's records (pyoai's, over synthetic test records) into the hub's
-harvest folder; the hub's twins service serves them within seconds; a person interprets a
+harvest folder; the hub's twins service serves them within seconds, and a person's kernel
+reads them as a table in the catalog's theme `harvested`; the person interprets a
 harvested object in public; the source changes the record, and after the next harvest
 the twin shows the change under the same IRI with the interpretation still on it. A source
 with a schedule is harvested by the service itself; the sources page and its "Harvest
@@ -25,7 +26,7 @@ import requests
 
 from echoes_data import recipe
 from echoes_hub.services.twins.harvest.records import local_id
-from tests.hubclient import ECHOES, wait_for
+from tests.hubclient import ECHOES, Kernel, wait_for
 from tests.integration.annotations_support import new_person
 from tests.integration.conftest import loaded_twins, login_admin
 from tests.integration.test_twins_answers import interpretation_of, made
@@ -85,7 +86,17 @@ def test_a_harvested_object_is_a_twin_and_its_interpretations_survive_a_reharves
         page = requests.get(f"{twins}objects/{PATH}", headers={"Accept": "text/html"}, timeout=10)
         assert page.status_code == 200 and "Mint of Amphipolis" in page.text
 
-        _, ada = new_person(hub, admin, "harvest")
+        person, ada = new_person(hub, admin, "harvest")
+        # The same records as a table in the person's own catalog, through their server.
+        person.start_server()
+        with Kernel(person.server_url(), person.new_token()) as kernel:
+            out = kernel.execute(
+                "import echoes\n"
+                "t = echoes.catalog().harvested.read().museum.read()\n"
+                "print(len(t), t.set_index('source_identifier')"
+                ".loc['oai:museum.example:4', 'title'])"
+            )
+        assert out.strip().splitlines()[-1] == "10 Tetradrachm of Alexander the Great"
         subject = "urn:echoes:test:alexander-harvest"
         annotation = made(ada, hub, depicts(OBJECT, subject, "Alexander", visibility="public"))
         wait_for(lambda: interpretation_of(twins, annotation, PATH), 60, "the interpretation")

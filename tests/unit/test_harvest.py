@@ -15,10 +15,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pyoxigraph as ox
 import pytest
 import requests
 
+from echoes_data import validate
 from echoes_hub.services.twins.harvest.fetch import Limits
 from echoes_hub.services.twins.harvest.folder import HarvestFolder
 from echoes_hub.services.twins.harvest.records import local_id
@@ -169,6 +171,11 @@ def test_the_command_declares_lists_and_runs_and_names_what_is_wrong(tmp_path):
         listed = echoes("list", state=state)
         assert listed.stdout.startswith(f"museum\toai-pmh\t{provider.url}\tby hand\t")
         assert "never" not in listed.stdout
+        # And the users' catalog of it, with each twin's page (catalog.py).
+        table = pd.read_parquet(state / "harvested" / "museum.parquet")
+        assert len(table) == 10 and table["page"][0].startswith(
+            "http://twins--service.localhost:8000/services/twins/objects/museum/"
+        )
     for args, named in [
         (["add", "Museum", "--url", "http://x.example/oai"], "name 'Museum'"),
         (["add", "m", "--url", "ftp://x.example/oai"], "url 'ftp://x.example/oai'"),
@@ -295,7 +302,10 @@ def test_the_sources_api_is_the_administrators_and_harvests_when_asked(tmp_path)
     data = twins_data.write(tmp_path / "data", "build-1", objects=5)
     with Provider(museum_records(), batch_size=4) as provider:
         save_source(harvested, museum(provider.url), set())
-        service = Service(data, tmp_path / "stores", harvest_dir=str(harvested))
+        users = tmp_path / "harvested"
+        service = Service(
+            data, tmp_path / "stores", harvest_dir=str(harvested), harvested_dir=str(users)
+        )
         with running(service):
             sources = f"{service.url}harvest/sources"
             ada = service.session("ada")
@@ -324,6 +334,10 @@ def test_the_sources_api_is_the_administrators_and_harvests_when_asked(tmp_path)
             page = root.get(f"{service.url}harvest", headers={"Accept": "text/html"}, timeout=10)
             assert page.status_code == 200 and 'id="museum"' in page.text
             assert "Harvest now" in page.text
+        # The service's harvest wrote the users' catalog too, with its own pages.
+        validate.require(users / "catalog.yaml", checksums=True)
+        table = pd.read_parquet(users / "museum.parquet")
+        assert len(table) == 10 and table["page"][0].startswith(f"{service.url}objects/museum/")
 
 
 def test_a_file_of_declarations_declares_them_all_or_names_the_file_and_line(tmp_path):

@@ -221,6 +221,24 @@ def test_sections_follow_the_mode_of_the_deployment_not_the_setting(
     assert given["mode"] == ("docker" if servers == "docker" else "process")
 
 
+@pytest.mark.parametrize("servers", ["local", "docker"])
+def test_user_servers_and_the_twins_service_are_given_the_harvested_catalog(tmp_path, servers):
+    """The harvested collections' catalog (EchoesHub.harvested_dir): the twins service
+    writes it, local servers are told where it is, containers get it mounted read-only."""
+    c = _config(tmp_path / "state")
+    apply(c, by_hand(c, servers=servers))
+    folder = EchoesHub(config=c).harvested_dir
+    assert folder == str(tmp_path / "state" / "harvested")
+    twins = next(s for s in c.JupyterHub.services if s["name"] == "twins")
+    assert twins["environment"]["ECHOES_HARVESTED_DIR"] == folder
+    spawner = {"local": EchoesLocalSpawner, "docker": EchoesDockerSpawner}[servers]
+    assert c[spawner.__name__].harvested_dir == folder
+    if servers == "docker":
+        mounted = EchoesDockerSpawner(config=c).read_only_volumes
+        assert mounted[folder] == "/srv/harvested"
+        assert mounted[EchoesHub(config=c).data_dir] == "/srv/heritage"
+
+
 def test_a_start_decides_the_mode_once(tmp_path, no_engine):
     """`echoes up` reads its configuration, prepares once (asking the engine once: none
     answers, so `auto` means local processes) and builds the configuration from that."""
@@ -356,8 +374,11 @@ def test_a_start_keeps_published_runs_readable_and_closes_the_rest(tmp_path):
     run.chmod(0o644)
     (tmp_path / "old-hub.log").write_text("left world-readable by an older version")
     (tmp_path / "old-hub.log").chmod(0o644)
-    prepare_state(tmp_path, tmp_path / "heritage")
+    (tmp_path / "harvested").mkdir(mode=0o755)  # the harvested collections' catalog
+    (tmp_path / "harvested").chmod(0o755)
+    prepare_state(tmp_path, tmp_path / "heritage", tmp_path / "harvested")
     assert stat.S_IMODE((tmp_path / "published").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "harvested").stat().st_mode) == 0o755
     assert stat.S_IMODE(run.stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "old-hub.log").stat().st_mode) == 0o600
 

@@ -18,12 +18,16 @@ from echoes_hub.settings import EchoesHub, absolute_sqlite_url
 
 def test_default_paths_are_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in ("ECHOES_STATE_DIR", "ECHOES_DATA_DIR", "ECHOES_DATABASE_URL", "ECHOES_LOG_FILE"):
+    for name in (
+        *("ECHOES_STATE_DIR", "ECHOES_DATA_DIR", "ECHOES_HARVESTED_DIR"),
+        *("ECHOES_DATABASE_URL", "ECHOES_LOG_FILE"),
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = EchoesHub()
     state = tmp_path / ".echoes"
     assert settings.state_dir == str(state)
     assert settings.data_dir == str(state / "heritage")
+    assert settings.harvested_dir == str(state / "harvested")
     assert settings.log_file == str(state / "hub.log")
     assert settings.database_url == f"sqlite:///{state / 'jupyterhub.sqlite'}"
 
@@ -34,12 +38,14 @@ def test_relative_paths_from_the_environment_and_config_are_made_absolute(tmp_pa
     monkeypatch.setenv("ECHOES_DATABASE_URL", "sqlite:///hub.db")
     c = Config()
     c.EchoesHub.data_dir = "data"
+    c.EchoesHub.harvested_dir = "harvested"
     c.EchoesHub.log_file = "logs/hub.log"
     c.EchoesHub.proxy_command = "node_modules/.bin/configurable-http-proxy"
     settings = EchoesHub(config=c)
     assert settings.state_dir == str(tmp_path / "state")
     assert settings.database_url == f"sqlite:///{tmp_path / 'hub.db'}"
     assert settings.data_dir == str(tmp_path / "data")
+    assert settings.harvested_dir == str(tmp_path / "harvested")
     assert settings.log_file == str(tmp_path / "logs" / "hub.log")
     assert settings.proxy_command == str(tmp_path / "node_modules/.bin/configurable-http-proxy")
     # A command name is looked up on PATH, not made a path.

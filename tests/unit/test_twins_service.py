@@ -200,9 +200,16 @@ def test_a_query_past_the_timeout_is_stopped_in_time_and_the_next_still_runs(
 class Service(InProcess):
     """The twins service's application in this process, over ``data``."""
 
-    def __init__(self, data: Path, stores: Path, harvest_dir: str = "", **settings: float) -> None:
+    def __init__(
+        self,
+        data: Path,
+        stores: Path,
+        harvest_dir: str = "",
+        harvested_dir: str = "",
+        **settings: float,
+    ) -> None:
         self.data, self.stores, self.settings = data, stores, settings
-        self.harvest_dir = harvest_dir
+        self.harvest_dir, self.harvested_dir = harvest_dir, harvested_dir
         super().__init__(self.start, close=self.close)
 
     async def start(self, port: int) -> web.Application:
@@ -215,6 +222,7 @@ class Service(InProcess):
                 "store_dir": str(self.stores),
                 "iiif_url": "http://iiif.invalid/services/iiif/",
                 "harvest_dir": self.harvest_dir,
+                "harvested_dir": self.harvested_dir,
             },
         }
         self.app = TwinsApp(config=Config(config))

@@ -41,7 +41,7 @@ def _root(data_dir: str | None) -> Path:
 
 def _walk(root: Path) -> list[tuple[str, Path, dict, str]]:
     try:
-        return list(validate.walk(root, load=catalogs.load_yaml_cached))
+        return list(catalogs.walk(root))
     except (CatalogError, OSError) as error:
         raise CatalogError(f"the shared catalog cannot be read: {error}") from None
 
@@ -63,14 +63,18 @@ def _summary(name: str, entry: dict) -> dict[str, Any]:
 
 
 def tree(data_dir: str | None = None) -> dict[str, Any]:
-    """The root catalog's themes, each with the summaries of its entries."""
+    """The root catalog's themes (and the harvested collections', ``harvested``), each
+    with the summaries of its entries."""
     root = _root(data_dir)
     doc, problems = catalogs.load_yaml_cached(root)
     if doc is None:
         raise CatalogError(problems)
+    shown = {name: entry.get("metadata") or {} for name, entry in doc["entries"].items()}
+    for prefix, file in catalogs.themes(root)[1:]:
+        harvested, _ = catalogs.load_yaml_cached(file)
+        shown[prefix.rstrip(".")] = (harvested or {}).get("metadata") or {}
     themes: dict[str, dict] = {}
-    for name, meta_entry in doc["entries"].items():
-        meta = meta_entry.get("metadata") or {}
+    for name, meta in shown.items():
         themes[name] = {
             "name": name,
             "title": meta.get("title", name),

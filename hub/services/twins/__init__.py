@@ -29,6 +29,7 @@ related objects of a load), `handlers` the route table, `app` the process.
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import quote
 
 from traitlets import Float, Integer, Unicode
 from traitlets.config import Config
@@ -167,6 +168,12 @@ class TwinsService(ServiceSettings):
     )
 
 
+def object_page(public_url: str, collection: str, local_id: str) -> str:
+    """An object's page (``objects/<collection>/<id>``) under the service's ``public_url``,
+    each part escaped: what the service links and the harvested catalog lists."""
+    return f"{public_url}objects/{quote(collection, safe='')}/{quote(local_id, safe='')}"
+
+
 def twins_service(c: Config, deployment: Deployment, annotations_url: str) -> dict:
     """The managed-service entry for the hub (anonymous reads: users need no scope);
     ``annotations_url``: where it reads the annotation service's change feed."""
@@ -178,6 +185,8 @@ def twins_service(c: Config, deployment: Deployment, annotations_url: str) -> di
         "ECHOES_TWINS_STORE_DIR": str(settings.state_path / "twins"),
         # What `echoes harvest` brought in (harvest/): the hub's too.
         "ECHOES_TWINS_HARVEST_DIR": str(settings.state_path / "harvest"),
+        # ... and their catalog, which users read (harvest/catalog.py).
+        "ECHOES_HARVESTED_DIR": settings.harvested_dir,
         # Where browsers see the objects' images.
         "ECHOES_IIIF_PUBLIC_URL": settings.service_public_url("iiif"),
         "ECHOES_ANNOTATIONS_URL": annotations_url,

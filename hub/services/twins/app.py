@@ -21,6 +21,7 @@ from ..base.app import ServiceApp
 from . import TwinsService
 from .follow import follow
 from .handlers import ROUTES, NoSuchPath, Served
+from .harvest.catalog import HarvestedCatalog
 from .harvest.fetch import Limits
 from .harvest.folder import HarvestFolder
 from .harvest.schedule import Harvester
@@ -71,6 +72,17 @@ class TwinsApp(ServiceApp):
     @default("harvest_dir")
     def _default_harvest_dir(self) -> str:
         return os.environ.get("ECHOES_TWINS_HARVEST_DIR", "")
+
+    harvested_dir = Unicode(
+        config=True,
+        help="""Folder of the harvested collections' catalog, which users read (set by the
+        hub from EchoesHub.harvested_dir); each harvest the service runs writes it; empty:
+        none. Default: ECHOES_HARVESTED_DIR.""",
+    )
+
+    @default("harvested_dir")
+    def _default_harvested_dir(self) -> str:
+        return os.environ.get("ECHOES_HARVESTED_DIR", "")
 
     annotations_url = Unicode(
         config=True,
@@ -133,7 +145,13 @@ class TwinsApp(ServiceApp):
             )
         if self.harvest_dir:
             limits = Limits(options.harvest_timeout, options.harvest_max_bytes)
-            self.harvester = Harvester(HarvestFolder(Path(self.harvest_dir)), limits)
+            catalog = (
+                HarvestedCatalog(Path(self.harvested_dir), pages=self.public_url)
+                if self.harvested_dir
+                else None
+            )
+            self.harvester = Harvester(HarvestFolder(Path(self.harvest_dir)), limits, catalog)
+            self.harvester.catch_up()
             self.scheduler = PeriodicCallback(self.check_schedule, options.harvest_check * 1000)
             self.scheduler.start()
 

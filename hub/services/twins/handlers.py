@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -20,7 +19,7 @@ from ..base.negotiation import choose
 from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
-from . import TwinsService, dataset, history, manifests, oai, provider
+from . import TwinsService, dataset, history, manifests, oai, object_page, provider
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .harvesting import HarvestingHandler, HarvestNowHandler, SourcesHandler, SourcesPage
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
@@ -76,7 +75,7 @@ class Served:
 
     def page_url(self, collection: str, local_id: str) -> str:
         """The object's page (``objects/<collection>/<id>``), each part escaped."""
-        return f"{self.public_url}objects/{quote(collection, safe='')}/{quote(local_id, safe='')}"
+        return object_page(self.public_url, collection, local_id)
 
 
 class BaseHandler(OpenReads):

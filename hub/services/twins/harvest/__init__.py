@@ -7,5 +7,7 @@ Change Discovery stream of Linked Art records, or one record; `sparql`, a CONSTR
 query's answer, read as Linked Art's CRM terms by the same reader), every answer bounded
 (`fetch`), and each record becomes a twin with its provenance and raw record (`records`)
 in the hub's harvest folder (`folder`: ``<state>/harvest``, in the data build's layout);
-the twins service serves them beside the data build's (store.py reads both folders).
+the twins service serves them beside the data build's (store.py reads both folders),
+and users read them as a table per source in their Intake catalogs (`catalog`, in
+``<state>/harvested``: the theme ``harvested`` of ``echoes.catalog()``).
 """

@@ -11,7 +11,10 @@ up` finds it: ``--state``, ECHOES_STATE_DIR, or ``.echoes`` here).
 
 Each run shows its progress (a bar on a terminal: records, records per second) and a line
 per source; a source that fails is reported with the reason and the others are harvested.
-Exit status 1 when any failed. The twins service picks the harvest up within
+Exit status 1 when any failed. Each harvest that brings something new also writes the
+users' catalog of the harvested collections (``EchoesHub.harvested_dir``:
+``<state>/harvested``; catalog.py), which `echoes.catalog()` shows as the theme
+``harvested``. The twins service picks the harvest up within
 `TwinsService.reload_check` seconds, and harvests the sources with a schedule by itself.
 """
 
@@ -26,6 +29,7 @@ from tqdm import tqdm
 
 from ....settings import EchoesHub
 from .. import TwinsService
+from .catalog import HarvestedCatalog
 from .fetch import Limits
 from .folder import HarvestFolder
 from .run import Report, harvest
@@ -41,10 +45,12 @@ from .sources import (
 )
 
 
-def harvest_folder(state: str | None) -> tuple[HarvestFolder, Path]:
-    """The harvest folder and the data folder of the hub whose state folder is ``state``."""
+def harvest_folder(state: str | None) -> tuple[HarvestFolder, Path, HarvestedCatalog]:
+    """The harvest folder, the data folder and the harvested collections' catalog (with
+    the twins service's pages) of the hub whose state folder is ``state``."""
     settings = EchoesHub(state_dir=state) if state else EchoesHub()
-    return HarvestFolder(settings.state_path / "harvest"), Path(settings.data_dir)
+    catalog = HarvestedCatalog(settings.harvested_dir, pages=settings.service_public_url("twins"))
+    return HarvestFolder(settings.state_path / "harvest"), Path(settings.data_dir), catalog
 
 
 def built_collections(data_dir: Path) -> set[str]:
@@ -133,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
         help="bytes an answer may have (TwinsService.harvest_max_bytes)",
     )
     args = parser.parse_args(argv)
-    folder, data_dir = harvest_folder(args.state)
+    folder, data_dir, catalog = harvest_folder(args.state)
     try:
         sources = read_sources(folder.root)
         if args.command == "add":
@@ -168,12 +174,14 @@ def main(argv: list[str] | None = None) -> None:
             if unknown:
                 sys.exit(f"echoes harvest: no source {', '.join(unknown)} (echoes harvest list)")
             failed = False
+            catalog.write(folder)  # what a harvest from before the catalog left out
             for name in args.names or list(sources):
                 report = harvest(
                     sources[name],
                     folder,
                     limits=Limits(args.timeout, args.max_bytes),
                     progress=Progress(),
+                    catalog=catalog,
                 )
                 for problem in report.failed:
                     print(f"{name}: {problem['identifier']}: {problem['reason']}", file=sys.stderr)

@@ -43,13 +43,19 @@ TWINS = "twins"
 INDEX = "index.json"
 
 
-def write_atomically(path: Path, text: str | bytes) -> None:
-    """Replace ``path`` with ``text``, so that a crash leaves the old file or the new one."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+def write_atomically(path: Path, text: str | bytes, *, readable: bool = False) -> None:
+    """Replace ``path`` with ``text``, so that a crash leaves the old file or the new one.
+    The hub's own by default (a new folder 0700, the file 0600); ``readable``: for every
+    user server (its folder 0755, the file 0644), as the data build's are."""
+    path.parent.mkdir(mode=0o755 if readable else 0o700, parents=True, exist_ok=True)
+    if readable:
+        path.parent.chmod(0o755)  # whatever the umask made of it
     data = text.encode("utf-8") if isinstance(text, str) else text
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "wb") as file:
+            if readable:
+                os.fchmod(file.fileno(), 0o644)
             file.write(data)
             file.flush()
             os.fsync(file.fileno())

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from . import iiif, linkedart, oaipmh, sparql
+from .catalog import HarvestedCatalog
 from .fetch import Limits, SourceFailed
 from .folder import HarvestFolder
 from .records import (
@@ -93,15 +94,17 @@ def harvest(
     *,
     limits: Limits | None = None,
     progress: Callable[[Report], None] | None = None,
+    catalog: HarvestedCatalog | None = None,
 ) -> Report:
     """Harvest ``source`` into ``folder`` (from its last complete harvest on), each answer
-    within ``limits`` (default: Limits()); one harvest of a source at a time."""
+    within ``limits`` (default: Limits()); one harvest of a source at a time. What it
+    writes goes into ``catalog`` too (the users' table of the source), when given."""
     with folder.harvesting(source.name) as alone:
         if not alone:
             report = Report(source.name, datetime.now(UTC).isoformat(timespec="seconds"))
             report.error = f"a harvest of {source.name} is running already"
             return report
-        return harvest_alone(source, folder, limits or Limits(), progress)
+        return harvest_alone(source, folder, limits or Limits(), progress, catalog)
 
 
 def harvest_alone(
@@ -109,6 +112,7 @@ def harvest_alone(
     folder: HarvestFolder,
     limits: Limits,
     progress: Callable[[Report], None] | None,
+    catalog: HarvestedCatalog | None = None,
 ) -> Report:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     report = Report(source.name, now)
@@ -152,6 +156,8 @@ def harvest_alone(
         ]
         quads += notes_quads(taken, entry["dataset"])
         folder.write_collection(source.name, entry, taken, quads)
+        if catalog is not None:
+            catalog.write(folder, [source.name])
     if not report.error:
         state["last"] = listing.answered
         state["protocol"] = listing.state

@@ -1,7 +1,8 @@
 """Harvests the twins service runs itself: a source's schedule (hourly, daily, weekly)
 and an administrator's "Harvest now" (the sources page). One harvest at a time, in a
 thread of its own, so that the service answers meanwhile; the twins service loads what it
-wrote as it loads any harvest (its build stamp)."""
+wrote as it loads any harvest (its build stamp), and writes the users' catalog of it
+(catalog.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from .catalog import HarvestedCatalog
 from .fetch import Limits
 from .folder import HarvestFolder
 from .run import Report, harvest
@@ -42,9 +44,12 @@ def due(sources: dict[str, Source], folder: HarvestFolder, now: datetime) -> lis
 class Harvester:
     """The twins service's harvests of the folder, one at a time."""
 
-    def __init__(self, folder: HarvestFolder, limits: Limits) -> None:
+    def __init__(
+        self, folder: HarvestFolder, limits: Limits, catalog: HarvestedCatalog | None = None
+    ) -> None:
         self.folder = folder
         self.limits = limits
+        self.catalog = catalog
         self.lock = threading.Lock()
         self.waiting: list[str] = []
         #: The harvest going on, as far as it went (None: none).
@@ -62,6 +67,21 @@ class Harvester:
         self.pool.submit(self.harvest, name)
         return True
 
+    def catch_up(self) -> None:
+        """Write, in the harvest thread, the catalog entries that harvested sources lack
+        (those harvested before there was a catalog, or while it could not be written)."""
+        if self.catalog is not None:
+            self.pool.submit(self._catch_up)
+
+    def _catch_up(self) -> None:
+        try:
+            written = self.catalog.write(self.folder)
+        except Exception:  # said; the next harvest writes it again
+            log.exception("could not write the harvested collections' catalog")
+            return
+        if written:
+            log.info("wrote the catalog entries of %s", ", ".join(written))
+
     def check_schedule(self, now: datetime) -> None:
         """Ask for every source whose schedule says it is due."""
         for name in due(read_sources(self.folder.root), self.folder, now):
@@ -77,7 +97,13 @@ class Harvester:
             source = read_sources(self.folder.root).get(name)
             if source is None:  # no longer declared
                 return
-            report = harvest(source, self.folder, limits=self.limits, progress=self.progressed)
+            report = harvest(
+                source,
+                self.folder,
+                limits=self.limits,
+                progress=self.progressed,
+                catalog=self.catalog,
+            )
         except Stopped:
             return
         except Exception:  # a bug (or a broken sources.json) must not end later harvests
