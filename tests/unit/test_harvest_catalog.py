@@ -25,6 +25,7 @@ from echoes_hub.services.twins.harvest.catalog import HarvestedCatalog
 from echoes_hub.services.twins.harvest.folder import HarvestFolder
 from echoes_hub.services.twins.harvest.run import harvest
 from tests.oai_provider import Provider, museum_records
+from tests.unit.test_catalog_data import data_dir  # noqa: F401 (a fixture)
 from tests.unit.test_harvest import museum
 
 PAGES = "http://twins--service.localhost:8000/services/twins/"
@@ -33,6 +34,12 @@ PROVENANCE = ["source_identifier", "source_datestamp", "source_url", "harvested"
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(autouse=True)
+def shared_data(data_dir: Path, monkeypatch) -> None:  # noqa: F811 (a fixture)
+    """Users' catalogs read the shared data beside the harvested collections."""
+    monkeypatch.setenv("ECHOES_DATA_DIR", str(data_dir))
 
 
 @pytest.fixture
