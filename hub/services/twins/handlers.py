@@ -556,6 +556,7 @@ def document(base_url: str) -> dict[str, Any]:
         },
         errors={
             "400": "a bad query or parameter (named in field)",
+            "403": "the harvest routes: the caller is not one of the hub's administrators",
             "404": "no such object",
             "405": "an update: the graph is read-only",
             "406": "Accept (or format) takes none of the representations served",
