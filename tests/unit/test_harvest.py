@@ -443,3 +443,46 @@ def test_a_sources_interpretations_go_on_the_twins_they_are_about_with_their_pro
         assert any(
             "Ada" in s["content"] and "Withdrawn by its source" in s["content"] for s in kept
         )
+
+
+def test_on_a_terminal_the_harvest_shows_a_bar_with_records_per_second(tmp_path):
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    state = tmp_path / "state"
+    with Provider(museum_records(), batch_size=4) as provider:
+        declared = echoes(
+            *("add", "museum", "--url", provider.url, "--title", "A small museum (synthetic)"),
+            *("--licence", "CC0-1.0", "--citation", "Synthetic test records."),
+            state=state,
+        )
+        assert declared.returncode == 0, declared.stderr
+        leader, follower = pty.openpty()
+        # A terminal of 100 columns (a new one has none, where a bar has no room).
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        try:
+            ran = subprocess.Popen(
+                [ECHOES, "harvest", "--state", str(state), "run"],
+                stdin=subprocess.DEVNULL,
+                stdout=follower,
+                stderr=follower,
+            )
+            os.close(follower)
+            shown = b""
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the terminal's other end closed: the command ended
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            assert ran.wait(120) == 0, shown
+        finally:
+            os.close(leader)
+    text = shown.decode("utf-8", "replace")
+    assert "museum: 10 records" in text  # the summary line
+    assert "\r" in text and " records/s" in text, text  # the bar, redrawn in place
