@@ -44,9 +44,10 @@ def museum(url: str, **more: str) -> Source:
     )
 
 
-def echoes(*args: str, state: Path) -> subprocess.CompletedProcess:
+def echoes(*args: str | Path, state: Path) -> subprocess.CompletedProcess:
+    """`echoes harvest ARGS` for the hub whose state folder is ``state``."""
     return subprocess.run(
-        [ECHOES, "harvest", "--state", str(state), *args],
+        [ECHOES, "harvest", "--state", str(state), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,

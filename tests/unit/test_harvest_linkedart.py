@@ -9,7 +9,6 @@ too much or nothing."""
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from echoes_hub.services.twins.harvest.folder import HarvestFolder
 from echoes_hub.services.twins.harvest.records import local_id
 from echoes_hub.services.twins.harvest.run import harvest
 from echoes_hub.services.twins.harvest.sources import Source
-from tests.hubclient import ECHOES
+from tests.unit.test_harvest import echoes as harvest_command
 from tests.unit.test_twins_oai import data_build
 
 DISCOVERY = "http://iiif.io/api/discovery/1/context.json"
@@ -311,18 +310,8 @@ def test_a_single_linked_art_record_is_a_source_of_its_own(tmp_path):
 
 
 def test_the_command_declares_and_harvests_a_linked_art_source(tmp_path):
-    state = tmp_path / "state"
+    echoes = partial(harvest_command, state=tmp_path / "state")
     with published(tmp_path) as (server, _, _):
-
-        def echoes(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run(
-                [ECHOES, "harvest", "--state", str(state), *args],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                stdin=subprocess.DEVNULL,
-            )
-
         declared = echoes(
             "add",
             "museum",

@@ -8,8 +8,7 @@ answers HTML or broken Turtle rather than RDF, or nothing; and the command with
 from __future__ import annotations
 
 import json
-import subprocess
-from pathlib import Path
+from functools import partial
 
 import requests
 
@@ -18,7 +17,7 @@ from echoes_hub.services.twins.harvest.folder import HarvestFolder
 from echoes_hub.services.twins.harvest.records import local_id
 from echoes_hub.services.twins.harvest.run import harvest
 from echoes_hub.services.twins.harvest.sources import Source
-from tests.hubclient import ECHOES
+from tests.unit.test_harvest import echoes as harvest_command
 from tests.unit.test_harvest_linkedart import StaticServer
 from tests.unit.test_twins_oai import data_build
 
@@ -133,19 +132,9 @@ def test_an_answer_that_is_not_rdf_fails_naming_the_endpoint(tmp_path):
 
 def test_the_command_declares_a_sparql_source_from_a_query_file(tmp_path, oxigraph_url):
     load_coins(oxigraph_url)
-    state = tmp_path / "state"
+    echoes = partial(harvest_command, state=tmp_path / "state")
     query = tmp_path / "coins.rq"
     query.write_text(COINS + "\n")
-
-    def echoes(*args: str | Path) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [ECHOES, "harvest", "--state", str(state), *map(str, args)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-
     declared = echoes(
         "add",
         "coins-again",

@@ -458,54 +458,59 @@ def twin_quads(origin: Origin, record: dict[str, Any], graph: str) -> list[ox.Qu
                     node, _node(RDFS_LABEL), ox.Literal(produced["timespan"]["_label"]), in_graph
                 ),
             ]
+    quads += provenance_quads(
+        source,
+        origin.identifier,
+        origin.url,
+        origin.dataset,
+        origin.datestamp,
+        origin.harvested,
+        origin.withdrawn,
+    )
+    return quads
+
+
+def provenance_quads(
+    node: ox.NamedNode,
+    identifier: str,
+    url: str,
+    dataset: str,
+    datestamp: str,
+    harvested: str,
+    withdrawn_at: str,
+) -> list[ox.Quad]:
+    """Where a harvested record came from, in the provenance graph: the source's
+    identifier and address of it, its dataset, when the source changed it, when it was
+    harvested, and when the source withdrew it (if it did)."""
     provenance = _node(PROVENANCE_GRAPH)
     stamp = ox.NamedNode(XSD + "dateTime")
-    quads += [
-        ox.Quad(source, _node(DCTERMS + "source"), _node(origin.url), provenance),
-        ox.Quad(source, _node(DCTERMS + "identifier"), ox.Literal(origin.identifier), provenance),
-        ox.Quad(source, _node(DCTERMS + "isPartOf"), _node(origin.dataset), provenance),
-        ox.Quad(source, _node(DCTERMS + "modified"), ox.Literal(origin.datestamp), provenance),
+    quads = [
+        ox.Quad(node, _node(DCTERMS + "source"), _node(url), provenance),
+        ox.Quad(node, _node(DCTERMS + "identifier"), ox.Literal(identifier), provenance),
+        ox.Quad(node, _node(DCTERMS + "isPartOf"), _node(dataset), provenance),
+        ox.Quad(node, _node(DCTERMS + "modified"), ox.Literal(datestamp), provenance),
         ox.Quad(
-            source,
+            node,
             _node(PROV + "generatedAtTime"),
-            ox.Literal(origin.harvested, datatype=stamp),
+            ox.Literal(harvested, datatype=stamp),
             provenance,
         ),
     ]
-    if origin.withdrawn:
+    if withdrawn_at:
         quads.append(
-            ox.Quad(
-                source,
-                _node(ECHOES + "withdrawnBySource"),
-                ox.Literal(origin.withdrawn),
-                provenance,
-            )
+            ox.Quad(node, _node(ECHOES + "withdrawnBySource"), ox.Literal(withdrawn_at), provenance)
         )
     return quads
 
 
 def note_quads(note: Note, twins: list[str], dataset: str) -> list[ox.Quad]:
-    """Where a harvested interpretation came from, in the provenance graph: the source's
-    identifier and address of it, the objects' twins it is on, when it was harvested."""
+    """Where a harvested interpretation came from, in the provenance graph, and the twins
+    of the objects it is on."""
     me = _node(note_id(note))
     provenance = _node(PROVENANCE_GRAPH)
-    stamp = ox.NamedNode(XSD + "dateTime")
-    quads = [
-        ox.Quad(me, _node(RDF_TYPE), _node(ECHOES + "HarvestedInterpretation"), provenance),
-        ox.Quad(me, _node(DCTERMS + "identifier"), ox.Literal(note.identifier), provenance),
-        ox.Quad(me, _node(DCTERMS + "source"), _node(note.url), provenance),
-        ox.Quad(me, _node(DCTERMS + "isPartOf"), _node(dataset), provenance),
-        ox.Quad(me, _node(DCTERMS + "modified"), ox.Literal(note.datestamp), provenance),
-        ox.Quad(
-            me,
-            _node(PROV + "generatedAtTime"),
-            ox.Literal(note.harvested, datatype=stamp),
-            provenance,
-        ),
-    ]
+    quads = [ox.Quad(me, _node(RDF_TYPE), _node(ECHOES + "HarvestedInterpretation"), provenance)]
+    quads += provenance_quads(
+        me, note.identifier, note.url, dataset, note.datestamp, note.harvested, note.withdrawn
+    )
     quads += [ox.Quad(me, _node(DCTERMS + "subject"), _node(t), provenance) for t in twins]
-    if note.withdrawn:
-        quads.append(
-            ox.Quad(me, _node(ECHOES + "withdrawnBySource"), ox.Literal(note.withdrawn), provenance)
-        )
     return quads
