@@ -487,3 +487,50 @@ def test_on_a_terminal_the_harvest_shows_a_bar_with_records_per_second(tmp_path)
     text = shown.decode("utf-8", "replace")
     assert "museum: 10 records" in text  # the summary line
     assert "\r" in text and " records/s" in text, text  # the bar, redrawn in place
+
+
+def test_a_source_outside_may_not_send_the_harvest_inside_and_redirects_are_checked(tmp_path):
+    import http.server
+    import threading
+
+    from echoes_hub.services.twins.harvest.fetch import SourceFailed, get, is_inside
+
+    for url in [
+        "http://127.0.0.1:1/",
+        "http://10.1.2.3/",
+        "http://169.254.169.254/",
+        "http://[::1]/",
+    ]:
+        assert is_inside(url), url
+    assert not is_inside("http://93.184.216.34/")  # a public address
+    assert not is_inside("http://no-such-host.invalid/")
+
+    class Redirects(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hops = int(self.path.strip("/") or 0)
+            if hops < 9:
+                self.send_response(302)
+                self.send_header("Location", f"/{hops + 1}")
+                self.end_headers()
+            else:
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"there")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirects)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(SourceFailed, match="inside this machine's networks"):
+            get(f"{base}/9", Limits(inside=False))  # as a source outside would lead here
+        assert get(f"{base}/5", Limits(inside=True)).content == b"there"  # four redirects
+        with pytest.raises(SourceFailed, match="more than 5 redirects"):
+            get(f"{base}/1", Limits(inside=True))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from . import iiif, linkedart, oaipmh, sparql
 from .catalog import HarvestedCatalog
-from .fetch import Limits, SourceFailed
+from .fetch import Limits, SourceFailed, is_inside
 from .folder import HarvestFolder
 from .records import (
     Harvested,
@@ -104,7 +104,10 @@ def harvest(
             report = Report(source.name, datetime.now(UTC).isoformat(timespec="seconds"))
             report.error = f"a harvest of {source.name} is running already"
             return report
-        return harvest_alone(source, folder, limits or Limits(), progress, catalog)
+        # A source inside this machine's networks (another hub here) may name addresses
+        # inside them; one outside may not (fetch.py).
+        limits = replace(limits or Limits(), inside=is_inside(source.url))
+        return harvest_alone(source, folder, limits, progress, catalog)
 
 
 def harvest_alone(
