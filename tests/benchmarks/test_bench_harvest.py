@@ -5,8 +5,8 @@ pyoai's provider (tests/oai_provider.py) on loopback serves BENCH_HARVEST_RECORD
 sickle loop that only iterates the records (``ListRecords``, oai_dc), and our harvest
 of the same source into an empty harvest folder (each answer checked by defusedxml,
 each record mapped to a twin, its raw XML kept, then the records, triples, origins and
-raw records written). The ratio is our overhead: issue 19's goal is within 3x. Not part
-of the suite: `make bench`.
+raw records written, and the users' catalog table of the source). The ratio is our
+overhead: issue 19's goal is within 3x. Not part of the suite: `make bench`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from sickle import Sickle
 
+from echoes_hub.services.twins.harvest.catalog import HarvestedCatalog
 from echoes_hub.services.twins.harvest.fetch import Limits
 from echoes_hub.services.twins.harvest.folder import HarvestFolder
 from echoes_hub.services.twins.harvest.run import harvest
@@ -60,9 +61,15 @@ def test_our_harvest_against_a_bare_sickle_loop(tmp_path):
             citation="Synthetic, made by the benchmark.",
         )
         started = time.perf_counter()
-        report = harvest(source, HarvestFolder(tmp_path / "harvest"), limits=Limits(timeout=60))
+        report = harvest(
+            source,
+            HarvestFolder(tmp_path / "harvest"),
+            limits=Limits(timeout=60),
+            catalog=HarvestedCatalog(tmp_path / "harvested"),
+        )
         ours_seconds = time.perf_counter() - started
     assert bare == RECORDS and (report.error, report.added) == ("", RECORDS)
+    assert (tmp_path / "harvested" / "synthetic.parquet").is_file()
     print(
         f"\n[bench] {RECORDS} synthetic records: bare sickle {RECORDS / bare_seconds:.0f}/s, "
         f"echoes harvest {RECORDS / ours_seconds:.0f}/s"
