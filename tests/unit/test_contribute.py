@@ -18,8 +18,10 @@ import openpyxl
 import pandas as pd
 import pytest
 import requests
+import yaml
 from PIL import Image
 
+from echoes_data import validate
 from echoes_hub.services.twins.contribute.checks import as_dimensions, as_edtf, check
 from echoes_hub.services.twins.contribute.mapping import read_mapping, suggest
 from echoes_hub.services.twins.contribute.sheets import BadSheet, read_sheet
@@ -138,8 +140,11 @@ def test_a_tate_sheet_is_mapped_checked_published_corrected_and_packaged(tmp_pat
     entry = folder.index()["tate-small"]["contribution"]
     assert entry["versions"][0]["sha256"] == first_sha
     assert entry["version"] == 2 and entry["contributor"]
-    catalog = (state / "harvested" / "catalog.yaml").read_text()
-    assert "version: 2" in catalog and first_sha in catalog
+    catalog = state / "harvested" / "catalog.yaml"
+    validate.require(catalog, checksums=True)  # the data build's checks pass
+    meta = yaml.safe_load(catalog.read_text())["entries"]["tate_small"]["metadata"]
+    assert meta["version"] == 2 and meta["versions"][0]["sha256"] == first_sha
+    assert meta["licence"] == "CC0-1.0" and meta["objects"] == 6 and meta["withdrawn"] == 1
     # The twins service serves them beside the build, and search finds them.
     data = twins_data.write(tmp_path / "data", "build-1", objects=3)
     with running(Service(data, tmp_path / "stores", harvest_dir=str(folder.root))) as service:
@@ -147,6 +152,15 @@ def test_a_tate_sheet_is_mapped_checked_published_corrected_and_packaged(tmp_pat
         assert index["tate-small"]["objects"] == 6
         found = requests.get(service.url + "search", params={"q": "Corrected title"}, timeout=10)
         assert [r["id"] for r in found.json()["results"]] == [twins[rows[1][0]]["id"]]
+        where = (
+            "SELECT ?who ?sha WHERE { GRAPH <urn:echoes:graph:provenance> { "
+            f"<urn:echoes:record:tate-small/{rows[1][0]}> <http://purl.org/dc/terms/creator> "
+            "?who ; <urn:echoes:term:sheetSha256> ?sha } }"
+        )
+        answer = requests.get(service.url + "sparql", params={"query": where}, timeout=10)
+        [binding] = answer.json()["results"]["bindings"]
+        assert binding["sha"]["value"] == entry["sha256"] != first_sha
+        assert binding["who"]["value"] == entry["contributor"]
     # As a Data Package, valid by frictionless.
     packaged = contribute("package", "tate-small", "--out", tmp_path / "package", state=state)
     assert packaged.returncode == 0, packaged.stderr
