@@ -134,6 +134,8 @@ def as_edtf(text: str) -> str | None:
         pass
     try:
         found_text = edtf.text_to_edtf(value)
+        if found_text:
+            edtf.parse_edtf(found_text)  # what it made of the words must be EDTF too
     except Exception:
         return None
     return found_text or None
