@@ -157,6 +157,13 @@ def test_a_tate_sheet_is_mapped_checked_published_corrected_and_packaged(tmp_pat
             f"<urn:echoes:record:tate-small/{rows[1][0]}> <http://purl.org/dc/terms/creator> "
             "?who ; <urn:echoes:term:sheetSha256> ?sha } }"
         )
+        page = requests.get(
+            service.url + f"objects/tate-small/{rows[0][0]}",
+            headers={"Accept": "text/html"},
+            timeout=10,
+        )
+        assert page.status_code == 200 and rows[0][1] in page.text and "photographed" in page.text
+        assert "height" in page.text and "centimeters" in page.text
         answer = requests.get(service.url + "sparql", params={"query": where}, timeout=10)
         [binding] = answer.json()["results"]["bindings"]
         assert binding["sha"]["value"] == entry["sha256"] != first_sha
