@@ -28,6 +28,7 @@ from echoes_hub.services.twins.contribute.sheets import BadSheet, read_sheet
 from echoes_hub.services.twins.harvest.folder import HarvestFolder
 from tests import twins_data
 from tests.hubclient import ECHOES
+from tests.unit.test_harvest import echoes as harvest_command
 from tests.unit.test_twins_service import Service, running
 
 TATE = (
@@ -120,6 +121,13 @@ def test_a_tate_sheet_is_mapped_checked_published_corrected_and_packaged(tmp_pat
     assert (state / "harvest" / "images" / "tate-small" / "first.jpg").is_file()
     said = json.loads(folder.raw("tate-small")[rows[0][0]])
     assert said["row"] == 2 and said["file"] == "tate.csv" and len(said["sha256"]) == 64
+    # No harvest source may take a contributed collection's name (it would replace it).
+    clash = harvest_command(
+        *("add", "tate-small", "--url", "http://x.example/oai", "--title", "t"),
+        *("--licence", "CC0-1.0", "--citation", "c"),
+        state=state,
+    )
+    assert clash.returncode != 0 and "tate-small' is a collection already" in clash.stderr
     # Corrected as .xlsx: a title changed, the last row removed.
     first_sha = said["sha256"]
     rows[1][1] = "Corrected title"

@@ -60,6 +60,12 @@ def built_collections(data_dir: Path) -> set[str]:
         return set()
 
 
+def names_taken(folder: HarvestFolder, data_dir: Path) -> set[str]:
+    """The collections a new source may not be named as: the data build's, and those in
+    the harvest folder that no source harvests (contributed: `echoes contribute`)."""
+    return built_collections(data_dir) | (set(folder.index()) - set(read_sources(folder.root)))
+
+
 def summary(report: Report) -> str:
     return (
         f"{report.source}: {report.seen} records, {report.rate:.0f}/s "
@@ -155,12 +161,13 @@ def main(argv: list[str] | None = None) -> None:
                 query=read_query(args.query_file),
                 schedule=args.schedule,
             )
-            save_source(folder.root, source, built_collections(data_dir))
+            save_source(folder.root, source, names_taken(folder, data_dir))
             print(f"source {source.name} declared in {folder.root / 'sources.json'}")
         elif args.command == "import":
-            declared = read_declarations(args.file, built_collections(data_dir))
+            taken = names_taken(folder, data_dir)
+            declared = read_declarations(args.file, taken)
             for source in declared:
-                save_source(folder.root, source, built_collections(data_dir))
+                save_source(folder.root, source, taken)
             names = ", ".join(s.name for s in declared) or "none"
             print(f"{len(declared)} sources declared from {args.file}: {names}")
         elif args.command == "list":

@@ -102,9 +102,10 @@ def read_sources(folder: Path) -> dict[str, Source]:
 
 
 def save_source(folder: Path, source: Source, taken: set[str]) -> None:
-    """Declare ``source`` (or change its declaration), after checking it."""
+    """Declare ``source`` (or change its declaration), after checking it; ``taken``: the
+    names of collections that are not sources (the data build's, the contributed ones)."""
     sources = read_sources(folder)
-    source.check(taken - {source.name})
+    source.check(taken)
     sources[source.name] = source
     document = {name: asdict(s) for name, s in sorted(sources.items())}
     write_atomically(folder / SOURCES, json.dumps(document, indent=2, ensure_ascii=False))
@@ -148,7 +149,7 @@ def read_declarations(path: Path, taken: set[str] = frozenset()) -> list[Source]
                 raise bad(node, f"{key.value}: {needed}: say it")
         source = Source(name=str(key.value), **given)
         try:
-            source.check(taken - {source.name} | {s.name for s in found})
+            source.check(taken | {s.name for s in found})
         except BadSource as error:
             raise bad(key, str(error)) from error
         found.append(source)
