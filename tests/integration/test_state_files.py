@@ -1,4 +1,5 @@
-"""What user code can read of the state folder: the shared data and its own home, nothing else.
+"""What user code can read of the state folder: the shared data (with the harvested
+collections' catalog, open data too) and its own home, nothing else.
 
 As root each user's server runs as the system user `echoes-<name>` and each author's apps
 as `echoesapp-<author>`. From a real kernel and from a published app's notebook, every file
@@ -114,7 +115,8 @@ def test_a_kernel_reads_only_the_shared_data_and_its_own_home(hub, people):
         assert state / path in paths
     assert state / "homes" / other.name / "notes.txt" in paths
     assert any(is_under(p, state / "apps" / "snapshots" / other.name) for p in paths)
-    leaked = sorted(p for p in got if not (is_under(p, own_home) or is_under(p, data)))
+    shared = [data, state / "harvested"]  # the harvested collections' catalog is open data
+    leaked = sorted(p for p in got if not any(is_under(p, f) for f in [own_home, *shared]))
     assert not leaked, f"{reader.name}'s kernel could read: {leaked}"
 
 
@@ -132,5 +134,6 @@ def test_a_published_app_reads_only_the_shared_data_and_its_own_files(hub, peopl
     data = state / "heritage"
     own = [state / "apps" / d / reader.name for d in ("snapshots", "run")]
     assert data / "BUILD.json" in got  # the probe works
-    leaked = sorted(p for p in got if not any(is_under(p, f) for f in [data, *own]))
+    shared = [data, state / "harvested"]  # the harvested collections' catalog is open data
+    leaked = sorted(p for p in got if not any(is_under(p, f) for f in [*shared, *own]))
     assert not leaked, f"{reader.name}'s app could read: {leaked}"
