@@ -120,6 +120,12 @@ class ServiceHandler(HubOAuthenticated, JSONErrors):
         if (length and length.isdigit() and int(length) > limit) or len(self.request.body) > limit:
             raise TooLarge(f"request body larger than {limit} bytes", "$")
 
+    def from_page_form(self) -> bool:
+        """Whether the request is a form of the service's own page (answered by going
+        back to the page), not a JSON call."""
+        content_type = self.request.headers.get("Content-Type", "")
+        return content_type.startswith("application/x-www-form-urlencoded")
+
     def is_page_view(self) -> bool:
         """A person opening a page of the service: worth sending to the hub's login. A
         script's fetch (even one that asks for HTML) gets the 403, never a redirect that

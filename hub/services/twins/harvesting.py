@@ -89,9 +89,7 @@ class HarvestNowHandler(HarvestingHandler):
         if name not in read_sources(self.harvester.folder.root):
             raise NotFound(f"no source {name!r} (echoes harvest list)", "name")
         asked = self.harvester.ask(name)
-        if self.request.headers.get("Content-Type", "").startswith(
-            "application/x-www-form-urlencoded"
-        ):  # the page's button: back to the page
+        if self.from_page_form():  # the page's button: back to the page
             self.redirect(f"{self.settings['prefix']}harvest#{name}", status=303)
             return
         self.set_status(202)

@@ -44,12 +44,6 @@ class BaseHandler(ServiceHandler):
     def is_trainer(self, viewer: Viewer) -> bool:
         return viewer.admin or self.service_settings.trainers_group in viewer.groups
 
-    def from_page_form(self) -> bool:
-        """Whether the request is a form of the workshops page (answered by going back to
-        the page), not a JSON call."""
-        content_type = self.request.headers.get("Content-Type", "")
-        return content_type.startswith("application/x-www-form-urlencoded")
-
     def own_event(self, event_id: str) -> Event:
         """The event, if the caller runs it (or is an administrator); else 404."""
         event = self.store.get(event_id)
