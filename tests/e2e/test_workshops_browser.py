@@ -41,7 +41,10 @@ def test_three_attendees_join_at_once_and_the_trainers_page_shows_a_raised_hand(
             attendee.page.goto(event["join_url"])
             attendee.page.fill("input[name=code]", event["code"])
             attendee.page.fill("input[name=display_name]", name)
-            attendee.page.click("button[type=submit], input[type=submit]")
+            # The step's screenshot is of the page the form leads to, once it is drawn:
+            # one taken while the hub answers the post fails in Chromium.
+            with attendee.page.expect_navigation(timeout=120_000):
+                attendee.page.click("button[type=submit], input[type=submit]")
     for attendee in attendees:
         with attendee.step("lab"):
             # The hub starts the server and opens JupyterLab, with the button for
