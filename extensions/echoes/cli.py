@@ -27,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "echoes_hub.services.twins.harvest.cli:main",
         "declare and harvest OAI-PMH sources into the twins (hub side)",
     ),
+    # contributions (issue 22): a spreadsheet and a folder of images as twins (hub side)
+    "contribute": (
+        "echoes_hub.services.twins.contribute.cli:main",
+        "publish a spreadsheet and its images as twins of the commons (hub side)",
+    ),
 }
 
 

@@ -167,6 +167,22 @@ class TwinsService(ServiceSettings):
         --max-bytes): a larger answer stops the source's harvest.""",
     )
 
+    contribute_max_rows = Integer(
+        200_000,
+        min=1,
+        config=True,
+        help="""Rows a contributed sheet may have (`echoes contribute check` and `publish`,
+        their --max-rows): a longer sheet is refused whole, with a message.""",
+    )
+
+    contribute_max_image_bytes = Integer(
+        50 * 1024 * 1024,
+        min=1024,
+        config=True,
+        help="""Bytes one contributed photograph may have (`echoes contribute`): a larger
+        file is a problem of its row, and nothing is published.""",
+    )
+
 
 def object_page(public_url: str, collection: str, local_id: str) -> str:
     """An object's page (``objects/<collection>/<id>``) under the service's ``public_url``,

@@ -142,7 +142,7 @@ def metadata(name: str, entry: dict[str, Any], rows: pa.Table, path: Path) -> di
     )
     if withdrawn:
         description += f" {withdrawn} of them withdrawn by the source since, kept."
-    return {
+    found = {
         "title": entry["title"],
         "description": description,
         "licence": licence,
@@ -156,6 +156,25 @@ def metadata(name: str, entry: dict[str, Any], rows: pa.Table, path: Path) -> di
         "columns": {c: COLUMNS[c] for c in rows.column_names},
         "sha256": validate.sha256(path),
         "bytes": path.stat().st_size,
+    }
+    if entry.get("contribution"):
+        found.update(contributed(entry, rows))
+    return found
+
+
+def contributed(entry: dict[str, Any], rows: pa.Table) -> dict[str, Any]:
+    """What a contributed collection's entry says besides (`echoes contribute`): who
+    contributed it, its version, and each earlier version's file (its sha256), so that
+    a citation of an earlier version can still be checked."""
+    contribution = entry["contribution"]
+    return {
+        "description": f"{rows.num_rows} objects contributed by {contribution['contributor']} "
+        f"as a spreadsheet ({contribution['file']}), version {contribution['version']}: one "
+        "row per digital twin with its IRI and what the sheet says of it.",
+        "keywords": ["contributed", "spreadsheet"],
+        "contributor": contribution["contributor"],
+        "version": contribution["version"],
+        "versions": contribution["versions"],
     }
 
 

@@ -62,7 +62,7 @@ def built_collections(data_dir: Path) -> set[str]:
 
 def names_taken(folder: HarvestFolder, data_dir: Path) -> set[str]:
     """The collections a new source may not be named as: the data build's, and those in
-    the harvest folder that no source harvests."""
+    the harvest folder that no source harvests (contributed: `echoes contribute`)."""
     return built_collections(data_dir) | (set(folder.index()) - set(read_sources(folder.root)))
 
 

@@ -64,6 +64,8 @@ class Described:
     providers: list[str] = field(default_factory=list)
     image_services: list[str] = field(default_factory=list)  # IIIF Image API bases
     relations: list[str] = field(default_factory=list)  # dc:relation: what it is about
+    # Linked Art Dimensions (a contributed sheet's "12 cm": dimension()), as given
+    dimensions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def interpretation(self) -> bool:
@@ -351,6 +353,8 @@ def twin_record(origin: Origin, said: Described) -> dict[str, Any]:
         production["took_place_at"] = [{"type": "Place", "_label": p} for p in said.places]
     if production:
         record["produced_by"] = {"type": "Production", **production}
+    if said.dimensions:
+        record["dimension"] = said.dimensions
     if said.providers:
         record["current_owner"] = [{"type": "Group", "_label": p} for p in said.providers]
     images = [*said.shown_by, *said.shown_at]
@@ -371,6 +375,21 @@ def twin_record(origin: Origin, said: Described) -> dict[str, Any]:
     for number, service in enumerate(said.image_services, start=1):
         record.setdefault("representation", []).append(iiif_image(title, number, service))
     return record
+
+
+def dimension(
+    value: float, unit: str, unit_aat: str, axis: str = "", axis_aat: str = ""
+) -> dict[str, Any]:
+    """A Linked Art Dimension: ``value`` in ``unit`` (its Getty AAT number), of the
+    ``axis`` (height, width..., its AAT number) when one is said."""
+    found: dict[str, Any] = {
+        "type": "Dimension",
+        "value": value,
+        "unit": {"id": AAT + unit_aat, "type": "MeasurementUnit", "_label": unit},
+    }
+    if axis:
+        found["classified_as"] = [{"id": AAT + axis_aat, "type": "Type", "_label": axis}]
+    return found
 
 
 def iiif_image(title: str, number: int, service: str) -> dict[str, Any]:
