@@ -90,6 +90,12 @@ def make_state_dir(parent: Path = STATE_ROOT) -> Path:
     return state
 
 
+def unless_set(option: str, value: str, args: list[str]) -> list[str]:
+    """`option` + `value` unless `args` set the option: the command line refuses a
+    setting given twice."""
+    return [] if any(a.startswith(option) for a in args) else [option + value]
+
+
 class Hub:
     """One `echoes up` process with its own state folder and ports."""
 
@@ -133,10 +139,15 @@ class Hub:
         else:
             cmd = [ECHOES, "up", "--port", str(self.port), "--state", str(self.state_dir)]
             # No warm pool unless a test asks for one: it would start servers for every
-            # other test's events on a shared hub (tests of the pool set their own size,
-            # given once: the command line refuses a setting given twice).
-            sized = any(a.startswith("--WorkshopsService.pool_servers=") for a in self.args)
-            cmd += [*([] if sized else ["--WorkshopsService.pool_servers=0"]), *self.args]
+            # other test's events on a shared hub (tests of the pool set their own size).
+            # Apps' pages twice the time to render: a page that takes longer is an error
+            # (restart, then 503), and these machines are shared (the app tests' own
+            # clients wait 240 s, enough for both tries).
+            cmd += [
+                *unless_set("--WorkshopsService.pool_servers=", "0", self.args),
+                *unless_set("--EchoesApps.page_timeout=", "110", self.args),
+                *self.args,
+            ]
         started = len(self.terminal())
         # Private like the hub's own files: it holds the one-time password.
         fd = os.open(self.terminal_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
