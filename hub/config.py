@@ -108,15 +108,19 @@ def configure_services(c: Config, deployment: Deployment) -> None:
     roles.extend(apps_roles)
     # The shared data's images and manifests as IIIF, read anonymously (hub/services/iiif/).
     services.append(iiif_service(c, deployment))
-    # The twins' graph (SPARQL) and object pages, read anonymously (hub/services/twins/).
-    # It follows the annotation service's change feed, at that service's own address.
-    services.append(twins_service(c, deployment, f"{annotations['url']}/services/annotations/"))
+    # The twins' graph (SPARQL) and object pages, read anonymously (hub/services/twins/);
+    # users' tokens reach its contribution wizard. It follows the annotation service's
+    # change feed, at that service's own address.
+    twins, twins_scopes = twins_service(
+        c, deployment, f"{annotations['url']}/services/annotations/"
+    )
+    services.append(twins)
     # Workshops: events, their join codes (hub/services/workshops/).
     workshops, workshops_roles, workshops_scopes = workshops_service(c, deployment)
     services.append(workshops)
     roles.extend(workshops_roles)
     # Users, and the API tokens of their servers, may use the services above.
-    user_scopes = [*annotation_scopes, *apps_scopes, *workshops_scopes]
+    user_scopes = [*annotation_scopes, *apps_scopes, *twins_scopes, *workshops_scopes]
     roles.append({"name": "user", "scopes": ["self", *user_scopes]})
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", *user_scopes]
     tell_servers_where_services_are(c, deployment, services)

@@ -8,7 +8,8 @@ with a schedule is harvested by the service itself; the sources page and its "Ha
 now" are the administrators' only, through every way in. And a second hub (the run's
 shared one) is harvested over its OAI-PMH provider (every twin, and a public
 interpretation made there, with their provenance) and its IIIF collection (the coins'
-images then come from its IIIF image server).
+images then come from its IIIF image server). A small institution contributes a sheet
+through the twins service's wizard.
 
 The module's own hub (its schedule looked at every second): the harvested collections
 must not show in the shared hub's twins.
@@ -32,6 +33,7 @@ from tests.integration.conftest import loaded_twins, login_admin
 from tests.integration.test_twins_answers import interpretation_of, made
 from tests.integration.test_twins_interpretations import depicts
 from tests.oai_provider import Provider, museum_records
+from tests.unit.test_contribute import HEADER, tate_rows, write_csv
 
 pytestmark = pytest.mark.slow
 
@@ -273,3 +275,93 @@ def test_a_second_hubs_twins_and_interpretations_come_in_with_their_provenance(
     image = requests.get(images[0], timeout=60)
     assert image.status_code == 200 and image.headers["Content-Type"] == "image/jpeg"
     assert image.content[:3] == b"\xff\xd8\xff"
+
+
+def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_can(
+    hub, admin, twins, tmp_path
+):
+    """The contribution wizard (contributing.py) in this hub's twins service: only the
+    group `institutions` and administrators; a sheet's problems named by row and column
+    and nothing published; the corrected sheet published; drafts and collections are
+    their contributor's."""
+    person, museum = new_person(hub, admin, "museum", groups=("institutions",))
+    _, rival = new_person(hub, admin, "rival", groups=("institutions",))
+    _, stranger = new_person(hub, admin, "stranger")
+    rows = tate_rows(4)
+    broken = write_csv(tmp_path / "objects.csv", HEADER, [*rows, rows[0]])  # a duplicate
+    sheet = broken.read_bytes()
+
+    def upload(session, data: bytes = sheet, name: str = "objects.csv"):
+        return session.post(f"{twins}contribute/drafts", files={"sheet": (name, data)}, timeout=60)
+
+    for method, path in [("GET", "contribute"), ("GET", "contribute/drafts")]:
+        refused = stranger.request(method, f"{twins}{path}", timeout=60)
+        assert refused.status_code == 403 and "institutions" in refused.json()["message"]
+    assert upload(stranger).status_code == 403
+    assert requests.post(f"{twins}contribute/drafts", timeout=60).status_code == 403
+
+    draft = upload(museum)
+    assert draft.status_code == 201, draft.text
+    said = draft.json()
+    assert said["rows"] == 5 and said["preview"][0]["values"][0] == rows[0][0]
+    assert said["fields"]["identifier"] == "Inventarnummer" and said["fields"]["title"] == "Titel"
+    (duplicate,) = [p for p in said["problems"] if "is on row 2 too" in p["message"]]
+    assert duplicate["row"] == 6 and duplicate["column"].startswith("A"), duplicate
+    url = f"{twins}contribute/drafts/{said['id']}"
+    # Another contributor cannot see, change, publish or forget it.
+    for action in ("", "/publish", "/delete"):
+        assert rival.post(url + action, json={}, timeout=60).status_code == 404
+    assert rival.get(url, timeout=60).status_code == 404
+    chosen = {
+        "name": "tate-by-a-museum",
+        "title": "Tate works, as a small museum's sheet (test)",
+        "licence": "CC0-1.0",
+        "citation": "Tate Collection (CC0), contributed by a test.",
+    }
+    assert (
+        museum.post(url, json={**chosen, "fields": {"bogus": "x"}}, timeout=60).status_code == 400
+    )
+    assert museum.post(url, json=chosen, timeout=60).json()["ready"] is False
+    refused = museum.post(url + "/publish", timeout=60)
+    assert refused.status_code == 400 and "problems left: 1" in refused.json()["message"], (
+        refused.text
+    )
+    assert title(twins, f"tate-by-a-museum/{local_id(rows[0][0])}") is None
+
+    fixed = upload(
+        museum, write_csv(tmp_path / "fixed.csv", HEADER, rows).read_bytes(), "fixed.csv"
+    )
+    url = f"{twins}contribute/drafts/{fixed.json()['id']}"
+    assert museum.post(url, json=chosen, timeout=60).json()["ready"] is True
+    published = museum.post(url + "/publish", timeout=300)
+    assert published.status_code == 201, published.text
+    assert published.json()["added"] == 4 and published.json()["version"] == 1
+    path = f"tate-by-a-museum/{local_id(rows[0][0])}"
+    wait_for(lambda: title(twins, path) == rows[0][1], 60, "the contributed twin")
+    assert museum.get(url, timeout=60).status_code == 404  # the draft is gone once published
+
+    # The rival may not publish over it: the collection is the museum's.
+    again = rival.post(f"{twins}contribute/drafts", files={"sheet": ("r.csv", sheet)}, timeout=60)
+    theirs = f"{twins}contribute/drafts/{again.json()['id']}"
+    rival.post(theirs, json=chosen, timeout=60)
+    assert rival.post(theirs + "/publish", timeout=60).status_code in (400, 403)
+
+    # The page, as a person's browser has it (cookie, XSRF): upload, then the draft's page,
+    # the column names as text.
+    page = person.http.get(f"{twins}contribute", headers={"Accept": "text/html"}, timeout=60)
+    assert page.status_code == 200 and 'name="sheet"' in page.text
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+    marked = write_csv(tmp_path / "m.csv", ["<script>x=1</script>", *HEADER[1:]], rows[:1])
+    sent = person.http.post(
+        f"{twins}contribute/drafts",
+        data={"_xsrf": xsrf},
+        files={"sheet": ("m.csv", marked.read_bytes())},
+        headers={"Accept": "text/html"},
+        timeout=60,
+    )
+    assert sent.status_code == 200 and "/contribute/drafts/" in sent.url, sent.text[:300]
+    assert "<script>x=1" not in sent.text and "&lt;script&gt;x=1" in sent.text
+    forged = person.http.post(
+        f"{twins}contribute/drafts", files={"sheet": ("m.csv", marked.read_bytes())}, timeout=60
+    )
+    assert forged.status_code == 403  # a cookie without the XSRF token

@@ -58,8 +58,9 @@ def test_the_hub_gives_the_service_the_data_its_store_folder_and_the_iiif_addres
     )
     given = json.loads(environment["ECHOES_SERVICE_CONFIG"])
     assert given["TwinsService"]["query_timeout"] == 3.5
+    # The reads are anonymous: users' tokens reach the service for the wizard alone.
     user = next(r for r in c.JupyterHub.load_roles if r["name"] == "user")
-    assert not [scope for scope in user["scopes"] if "twins" in scope]
+    assert [s for s in user["scopes"] if "twins" in s] == ["access:services!service=twins"]
 
 
 @pytest.fixture(scope="module")
@@ -380,10 +381,18 @@ def test_the_openapi_description_is_the_route_table(service):
         "/harvest",
         "/harvest/sources",
         "/harvest/sources/{name}/harvest",
+        "/contribute",
+        "/contribute/drafts",
+        "/contribute/drafts/{draft_id}",
+        "/contribute/drafts/{draft_id}/publish",
+        "/contribute/drafts/{draft_id}/delete",
     }
     assert document["security"] == []
     harvest = document["paths"]["/harvest/sources/{name}/harvest"]["post"]
     assert harvest["security"] == [{"hubToken": []}] and "202" in harvest["responses"]
+    upload = document["paths"]["/contribute/drafts"]["post"]
+    assert upload["security"] == [{"hubToken": []}] and "403" in upload["responses"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
 
 
 def test_a_bad_graph_iri_is_a_400_naming_the_parameter(store):

@@ -175,6 +175,21 @@ class TwinsService(ServiceSettings):
         their --max-rows): a longer sheet is refused whole, with a message.""",
     )
 
+    contributors_group = Unicode(
+        "institutions",
+        config=True,
+        help="""The hub group whose members may contribute collections with the twins
+        service's wizard (`.../services/twins/contribute`), besides the administrators.""",
+    )
+
+    contribute_max_bytes = Integer(
+        20 * 1024 * 1024,
+        min=1024,
+        config=True,
+        help="""Bytes a sheet uploaded to the contribution wizard may have (a larger
+        upload is refused with 413).""",
+    )
+
     contribute_max_image_bytes = Integer(
         50 * 1024 * 1024,
         min=1024,
@@ -190,8 +205,15 @@ def object_page(public_url: str, collection: str, local_id: str) -> str:
     return f"{public_url}objects/{quote(collection, safe='')}/{quote(local_id, safe='')}"
 
 
-def twins_service(c: Config, deployment: Deployment, annotations_url: str) -> dict:
-    """The managed-service entry for the hub (anonymous reads: users need no scope);
+#: What users' tokens (and their servers') need: the reads are anonymous, the
+#: contribution wizard is not (contributing.py).
+USER_SCOPES = ["access:services!service=twins"]
+
+
+def twins_service(
+    c: Config, deployment: Deployment, annotations_url: str
+) -> tuple[dict, list[str]]:
+    """The managed-service entry for the hub and the scopes users need;
     ``annotations_url``: where it reads the annotation service's change feed."""
     settings = deployment.settings
     options = TwinsService(config=c)
@@ -209,6 +231,7 @@ def twins_service(c: Config, deployment: Deployment, annotations_url: str) -> di
         # Where browsers read the annotations the objects' manifests link to.
         "ECHOES_ANNOTATIONS_PUBLIC_URL": settings.service_public_url("annotations"),
     }
-    return service_entry(
+    entry = service_entry(
         options, deployment, default_port=settings.port + 7, environment=environment
     )
+    return entry, USER_SCOPES

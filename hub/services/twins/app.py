@@ -161,6 +161,10 @@ class TwinsApp(ServiceApp):
         except Exception:  # a broken sources.json: said, and looked at again next time
             self.log.exception("could not read the harvest's sources")
 
+    def largest_body(self) -> int:
+        options = self.service_settings
+        return max(options.max_body_size, options.contribute_max_bytes)
+
     def make_web_app(self) -> web.Application:
         self.log.info("twins of %s, stores in %s", self.data_dir, self.store_dir)
         served = Served(
@@ -176,6 +180,8 @@ class TwinsApp(ServiceApp):
             twins=served,
             harvester=self.harvester,
             prefix=self.prefix,
+            public_url=self.public_url,
+            data_dir=self.data_dir,
             template_path=str(HERE),
             default_handler_class=NoSuchPath,
         )

@@ -20,6 +20,14 @@ from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
 from . import TwinsService, dataset, history, manifests, oai, object_page, provider
+from .contributing import (
+    ContributePage,
+    ContributingHandler,
+    DeleteDraftHandler,
+    DraftHandler,
+    DraftsHandler,
+    PublishHandler,
+)
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .harvesting import HarvestingHandler, HarvestNowHandler, SourcesHandler, SourcesPage
 from .interpretations import CURRENT, POLICY, POLICY_TEXT
@@ -486,6 +494,40 @@ ROUTES = [
         replies={"post": "Asked"},
         success={"post": "202"},
     ),
+    Route("contribute", ContributePage, {"get": "Contributors: the contribution wizard's page"}),
+    Route(
+        "contribute/drafts",
+        DraftsHandler,
+        {
+            "get": "Contributors: your drafts",
+            "post": "Contributors: upload a sheet (multipart, field sheet): a new draft",
+        },
+        replies={"get": "Drafts", "post": "Draft"},
+        body="Upload",
+    ),
+    Route(
+        "contribute/drafts/{draft_id}",
+        DraftHandler,
+        {
+            "get": "Contributors: a draft's preview, mapping, choices and problems",
+            "post": "Contributors: change a draft's mapping, name, title, licence, citation",
+        },
+        replies={"get": "Draft", "post": "Draft"},
+        body="DraftChoices",
+        success={"post": "200"},
+    ),
+    Route(
+        "contribute/drafts/{draft_id}/publish",
+        PublishHandler,
+        {"post": "Contributors: publish a draft as a collection of twins, all or nothing"},
+        replies={"post": "Published"},
+    ),
+    Route(
+        "contribute/drafts/{draft_id}/delete",
+        DeleteDraftHandler,
+        {"post": "Contributors: forget a draft"},
+        success={"post": "204"},
+    ),
 ]
 
 
@@ -501,6 +543,31 @@ def document(base_url: str) -> dict[str, Any]:
             "Index": {"type": "object"},
             "Sources": {"type": "object", "required": ["sources"]},
             "Asked": {"type": "object", "required": ["source", "asked"]},
+            "Drafts": {"type": "object", "required": ["drafts"]},
+            "Draft": {
+                "type": "object",
+                "required": ["id", "file", "rows", "header", "preview", "fields", "problems"],
+                "properties": {
+                    "problems": {
+                        "type": "array",
+                        "description": "every problem: row, column, message, fix, warning",
+                    },
+                    "ready": {"type": "boolean", "description": "no problem, all chosen"},
+                },
+            },
+            "Upload": {
+                "type": "object",
+                "required": ["sheet"],
+                "properties": {"sheet": {"type": "string", "format": "binary"}},
+            },
+            "DraftChoices": {
+                "type": "object",
+                "properties": {
+                    "fields": {"type": "object", "description": "a column (or null) per field"},
+                    **{k: {"type": "string"} for k in ("name", "title", "licence", "citation")},
+                },
+            },
+            "Published": {"type": "object", "required": ["name", "version", "first"]},
             "OpenAPI": {"type": "object"},
             "Results": {"type": "object", "description": "SPARQL results (JSON) or RDF"},
             "Query": {"type": "object", "properties": {"query": {"type": "string"}}},
@@ -556,7 +623,8 @@ def document(base_url: str) -> dict[str, Any]:
         },
         errors={
             "400": "a bad query or parameter (named in field)",
-            "403": "the harvest routes: the caller is not one of the hub's administrators",
+            "403": "the harvest routes: the caller is not one of the hub's administrators; the "
+            "contribute routes: not an administrator nor in TwinsService.contributors_group",
             "404": "no such object",
             "405": "an update: the graph is read-only",
             "406": "Accept (or format) takes none of the representations served",
@@ -603,7 +671,11 @@ def document(base_url: str) -> dict[str, Any]:
             "Manifest": JSON_LD,
         },
         body_media_types=(FORM, SPARQL_QUERY),
-        body_media_types_of={"OaiRequest": (FORM,)},
+        body_media_types_of={
+            "OaiRequest": (FORM,),
+            "Upload": ("multipart/form-data",),
+            "DraftChoices": ("application/json", FORM),
+        },
         alternatives={
             "Results": (*list(RESULTS)[1:], *GRAPHS),
             "Object": tuple(t for t in OBJECT_TYPES if t != JSON_LD),
@@ -612,7 +684,7 @@ def document(base_url: str) -> dict[str, Any]:
     )
     doc["security"] = []  # anonymous, but for the administrators' harvest routes
     for route in ROUTES:
-        if issubclass(route.handler, HarvestingHandler):
+        if issubclass(route.handler, (HarvestingHandler, ContributingHandler)):
             for operation in doc["paths"]["/" + route.path].values():
                 operation["security"] = [{"hubToken": []}]
     return doc

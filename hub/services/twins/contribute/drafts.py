@@ -1,0 +1,123 @@
+"""Drafts: a contribution the twins service's wizard is preparing, before it is published.
+
+A draft is a folder of its contributor's (``<harvest folder>/drafts/<owner>/<id>``, the
+owner a hash of the hub user's name): the uploaded sheet under its own file name, and
+``draft.json`` with what the contributor chose so far (the mapping, the collection's
+name, title, licence and citation). Only its contributor finds it: the id is looked up in
+their own folder. Publishing it reads the sheet again, checks every row again and
+publishes with `publish.publish`, as `echoes contribute publish` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..harvest.folder import write_atomically
+from .mapping import check_mapping, suggest
+from .sheets import Sheet, read_sheet
+
+#: Sheets the wizard takes (an older or another program's format is named by read_sheet).
+SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+#: What a draft's id looks like (secrets.token_urlsafe(12)).
+DRAFT_ID = re.compile(r"[A-Za-z0-9_-]{16}")
+
+
+class NoDraft(LookupError):
+    """No draft of that id is the caller's."""
+
+
+@dataclass
+class Draft:
+    id: str
+    contributor: str
+    file: str
+    fields: dict[str, str | None]
+    name: str = ""
+    title: str = ""
+    licence: str = ""
+    citation: str = ""
+    folder: Path = field(default=Path(), repr=False)
+
+    @property
+    def sheet_path(self) -> Path:
+        return self.folder / self.file
+
+    def sheet(self) -> Sheet:
+        return read_sheet(self.sheet_path)
+
+    def save(self) -> None:
+        said = {k: v for k, v in asdict(self).items() if k != "folder"}
+        write_atomically(self.folder / "draft.json", json.dumps(said, indent=1).encode())
+
+
+def safe_file_name(name: str) -> str:
+    """An uploaded file's name as kept: its last part, letters, digits, dots, hyphens,
+    underscores and spaces only, never hidden."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = re.sub(r"[^\w. -]", "_", base).strip(" .") or "sheet"
+    return base[:120]
+
+
+class Drafts:
+    """The drafts in ``root`` (``<harvest folder>/drafts``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _owner(self, contributor: str) -> Path:
+        return self.root / hashlib.sha256(contributor.encode()).hexdigest()[:24]
+
+    def create(self, contributor: str, file_name: str, data: bytes) -> Draft:
+        """A draft of the sheet ``data`` uploaded as ``file_name``; BadSheet (nothing kept)
+        when it cannot be read."""
+        name = safe_file_name(file_name)
+        folder = self._owner(contributor) / secrets.token_urlsafe(12)
+        folder.mkdir(parents=True, mode=0o700)
+        try:
+            write_atomically(folder / name, data)
+            sheet = read_sheet(folder / name)
+        except Exception:
+            shutil.rmtree(folder)
+            raise
+        draft = Draft(folder.name, contributor, name, suggest(sheet.header), folder=folder)
+        draft.save()
+        return draft
+
+    def get(self, contributor: str, draft_id: str) -> Draft:
+        folder = self._owner(contributor) / draft_id
+        if not DRAFT_ID.fullmatch(draft_id) or not (folder / "draft.json").is_file():
+            raise NoDraft(draft_id)
+        said = json.loads((folder / "draft.json").read_text())
+        return Draft(**said, folder=folder)
+
+    def mine(self, contributor: str) -> list[Draft]:
+        owner = self._owner(contributor)
+        if not owner.is_dir():
+            return []
+        found = [self.get(contributor, p.name) for p in owner.iterdir() if p.is_dir()]
+        return sorted(found, key=lambda d: d.sheet_path.stat().st_mtime, reverse=True)
+
+    def delete(self, draft: Draft) -> None:
+        shutil.rmtree(draft.folder)
+
+
+def updated(draft: Draft, sheet: Sheet, said: dict[str, Any]) -> Draft:
+    """``draft`` with what the contributor said (fields: column or None per field; name,
+    title, licence, citation), the mapping checked against the sheet (BadMapping)."""
+    fields = said.get("fields")
+    if fields is not None:
+        draft.fields = check_mapping({"fields": fields}, sheet, "fields")
+    for key in ("name", "title", "licence", "citation"):
+        if key in said:
+            value = said[key]
+            if not isinstance(value, str):
+                raise ValueError(f"{key}: a text")
+            setattr(draft, key, value.strip())
+    return draft
