@@ -17,13 +17,17 @@ must not show in the shared hub's twins.
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import subprocess
+import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 import requests
+from PIL import Image
 
 from echoes_data import recipe
 from echoes_hub.services.twins.harvest.records import local_id
@@ -328,16 +332,35 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
     )
     assert title(twins, f"tate-by-a-museum/{local_id(rows[0][0])}") is None
 
-    fixed = upload(
-        museum, write_csv(tmp_path / "fixed.csv", HEADER, rows).read_bytes(), "fixed.csv"
+    # The corrected sheet names a photograph of its first object, sent as a zip.
+    pictured = [[*rows[0][:6], "T1.png"], *rows[1:]]
+    fixed_sheet = write_csv(tmp_path / "fixed.csv", HEADER, pictured).read_bytes()
+    url = f"{twins}contribute/drafts/{upload(museum, fixed_sheet, 'fixed.csv').json()['id']}"
+    said = museum.post(url, json=chosen, timeout=60).json()
+    assert not said["ready"] and "upload a zip" in said["problems"][0]["fix"], said["problems"]
+    escaping = io.BytesIO()
+    with zipfile.ZipFile(escaping, "w") as z:
+        z.writestr("../T1.png", b"x")
+    refused = museum.post(
+        url + "/images", files={"images": ("photos.zip", escaping.getvalue())}, timeout=60
     )
-    url = f"{twins}contribute/drafts/{fixed.json()['id']}"
-    assert museum.post(url, json=chosen, timeout=60).json()["ready"] is True
+    assert refused.status_code == 400 and "'../T1.png' leaves" in refused.json()["message"]
+    photo, photos = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 60)).save(photo, "PNG")
+    with zipfile.ZipFile(photos, "w") as z:
+        z.writestr("photos/T1.png", photo.getvalue())
+    sent = museum.post(
+        url + "/images", files={"images": ("photos.zip", photos.getvalue())}, timeout=60
+    )
+    assert sent.status_code == 200 and sent.json()["images"] == ["T1.png"], sent.text
+    assert sent.json()["ready"] is True, sent.json()["problems"]
     published = museum.post(url + "/publish", timeout=300)
     assert published.status_code == 201, published.text
     assert published.json()["added"] == 4 and published.json()["version"] == 1
     path = f"tate-by-a-museum/{local_id(rows[0][0])}"
     wait_for(lambda: title(twins, path) == rows[0][1], 60, "the contributed twin")
+    record = requests.get(f"{twins}objects/{path}?format=json-ld", timeout=10).json()
+    assert "T1.png" in json.dumps(record["representation"]), record.get("representation")
     assert museum.get(url, timeout=60).status_code == 404  # the draft is gone once published
 
     # The rival may not publish over it: the collection is the museum's.

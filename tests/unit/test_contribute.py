@@ -8,10 +8,12 @@ with the row, column and file named and nothing published.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -298,3 +300,46 @@ def test_licences_are_listed_and_another_is_refused(tmp_path):
     )  # fmt: skip
     assert refused.returncode == 2 and "--licence: invalid choice: 'MIT'" in refused.stderr
     assert not (tmp_path / "harvest" / "twins").exists()
+
+
+def test_a_zip_of_photographs_is_unpacked_flat_or_refused_whole(tmp_path):
+    """The wizard's zips (contribute/drafts.py): a zip's folders and macOS's extras are
+    dropped; a path leaving the zip, two files of one name, a file or a whole over the
+    limits (as declared, or as read from a header that lies), or no zip at all: refused,
+    naming the zip and the file, and the draft keeps what it had."""
+    from echoes_hub.services.twins.contribute.drafts import BadImages, Drafts, unpack_images
+
+    sheet = write_csv(tmp_path / "objects.csv", HEADER, tate_rows(1))
+    draft = Drafts(tmp_path / "drafts").create("ada", "objects.csv", sheet.read_bytes())
+    assert draft.images is None
+
+    def zipped(*files: tuple[str, bytes]) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            for name, data in files:
+                z.writestr(name, data)
+        return out.getvalue()
+
+    good = zipped(
+        ("photos/a.png", b"a" * 10), ("__MACOSX/photos/._a.png", b"m"), (".DS_Store", b"d")
+    )
+    assert unpack_images(draft, "p.zip", good, 100, 1000) == 1
+    assert [p.name for p in draft.images.iterdir()] == ["a.png"]
+    bad = {
+        "leaves the zip's folder": zipped(("../b.png", b"b")),
+        "have one file name": zipped(("x/b.png", b"1"), ("y/b.png", b"2")),
+        "more than 100": zipped(("big.png", b"b" * 101)),
+        "bytes unpacked, more than 1000": zipped(*[(f"{n}.png", b"b" * 90) for n in range(12)]),
+        "not a zip file": b"PK not really",
+    }
+    for said, data in bad.items():
+        with pytest.raises(BadImages, match=said) as raised:
+            unpack_images(draft, "p.zip", data, 100, 1000)
+        assert str(raised.value).startswith("p.zip: ")
+    lying = bytearray(zipped(("liar.png", b"L" * 500)))
+    # The central directory's uncompressed size (offset 24 of its entry) says 50 bytes.
+    entry = lying.rfind(b"PK\x01\x02")
+    lying[entry + 24 : entry + 28] = (50).to_bytes(4, "little")
+    with pytest.raises(BadImages, match=r"larger than it says|cannot be unpacked"):
+        unpack_images(draft, "p.zip", bytes(lying), 100, 1000)
+    assert [p.name for p in draft.images.iterdir()] == ["a.png"]  # what it had

@@ -384,6 +384,7 @@ def test_the_openapi_description_is_the_route_table(service):
         "/contribute",
         "/contribute/drafts",
         "/contribute/drafts/{draft_id}",
+        "/contribute/drafts/{draft_id}/images",
         "/contribute/drafts/{draft_id}/publish",
         "/contribute/drafts/{draft_id}/delete",
     }

@@ -190,6 +190,14 @@ class TwinsService(ServiceSettings):
         upload is refused with 413).""",
     )
 
+    contribute_max_unpacked_bytes = Integer(
+        500 * 1024 * 1024,
+        min=1024,
+        config=True,
+        help="""Bytes the photographs of one zip uploaded to the contribution wizard may
+        have once unpacked (a larger zip is refused whole, naming it).""",
+    )
+
     contribute_max_image_bytes = Integer(
         50 * 1024 * 1024,
         min=1024,

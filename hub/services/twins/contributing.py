@@ -5,14 +5,14 @@ twins of the commons from a browser, by the same steps as `echoes contribute`.
     POST contribute/drafts                   a sheet (multipart, field ``sheet``): a draft
     GET  contribute/drafts/<id>              its preview, mapping, choices and problems
     POST contribute/drafts/<id>              change the mapping, name, title, licence, citation
+    POST contribute/drafts/<id>/images       its photographs, a zip (multipart, ``images``)
     POST contribute/drafts/<id>/publish      publish it: all or nothing
     POST contribute/drafts/<id>/delete       forget it
 
 Each answers JSON, or the wizard's page to a form of the page (with the XSRF token).
 Only the hub's administrators and the members of `TwinsService.contributors_group` may
 contribute; a draft is its contributor's alone; a collection published by one contributor
-is re-published by them (or an administrator) only. Photographs are not taken here yet:
-a sheet that names images is refused at its check, pointing to `echoes contribute`.
+is re-published by them (or an administrator) only.
 """
 
 from __future__ import annotations
@@ -29,7 +29,15 @@ from ..base.auth import ServiceHandler
 from ..base.errors import ServiceError
 from . import object_page
 from .contribute.checks import Problem, Row, check
-from .contribute.drafts import SUFFIXES, Draft, Drafts, NoDraft, updated
+from .contribute.drafts import (
+    SUFFIXES,
+    BadImages,
+    Draft,
+    Drafts,
+    NoDraft,
+    unpack_images,
+    updated,
+)
 from .contribute.mapping import FIELDS, BadMapping
 from .contribute.publish import LICENCES, BadContribution, Published, publish
 from .contribute.sheets import BadSheet, Sheet
@@ -107,6 +115,7 @@ class ContributingHandler(ServiceHandler):
             "sha256": sheet.sha256,
             "rows": len(sheet.rows),
             "header": sheet.header,
+            "images": sorted(f.name for f in draft.images.iterdir()) if draft.images else [],
             "preview": [
                 {"row": number, "values": values} for number, values in sheet.rows[:PREVIEW_ROWS]
             ],
@@ -134,9 +143,11 @@ class ContributingHandler(ServiceHandler):
         return check(
             sheet,
             draft.fields,
-            None,
+            draft.images,
             max_rows=options.contribute_max_rows,
             max_image_bytes=options.contribute_max_image_bytes,
+            images_shown="the zip of photographs",
+            give_images="upload a zip of the photographs (step 2)",
         )
 
     def from_page(self) -> bool:
@@ -251,6 +262,26 @@ class DraftHandler(ContributingHandler):
         self.answer(draft)
 
 
+class ImagesHandler(ContributingHandler):
+    def post(self, draft_id: str) -> None:
+        draft = self.draft(draft_id)
+        uploads = self.request.files.get("images")
+        if not uploads:
+            raise BadUpload("upload the photographs as a zip, the form field 'images'", "images")
+        options = self.service_settings
+        try:
+            unpack_images(
+                draft,
+                uploads[0]["filename"],
+                uploads[0]["body"],
+                options.contribute_max_image_bytes,
+                options.contribute_max_unpacked_bytes,
+            )
+        except BadImages as error:
+            raise BadUpload(str(error), "images") from error
+        self.answer(draft)
+
+
 class PublishHandler(ContributingHandler):
     async def post(self, draft_id: str) -> None:
         draft = self.draft(draft_id)
@@ -299,6 +330,7 @@ class PublishHandler(ContributingHandler):
             licence=draft.licence,
             citation=draft.citation,
             contributor=self.viewer.name,
+            images=draft.images,
             catalog=self.harvester.catalog,
             built=built_collections(Path(self.settings["data_dir"])),
         )

@@ -26,6 +26,7 @@ from .contributing import (
     DeleteDraftHandler,
     DraftHandler,
     DraftsHandler,
+    ImagesHandler,
     PublishHandler,
 )
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
@@ -517,6 +518,14 @@ ROUTES = [
         success={"post": "200"},
     ),
     Route(
+        "contribute/drafts/{draft_id}/images",
+        ImagesHandler,
+        {"post": "Contributors: a draft's photographs, a zip (multipart, field images)"},
+        replies={"post": "Draft"},
+        body="Photographs",
+        success={"post": "200"},
+    ),
+    Route(
         "contribute/drafts/{draft_id}/publish",
         PublishHandler,
         {"post": "Contributors: publish a draft as a collection of twins, all or nothing"},
@@ -559,6 +568,11 @@ def document(base_url: str) -> dict[str, Any]:
                 "type": "object",
                 "required": ["sheet"],
                 "properties": {"sheet": {"type": "string", "format": "binary"}},
+            },
+            "Photographs": {
+                "type": "object",
+                "required": ["images"],
+                "properties": {"images": {"type": "string", "format": "binary"}},
             },
             "DraftChoices": {
                 "type": "object",
@@ -674,6 +688,7 @@ def document(base_url: str) -> dict[str, Any]:
         body_media_types_of={
             "OaiRequest": (FORM,),
             "Upload": ("multipart/form-data",),
+            "Photographs": ("multipart/form-data",),
             "DraftChoices": ("application/json", FORM),
         },
         alternatives={

@@ -204,8 +204,12 @@ def check(
     *,
     max_rows: int = 200_000,
     max_image_bytes: int = 50 * 1024 * 1024,
+    images_shown: str = "",
+    give_images: str = "give the folder with --images DIR",
 ) -> tuple[list[Row], list[Problem]]:
-    """The rows as they will be published, and every problem of the sheet."""
+    """The rows as they will be published, and every problem of the sheet; the images
+    folder is named ``images_shown`` (default: its path), and ``give_images`` says how to
+    give one (the command's option, the wizard's zip)."""
     problems = header_problems(sheet)
     if len(sheet.rows) > max_rows:
         problems.append(
@@ -276,13 +280,25 @@ def check(
         rows.append(row)
     if images is not None or any(r.images for r in rows):
         problems += image_problems(
-            sheet, rows, images, where("image") if "image" in column else "", max_image_bytes
+            sheet,
+            rows,
+            images,
+            where("image") if "image" in column else "",
+            max_image_bytes,
+            images_shown or str(images),
+            give_images,
         )
     return rows, problems
 
 
 def image_problems(
-    sheet: Sheet, rows: list[Row], images: Path | None, where: str, max_bytes: int
+    sheet: Sheet,
+    rows: list[Row],
+    images: Path | None,
+    where: str,
+    max_bytes: int,
+    shown: str,
+    give: str,
 ) -> list[Problem]:
     from PIL import Image, UnidentifiedImageError
 
@@ -298,7 +314,7 @@ def image_problems(
                         row.number,
                         where,
                         f"image {name!r} is named but no images folder was given",
-                        "give the folder with --images DIR",
+                        give,
                     )
                 )
                 continue
@@ -325,7 +341,7 @@ def image_problems(
                         sheet.file,
                         row.number,
                         where,
-                        f"image {name!r} is not in {images}",
+                        f"image {name!r} is not in {shown}",
                         "add the file to the folder, or correct its name in the sheet",
                     )
                 )
@@ -361,7 +377,7 @@ def image_problems(
             if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES and path.name not in named:
                 problems.append(
                     Problem(
-                        path.parent.name + "/" + path.name,
+                        f"{shown}/{path.name}",
                         None,
                         where or "image",
                         "no row names this image: it is not published",

@@ -11,10 +11,12 @@ publishes with `publish.publish`, as `echoes contribute publish` does.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import secrets
 import shutil
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,10 @@ class NoDraft(LookupError):
     """No draft of that id is the caller's."""
 
 
+class BadImages(ValueError):
+    """A zip of photographs that is not taken (the message names the zip and the file)."""
+
+
 @dataclass
 class Draft:
     id: str
@@ -48,6 +54,12 @@ class Draft:
     @property
     def sheet_path(self) -> Path:
         return self.folder / self.file
+
+    @property
+    def images(self) -> Path | None:
+        """The folder of the photographs from the draft's zip, if it has one."""
+        folder = self.folder / "images"
+        return folder if folder.is_dir() else None
 
     def sheet(self) -> Sheet:
         return read_sheet(self.sheet_path)
@@ -106,6 +118,71 @@ class Drafts:
 
     def delete(self, draft: Draft) -> None:
         shutil.rmtree(draft.folder)
+
+
+def unpack_images(draft: Draft, file_name: str, data: bytes, max_bytes: int, max_total: int) -> int:
+    """The photographs of the zip ``data`` as the draft's images folder (replacing any
+    earlier one), each under its own file name (a zip's folders are dropped); the count.
+    BadImages, nothing kept, for a zip that is not one, a file whose path leaves the zip
+    (absolute, ``..``), two files of one name, a file over ``max_bytes`` or more than
+    ``max_total`` bytes in all (as the zip says, and as read)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise BadImages(f"{file_name}: not a zip file ({error})") from error
+    # Folders, and what macOS adds (__MACOSX/, ._ files) or other hidden files, are left.
+    members = [
+        m
+        for m in archive.infolist()
+        if not m.is_dir()
+        and not m.filename.startswith("__MACOSX/")
+        and not re.split(r"[\\/]", m.filename)[-1].startswith(".")
+    ]
+    seen: dict[str, str] = {}
+    total = 0
+    for member in members:
+        parts = re.split(r"[\\/]", member.filename)
+        if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise BadImages(f"{file_name}: {member.filename!r} leaves the zip's folder")
+        name = safe_file_name(parts[-1])
+        if name in seen:
+            raise BadImages(
+                f"{file_name}: {seen[name]!r} and {member.filename!r} have one file name: "
+                "rows name photographs by file name"
+            )
+        seen[name] = member.filename
+        if member.file_size > max_bytes:
+            raise BadImages(
+                f"{file_name}: {member.filename!r} has {member.file_size} bytes, more than "
+                f"{max_bytes} (TwinsService.contribute_max_image_bytes)"
+            )
+        total += member.file_size
+    if total > max_total:
+        raise BadImages(
+            f"{file_name}: {total} bytes unpacked, more than {max_total} "
+            "(TwinsService.contribute_max_unpacked_bytes): send the photographs in parts"
+        )
+    unpacked = draft.folder / "images.new"
+    shutil.rmtree(unpacked, ignore_errors=True)
+    unpacked.mkdir()
+    written = 0
+    try:
+        for name, member in zip(seen, members, strict=True):
+            with archive.open(member) as source:
+                body = source.read(max_bytes + 1)  # a header that lies is not believed
+            written += len(body)
+            if len(body) > max_bytes or written > max_total:
+                raise BadImages(f"{file_name}: {member.filename!r} is larger than it says")
+            (unpacked / name).write_bytes(body)
+    except (zipfile.BadZipFile, OSError, RuntimeError) as error:  # RuntimeError: encrypted
+        shutil.rmtree(unpacked)
+        raise BadImages(f"{file_name}: cannot be unpacked ({error})") from error
+    except BadImages:
+        shutil.rmtree(unpacked)
+        raise
+    shutil.rmtree(draft.folder / "images", ignore_errors=True)
+    unpacked.rename(draft.folder / "images")
+    return len(list((draft.folder / "images").iterdir()))
 
 
 def updated(draft: Draft, sheet: Sheet, said: dict[str, Any]) -> Draft:
