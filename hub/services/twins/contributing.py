@@ -305,6 +305,7 @@ class PublishHandler(ContributingHandler):
         except (BadContribution, BadSheet) as error:
             raise BadUpload(str(error), "name") from error
         self.drafts.delete(draft)
+        await self.settings["twins"].twins.caught_up()
         page = object_page(self.settings["public_url"], done.name, local_id(first))
         if self.from_page():
             self.redirect(page, status=303)

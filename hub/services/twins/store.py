@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -258,6 +259,15 @@ class Twins:
             objects = sum(len(r) for r in records.values())
             log.info("twins of build %s loaded: %d objects", fingerprint[:12], objects)
             return True
+
+    async def caught_up(self, timeout: float = 60) -> None:
+        """Return once what is on disk now is what queries read (a contribution just
+        published is served when its contributor is sent to it), or after ``timeout``."""
+        wanted = fingerprint_of(self.roots)
+        deadline = time.monotonic() + timeout
+        while self.current.fingerprint != wanted and time.monotonic() < deadline:
+            if not await self.refresh():  # one under way, or it failed: look again soon
+                await asyncio.sleep(0.5)
 
     def close(self) -> None:
         if self._publisher is not None:

@@ -1,0 +1,118 @@
+"""A small institution contributes its collection in Chromium, through the twins service's
+wizard on the run's shared hub: a sheet made from the data build's Tate records (CC0) and
+a photograph of one of them, uploaded, mapped (the suggestions from the German column
+names), named, licensed and published; its twins are found by search and SPARQL, one is
+interpreted in public; a corrected sheet published again changes that twin's title under
+the same IRI, and the interpretation is still on it. A column name that is markup shows as
+text."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+import requests
+from PIL import Image
+
+from echoes_hub.services.twins.harvest.records import local_id
+from tests.e2e.conftest import log_in
+from tests.hubclient import wait_for
+from tests.integration.annotations_support import new_person
+from tests.integration.conftest import loaded_twins
+from tests.integration.test_twins_answers import interpretation_of, made
+from tests.integration.test_twins_interpretations import depicts
+from tests.unit.test_contribute import HEADER, tate_rows, write_csv
+
+pytestmark = [pytest.mark.slow, pytest.mark.shared_hub]
+
+NAME = "parish-museum-test"
+
+
+def publish_in_the_wizard(watched, twins: str, sheet, photos, first_title: str) -> None:
+    """Upload ``sheet`` and the zip ``photos``, keep the suggested mapping, choose the
+    collection, see no problem, publish: the page of the first twin, titled."""
+    page = watched.page
+    with watched.step("upload"):
+        page.goto(f"{twins}contribute")
+        page.set_input_files("#upload input[name=sheet]", str(sheet))
+        with page.expect_navigation():
+            page.click("#upload button[type=submit]")
+        page.locator("#preview").wait_for()
+    with watched.step("photographs"):
+        page.set_input_files("#images input[name=images]", str(photos))
+        with page.expect_navigation():
+            page.click("#images button[type=submit]")
+        assert "(1 so far)" in page.inner_text("#images")
+    with watched.step("choices"):
+        assert page.input_value("select[name='field.identifier']") == HEADER[0]
+        assert page.input_value("select[name='field.title']") == HEADER[1]
+        page.fill("input[name=name]", NAME)
+        page.fill("input[name=title]", "A parish museum's works (test, from Tate records)")
+        page.select_option("select[name=licence]", "CC0-1.0")
+        page.fill("input[name=citation]", "Tate Collection (CC0), as a parish museum's sheet.")
+        with page.expect_navigation():
+            page.click("#choices button[type=submit]")
+        page.locator("#no-problems").wait_for()
+    with watched.step("published"):
+        with page.expect_navigation(timeout=120_000):
+            page.click("#publish button[type=submit]")
+        assert f"/objects/{NAME}/" in page.url, page.url
+        page.get_by_text(first_title).first.wait_for()
+
+
+def test_an_institution_contributes_its_sheet_in_the_browser_and_corrects_it(
+    hub, admin, data, watched_page, tmp_path
+):
+    twins = loaded_twins(hub, data)
+    person, token = new_person(hub, admin, "parish", groups=("institutions",))
+    rows = tate_rows(5)
+    rows[0][6] = "first.png"
+    photo = io.BytesIO()
+    Image.new("RGB", (96, 64), (140, 110, 80)).save(photo, "PNG")
+    photos = tmp_path / "photos.zip"
+    with zipfile.ZipFile(photos, "w") as z:
+        z.writestr("first.png", photo.getvalue())
+
+    watched = watched_page("contribute")
+    log_in(watched.page, hub, person)
+    publish_in_the_wizard(
+        watched, twins, write_csv(tmp_path / "works.csv", HEADER, rows), photos, rows[0][1]
+    )
+    path = f"{NAME}/{local_id(rows[0][0])}"
+    iri = f"urn:echoes:object:{path}"
+
+    # Search and SPARQL find the contributed twins.
+    found = requests.get(f"{twins}search", params={"q": rows[1][1], "collection": NAME}, timeout=30)
+    assert found.status_code == 200 and found.json()["total"] >= 1, found.text
+    query = f"SELECT (COUNT(?o) AS ?n) WHERE {{ GRAPH <urn:echoes:graph:{NAME}> {{ ?o a ?t }} }}"
+    counted = requests.get(f"{twins}sparql", params={"query": query}, timeout=30).json()
+    assert int(counted["results"]["bindings"][0]["n"]["value"]) >= len(rows)
+
+    # Someone interprets the first work in public; then the museum corrects its title.
+    subject = "urn:echoes:test:parish-interpretation"
+    annotation = made(token, hub, depicts(iri, subject, "A landscape", visibility="public"))
+    wait_for(lambda: interpretation_of(twins, annotation, path), 60, "the interpretation")
+    corrected = [[rows[0][0], rows[0][1] + " (corrected)", *rows[0][2:]], *rows[1:]]
+    publish_in_the_wizard(
+        watched,
+        twins,
+        write_csv(tmp_path / "works-v2.csv", HEADER, corrected),
+        photos,
+        corrected[0][1],
+    )
+    record = requests.get(f"{twins}objects/{path}?format=json-ld", timeout=30).json()
+    assert record["_label"] == corrected[0][1] and record["id"] == iri
+    kept = interpretation_of(twins, annotation, path)
+    assert kept is not None and kept["claims"][0]["value"]["id"] == subject
+
+    # A column name that is markup is shown as text on the draft's page.
+    page = watched.page
+    with watched.step("markup"):
+        page.goto(f"{twins}contribute")
+        marked = write_csv(tmp_path / "m.csv", ["<img src=x onerror=alert(1)>", *HEADER[1:]], rows)
+        page.set_input_files("#upload input[name=sheet]", str(marked))
+        with page.expect_navigation():
+            page.click("#upload button[type=submit]")
+        assert page.locator("#preview th", has_text="<img src=x onerror=alert(1)>").count() == 1
+        assert page.locator("#preview img").count() == 0
