@@ -1,7 +1,8 @@
 """A small institution contributes its collection in Chromium, through the twins service's
 wizard on the run's shared hub: a sheet made from the data build's Tate records (CC0) and
 a photograph of one of them, uploaded, mapped (the suggestions from the German column
-names), named, licensed and published; its twins are found by search and SPARQL, one is
+names), named, licensed and published, the photograph shown on its twin's page through
+the hub's IIIF service; its twins are found by search and SPARQL, one is
 interpreted in public; a corrected sheet published again changes that twin's title under
 the same IRI, and the interpretation is still on it. A column name that is markup shows as
 text."""
@@ -59,6 +60,11 @@ def publish_in_the_wizard(watched, twins: str, sheet, photos, first_title: str) 
             page.click("#publish button[type=submit]")
         assert f"/objects/{NAME}/" in page.url, page.url
         page.get_by_text(first_title).first.wait_for()
+        # Its photograph, through the hub's IIIF service.
+        photo = page.locator("figure.served img")
+        photo.wait_for()
+        page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=photo.element_handle())
+        assert "/services/iiif/image/3/contributed%2F" in photo.get_attribute("src")
 
 
 def test_an_institution_contributes_its_sheet_in_the_browser_and_corrects_it(

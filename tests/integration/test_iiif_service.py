@@ -155,16 +155,24 @@ def test_only_manifests_of_the_data_folder_are_served(iiif, path):
 
 def test_no_path_leaves_the_data_folder(standalone):
     """Straight to the service's process (the proxy would resolve the dots itself): a
-    manifest and an image beside the data folder exist, and are not served."""
+    manifest and an image beside the data folder exist, and are not served, nor through
+    the contributed photographs' folder."""
     base = f"http://{standalone}/services/iiif/"
     for url in (
         f"{base}presentation/%2E%2E/outside/manifest.json",
         f"{base}image/3/..%2Foutside%2Fimage.png/info.json",
         f"{base}image/3/%2E%2E%2Foutside%2Fimage.png/full/max/0/default.png",
+        f"{base}image/3/contributed%2F..%2F..%2Foutside%2Fimage.png/info.json",
+        f"{base}image/3/contributed%2F..%2Fiiif-data0%2Ftest%2Fsquares.png/info.json",
+        f"{base}image/3/contributed%2F/info.json",
     ):
         reply = requests.get(url, timeout=10)
         assert reply.status_code == 404, url
         assert reply.json()["field"] in ("manifest", "identifier")
+    # A contributed photograph is served under contributed/ (and only there).
+    info = requests.get(f"{base}image/3/contributed%2Fparish%2Fa.png/info.json", timeout=10)
+    assert info.status_code == 200 and (info.json()["width"], info.json()["height"]) == (40, 30)
+    assert requests.get(f"{base}image/3/parish%2Fa.png/info.json", timeout=10).status_code == 404
 
 
 def test_deep_zoom_tiles_of_the_large_image(iiif, data):
@@ -293,6 +301,10 @@ def standalone(tmp_path_factory) -> Iterator[str]:
         for y in range(10):
             image.paste(colours[x][y], (x * 100, y * 100, x * 100 + 100, y * 100 + 100))
     image.save(root / "test" / "squares.png")
+    # A contributed collection's photograph, in a folder of its own (the harvest folder's).
+    contributed = root.parent / "contributed"
+    (contributed / "parish").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (40, 30)).save(contributed / "parish" / "a.png")
     port = free_port_block(1)
     process = subprocess.Popen(
         [
@@ -301,6 +313,7 @@ def standalone(tmp_path_factory) -> Iterator[str]:
             "echoes_hub.services.iiif",
             "--data-dir",
             str(root),
+            f"--IIIFApp.contributed_dir={contributed}",
             f"--ServiceApp.service_url=http://127.0.0.1:{port}",
         ],
         stdout=subprocess.DEVNULL,

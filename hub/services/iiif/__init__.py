@@ -77,6 +77,8 @@ def iiif_service(c: Config, deployment: Deployment) -> dict:
     options = IIIFService(config=c)
     environment = {
         "ECHOES_DATA_DIR": settings.data_dir,
+        # The photographs of contributed collections (echoes contribute, the wizard).
+        "ECHOES_CONTRIBUTED_IMAGES_DIR": str(settings.state_path / "harvest" / "images"),
         # Where browsers read the annotations the manifests link to.
         "ECHOES_ANNOTATIONS_PUBLIC_URL": settings.service_public_url("annotations"),
     }

@@ -59,6 +59,17 @@ class IIIFApp(ServiceApp):
     def _default_data_dir(self) -> str:
         return os.environ.get("ECHOES_DATA_DIR", "")
 
+    contributed_dir = Unicode(
+        config=True,
+        help="""The contributed collections' photographs (the twins service's harvest
+        folder's images/), served as contributed/<collection>/<file>; empty: none.
+        Default: ECHOES_CONTRIBUTED_IMAGES_DIR.""",
+    )
+
+    @default("contributed_dir")
+    def _default_contributed_dir(self) -> str:
+        return os.environ.get("ECHOES_CONTRIBUTED_IMAGES_DIR", "")
+
     annotations_url = Unicode(
         config=True,
         help="""Public URL of the annotation service, which the manifests' canvases link
@@ -78,7 +89,11 @@ class IIIFApp(ServiceApp):
         # machine's cores with the hub and the users' kernels.
         self.pool = ThreadPoolExecutor(2, thread_name_prefix="iiif")
         images = Images(
-            root, tile_size=options.tile_size, max_area=options.max_area, keep=options.kept_images
+            root,
+            tile_size=options.tile_size,
+            max_area=options.max_area,
+            keep=options.kept_images,
+            contributed=self.contributed_dir or None,
         )
         self.log.info("IIIF images and manifests of %s", root)
         served = Served(

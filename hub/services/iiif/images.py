@@ -30,6 +30,8 @@ from ..base.errors import ServiceError
 
 CONTEXT = "http://iiif.io/api/image/3/context.json"
 SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
+#: The identifiers of contributed photographs begin so (`Images.contributed`).
+CONTRIBUTED = "contributed/"
 FORMATS = {"jpg": ("JPEG", "image/jpeg"), "png": ("PNG", "image/png")}
 #: The shared data are open data, and large (about 58 megapixels for the relief map):
 #: Pillow's decompression-bomb guard is for untrusted uploads; the limit that matters
@@ -134,8 +136,19 @@ class Manipulator(IIIFManipulatorPIL):
 class Images:
     """The image files under ``root``, decoded on first use, the last ``keep`` kept."""
 
-    def __init__(self, root: str | Path, *, tile_size: int, max_area: int, keep: int) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        tile_size: int,
+        max_area: int,
+        keep: int,
+        contributed: str | Path | None = None,
+    ) -> None:
         self.root = Path(root).resolve()
+        #: The photographs of contributed collections (the twins' harvest folder's
+        #: ``images/``), served as ``contributed/<collection>/<file>``.
+        self.contributed = Path(contributed).resolve() if contributed else None
         self.tile_size = tile_size
         self.max_area = max_area
         self.keep = keep
@@ -151,11 +164,15 @@ class Images:
         )
 
     def path(self, identifier: str) -> Path:
-        """The file of ``identifier``: an image file inside the data folder, or NotFound."""
-        path = (self.root / identifier).resolve()
+        """The file of ``identifier``: an image file inside the data folder (or, for
+        ``contributed/...``, the contributed photographs' folder), or NotFound."""
+        root, name = self.root, identifier
+        if self.contributed is not None and identifier.startswith(CONTRIBUTED):
+            root, name = self.contributed, identifier.removeprefix(CONTRIBUTED)
+        path = (root / name).resolve()
         if (
-            not identifier
-            or not path.is_relative_to(self.root)
+            not name
+            or not path.is_relative_to(root)
             or path.suffix.lower() not in SUFFIXES
             or not path.is_file()
         ):

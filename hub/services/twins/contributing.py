@@ -334,6 +334,7 @@ class PublishHandler(ContributingHandler):
             images=draft.images,
             catalog=self.harvester.catalog,
             built=built_collections(Path(self.settings["data_dir"])),
+            iiif_url=self.settings["twins"].iiif_url,
         )
         return done, rows[0].identifier
 

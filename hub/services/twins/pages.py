@@ -25,6 +25,8 @@ from .store import OBJECT
 
 #: The images of a whole-image view are asked for at most this size (pixels).
 WHOLE_IMAGE = 800
+#: Getty AAT's "pixels": the unit of an image's width and height in Linked Art.
+PIXELS = "http://vocab.getty.edu/aat/300266190"
 #: Per collection, the plot of an object among its group: the group's relation and the
 #: measurements (classification ids, catalogs/twins.py) on the x and y axes. Chosen to
 #: show what the data are known for: the kilns apart by aluminium and iron oxide (Tubb
@@ -132,6 +134,9 @@ def measurements(record: dict[str, Any]) -> list[Measurement]:
         ]
     for visual in record.get("representation", []):
         for digital in visual.get("digitally_shown_by", []):
+            points = [p.get("id", "") for p in digital.get("access_point", [])]
+            if not any(CANVAS_REGION in p for p in points):
+                continue  # a whole photograph's pixels measure the photograph, not the object
             found += [
                 measurement(d, " of the image region")
                 for d in digital.get("dimension", [])
@@ -227,9 +232,12 @@ def image_regions(record: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def image_services(record: dict[str, Any]) -> dict[str, str]:
+def image_services(record: dict[str, Any]) -> dict[str, tuple[str, int]]:
     """The images of the object that a IIIF Image API service of their own gives (a
-    harvested record's, harvest/records.py): the service, by the image's access point."""
+    harvested record's, harvest/records.py; a contributed photograph's): the service and
+    the size to show, by the image's access point. The size is `WHOLE_IMAGE`, or the
+    image's longer side in pixels when the record says it is smaller (the Image API
+    refuses a `!w,h` larger than the image)."""
     found = {}
     for visual in record.get("representation", []):
         for digital in visual.get("digitally_shown_by", []):
@@ -240,16 +248,24 @@ def image_services(record: dict[str, Any]) -> dict[str, str]:
                 for point in service.get("access_point", [])
                 if point.get("id", "").startswith(("http://", "https://"))
             ]
+            pixels = [
+                d.get("value", 0)
+                for d in digital.get("dimension", [])
+                if d.get("unit", {}).get("id") == PIXELS
+            ]
+            size = int(min(WHOLE_IMAGE, max(pixels))) if pixels else WHOLE_IMAGE
             for point in digital.get("access_point", []):
                 if services:
-                    found[point["id"]] = services[0]
+                    found[point["id"]] = (services[0], size)
     return found
 
 
-def served_image(what: str, service: str, record: dict[str, Any]) -> str:
-    """An image from its own IIIF Image API service (its source's), at most
-    `WHOLE_IMAGE` pixels wide or high, and the links a IIIF viewer opens for deep zoom."""
-    src = f"{service}/full/!{WHOLE_IMAGE},{WHOLE_IMAGE}/0/default.jpg"
+def served_image(what: str, served: tuple[str, int], record: dict[str, Any]) -> str:
+    """An image from its own IIIF Image API service (its source's, or the hub's for a
+    contributed photograph), at most ``size`` pixels wide or high, and the links a IIIF
+    viewer opens for deep zoom."""
+    service, size = served
+    src = f"{service}/full/!{size},{size}/0/default.jpg"
     links = [f'<a href="{escape(service)}/info.json">IIIF Image API (info.json)</a>']
     manifests = [
         point["id"]

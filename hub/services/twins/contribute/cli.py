@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from .. import TwinsService
-from ..harvest.cli import built_collections, harvest_folder
+from ..harvest.cli import built_collections, harvest_folder, hub_settings
 from .checks import check
 from .mapping import BadMapping, mapping_text, read_mapping, suggest
 from .package import NotPublished, write_package
@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
                 images=args.images,
                 catalog=catalog,
                 built=built_collections(data_dir),
+                iiif_url=hub_settings(args.state).service_public_url("iiif"),
             )
             print(
                 f"{done.name} version {done.version}: {len(rows)} rows (+{done.added} new, "

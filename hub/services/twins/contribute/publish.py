@@ -14,14 +14,15 @@ withdrawn (kept), and keeps each version's sheet in the harvest folder
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import edtf
 import pyoxigraph as ox
+from PIL import Image
 
 from ..harvest.catalog import HarvestedCatalog
 from ..harvest.folder import HarvestFolder, write_atomically
@@ -40,9 +41,12 @@ from ..harvest.records import (
     without_notes,
 )
 from ..harvest.sources import NAME, read_sources
-from .checks import AXES, UNITS, Row
+from ..linkedart import IIIF_IMAGE_API, image_service
+from .checks import AXES, UNITS, Row, parse_edtf
 from .sheets import Sheet
 
+#: Getty AAT's "pixels", the unit of a photograph's width and height.
+PIXELS_AAT = "300266190"
 #: The licences a contribution may have: Creative Commons' and RightsStatements.org's,
 #: each explained in one line (`echoes contribute licences`).
 LICENCES = {
@@ -107,7 +111,7 @@ def with_date_span(record: dict[str, Any], date: str) -> dict[str, Any]:
     timespan = (record.get("produced_by") or {}).get("timespan")
     if not timespan or not date:
         return record
-    parsed = edtf.parse_edtf(date)
+    parsed = parse_edtf(date)
     low, high = parsed.lower_strict(), parsed.upper_strict()
     timespan["identified_by"] = [{"type": "Name", "content": date, "_label": "EDTF"}]
     timespan["begin_of_the_begin"] = (
@@ -119,19 +123,40 @@ def with_date_span(record: dict[str, Any], date: str) -> dict[str, Any]:
     return record
 
 
-def with_images(record: dict[str, Any], name: str, images: list[tuple[str, str]]) -> dict[str, Any]:
-    """The row's photographs, as the files kept in the harvest folder (name, sha256)."""
+def with_images(
+    record: dict[str, Any],
+    name: str,
+    images: list[tuple[str, str, tuple[int, int]]],
+    iiif_url: str = "",
+) -> dict[str, Any]:
+    """The row's photographs, as the files kept in the harvest folder (name, sha256,
+    width and height in pixels), each
+    through the hub's IIIF service at ``iiif_url`` (``contributed/<name>/<file>``) when
+    given, as a harvested image is through its source's (records.iiif_image)."""
     if not images:
         return record
-    shown = [
-        {
+    shown = []
+    for file, digest, (width, height) in images:
+        digital = {
             "type": "DigitalObject",
             "_label": file,
             "identified_by": [{"type": "Identifier", "content": f"sha256:{digest}"}],
             "access_point": [{"id": f"urn:echoes:image:{name}/{file}", "type": "DigitalObject"}],
+            "dimension": [
+                dimension(width, "pixels", PIXELS_AAT, "width", dict(AXES)["width"]),
+                dimension(height, "pixels", PIXELS_AAT, "height", dict(AXES)["height"]),
+            ],
         }
-        for file, digest in images
-    ]
+        if iiif_url:
+            service = image_service(iiif_url, f"contributed/{name}/{file}")
+            digital["digitally_available_via"] = [
+                {
+                    "type": "DigitalService",
+                    "access_point": [{"id": service, "type": "DigitalObject"}],
+                    "conforms_to": [{"id": IIIF_IMAGE_API, "type": "InformationObject"}],
+                }
+            ]
+        shown.append(digital)
     visual = {
         "type": "VisualItem",
         "_label": f"{record['_label']}, photographed",
@@ -182,6 +207,7 @@ def publish(
     images: Path | None = None,
     catalog: HarvestedCatalog | None = None,
     built: set[str] = frozenset(),
+    iiif_url: str = "",
 ) -> Published:
     """Publish the checked ``rows`` of ``sheet`` (read from ``source``) as the collection
     ``name``. The caller checked them (checks.check) and found no problem."""
@@ -207,6 +233,7 @@ def publish(
             contributor,
             images,
             catalog,
+            iiif_url,
         )
 
 
@@ -223,6 +250,7 @@ def publish_alone(
     contributor: str,
     images: Path | None,
     catalog: HarvestedCatalog | None,
+    iiif_url: str,
 ) -> Published:
     now = datetime.now(UTC).isoformat(timespec="seconds")
     before = (folder.index().get(name) or {}).get("contribution") or {}
@@ -246,8 +274,10 @@ def publish_alone(
         for file in row.images:
             data = (images / file).read_bytes()  # type: ignore[operator]
             digest = hashlib.sha256(data).hexdigest()
+            with Image.open(io.BytesIO(data)) as image:  # checked readable (checks.py)
+                pixels = image.size
             write_atomically(folder.root / "images" / name / file, data)
-            stored.append((file, digest))
+            stored.append((file, digest, pixels))
         origin = Origin(
             collection=name,
             source_title=title,
@@ -258,7 +288,7 @@ def publish_alone(
             harvested=now,
         )
         record = twin_record(origin, described(row))
-        record = with_images(with_date_span(record, row.date_edtf), name, stored)
+        record = with_images(with_date_span(record, row.date_edtf), name, stored, iiif_url)
         said = {
             "contributor": contributor,
             "file": sheet.file,

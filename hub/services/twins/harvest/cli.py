@@ -45,10 +45,15 @@ from .sources import (
 )
 
 
+def hub_settings(state: str | None) -> EchoesHub:
+    """The settings of the hub whose state folder is ``state`` (default: as `echoes up`)."""
+    return EchoesHub(state_dir=state) if state else EchoesHub()
+
+
 def harvest_folder(state: str | None) -> tuple[HarvestFolder, Path, HarvestedCatalog]:
     """The harvest folder, the data folder and the harvested collections' catalog (with
     the twins service's pages) of the hub whose state folder is ``state``."""
-    settings = EchoesHub(state_dir=state) if state else EchoesHub()
+    settings = hub_settings(state)
     catalog = HarvestedCatalog(settings.harvested_dir, pages=settings.service_public_url("twins"))
     return HarvestFolder(settings.state_path / "harvest"), Path(settings.data_dir), catalog
 
