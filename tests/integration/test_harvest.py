@@ -364,10 +364,12 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
     assert museum.get(url, timeout=60).status_code == 404  # the draft is gone once published
 
     # The rival may not publish over it: the collection is the museum's.
-    again = rival.post(f"{twins}contribute/drafts", files={"sheet": ("r.csv", sheet)}, timeout=60)
+    plain = write_csv(tmp_path / "r.csv", HEADER, rows).read_bytes()  # nothing wrong in it
+    again = rival.post(f"{twins}contribute/drafts", files={"sheet": ("r.csv", plain)}, timeout=60)
     theirs = f"{twins}contribute/drafts/{again.json()['id']}"
-    rival.post(theirs, json=chosen, timeout=60)
-    assert rival.post(theirs + "/publish", timeout=60).status_code in (400, 403)
+    assert rival.post(theirs, json=chosen, timeout=60).json()["ready"] is True
+    refused = rival.post(theirs + "/publish", timeout=60)
+    assert refused.status_code == 403 and "contributed by" in refused.json()["message"]
 
     # The page, as a person's browser has it (cookie, XSRF): upload, then the draft's page,
     # the column names as text.

@@ -150,6 +150,21 @@ class ContributingHandler(ServiceHandler):
             give_images="upload a zip of the photographs (step 2)",
         )
 
+    def page(self, draft: dict[str, Any] | None = None, drafts: list[Draft] = ()) -> None:
+        """The wizard's page: the upload and ``drafts``, or the steps of ``draft``."""
+        self.render(
+            "contribute.html",
+            draft=draft,
+            drafts=drafts,
+            viewer=self.viewer,
+            xsrf=self.xsrf_token.decode(),
+            prefix=self.url(),
+            suffixes=SUFFIXES,
+            fields=FIELDS,
+            licences=LICENCES,
+            max_bytes=self.body_limit,
+        )
+
     def from_page(self) -> bool:
         """A form of the wizard's page (urlencoded, or the upload's multipart with the
         page's XSRF token), answered with the page it leads to."""
@@ -194,18 +209,7 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 
 class ContributePage(ContributingHandler):
     def get(self) -> None:
-        self.render(
-            "contribute.html",
-            draft=None,
-            drafts=self.drafts.mine(self.viewer.name),
-            viewer=self.viewer,
-            xsrf=self.xsrf_token.decode(),
-            prefix=self.url(),
-            suffixes=SUFFIXES,
-            fields=FIELDS,
-            licences=LICENCES,
-            max_bytes=self.body_limit,
-        )
+        self.page(drafts=self.drafts.mine(self.viewer.name))
 
 
 class DraftsHandler(ContributingHandler):
@@ -234,19 +238,8 @@ class DraftsHandler(ContributingHandler):
 class DraftHandler(ContributingHandler):
     def get(self, draft_id: str) -> None:
         draft = self.draft(draft_id)
-        if "text/html" in self.request.headers.get("Accept", "") and self.is_page_view():
-            self.render(
-                "contribute.html",
-                draft=self.described(draft),
-                drafts=[],
-                viewer=self.viewer,
-                xsrf=self.xsrf_token.decode(),
-                prefix=self.url(),
-                suffixes=SUFFIXES,
-                fields=FIELDS,
-                licences=LICENCES,
-                max_bytes=self.body_limit,
-            )
+        if self.is_page_view():
+            self.page(draft=self.described(draft))
             return
         self.answer(draft)
 
@@ -293,11 +286,6 @@ class PublishHandler(ContributingHandler):
                 f"choose its {', '.join(missing)}" if missing else f"problems left: {len(wrong)}"
             )
             raise BadUpload(f"{draft.file} is not ready to publish: {reason}", "draft")
-        folder = self.harvester.folder
-        entry = folder.index().get(draft.name) or {}
-        owner = (entry.get("contribution") or {}).get("contributor")
-        if owner and owner != self.viewer.name and not self.viewer.admin:
-            raise NotAllowed(f"{draft.name} was contributed by {owner}: only they re-publish it")
         # The harvest's one thread writes the harvest folder: one write at a time.
         loop = asyncio.get_running_loop()
         try:
@@ -316,6 +304,11 @@ class PublishHandler(ContributingHandler):
     def _publish(self, draft: Draft) -> tuple[Published, str]:
         """Check every row again, then publish (in the harvest's thread); the published
         collection and its first row's identifier."""
+        # Who published the collection is read here, in the one thread that writes it.
+        entry = self.harvester.folder.index().get(draft.name) or {}
+        owner = (entry.get("contribution") or {}).get("contributor")
+        if owner and owner != self.viewer.name and not self.viewer.admin:
+            raise NotAllowed(f"{draft.name} was contributed by {owner}: only they re-publish it")
         sheet = draft.sheet()
         rows, problems = self.checked(draft, sheet)
         if [p for p in problems if not p.warning] or not rows:
