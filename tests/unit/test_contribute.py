@@ -310,8 +310,11 @@ def test_a_zip_of_photographs_is_unpacked_flat_or_refused_whole(tmp_path):
     from echoes_hub.services.twins.contribute.drafts import BadImages, Drafts, unpack_images
 
     sheet = write_csv(tmp_path / "objects.csv", HEADER, tate_rows(1))
-    draft = Drafts(tmp_path / "drafts").create("ada", "objects.csv", sheet.read_bytes())
+    drafts = Drafts(tmp_path / "drafts")
+    draft = drafts.create("ada", "objects.csv", sheet.read_bytes())
     assert draft.images is None
+    (draft.folder.parent / "cut-short").mkdir()  # an upload a crash stopped: no draft.json
+    assert [d.id for d in drafts.mine("ada")] == [draft.id] and drafts.mine("bob") == []
 
     def zipped(*files: tuple[str, bytes]) -> bytes:
         out = io.BytesIO()

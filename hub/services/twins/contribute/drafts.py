@@ -113,7 +113,12 @@ class Drafts:
         owner = self._owner(contributor)
         if not owner.is_dir():
             return []
-        found = [self.get(contributor, p.name) for p in owner.iterdir() if p.is_dir()]
+        # A folder without its draft.json is an upload cut short (a crash): not a draft.
+        found = [
+            self.get(contributor, p.name)
+            for p in owner.iterdir()
+            if p.is_dir() and (p / "draft.json").is_file()
+        ]
         return sorted(found, key=lambda d: d.sheet_path.stat().st_mtime, reverse=True)
 
     def delete(self, draft: Draft) -> None:
