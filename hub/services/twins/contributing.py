@@ -30,6 +30,7 @@ from ..base.errors import ServiceError
 from . import object_page
 from .contribute.checks import Problem, Row, check
 from .contribute.drafts import (
+    CHOICES,
     SUFFIXES,
     BadImages,
     Draft,
@@ -126,7 +127,7 @@ class ContributingHandler(ServiceHandler):
             "citation": draft.citation,
             "problems": [problem_json(p) for p in problems],
             "ready": not [p for p in problems if not p.warning]
-            and all((draft.name, draft.title, draft.licence, draft.citation)),
+            and all(getattr(draft, k) for k in CHOICES),
             "records": len(rows),
         }
 
@@ -182,9 +183,7 @@ class ContributingHandler(ServiceHandler):
         """What a form of the page or a JSON body says (fields as ``field.<name>``)."""
         if self.from_page_form():
             said: dict[str, Any] = {
-                k: self.get_body_argument(k)
-                for k in ("name", "title", "licence", "citation")
-                if k in self.request.body_arguments
+                k: self.get_body_argument(k) for k in CHOICES if k in self.request.body_arguments
             }
             fields = {
                 f: self.get_body_argument(f"field.{f}") or None
@@ -278,20 +277,14 @@ class ImagesHandler(ContributingHandler):
 class PublishHandler(ContributingHandler):
     async def post(self, draft_id: str) -> None:
         draft = self.draft(draft_id)
-        described = self.described(draft)
-        if not described["ready"]:
-            missing = [k for k in ("name", "title", "licence", "citation") if not described[k]]
-            wrong = [p for p in described["problems"] if not p["warning"]]
-            reason = (
-                f"choose its {', '.join(missing)}" if missing else f"problems left: {len(wrong)}"
-            )
-            raise BadUpload(f"{draft.file} is not ready to publish: {reason}", "draft")
         # The harvest's one thread writes the harvest folder: one write at a time.
         loop = asyncio.get_running_loop()
         try:
             done, first = await loop.run_in_executor(self.harvester.pool, self._publish, draft)
-        except (BadContribution, BadSheet) as error:
+        except BadContribution as error:
             raise BadUpload(str(error), "name") from error
+        except BadSheet as error:
+            raise BadUpload(str(error), "sheet") from error
         self.drafts.delete(draft)
         await self.settings["twins"].twins.caught_up()
         page = object_page(self.settings["public_url"], done.name, local_id(first))
@@ -302,17 +295,26 @@ class PublishHandler(ContributingHandler):
         self.finish({**asdict(done), "first": page})
 
     def _publish(self, draft: Draft) -> tuple[Published, str]:
-        """Check every row again, then publish (in the harvest's thread); the published
-        collection and its first row's identifier."""
+        """Check every row (once, in the harvest's thread: not on the event loop), then
+        publish; the published collection and its first row's identifier."""
+        sheet = draft.sheet()
+        rows, problems = self.checked(draft, sheet)
+        missing = [k for k in CHOICES if not getattr(draft, k)]
+        wrong = [p for p in problems if not p.warning]
+        if missing or wrong or not rows:
+            reason = (
+                f"choose its {', '.join(missing)}"
+                if missing
+                else f"problems left: {len(wrong)}"
+                if wrong
+                else "it has no rows"
+            )
+            raise BadUpload(f"{draft.file} is not ready to publish: {reason}", "draft")
         # Who published the collection is read here, in the one thread that writes it.
         entry = self.harvester.folder.index().get(draft.name) or {}
         owner = (entry.get("contribution") or {}).get("contributor")
         if owner and owner != self.viewer.name and not self.viewer.admin:
             raise NotAllowed(f"{draft.name} was contributed by {owner}: only they re-publish it")
-        sheet = draft.sheet()
-        rows, problems = self.checked(draft, sheet)
-        if [p for p in problems if not p.warning] or not rows:
-            raise BadContribution(f"{draft.file}: it has problems or no rows: nothing published")
         done = publish(
             sheet,
             draft.sheet_path,

@@ -20,6 +20,7 @@ from ..base.open import OpenReads
 from ..base.openapi import openapi
 from ..base.routes import Route
 from . import TwinsService, dataset, history, manifests, oai, object_page, provider
+from .contribute.drafts import CHOICES
 from .contributing import (
     ContributePage,
     ContributingHandler,
@@ -578,7 +579,7 @@ def document(base_url: str) -> dict[str, Any]:
                 "type": "object",
                 "properties": {
                     "fields": {"type": "object", "description": "a column (or null) per field"},
-                    **{k: {"type": "string"} for k in ("name", "title", "licence", "citation")},
+                    **{k: {"type": "string"} for k in CHOICES},
                 },
             },
             "Published": {"type": "object", "required": ["name", "version", "first"]},

@@ -27,6 +27,8 @@ from .sheets import Sheet, read_sheet
 
 #: Sheets the wizard takes (an older or another program's format is named by read_sheet).
 SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+#: What the contributor chooses besides the mapping, each a text.
+CHOICES = ("name", "title", "licence", "citation")
 #: What a draft's id looks like (secrets.token_urlsafe(12)).
 DRAFT_ID = re.compile(r"[A-Za-z0-9_-]{16}")
 
@@ -196,7 +198,7 @@ def updated(draft: Draft, sheet: Sheet, said: dict[str, Any]) -> Draft:
     fields = said.get("fields")
     if fields is not None:
         draft.fields = check_mapping({"fields": fields}, sheet, "fields")
-    for key in ("name", "title", "licence", "citation"):
+    for key in CHOICES:
         if key in said:
             value = said[key]
             if not isinstance(value, str):
