@@ -220,135 +220,105 @@ def publish(
     with folder.harvesting(name) as alone:
         if not alone:
             raise BadContribution(f"{name}: a publication of it is running already")
-        return publish_alone(
-            sheet,
-            source,
-            fields,
-            rows,
-            folder,
-            name,
-            title,
-            licence,
-            citation,
-            contributor,
-            images,
-            catalog,
-            iiif_url,
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        before = (folder.index().get(name) or {}).get("contribution") or {}
+        version = before.get("version", 0) + 1
+        versions = list(before.get("versions", []))
+        if versions and versions[-1]["sha256"] == sheet.sha256:
+            version -= 1  # the same file again: the same version, re-written
+            versions.pop()
+        versions.append(
+            {"version": version, "file": sheet.file, "sha256": sheet.sha256, "published": now}
         )
-
-
-def publish_alone(
-    sheet: Sheet,
-    source: Path,
-    fields: dict[str, str | None],
-    rows: list[Row],
-    folder: HarvestFolder,
-    name: str,
-    title: str,
-    licence: str,
-    citation: str,
-    contributor: str,
-    images: Path | None,
-    catalog: HarvestedCatalog | None,
-    iiif_url: str,
-) -> Published:
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    before = (folder.index().get(name) or {}).get("contribution") or {}
-    version = before.get("version", 0) + 1
-    versions = list(before.get("versions", []))
-    if versions and versions[-1]["sha256"] == sheet.sha256:
-        version -= 1  # the same file again: the same version, re-written
-        versions.pop()
-    versions.append(
-        {"version": version, "file": sheet.file, "sha256": sheet.sha256, "published": now}
-    )
-    taken = Taken(folder.records(name), folder.origins(name), folder.raw(name), folder.notes(name))
-    result = Published(name, version)
-    kept = Path("contributions") / name / f"v{version}-{sheet.file}"
-    write_atomically(folder.root / kept, source.read_bytes())
-    listed = set()
-    for row in rows:
-        local = local_id(row.identifier)
-        listed.add(local)
-        stored = []
-        for file in row.images:
-            data = (images / file).read_bytes()  # type: ignore[operator]
-            digest = hashlib.sha256(data).hexdigest()
-            with Image.open(io.BytesIO(data)) as image:  # checked readable (checks.py)
-                pixels = image.size
-            write_atomically(folder.root / "images" / name / file, data)
-            stored.append((file, digest, pixels))
-        origin = Origin(
-            collection=name,
-            source_title=title,
-            dataset=dataset(name),
-            identifier=row.identifier,
-            datestamp=now,
-            url=f"urn:echoes:contribution:{name}:v{version}#row-{row.number}",
-            harvested=now,
+        taken = Taken(
+            folder.records(name), folder.origins(name), folder.raw(name), folder.notes(name)
         )
-        record = twin_record(origin, described(row))
-        record = with_images(with_date_span(record, row.date_edtf), name, stored, iiif_url)
-        said = {
-            "contributor": contributor,
-            "file": sheet.file,
-            "sha256": sheet.sha256,
-            "row": row.number,
-            "published": now,
-            "fields": {f: fields[f] for f in fields},
-            "values": row.values,
-            "date_edtf": row.date_edtf,
+        result = Published(name, version)
+        kept = Path("contributions") / name / f"v{version}-{sheet.file}"
+        write_atomically(folder.root / kept, source.read_bytes())
+        listed = set()
+        for row in rows:
+            local = local_id(row.identifier)
+            listed.add(local)
+            stored = []
+            for file in row.images:
+                data = (images / file).read_bytes()  # type: ignore[operator]
+                digest = hashlib.sha256(data).hexdigest()
+                with Image.open(io.BytesIO(data)) as image:  # checked readable (checks.py)
+                    pixels = image.size
+                write_atomically(folder.root / "images" / name / file, data)
+                stored.append((file, digest, pixels))
+            origin = Origin(
+                collection=name,
+                source_title=title,
+                dataset=dataset(name),
+                identifier=row.identifier,
+                datestamp=now,
+                url=f"urn:echoes:contribution:{name}:v{version}#row-{row.number}",
+                harvested=now,
+            )
+            record = twin_record(origin, described(row))
+            record = with_images(with_date_span(record, row.date_edtf), name, stored, iiif_url)
+            said = {
+                "contributor": contributor,
+                "file": sheet.file,
+                "sha256": sheet.sha256,
+                "row": row.number,
+                "published": now,
+                "fields": {f: fields[f] for f in fields},
+                "values": row.values,
+                "date_edtf": row.date_edtf,
+            }
+            old = taken.records.get(local)
+            old_origin = taken.origins.get(local)
+            same = old is not None and old_origin is not None and not old_origin.withdrawn
+            same = same and without_notes(old) == twin_record_at(record, old_origin)
+            if same:
+                result.unchanged += 1
+                continue
+            if old is None:
+                result.added += 1
+            else:
+                result.changed += 1
+            taken.records[local] = record
+            taken.origins[local] = origin
+            taken.raw[local] = json.dumps(said, ensure_ascii=False)
+        for local in set(taken.records) - listed:
+            origin = taken.origins[local]
+            if not origin.withdrawn:
+                taken.origins[local] = replace(origin, withdrawn=now, harvested=now)
+                taken.records[local] = withdrawn(taken.records[local], now)
+                result.withdrawn += 1
+        entry = {
+            "entry": f"harvested.{name}",
+            "graph": f"urn:echoes:graph:{name}",
+            "dataset": dataset(name),
+            "title": title,
+            "licence": licence,
+            "citation": citation,
+            "iiif_image": None,
+            "objects": len(taken.records),
+            "built": now,
+            "source": {"protocol": "spreadsheet", "url": f"urn:echoes:contribution:{name}"},
+            "contribution": {
+                "contributor": contributor,
+                "file": sheet.file,
+                "sha256": sheet.sha256,
+                "version": version,
+                "versions": versions,
+                "kept": str(kept),
+                "mapping": fields,
+                "licence_explained": LICENCES[licence],
+            },
         }
-        old = taken.records.get(local)
-        old_origin = taken.origins.get(local)
-        same = old is not None and old_origin is not None and not old_origin.withdrawn
-        same = same and without_notes(old) == twin_record_at(record, old_origin)
-        if same:
-            result.unchanged += 1
-            continue
-        if old is None:
-            result.added += 1
-        else:
-            result.changed += 1
-        taken.records[local] = record
-        taken.origins[local] = origin
-        taken.raw[local] = json.dumps(said, ensure_ascii=False)
-    for local in set(taken.records) - listed:
-        origin = taken.origins[local]
-        if not origin.withdrawn:
-            taken.origins[local] = replace(origin, withdrawn=now, harvested=now)
-            taken.records[local] = withdrawn(taken.records[local], now)
-            result.withdrawn += 1
-    entry = {
-        "entry": f"harvested.{name}",
-        "graph": f"urn:echoes:graph:{name}",
-        "dataset": dataset(name),
-        "title": title,
-        "licence": licence,
-        "citation": citation,
-        "iiif_image": None,
-        "objects": len(taken.records),
-        "built": now,
-        "source": {"protocol": "spreadsheet", "url": f"urn:echoes:contribution:{name}"},
-        "contribution": {
-            "contributor": contributor,
-            "file": sheet.file,
-            "sha256": sheet.sha256,
-            "version": version,
-            "versions": versions,
-            "kept": str(kept),
-            "mapping": fields,
-            "licence_explained": LICENCES[licence],
-        },
-    }
-    quads = []
-    for local, record in taken.records.items():
-        quads += twin_quads(taken.origins[local], record, entry["graph"])
-        quads += provenance(record, json.loads(taken.raw[local]))
-    folder.write_collection(name, entry, taken, quads)
-    if catalog is not None:
-        catalog.write(folder, [name])
-    return result
+        quads = []
+        for local, record in taken.records.items():
+            quads += twin_quads(taken.origins[local], record, entry["graph"])
+            quads += provenance(record, json.loads(taken.raw[local]))
+        folder.write_collection(name, entry, taken, quads)
+        if catalog is not None:
+            catalog.write(folder, [name])
+        return result
 
 
 def twin_record_at(record: dict[str, Any], origin: Origin) -> dict[str, Any]:
