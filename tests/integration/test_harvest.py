@@ -24,6 +24,7 @@ import subprocess
 import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -288,8 +289,9 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
     """The contribution wizard (contributing.py) in this hub's twins service: only the
     group `institutions` and administrators; a sheet's problems named by row and column
     and nothing published; the corrected sheet published; drafts and collections are
-    their contributor's."""
-    person, museum = new_person(hub, admin, "museum", groups=("institutions",))
+    their contributor's, and their group's when shared with it."""
+    person, museum = new_person(hub, admin, "museum", groups=("institutions", "tate-team"))
+    _, colleague = new_person(hub, admin, "colleague", groups=("institutions", "tate-team"))
     _, rival = new_person(hub, admin, "rival", groups=("institutions",))
     _, stranger = new_person(hub, admin, "stranger")
     rows = tate_rows(4)
@@ -317,6 +319,18 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
     for action in ("", "/publish", "/delete"):
         assert rival.post(url + action, json={}, timeout=60).status_code == 404
     assert rival.get(url, timeout=60).status_code == 404
+    # Shared with the museum's group: a colleague sees and changes it; still nobody else.
+    assert colleague.get(url, timeout=60).status_code == 404
+    refused = museum.post(url, json={"group": "other-team"}, timeout=60)
+    assert refused.status_code == 400 and "one of your groups" in refused.json()["message"]
+    assert museum.post(url, json={"group": "tate-team"}, timeout=60).json()["group"] == "tate-team"
+    listed = colleague.get(f"{twins}contribute/drafts", timeout=60).json()["drafts"]
+    assert [(d["id"], d["contributor"]) for d in listed] == [(said["id"], person.name)]
+    assert colleague.post(url, json={"title": "Shared"}, timeout=60).json()["title"] == "Shared"
+    refused = colleague.post(url, json={"group": ""}, timeout=60)
+    assert refused.status_code == 403 and "chooses who shares" in refused.json()["message"]
+    assert rival.get(url, timeout=60).status_code == 404
+    assert said["id"] not in json.dumps(rival.get(f"{twins}contribute/drafts", timeout=60).json())
     chosen = {
         "name": "tate-by-a-museum",
         "title": "Tate works, as a small museum's sheet (test)",
@@ -337,7 +351,7 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
     pictured = [[*rows[0][:6], "T1.png"], *rows[1:]]
     fixed_sheet = write_csv(tmp_path / "fixed.csv", HEADER, pictured).read_bytes()
     url = f"{twins}contribute/drafts/{upload(museum, fixed_sheet, 'fixed.csv').json()['id']}"
-    said = museum.post(url, json=chosen, timeout=60).json()
+    said = museum.post(url, json={**chosen, "group": "tate-team"}, timeout=60).json()
     assert not said["ready"] and "upload a zip" in said["problems"][0]["fix"], said["problems"]
     escaping = io.BytesIO()
     with zipfile.ZipFile(escaping, "w") as z:
@@ -364,13 +378,20 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
     assert "T1.png" in json.dumps(record["representation"]), record.get("representation")
     assert museum.get(url, timeout=60).status_code == 404  # the draft is gone once published
 
-    # The rival may not publish over it: the collection is the museum's.
+    # The rival may not publish over it: the collection is the museum's and its group's.
     plain = write_csv(tmp_path / "r.csv", HEADER, rows).read_bytes()  # nothing wrong in it
     again = rival.post(f"{twins}contribute/drafts", files={"sheet": ("r.csv", plain)}, timeout=60)
     theirs = f"{twins}contribute/drafts/{again.json()['id']}"
     assert rival.post(theirs, json=chosen, timeout=60).json()["ready"] is True
     refused = rival.post(theirs + "/publish", timeout=60)
     assert refused.status_code == 403 and "contributed by" in refused.json()["message"]
+    # The collection was shared with the museum's group: a colleague publishes it again.
+    again = colleague.post(f"{twins}contribute/drafts", files={"sheet": ("f.csv", fixed_sheet)})
+    ours = f"{twins}contribute/drafts/{again.json()['id']}"
+    colleague.post(ours + "/images", files={"images": ("photos.zip", photos.getvalue())})
+    assert colleague.post(ours, json=chosen, timeout=60).json()["ready"] is True
+    republished = colleague.post(ours + "/publish", timeout=300)
+    assert republished.status_code == 201 and republished.json()["unchanged"] == 4, republished.text
 
     # The page, as a person's browser has it (cookie, XSRF): upload, then the draft's page,
     # the column names as text.
@@ -391,3 +412,10 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
         f"{twins}contribute/drafts", files={"sheet": ("m.csv", marked.read_bytes())}, timeout=60
     )
     assert forged.status_code == 403  # a cookie without the XSRF token
+    # A refused form of the page answers a page naming the problem, not JSON.
+    refused = person.http.post(
+        sent.url + "/publish", data={"_xsrf": xsrf}, headers={"Accept": "text/html"}, timeout=60
+    )
+    assert refused.status_code == 400 and refused.headers["Content-Type"].startswith("text/html")
+    assert 'id="error"' in refused.text and "is not ready to publish" in refused.text
+    assert f'id="back" href="{urlsplit(sent.url).path}"' in refused.text, refused.text[-600:]

@@ -307,14 +307,26 @@ def test_a_zip_of_photographs_is_unpacked_flat_or_refused_whole(tmp_path):
     dropped; a path leaving the zip, two files of one name, a file or a whole over the
     limits (as declared, or as read from a header that lies), or no zip at all: refused,
     naming the zip and the file, and the draft keeps what it had."""
-    from echoes_hub.services.twins.contribute.drafts import BadImages, Drafts, unpack_images
+    from echoes_hub.services.twins.contribute.drafts import (
+        BadImages,
+        Drafts,
+        NoDraft,
+        unpack_images,
+    )
 
     sheet = write_csv(tmp_path / "objects.csv", HEADER, tate_rows(1))
     drafts = Drafts(tmp_path / "drafts")
     draft = drafts.create("ada", "objects.csv", sheet.read_bytes())
     assert draft.images is None
     (draft.folder.parent / "cut-short").mkdir()  # an upload a crash stopped: no draft.json
-    assert [d.id for d in drafts.mine("ada")] == [draft.id] and drafts.mine("bob") == []
+    assert [d.id for d in drafts.every()] == [draft.id] and drafts.get(draft.id) == draft
+    for unknown in ("cut-short", "*", "../" + draft.id):
+        with pytest.raises(NoDraft):
+            drafts.get(unknown)
+    # Its contributor's, and its group's once shared; nobody else's.
+    assert draft.shared_with("ada", frozenset()) and not draft.shared_with("bob", {"team"})
+    draft.group = "team"
+    assert draft.shared_with("bob", {"team"}) and not draft.shared_with("eve", {"other"})
 
     def zipped(*files: tuple[str, bytes]) -> bytes:
         out = io.BytesIO()

@@ -386,6 +386,7 @@ def test_the_openapi_description_is_the_route_table(service):
         "/contribute/drafts/{draft_id}",
         "/contribute/drafts/{draft_id}/images",
         "/contribute/drafts/{draft_id}/publish",
+        "/contribute/drafts/{draft_id}/reopen",
         "/contribute/drafts/{draft_id}/delete",
     }
     assert document["security"] == []

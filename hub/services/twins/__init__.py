@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import quote
 
-from traitlets import Float, Integer, Unicode
+from traitlets import Bool, Float, Integer, Unicode
 from traitlets.config import Config
 
 from ...deployment import Deployment
@@ -180,6 +180,14 @@ class TwinsService(ServiceSettings):
         config=True,
         help="""The hub group whose members may contribute collections with the twins
         service's wizard (`.../services/twins/contribute`), besides the administrators.""",
+    )
+
+    moderate_contributions = Bool(
+        False,
+        config=True,
+        help="""Whether an administrator reviews each contribution of the wizard before it
+        is published: a contributor's publish then submits the draft, and the
+        administrators publish it or send it back with a reason.""",
     )
 
     contribute_max_bytes = Integer(

@@ -6,19 +6,29 @@ twins of the commons from a browser, by the same steps as `echoes contribute`.
     GET  contribute/drafts/<id>              its preview, mapping, choices and problems
     POST contribute/drafts/<id>              change the mapping, name, title, licence, citation
     POST contribute/drafts/<id>/images       its photographs, a zip (multipart, ``images``)
-    POST contribute/drafts/<id>/publish      publish it: all or nothing
+    POST contribute/drafts/<id>/publish      publish it, all or nothing (or submit it)
+    POST contribute/drafts/<id>/reopen       back to editing: withdrawn, or sent back
     POST contribute/drafts/<id>/delete       forget it
 
-Each answers JSON, or the wizard's page to a form of the page (with the XSRF token).
-Only the hub's administrators and the members of `TwinsService.contributors_group` may
-contribute; a draft is its contributor's alone; a collection published by one contributor
-is re-published by them (or an administrator) only.
+Each answers JSON, or the wizard's page to a form of the page (with the XSRF token; a
+refusal then is a page naming the problem). Only the hub's administrators and the members
+of `TwinsService.contributors_group` may contribute. A draft is private until it is
+published: its contributor's, and its group's when they share it with one of their hub
+groups; anyone else is answered 404. A published collection is re-published only by its
+contributor, its group's members or an administrator.
+
+When `TwinsService.moderate_contributions` is on, a contributor's publish submits the
+draft instead (202): it can no longer be changed, and the administrators see it, publish
+it (as the contributor's) or send it back with a reason. An administrator's own drafts are
+published at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import asdict
+from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -65,6 +75,20 @@ class BadUpload(ServiceError):
     status = HTTPStatus.BAD_REQUEST
 
 
+class InReview(ServiceError):
+    """The draft is submitted for review (no change until it is reopened), or is not."""
+
+    status = HTTPStatus.CONFLICT
+
+
+def may_publish_over(entry: dict[str, Any], name: str, groups: Iterable[str], admin: bool) -> bool:
+    """Whether the hub user ``name`` (in ``groups``) may publish the collection of
+    harvest-folder ``entry`` again: its contributor, its group's members, administrators."""
+    said = entry.get("contribution") or {}
+    owner, group = said.get("contributor"), said.get("group")
+    return not owner or admin or name == owner or bool(group and group in groups)
+
+
 class ContributingHandler(ServiceHandler):
     async def prepare(self) -> None:
         await super().prepare()
@@ -92,11 +116,38 @@ class ContributingHandler(ServiceHandler):
     def drafts(self) -> Drafts:
         return Drafts(self.harvester.folder.root / "drafts")
 
-    def draft(self, draft_id: str) -> Draft:
+    @property
+    def moderated(self) -> bool:
+        return self.service_settings.moderate_contributions
+
+    def sees(self, draft: Draft) -> bool:
+        """Its contributor and group; administrators too once it is submitted."""
+        viewer = self.viewer
+        return draft.shared_with(viewer.name, viewer.groups) or bool(
+            viewer.admin and draft.submitted
+        )
+
+    def draft(self, draft_id: str, change: bool = False) -> Draft:
+        """The draft, if the caller sees it (else 404); ``change``: to change it, which
+        its contributor and group do, and not while it is submitted (409)."""
         try:
-            return self.drafts.get(self.viewer.name, draft_id)
+            draft = self.drafts.get(draft_id)
         except NoDraft:
-            raise NotFound(f"no draft {draft_id!r} of yours", "id") from None
+            draft = None
+        if draft is None or not self.sees(draft):
+            raise NotFound(f"no draft {draft_id!r} of yours or your groups'", "id")
+        if change and not draft.shared_with(self.viewer.name, self.viewer.groups):
+            raise NotAllowed(f"draft {draft_id!r} is {draft.contributor}'s: only they change it")
+        if change and draft.submitted:
+            raise InReview(
+                f"{draft.file} is submitted for review since {draft.submitted}: reopen it to "
+                "change it",
+                "id",
+            )
+        return draft
+
+    def visible_drafts(self) -> list[Draft]:
+        return [d for d in self.drafts.every() if self.sees(d)]
 
     def url(self, path: str = "") -> str:
         return f"{self.settings['prefix']}contribute{path}"
@@ -125,6 +176,10 @@ class ContributingHandler(ServiceHandler):
             "title": draft.title,
             "licence": draft.licence,
             "citation": draft.citation,
+            "contributor": draft.contributor,
+            "group": draft.group,
+            "submitted": draft.submitted,
+            "review": draft.review,
             "problems": [problem_json(p) for p in problems],
             "ready": not [p for p in problems if not p.warning]
             and all(getattr(draft, k) for k in CHOICES),
@@ -151,12 +206,22 @@ class ContributingHandler(ServiceHandler):
             give_images="upload a zip of the photographs (step 2)",
         )
 
-    def page(self, draft: dict[str, Any] | None = None, drafts: list[Draft] = ()) -> None:
-        """The wizard's page: the upload and ``drafts``, or the steps of ``draft``."""
+    def page(
+        self,
+        draft: dict[str, Any] | None = None,
+        drafts: list[Draft] = (),
+        error: str = "",
+        back: str = "",
+    ) -> None:
+        """The wizard's page: the upload and ``drafts``, the steps of ``draft``, or the
+        ``error`` a form of the page met and the way ``back``."""
         self.render(
             "contribute.html",
             draft=draft,
             drafts=drafts,
+            error=error,
+            back=back,
+            moderated=self.moderated,
             viewer=self.viewer,
             xsrf=self.xsrf_token.decode(),
             prefix=self.url(),
@@ -171,19 +236,37 @@ class ContributingHandler(ServiceHandler):
         page's XSRF token), answered with the page it leads to."""
         return self.from_page_form() or "_xsrf" in self.request.body_arguments
 
-    def answer(self, draft: Draft, status: int = 200) -> None:
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """A refusal of a form of the page is a page saying why; anything else JSON."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, ServiceError) and self.request.method == "POST" and self.from_page():
+            draft_id = self.path_kwargs.get("draft_id")
+            back = self.url(f"/drafts/{draft_id}" if draft_id and error.status != 404 else "")
+            self.set_status(error.status)
+            self.page(error=error.message, back=back)
+            return
+        super().write_error(status_code, **kwargs)
+
+    async def described_off_the_loop(self, draft: Draft) -> dict[str, Any]:
+        """`described`, in a thread: it checks every row of the sheet."""
+        return await asyncio.get_running_loop().run_in_executor(None, self.described, draft)
+
+    async def answer(self, draft: Draft, status: int = 200) -> None:
         """The draft's page to the page's forms, else its JSON."""
         if self.from_page():
             self.redirect(self.url(f"/drafts/{draft.id}"), status=303)
             return
+        described = await self.described_off_the_loop(draft)
         self.set_status(status)
-        self.finish(self.described(draft))
+        self.finish(described)
 
     def said(self) -> dict[str, Any]:
         """What a form of the page or a JSON body says (fields as ``field.<name>``)."""
         if self.from_page_form():
             said: dict[str, Any] = {
-                k: self.get_body_argument(k) for k in CHOICES if k in self.request.body_arguments
+                k: self.get_body_argument(k)
+                for k in (*CHOICES, "group", "reason")
+                if k in self.request.body_arguments
             }
             fields = {
                 f: self.get_body_argument(f"field.{f}") or None
@@ -208,15 +291,18 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 
 class ContributePage(ContributingHandler):
     def get(self) -> None:
-        self.page(drafts=self.drafts.mine(self.viewer.name))
+        self.page(drafts=self.visible_drafts())
 
 
 class DraftsHandler(ContributingHandler):
     def get(self) -> None:
-        found = self.drafts.mine(self.viewer.name)
-        self.finish({"drafts": [{"id": d.id, "file": d.file, "name": d.name} for d in found]})
+        listed = [
+            {k: getattr(d, k) for k in ("id", "file", "name", "contributor", "group", "submitted")}
+            for d in self.visible_drafts()
+        ]
+        self.finish({"drafts": listed})
 
-    def post(self) -> None:
+    async def post(self) -> None:
         uploads = self.request.files.get("sheet")
         if not uploads:
             raise BadUpload("upload the sheet as the form field 'sheet' (multipart)", "sheet")
@@ -227,36 +313,55 @@ class DraftsHandler(ContributingHandler):
                 "as CSV UTF-8 first)",
                 "sheet",
             )
-        try:
-            draft = self.drafts.create(self.viewer.name, upload["filename"], upload["body"])
+        loop = asyncio.get_running_loop()
+        try:  # read whole, in a thread: a sheet may have many rows
+            draft = await loop.run_in_executor(
+                None, self.drafts.create, self.viewer.name, upload["filename"], upload["body"]
+            )
         except BadSheet as error:
             raise BadUpload(str(error), "sheet") from error
-        self.answer(draft, 201)
+        await self.answer(draft, 201)
 
 
 class DraftHandler(ContributingHandler):
-    def get(self, draft_id: str) -> None:
+    async def get(self, draft_id: str) -> None:
         draft = self.draft(draft_id)
         if self.is_page_view():
-            self.page(draft=self.described(draft))
+            self.page(draft=await self.described_off_the_loop(draft))
             return
-        self.answer(draft)
+        await self.answer(draft)
 
-    def post(self, draft_id: str) -> None:
-        draft = self.draft(draft_id)
+    async def post(self, draft_id: str) -> None:
+        draft = self.draft(draft_id, change=True)
+        said = self.said()
         try:
-            updated(draft, draft.sheet(), self.said())
+            updated(draft, draft.sheet(), said)
         except (BadMapping, BadSheet, ValueError) as error:
             raise BadUpload(str(error), "fields") from error
         if draft.licence and draft.licence not in LICENCES:
             raise BadUpload(f"licence {draft.licence!r}: one of {', '.join(LICENCES)}", "licence")
+        if "group" in said and said["group"] != draft.group:
+            self.share(draft, said["group"])
         draft.save()
-        self.answer(draft)
+        await self.answer(draft)
+
+    def share(self, draft: Draft, group: Any) -> None:
+        """Share the draft with one of its contributor's groups ("": with nobody)."""
+        viewer = self.viewer
+        if viewer.name != draft.contributor:
+            raise NotAllowed(f"only {draft.contributor} chooses who shares the draft", "group")
+        if not isinstance(group, str) or (group and group not in viewer.groups):
+            raise BadUpload(
+                f"group {group!r}: one of your groups ({', '.join(sorted(viewer.groups))}), or "
+                '"" to share it with nobody',
+                "group",
+            )
+        draft.group = group
 
 
 class ImagesHandler(ContributingHandler):
-    def post(self, draft_id: str) -> None:
-        draft = self.draft(draft_id)
+    async def post(self, draft_id: str) -> None:
+        draft = self.draft(draft_id, change=True)
         uploads = self.request.files.get("images")
         if not uploads:
             raise BadUpload("upload the photographs as a zip, the form field 'images'", "images")
@@ -271,11 +376,15 @@ class ImagesHandler(ContributingHandler):
             )
         except BadImages as error:
             raise BadUpload(str(error), "images") from error
-        self.answer(draft)
+        await self.answer(draft)
 
 
 class PublishHandler(ContributingHandler):
     async def post(self, draft_id: str) -> None:
+        if self.moderated and not self.viewer.admin:
+            await self.submit(self.draft(draft_id, change=True))
+            return
+        # Its contributor or group, or an administrator who sees it submitted, publishes it.
         draft = self.draft(draft_id)
         # The harvest's one thread writes the harvest folder: one write at a time.
         loop = asyncio.get_running_loop()
@@ -294,10 +403,24 @@ class PublishHandler(ContributingHandler):
         self.set_status(201)
         self.finish({**asdict(done), "first": page})
 
-    def _publish(self, draft: Draft) -> tuple[Published, str]:
-        """Check every row (once, in the harvest's thread: not on the event loop), then
-        publish; the published collection and its first row's identifier."""
-        sheet = draft.sheet()
+    async def submit(self, draft: Draft) -> None:
+        """Submit the draft for an administrator's review: checked as for publishing."""
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(None, self.ready, draft, draft.sheet())
+        except BadSheet as error:
+            raise BadUpload(str(error), "sheet") from error
+        entry = self.harvester.folder.index().get(draft.name) or {}
+        self.refuse_unless_theirs(entry, draft.name, self.viewer.name, self.viewer.groups)
+        draft.submitted = datetime.now(UTC).isoformat(timespec="seconds")
+        draft.submitted_by, draft.submitted_groups = self.viewer.name, sorted(self.viewer.groups)
+        draft.review = ""
+        draft.save()
+        await self.answer(draft, 202)
+
+    def ready(self, draft: Draft, sheet: Sheet) -> list[Row]:
+        """The rows to publish: every row checked (BadUpload if one has a problem, a
+        choice is missing or there is no row)."""
         rows, problems = self.checked(draft, sheet)
         missing = [k for k in CHOICES if not getattr(draft, k)]
         wrong = [p for p in problems if not p.warning]
@@ -310,11 +433,31 @@ class PublishHandler(ContributingHandler):
                 else "it has no rows"
             )
             raise BadUpload(f"{draft.file} is not ready to publish: {reason}", "draft")
-        # Who published the collection is read here, in the one thread that writes it.
+        return rows
+
+    @staticmethod
+    def refuse_unless_theirs(entry: dict[str, Any], name: str, who: str, groups: Any) -> None:
+        if not may_publish_over(entry, who, groups, admin=False):
+            owner = entry["contribution"]["contributor"]
+            raise NotAllowed(
+                f"{name} was contributed by {owner}: only they, their group and "
+                "the administrators re-publish it"
+            )
+
+    def _publish(self, draft: Draft) -> tuple[Published, str]:
+        """Check every row (once, in the harvest's thread: not on the event loop), then
+        publish; the published collection and its first row's identifier."""
+        sheet = draft.sheet()
+        rows = self.ready(draft, sheet)
+        # Who published the collection is read here, in the one thread that writes it. A
+        # submitted draft is published as its submitter's: the administrator approves it
+        # and is not asked to be the one who may publish over the collection.
         entry = self.harvester.folder.index().get(draft.name) or {}
-        owner = (entry.get("contribution") or {}).get("contributor")
-        if owner and owner != self.viewer.name and not self.viewer.admin:
-            raise NotAllowed(f"{draft.name} was contributed by {owner}: only they re-publish it")
+        viewer = self.viewer
+        if draft.submitted:
+            self.refuse_unless_theirs(entry, draft.name, draft.submitted_by, draft.submitted_groups)
+        elif not viewer.admin:
+            self.refuse_unless_theirs(entry, draft.name, viewer.name, viewer.groups)
         done = publish(
             sheet,
             draft.sheet_path,
@@ -325,7 +468,9 @@ class PublishHandler(ContributingHandler):
             title=draft.title,
             licence=draft.licence,
             citation=draft.citation,
-            contributor=self.viewer.name,
+            contributor=draft.contributor,
+            group=draft.group,
+            published_by=viewer.name,
             images=draft.images,
             catalog=self.harvester.catalog,
             built=built_collections(Path(self.settings["data_dir"])),
@@ -334,9 +479,31 @@ class PublishHandler(ContributingHandler):
         return done, rows[0].identifier
 
 
+class ReopenHandler(ContributingHandler):
+    async def post(self, draft_id: str) -> None:
+        """Its contributor or group withdraws a submitted draft; an administrator sends it
+        back with a reason (``reason``), shown to them."""
+        draft = self.draft(draft_id)
+        if not draft.submitted:
+            raise InReview(f"{draft.file} is not submitted for review", "id")
+        if not draft.shared_with(self.viewer.name, self.viewer.groups):
+            reason = self.said().get("reason")
+            if not isinstance(reason, str) or not reason.strip():
+                raise BadUpload(
+                    "say why it is sent back (reason): its contributor reads it", "reason"
+                )
+            draft.review = f"{self.viewer.name}: {reason.strip()}"
+        draft.submitted, draft.submitted_by, draft.submitted_groups = "", "", []
+        draft.save()
+        if self.from_page() and not draft.shared_with(self.viewer.name, self.viewer.groups):
+            self.redirect(self.url(), status=303)  # no longer the administrator's to see
+            return
+        await self.answer(draft)
+
+
 class DeleteDraftHandler(ContributingHandler):
     def post(self, draft_id: str) -> None:
-        self.drafts.delete(self.draft(draft_id))
+        self.drafts.delete(self.draft(draft_id, change=True))
         if self.from_page():
             self.redirect(self.url(), status=303)
             return

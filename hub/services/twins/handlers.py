@@ -29,6 +29,7 @@ from .contributing import (
     DraftsHandler,
     ImagesHandler,
     PublishHandler,
+    ReopenHandler,
 )
 from .errors import BadQuery, NotAcceptable, NotFound, ReadOnly, UnsupportedMediaType
 from .harvesting import HarvestingHandler, HarvestNowHandler, SourcesHandler, SourcesPage
@@ -529,8 +530,19 @@ ROUTES = [
     Route(
         "contribute/drafts/{draft_id}/publish",
         PublishHandler,
-        {"post": "Contributors: publish a draft as a collection of twins, all or nothing"},
+        {
+            "post": "Contributors: publish a draft as a collection of twins, all or nothing "
+            "(201); when contributions are moderated, submit it for review (202, the Draft)"
+        },
         replies={"post": "Published"},
+    ),
+    Route(
+        "contribute/drafts/{draft_id}/reopen",
+        ReopenHandler,
+        {"post": "Contributors: withdraw a submitted draft; administrators: send it back (reason)"},
+        replies={"post": "Draft"},
+        body="Reopen",
+        success={"post": "200"},
     ),
     Route(
         "contribute/drafts/{draft_id}/delete",
@@ -580,7 +592,12 @@ def document(base_url: str) -> dict[str, Any]:
                 "properties": {
                     "fields": {"type": "object", "description": "a column (or null) per field"},
                     **{k: {"type": "string"} for k in CHOICES},
+                    "group": {"type": "string", "description": "the hub group sharing it"},
                 },
+            },
+            "Reopen": {
+                "type": "object",
+                "properties": {"reason": {"type": "string", "description": "administrators"}},
             },
             "Published": {"type": "object", "required": ["name", "version", "first"]},
             "OpenAPI": {"type": "object"},
@@ -640,7 +657,8 @@ def document(base_url: str) -> dict[str, Any]:
             "400": "a bad query or parameter (named in field)",
             "403": "the harvest routes: the caller is not one of the hub's administrators; the "
             "contribute routes: not an administrator nor in TwinsService.contributors_group",
-            "404": "no such object",
+            "404": "no such object, or no draft the caller sees",
+            "409": "a draft submitted for review is changed, or one not submitted reopened",
             "405": "an update: the graph is read-only",
             "406": "Accept (or format) takes none of the representations served",
             "415": "a POST body that is neither a form nor a SPARQL query",

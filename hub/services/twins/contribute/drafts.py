@@ -3,8 +3,11 @@
 A draft is a folder of its contributor's (``<harvest folder>/drafts/<owner>/<id>``, the
 owner a hash of the hub user's name): the uploaded sheet under its own file name, and
 ``draft.json`` with what the contributor chose so far (the mapping, the collection's
-name, title, licence and citation). Only its contributor finds it: the id is looked up in
-their own folder. Publishing it reads the sheet again, checks every row again and
+name, title, licence and citation, the group that shares it) and where it stands in a
+review. It stays private until it is published: its contributor and, when they share it,
+the members of one of their hub groups see and change it (`Draft.shared_with`); when
+contributions are moderated, an administrator sees it once it is submitted, to publish it
+or send it back. Publishing it reads the sheet again, checks every row again and
 publishes with `publish.publish`, as `echoes contribute publish` does.
 """
 
@@ -51,7 +54,20 @@ class Draft:
     title: str = ""
     licence: str = ""
     citation: str = ""
+    #: The hub group whose members share the draft with its contributor ("": nobody).
+    group: str = ""
+    #: When it was submitted for an administrator's review (ISO time; "": it is not), by
+    #: whom and with which groups then (who may re-publish a collection is theirs to be).
+    submitted: str = ""
+    submitted_by: str = ""
+    submitted_groups: list[str] = field(default_factory=list)
+    #: Why an administrator sent it back ("": never, or submitted again since).
+    review: str = ""
     folder: Path = field(default=Path(), repr=False)
+
+    def shared_with(self, name: str, groups: frozenset[str]) -> bool:
+        """Whether the hub user ``name`` (in ``groups``) sees and changes the draft."""
+        return name == self.contributor or bool(self.group and self.group in groups)
 
     @property
     def sheet_path(self) -> Path:
@@ -88,6 +104,10 @@ class Drafts:
     def _owner(self, contributor: str) -> Path:
         return self.root / hashlib.sha256(contributor.encode()).hexdigest()[:24]
 
+    def _read(self, folder: Path) -> Draft:
+        said = json.loads((folder / "draft.json").read_text())
+        return Draft(**said, folder=folder)
+
     def create(self, contributor: str, file_name: str, data: bytes) -> Draft:
         """A draft of the sheet ``data`` uploaded as ``file_name``; BadSheet (nothing kept)
         when it cannot be read."""
@@ -104,23 +124,18 @@ class Drafts:
         draft.save()
         return draft
 
-    def get(self, contributor: str, draft_id: str) -> Draft:
-        folder = self._owner(contributor) / draft_id
-        if not DRAFT_ID.fullmatch(draft_id) or not (folder / "draft.json").is_file():
-            raise NoDraft(draft_id)
-        said = json.loads((folder / "draft.json").read_text())
-        return Draft(**said, folder=folder)
+    def get(self, draft_id: str) -> Draft:
+        """The draft ``draft_id``, whoever's it is (the caller decides who may see it)."""
+        if DRAFT_ID.fullmatch(draft_id):
+            for folder in self.root.glob(f"*/{draft_id}"):
+                if (folder / "draft.json").is_file():
+                    return self._read(folder)
+        raise NoDraft(draft_id)
 
-    def mine(self, contributor: str) -> list[Draft]:
-        owner = self._owner(contributor)
-        if not owner.is_dir():
-            return []
+    def every(self) -> list[Draft]:
+        """Every draft, the newest upload first."""
         # A folder without its draft.json is an upload cut short (a crash): not a draft.
-        found = [
-            self.get(contributor, p.name)
-            for p in owner.iterdir()
-            if p.is_dir() and (p / "draft.json").is_file()
-        ]
+        found = [self._read(p.parent) for p in self.root.glob("*/*/draft.json")]
         return sorted(found, key=lambda d: d.sheet_path.stat().st_mtime, reverse=True)
 
     def delete(self, draft: Draft) -> None:

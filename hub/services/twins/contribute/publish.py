@@ -204,13 +204,17 @@ def publish(
     licence: str,
     citation: str,
     contributor: str,
+    group: str = "",
+    published_by: str = "",
     images: Path | None = None,
     catalog: HarvestedCatalog | None = None,
     built: set[str] = frozenset(),
     iiif_url: str = "",
 ) -> Published:
     """Publish the checked ``rows`` of ``sheet`` (read from ``source``) as the collection
-    ``name``. The caller checked them (checks.check) and found no problem."""
+    ``name``, ``contributor``'s (and the members' of their hub ``group``, when they shared
+    it); ``published_by``: who published it, when not the contributor (an administrator
+    approving it). The caller checked the rows (checks.check) and found no problem."""
     if licence not in LICENCES:
         raise BadContribution(
             f"--licence {licence!r}: not one of the licences a contribution may have "
@@ -302,6 +306,8 @@ def publish(
             "source": {"protocol": "spreadsheet", "url": f"urn:echoes:contribution:{name}"},
             "contribution": {
                 "contributor": contributor,
+                "group": group,
+                "published_by": published_by or contributor,
                 "file": sheet.file,
                 "sha256": sheet.sha256,
                 "version": version,
