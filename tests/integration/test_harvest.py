@@ -419,3 +419,9 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
     assert refused.status_code == 400 and refused.headers["Content-Type"].startswith("text/html")
     assert 'id="error"' in refused.text and "is not ready to publish" in refused.text
     assert f'id="back" href="{urlsplit(sent.url).path}"' in refused.text, refused.text[-600:]
+    # The wizard speaks the contributor's language (Accept-Language).
+    french = {"Accept": "text/html", "Accept-Language": "fr-FR, fr;q=0.9"}
+    page = person.http.get(f"{twins}contribute", headers=french, timeout=60)
+    assert '<html lang="fr">' in page.text and "<h1>Contribuer une collection</h1>" in page.text
+    german = person.http.get(sent.url, headers={**french, "Accept-Language": "de"}, timeout=60)
+    assert "3. Welche Spalte welches Feld angibt" in german.text, german.text[:500]

@@ -132,6 +132,29 @@ def test_an_object_page_negotiates_html_linked_art_and_turtle(hub, twins, data):
     assert missing.status_code == 404 and missing.json()["error"] == "NotFound"
 
 
+def test_an_object_page_speaks_the_reader_s_language_and_keeps_the_record_s(twins):
+    """A twin's page in French or German (base/languages.py): from Accept-Language, or
+    chosen with ?lang= and kept in a cookie; the record's own words are not translated."""
+    page = twins + "objects/pottery/GB1"
+    english = requests.get(page, headers={"Accept-Language": "ja, en;q=0.5"}, timeout=10)
+    assert english.headers["Content-Language"] == "en" and "<h2>Measurements</h2>" in english.text
+    assert "Accept-Language" in english.headers["Vary"]
+    german = requests.get(page, headers={"Accept-Language": "de-AT, de;q=0.9"}, timeout=10)
+    assert german.headers["Content-Language"] == "de" and '<html lang="de">' in german.text
+    assert "<h2>Maße</h2>" in german.text and "<h2>Measurements</h2>" not in german.text
+    assert "Ebenfalls hergestellt in" in german.text and "Streudiagramm von" in german.text
+    title = re.search(r"<h1>(.*?)</h1>", english.text).group(1)
+    assert f"<h1>{title}</h1>" in german.text  # the record's words, as the record has them
+    reader = requests.Session()
+    chosen = reader.get(page, params={"lang": "fr"}, headers={"Accept-Language": "de"}, timeout=10)
+    assert "<h2>Mesures</h2>" in chosen.text and reader.cookies.get("echoes-lang") == "fr"
+    kept = reader.get(page, headers={"Accept-Language": "de"}, timeout=10)
+    assert kept.headers["Content-Language"] == "fr"
+    links = re.search(r'<p class="languages">(.*?)</p>', kept.text).group(1)
+    assert 'hreflang="en"' in links and 'hreflang="de"' in links and 'hreflang="fr"' not in links
+    assert requests.get(page, params={"lang": "xx"}, timeout=10).headers["Content-Language"] == "en"
+
+
 def test_a_pottery_sample_page_has_its_table_its_kilns_plot_and_related_links_that_resolve(
     twins, data
 ):

@@ -316,7 +316,7 @@ def test_an_object_is_html_linked_art_or_turtle_by_accept_or_format(service):
     assert html.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<h1>thing 7</h1>" in html.text and "<h2>Cite this</h2>" in html.text
     assert "Made up for the tests." in html.text
-    assert html.headers["Vary"] == "Accept"
+    assert html.headers["Vary"] == "Accept, Accept-Language, Cookie"
     linked_art = requests.get(page, headers={"Accept": "application/ld+json"}, timeout=10)
     assert linked_art.headers["Content-Type"].startswith("application/ld+json;profile=")
     assert linked_art.json() == twins_data.record(7, "thing")

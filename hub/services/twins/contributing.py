@@ -37,6 +37,7 @@ from tornado.escape import json_decode
 
 from ..base.auth import ServiceHandler
 from ..base.errors import ServiceError
+from ..base.languages import Translated
 from . import object_page
 from .contribute.checks import Problem, Row, check
 from .contribute.drafts import (
@@ -89,7 +90,7 @@ def may_publish_over(entry: dict[str, Any], name: str, groups: Iterable[str], ad
     return not owner or admin or name == owner or bool(group and group in groups)
 
 
-class ContributingHandler(ServiceHandler):
+class ContributingHandler(ServiceHandler, Translated):
     async def prepare(self) -> None:
         await super().prepare()
         if self._finished:  # sent to the login
@@ -221,6 +222,7 @@ class ContributingHandler(ServiceHandler):
             drafts=drafts,
             error=error,
             back=back,
+            languages=self.language_links(),
             moderated=self.moderated,
             viewer=self.viewer,
             xsrf=self.xsrf_token.decode(),

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..base.languages import Translated
 from ..base.negotiation import choose
 from ..base.open import OpenReads
 from ..base.openapi import openapi
@@ -180,8 +181,9 @@ class SparqlHandler(BaseHandler):
         self.write(reply.body)
 
 
-class ObjectHandler(BaseHandler):
-    """One object: HTML, Linked Art JSON-LD or its triples, by Accept or ?format=."""
+class ObjectHandler(BaseHandler, Translated):
+    """One object: HTML (in the reader's language), Linked Art JSON-LD or its triples, by
+    Accept or ?format=."""
 
     allowed_methods = "GET, OPTIONS"
 
@@ -209,6 +211,8 @@ class ObjectHandler(BaseHandler):
         if chosen == HTML:
             page = self.served.page_url(collection, local_id)
             self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Content-Language", self.language)
+            self.add_header("Vary", "Accept-Language, Cookie")
             related = self.served.related()
             html = render(
                 record,
@@ -219,6 +223,7 @@ class ObjectHandler(BaseHandler):
                 related_shown=self.served.options.related_shown,
                 interpretations=twins.interpretations(collection, local_id),
                 analyses=twins.analyses(collection, local_id),
+                language=self.language,
             )
             self.write(html)
         elif chosen == JSON_LD:

@@ -8,7 +8,8 @@ IIIF service, and the whole image with the region marked), the related objects
 people and software made of it (`interpretations_section`), each with links to agree,
 contest or reply on the annotation service's own form, and the analyses that used it
 (`analyses_section`). Server-rendered and readable without JavaScript; links to the same
-object as JSON-LD and Turtle (``?format=``).
+object as JSON-LD and Turtle (``?format=``). Its words in the reader's language
+(base/languages.py: English, French, German); what the record says, in the record's.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from ..base.languages import _, language_links, speaking
 from .linkedart import CANVAS_REGION, IIIF_IMAGE_API, image_service, label
 from .plot import Axis, Point, scatter
 from .related import Canvas, Related
@@ -85,10 +87,10 @@ def production(record: dict[str, Any]) -> list[str]:
     produced = record.get("produced_by")
     if not produced:
         return []
-    rows = [f"by {term(agent)}" for agent in produced.get("carried_out_by", [])]
+    rows = [_("by %(who)s") % {"who": term(a)} for a in produced.get("carried_out_by", [])]
     if "timespan" in produced:
-        rows.append(f"in {escape(label(produced['timespan']))}")
-    rows += [f"at {term(place)}" for place in produced.get("took_place_at", [])]
+        rows.append(_("in %(time)s") % {"time": escape(label(produced["timespan"]))})
+    rows += [_("at %(place)s") % {"place": term(p)} for p in produced.get("took_place_at", [])]
     return rows
 
 
@@ -106,12 +108,16 @@ class Measurement:
 
 
 def measurement(
-    dimension: dict[str, Any], suffix: str = "", by: str = "", when: str = ""
+    dimension: dict[str, Any], of_region: bool = False, by: str = "", when: str = ""
 ) -> Measurement:
-    """A Linked Art dimension as a `Measurement`: what it is is its first classification."""
+    """A Linked Art dimension as a `Measurement`: what it is is its first classification
+    (``of_region``: of an image's region)."""
     classes = dimension.get("classified_as") or [{}]
+    what = label(classes[0]) if classes[0] else label(dimension)
+    if of_region and classes[0]:
+        what = _("%(what)s of the image region") % {"what": what}
     return Measurement(
-        label(classes[0]) + suffix if classes[0] else label(dimension),
+        what,
         classes[0].get("id", ""),
         dimension["value"],
         label(dimension["unit"]) if "unit" in dimension else "",
@@ -138,9 +144,7 @@ def measurements(record: dict[str, Any]) -> list[Measurement]:
             if not any(CANVAS_REGION in p for p in points):
                 continue  # a whole photograph's pixels measure the photograph, not the object
             found += [
-                measurement(d, " of the image region")
-                for d in digital.get("dimension", [])
-                if "value" in d
+                measurement(d, of_region=True) for d in digital.get("dimension", []) if "value" in d
             ]
     return found
 
@@ -153,8 +157,10 @@ def measurement_table(found: list[Measurement]) -> str:
     if not found:
         return ""
     assigned = any(m.by for m in found)
-    head = '<tr><th scope="col">What</th><th scope="col">Value</th><th scope="col">Unit</th>'
-    head += '<th scope="col">Assigned by</th></tr>' if assigned else "</tr>"
+    head = "".join(f'<th scope="col">{h}</th>' for h in (_("What"), _("Value"), _("Unit")))
+    head = f"<tr>{head}" + (
+        f'<th scope="col">{_("Assigned by")}</th></tr>' if assigned else "</tr>"
+    )
     rows = []
     for m in found:
         row = (
@@ -165,7 +171,7 @@ def measurement_table(found: list[Measurement]) -> str:
             row += f"<td>{escape(m.by)}{f' ({escape(m.when)})' if m.when else ''}</td>"
         rows.append(row + "</tr>")
     return (
-        '<table class="measurements"><caption>Measurements of this object</caption>'
+        f'<table class="measurements"><caption>{_("Measurements of this object")}</caption>'
         f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -193,17 +199,29 @@ def group_plot(collection: str, local_id: str, related: Related, objects_url: st
     if not any(p.this for p in points):
         return ""
     this = next(p for p in points if p.this)
-    what = GROUP_PHRASES[relation].format(group.label)
-    title = f"{this.label} among the {len(points)} {what}"
+    said = {
+        "object": this.label,
+        "count": len(points),
+        "group": _(GROUP_PHRASES[relation]).format(group.label),
+        "y": axes["y"].title,
+        "x": axes["x"].title,
+        "at": f"{number(this.x)}, {number(this.y)}",
+    }
+    title = _("%(object)s among the %(count)d %(group)s") % said
     description = (
-        f"Scatter plot of {axes['y'].title} against {axes['x'].title} for the "
-        f"{len(points)} {what}; each point links to its page. "
-        f"This object, highlighted, is at {number(this.x)}, {number(this.y)}."
+        _(
+            "Scatter plot of %(y)s against %(x)s for the %(count)d %(group)s; each point links "
+            "to its page. This object, highlighted, is at %(at)s."
+        )
+        % said
     )
     svg = scatter(points, axes["x"], axes["y"], title, description, f"plot-{relation}")
-    caption = (
-        f"{escape(this.label)} (the large outlined point) among the {len(points)} "
-        f"{escape(what)}: {escape(axes['y'].title)} against {escape(axes['x'].title)}."
+    caption = escape(
+        _(
+            "%(object)s (the large outlined point) among the %(count)d %(group)s: "
+            "%(y)s against %(x)s."
+        )
+        % said
     )
     return f'<figure class="group-plot">{svg}<figcaption>{caption}</figcaption></figure>'
 
@@ -266,7 +284,7 @@ def served_image(what: str, served: tuple[str, int], record: dict[str, Any]) -> 
     viewer opens for deep zoom."""
     service, size = served
     src = f"{service}/full/!{size},{size}/0/default.jpg"
-    links = [f'<a href="{escape(service)}/info.json">IIIF Image API (info.json)</a>']
+    links = [f'<a href="{escape(service)}/info.json">{_("IIIF Image API (info.json)")}</a>']
     manifests = [
         point["id"]
         for source in record.get("subject_of", [])
@@ -274,12 +292,15 @@ def served_image(what: str, served: tuple[str, int], record: dict[str, Any]) -> 
         for point in carrier.get("access_point", [])
         if point.get("id", "").startswith(("http://", "https://"))
     ]
-    links += [f'<a href="{escape(m)}">the source\'s record</a>' for m in manifests[:1]]
+    theirs = _("the source's record")
+    links += [f'<a href="{escape(m)}">{theirs}</a>' for m in manifests[:1]]
+    deep_zoom = _(
+        "Deep zoom: open the image's info.json in a IIIF viewer (Mirador, OpenSeadragon)."
+    )
     return (
         f'<figure class="served"><img src="{escape(src)}" alt="{escape(what)}">'
         f"<figcaption>{escape(what)}</figcaption></figure>"
-        "<p>Deep zoom: open the image's info.json in a IIIF viewer (Mirador, "
-        f"OpenSeadragon). {'; '.join(links)}.</p>"
+        f"<p>{escape(deep_zoom)} {'; '.join(links)}.</p>"
     )
 
 
@@ -301,7 +322,7 @@ def images(
         if address in served:
             shown.append(served_image(what, served[address], record))
             continue
-        canvas_id, _, region = address.partition(CANVAS_REGION)
+        canvas_id, __, region = address.partition(CANVAS_REGION)
         if not (image and region):
             shown.append(f"<p>{term({'id': address, '_label': what})}</p>")
             continue
@@ -312,7 +333,7 @@ def images(
             f"<figcaption>{escape(what)}</figcaption></figure>"
         ]
         canvas = canvases.get(canvas_id)
-        links = [f'<a href="{escape(base)}/info.json">IIIF Image API (info.json)</a>']
+        links = [f'<a href="{escape(base)}/info.json">{_("IIIF Image API (info.json)")}</a>']
         if canvas is not None:
             marks = [
                 (r["bounds"], str(i.get("text") or ""), str(i.get("status") or "proposed"))
@@ -322,12 +343,13 @@ def images(
             ]
             parts.append(whole_image(canvas, base, region, what, f"whole-{number_}", marks))
             manifest = f"{iiif_url}presentation/{quote(canvas.manifest)}"
-            links.insert(0, f'<a href="{escape(manifest)}">IIIF manifest</a>')
-        links.append(f"canvas region <code>{escape(address)}</code>")
-        parts.append(
-            "<p>Deep zoom: open the IIIF manifest or the image's info.json in a IIIF viewer "
-            f"(Mirador, OpenSeadragon). {'; '.join(links)}.</p>"
+            links.insert(0, f'<a href="{escape(manifest)}">{_("IIIF manifest")}</a>')
+        links.append(_("canvas region %(region)s") % {"region": f"<code>{escape(address)}</code>"})
+        deep_zoom = _(
+            "Deep zoom: open the IIIF manifest or the image's info.json in a IIIF viewer "
+            "(Mirador, OpenSeadragon)."
         )
+        parts.append(f"<p>{escape(deep_zoom)} {'; '.join(links)}.</p>")
         shown.append("".join(parts))
     return "".join(shown)
 
@@ -350,18 +372,24 @@ def whole_image(
     large = max(canvas.width, canvas.height) > WHOLE_IMAGE
     size = f"!{WHOLE_IMAGE},{WHOLE_IMAGE}" if large else "max"
     src = f"{base}/full/{size}/0/default.jpg"
-    title = f"{what}, outlined on the whole image"
+    title = _("%(what)s, outlined on the whole image") % {"what": what}
     annotated = [
         f'<rect class="interpretation-region status-{escape(status)}" x="{bx:g}" y="{by:g}" '
         f'width="{bw:g}" height="{bh:g}" fill="none" stroke="#1565c0" stroke-width="2" '
         f'stroke-dasharray="6 4"><title>{escape(words)}</title></rect>'
         for (bx, by, bw, bh), words, status in marks
     ]
+    said = {"canvas": canvas.label, "width": canvas.width, "height": canvas.height}
+    said |= {"x": f"{x:g}", "y": f"{y:g}", "w": f"{w:g}", "h": f"{h:g}", "marks": len(marks)}
     description = (
-        f"{canvas.label}, {canvas.width} by {canvas.height} pixels, with the region "
-        f"x {x:g}, y {y:g}, {w:g} by {h:g} pixels outlined"
-        + (f"; {len(marks)} region(s) of public interpretations dashed." if marks else ".")
+        _(
+            "%(canvas)s, %(width)d by %(height)d pixels, with the region x %(x)s, y %(y)s, "
+            "%(w)s by %(h)s pixels outlined."
+        )
+        % said
     )
+    if marks:
+        description += " " + _("%(marks)d region(s) of public interpretations dashed.") % said
     return (
         '<figure class="whole-image">'
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="whole" '
@@ -396,7 +424,7 @@ def related_section(
             f'<section class="related" data-relation="{escape(group.relation)}">'
             f"<h3>{escape(group.heading)} ({len(others)})</h3>"
             f'<ul class="related-links">{"".join(links)}</ul>'
-            + (f"<p>and {more} more.</p>" if more > 0 else "")
+            + (f"<p>{_('and %(more)d more.') % {'more': more}}</p>" if more > 0 else "")
             + "</section>"
         )
     return "".join(parts)
@@ -404,19 +432,22 @@ def related_section(
 
 def cite(record: dict[str, Any], entry: dict[str, Any], page_url: str) -> str:
     """The object's IRI, the source's citation and licence, a citation ready to copy."""
+    twin = _("Digital twin %(iri)s, from %(source)s") % {
+        "iri": record["id"],
+        "source": entry["title"],
+    }
     citation = (
-        f"{label(record)}. Digital twin {record['id']}, from {entry['title']} "
-        f"({entry['licence']}). {entry['citation']} ECHOES VRE: {page_url}"
+        f"{label(record)}. {twin} ({entry['licence']}). {entry['citation']} ECHOES VRE: {page_url}"
     )
     return (
         f'<dl class="cite"><dt>IRI</dt><dd><code>{escape(record["id"])}</code></dd>'
-        f"<dt>Source</dt><dd>{escape(entry['title'])} ({escape(entry['entry'])})</dd>"
-        f"<dt>Licence</dt><dd>{licence_link(entry['licence'])}</dd>"
-        f"<dt>Cite the source as</dt><dd>{escape(entry['citation'])}</dd></dl>"
-        "<p>Ready to copy:</p>"
+        f"<dt>{_('Source')}</dt><dd>{escape(entry['title'])} ({escape(entry['entry'])})</dd>"
+        f"<dt>{_('Licence')}</dt><dd>{licence_link(entry['licence'])}</dd>"
+        f"<dt>{_('Cite the source as')}</dt><dd>{escape(entry['citation'])}</dd></dl>"
+        f"<p>{_('Ready to copy:')}</p>"
         f'<pre class="citation">{escape(citation)}</pre>'
-        f'<p><a href="{escape(page_url)}?format=json-ld">This record as Linked Art '
-        "JSON-LD</a></p>"
+        f'<p><a href="{escape(page_url)}?format=json-ld">'
+        f"{_('This record as Linked Art JSON-LD')}</a></p>"
     )
 
 
@@ -467,14 +498,14 @@ def answer_links(annotation: str, page_url: str) -> str:
     ``annotation`` (its ``respond``, hub/services/annotations/respond.py), where the reader
     logs in and confirms; this page acts for nobody. A new tab: the twin panel's frame
     may not show the service. "" for an annotation of no service (no ``containers/``)."""
-    service, found, _ = annotation.partition("containers/")
+    service, found, __ = annotation.partition("containers/")
     if not found or not service.startswith(("http://", "https://")):
         return ""
     links = [
         f'<a class="answer" href="{escape(service)}respond?'
         f'{escape(urlencode({"to": annotation, "verdict": verdict, "back": page_url}))}" '
         f'target="_blank" rel="noopener">{name}</a>'
-        for verdict, name in (("agreed", "Agree"), ("contested", "Contest"), ("", "Reply"))
+        for verdict, name in (("agreed", _("Agree")), ("contested", _("Contest")), ("", _("Reply")))
     ]
     return f'<p class="answers">{" ".join(links)}</p>'
 
@@ -486,16 +517,18 @@ def interpretation(item: dict[str, Any], page_url: str = "") -> str:
     status = str(item.get("status") or "proposed")
     when = escape(str(item.get("created", "")))
     if item.get("modified") and item["modified"] != item.get("created"):
-        when += f", changed {escape(str(item['modified']))}"
+        when += ", " + _("changed %(time)s") % {"time": escape(str(item["modified"]))}
     confidence = item.get("confidence")
     facts = [
-        f"by {who(item.get('creator') or {})}",
-        f"on {when}",
-        "confidence " + (f"{float(confidence):.0%}" if confidence is not None else "not given"),
+        _("by %(who)s") % {"who": who(item.get("creator") or {})},
+        _("on %(time)s") % {"time": when},
+        _("confidence %(confidence)s")
+        % {"confidence": f"{float(confidence):.0%}" if confidence is not None else _("not given")},
     ]
     verdicts = [
-        f"{escape(str(v.get('verdict', '')))} by {who(v.get('creator') or {})}"
-        + (f" on {escape(str(v['at']))}" if v.get("at") else "")
+        f"{escape(str(v.get('verdict', '')))} "
+        + _("by %(who)s") % {"who": who(v.get("creator") or {})}
+        + (" " + _("on %(time)s") % {"time": escape(str(v["at"]))} if v.get("at") else "")
         for v in item.get("status_by", [])
     ]
     agree, contest = len(item.get("agree", [])), len(item.get("contest", []))
@@ -509,11 +542,15 @@ def interpretation(item: dict[str, Any], page_url: str = "") -> str:
         f'data-id="{escape(str(item.get("id", "")))}">'
         f"<p>{escape(str(item.get('text', '')))}</p>"
         f'<p class="facts">{"; ".join(facts)}.</p>'
-        f'<p class="status">Status: <strong>{escape(status)}</strong>'
+        f'<p class="status">{_("Status:")} <strong>{escape(status)}</strong>'
         + (f" ({'; '.join(verdicts)})" if verdicts else "")
-        + f'. <span class="agree">{agree} agree</span>, '
-        f'<span class="contest">{contest} contest</span>.'
-        + (' <span class="adopted">In the current view.</span>' if item.get("adopted") else "")
+        + f'. <span class="agree">{_("%(count)d agree") % {"count": agree}}</span>, '
+        f'<span class="contest">{_("%(count)d contest") % {"count": contest}}</span>.'
+        + (
+            f' <span class="adopted">{_("In the current view.")}</span>'
+            if item.get("adopted")
+            else ""
+        )
         + "</p>"
         + (f'<ul class="replies">{"".join(replies)}</ul>' if replies else "")
         + (answer_links(str(item.get("annotation", "")), page_url) if page_url else "")
@@ -544,7 +581,8 @@ def interpretations_section(items: list[dict[str, Any]], page_url: str = "") -> 
     ]
     if notes:
         parts.append(
-            f'<section class="claim notes"><h3>Notes ({len(notes)})</h3>{"".join(notes)}</section>'
+            f'<section class="claim notes"><h3>{_("Notes")} ({len(notes)})</h3>'
+            f"{''.join(notes)}</section>"
         )
     return "".join(parts)
 
@@ -553,12 +591,17 @@ def analyses_section(analyses: list[dict[str, Any]]) -> str:
     """The runs linked to the object (`Commons.analyses`): the notebook, who ran it, when,
     and the run's IRI; a plain sentence when there are none. Every value escaped."""
     if not analyses:
-        return "<p>No public analysis names this object yet.</p>"
+        return f"<p>{_('No public analysis names this object yet.')}</p>"
     rows = [
         f'<li class="analysis" data-run="{escape(str(a.get("run", "")))}">'
-        f"<strong>{escape(str(a.get('label') or 'a notebook'))}</strong>, run by "
-        f"{who(a.get('creator') or {})} on {escape(str(a.get('ran') or a.get('created', '')))}"
-        f"; run <code>{escape(str(a.get('run', '')))}</code></li>"
+        + _("%(notebook)s, run by %(who)s on %(time)s; run %(run)s")
+        % {
+            "notebook": f"<strong>{escape(str(a.get('label') or _('a notebook')))}</strong>",
+            "who": who(a.get("creator") or {}),
+            "time": escape(str(a.get("ran") or a.get("created", ""))),
+            "run": f"<code>{escape(str(a.get('run', '')))}</code>",
+        }
+        + "</li>"
         for a in analyses
     ]
     return f'<ul class="analyses">{"".join(rows)}</ul>'
@@ -574,14 +617,39 @@ def render(
     related_shown: int = 24,
     interpretations: list[dict[str, Any]] | None = None,
     analyses: list[dict[str, Any]] | None = None,
+    language: str = "en",
 ) -> str:
-    """The page of ``record`` (its collection's index ``entry``); ``page_url``: this
-    page's address (without query), ``iiif_url``: the IIIF service's public URL;
+    """The page of ``record`` (its collection's index ``entry``) in ``language``;
+    ``page_url``: this page's address (without query), ``iiif_url``: the IIIF service's public URL;
     ``related``: the load's related objects and canvases (none: no related objects, plot
     or whole image); ``interpretations``: shown when given (`interpretations_section`);
     ``analyses``: the runs that used the object (`analyses_section`), when given."""
+    with speaking(language):
+        body = page_body(
+            record, entry, page_url, iiif_url, related, related_shown, interpretations, analyses
+        )
+        languages = language_links(page_url, language)
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language}">\n<head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(label(record))}</title><style>{STYLE}</style></head>\n<body>\n"
+        f'<p class="languages">{languages}</p>\n{body}</body>\n</html>\n'
+    )
+
+
+def page_body(
+    record: dict[str, Any],
+    entry: dict[str, Any],
+    page_url: str,
+    iiif_url: str,
+    related: Related | None,
+    related_shown: int,
+    interpretations: list[dict[str, Any]] | None,
+    analyses: list[dict[str, Any]] | None,
+) -> str:
+    """`render`'s body, in the language spoken."""
     related = related or Related({})
-    collection, _, local_id = record["id"].removeprefix(OBJECT).partition("/")
+    collection, __, local_id = record["id"].removeprefix(OBJECT).partition("/")
     objects_url = page_url[: page_url.rindex("/objects/") + len("/objects/")]
     title = escape(label(record))
     identifiers = [
@@ -601,36 +669,39 @@ def render(
     plot = group_plot(collection, local_id, related, objects_url)
     source = [escape(label(s)) for s in record.get("subject_of", [])]
     iri = escape(record["id"])
-    body = "".join(
+    return "".join(
         [
             f"<h1>{title}</h1>\n",
-            f"<p>IRI: <code>{iri}</code>; type {escape(record['type'])}{kinds(record)}</p>\n",
-            section("Names", items(names)),
-            section("Identifiers", items(identifiers)),
-            section("Production", items(production(record))),
-            section("Measurements", measurement_table(measurements(record)) + plot),
+            "<p>"
+            + _("IRI: %(iri)s; type %(type)s")
+            % {"iri": f"<code>{iri}</code>", "type": escape(record["type"]) + kinds(record)}
+            + "</p>\n",
+            section(_("Names"), items(names)),
+            section(_("Identifiers"), items(identifiers)),
+            section(_("Production"), items(production(record))),
+            section(_("Measurements"), measurement_table(measurements(record)) + plot),
             section(
-                "Images",
+                _("Images"),
                 images(record, entry, iiif_url, related.canvases, interpretations or []),
             ),
-            section("Statements", items(statements)),
-            section("Part of", items(places)),
-            section("Member of", items(groups)),
-            section("Current owner", items(owners)),
+            section(_("Statements"), items(statements)),
+            section(_("Part of"), items(places)),
+            section(_("Member of"), items(groups)),
+            section(_("Current owner"), items(owners)),
             section(
-                "Related objects",
+                _("Related objects"),
                 related_section(related, collection, local_id, objects_url, related_shown),
             ),
-            section("Rights", items(rights(record))),
-            section("Source records", items(source)),
-            section("Cite this", cite(record, entry, page_url)),
-            section("Interpretations", interpretations_section(interpretations or [], page_url)),
+            section(_("Rights"), items(rights(record))),
+            section(_("Source records"), items(source)),
+            section(_("Cite this"), cite(record, entry, page_url)),
+            section(_("Interpretations"), interpretations_section(interpretations or [], page_url)),
             section(
-                "Analyses that used this object",
+                _("Analyses that used this object"),
                 analyses_section(analyses) if analyses is not None else "",
             ),
             section(
-                "This object as data",
+                _("This object as data"),
                 items(
                     [
                         f'<a href="{escape(page_url)}?format=json-ld">Linked Art JSON-LD</a>',
@@ -639,9 +710,4 @@ def render(
                 ),
             ),
         ]
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{title}</title><style>{STYLE}</style></head>\n<body>\n{body}</body>\n</html>\n"
     )

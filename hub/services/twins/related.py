@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..base.languages import _
 from .linkedart import CANVAS_REGION, label
 
 #: What each relation says of the group's node, as a heading ("Also made at kiln 1").
@@ -52,7 +53,8 @@ class Group:
 
     @property
     def heading(self) -> str:
-        return f"{HEADINGS[self.relation]} {self.label}"
+        """ "Also made at kiln 1", in the language spoken (base/languages.py)."""
+        return f"{_(HEADINGS[self.relation])} {self.label}"
 
 
 @dataclass(frozen=True)
