@@ -24,7 +24,7 @@ from typing import Any
 import pyoxigraph as ox
 from PIL import Image
 
-from ..harvest.catalog import HarvestedCatalog
+from ..harvest.catalog import HarvestedCatalog, entry_path
 from ..harvest.folder import HarvestFolder, write_atomically
 from ..harvest.records import (
     DCTERMS,
@@ -294,7 +294,7 @@ def publish(
                 taken.records[local] = withdrawn(taken.records[local], now)
                 result.withdrawn += 1
         entry = {
-            "entry": f"harvested.{name}",
+            "entry": entry_path(name),
             "graph": f"urn:echoes:graph:{name}",
             "dataset": dataset(name),
             "title": title,

@@ -77,6 +77,12 @@ def entry_name(name: str) -> str:
     return name.replace("-", "_")
 
 
+def entry_path(name: str) -> str:
+    """Where users find the collection ``name`` in their catalog (the index entry's
+    ``entry``, which JupyterLab opens): ``harvested.<entry_name>``."""
+    return f"harvested.{entry_name(name)}"
+
+
 def row(local: str, record: dict[str, Any], origin: Origin, pages: str) -> dict[str, Any]:
     """The row of the twin ``local``: its Linked Art record and where it came from."""
     produced = record.get("produced_by") or {}

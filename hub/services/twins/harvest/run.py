@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from . import iiif, linkedart, oaipmh, sparql
-from .catalog import HarvestedCatalog
+from .catalog import HarvestedCatalog, entry_path
 from .fetch import Limits, SourceFailed, is_inside
 from .folder import HarvestFolder
 from .records import (
@@ -250,7 +250,7 @@ def notes_quads(taken: Taken, dataset: str) -> list:
 def index_entry(source: Source, objects: int, now: str) -> dict[str, Any]:
     """The source's entry in the harvest folder's index, as the data build writes them."""
     return {
-        "entry": f"harvested.{source.name}",
+        "entry": entry_path(source.name),
         "graph": f"urn:echoes:graph:{source.name}",
         "dataset": f"urn:echoes:dataset:harvested.{source.name}",
         "title": source.title,
