@@ -5,11 +5,14 @@ names), named, licensed and published, the photograph shown on its twin's page t
 the hub's IIIF service; its twins are found by search and SPARQL, one is
 interpreted in public; a corrected sheet published again changes that twin's title under
 the same IRI, and the interpretation is still on it. A column name that is markup shows as
-text."""
+text. In JupyterLab, the command palette's "Contribute a collection…" opens the same
+wizard as a panel (over its JSON API, through the server extension): a sheet uploaded,
+chosen, published, and its first twin opened in the twin panel."""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -18,15 +21,16 @@ from PIL import Image
 
 from echoes_hub.services.twins.harvest.records import local_id
 from tests.e2e.conftest import log_in
+from tests.e2e.test_lab_browser import open_lab
 from tests.hubclient import wait_for
 from tests.integration.annotations_support import new_person
-from tests.integration.conftest import loaded_twins
 from tests.integration.test_twins_answers import interpretation_of, made
 from tests.integration.test_twins_interpretations import depicts
 from tests.unit.test_contribute import HEADER, tate_rows, write_csv
 
 #: The module's own hub, not the run's shared one: once a collection is contributed, the
-#: twins served are no longer the data build's alone, which the other modules wait for.
+#: twins served are no longer the data build's alone, which the other modules wait for
+#: (`twins` waits for the data build once, for the module).
 pytestmark = pytest.mark.slow
 
 NAME = "parish-museum-test"
@@ -70,9 +74,8 @@ def publish_in_the_wizard(watched, twins: str, sheet, photos, first_title: str) 
 
 
 def test_an_institution_contributes_its_sheet_in_the_browser_and_corrects_it(
-    hub, admin, data, watched_page, tmp_path
+    hub, admin, twins, watched_page, tmp_path
 ):
-    twins = loaded_twins(hub, data)
     person, token = new_person(hub, admin, "parish", groups=("institutions",))
     rows = tate_rows(5)
     rows[0][6] = "first.png"
@@ -124,3 +127,44 @@ def test_an_institution_contributes_its_sheet_in_the_browser_and_corrects_it(
             page.click("#upload button[type=submit]")
         assert page.locator("#preview th", has_text="<img src=x onerror=alert(1)>").count() == 1
         assert page.locator("#preview img").count() == 0
+
+
+def test_an_institution_contributes_from_a_jupyterlab_panel(
+    hub, admin, twins, watched_page, tmp_path
+):
+    person, _ = new_person(hub, admin, "lab-parish", groups=("institutions",))
+    rows = tate_rows(3)
+    sheet = write_csv(tmp_path / "lab-works.csv", HEADER, rows)
+    name = "lab-parish-test"
+    watched = watched_page("contribute-lab")
+    page = watched.page
+    with watched.step("panel"):
+        open_lab(page, hub, person)
+        page.keyboard.press("Control+Shift+C")
+        page.locator(".lm-CommandPalette-input").fill("Contribute a collection")
+        page.locator(".lm-CommandPalette-item", has_text="Contribute a collection").first.click()
+        panel = page.locator("#echoes-contribute")
+        panel.locator(".echoes-Contribute-upload input[type=file]").set_input_files(str(sheet))
+        panel.locator(".echoes-Contribute-upload button[type=submit]").click()
+        preview = panel.locator(".echoes-Contribute-preview")
+        preview.wait_for(timeout=60_000)
+        assert preview.locator("td", has_text=rows[0][1]).count() == 1
+        assert panel.locator("select[name='field.identifier']").input_value() == HEADER[0]
+    with watched.step("choices"):
+        panel.locator("input[name=name]").fill(name)
+        panel.locator("input[name=title]").fill("A parish museum's works, from JupyterLab (test)")
+        panel.locator("select[name=licence]").select_option("CC0-1.0")
+        panel.locator("input[name=citation]").fill("Tate Collection (CC0), from JupyterLab.")
+        panel.locator(".echoes-Contribute-choices button[type=submit]").click()
+        panel.locator(".echoes-Contribute-noProblems").wait_for(timeout=60_000)
+    with watched.step("published"):
+        panel.locator(".echoes-Contribute-publish").click()
+        done = panel.locator(".echoes-Contribute-published")
+        done.wait_for(timeout=120_000)
+        assert f"Published {name}, version 1: {len(rows)} added" in done.inner_text()
+        panel.locator(".echoes-Contribute-first").click()
+        panel_id = re.sub(r"[^\w-]", "_", f"echoes-twin-{name}-{local_id(rows[0][0])}")
+        frame = page.frame_locator(f"#{panel_id} iframe")
+        assert frame.locator("h1").inner_text(timeout=60_000) == rows[0][1]
+    found = requests.get(f"{twins}search", params={"q": rows[1][1], "collection": name}, timeout=30)
+    assert found.status_code == 200 and found.json()["total"] >= 1, found.text

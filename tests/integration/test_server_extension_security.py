@@ -44,6 +44,7 @@ SAMPLES = {
     r"me": "me",
     r"pages": "pages",
     r"annotations/(.*)": "annotations/{note}",
+    r"contribute/?(.*)": "contribute",
     r"apps/publish": "apps/publish",
     r"apps/mine": "apps/mine",
     r"usage": "usage",
@@ -68,6 +69,8 @@ BAD = {
     ("annotations/(.*)", "POST"): ("annotations/containers/default/", b"{not json"),
     ("annotations/(.*)", "PUT"): ("annotations/{note}", b"[]"),
     ("annotations/(.*)", "DELETE"): ("annotations/no/such/path", None),
+    ("contribute/?(.*)", "GET"): ("contribute/drafts/no-such-draft-id", None),
+    ("contribute/?(.*)", "POST"): ("contribute/drafts", b"{}"),
     ("apps/publish", "POST"): ("apps/publish", {"path": "../../etc/passwd.ipynb", "name": "x"}),
     ("apps/mine", "GET"): None,
     ("usage", "GET"): None,
@@ -103,12 +106,16 @@ def _assert_refused(response: requests.Response, what: str) -> None:
 
 @pytest.fixture(scope="module")
 def labs(hub, admin, data):
-    """Alice's and Bob's JupyterLab; Alice has a notebook, an annotation and a token, and
-    attends a workshop, so that its routes (workshop, workshop/hand) answer her."""
+    """Alice's and Bob's JupyterLab; Alice has a notebook, an annotation and a token,
+    attends a workshop, so that its routes (workshop, workshop/hand) answer her, and
+    contributes collections (the group `institutions`: the contribute routes)."""
     wait_for_service(hub)
     attendee = Attendee(hub)
     assert attendee.join(new_event(hub, new_trainer(hub, admin))).status_code == 302
     alice, bob = attendee.session, add_user(hub, admin, "ext-bob")
+    admin.api("POST", "/groups/institutions")
+    joined = admin.api("POST", "/groups/institutions/users", json={"users": [alice.name]})
+    assert joined.status_code == 200, joined.text
     for person in (alice, bob):
         person.start_server()
     alice_lab, bob_lab = Lab(alice), Lab(bob)
@@ -192,8 +199,9 @@ def test_bad_input_gets_a_4xx_json_naming_the_problem(hub, labs):
         response = alice.send(method, path.format(note=alice.person.note), _encode(body) or b"")
         _assert_refused(response, f"bad input: {method} {route}")
     # Paths that try to leave the annotation service or the app's own address.
-    escape = alice.get("annotations/..%2F..%2Fhub%2Fapi%2Fusers")
-    assert escape.status_code in (400, 404), escape.status_code
+    for escaping in ("annotations/..%2F..%2Fhub%2Fapi%2Fusers", "contribute/..%2F..%2Fsparql"):
+        escape = alice.get(escaping)
+        assert escape.status_code in (400, 404), (escaping, escape.status_code)
     for name in ("..", "."):
         publish = {"path": "hello.ipynb", "name": name}
         response = alice.send(

@@ -8,7 +8,7 @@ import asyncio
 import json
 import re
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
@@ -164,13 +164,19 @@ class PagesHandler(BaseHandler):
         self.reply_json({name: self.hub.page_url(name) for name in self.SERVICES})
 
 
-class AnnotationsHandler(BaseHandler):
-    """The annotation service, reached with the server's hub token."""
+class ServiceForward(BaseHandler):
+    """A service's routes below ``prefix``, reached with the server's hub token: the
+    request's path, query, body and a few headers passed on, its reply passed back
+    (`reply`)."""
+
+    service: ClassVar[str]
+    prefix: ClassVar[str] = ""
 
     async def _forward(self, path: str) -> None:
         if not SERVICE_PATH.match(path) or ".." in path.split("/"):
-            raise web.HTTPError(400, f"not a path of the annotation service: {path!r}")
-        url = self.hub.service_url("annotations") + path
+            raise web.HTTPError(400, f"not a path of the {self.service} service: {path!r}")
+        below = f"{self.prefix}/{path}" if self.prefix and path else self.prefix or path
+        url = self.hub.service_url(self.service) + below
         if self.request.query:
             url += "?" + self.request.query
         headers = {
@@ -187,6 +193,12 @@ class AnnotationsHandler(BaseHandler):
     async def post(self, path: str) -> None:
         await self._forward(path)
 
+
+class AnnotationsHandler(ServiceForward):
+    """The annotation service."""
+
+    service = "annotations"
+
     @web.authenticated
     async def put(self, path: str) -> None:
         await self._forward(path)
@@ -194,6 +206,14 @@ class AnnotationsHandler(BaseHandler):
     @web.authenticated
     async def delete(self, path: str) -> None:
         await self._forward(path)
+
+
+class ContributeHandler(ServiceForward):
+    """The twins service's contribution wizard, as its JSON API (the JupyterLab panel):
+    the twins service decides who may contribute, as for its page."""
+
+    service = "twins"
+    prefix = "contribute"
 
 
 class MyAppsHandler(BaseHandler):
@@ -279,6 +299,7 @@ ROUTES: list[tuple[str, type]] = [
     (r"me", MeHandler),
     (r"pages", PagesHandler),
     (r"annotations/(.*)", AnnotationsHandler),
+    (r"contribute/?(.*)", ContributeHandler),
     (r"apps/publish", PublishHandler),
     (r"apps/mine", MyAppsHandler),
     (r"usage", UsageHandler),

@@ -21,6 +21,7 @@ import { requestJSON } from './api';
 import { AnnotationView, imageUrl, Me } from './annotator';
 import { CatalogPanel, Entry, EntryCanvas } from './catalog';
 import { connectionLost } from './connection';
+import { ContributePanel } from './contribute';
 import { Rect } from './geometry';
 import { myApps, publishNotebook } from './publish';
 import { OPEN_TWIN, objectRegion, openTwin, parseObject, twinCollections } from './twin';
@@ -37,6 +38,7 @@ const COMMANDS = {
   annotate: 'echoes:annotate',
   publish: 'echoes:publish-app',
   catalog: 'echoes:open-catalog',
+  contribute: 'echoes:contribute',
   gallery: 'echoes:open-gallery'
 };
 
@@ -209,6 +211,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    // One contribution panel: a second command shows it again.
+    let contributing: MainAreaWidget<ContributePanel> | null = null;
+    app.commands.addCommand(COMMANDS.contribute, {
+      label: 'Contribute a collection…',
+      caption: "Your institution's sheet and photographs as twins of the commons (the twins service's wizard)",
+      execute: () => {
+        if (!contributing || contributing.isDisposed) {
+          const content = new ContributePanel({
+            openTwin: object => void app.commands.execute(OPEN_TWIN, { object })
+          });
+          contributing = new MainAreaWidget({ content });
+          contributing.id = 'echoes-contribute';
+          contributing.title.label = 'Contribute a collection';
+          app.shell.add(contributing, 'main');
+        }
+        app.shell.activateById(contributing.id);
+      }
+    });
+
     // The notebook to publish: the one selected in the file browser when the command runs
     // from its menu, else the current notebook.
     const notebookPath = (fromBrowser: boolean): string | null => {
@@ -262,6 +283,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       palette.addItem({ command: COMMANDS.gallery, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.publish, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.catalog, category: 'ECHOES' });
+      palette.addItem({ command: COMMANDS.contribute, category: 'ECHOES' });
       palette.addItem({ command: OPEN_TWIN, category: 'ECHOES' });
       palette.addItem({ command: COMMANDS.annotate, category: 'ECHOES', args: { path: 'images.coins' } });
     }

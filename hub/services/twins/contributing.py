@@ -291,18 +291,40 @@ def problem_json(problem: Problem) -> dict[str, Any]:
     return found
 
 
+def listed(draft: Draft) -> dict[str, Any]:
+    """A draft as the lists of drafts show it."""
+    keys = ("id", "file", "name", "contributor", "group", "submitted", "submitted_by")
+    return {k: getattr(draft, k) for k in keys}
+
+
 class ContributePage(ContributingHandler):
     def get(self) -> None:
-        self.page(drafts=self.visible_drafts())
+        """The wizard's first page; to a program (the JupyterLab panel), what it offers:
+        the drafts the caller sees, the fields, licences and sheets it takes, whether
+        contributions are moderated, and the groups the caller may share a draft with."""
+        if self.is_page_view():
+            self.page(drafts=self.visible_drafts())
+            return
+        viewer = self.viewer
+        self.finish(
+            {
+                "drafts": [listed(d) for d in self.visible_drafts()],
+                "fields": FIELDS,
+                "required": list(REQUIRED),
+                "licences": LICENCES,
+                "suffixes": list(SUFFIXES),
+                "max_bytes": self.body_limit,
+                "moderated": self.moderated,
+                "admin": viewer.admin,
+                "name": viewer.name,
+                "groups": sorted(viewer.groups),
+            }
+        )
 
 
 class DraftsHandler(ContributingHandler):
     def get(self) -> None:
-        listed = [
-            {k: getattr(d, k) for k in ("id", "file", "name", "contributor", "group", "submitted")}
-            for d in self.visible_drafts()
-        ]
-        self.finish({"drafts": listed})
+        self.finish({"drafts": [listed(d) for d in self.visible_drafts()]})
 
     async def post(self) -> None:
         uploads = self.request.files.get("sheet")

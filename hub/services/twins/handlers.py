@@ -502,7 +502,15 @@ ROUTES = [
         replies={"post": "Asked"},
         success={"post": "202"},
     ),
-    Route("contribute", ContributePage, {"get": "Contributors: the contribution wizard's page"}),
+    Route(
+        "contribute",
+        ContributePage,
+        {
+            "get": "Contributors: the contribution wizard's page; as JSON, your drafts and "
+            "what the wizard offers (fields, licences, sheets, moderation, your groups)"
+        },
+        replies={"get": "Wizard"},
+    ),
     Route(
         "contribute/drafts",
         DraftsHandler,
@@ -571,6 +579,10 @@ def document(base_url: str) -> dict[str, Any]:
             "Sources": {"type": "object", "required": ["sources"]},
             "Asked": {"type": "object", "required": ["source", "asked"]},
             "Drafts": {"type": "object", "required": ["drafts"]},
+            "Wizard": {
+                "type": "object",
+                "required": ["drafts", "fields", "licences", "suffixes", "moderated", "groups"],
+            },
             "Draft": {
                 "type": "object",
                 "required": ["id", "file", "rows", "header", "preview", "fields", "problems"],
