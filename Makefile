@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help install install-dev data up test test-fast bench lint clean image docker-engine test-image postgresql libmagic lock
+.PHONY: help install install-dev data up test test-fast bench lint clean image docker-engine test-image postgresql libmagic lock translations
 
 help:
 	@echo "make up     install what running needs (make install) and start the hub (echoes up)"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint   ruff check and format check"
 	@echo "make image  build the per-user image echoes/singleuser (starts a Docker engine as root)"
 	@echo "make lock   resolve the image's (and Binder's) lock images/singleuser/requirements.txt"
+	@echo "make translations  the JupyterLab extension's translations (JSON) from their .po files"
 	@echo "make install      install what running needs: .venv, the proxy, the built extension"
 	@echo "make install-dev  that and the development tools: pytest, Playwright, ruff, uv, jest"
 	@echo "make clean  remove the virtual environment, Node packages and local state"
@@ -179,6 +180,11 @@ libmagic:
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The JupyterLab extension's translations as JupyterLab reads them (JSON), from the .po files
+# translators edit (extensions/echoes/locale/); tests/unit/test_languages.py checks both.
+translations: $(VENV)/.installed
+	$(BIN)/python -m echoes.translations
 
 clean:
 	rm -rf $(VENV) node_modules .echoes $(LABEXT)/node_modules $(LABEXT)/lib $(LABEXT)/build \

@@ -5,7 +5,8 @@ mounted read-only at /srv/heritage; CHECK names some of user, data, imports,
 singleuser, lab and terminal (default: all). Checks that the server runs as the non-root
 user with its home, that the shared data is readable and not writable, that every package
 in the lock imports, that ``jupyterhub-singleuser`` runs, that JupyterLab has the
-project's extension and server extension, and that a terminal finds the environment's
+project's extension and server extension (and its French and German messages), and
+that a terminal finds the environment's
 echoes, python and pip. Exit status 0 when all hold; every failure is printed.
 """
 
@@ -140,6 +141,16 @@ def check_lab() -> None:
         and bool(re.search(r"echoes\.server\s+\S*OK", listed)),
         "jupyter server extension list shows echoes.server enabled and OK",
     )
+    # French and German: JupyterLab's language packs, and our extension's messages beside.
+    from jupyterlab_server.translation_utils import get_language_pack
+
+    for language, heading in (
+        ("fr_FR", "Catalogues du patrimoine"),
+        ("de_DE", "Kulturerbe-Kataloge"),
+    ):
+        pack, _ = get_language_pack(language)
+        ours = pack.get("echoes_vre_lab", {}).get("Heritage catalogs")
+        check(ours == [heading], f"JupyterLab in {language} has our messages ({ours})")
     overrides = Path(sys.prefix, "share/jupyter/lab/settings/overrides.json")
     check(
         overrides.is_file() and '"fetchNews": "false"' in overrides.read_text(),

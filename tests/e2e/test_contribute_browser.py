@@ -7,13 +7,15 @@ interpreted in public; a corrected sheet published again changes that twin's tit
 the same IRI, and the interpretation is still on it. A column name that is markup shows as
 text. In JupyterLab, the command palette's "Contribute a collection…" opens the same
 wizard as a panel (over its JSON API, through the server extension): a sheet uploaded,
-chosen, published, and its first twin opened in the twin panel."""
+chosen, published, and its first twin opened in the twin panel; with JupyterLab in French
+(its language pack, Settings > Language), the catalog browser and the panel speak French."""
 
 from __future__ import annotations
 
 import io
 import re
 import zipfile
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -21,7 +23,7 @@ from PIL import Image
 
 from echoes_hub.services.twins.harvest.records import local_id
 from tests.e2e.conftest import log_in
-from tests.e2e.test_lab_browser import open_lab
+from tests.e2e.test_lab_browser import open_catalog, open_lab
 from tests.hubclient import wait_for
 from tests.integration.annotations_support import new_person
 from tests.integration.test_twins_answers import interpretation_of, made
@@ -168,3 +170,40 @@ def test_an_institution_contributes_from_a_jupyterlab_panel(
         assert frame.locator("h1").inner_text(timeout=60_000) == rows[0][1]
     found = requests.get(f"{twins}search", params={"q": rows[1][1], "collection": name}, timeout=30)
     assert found.status_code == 200 and found.json()["total"] >= 1, found.text
+    with watched.step("french"):
+        # Settings > Language > French, as the settings editor saves it (a PUT from the
+        # page, with its XSRF token); then a reload.
+        here = urlsplit(page.url)  # the person's server, on a host of their own
+        lab = f"{here.scheme}://{here.netloc}/user/{person.name}"
+        setting = "@jupyterlab/translation-extension:plugin"
+        status = page.evaluate(
+            """async url => {
+                const xsrf = document.cookie.match(/(?:^|; )_xsrf=([^;]*)/)[1];
+                const reply = await fetch(url, {
+                    method: 'PUT',
+                    headers: {
+                        'X-XSRFToken': decodeURIComponent(xsrf),
+                        'Content-Type': 'application/json'
+                    },
+                    body: JSON.stringify({raw: JSON.stringify({locale: 'fr_FR'})})
+                });
+                return reply.status;
+            }""",
+            f"{lab}/lab/api/settings/{setting}",
+        )
+        assert status == 204, status
+        page.goto(f"{lab}/lab", timeout=180_000)
+        page.locator(".lm-TabBar-tab[data-id='echoes-catalog']").wait_for(timeout=180_000)
+        open_catalog(page)
+        header = page.locator(".echoes-Catalog-header")
+        assert header.inner_text(timeout=30_000) == "Catalogues du patrimoine"
+        page.keyboard.press("Control+Shift+C")
+        page.locator(".lm-CommandPalette-input").fill("Contribuer une collection")
+        page.locator(".lm-CommandPalette-item", has_text="Contribuer une collection").first.click()
+        panel = page.locator("#echoes-contribute")
+        panel.locator("h3", has_text="1. Téléverser le tableau").wait_for(timeout=60_000)
+        panel.locator(".echoes-Contribute-upload input[type=file]").set_input_files(str(sheet))
+        panel.locator(".echoes-Contribute-upload button[type=submit]").click()
+        panel.locator("h3", has_text="2. Le tableau : lab-works.csv").wait_for(timeout=60_000)
+        # The fields' explanations come from the twins service, in the panel's language.
+        assert panel.locator("label[title='son titre ou son nom']").count() == 1

@@ -3,6 +3,7 @@
 // insert the loading code into the current notebook, open the annotation view, and, for
 // an entry whose objects have twins, open one object's twin page.
 
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { apiUrl, requestJSON, ServiceError } from './api';
@@ -91,21 +92,24 @@ export class CatalogPanel extends Widget {
   private themes: Theme[] = [];
   private searchTimer = 0;
 
-  constructor(private actions: CatalogActions) {
+  constructor(
+    private actions: CatalogActions,
+    private trans: TranslationBundle
+  ) {
     super();
     this.id = 'echoes-catalog';
     this.addClass('echoes-Catalog');
-    this.title.caption = 'Heritage catalogs';
+    this.title.caption = trans.__('Heritage catalogs');
     this.search = el('input', {
       type: 'search',
       class: 'echoes-Catalog-search',
-      placeholder: 'Search the heritage catalogs…',
-      'aria-label': 'Search the heritage catalogs'
+      placeholder: trans.__('Search the heritage catalogs…'),
+      'aria-label': trans.__('Search the heritage catalogs')
     });
     this.message = el('div', { class: 'echoes-Message', role: 'status' });
     this.list = el('div', { class: 'echoes-Catalog-list' });
     this.detail = el('div', { class: 'echoes-Catalog-detail' });
-    const header = el('h2', { class: 'echoes-Catalog-header' }, 'Heritage catalogs');
+    const header = el('h2', { class: 'echoes-Catalog-header' }, trans.__('Heritage catalogs'));
     this.node.append(header, this.search, this.message, this.list, this.detail);
     this.search.addEventListener('input', () => {
       window.clearTimeout(this.searchTimer);
@@ -187,7 +191,7 @@ export class CatalogPanel extends Widget {
       const heading = el(
         'div',
         { class: 'echoes-Catalog-results' },
-        `${found.results.length} entr${found.results.length === 1 ? 'y' : 'ies'} for “${text}”`
+        this.trans._n('%1 entry for “%2”', '%1 entries for “%2”', found.results.length, text)
       );
       this.list.append(heading, this.entryList(found.results));
       this.clearMessage();
@@ -199,7 +203,7 @@ export class CatalogPanel extends Widget {
   async openEntry(path: string, item?: HTMLElement): Promise<void> {
     this.list.querySelectorAll('.echoes-selected').forEach(n => n.classList.remove('echoes-selected'));
     item?.classList.add('echoes-selected');
-    this.detail.replaceChildren(el('div', { class: 'echoes-Loading' }, 'Loading…'));
+    this.detail.replaceChildren(el('div', { class: 'echoes-Loading' }, this.trans.__('Loading…')));
     try {
       const entry = await requestJSON<Entry>(`catalog/entry/${encodeURIComponent(path)}`);
       this.renderEntry(entry);
@@ -217,40 +221,41 @@ export class CatalogPanel extends Widget {
       box.append(el('p', { class: 'echoes-Entry-description' }, entry.description));
     }
     const actions = el('div', { class: 'echoes-Entry-actions' });
-    const insert = el('button', { class: 'jp-mod-styled jp-mod-accept echoes-Insert' }, 'Insert code');
-    insert.title = 'Add a cell that loads this entry to the current notebook';
+    const trans = this.trans;
+    const insert = el('button', { class: 'jp-mod-styled jp-mod-accept echoes-Insert' }, trans.__('Insert code'));
+    insert.title = trans.__('Add a cell that loads this entry to the current notebook');
     insert.addEventListener('click', () => {
       this.actions.insertCode(entry).catch(error => this.showError(error));
     });
-    const annotate = el('button', { class: 'jp-mod-styled echoes-Annotate' }, 'Annotate');
+    const annotate = el('button', { class: 'jp-mod-styled echoes-Annotate' }, trans.__('Annotate'));
     annotate.title =
       entry.kind === 'image' || entry.canvases?.length
-        ? 'Open the image to draw and read annotations'
-        : 'Annotate this entry';
+        ? trans.__('Open the image to draw and read annotations')
+        : trans.__('Annotate this entry');
     annotate.addEventListener('click', () => this.actions.annotate(entry));
     actions.append(insert, annotate);
     void this.actions.twinCollection(entry.path).then(collection => {
       if (!collection) {
         return;
       }
-      const twin = el('button', { class: 'jp-mod-styled echoes-OpenTwin' }, 'Digital twin…');
-      twin.title = `Open the page of one object of this entry (${collection}/<id>)`;
+      const twin = el('button', { class: 'jp-mod-styled echoes-OpenTwin' }, trans.__('Digital twin…'));
+      twin.title = trans.__('Open the page of one object of this entry (%1/<id>)', collection);
       twin.addEventListener('click', () => this.actions.openTwin(collection));
       actions.append(twin);
     });
     box.append(actions);
-    box.append(el('div', { class: 'echoes-Preview' }, 'Preview loading…'));
+    box.append(el('div', { class: 'echoes-Preview' }, trans.__('Preview loading…')));
     const facts = el('dl', { class: 'echoes-Entry-facts' });
-    const fact = (label: string, value?: string) => {
+    const fact = (key: string, label: string, value?: string) => {
       if (value) {
-        facts.append(el('dt', {}, label), el('dd', { 'data-fact': label.toLowerCase() }, value));
+        facts.append(el('dt', {}, label), el('dd', { 'data-fact': key }, value));
       }
     };
-    fact('Licence', entry.licence);
-    fact('Licence note', entry.licence_note);
-    fact('Citation', entry.citation);
-    fact('Source', (entry.provenance?.origin as string) ?? '');
-    fact('Keywords', (entry.keywords ?? []).join(', '));
+    fact('licence', trans.__('Licence'), entry.licence);
+    fact('licence note', trans.__('Licence note'), entry.licence_note);
+    fact('citation', trans.__('Citation'), entry.citation);
+    fact('source', trans.__('Source'), (entry.provenance?.origin as string) ?? '');
+    fact('keywords', trans.__('Keywords'), (entry.keywords ?? []).join(', '));
     box.append(facts);
 
     box.append(el('pre', { class: 'echoes-Entry-code' }, entry.code));
@@ -262,9 +267,10 @@ export class CatalogPanel extends Widget {
     if (!box) {
       return;
     }
-    box.replaceChildren(el('h4', {}, 'Preview'));
+    const trans = this.trans;
+    box.replaceChildren(el('h4', {}, trans.__('Preview')));
     if (preview.kind === 'table' && 'rows' in preview) {
-      box.append(el('div', {}, `${preview.shape[0]} rows × ${preview.shape[1]} columns; first rows:`));
+      box.append(el('div', {}, trans.__('%1 rows × %2 columns; first rows:', preview.shape[0], preview.shape[1])));
       const table = el('table', { class: 'echoes-Preview-table' });
       const head = el('tr');
       preview.columns.forEach(c => head.append(el('th', { title: entry.fields[c] ?? '' }, c)));
@@ -283,12 +289,12 @@ export class CatalogPanel extends Widget {
         alt: entry.title,
         src: previewImage(entry, preview.width, preview.height)
       });
-      box.append(img, el('div', {}, `${preview.width} × ${preview.height} pixels (${preview.mode})`));
+      box.append(img, el('div', {}, trans.__('%1 × %2 pixels (%3)', preview.width, preview.height, preview.mode)));
     } else if (preview.kind === 'array' && 'variables' in preview) {
       const dims = Object.entries(preview.dims)
         .map(([k, v]) => `${k}: ${v}`)
         .join(', ');
-      box.append(el('div', {}, `Dimensions ${dims}`));
+      box.append(el('div', {}, trans.__('Dimensions %1', dims)));
       const ul = el('ul', { class: 'echoes-Preview-variables' });
       for (const v of preview.variables) {
         ul.append(
@@ -297,9 +303,9 @@ export class CatalogPanel extends Widget {
       }
       box.append(ul);
     } else if (preview.kind === 'document' && 'keys' in preview) {
-      box.append(el('div', {}, `A document with keys: ${preview.keys.join(', ')}`));
+      box.append(el('div', {}, trans.__('A document with keys: %1', preview.keys.join(', '))));
     } else {
-      box.append(el('div', {}, 'No preview for this kind of data.'));
+      box.append(el('div', {}, trans.__('No preview for this kind of data.')));
     }
   }
 }

@@ -5,6 +5,7 @@
 // the collection's name, title, licence and citation, and who shares the draft; see every
 // problem by row and column; publish (or submit it for review), then open the first twin.
 
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { request, requestJSON, ServiceError } from './api';
@@ -88,13 +89,17 @@ export class ContributePanel extends Widget {
   private body: HTMLElement;
   private wizard: Wizard | null = null;
 
-  constructor(private actions: ContributeActions) {
+  constructor(
+    private actions: ContributeActions,
+    private trans: TranslationBundle,
+    private language = 'en'
+  ) {
     super();
     this.addClass('echoes-Contribute');
-    this.title.label = 'Contribute a collection';
+    this.title.label = trans.__('Contribute a collection');
     this.message = el('div', { class: 'echoes-Message', role: 'status' });
     this.body = el('div', { class: 'echoes-Contribute-body' });
-    this.node.append(el('h2', {}, 'Contribute a collection'), this.message, this.body);
+    this.node.append(el('h2', {}, trans.__('Contribute a collection')), this.message, this.body);
     void this.start();
   }
 
@@ -110,33 +115,31 @@ export class ContributePanel extends Widget {
   /** The first step: the drafts the person sees, and the upload of a sheet. */
   async start(): Promise<void> {
     try {
-      this.wizard = await requestJSON<Wizard>('contribute');
+      // The fields' and licences' explanations in the panel's language (English, French or
+      // German: the twins service's).
+      const language = encodeURIComponent(this.language.split('-')[0]);
+      this.wizard = await requestJSON<Wizard>(`contribute?lang=${language}`);
     } catch (error) {
       this.showError(error);
       return;
     }
     const wizard = this.wizard;
+    const trans = this.trans;
     const upload = el('form', { class: 'echoes-Contribute-upload' });
     const file = el('input', {
       type: 'file',
       name: 'sheet',
       accept: wizard.suffixes.join(','),
-      'aria-label': 'The sheet'
+      'aria-label': trans.__('The sheet')
     });
-    const send = el('button', { type: 'submit', class: 'jp-mod-styled jp-mod-accept' }, 'Upload');
-    upload.append(
-      el('h3', {}, '1. Upload the sheet'),
-      el(
-        'p',
-        {},
-        `A spreadsheet of your collection (${wizard.suffixes.join(', ')}, at most ` +
-          `${Math.floor(wizard.max_bytes / (1024 * 1024))} MB) becomes twins of the commons: ` +
-          'a twin per row. A draft stays private until it is published.' +
-          (wizard.moderated ? ' An administrator reviews each contribution first.' : '')
-      ),
-      file,
-      send
+    const send = el('button', { type: 'submit', class: 'jp-mod-styled jp-mod-accept' }, trans.__('Upload'));
+    const about = trans.__(
+      'A spreadsheet of your collection (%1, at most %2 MB) becomes twins of the commons: a twin per row. A draft stays private until it is published.',
+      wizard.suffixes.join(', '),
+      Math.floor(wizard.max_bytes / (1024 * 1024))
     );
+    const reviewed = wizard.moderated ? ' ' + trans.__('An administrator reviews each contribution first.') : '';
+    upload.append(el('h3', {}, trans.__('1. Upload the sheet')), el('p', {}, about + reviewed), file, send);
     upload.addEventListener('submit', event => {
       event.preventDefault();
       const sheet = file.files?.[0];
@@ -152,8 +155,8 @@ export class ContributePanel extends Widget {
       open.addEventListener('click', () => void this.open(draft.id));
       const facts = [
         draft.name,
-        draft.contributor !== wizard.name ? `${draft.contributor}'s` : '',
-        draft.submitted ? 'submitted for review' : ''
+        draft.contributor !== wizard.name ? trans.__("%1's", draft.contributor) : '',
+        draft.submitted ? trans.__('submitted for review') : ''
       ].filter(Boolean);
       const li = el('li');
       li.append(open, document.createTextNode(facts.length ? ` (${facts.join(', ')})` : ''));
@@ -161,7 +164,7 @@ export class ContributePanel extends Widget {
     }
     this.body.replaceChildren(upload);
     if (wizard.drafts.length) {
-      this.body.append(el('h3', {}, 'Drafts you see'), drafts);
+      this.body.append(el('h3', {}, trans.__('Drafts you see')), drafts);
     }
   }
 
@@ -190,18 +193,26 @@ export class ContributePanel extends Widget {
   }
 
   private published(done: Published): void {
+    const trans = this.trans;
     const object = objectOfPage(done.first);
     const open = el('button', { class: 'jp-mod-styled jp-mod-accept echoes-Contribute-first' });
-    open.textContent = 'Open the first twin';
+    open.textContent = trans.__('Open the first twin');
     open.addEventListener('click', () => object && this.actions.openTwin(object));
-    const again = el('button', { class: 'jp-mod-styled' }, 'Contribute another sheet');
+    const again = el('button', { class: 'jp-mod-styled' }, trans.__('Contribute another sheet'));
     again.addEventListener('click', () => void this.start());
     this.body.replaceChildren(
       el(
         'p',
         { class: 'echoes-Contribute-published' },
-        `Published ${done.name}, version ${done.version}: ${done.added} added, ` +
-          `${done.changed} changed, ${done.unchanged} unchanged, ${done.withdrawn} withdrawn.`
+        trans.__(
+          'Published %1, version %2: %3 added, %4 changed, %5 unchanged, %6 withdrawn.',
+          done.name,
+          done.version,
+          done.added,
+          done.changed,
+          done.unchanged,
+          done.withdrawn
+        )
       ),
       open,
       again
@@ -212,23 +223,26 @@ export class ContributePanel extends Widget {
   /** Every step of `draft`, as the wizard's page shows them. */
   private showDraft(draft: Draft): void {
     const wizard = this.wizard!;
+    const trans = this.trans;
     const path = `contribute/drafts/${encodeURIComponent(draft.id)}`;
     const mine = draft.contributor === wizard.name || wizard.groups.includes(draft.group);
     const editable = mine && !draft.submitted;
     const box = el('div', { class: 'echoes-Contribute-draft', 'data-draft': draft.id });
-    const back = el('button', { class: 'jp-mod-styled' }, 'All drafts');
+    const back = el('button', { class: 'jp-mod-styled' }, trans.__('All drafts'));
     back.addEventListener('click', () => void this.start());
     box.append(back);
     if (draft.submitted) {
-      box.append(el('p', { class: 'echoes-Contribute-submitted' }, `Submitted for review on ${draft.submitted}.`));
+      box.append(
+        el('p', { class: 'echoes-Contribute-submitted' }, trans.__('Submitted for review on %1.', draft.submitted))
+      );
     } else if (draft.review) {
-      box.append(el('p', { class: 'echoes-Contribute-review' }, `Sent back: ${draft.review}`));
+      box.append(el('p', { class: 'echoes-Contribute-review' }, trans.__('Sent back: %1', draft.review)));
     }
 
-    box.append(el('h3', {}, `2. The sheet: ${draft.file}, ${draft.rows} rows`));
+    box.append(el('h3', {}, trans.__('2. The sheet: %1, %2 rows', draft.file, draft.rows)));
     const table = el('table', { class: 'echoes-Preview-table echoes-Contribute-preview' });
     const head = el('tr');
-    ['Row', ...draft.header].forEach(c => head.append(el('th', {}, c)));
+    [trans.__('Row'), ...draft.header].forEach(c => head.append(el('th', {}, c)));
     table.append(head);
     for (const row of draft.preview) {
       const tr = el('tr');
@@ -240,8 +254,8 @@ export class ContributePanel extends Widget {
     box.append(scroll);
 
     if (editable) {
-      const zip = el('input', { type: 'file', accept: '.zip', 'aria-label': 'The photographs (zip)' });
-      const sendZip = el('button', { class: 'jp-mod-styled' }, 'Upload the photographs');
+      const zip = el('input', { type: 'file', accept: '.zip', 'aria-label': trans.__('The photographs (zip)') });
+      const sendZip = el('button', { class: 'jp-mod-styled' }, trans.__('Upload the photographs'));
       sendZip.addEventListener('click', () => {
         const photos = zip.files?.[0];
         if (photos) {
@@ -252,7 +266,7 @@ export class ContributePanel extends Widget {
       });
       const photos = el('div', { class: 'echoes-Contribute-images' });
       photos.append(
-        el('span', {}, `The photographs the sheet names, as a zip (${draft.images.length} so far): `),
+        el('span', {}, trans.__('The photographs the sheet names, as a zip (%1 so far):', draft.images.length) + ' '),
         zip,
         sendZip
       );
@@ -260,11 +274,11 @@ export class ContributePanel extends Widget {
     }
 
     const form = el('form', { class: 'echoes-Contribute-choices' });
-    form.append(el('h3', {}, '3. Which column gives which field'));
+    form.append(el('h3', {}, trans.__('3. Which column gives which field')));
     const selects: Record<string, HTMLSelectElement> = {};
     for (const [field, about] of Object.entries(wizard.fields)) {
       const select = el('select', { name: `field.${field}`, 'aria-label': field });
-      select.append(el('option', { value: '' }, '(no column)'));
+      select.append(el('option', { value: '' }, trans.__('(no column)')));
       for (const column of draft.header.filter(Boolean)) {
         const option = el('option', { value: column }, column);
         option.selected = draft.fields[field] === column;
@@ -276,7 +290,7 @@ export class ContributePanel extends Widget {
       label.append(el('span', {}, `${field}${wizard.required.includes(field) ? ' *' : ''}: `), select);
       form.append(label);
     }
-    form.append(el('h3', {}, '4. The collection'));
+    form.append(el('h3', {}, trans.__('4. The collection')));
     const text = (key: 'name' | 'title' | 'citation', label: string, size: number) => {
       const input = el('input', { name: key, 'aria-label': label, value: draft[key], size: String(size) });
       input.disabled = !editable;
@@ -285,10 +299,10 @@ export class ContributePanel extends Widget {
       form.append(wrap);
       return input;
     };
-    const name = text('name', 'Name (lower-case letters, digits, hyphens)', 30);
-    const title = text('title', 'Title', 60);
-    const licence = el('select', { name: 'licence', 'aria-label': 'Licence' });
-    licence.append(el('option', { value: '' }, '(choose one)'));
+    const name = text('name', trans.__('Name (lower-case letters, digits, hyphens)'), 30);
+    const title = text('title', trans.__('Title'), 60);
+    const licence = el('select', { name: 'licence', 'aria-label': trans.__('Licence') });
+    licence.append(el('option', { value: '' }, trans.__('(choose one)')));
     for (const [spdx, about] of Object.entries(wizard.licences)) {
       const option = el('option', { value: spdx }, `${spdx}: ${about}`);
       option.selected = draft.licence === spdx;
@@ -296,25 +310,26 @@ export class ContributePanel extends Widget {
     }
     licence.disabled = !editable;
     const licenceLabel = el('label');
-    licenceLabel.append(el('span', {}, 'Licence: '), licence);
+    licenceLabel.append(el('span', {}, `${trans.__('Licence')}: `), licence);
     form.append(licenceLabel);
-    const citation = text('citation', 'Citation', 80);
+    const citation = text('citation', trans.__('Citation'), 80);
     let group: HTMLSelectElement | null = null;
     if (draft.contributor === wizard.name) {
-      group = el('select', { name: 'group', 'aria-label': 'Who sees and changes the draft' });
-      group.append(el('option', { value: '' }, 'only you'));
+      const who = trans.__('Who sees and changes the draft until it is published:');
+      group = el('select', { name: 'group', 'aria-label': who });
+      group.append(el('option', { value: '' }, trans.__('only you')));
       for (const g of wizard.groups) {
-        const option = el('option', { value: g }, `you and the members of ${g}`);
+        const option = el('option', { value: g }, trans.__('you and the members of %1', g));
         option.selected = draft.group === g;
         group.append(option);
       }
       group.disabled = !editable;
       const wrap = el('label');
-      wrap.append(el('span', {}, 'Who sees and changes the draft until it is published: '), group);
+      wrap.append(el('span', {}, `${who} `), group);
       form.append(wrap);
     }
     if (editable) {
-      form.append(el('button', { type: 'submit', class: 'jp-mod-styled' }, 'Check again'));
+      form.append(el('button', { type: 'submit', class: 'jp-mod-styled' }, trans.__('Check again')));
     }
     form.addEventListener('submit', event => {
       event.preventDefault();
@@ -339,11 +354,13 @@ export class ContributePanel extends Widget {
     });
     box.append(form);
 
-    box.append(el('h3', {}, '5. Problems'));
+    box.append(el('h3', {}, trans.__('5. Problems')));
     if (draft.problems.length) {
       const problems = el('table', { class: 'echoes-Contribute-problems' });
       const top = el('tr');
-      ['Row', 'Column', 'Problem', 'Fix'].forEach(c => top.append(el('th', {}, c)));
+      [trans.__('Row'), trans.__('Column'), trans.__('Problem'), trans.__('Fix')].forEach(c =>
+        top.append(el('th', {}, c))
+      );
       problems.append(top);
       for (const p of draft.problems) {
         const tr = el('tr', { class: p.warning ? 'echoes-warning' : 'echoes-problem' });
@@ -354,34 +371,34 @@ export class ContributePanel extends Widget {
       }
       box.append(problems);
     } else {
-      box.append(el('p', { class: 'echoes-Contribute-noProblems' }, `No problem in ${draft.records} rows.`));
+      box.append(
+        el('p', { class: 'echoes-Contribute-noProblems' }, trans.__('No problem in %1 rows.', draft.records))
+      );
     }
 
-    box.append(el('h3', {}, '6. Publish'));
+    box.append(el('h3', {}, trans.__('6. Publish')));
     const reviews = wizard.moderated && !wizard.admin;
     if (draft.ready && (editable || (wizard.admin && draft.submitted))) {
       const label = reviews
-        ? `Submit ${draft.records} twins as ${draft.name} for review`
-        : `Publish ${draft.records} twins as ${draft.name}`;
+        ? trans.__('Submit %1 twins as %2 for review', draft.records, draft.name)
+        : trans.__('Publish %1 twins as %2', draft.records, draft.name);
       const publish = el('button', { class: 'jp-mod-styled jp-mod-accept echoes-Contribute-publish' }, label);
       publish.addEventListener('click', () => {
         publish.disabled = true;
-        this.say('Publishing: every row is checked once more…');
-        void this.act(`${path}/publish`, { method: 'POST', body: '{}' }, reviews ? 'Submitted for review.' : '');
+        this.say(trans.__('Publishing: every row is checked once more…'));
+        const said = reviews ? trans.__('Submitted for review.') : '';
+        void this.act(`${path}/publish`, { method: 'POST', body: '{}' }, said);
       });
       box.append(publish);
     } else if (!draft.submitted) {
       const missing = missingChoices(draft);
-      box.append(
-        el(
-          'p',
-          {},
-          'Publishing needs no problem left' + (missing.length ? `, and its ${missing.join(', ')}.` : '.')
-        )
-      );
+      const needs = missing.length
+        ? trans.__('Publishing needs no problem left, and its %1.', missing.join(', '))
+        : trans.__('Publishing needs no problem left.');
+      box.append(el('p', {}, needs));
     }
     if (draft.submitted && mine) {
-      const reopen = el('button', { class: 'jp-mod-styled' }, 'Reopen it to change it');
+      const reopen = el('button', { class: 'jp-mod-styled' }, trans.__('Reopen it to change it'));
       reopen.addEventListener('click', () => void this.act(`${path}/reopen`, { method: 'POST', body: '{}' }));
       box.append(reopen);
     }

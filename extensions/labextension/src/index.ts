@@ -15,6 +15,7 @@ import {
 } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { requestJSON } from './api';
@@ -120,13 +121,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Heritage catalog browser, annotation view and "Publish as app"',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette, IFileBrowserFactory],
+  optional: [ICommandPalette, IFileBrowserFactory, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     palette: ICommandPalette | null,
-    browsers: IFileBrowserFactory | null
+    browsers: IFileBrowserFactory | null,
+    translator: ITranslator | null
   ) => {
+    // The catalog browser, the twin panel's command and the contribution panel speak the
+    // language chosen in Settings ▸ Language (a language pack: French, German), from our
+    // catalogue of messages (extensions/echoes/locale/, the domain echoes_vre_lab).
+    translator = translator ?? nullTranslator;
+    const trans = translator.load('echoes_vre_lab');
     // The twins service's pages, where the browser opens them (the server extension
     // knows: echoes.hub's page_url); which entries have twins.
     let pages: Promise<string> | null = null;
@@ -148,16 +155,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       annotate: entry => void openAnnotator(app, entry),
       twinCollection,
       openTwin: collection => void app.commands.execute(OPEN_TWIN, { collection })
-    });
+    }, trans);
     panel.title.icon = ICON;
     app.shell.add(panel, 'left', { rank: 600 });
 
     app.commands.addCommand(COMMANDS.catalog, {
-      label: 'Open the heritage catalog browser',
+      label: trans.__('Open the heritage catalog browser'),
       execute: () => app.shell.activateById(panel.id)
     });
     app.commands.addCommand(COMMANDS.annotate, {
-      label: 'Annotate a catalog entry',
+      label: trans.__('Annotate a catalog entry'),
       execute: async args => {
         const path = (args.path as string) ?? 'images.coins';
         const entry = await requestJSON<Entry>(`catalog/entry/${encodeURIComponent(path)}`);
@@ -166,8 +173,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(OPEN_TWIN, {
-      label: 'Open digital twin',
-      caption: "An object's twin page (measurements, related objects, how to cite it)",
+      label: trans.__('Open digital twin'),
+      caption: trans.__("An object's twin page (measurements, related objects, how to cite it)"),
       execute: async args => {
         const twins = await twinsPages();
         if (!twins) {
@@ -181,8 +188,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (!text) {
           const collection = (args.collection as string) ?? '';
           const asked = await InputDialog.getText({
-            title: 'Open digital twin',
-            label: 'Object (collection/id, e.g. coins/7, or its IRI)',
+            title: trans.__('Open digital twin'),
+            label: trans.__('Object (collection/id, e.g. coins/7, or its IRI)'),
             text: collection ? `${collection}/` : '',
             placeholder: 'coins/7'
           });
@@ -214,16 +221,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
     // One contribution panel: a second command shows it again.
     let contributing: MainAreaWidget<ContributePanel> | null = null;
     app.commands.addCommand(COMMANDS.contribute, {
-      label: 'Contribute a collection…',
-      caption: "Your institution's sheet and photographs as twins of the commons (the twins service's wizard)",
+      label: trans.__('Contribute a collection…'),
+      caption: trans.__(
+        "Your institution's sheet and photographs as twins of the commons (the twins service's wizard)"
+      ),
       execute: () => {
         if (!contributing || contributing.isDisposed) {
-          const content = new ContributePanel({
-            openTwin: object => void app.commands.execute(OPEN_TWIN, { object })
-          });
+          const content = new ContributePanel(
+            { openTwin: object => void app.commands.execute(OPEN_TWIN, { object }) },
+            trans,
+            translator!.languageCode
+          );
           contributing = new MainAreaWidget({ content });
           contributing.id = 'echoes-contribute';
-          contributing.title.label = 'Contribute a collection';
+          contributing.title.label = trans.__('Contribute a collection');
           app.shell.add(contributing, 'main');
         }
         app.shell.activateById(contributing.id);

@@ -300,8 +300,9 @@ def listed(draft: Draft) -> dict[str, Any]:
 class ContributePage(ContributingHandler):
     def get(self) -> None:
         """The wizard's first page; to a program (the JupyterLab panel), what it offers:
-        the drafts the caller sees, the fields, licences and sheets it takes, whether
-        contributions are moderated, and the groups the caller may share a draft with."""
+        the drafts the caller sees, the fields and licences (explained in the language
+        asked, ``?lang=``), the sheets it takes, whether contributions are moderated, and
+        the groups the caller may share a draft with."""
         if self.is_page_view():
             self.page(drafts=self.visible_drafts())
             return
@@ -309,9 +310,10 @@ class ContributePage(ContributingHandler):
         self.finish(
             {
                 "drafts": [listed(d) for d in self.visible_drafts()],
-                "fields": FIELDS,
+                # Explained in the caller's language (?lang=, as the page is).
+                "fields": {f: self.locale.translate(about) for f, about in FIELDS.items()},
                 "required": list(REQUIRED),
-                "licences": LICENCES,
+                "licences": {k: self.locale.translate(v) for k, v in LICENCES.items()},
                 "suffixes": list(SUFFIXES),
                 "max_bytes": self.body_limit,
                 "moderated": self.moderated,
