@@ -60,6 +60,7 @@ def publish_in_the_wizard(watched, twins: str, sheet, photos, first_title: str) 
         page.fill("input[name=title]", "A parish museum's works (test, from Tate records)")
         page.select_option("select[name=licence]", "CC0-1.0")
         page.fill("input[name=citation]", "Tate Collection (CC0), as a parish museum's sheet.")
+        page.select_option("select[name=language]", "en")
         with page.expect_navigation():
             page.click("#choices button[type=submit]")
         page.locator("#no-problems").wait_for()
@@ -157,6 +158,7 @@ def test_an_institution_contributes_from_a_jupyterlab_panel(
         panel.locator("input[name=title]").fill("A parish museum's works, from JupyterLab (test)")
         panel.locator("select[name=licence]").select_option("CC0-1.0")
         panel.locator("input[name=citation]").fill("Tate Collection (CC0), from JupyterLab.")
+        panel.locator("select[name=language]").select_option("en")
         panel.locator(".echoes-Contribute-choices button[type=submit]").click()
         panel.locator(".echoes-Contribute-noProblems").wait_for(timeout=60_000)
     with watched.step("published"):
@@ -164,6 +166,10 @@ def test_an_institution_contributes_from_a_jupyterlab_panel(
         done = panel.locator(".echoes-Contribute-published")
         done.wait_for(timeout=120_000)
         assert f"Published {name}, version 1: {len(rows)} added" in done.inner_text()
+        first = requests.get(
+            f"{twins}objects/{name}/{local_id(rows[0][0])}?format=json-ld", timeout=30
+        ).json()
+        assert first["identified_by"][0]["language"][0]["_label"] == "English"
         panel.locator(".echoes-Contribute-first").click()
         panel_id = re.sub(r"[^\w-]", "_", f"echoes-twin-{name}-{local_id(rows[0][0])}")
         frame = page.frame_locator(f"#{panel_id} iframe")

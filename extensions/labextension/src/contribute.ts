@@ -26,6 +26,8 @@ export interface Wizard {
   fields: Record<string, string>;
   required: string[];
   licences: Record<string, string>;
+  /** The languages a sheet's texts may be in: ISO 639-1 code -> name. */
+  languages: Record<string, string>;
   suffixes: string[];
   max_bytes: number;
   moderated: boolean;
@@ -52,6 +54,7 @@ export interface Draft extends DraftSummary {
   title: string;
   licence: string;
   citation: string;
+  language: string;
   review: string;
   problems: Problem[];
   ready: boolean;
@@ -301,18 +304,29 @@ export class ContributePanel extends Widget {
     };
     const name = text('name', trans.__('Name (lower-case letters, digits, hyphens)'), 30);
     const title = text('title', trans.__('Title'), 60);
-    const licence = el('select', { name: 'licence', 'aria-label': trans.__('Licence') });
-    licence.append(el('option', { value: '' }, trans.__('(choose one)')));
-    for (const [spdx, about] of Object.entries(wizard.licences)) {
-      const option = el('option', { value: spdx }, `${spdx}: ${about}`);
-      option.selected = draft.licence === spdx;
-      licence.append(option);
-    }
-    licence.disabled = !editable;
-    const licenceLabel = el('label');
-    licenceLabel.append(el('span', {}, `${trans.__('Licence')}: `), licence);
-    form.append(licenceLabel);
+    // A choice among `options` (value -> what it says), "" first: what `none` says.
+    const choice = (key: 'licence' | 'language', label: string, none: string, options: Record<string, string>) => {
+      const select = el('select', { name: key, 'aria-label': label });
+      select.append(el('option', { value: '' }, none));
+      for (const [value, about] of Object.entries(options)) {
+        const option = el('option', { value }, `${value}: ${about}`);
+        option.selected = draft[key] === value;
+        select.append(option);
+      }
+      select.disabled = !editable;
+      const wrap = el('label');
+      wrap.append(el('span', {}, `${label}: `), select);
+      form.append(wrap);
+      return select;
+    };
+    const licence = choice('licence', trans.__('Licence'), trans.__('(choose one)'), wizard.licences);
     const citation = text('citation', trans.__('Citation'), 80);
+    const language = choice(
+      'language',
+      trans.__('Language of the texts'),
+      trans.__('(not said)'),
+      wizard.languages
+    );
     let group: HTMLSelectElement | null = null;
     if (draft.contributor === wizard.name) {
       const who = trans.__('Who sees and changes the draft until it is published:');
@@ -341,7 +355,8 @@ export class ContributePanel extends Widget {
         name: name.value,
         title: title.value,
         licence: licence.value,
-        citation: citation.value
+        citation: citation.value,
+        language: language.value
       };
       if (group) {
         said.group = group.value;

@@ -57,6 +57,7 @@ from .errors import NotFound
 from .harvest.cli import built_collections
 from .harvest.records import local_id
 from .harvest.schedule import Harvester
+from .text_languages import text_languages
 
 #: The fields a column must give (mapping.check_mapping says the same of a YAML mapping).
 REQUIRED = ("identifier", "title")
@@ -177,6 +178,7 @@ class ContributingHandler(ServiceHandler, Translated):
             "title": draft.title,
             "licence": draft.licence,
             "citation": draft.citation,
+            "language": draft.language,
             "contributor": draft.contributor,
             "group": draft.group,
             "submitted": draft.submitted,
@@ -230,6 +232,7 @@ class ContributingHandler(ServiceHandler, Translated):
             suffixes=SUFFIXES,
             fields=FIELDS,
             licences=LICENCES,
+            text_languages=text_languages(),
             max_bytes=self.body_limit,
         )
 
@@ -267,7 +270,7 @@ class ContributingHandler(ServiceHandler, Translated):
         if self.from_page_form():
             said: dict[str, Any] = {
                 k: self.get_body_argument(k)
-                for k in (*CHOICES, "group", "reason")
+                for k in (*CHOICES, "language", "group", "reason")
                 if k in self.request.body_arguments
             }
             fields = {
@@ -314,6 +317,7 @@ class ContributePage(ContributingHandler):
                 "fields": {f: self.locale.translate(about) for f, about in FIELDS.items()},
                 "required": list(REQUIRED),
                 "licences": {k: self.locale.translate(v) for k, v in LICENCES.items()},
+                "languages": {code: name for code, (name, _) in text_languages().items()},
                 "suffixes": list(SUFFIXES),
                 "max_bytes": self.body_limit,
                 "moderated": self.moderated,
@@ -362,8 +366,10 @@ class DraftHandler(ContributingHandler):
         said = self.said()
         try:
             updated(draft, draft.sheet(), said)
-        except (BadMapping, BadSheet, ValueError) as error:
+        except (BadMapping, BadSheet) as error:
             raise BadUpload(str(error), "fields") from error
+        except ValueError as error:
+            raise BadUpload(str(error), "$") from error
         if draft.licence and draft.licence not in LICENCES:
             raise BadUpload(f"licence {draft.licence!r}: one of {', '.join(LICENCES)}", "licence")
         if "group" in said and said["group"] != draft.group:
@@ -495,6 +501,7 @@ class PublishHandler(ContributingHandler):
             licence=draft.licence,
             citation=draft.citation,
             contributor=draft.contributor,
+            language=draft.language,
             group=draft.group,
             published_by=viewer.name,
             images=draft.images,

@@ -610,6 +610,7 @@ def document(base_url: str) -> dict[str, Any]:
                     "fields": {"type": "object", "description": "a column (or null) per field"},
                     **{k: {"type": "string"} for k in CHOICES},
                     "group": {"type": "string", "description": "the hub group sharing it"},
+                    "language": {"type": "string", "description": "ISO 639-1 of its texts"},
                 },
             },
             "Reopen": {

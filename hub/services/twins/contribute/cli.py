@@ -8,6 +8,7 @@ the harvested sources; the state folder as `echoes up` finds it).
     echoes contribute licences
     echoes contribute publish FILE --mapping M --name NAME --title T --licence L
                               --citation C [--images DIR] [--contributor WHO]
+                              [--language CODE]
     echoes contribute package NAME --out DIR
 
 `check` and `publish` print every problem (file, row, column, fix) and exit with status 1
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from .. import TwinsService
 from ..harvest.cli import built_collections, harvest_folder, hub_settings
+from ..text_languages import text_languages
 from .checks import check
 from .mapping import BadMapping, mapping_text, read_mapping, suggest
 from .package import NotPublished, write_package
@@ -67,6 +69,14 @@ def main(argv: list[str] | None = None) -> None:
             sub.add_argument("--licence", required=True, choices=list(LICENCES), metavar="LICENCE")
             sub.add_argument("--citation", required=True)
             sub.add_argument("--contributor", default=getpass.getuser(), help="default: you")
+            sub.add_argument(
+                "--language",
+                default="",
+                choices=["", *text_languages()],
+                metavar="CODE",
+                help="the ISO 639-1 code of the sheet's texts (titles, descriptions): "
+                "their names and statements say it",
+            )
     packaged = commands.add_parser("package", help="a published collection as a Data Package")
     packaged.add_argument("name")
     packaged.add_argument("--out", type=Path, required=True)
@@ -114,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
                 licence=args.licence,
                 citation=args.citation,
                 contributor=args.contributor,
+                language=args.language,
                 images=args.images,
                 catalog=catalog,
                 built=built_collections(data_dir),

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..harvest.folder import write_atomically
+from ..text_languages import text_languages
 from .mapping import check_mapping, suggest
 from .sheets import Sheet, read_sheet
 
@@ -54,6 +55,8 @@ class Draft:
     title: str = ""
     licence: str = ""
     citation: str = ""
+    #: The ISO 639-1 code of the language the sheet's texts are in ("": not said).
+    language: str = ""
     #: The hub group whose members share the draft with its contributor ("": nobody).
     group: str = ""
     #: When it was submitted for an administrator's review (ISO time; "": it is not), by
@@ -209,14 +212,20 @@ def unpack_images(draft: Draft, file_name: str, data: bytes, max_bytes: int, max
 
 def updated(draft: Draft, sheet: Sheet, said: dict[str, Any]) -> Draft:
     """``draft`` with what the contributor said (fields: column or None per field; name,
-    title, licence, citation), the mapping checked against the sheet (BadMapping)."""
+    title, licence, citation; the texts' language), the mapping checked against the sheet
+    (BadMapping); ValueError for a value that is not taken."""
     fields = said.get("fields")
     if fields is not None:
         draft.fields = check_mapping({"fields": fields}, sheet, "fields")
-    for key in CHOICES:
+    for key in (*CHOICES, "language"):
         if key in said:
             value = said[key]
             if not isinstance(value, str):
                 raise ValueError(f"{key}: a text")
             setattr(draft, key, value.strip())
+    if draft.language and draft.language not in text_languages():
+        raise ValueError(
+            f"language {draft.language!r}: an ISO 639-1 code ({', '.join(text_languages())}), "
+            'or "" when not said'
+        )
     return draft

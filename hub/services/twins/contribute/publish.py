@@ -42,6 +42,7 @@ from ..harvest.records import (
 )
 from ..harvest.sources import NAME, read_sources
 from ..linkedart import IIIF_IMAGE_API, image_service
+from ..text_languages import text_languages
 from .checks import AXES, UNITS, Row, parse_edtf
 from .sheets import Sheet
 
@@ -87,8 +88,9 @@ def dataset(name: str) -> str:
     return f"urn:echoes:dataset:contributed.{name}"
 
 
-def described(row: Row) -> Described:
-    """What the row says, as a harvested record's metadata would."""
+def described(row: Row, language: str = "") -> Described:
+    """What the row says, as a harvested record's metadata would; ``language``: the ISO
+    639-1 code of its texts ("": not said)."""
     dims = []
     for d in row.dimensions:
         unit, unit_aat = UNITS[d.unit]
@@ -102,6 +104,7 @@ def described(row: Row) -> Described:
         places=[row.place] if row.place else [],
         media=[row.material] if row.material else [],
         dimensions=dims,
+        language=language,
     )
 
 
@@ -204,6 +207,7 @@ def publish(
     licence: str,
     citation: str,
     contributor: str,
+    language: str = "",
     group: str = "",
     published_by: str = "",
     images: Path | None = None,
@@ -213,12 +217,17 @@ def publish(
 ) -> Published:
     """Publish the checked ``rows`` of ``sheet`` (read from ``source``) as the collection
     ``name``, ``contributor``'s (and the members' of their hub ``group``, when they shared
+    it); ``language``: the ISO 639-1 code its texts are in (their names and statements say
     it); ``published_by``: who published it, when not the contributor (an administrator
     approving it). The caller checked the rows (checks.check) and found no problem."""
     if licence not in LICENCES:
         raise BadContribution(
             f"--licence {licence!r}: not one of the licences a contribution may have "
             "(echoes contribute licences)"
+        )
+    if language and language not in text_languages():
+        raise BadContribution(
+            f"--language {language!r}: an ISO 639-1 code of {', '.join(text_languages())}"
         )
     check_name(folder, name, built)
     with folder.harvesting(name) as alone:
@@ -261,7 +270,7 @@ def publish(
                 url=f"urn:echoes:contribution:{name}:v{version}#row-{row.number}",
                 harvested=now,
             )
-            record = twin_record(origin, described(row))
+            record = twin_record(origin, described(row, language))
             record = with_images(with_date_span(record, row.date_edtf), name, stored, iiif_url)
             said = {
                 "contributor": contributor,
@@ -314,6 +323,7 @@ def publish(
                 "versions": versions,
                 "kept": str(kept),
                 "mapping": fields,
+                "language": language,
                 "licence_explained": LICENCES[licence],
             },
         }

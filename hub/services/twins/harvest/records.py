@@ -27,6 +27,7 @@ from lxml import etree
 from ..crosswalk import DC, DCTERMS, EDM, ORE, RDF
 from ..linkedart import IIIF_IMAGE_API
 from ..store import OBJECT
+from ..text_languages import code_of, language_term
 
 CRM = "http://www.cidoc-crm.org/cidoc-crm/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -66,6 +67,8 @@ class Described:
     relations: list[str] = field(default_factory=list)  # dc:relation: what it is about
     # Linked Art Dimensions (a contributed sheet's "12 cm": dimension()), as given
     dimensions: list[dict[str, Any]] = field(default_factory=list)
+    # The ISO 639-1 code of the language its titles and statements are in ("": not said)
+    language: str = ""
 
     @property
     def interpretation(self) -> bool:
@@ -302,8 +305,10 @@ def twin_record(origin: Origin, said: Described) -> dict[str, Any]:
     """The twin's Linked Art record."""
     local = local_id(origin.identifier)
     title = said.titles[0] if said.titles else origin.identifier
+    # The texts' language, when the source says it (a contributed sheet does).
+    spoken = {"language": [language_term(said.language)]} if said.language else {}
     names = [
-        {"type": "Name", "content": t, "classified_as": [PRIMARY_NAME] if i == 0 else []}
+        {"type": "Name", "content": t, "classified_as": [PRIMARY_NAME] if i == 0 else [], **spoken}
         for i, t in enumerate(said.titles or [title])
     ]
     identifiers = [
@@ -335,13 +340,16 @@ def twin_record(origin: Origin, said: Described) -> dict[str, Any]:
         ],
     }
     statements = [
-        {"type": "LinguisticObject", "content": d, "classified_as": [DESCRIPTION]}
+        {"type": "LinguisticObject", "content": d, "classified_as": [DESCRIPTION], **spoken}
         for d in said.descriptions
     ]
     statements += [
-        {"type": "LinguisticObject", "content": m, "_label": f"Medium: {m}"} for m in said.media
+        {"type": "LinguisticObject", "content": m, "_label": f"Medium: {m}", **spoken}
+        for m in said.media
     ]
-    statements += [{"type": "LinguisticObject", "content": f"Subject: {s}"} for s in said.subjects]
+    statements += [
+        {"type": "LinguisticObject", "content": f"Subject: {s}", **spoken} for s in said.subjects
+    ]
     if statements:
         record["referred_to_by"] = statements
     production: dict[str, Any] = {}
@@ -442,9 +450,12 @@ def twin_quads(origin: Origin, record: dict[str, Any], graph: str) -> list[ox.Qu
     me = _node(record["id"])
     source = _node(record["subject_of"][0]["id"])
     in_graph = _node(graph)
+    names = [n for n in record.get("identified_by", []) if n.get("type") == "Name"]
+    spoken = code_of(names[0]) if names else ""
+    title = ox.Literal(record["_label"], language=spoken or None)
     quads = [
         ox.Quad(me, _node(RDF_TYPE), _node(CRM + "E22_Human-Made_Object"), in_graph),
-        ox.Quad(me, _node(RDFS_LABEL), ox.Literal(record["_label"]), in_graph),
+        ox.Quad(me, _node(RDFS_LABEL), title, in_graph),
         ox.Quad(me, _node(CRM + "P129i_is_subject_of"), source, in_graph),
         ox.Quad(source, _node(RDFS_LABEL), ox.Literal(record["subject_of"][0]["_label"]), in_graph),
     ]
@@ -455,7 +466,7 @@ def twin_quads(origin: Origin, record: dict[str, Any], graph: str) -> list[ox.Qu
             ox.Quad(
                 node,
                 _node(CRM + "P190_has_symbolic_content"),
-                ox.Literal(statement["content"]),
+                ox.Literal(statement["content"], language=code_of(statement) or None),
                 in_graph,
             ),
         ]
