@@ -7,8 +7,9 @@ interpreted in public; a corrected sheet published again changes that twin's tit
 the same IRI, and the interpretation is still on it. A column name that is markup shows as
 text. In JupyterLab, the command palette's "Contribute a collection…" opens the same
 wizard as a panel (over its JSON API, through the server extension): a sheet uploaded,
-chosen, published, and its first twin opened in the twin panel; with JupyterLab in French
-(its language pack, Settings > Language), the catalog browser and the panel speak French."""
+chosen, published, found in the catalog browser, and its first twin opened in the twin
+panel; with JupyterLab in French (its language pack, Settings > Language), the catalog
+browser and the panel speak French."""
 
 from __future__ import annotations
 
@@ -176,6 +177,16 @@ def test_an_institution_contributes_from_a_jupyterlab_panel(
         assert frame.locator("h1").inner_text(timeout=60_000) == rows[0][1]
     found = requests.get(f"{twins}search", params={"q": rows[1][1], "collection": name}, timeout=30)
     assert found.status_code == 200 and found.json()["total"] >= 1, found.text
+    with watched.step("catalog"):
+        # The catalog browser lists the collection among the harvested ones, with its licence.
+        open_catalog(page)
+        page.fill(".echoes-Catalog-search", "parish JupyterLab")
+        entry = page.locator(".echoes-Catalog-entry[data-path='harvested.lab_parish_test']")
+        entry.click(timeout=60_000)
+        licence = page.locator(
+            ".echoes-Entry[data-path='harvested.lab_parish_test'] [data-fact='licence']"
+        )
+        assert licence.inner_text(timeout=30_000) == "CC0-1.0"
     with watched.step("french"):
         # Settings > Language > French, as the settings editor saves it (a PUT from the
         # page, with its XSRF token); then a reload.
