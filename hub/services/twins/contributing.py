@@ -224,7 +224,8 @@ class ContributingHandler(ServiceHandler, Translated):
             drafts=drafts,
             error=error,
             back=back,
-            languages=self.language_links(),
+            # Links to this page in another language: a GET's page only (not a form's answer).
+            languages=self.language_links() if self.request.method == "GET" else "",
             moderated=self.moderated,
             viewer=self.viewer,
             xsrf=self.xsrf_token.decode(),
