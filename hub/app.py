@@ -107,6 +107,14 @@ class EchoesUp(JupyterHub):
         os.umask(0o077)
         await super().initialize(*args, **kwargs)
 
+    async def cleanup(self) -> None:
+        # JupyterHub stops its periodic callbacks only after cleanup: meanwhile its service
+        # health check looked up the servers of the services cleanup had stopped, and a
+        # Ctrl-C printed its AttributeError's traceback.
+        for callback in self._periodic_callbacks.values():
+            callback.stop()
+        await super().cleanup()
+
     def load_config_file(self, *args, **kwargs) -> None:
         """Once the config file and command line are read: prepare the deployment (the
         start's only side effects: state folder, secrets, Docker network, ports), then
