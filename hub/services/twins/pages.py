@@ -625,89 +625,75 @@ def render(
     or whole image); ``interpretations``: shown when given (`interpretations_section`);
     ``analyses``: the runs that used the object (`analyses_section`), when given."""
     with speaking(language):
-        body = page_body(
-            record, entry, page_url, iiif_url, related, related_shown, interpretations, analyses
+        related = related or Related({})
+        collection, __, local_id = record["id"].removeprefix(OBJECT).partition("/")
+        objects_url = page_url[: page_url.rindex("/objects/") + len("/objects/")]
+        title = escape(label(record))
+        identifiers = [
+            f"{escape(i['content'])}{kinds(i)}"
+            for i in record.get("identified_by", [])
+            if i.get("type") == "Identifier"
+        ]
+        names = [
+            f"{escape(n['content'])}{kinds(n)}"
+            for n in record.get("identified_by", [])
+            if n.get("type") == "Name"
+        ]
+        statements = [f"{escape(label(s))}{kinds(s)}" for s in record.get("referred_to_by", [])]
+        places = [term(p) for p in record.get("part_of", [])]
+        owners = [term(o) for o in record.get("current_owner", [])]
+        groups = [term(g) for g in record.get("member_of", [])]
+        plot = group_plot(collection, local_id, related, objects_url)
+        source = [escape(label(s)) for s in record.get("subject_of", [])]
+        iri = escape(record["id"])
+        body = "".join(
+            [
+                f"<h1>{title}</h1>\n",
+                "<p>"
+                + _("IRI: %(iri)s; type %(type)s")
+                % {"iri": f"<code>{iri}</code>", "type": escape(record["type"]) + kinds(record)}
+                + "</p>\n",
+                section(_("Names"), items(names)),
+                section(_("Identifiers"), items(identifiers)),
+                section(_("Production"), items(production(record))),
+                section(_("Measurements"), measurement_table(measurements(record)) + plot),
+                section(
+                    _("Images"),
+                    images(record, entry, iiif_url, related.canvases, interpretations or []),
+                ),
+                section(_("Statements"), items(statements)),
+                section(_("Part of"), items(places)),
+                section(_("Member of"), items(groups)),
+                section(_("Current owner"), items(owners)),
+                section(
+                    _("Related objects"),
+                    related_section(related, collection, local_id, objects_url, related_shown),
+                ),
+                section(_("Rights"), items(rights(record))),
+                section(_("Source records"), items(source)),
+                section(_("Cite this"), cite(record, entry, page_url)),
+                section(
+                    _("Interpretations"), interpretations_section(interpretations or [], page_url)
+                ),
+                section(
+                    _("Analyses that used this object"),
+                    analyses_section(analyses) if analyses is not None else "",
+                ),
+                section(
+                    _("This object as data"),
+                    items(
+                        [
+                            f'<a href="{escape(page_url)}?format=json-ld">Linked Art JSON-LD</a>',
+                            f'<a href="{escape(page_url)}?format=turtle">Turtle</a>',
+                        ]
+                    ),
+                ),
+            ]
         )
         languages = language_links(page_url, language)
     return (
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(label(record))}</title><style>{STYLE}</style></head>\n<body>\n"
+        f"<title>{title}</title><style>{STYLE}</style></head>\n<body>\n"
         f'<p class="languages">{languages}</p>\n{body}</body>\n</html>\n'
-    )
-
-
-def page_body(
-    record: dict[str, Any],
-    entry: dict[str, Any],
-    page_url: str,
-    iiif_url: str,
-    related: Related | None,
-    related_shown: int,
-    interpretations: list[dict[str, Any]] | None,
-    analyses: list[dict[str, Any]] | None,
-) -> str:
-    """`render`'s body, in the language spoken."""
-    related = related or Related({})
-    collection, __, local_id = record["id"].removeprefix(OBJECT).partition("/")
-    objects_url = page_url[: page_url.rindex("/objects/") + len("/objects/")]
-    title = escape(label(record))
-    identifiers = [
-        f"{escape(i['content'])}{kinds(i)}"
-        for i in record.get("identified_by", [])
-        if i.get("type") == "Identifier"
-    ]
-    names = [
-        f"{escape(n['content'])}{kinds(n)}"
-        for n in record.get("identified_by", [])
-        if n.get("type") == "Name"
-    ]
-    statements = [f"{escape(label(s))}{kinds(s)}" for s in record.get("referred_to_by", [])]
-    places = [term(p) for p in record.get("part_of", [])]
-    owners = [term(o) for o in record.get("current_owner", [])]
-    groups = [term(g) for g in record.get("member_of", [])]
-    plot = group_plot(collection, local_id, related, objects_url)
-    source = [escape(label(s)) for s in record.get("subject_of", [])]
-    iri = escape(record["id"])
-    return "".join(
-        [
-            f"<h1>{title}</h1>\n",
-            "<p>"
-            + _("IRI: %(iri)s; type %(type)s")
-            % {"iri": f"<code>{iri}</code>", "type": escape(record["type"]) + kinds(record)}
-            + "</p>\n",
-            section(_("Names"), items(names)),
-            section(_("Identifiers"), items(identifiers)),
-            section(_("Production"), items(production(record))),
-            section(_("Measurements"), measurement_table(measurements(record)) + plot),
-            section(
-                _("Images"),
-                images(record, entry, iiif_url, related.canvases, interpretations or []),
-            ),
-            section(_("Statements"), items(statements)),
-            section(_("Part of"), items(places)),
-            section(_("Member of"), items(groups)),
-            section(_("Current owner"), items(owners)),
-            section(
-                _("Related objects"),
-                related_section(related, collection, local_id, objects_url, related_shown),
-            ),
-            section(_("Rights"), items(rights(record))),
-            section(_("Source records"), items(source)),
-            section(_("Cite this"), cite(record, entry, page_url)),
-            section(_("Interpretations"), interpretations_section(interpretations or [], page_url)),
-            section(
-                _("Analyses that used this object"),
-                analyses_section(analyses) if analyses is not None else "",
-            ),
-            section(
-                _("This object as data"),
-                items(
-                    [
-                        f'<a href="{escape(page_url)}?format=json-ld">Linked Art JSON-LD</a>',
-                        f'<a href="{escape(page_url)}?format=turtle">Turtle</a>',
-                    ]
-                ),
-            ),
-        ]
     )
