@@ -32,10 +32,15 @@ def language_term(code: str) -> dict[str, Any]:
     return {"id": iri, "type": "Language", "_label": label}
 
 
+@cache
+def _codes() -> dict[str, str]:
+    """AAT IRI -> ISO 639-1 code."""
+    return {iri: code for code, (_, iri) in text_languages().items()}
+
+
 def code_of(node: dict[str, Any]) -> str:
     """The language code of a Name or statement (its first ``language``), or ""."""
-    iris = {iri: code for code, (_, iri) in text_languages().items()}
     for term in node.get("language", []):
-        if term.get("id") in iris:
-            return iris[term["id"]]
+        if term.get("id") in _codes():
+            return _codes()[term["id"]]
     return ""
