@@ -175,8 +175,7 @@ class ServiceForward(BaseHandler):
     async def _forward(self, path: str) -> None:
         if not SERVICE_PATH.match(path) or ".." in path.split("/"):
             raise web.HTTPError(400, f"not a path of the {self.service} service: {path!r}")
-        below = f"{self.prefix}/{path}" if self.prefix and path else self.prefix or path
-        url = self.hub.service_url(self.service) + below
+        url = self.hub.service_url(self.service) + "/".join(p for p in (self.prefix, path) if p)
         if self.request.query:
             url += "?" + self.request.query
         headers = {
