@@ -55,6 +55,8 @@ export interface Draft extends DraftSummary {
   licence: string;
   citation: string;
   language: string;
+  /** Whether you may change it (its contributor, or a member of its group). */
+  yours: boolean;
   review: string;
   problems: Problem[];
   ready: boolean;
@@ -228,7 +230,7 @@ export class ContributePanel extends Widget {
     const wizard = this.wizard!;
     const trans = this.trans;
     const path = `contribute/drafts/${encodeURIComponent(draft.id)}`;
-    const mine = draft.contributor === wizard.name || wizard.groups.includes(draft.group);
+    const mine = draft.yours;
     const editable = mine && !draft.submitted;
     const box = el('div', { class: 'echoes-Contribute-draft', 'data-draft': draft.id });
     const back = el('button', { class: 'jp-mod-styled' }, trans.__('All drafts'));

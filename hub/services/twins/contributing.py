@@ -83,12 +83,19 @@ class InReview(ServiceError):
     status = HTTPStatus.CONFLICT
 
 
-def may_publish_over(entry: dict[str, Any], name: str, groups: Iterable[str], admin: bool) -> bool:
-    """Whether the hub user ``name`` (in ``groups``) may publish the collection of
-    harvest-folder ``entry`` again: its contributor, its group's members, administrators."""
+def refuse_unless_theirs(
+    entry: dict[str, Any], collection: str, who: str, groups: Iterable[str]
+) -> None:
+    """NotAllowed unless the hub user ``who`` (in ``groups``) may publish ``collection``
+    (harvest-folder ``entry``) again: its contributor or a member of its group (the
+    administrators are let through by the callers)."""
     said = entry.get("contribution") or {}
     owner, group = said.get("contributor"), said.get("group")
-    return not owner or admin or name == owner or bool(group and group in groups)
+    if owner and who != owner and not (group and group in groups):
+        raise NotAllowed(
+            f"{collection} was contributed by {owner}: only they, their group and "
+            "the administrators re-publish it"
+        )
 
 
 class ContributingHandler(ServiceHandler, Translated):
@@ -181,6 +188,8 @@ class ContributingHandler(ServiceHandler, Translated):
             "language": draft.language,
             "contributor": draft.contributor,
             "group": draft.group,
+            # Whether the caller may change it (its contributor, its group), not only see it.
+            "yours": draft.shared_with(self.viewer.name, self.viewer.groups),
             "submitted": draft.submitted,
             "review": draft.review,
             "problems": [problem_json(p) for p in problems],
@@ -444,7 +453,7 @@ class PublishHandler(ContributingHandler):
         except BadSheet as error:
             raise BadUpload(str(error), "sheet") from error
         entry = self.harvester.folder.index().get(draft.name) or {}
-        self.refuse_unless_theirs(entry, draft.name, self.viewer.name, self.viewer.groups)
+        refuse_unless_theirs(entry, draft.name, self.viewer.name, self.viewer.groups)
         draft.submitted = datetime.now(UTC).isoformat(timespec="seconds")
         draft.submitted_by, draft.submitted_groups = self.viewer.name, sorted(self.viewer.groups)
         draft.review = ""
@@ -468,15 +477,6 @@ class PublishHandler(ContributingHandler):
             raise BadUpload(f"{draft.file} is not ready to publish: {reason}", "draft")
         return rows
 
-    @staticmethod
-    def refuse_unless_theirs(entry: dict[str, Any], name: str, who: str, groups: Any) -> None:
-        if not may_publish_over(entry, who, groups, admin=False):
-            owner = entry["contribution"]["contributor"]
-            raise NotAllowed(
-                f"{name} was contributed by {owner}: only they, their group and "
-                "the administrators re-publish it"
-            )
-
     def _publish(self, draft: Draft) -> tuple[Published, str]:
         """Check every row (once, in the harvest's thread: not on the event loop), then
         publish; the published collection and its first row's identifier."""
@@ -488,9 +488,9 @@ class PublishHandler(ContributingHandler):
         entry = self.harvester.folder.index().get(draft.name) or {}
         viewer = self.viewer
         if draft.submitted:
-            self.refuse_unless_theirs(entry, draft.name, draft.submitted_by, draft.submitted_groups)
+            refuse_unless_theirs(entry, draft.name, draft.submitted_by, draft.submitted_groups)
         elif not viewer.admin:
-            self.refuse_unless_theirs(entry, draft.name, viewer.name, viewer.groups)
+            refuse_unless_theirs(entry, draft.name, viewer.name, viewer.groups)
         done = publish(
             sheet,
             draft.sheet_path,

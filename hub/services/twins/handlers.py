@@ -592,6 +592,7 @@ def document(base_url: str) -> dict[str, Any]:
                         "description": "every problem: row, column, message, fix, warning",
                     },
                     "ready": {"type": "boolean", "description": "no problem, all chosen"},
+                    "yours": {"type": "boolean", "description": "the caller may change it"},
                 },
             },
             "Upload": {
